@@ -1,0 +1,61 @@
+//! Dispatch: due observations go to the policy lane with `try_submit`; a full queue defers them.
+
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+
+use super::collect::Lockstep;
+use super::mind::{BrainStats, InConversation, Mind, MindState, ThinkSettings};
+use super::{Inference, finish_think};
+use crate::inference::backends::utility;
+use crate::inference::{Job, JobInput, Lane, Priority, RequestId, SubmitError};
+use crate::world::components::{CurrentAction, Villager, WorldClock};
+
+#[allow(clippy::type_complexity)]
+pub(super) fn dispatch_decisions(
+    pool: Res<Inference>,
+    clock: Res<WorldClock>,
+    settings: Res<ThinkSettings>,
+    mut lockstep: Option<ResMut<Lockstep>>,
+    mut stats: ResMut<BrainStats>,
+    mut q: Query<(&Villager, &mut Mind, &mut CurrentAction, Has<InConversation>)>,
+) {
+    let deadline = (lockstep.is_none())
+        .then(|| Instant::now() + Duration::from_secs_f64(settings.policy_deadline));
+    for (v, mut mind, mut action, focus) in &mut q {
+        if mind.state != MindState::Wanting {
+            continue;
+        }
+        let id = RequestId { npc: v.id, generation: mind.generation };
+        let priority = if focus {
+            Priority::Focus
+        } else if mind.last_obs.player.1 > settings.mid.0 {
+            Priority::Background
+        } else {
+            Priority::Normal
+        };
+        let job = Job { id, priority, deadline, input: JobInput::Policy(Box::new(mind.last_obs.clone())) };
+        let mut result = pool.0.try_submit(Lane::Policy, job.clone());
+        // Lockstep (sim only) must not depend on worker speed: wait for room instead of deferring.
+        while lockstep.is_some() && matches!(result, Err(SubmitError::Full(_))) {
+            std::thread::sleep(Duration::from_micros(200));
+            result = pool.0.try_submit(Lane::Policy, job.clone());
+        }
+        match result {
+            Ok(()) => {
+                mind.state = MindState::Awaiting;
+                mind.dispatched_tick = clock.tick;
+                if let Some(ls) = lockstep.as_deref_mut() {
+                    ls.expect(clock.tick, id);
+                }
+            }
+            Err(SubmitError::Full(_)) => stats.deferred += 1,
+            Err(_) => {
+                // No lane (or shut down): decide locally so the NPC never freezes.
+                action.0 = utility::decide(&mind.last_obs);
+                stats.fallbacks += 1;
+                finish_think(&mut mind, &clock, &settings, v.id);
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The ECS side of an NPC's mind: think timer, generation, what it last perceived, trust, emotion.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bevy::prelude::*;
+
+use crate::config::schema::NpcConfig;
+use crate::inference::Observation;
+
+/// Where an NPC is in its think cycle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MindState {
+    /// Waiting for its next think time.
+    #[default]
+    Resting,
+    /// Has an observation ready to send (deferred while the queue is full).
+    Wanting,
+    /// A job is in the pool.
+    Awaiting,
+}
+
+/// Think bookkeeping of one NPC.
+#[derive(Component, Clone, Debug, Default)]
+#[require(Trust, Emotion)]
+pub struct Mind {
+    /// Bumped for every new request; results for older generations are stale.
+    pub generation: u32,
+    pub state: MindState,
+    /// Game second of the next think.
+    pub next_think: f64,
+    /// Tick the pending request was sent (lockstep applies it at a fixed offset from here).
+    pub dispatched_tick: u64,
+    /// The observation of the current generation (the fallback decides from it).
+    pub last_obs: Observation,
+    pub threat_seen: bool,
+    pub injuries_seen: u32,
+}
+
+/// Trust towards the player in [-1, 1].
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
+pub struct Trust(pub f32);
+
+/// Valence, arousal, dominance in [-1, 1] (driven by the emotion lane).
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
+pub struct Emotion(pub [f32; 3]);
+
+/// The NPC's current config (replaced on hot reload).
+#[derive(Component, Clone, Debug)]
+pub struct Profile(pub Arc<NpcConfig>);
+
+/// Marks the NPC the player is talking to: its jobs get `Priority::Focus`.
+#[derive(Component, Clone, Copy, Debug, Default)]
+#[component(storage = "SparseSet")]
+pub struct InConversation;
+
+/// NPC id → entity, for routing results.
+#[derive(Resource, Default)]
+pub struct NpcIndex(pub HashMap<u64, Entity>);
+
+/// Counters of the ECS side of the loop.
+#[derive(Resource, Clone, Debug, Default, serde::Serialize)]
+pub struct BrainStats {
+    pub decisions: u64,
+    /// Decisions made by the local utility fallback because the lane returned an error.
+    pub fallbacks: u64,
+    /// Frames in which an NPC could not be dispatched because its queue was full.
+    pub deferred: u64,
+    /// Results the ECS side ignored because the NPC had moved on.
+    pub ignored_stale: u64,
+}
+
+/// How often NPCs think, by distance to the player (level of detail).
+#[derive(Resource, Clone, Debug)]
+pub struct ThinkSettings {
+    pub near: (f32, f64),
+    pub mid: (f32, f64),
+    pub far: f64,
+    /// Policy jobs not started within this many seconds are skipped (not in lockstep).
+    pub policy_deadline: f64,
+}
+
+impl Default for ThinkSettings {
+    fn default() -> Self {
+        ThinkSettings { near: (300.0, 0.5), mid: (900.0, 1.5), far: 4.0, policy_deadline: 2.0 }
+    }
+}
+
+impl ThinkSettings {
+    /// Seconds until the next think for an NPC `distance` from the player.
+    pub fn interval(&self, distance: f32) -> f64 {
+        if distance <= self.near.0 {
+            self.near.1
+        } else if distance <= self.mid.0 {
+            self.mid.1
+        } else {
+            self.far
+        }
+    }
+}

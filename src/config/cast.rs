@@ -1,0 +1,125 @@
+//! The live cast in the game: loads `assets/npcs/` (and `mods/`, which overrides by name) through the
+//! asset server, spawns villagers, applies hot-reloaded edits within the watcher's debounce, and keeps
+//! the last good config (with the error shown) when an edit is invalid.
+
+use std::collections::BTreeMap;
+
+use bevy::asset::io::AssetSourceBuilder;
+use bevy::asset::{AssetLoadFailedEvent, LoadedFolder};
+use bevy::prelude::*;
+
+use super::loader::{NpcAsset, NpcLoader};
+use crate::brain::mind::Profile;
+use crate::brain::spawn::{update_villager, villager_bundle};
+use crate::world::components::{Traits, Villager};
+use crate::world::rng;
+
+/// Asset source id of the modders' folder.
+pub const MODS_SOURCE: &str = "mods";
+
+/// Registers `dir` as the `mods://` asset source. Must run before `AssetPlugin` is added.
+pub fn register_mods_source(app: &mut App, dir: &str) {
+    app.register_asset_source(MODS_SOURCE, AssetSourceBuilder::platform_default(dir, None));
+}
+
+/// Config load errors, newest last, for logs and the on-screen message.
+#[derive(Resource, Default, Debug)]
+pub struct ConfigErrorLog {
+    pub errors: Vec<String>,
+}
+
+/// Folders being loaded; kept so the assets stay alive and get hot reloaded.
+#[derive(Resource, Default)]
+pub struct CastFolders {
+    pub base: Option<Handle<LoadedFolder>>,
+    pub mods: Option<Handle<LoadedFolder>>,
+}
+
+/// Which config source each NPC name currently comes from.
+#[derive(Resource, Default)]
+struct CastSources {
+    by_asset: BTreeMap<AssetId<NpcAsset>, (bool, String)>,
+    next_id: u64,
+}
+
+/// Loads `npcs/` from the default asset source, and `mods://` when `with_mods` is set.
+pub struct CastPlugin {
+    pub with_mods: bool,
+}
+
+impl Plugin for CastPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_asset::<NpcAsset>()
+            .init_asset_loader::<NpcLoader>()
+            .init_resource::<ConfigErrorLog>()
+            .init_resource::<CastFolders>()
+            .init_resource::<CastSources>()
+            .add_systems(Update, (log_load_failures, sync_cast).chain());
+        let with_mods = self.with_mods;
+        app.add_systems(Startup, move |server: Res<AssetServer>, mut folders: ResMut<CastFolders>| {
+            folders.base = Some(server.load_folder("npcs"));
+            if with_mods {
+                folders.mods = Some(server.load_folder(format!("{MODS_SOURCE}://")));
+            }
+        });
+    }
+}
+
+fn log_load_failures(mut failed: MessageReader<AssetLoadFailedEvent<NpcAsset>>, mut log: ResMut<ConfigErrorLog>) {
+    for ev in failed.read() {
+        let msg = format!("{}: keeping the last good config. {}", ev.path, ev.error);
+        error!("{msg}");
+        log.errors.push(msg);
+        if log.errors.len() > 50 {
+            log.errors.remove(0);
+        }
+    }
+}
+
+/// Spawns new NPCs and updates changed ones. A mod's config wins over the shipped one of that name.
+fn sync_cast(
+    mut commands: Commands,
+    mut events: MessageReader<AssetEvent<NpcAsset>>,
+    assets: Res<Assets<NpcAsset>>,
+    server: Res<AssetServer>,
+    mut sources: ResMut<CastSources>,
+    mut villagers: Query<(&mut Villager, &mut Traits, &mut Profile)>,
+) {
+    let mut touched = Vec::new();
+    for ev in events.read() {
+        if let AssetEvent::Added { id } | AssetEvent::Modified { id } = ev
+            && let Some(asset) = assets.get(*id)
+        {
+            let is_mod = server
+                .get_path(*id)
+                .is_some_and(|p| p.source().as_str() == Some(MODS_SOURCE));
+            sources.by_asset.insert(*id, (is_mod, asset.0.name.clone()));
+            touched.push(asset.0.name.clone());
+        }
+    }
+    touched.dedup();
+    for name in touched {
+        // The effective config of this name: a mod if any, else the shipped file.
+        let mut best: Option<(bool, &NpcAsset)> = None;
+        for (id, (is_mod, n)) in &sources.by_asset {
+            if n.eq_ignore_ascii_case(&name)
+                && let Some(a) = assets.get(*id)
+                && best.is_none_or(|(m, _)| *is_mod && !m)
+            {
+                best = Some((*is_mod, a));
+            }
+        }
+        let Some((_, asset)) = best else { continue };
+        let config = &asset.0;
+        if let Some((mut v, mut t, mut p)) = villagers.iter_mut().find(|(v, _, _)| v.name.eq_ignore_ascii_case(&name)) {
+            update_villager(config, &mut v, &mut t, &mut p);
+            info!("reloaded NPC {}", config.name);
+        } else {
+            let id = sources.next_id;
+            sources.next_id += 1;
+            let a = rng::unit(7, id, 0, 1) * std::f32::consts::TAU;
+            commands.spawn(villager_bundle(id, config, Vec2::new(a.cos(), a.sin()) * 20.0));
+            info!("NPC {} joined the village", config.name);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The `*.npc.ron` schema: one villager per file. Every field is documented in README.md (Modding).
+
+use serde::{Deserialize, Serialize};
+
+use crate::world::action::Action;
+
+/// One NPC as a modder writes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NpcConfig {
+    /// Unique name; a file in `mods/` with the same name replaces this NPC.
+    pub name: String,
+    /// Job or place in village life, used in prompts and on screen.
+    pub role: String,
+    pub persona: Persona,
+    /// Resting emotional state the NPC decays back to.
+    #[serde(default)]
+    pub temperament: Temperament,
+    /// How the NPC talks (fed to the dialogue prompt).
+    pub speech_style: String,
+    /// What the NPC knows; each fact is told only when trust is high enough.
+    #[serde(default)]
+    pub knowledge: Vec<Fact>,
+    /// Name of the place the NPC lives (see the place list in README.md).
+    pub home: String,
+    /// Name of the place the NPC works.
+    pub work: String,
+    /// What the NPC prefers to do at which hours; a bias for the decision lane, not a script.
+    #[serde(default)]
+    pub schedule: Vec<ScheduleEntry>,
+    /// Lines said when the dialogue model is missing or fails. At least one.
+    pub fallback_lines: Vec<String>,
+    /// Per-NPC overrides of how game events move emotion.
+    #[serde(default)]
+    pub appraisal: Appraisal,
+}
+
+/// Personality traits, each in [0, 1].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Persona {
+    pub bravery: f32,
+    pub sociability: f32,
+    pub diligence: f32,
+    pub temper: f32,
+    pub honesty: f32,
+}
+
+impl Persona {
+    pub fn as_array(&self) -> [f32; 5] {
+        [self.bravery, self.sociability, self.diligence, self.temper, self.honesty]
+    }
+}
+
+/// Baseline valence / arousal / dominance, each in [-1, 1], and how fast emotion returns to it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Temperament {
+    #[serde(default)]
+    pub valence: f32,
+    #[serde(default)]
+    pub arousal: f32,
+    #[serde(default)]
+    pub dominance: f32,
+    /// Seconds for an emotion to fall half-way back to the baseline (> 0).
+    #[serde(default = "default_half_life")]
+    pub half_life_secs: f32,
+}
+
+fn default_half_life() -> f32 {
+    30.0
+}
+
+impl Default for Temperament {
+    fn default() -> Self {
+        Temperament { valence: 0.0, arousal: 0.0, dominance: 0.0, half_life_secs: default_half_life() }
+    }
+}
+
+/// A piece of knowledge and the trust, in [-1, 1], needed before the NPC reveals it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fact {
+    pub text: String,
+    #[serde(default)]
+    pub min_trust: f32,
+}
+
+/// From `from` to `to` o'clock (may wrap past midnight) the NPC leans towards `action`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleEntry {
+    pub from: f32,
+    pub to: f32,
+    pub action: Action,
+}
+
+/// Emotion deltas (valence, arousal, dominance) per game event; `None` keeps the game default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Appraisal {
+    #[serde(default)]
+    pub gift: Option<[f32; 3]>,
+    #[serde(default)]
+    pub insult: Option<[f32; 3]>,
+    #[serde(default)]
+    pub praise: Option<[f32; 3]>,
+    #[serde(default)]
+    pub threat: Option<[f32; 3]>,
+    #[serde(default)]
+    pub harm: Option<[f32; 3]>,
+    #[serde(default)]
+    pub witness_harm: Option<[f32; 3]>,
+}
+
+impl ScheduleEntry {
+    /// True when `hour` falls in this entry (wrapping past midnight when `from > to`).
+    pub fn covers(&self, hour: f32) -> bool {
+        if self.from <= self.to {
+            (self.from..self.to).contains(&hour)
+        } else {
+            hour >= self.from || hour < self.to
+        }
+    }
+}
+
+impl NpcConfig {
+    /// The scheduled action at `hour`, if any (the first matching entry wins).
+    pub fn scheduled(&self, hour: f32) -> Option<Action> {
+        self.schedule.iter().find(|e| e.covers(hour)).map(|e| e.action)
+    }
+}

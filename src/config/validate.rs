@@ -1,0 +1,162 @@
+//! Turns file bytes into an [`NpcConfig`] or located problems: `file:line:col` for syntax,
+//! the field path for meaning. Pure functions, no Bevy; used by `check-config` and the asset loader.
+
+use std::fmt;
+
+use super::schema::NpcConfig;
+use crate::world::places;
+
+/// Larger files are refused before parsing.
+pub const MAX_FILE_BYTES: usize = 256 * 1024;
+/// Deeper nesting is refused by the parser (no stack overflow on hostile files).
+pub const MAX_NESTING: usize = 32;
+
+/// One problem in one file, printed as one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub file: String,
+    /// `Some((line, col))` for syntax errors.
+    pub position: Option<(usize, usize)>,
+    /// Field path such as `persona.bravery` for semantic errors.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.position, &self.field) {
+            (Some((l, c)), _) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
+            (None, Some(field)) => write!(f, "{}: field `{field}`: {}", self.file, self.message),
+            (None, None) => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigProblem {}
+
+/// Problems found in one file (never empty when returned as an error).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
+pub struct ConfigErrors(pub Vec<ConfigProblem>);
+
+fn whole_file(file: &str, message: impl Into<String>) -> ConfigErrors {
+    ConfigErrors(vec![ConfigProblem { file: file.into(), position: None, field: None, message: message.into() }])
+}
+
+/// Parses and validates one file's bytes.
+pub fn parse_npc(file: &str, bytes: &[u8]) -> Result<NpcConfig, ConfigErrors> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(whole_file(file, format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", bytes.len())));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        whole_file(file, format!("not UTF-8 text (a binary file?): invalid byte at offset {}", e.valid_up_to()))
+    })?;
+    if text.trim().is_empty() {
+        return Err(whole_file(file, "file is empty; expected an NPC like `(name: \"Ada\", ...)`"));
+    }
+    let options = ron::Options::default().with_recursion_limit(MAX_NESTING);
+    let config: NpcConfig = options.from_str(text).map_err(|e| {
+        ConfigErrors(vec![ConfigProblem {
+            file: file.into(),
+            position: Some((e.span.start.line, e.span.start.col)),
+            field: None,
+            message: e.code.to_string(),
+        }])
+    })?;
+    let problems = check(&config, file);
+    if problems.is_empty() { Ok(config) } else { Err(ConfigErrors(problems)) }
+}
+
+/// Semantic checks on one parsed config.
+pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
+    let mut out = Vec::new();
+    let mut bad = |field: String, message: String| {
+        out.push(ConfigProblem { file: file.into(), position: None, field: Some(field), message });
+    };
+    if c.name.trim().is_empty() {
+        bad("name".into(), "must not be empty".into());
+    }
+    if c.name.chars().count() > 40 {
+        bad("name".into(), "is longer than 40 characters".into());
+    }
+    let p = &c.persona;
+    for (name, v) in [
+        ("bravery", p.bravery),
+        ("sociability", p.sociability),
+        ("diligence", p.diligence),
+        ("temper", p.temper),
+        ("honesty", p.honesty),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            bad(format!("persona.{name}"), format!("{v} is out of range [0, 1]"));
+        }
+    }
+    let t = &c.temperament;
+    for (name, v) in [("valence", t.valence), ("arousal", t.arousal), ("dominance", t.dominance)] {
+        if !(-1.0..=1.0).contains(&v) {
+            bad(format!("temperament.{name}"), format!("{v} is out of range [-1, 1]"));
+        }
+    }
+    if !(t.half_life_secs > 0.0 && t.half_life_secs.is_finite()) {
+        bad("temperament.half_life_secs".into(), format!("{} must be a positive number of seconds", t.half_life_secs));
+    }
+    for (field, place) in [("home", &c.home), ("work", &c.work)] {
+        if places::find(place).is_none() {
+            bad(field.into(), format!("unknown place \"{place}\"; known places: {}", places::names().join(", ")));
+        }
+    }
+    for (i, fact) in c.knowledge.iter().enumerate() {
+        if fact.text.trim().is_empty() {
+            bad(format!("knowledge[{i}].text"), "must not be empty".into());
+        }
+        if !(-1.0..=1.0).contains(&fact.min_trust) {
+            bad(format!("knowledge[{i}].min_trust"), format!("{} is out of range [-1, 1]", fact.min_trust));
+        }
+    }
+    for (i, e) in c.schedule.iter().enumerate() {
+        for (name, v) in [("from", e.from), ("to", e.to)] {
+            if !(0.0..24.0).contains(&v) {
+                bad(format!("schedule[{i}].{name}"), format!("{v} is not an hour in [0, 24)"));
+            }
+        }
+    }
+    if c.fallback_lines.iter().all(|l| l.trim().is_empty()) {
+        bad("fallback_lines".into(), "needs at least one non-empty line".into());
+    }
+    let a = &c.appraisal;
+    for (name, v) in [
+        ("gift", a.gift),
+        ("insult", a.insult),
+        ("praise", a.praise),
+        ("threat", a.threat),
+        ("harm", a.harm),
+        ("witness_harm", a.witness_harm),
+    ] {
+        if let Some(d) = v
+            && d.iter().any(|x| !(-2.0..=2.0).contains(x))
+        {
+            bad(format!("appraisal.{name}"), format!("{d:?} has a delta outside [-2, 2]"));
+        }
+    }
+    out
+}
+
+/// Problems across a cast: duplicate names (files are `(file, config)` in load order).
+pub fn check_cast<'a>(configs: impl IntoIterator<Item = (&'a str, &'a NpcConfig)>) -> Vec<ConfigProblem> {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let mut out = Vec::new();
+    for (file, c) in configs {
+        let key = c.name.trim();
+        if let Some((first, _)) = seen.iter().find(|(_, n)| n.eq_ignore_ascii_case(key)) {
+            out.push(ConfigProblem {
+                file: file.into(),
+                position: None,
+                field: Some("name".into()),
+                message: format!("duplicate name \"{key}\" (also in {first})"),
+            });
+        } else {
+            seen.push((file, key));
+        }
+    }
+    out
+}

@@ -1,0 +1,41 @@
+//! The trait every model backend implements, and the backends that need no model files.
+
+pub mod record;
+pub mod scripted;
+pub mod utility;
+
+use std::sync::Arc;
+
+use super::protocol::{InferenceError, JobInput, JobOutput};
+
+/// Lets a backend stream partial output and notice cancellation while it works.
+pub trait StreamContext {
+    /// Sends a piece of output for the `index`-th job of the batch.
+    fn emit(&mut self, index: usize, text: &str);
+    /// True when the `index`-th job was cancelled or superseded, or the pool is shutting down.
+    fn is_cancelled(&self, index: usize) -> bool;
+}
+
+/// A model behind a lane. One call handles a whole batch and returns one result per input, in order.
+pub trait Backend: Send {
+    /// Identifies the model (and its version) in records and reports.
+    fn model_id(&self) -> String;
+    fn infer(
+        &mut self,
+        batch: &[JobInput],
+        ctx: &mut dyn StreamContext,
+    ) -> Vec<Result<JobOutput, InferenceError>>;
+}
+
+/// Builds a backend; called again after a panic to get a fresh one.
+pub type BackendFactory =
+    Arc<dyn Fn() -> Result<Box<dyn Backend>, InferenceError> + Send + Sync + 'static>;
+
+/// Wraps a closure as a [`BackendFactory`].
+pub fn factory<F, B>(f: F) -> BackendFactory
+where
+    F: Fn() -> Result<B, InferenceError> + Send + Sync + 'static,
+    B: Backend + 'static,
+{
+    Arc::new(move || f().map(|b| Box::new(b) as Box<dyn Backend>))
+}

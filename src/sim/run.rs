@@ -1,0 +1,208 @@
+//! Builds and runs the headless sim app.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bevy::app::ScheduleRunnerPlugin;
+use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
+
+use super::record::{FORMAT, RecordError, RecordFile};
+use super::report::{self, SimReport, SimStats, Spread};
+use crate::brain::mind::BrainStats;
+use crate::brain::spawn::villager_bundle;
+use crate::brain::{InferencePlugin, Lockstep};
+use crate::config::NpcConfig;
+use crate::config::files::load_cast;
+use crate::inference::backends::record::{RecordLog, RecordingBackend, ReplayBackend};
+use crate::inference::backends::scripted::ScriptedBackend;
+use crate::inference::backends::utility::UtilityBackend;
+use crate::inference::{Backend, BackendFactory, InferencePool, Lane, factory};
+use crate::world::components::{Player, Position, Reward, Health, WorldSeed};
+use crate::world::{ScriptedWalk, rng, threats, wolves_for};
+
+/// Settings of one sim run.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub npcs: usize,
+    pub seconds: f64,
+    pub seed: u64,
+    pub lockstep: bool,
+    /// Game seconds per tick.
+    pub dt: f32,
+    pub record: Option<PathBuf>,
+    pub replay: Option<PathBuf>,
+    pub npc_dir: PathBuf,
+    pub mods_dir: PathBuf,
+    /// Ticks between dispatch and apply in lockstep.
+    pub lockstep_offset: u64,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            npcs: 100,
+            seconds: 60.0,
+            seed: 1,
+            lockstep: false,
+            dt: 0.05,
+            record: None,
+            replay: None,
+            npc_dir: PathBuf::from("assets/npcs"),
+            mods_dir: PathBuf::from("mods"),
+            lockstep_offset: 2,
+        }
+    }
+}
+
+/// Why a sim could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("no valid NPC configs in {0}")]
+    NoCast(String),
+    #[error("{0}")]
+    Record(#[from] RecordError),
+    #[error("invalid option: {0}")]
+    Options(String),
+}
+
+/// Builds a pool whose policy lane uses `policy`; the other lanes are scripted.
+pub fn sim_pool(policy: BackendFactory) -> InferencePool {
+    InferencePool::builder()
+        .lane(Lane::Policy, policy)
+        .lane(Lane::Emotion, factory(|| Ok(ScriptedBackend::default())))
+        .lane(Lane::Dialogue, factory(|| Ok(ScriptedBackend::default())))
+        .build()
+}
+
+/// A headless app with `npcs` villagers cycling through `cast`, a scripted player and wolves.
+pub fn build_app(cast: &[NpcConfig], npcs: usize, seed: u64, dt: f32, pool: InferencePool) -> App {
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins.set(ScheduleRunnerPlugin::run_once()))
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f32(dt)))
+        .insert_resource(WorldSeed(seed))
+        .add_plugins((crate::core_plugin, InferencePlugin::new(pool), report::plugin));
+    let world = app.world_mut();
+    for i in 0..npcs {
+        let mut config = cast[i % cast.len()].clone();
+        if npcs > cast.len() {
+            config.name = format!("{} #{i}", config.name);
+        }
+        let a = rng::unit(seed, i as u64, 0, 0x51ad) * std::f32::consts::TAU;
+        let r = 10.0 + 30.0 * rng::unit(seed, i as u64, 0, 0x2bd);
+        world.spawn(villager_bundle(i as u64, &config, Vec2::new(a.cos(), a.sin()) * r));
+    }
+    world.spawn((Player, ScriptedWalk::default(), Position(Vec2::ZERO)));
+    let mut commands = world.commands();
+    threats::spawn_wolves(&mut commands, wolves_for(npcs));
+    world.flush();
+    app.finish();
+    app.cleanup();
+    app
+}
+
+/// Runs a sim to the end and reports. Record/replay imply lockstep.
+pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
+    let replay = match &opts.replay {
+        Some(path) => {
+            let file = RecordFile::read(path)?;
+            opts.npcs = file.npcs;
+            opts.seconds = file.seconds;
+            opts.seed = file.seed;
+            opts.dt = file.dt;
+            Some(file)
+        }
+        None => None,
+    };
+    if opts.record.is_some() || replay.is_some() {
+        opts.lockstep = true;
+    }
+    if opts.npcs == 0 || !(opts.seconds > 0.0) || !(opts.dt > 0.0) {
+        return Err(SimError::Options("--npcs and --seconds must be positive".into()));
+    }
+    let (cast, problems) = load_cast(&opts.npc_dir, &opts.mods_dir);
+    for p in &problems {
+        warn!("{p}");
+    }
+    if cast.is_empty() {
+        return Err(SimError::NoCast(opts.npc_dir.display().to_string()));
+    }
+    let log: RecordLog = Arc::new(Mutex::new(Vec::new()));
+    let policy: BackendFactory = match (&replay, &opts.record) {
+        (Some(file), _) => {
+            let records = Arc::new(file.records.clone());
+            Arc::new(move || Ok(Box::new(ReplayBackend::new(Lane::Policy, &records)?) as Box<dyn Backend>))
+        }
+        (None, Some(_)) => {
+            let log = log.clone();
+            Arc::new(move || {
+                Ok(Box::new(RecordingBackend { lane: Lane::Policy, inner: Box::new(UtilityBackend), log: log.clone() })
+                    as Box<dyn Backend>)
+            })
+        }
+        (None, None) => factory(|| Ok(UtilityBackend)),
+    };
+    let mut app = build_app(&cast, opts.npcs, opts.seed, opts.dt, sim_pool(policy));
+    if opts.lockstep {
+        app.insert_resource(Lockstep::new(opts.lockstep_offset));
+    }
+    let ticks = (opts.seconds / opts.dt as f64).ceil() as u64;
+    let mut frame_ms = Vec::with_capacity(ticks as usize);
+    let started = Instant::now();
+    for _ in 0..ticks {
+        let t = Instant::now();
+        app.update();
+        frame_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let mut report = finish_report(&mut app, &opts, ticks, wall, &frame_ms);
+    if let Some(file) = replay {
+        report.replay_matches = Some(file.state_hash == report.state_hash);
+    }
+    if let Some(path) = &opts.record {
+        let records = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
+        RecordFile {
+            format: FORMAT.into(),
+            npcs: opts.npcs,
+            seconds: opts.seconds,
+            seed: opts.seed,
+            dt: opts.dt,
+            state_hash: report.state_hash.clone(),
+            records,
+        }
+        .write(path)?;
+    }
+    Ok(report)
+}
+
+fn finish_report(app: &mut App, opts: &SimOptions, ticks: u64, wall: f64, frame_ms: &[f64]) -> SimReport {
+    let world = app.world_mut();
+    let state_hash = format!("{:016x}", report::state_hash(world));
+    let (reward_sum, harmed, n) = world
+        .query::<(&Reward, &Health)>()
+        .iter(world)
+        .fold((0.0, 0u64, 0usize), |(r, h, n), (rw, hl)| (r + rw.total, h + hl.injuries as u64, n + 1));
+    let simulated = ticks as f64 * opts.dt as f64;
+    let metrics = world.resource::<crate::brain::Inference>().0.metrics();
+    let stats = world.resource::<SimStats>();
+    SimReport {
+        npcs: opts.npcs,
+        seed: opts.seed,
+        lockstep: opts.lockstep,
+        ticks,
+        simulated_seconds: simulated,
+        wall_seconds: wall,
+        ticks_per_second: ticks as f64 / wall.max(1e-9),
+        frame_ms: Spread::of(frame_ms),
+        ai_ms_per_frame: Spread::of(&stats.ai_ms),
+        lanes: metrics.lanes.iter().map(|l| (l.lane, l.into())).collect(),
+        brain: world.resource::<BrainStats>().clone(),
+        action_histogram: report::histogram(&stats.actions),
+        mean_reward: reward_sum / n.max(1) as f64 / simulated.max(1e-9),
+        harmed,
+        needs_satisfied: stats.satisfied_ticks as f64 / stats.npc_ticks.max(1) as f64,
+        state_hash,
+        replay_matches: None,
+    }
+}

@@ -1,0 +1,70 @@
+//! The village simulation shared by the game and the headless sim: places, clock, needs, threats,
+//! actions and rewards. Runs in `NpcSystems::Clock`, `NpcSystems::Act` and `NpcSystems::Simulate`.
+
+pub mod act;
+pub mod action;
+pub mod components;
+pub mod needs;
+pub mod places;
+pub mod reward;
+pub mod rng;
+pub mod threats;
+
+use bevy::prelude::*;
+
+use crate::NpcSystems;
+use components::{Player, Position, WorldClock, WorldSeed};
+
+/// Walks the scripted player of the sim around these places, in order.
+const PLAYER_ROUTE: [&str; 6] = ["square", "market", "smithy", "town_hall", "chapel", "tavern"];
+
+/// Marks a player that walks [`PLAYER_ROUTE`] by itself (sim, autopilot).
+#[derive(Component, Default)]
+pub struct ScriptedWalk {
+    pub leg: usize,
+}
+
+pub(crate) fn plugin(app: &mut App) {
+    app.init_resource::<WorldClock>()
+        .init_resource::<threats::ThreatGrid>()
+        .add_systems(Update, advance_clock.in_set(NpcSystems::Clock))
+        .add_systems(Update, act::act_on_actions.in_set(NpcSystems::Act))
+        .add_systems(
+            Update,
+            (
+                walk_scripted_player,
+                threats::move_wolves,
+                threats::bite_villagers,
+                needs::drift_needs,
+                reward::compute_rewards,
+            )
+                .chain()
+                .in_set(NpcSystems::Simulate),
+        );
+    if !app.world().contains_resource::<WorldSeed>() {
+        app.insert_resource(WorldSeed(1));
+    }
+}
+
+fn advance_clock(time: Res<Time>, mut clock: ResMut<WorldClock>) {
+    clock.tick += 1;
+    clock.elapsed += time.delta_secs_f64();
+}
+
+fn walk_scripted_player(time: Res<Time>, mut q: Query<(&mut Position, &mut ScriptedWalk), With<Player>>) {
+    for (mut pos, mut walk) in &mut q {
+        let target = Vec2::from(
+            places::find(PLAYER_ROUTE[walk.leg % PLAYER_ROUTE.len()]).expect("route places exist").pos,
+        );
+        let step = (target - pos.0).clamp_length_max(90.0 * time.delta_secs());
+        pos.0 += step;
+        if pos.0.distance(target) < 5.0 {
+            walk.leg += 1;
+        }
+    }
+}
+
+/// Number of wolves for a village of `npcs` villagers.
+pub fn wolves_for(npcs: usize) -> u64 {
+    (npcs as u64 / 40).clamp(2, 250)
+}

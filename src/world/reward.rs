@@ -1,0 +1,73 @@
+//! The per-tick reward of each NPC: persona-weighted needs, safety, work and company.
+//! The policy network (a later issue) trains on exactly this number.
+
+use bevy::prelude::*;
+
+use super::action::Action;
+use super::components::{CurrentAction, Health, Needs, Position, Reward, Traits, Villager, WorldClock};
+use super::needs::{AT, at_any};
+use super::places;
+
+/// Reward rate per game second for one NPC, before multiplying by the time step.
+///
+/// - needs: `-(hunger² + (1-energy)² + (0.5+sociability)·(1-social)²) / 2`
+/// - safety: `-3` per injury this tick (as an impulse), `-(1-health)`
+/// - work: `+diligence` while working at the workplace between 7 and 18 o'clock
+/// - company: `+0.5·sociability` while socialising at a meeting place with social below 1
+pub fn reward_rate(
+    needs: &Needs,
+    traits: &Traits,
+    health: f32,
+    working: bool,
+    socialising: bool,
+) -> f32 {
+    let [_, sociability, diligence, _, _] = traits.0;
+    let need_cost = needs.hunger.powi(2)
+        + (1.0 - needs.energy).powi(2)
+        + (0.5 + sociability) * (1.0 - needs.social).powi(2);
+    let mut r = -need_cost / 2.0 - (1.0 - health);
+    if working {
+        r += diligence;
+    }
+    if socialising {
+        r += 0.5 * sociability;
+    }
+    r
+}
+
+/// Injuries are an impulse, not a rate.
+pub const INJURY_PENALTY: f32 = 3.0;
+
+pub(super) fn compute_rewards(
+    time: Res<Time>,
+    clock: Res<WorldClock>,
+    mut q: Query<(
+        &Villager,
+        &Position,
+        &CurrentAction,
+        &Needs,
+        &Traits,
+        &Health,
+        &mut Reward,
+        &mut LastInjuries,
+    )>,
+) {
+    let dt = time.delta_secs();
+    let work_hours = (7.0..18.0).contains(&clock.hour());
+    for (v, pos, action, needs, traits, health, mut reward, mut seen) in &mut q {
+        let working = action.0 == Action::Work && work_hours && pos.0.distance(v.work) <= AT;
+        let socialising = action.0 == Action::Socialize
+            && needs.social < 1.0
+            && at_any(pos.0, places::social_places());
+        let mut r = reward_rate(needs, traits, health.value, working, socialising) * dt;
+        let new_injuries = health.injuries.saturating_sub(seen.0);
+        seen.0 = health.injuries;
+        r -= INJURY_PENALTY * new_injuries as f32;
+        reward.last = r;
+        reward.total += r as f64;
+    }
+}
+
+/// The injury count already charged to the reward.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct LastInjuries(pub u32);
