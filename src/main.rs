@@ -1,1 +1,178 @@
-fn main(){}
+//! The `npc-minds` command line: play (default), sim, check-config.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use npc_minds::config::files::{expand, load_all};
+use npc_minds::sim::{SimOptions, run_sim};
+
+/// A village whose NPCs think with local neural models.
+#[derive(Parser, Debug)]
+#[command(name = "npc-minds", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Open a window on the village (the default command).
+    Play {
+        /// Folder of modded `*.npc.ron` files that override or add NPCs by name.
+        #[arg(long, default_value = "mods")]
+        mods: PathBuf,
+        /// Run this many frames, then exit (0 = until the window closes).
+        #[arg(long, default_value_t = 0)]
+        frames: u64,
+    },
+    /// Run the village headless, as fast as it goes, and report.
+    Sim {
+        /// Number of villagers (the cast is repeated to reach it).
+        #[arg(long, default_value_t = 100)]
+        npcs: usize,
+        /// Game seconds to simulate.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+        /// Seed of everything random in the world.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Apply results at a fixed tick offset so the same seed gives the same state hash.
+        #[arg(long)]
+        lockstep: bool,
+        /// Write every model output to FILE (implies --lockstep).
+        #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+        record: Option<PathBuf>,
+        /// Run from a recording instead of models; checks the state hash (implies --lockstep;
+        /// --npcs, --seconds and --seed come from the recording).
+        #[arg(long, value_name = "FILE")]
+        replay: Option<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        report: ReportFormat,
+        /// Folder of the cast.
+        #[arg(long, default_value = "assets/npcs")]
+        npc_dir: PathBuf,
+        /// Folder of modded NPCs.
+        #[arg(long, default_value = "mods")]
+        mods: PathBuf,
+    },
+    /// Validate `*.npc.ron` files: one line per problem, exit code 1 if any.
+    CheckConfig {
+        /// Files or folders (default: assets/npcs and mods).
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Play { mods: "mods".into(), frames: 0 }) {
+        Command::Play { mods, frames } => play(mods, frames),
+        Command::Sim { npcs, seconds, seed, lockstep, record, replay, report, npc_dir, mods } => {
+            let opts = SimOptions {
+                npcs,
+                seconds,
+                seed,
+                lockstep,
+                record,
+                replay,
+                npc_dir,
+                mods_dir: mods,
+                ..SimOptions::default()
+            };
+            sim(opts, report)
+        }
+        Command::CheckConfig { paths } => check_config(paths),
+    }
+}
+
+fn sim(opts: SimOptions, format: ReportFormat) -> ExitCode {
+    let replaying = opts.replay.is_some();
+    match run_sim(opts) {
+        Ok(report) => {
+            match format {
+                ReportFormat::Json => match serde_json::to_string_pretty(&report) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => eprintln!("error: cannot print the report: {e}"),
+                },
+                ReportFormat::Text => {
+                    println!(
+                        "{} NPCs, {:.0} game s in {:.2} s: {:.0} ticks/s; frame p50 {:.3} ms p99 {:.3} ms; \
+                         AI p50 {:.3} ms p99 {:.3} ms; mean reward {:.4}/NPC/s; harmed {}; state {}",
+                        report.npcs,
+                        report.simulated_seconds,
+                        report.wall_seconds,
+                        report.ticks_per_second,
+                        report.frame_ms.p50,
+                        report.frame_ms.p99,
+                        report.ai_ms_per_frame.p50,
+                        report.ai_ms_per_frame.p99,
+                        report.mean_reward,
+                        report.harmed,
+                        report.state_hash
+                    );
+                }
+            }
+            if replaying && report.replay_matches != Some(true) {
+                eprintln!("error: the replay did not reproduce the recorded state hash");
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check_config(paths: Vec<PathBuf>) -> ExitCode {
+    let paths = if paths.is_empty() { vec![PathBuf::from("assets/npcs"), PathBuf::from("mods")] } else { paths };
+    let files = expand(&paths);
+    let missing: Vec<_> = paths.iter().filter(|p| !p.exists()).collect();
+    let (good, problems) = load_all(&files);
+    for p in &missing {
+        if p.as_os_str() != "mods" {
+            println!("{}: no such file or folder", p.display());
+        }
+    }
+    for p in &problems {
+        println!("{p}");
+    }
+    let bad_paths = missing.iter().filter(|p| p.as_os_str() != "mods").count();
+    if problems.is_empty() && bad_paths == 0 {
+        eprintln!("{} NPC config(s) OK", good.len());
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{} problem(s) in {} file(s)", problems.len() + bad_paths, files.len());
+        ExitCode::FAILURE
+    }
+}
+
+#[cfg(feature = "windowed")]
+fn play(mods: PathBuf, frames: u64) -> ExitCode {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!(
+            "error: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n\
+             Run the village headless instead: npc-minds sim --npcs 100 --seconds 60\n\
+             or start a virtual display: xvfb-run -a npc-minds play"
+        );
+        return ExitCode::from(2);
+    }
+    npc_minds::game::run(npc_minds::game::GameOptions { mods, frames })
+}
+
+#[cfg(not(feature = "windowed"))]
+fn play(_mods: PathBuf, _frames: u64) -> ExitCode {
+    eprintln!(
+        "error: this build has no window (built without the `windowed` feature).\n\
+         Run the village headless instead: npc-minds sim --npcs 100 --seconds 60"
+    );
+    ExitCode::from(2)
+}

@@ -22,10 +22,11 @@ pub fn register_mods_source(app: &mut App, dir: &str) {
     app.register_asset_source(MODS_SOURCE, AssetSourceBuilder::platform_default(dir, None));
 }
 
-/// Config load errors, newest last, for logs and the on-screen message.
+/// Config load errors per file (path, message), newest last, for logs and the on-screen message.
+/// A file's entry goes away when it next loads cleanly.
 #[derive(Resource, Default, Debug)]
 pub struct ConfigErrorLog {
-    pub errors: Vec<String>,
+    pub errors: Vec<(String, String)>,
 }
 
 /// Folders being loaded; kept so the assets stay alive and get hot reloaded.
@@ -67,9 +68,11 @@ impl Plugin for CastPlugin {
 
 fn log_load_failures(mut failed: MessageReader<AssetLoadFailedEvent<NpcAsset>>, mut log: ResMut<ConfigErrorLog>) {
     for ev in failed.read() {
-        let msg = format!("{}: keeping the last good config. {}", ev.path, ev.error);
+        let msg = format!("{} (keeping the last good config of {})", ev.error, ev.path);
         error!("{msg}");
-        log.errors.push(msg);
+        let path = ev.path.to_string();
+        log.errors.retain(|(p, _)| *p != path);
+        log.errors.push((path, msg));
         if log.errors.len() > 50 {
             log.errors.remove(0);
         }
@@ -83,6 +86,7 @@ fn sync_cast(
     assets: Res<Assets<NpcAsset>>,
     server: Res<AssetServer>,
     mut sources: ResMut<CastSources>,
+    mut log: ResMut<ConfigErrorLog>,
     mut villagers: Query<(&mut Villager, &mut Traits, &mut Profile)>,
 ) {
     let mut touched = Vec::new();
@@ -90,9 +94,12 @@ fn sync_cast(
         if let AssetEvent::Added { id } | AssetEvent::Modified { id } = ev
             && let Some(asset) = assets.get(*id)
         {
-            let is_mod = server
-                .get_path(*id)
-                .is_some_and(|p| p.source().as_str() == Some(MODS_SOURCE));
+            let path = server.get_path(*id);
+            let is_mod = path.as_ref().is_some_and(|p| p.source().as_str() == Some(MODS_SOURCE));
+            if let Some(path) = path {
+                let path = path.to_string();
+                log.errors.retain(|(p, _)| *p != path);
+            }
             sources.by_asset.insert(*id, (is_mod, asset.0.name.clone()));
             touched.push(asset.0.name.clone());
         }

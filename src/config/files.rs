@@ -21,10 +21,12 @@ pub fn npc_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Expands the paths given on the command line: directories become their `*.npc.ron` files.
+/// Expands the paths given on the command line: directories become their `*.npc.ron` files;
+/// paths that do not exist are left out (the caller reports them).
 pub fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths
         .iter()
+        .filter(|p| p.exists())
         .flat_map(|p| if p.is_dir() { npc_files(p) } else { vec![p.clone()] })
         .collect()
 }

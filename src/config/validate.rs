@@ -114,10 +114,11 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
         }
     }
     for (i, e) in c.schedule.iter().enumerate() {
-        for (name, v) in [("from", e.from), ("to", e.to)] {
-            if !(0.0..24.0).contains(&v) {
-                bad(format!("schedule[{i}].{name}"), format!("{v} is not an hour in [0, 24)"));
-            }
+        if !(0.0..24.0).contains(&e.from) {
+            bad(format!("schedule[{i}].from"), format!("{} is not an hour in [0, 24)", e.from));
+        }
+        if !(0.0..=24.0).contains(&e.to) {
+            bad(format!("schedule[{i}].to"), format!("{} is not an hour in [0, 24]", e.to));
         }
     }
     if c.fallback_lines.iter().all(|l| l.trim().is_empty()) {

@@ -1,0 +1,124 @@
+//! Draws the village: places as coloured blocks, villagers and wolves as markers with labels,
+//! and a day/night tint from the world clock.
+
+use bevy::prelude::*;
+
+use crate::world::components::{CurrentAction, Player, Position, Villager, Wolf, WorldClock};
+use crate::world::places::{PLACES, PlaceKind};
+
+pub(super) fn plugin(app: &mut App) {
+    app.insert_resource(ClearColor(Color::srgb(0.35, 0.55, 0.3)))
+        .add_systems(Startup, draw_places)
+        .add_observer(on_add_villager)
+        .add_observer(on_add_wolf)
+        .add_systems(Update, (sync_transforms, update_labels, tint_night));
+}
+
+/// The text under a villager's marker.
+#[derive(Component)]
+struct Label;
+
+/// The full-screen darkness overlay.
+#[derive(Component)]
+struct NightOverlay;
+
+fn place_color(kind: PlaceKind) -> Color {
+    match kind {
+        PlaceKind::Home => Color::srgb(0.6, 0.45, 0.3),
+        PlaceKind::Smithy => Color::srgb(0.35, 0.35, 0.38),
+        PlaceKind::Market => Color::srgb(0.85, 0.7, 0.35),
+        PlaceKind::Tavern => Color::srgb(0.55, 0.3, 0.2),
+        PlaceKind::Fields => Color::srgb(0.8, 0.75, 0.3),
+        PlaceKind::ForestEdge => Color::srgb(0.1, 0.3, 0.12),
+        PlaceKind::Mill => Color::srgb(0.7, 0.7, 0.65),
+        PlaceKind::Chapel => Color::srgb(0.85, 0.85, 0.9),
+        PlaceKind::TownHall => Color::srgb(0.6, 0.3, 0.35),
+        PlaceKind::Square => Color::srgb(0.65, 0.62, 0.55),
+    }
+}
+
+fn draw_places(mut commands: Commands) {
+    for p in PLACES {
+        let size = match p.kind {
+            PlaceKind::Fields | PlaceKind::ForestEdge => Vec2::new(220.0, 160.0),
+            PlaceKind::Square | PlaceKind::Market => Vec2::new(120.0, 90.0),
+            _ => Vec2::new(70.0, 55.0),
+        };
+        commands.spawn((
+            Sprite::from_color(place_color(p.kind), size),
+            Transform::from_xyz(p.pos[0], p.pos[1], 0.0),
+            children![(
+                Text2d::new(p.name.replace('_', " ")),
+                TextFont::from_font_size(12.0),
+                TextColor(Color::srgba(1.0, 1.0, 1.0, 0.8)),
+                Transform::from_xyz(0.0, size.y / 2.0 + 8.0, 0.5),
+            )],
+        ));
+    }
+    commands.spawn((
+        NightOverlay,
+        Sprite::from_color(Color::srgba(0.02, 0.02, 0.12, 0.0), Vec2::new(8000.0, 8000.0)),
+        Transform::from_xyz(0.0, 0.0, 50.0),
+    ));
+}
+
+fn on_add_villager(add: On<Add, Villager>, mut commands: Commands) {
+    commands.entity(add.entity).insert((
+        Sprite::from_color(Color::srgb(0.95, 0.85, 0.7), Vec2::splat(16.0)),
+        Transform::from_xyz(0.0, 0.0, 10.0),
+        children![(
+            Label,
+            Text2d::new(""),
+            TextFont::from_font_size(13.0),
+            TextColor(Color::WHITE),
+            Transform::from_xyz(0.0, -22.0, 1.0),
+        )],
+    ));
+}
+
+fn on_add_wolf(add: On<Add, Wolf>, mut commands: Commands) {
+    commands.entity(add.entity).insert((
+        Sprite::from_color(Color::srgb(0.25, 0.25, 0.28), Vec2::new(22.0, 12.0)),
+        Transform::from_xyz(0.0, 0.0, 9.0),
+    ));
+}
+
+fn sync_transforms(mut q: Query<(&Position, &mut Transform), Or<(With<Villager>, With<Wolf>, With<Player>)>>) {
+    for (pos, mut t) in &mut q {
+        t.translation.x = pos.0.x;
+        t.translation.y = pos.0.y;
+    }
+}
+
+fn update_labels(
+    villagers: Query<(&Villager, &CurrentAction, &Children), Or<(Changed<CurrentAction>, Changed<Villager>)>>,
+    mut labels: Query<&mut Text2d, With<Label>>,
+) {
+    for (v, action, children) in &villagers {
+        for child in children.iter() {
+            if let Ok(mut text) = labels.get_mut(child) {
+                text.0 = format!("{}\n{}", v.name, action.0.name().replace('_', " "));
+            }
+        }
+    }
+}
+
+/// Darkness in [0, 0.6]: full at midnight, none from 8 to 18 o'clock.
+fn darkness(hour: f32) -> f32 {
+    let d = if (8.0..18.0).contains(&hour) {
+        0.0
+    } else if hour >= 18.0 {
+        ((hour - 18.0) / 4.0).min(1.0)
+    } else if hour < 6.0 {
+        1.0
+    } else {
+        1.0 - (hour - 6.0) / 2.0
+    };
+    d * 0.6
+}
+
+fn tint_night(clock: Res<WorldClock>, mut q: Query<&mut Sprite, With<NightOverlay>>) {
+    for mut s in &mut q {
+        s.color = Color::srgba(0.02, 0.02, 0.12, darkness(clock.hour()));
+    }
+}

@@ -1,0 +1,83 @@
+//! Hot reload through Bevy's asset server and file watcher: an edit updates the NPC within a second;
+//! an invalid edit is logged and the last good config stays.
+
+use std::time::{Duration, Instant};
+
+use bevy::asset::AssetPlugin;
+use bevy::prelude::*;
+use npc_minds::brain::mind::Profile;
+use npc_minds::config::cast::{CastPlugin, ConfigErrorLog};
+use npc_minds::world::components::{Traits, Villager};
+
+const ADA: &str = r#"(
+    name: "Ada",
+    role: "tester",
+    persona: (bravery: 0.5, sociability: 0.5, diligence: 0.5, temper: 0.5, honesty: 0.5),
+    speech_style: "plain",
+    home: "farm_house",
+    work: "fields",
+    fallback_lines: ["Hello."],
+)"#;
+
+fn run_until(app: &mut App, timeout: Duration, mut done: impl FnMut(&mut App) -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        app.update();
+        if done(app) {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
+fn ada(app: &mut App) -> Option<(f32, String)> {
+    let mut q = app.world_mut().query::<(&Villager, &Traits, &Profile)>();
+    q.iter(app.world()).find(|(v, _, _)| v.name == "Ada").map(|(_, t, p)| (t.0[0], p.0.role.clone()))
+}
+
+#[test]
+fn edits_apply_within_a_second_and_bad_edits_keep_the_last_good_config() {
+    let root = std::env::temp_dir().join(format!("npc-minds-hot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("npcs")).unwrap();
+    let file = root.join("npcs/ada.npc.ron");
+    std::fs::write(&file, ADA).unwrap();
+
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        AssetPlugin {
+            file_path: root.to_string_lossy().into_owned(),
+            watch_for_changes_override: Some(true),
+            ..default()
+        },
+        npc_minds::core_plugin,
+        CastPlugin { with_mods: false },
+    ));
+    run_until(&mut app, Duration::from_secs(10), |a| ada(a).is_some()).expect("Ada spawned");
+    assert_eq!(ada(&mut app), Some((0.5, "tester".into())));
+
+    std::fs::write(&file, ADA.replace("bravery: 0.5", "bravery: 0.9")).unwrap();
+    let took = run_until(&mut app, Duration::from_secs(10), |a| ada(a).is_some_and(|(b, _)| b == 0.9))
+        .expect("the edit was applied");
+    assert!(took < Duration::from_secs(1), "applied after {took:?}");
+
+    std::fs::write(&file, ADA.replace("bravery: 0.5", "bravery: 7.0").replace("tester", "broken")).unwrap();
+    run_until(&mut app, Duration::from_secs(10), |a| !a.world().resource::<ConfigErrorLog>().errors.is_empty())
+        .expect("the bad edit was reported");
+    let (_, msg) = app.world().resource::<ConfigErrorLog>().errors[0].clone();
+    assert!(msg.contains("field `persona.bravery`: 7 is out of range [0, 1]"), "{msg}");
+    for _ in 0..20 {
+        app.update();
+    }
+    assert_eq!(ada(&mut app), Some((0.9, "tester".into())), "the last good config stays");
+    let mut q = app.world_mut().query::<&Villager>();
+    assert_eq!(q.iter(app.world()).count(), 1, "no duplicate villager");
+
+    std::fs::write(&file, ADA.replace("tester", "fixed")).unwrap();
+    run_until(&mut app, Duration::from_secs(10), |a| ada(a).is_some_and(|(_, r)| r == "fixed"))
+        .expect("a fixed edit applies again");
+    assert!(app.world().resource::<ConfigErrorLog>().errors.is_empty(), "the error clears once fixed");
+    let _ = std::fs::remove_dir_all(root);
+}
