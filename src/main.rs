@@ -72,9 +72,22 @@ enum ReportFormat {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Play { mods: "mods".into(), frames: 0 }) {
+    match cli.command.unwrap_or(Command::Play {
+        mods: "mods".into(),
+        frames: 0,
+    }) {
         Command::Play { mods, frames } => play(mods, frames),
-        Command::Sim { npcs, seconds, seed, lockstep, record, replay, report, npc_dir, mods } => {
+        Command::Sim {
+            npcs,
+            seconds,
+            seed,
+            lockstep,
+            record,
+            replay,
+            report,
+            npc_dir,
+            mods,
+        } => {
             let opts = SimOptions {
                 npcs,
                 seconds,
@@ -133,7 +146,11 @@ fn sim(opts: SimOptions, format: ReportFormat) -> ExitCode {
 }
 
 fn check_config(paths: Vec<PathBuf>) -> ExitCode {
-    let paths = if paths.is_empty() { vec![PathBuf::from("assets/npcs"), PathBuf::from("mods")] } else { paths };
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("assets/npcs"), PathBuf::from("mods")]
+    } else {
+        paths
+    };
     let files = expand(&paths);
     let missing: Vec<_> = paths.iter().filter(|p| !p.exists()).collect();
     let (good, problems) = load_all(&files);
@@ -150,7 +167,11 @@ fn check_config(paths: Vec<PathBuf>) -> ExitCode {
         eprintln!("{} NPC config(s) OK", good.len());
         ExitCode::SUCCESS
     } else {
-        eprintln!("{} problem(s) in {} file(s)", problems.len() + bad_paths, files.len());
+        eprintln!(
+            "{} problem(s) in {} file(s)",
+            problems.len() + bad_paths,
+            files.len()
+        );
         ExitCode::FAILURE
     }
 }

@@ -19,7 +19,11 @@ const ADA: &str = r#"(
     fallback_lines: ["Hello."],
 )"#;
 
-fn run_until(app: &mut App, timeout: Duration, mut done: impl FnMut(&mut App) -> bool) -> Option<Duration> {
+fn run_until(
+    app: &mut App,
+    timeout: Duration,
+    mut done: impl FnMut(&mut App) -> bool,
+) -> Option<Duration> {
     let start = Instant::now();
     while start.elapsed() < timeout {
         app.update();
@@ -33,7 +37,9 @@ fn run_until(app: &mut App, timeout: Duration, mut done: impl FnMut(&mut App) ->
 
 fn ada(app: &mut App) -> Option<(f32, String)> {
     let mut q = app.world_mut().query::<(&Villager, &Traits, &Profile)>();
-    q.iter(app.world()).find(|(v, _, _)| v.name == "Ada").map(|(_, t, p)| (t.0[0], p.0.role.clone()))
+    q.iter(app.world())
+        .find(|(v, _, _)| v.name == "Ada")
+        .map(|(_, t, p)| (t.0[0], p.0.role.clone()))
 }
 
 #[test]
@@ -59,25 +65,46 @@ fn edits_apply_within_a_second_and_bad_edits_keep_the_last_good_config() {
     assert_eq!(ada(&mut app), Some((0.5, "tester".into())));
 
     std::fs::write(&file, ADA.replace("bravery: 0.5", "bravery: 0.9")).unwrap();
-    let took = run_until(&mut app, Duration::from_secs(10), |a| ada(a).is_some_and(|(b, _)| b == 0.9))
-        .expect("the edit was applied");
+    let took = run_until(&mut app, Duration::from_secs(10), |a| {
+        ada(a).is_some_and(|(b, _)| b == 0.9)
+    })
+    .expect("the edit was applied");
     assert!(took < Duration::from_secs(1), "applied after {took:?}");
 
-    std::fs::write(&file, ADA.replace("bravery: 0.5", "bravery: 7.0").replace("tester", "broken")).unwrap();
-    run_until(&mut app, Duration::from_secs(10), |a| !a.world().resource::<ConfigErrorLog>().errors.is_empty())
-        .expect("the bad edit was reported");
+    std::fs::write(
+        &file,
+        ADA.replace("bravery: 0.5", "bravery: 7.0")
+            .replace("tester", "broken"),
+    )
+    .unwrap();
+    run_until(&mut app, Duration::from_secs(10), |a| {
+        !a.world().resource::<ConfigErrorLog>().errors.is_empty()
+    })
+    .expect("the bad edit was reported");
     let (_, msg) = app.world().resource::<ConfigErrorLog>().errors[0].clone();
-    assert!(msg.contains("field `persona.bravery`: 7 is out of range [0, 1]"), "{msg}");
+    assert!(
+        msg.contains("field `persona.bravery`: 7 is out of range [0, 1]"),
+        "{msg}"
+    );
     for _ in 0..20 {
         app.update();
     }
-    assert_eq!(ada(&mut app), Some((0.9, "tester".into())), "the last good config stays");
+    assert_eq!(
+        ada(&mut app),
+        Some((0.9, "tester".into())),
+        "the last good config stays"
+    );
     let mut q = app.world_mut().query::<&Villager>();
     assert_eq!(q.iter(app.world()).count(), 1, "no duplicate villager");
 
     std::fs::write(&file, ADA.replace("tester", "fixed")).unwrap();
-    run_until(&mut app, Duration::from_secs(10), |a| ada(a).is_some_and(|(_, r)| r == "fixed"))
-        .expect("a fixed edit applies again");
-    assert!(app.world().resource::<ConfigErrorLog>().errors.is_empty(), "the error clears once fixed");
+    run_until(&mut app, Duration::from_secs(10), |a| {
+        ada(a).is_some_and(|(_, r)| r == "fixed")
+    })
+    .expect("a fixed edit applies again");
+    assert!(
+        app.world().resource::<ConfigErrorLog>().errors.is_empty(),
+        "the error clears once fixed"
+    );
     let _ = std::fs::remove_dir_all(root);
 }

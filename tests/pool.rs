@@ -16,7 +16,10 @@ use npc_minds::inference::{
 };
 
 fn scripted(latency_ms: u64) -> ScriptedBackend {
-    ScriptedBackend { latency: Duration::from_millis(latency_ms), ..Default::default() }
+    ScriptedBackend {
+        latency: Duration::from_millis(latency_ms),
+        ..Default::default()
+    }
 }
 
 fn completed_ids(events: &[PoolEvent]) -> Vec<RequestId> {
@@ -35,24 +38,46 @@ impl Backend for Sizes {
     fn model_id(&self) -> String {
         "sizes".into()
     }
-    fn infer(&mut self, batch: &[JobInput], _: &mut dyn StreamContext) -> Vec<Result<JobOutput, InferenceError>> {
+    fn infer(
+        &mut self,
+        batch: &[JobInput],
+        _: &mut dyn StreamContext,
+    ) -> Vec<Result<JobOutput, InferenceError>> {
         self.0.lock().unwrap().push(batch.len());
         std::thread::sleep(self.1);
-        batch.iter().map(|_| Ok(JobOutput::Dialogue { text: String::new() })).collect()
+        batch
+            .iter()
+            .map(|_| {
+                Ok(JobOutput::Dialogue {
+                    text: String::new(),
+                })
+            })
+            .collect()
     }
 }
 
 #[test]
 fn higher_priority_runs_first_then_first_come_first_served() {
-    let cfg = LaneConfig { capacity: 64, max_batch: 1, workers: 1 };
+    let cfg = LaneConfig {
+        capacity: 64,
+        max_batch: 1,
+        workers: 1,
+    };
     let pool = InferencePool::builder()
         .lane_with(Lane::Dialogue, cfg, factory(|| Ok(scripted(30))))
         .build();
     // The first job occupies the worker; the rest queue up behind it.
-    pool.try_submit(Lane::Dialogue, policy_job(0, 1, Priority::Normal)).unwrap();
+    pool.try_submit(Lane::Dialogue, policy_job(0, 1, Priority::Normal))
+        .unwrap();
     std::thread::sleep(Duration::from_millis(10));
-    for (npc, p) in [(1, Priority::Background), (2, Priority::Normal), (3, Priority::Focus), (4, Priority::Normal)] {
-        pool.try_submit(Lane::Dialogue, policy_job(npc, 1, p)).unwrap();
+    for (npc, p) in [
+        (1, Priority::Background),
+        (2, Priority::Normal),
+        (3, Priority::Focus),
+        (4, Priority::Normal),
+    ] {
+        pool.try_submit(Lane::Dialogue, policy_job(npc, 1, p))
+            .unwrap();
     }
     let ids = completed_ids(&collect(&pool, 5, Duration::from_secs(5)));
     let order: Vec<u64> = ids.iter().map(|i| i.npc).collect();
@@ -61,21 +86,47 @@ fn higher_priority_runs_first_then_first_come_first_served() {
 
 #[test]
 fn stale_generations_are_dropped_and_counted_never_delivered() {
-    let cfg = LaneConfig { capacity: 64, max_batch: 1, workers: 1 };
-    let pool = InferencePool::builder().lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(20)))).build();
-    pool.try_submit(Lane::Policy, policy_job(9, 0, Priority::Normal)).unwrap(); // occupies the worker
+    let cfg = LaneConfig {
+        capacity: 64,
+        max_batch: 1,
+        workers: 1,
+    };
+    let pool = InferencePool::builder()
+        .lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(20))))
+        .build();
+    pool.try_submit(Lane::Policy, policy_job(9, 0, Priority::Normal))
+        .unwrap(); // occupies the worker
     for g in 1..=5 {
-        pool.try_submit(Lane::Policy, policy_job(1, g, Priority::Normal)).unwrap();
+        pool.try_submit(Lane::Policy, policy_job(1, g, Priority::Normal))
+            .unwrap();
     }
-    assert_eq!(pool.try_submit(Lane::Policy, policy_job(1, 2, Priority::Normal)), Err(SubmitError::Stale));
+    assert_eq!(
+        pool.try_submit(Lane::Policy, policy_job(1, 2, Priority::Normal)),
+        Err(SubmitError::Stale)
+    );
     let events = collect(&pool, 2, Duration::from_secs(5));
     let ids = completed_ids(&events);
-    assert_eq!(ids, vec![RequestId { npc: 9, generation: 0 }, RequestId { npc: 1, generation: 5 }]);
+    assert_eq!(
+        ids,
+        vec![
+            RequestId {
+                npc: 9,
+                generation: 0
+            },
+            RequestId {
+                npc: 1,
+                generation: 5
+            }
+        ]
+    );
     std::thread::sleep(Duration::from_millis(50));
     assert!(pool.try_iter().next().is_none());
     let m = pool.metrics();
     let lane = m.lane(Lane::Policy).unwrap();
-    assert_eq!(lane.stale, 5, "four superseded in the queue plus one refused at submit");
+    assert_eq!(
+        lane.stale, 5,
+        "four superseded in the queue plus one refused at submit"
+    );
     assert_eq!(lane.done, 2);
 }
 
@@ -83,14 +134,26 @@ fn stale_generations_are_dropped_and_counted_never_delivered() {
 fn batching_lanes_take_everything_queued_up_to_the_max() {
     let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
     let s2 = sizes.clone();
-    let cfg = LaneConfig { capacity: 256, max_batch: 32, workers: 1 };
+    let cfg = LaneConfig {
+        capacity: 256,
+        max_batch: 32,
+        workers: 1,
+    };
     let pool = InferencePool::builder()
-        .lane_with(Lane::Emotion, cfg, Arc::new(move || Ok(Box::new(Sizes(s2.clone(), Duration::from_millis(40))) as Box<dyn Backend>)))
+        .lane_with(
+            Lane::Emotion,
+            cfg,
+            Arc::new(move || {
+                Ok(Box::new(Sizes(s2.clone(), Duration::from_millis(40))) as Box<dyn Backend>)
+            }),
+        )
         .build();
-    pool.try_submit(Lane::Emotion, policy_job(1000, 0, Priority::Normal)).unwrap();
+    pool.try_submit(Lane::Emotion, policy_job(1000, 0, Priority::Normal))
+        .unwrap();
     std::thread::sleep(Duration::from_millis(10));
     for npc in 0..70 {
-        pool.try_submit(Lane::Emotion, policy_job(npc, 0, Priority::Normal)).unwrap();
+        pool.try_submit(Lane::Emotion, policy_job(npc, 0, Priority::Normal))
+            .unwrap();
     }
     let ids = completed_ids(&collect(&pool, 71, Duration::from_secs(5)));
     assert_eq!(ids.len(), 71);
@@ -100,9 +163,16 @@ fn batching_lanes_take_everything_queued_up_to_the_max() {
 
 #[test]
 fn expired_jobs_are_skipped_and_reported() {
-    let cfg = LaneConfig { capacity: 8, max_batch: 1, workers: 1 };
-    let pool = InferencePool::builder().lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(50)))).build();
-    pool.try_submit(Lane::Policy, policy_job(0, 0, Priority::Normal)).unwrap();
+    let cfg = LaneConfig {
+        capacity: 8,
+        max_batch: 1,
+        workers: 1,
+    };
+    let pool = InferencePool::builder()
+        .lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(50))))
+        .build();
+    pool.try_submit(Lane::Policy, policy_job(0, 0, Priority::Normal))
+        .unwrap();
     let mut late = policy_job(1, 0, Priority::Normal);
     late.deadline = Some(Instant::now() + Duration::from_millis(5));
     pool.try_submit(Lane::Policy, late).unwrap();
@@ -120,19 +190,31 @@ fn expired_jobs_are_skipped_and_reported() {
 
 #[test]
 fn dialogue_streams_tokens_and_cancels_within_one_token() {
-    let backend = ScriptedBackend { token_latency: Duration::from_millis(20), ..Default::default() };
-    let pool = InferencePool::builder().lane(Lane::Dialogue, factory(move || Ok(backend.clone()))).build();
+    let backend = ScriptedBackend {
+        token_latency: Duration::from_millis(20),
+        ..Default::default()
+    };
+    let pool = InferencePool::builder()
+        .lane(Lane::Dialogue, factory(move || Ok(backend.clone())))
+        .build();
     let job = |g| Job {
-        id: RequestId { npc: 7, generation: g },
+        id: RequestId {
+            npc: 7,
+            generation: g,
+        },
         priority: Priority::Focus,
         deadline: None,
-        input: JobInput::Dialogue { prompt: "hello".into(), max_tokens: 200 },
+        input: JobInput::Dialogue {
+            prompt: "hello".into(),
+            max_tokens: 200,
+        },
     };
     pool.try_submit(Lane::Dialogue, job(1)).unwrap();
     let mut partials = 0;
     let start = Instant::now();
     while partials < 3 && start.elapsed() < Duration::from_secs(5) {
-        if let Some(PoolEvent::Partial { text, .. }) = pool.recv_timeout(Duration::from_millis(10)) {
+        if let Some(PoolEvent::Partial { text, .. }) = pool.recv_timeout(Duration::from_millis(10))
+        {
             assert!(!text.is_empty());
             partials += 1;
         }
@@ -145,15 +227,22 @@ fn dialogue_streams_tokens_and_cancels_within_one_token() {
     let mut first_new = None;
     while first_new.is_none() && cancelled_at.elapsed() < Duration::from_secs(5) {
         match pool.recv_timeout(Duration::from_millis(5)) {
-            Some(PoolEvent::Partial { id, .. }) | Some(PoolEvent::Completed(npc_minds::inference::Completed { id, .. })) => {
-                assert_eq!(id.generation, 2, "nothing of the cancelled reply is delivered");
+            Some(PoolEvent::Partial { id, .. })
+            | Some(PoolEvent::Completed(npc_minds::inference::Completed { id, .. })) => {
+                assert_eq!(
+                    id.generation, 2,
+                    "nothing of the cancelled reply is delivered"
+                );
                 first_new = Some(cancelled_at.elapsed());
             }
             None => {}
         }
     }
     let waited = first_new.expect("the new reply started");
-    assert!(waited < Duration::from_millis(500), "old stream stopped within a token or two: {waited:?}");
+    assert!(
+        waited < Duration::from_millis(500),
+        "old stream stopped within a token or two: {waited:?}"
+    );
     assert!(pool.metrics().lane(Lane::Dialogue).unwrap().stale >= 1);
 }
 
@@ -162,19 +251,27 @@ fn a_thousand_backend_panics_are_contained_and_counted() {
     quiet_panics();
     let builds = Arc::new(AtomicUsize::new(0));
     let b2 = builds.clone();
-    let cfg = LaneConfig { capacity: 2000, max_batch: 1, workers: 1 };
+    let cfg = LaneConfig {
+        capacity: 2000,
+        max_batch: 1,
+        workers: 1,
+    };
     let pool = InferencePool::builder()
         .lane_with(
             Lane::Policy,
             cfg,
             factory(move || {
                 b2.fetch_add(1, Ordering::Relaxed);
-                Ok(ScriptedBackend { panic_rate: 1.0, ..Default::default() })
+                Ok(ScriptedBackend {
+                    panic_rate: 1.0,
+                    ..Default::default()
+                })
             }),
         )
         .build();
     for npc in 0..1000 {
-        pool.try_submit(Lane::Policy, policy_job(npc, 0, Priority::Normal)).unwrap();
+        pool.try_submit(Lane::Policy, policy_job(npc, 0, Priority::Normal))
+            .unwrap();
     }
     let events = collect(&pool, 1000, Duration::from_secs(60));
     let panicked = events
@@ -184,36 +281,63 @@ fn a_thousand_backend_panics_are_contained_and_counted() {
     assert_eq!(panicked, 1000);
     let lane = pool.metrics().lane(Lane::Policy).unwrap().clone();
     assert_eq!((lane.panics, lane.failed), (1000, 1000));
-    assert_eq!(builds.load(Ordering::Relaxed), 1000, "the backend is rebuilt after each panic");
+    assert_eq!(
+        builds.load(Ordering::Relaxed),
+        1000,
+        "the backend is rebuilt after each panic"
+    );
     // The lane still works afterwards with a healthy backend.
     drop(pool);
-    let pool = InferencePool::builder().lane(Lane::Policy, factory(|| Ok(scripted(0)))).build();
-    pool.try_submit(Lane::Policy, policy_job(1, 0, Priority::Normal)).unwrap();
-    assert_eq!(completed_ids(&collect(&pool, 1, Duration::from_secs(5))).len(), 1);
+    let pool = InferencePool::builder()
+        .lane(Lane::Policy, factory(|| Ok(scripted(0))))
+        .build();
+    pool.try_submit(Lane::Policy, policy_job(1, 0, Priority::Normal))
+        .unwrap();
+    assert_eq!(
+        completed_ids(&collect(&pool, 1, Duration::from_secs(5))).len(),
+        1
+    );
 }
 
 #[test]
 fn failures_come_back_as_errors() {
-    let backend = ScriptedBackend { failure_rate: 1.0, ..Default::default() };
-    let pool = InferencePool::builder().lane(Lane::Policy, factory(move || Ok(backend.clone()))).build();
-    pool.try_submit(Lane::Policy, policy_job(1, 0, Priority::Normal)).unwrap();
+    let backend = ScriptedBackend {
+        failure_rate: 1.0,
+        ..Default::default()
+    };
+    let pool = InferencePool::builder()
+        .lane(Lane::Policy, factory(move || Ok(backend.clone())))
+        .build();
+    pool.try_submit(Lane::Policy, policy_job(1, 0, Priority::Normal))
+        .unwrap();
     let events = collect(&pool, 1, Duration::from_secs(5));
-    assert!(matches!(&events[0], PoolEvent::Completed(c) if matches!(c.result, Err(InferenceError::Backend(_)))));
+    assert!(
+        matches!(&events[0], PoolEvent::Completed(c) if matches!(c.result, Err(InferenceError::Backend(_))))
+    );
     assert_eq!(pool.metrics().lane(Lane::Policy).unwrap().failed, 1);
 }
 
 #[test]
 fn dropping_the_pool_stops_busy_workers_without_hanging() {
-    let backend = ScriptedBackend { token_latency: Duration::from_millis(50), ..Default::default() };
+    let backend = ScriptedBackend {
+        token_latency: Duration::from_millis(50),
+        ..Default::default()
+    };
     let pool = InferencePool::builder()
         .lane(Lane::Dialogue, factory(move || Ok(backend.clone())))
         .lane(Lane::Policy, factory(|| Ok(scripted(5))))
         .build();
     let job = Job {
-        id: RequestId { npc: 1, generation: 0 },
+        id: RequestId {
+            npc: 1,
+            generation: 0,
+        },
         priority: Priority::Normal,
         deadline: None,
-        input: JobInput::Dialogue { prompt: "long".into(), max_tokens: 10_000 },
+        input: JobInput::Dialogue {
+            prompt: "long".into(),
+            max_tokens: 10_000,
+        },
     };
     pool.try_submit(Lane::Dialogue, job).unwrap();
     for npc in 0..500 {
@@ -222,13 +346,23 @@ fn dropping_the_pool_stops_busy_workers_without_hanging() {
     std::thread::sleep(Duration::from_millis(100));
     let start = Instant::now();
     drop(pool); // nobody drains the events: workers must still notice the shutdown
-    assert!(start.elapsed() < Duration::from_secs(2), "shutdown took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "shutdown took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
 fn a_flood_of_jobs_is_refused_not_buffered() {
-    let cfg = LaneConfig { capacity: 100, max_batch: 10, workers: 1 };
-    let pool = InferencePool::builder().lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(5)))).build();
+    let cfg = LaneConfig {
+        capacity: 100,
+        max_batch: 10,
+        workers: 1,
+    };
+    let pool = InferencePool::builder()
+        .lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(5))))
+        .build();
     let mut refused = 0;
     for npc in 0..100_000u64 {
         match pool.try_submit(Lane::Policy, policy_job(npc, 0, Priority::Normal)) {
@@ -246,7 +380,9 @@ fn a_flood_of_jobs_is_refused_not_buffered() {
 
 #[test]
 fn submitting_to_a_missing_lane_is_an_error_not_a_panic() {
-    let pool = InferencePool::builder().lane(Lane::Policy, factory(|| Ok(scripted(0)))).build();
+    let pool = InferencePool::builder()
+        .lane(Lane::Policy, factory(|| Ok(scripted(0))))
+        .build();
     assert_eq!(
         pool.try_submit(Lane::Emotion, policy_job(1, 0, Priority::Normal)),
         Err(SubmitError::NoLane("emotion"))
@@ -255,12 +391,18 @@ fn submitting_to_a_missing_lane_is_an_error_not_a_panic() {
 
 #[test]
 fn latency_percentiles_are_measured() {
-    let pool = InferencePool::builder().lane(Lane::Policy, factory(|| Ok(scripted(3)))).build();
+    let pool = InferencePool::builder()
+        .lane(Lane::Policy, factory(|| Ok(scripted(3))))
+        .build();
     for npc in 0..20 {
-        pool.try_submit(Lane::Policy, policy_job(npc, 0, Priority::Normal)).unwrap();
+        pool.try_submit(Lane::Policy, policy_job(npc, 0, Priority::Normal))
+            .unwrap();
         collect(&pool, 1, Duration::from_secs(5));
     }
     let lane = pool.metrics().lane(Lane::Policy).unwrap().clone();
     assert_eq!(lane.done, 20);
-    assert!(lane.latency_ms.p50 >= 3.0 && lane.latency_ms.p99 >= lane.latency_ms.p50, "{lane:?}");
+    assert!(
+        lane.latency_ms.p50 >= 3.0 && lane.latency_ms.p99 >= lane.latency_ms.p50,
+        "{lane:?}"
+    );
 }

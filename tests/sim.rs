@@ -17,7 +17,13 @@ use npc_minds::world::action::Action;
 use npc_minds::world::components::{CurrentAction, Player, Position, Villager, Wolf};
 
 fn opts(npcs: usize, seconds: f64, seed: u64) -> SimOptions {
-    SimOptions { npcs, seconds, seed, lockstep: true, ..SimOptions::default() }
+    SimOptions {
+        npcs,
+        seconds,
+        seed,
+        lockstep: true,
+        ..SimOptions::default()
+    }
 }
 
 #[test]
@@ -33,25 +39,50 @@ fn lockstep_runs_with_the_same_seed_give_the_same_state_hash() {
 #[test]
 fn a_replay_reproduces_the_recorded_run_without_any_model() {
     let path = std::env::temp_dir().join(format!("npc-minds-{}.replay", std::process::id()));
-    let recorded = run_sim(SimOptions { record: Some(path.clone()), ..opts(120, 15.0, 3) }).unwrap();
-    let replayed = run_sim(SimOptions { replay: Some(path.clone()), ..SimOptions::default() }).unwrap();
+    let recorded = run_sim(SimOptions {
+        record: Some(path.clone()),
+        ..opts(120, 15.0, 3)
+    })
+    .unwrap();
+    let replayed = run_sim(SimOptions {
+        replay: Some(path.clone()),
+        ..SimOptions::default()
+    })
+    .unwrap();
     assert_eq!(replayed.npcs, 120, "settings come from the recording");
     assert_eq!(replayed.state_hash, recorded.state_hash);
     assert_eq!(replayed.replay_matches, Some(true));
-    assert_eq!(replayed.brain.fallbacks, 0, "every decision came from the recording");
+    assert_eq!(
+        replayed.brain.fallbacks, 0,
+        "every decision came from the recording"
+    );
     // A corrupt recording is a clear error, not a panic.
     std::fs::write(&path, b"{\"format\": 12").unwrap();
-    let err = run_sim(SimOptions { replay: Some(path.clone()), ..SimOptions::default() }).unwrap_err();
+    let err = run_sim(SimOptions {
+        replay: Some(path.clone()),
+        ..SimOptions::default()
+    })
+    .unwrap_err();
     assert!(err.to_string().contains("not a record file"), "{err}");
     let _ = std::fs::remove_file(path);
 }
 
 #[test]
 fn a_thousand_npcs_run_headless() {
-    let r = run_sim(SimOptions { npcs: 1000, seconds: 10.0, lockstep: false, ..SimOptions::default() }).unwrap();
+    let r = run_sim(SimOptions {
+        npcs: 1000,
+        seconds: 10.0,
+        lockstep: false,
+        ..SimOptions::default()
+    })
+    .unwrap();
     assert_eq!(r.ticks, 200);
     let policy = &r.lanes["policy"];
-    assert!(policy.done >= 1000, "every NPC decided at least once: {}", policy.done);
+    assert!(
+        policy.done >= 1000,
+        "every NPC decided at least once: {}",
+        policy.done
+    );
     assert_eq!(policy.failed, 0);
     let total: f64 = r.action_histogram.values().sum();
     assert!((total - 1.0).abs() < 1e-6);
@@ -63,10 +94,14 @@ fn wolves_come_out_at_night_and_villagers_flee_from_them() {
     // Start at 22:00 next to the forest: wolves are out.
     let (cast, _) = load_cast("assets/npcs".as_ref(), "no-mods".as_ref());
     let mut app = build_app(&cast, 60, 5, 0.05, sim_pool(factory(|| Ok(UtilityBackend))));
-    app.world_mut().resource_mut::<npc_minds::world::components::WorldClock>().start_hour = 22.0;
+    app.world_mut()
+        .resource_mut::<npc_minds::world::components::WorldClock>()
+        .start_hour = 22.0;
     app.insert_resource(npc_minds::brain::Lockstep::new(2));
     let edge = Vec2::new(-640.0, 380.0);
-    let mut q = app.world_mut().query_filtered::<&mut Position, With<Villager>>();
+    let mut q = app
+        .world_mut()
+        .query_filtered::<&mut Position, With<Villager>>();
     for mut p in q.iter_mut(app.world_mut()) {
         p.0 = edge + (p.0 - edge) * 0.2;
     }
@@ -77,7 +112,10 @@ fn wolves_come_out_at_night_and_villagers_flee_from_them() {
         fled |= q.iter(app.world()).any(|a| a.0 == Action::Flee);
     }
     let mut wolves = app.world_mut().query_filtered::<&Position, With<Wolf>>();
-    assert!(wolves.iter(app.world()).any(|w| w.0.distance(edge) < 400.0), "wolves came out");
+    assert!(
+        wolves.iter(app.world()).any(|w| w.0.distance(edge) < 400.0),
+        "wolves came out"
+    );
     assert!(fled, "someone fled from a wolf");
 }
 
@@ -89,18 +127,28 @@ fn far_npcs_think_less_often_than_near_ones() {
     // The player stands still at the square; half the villagers are kept far away.
     let mut player = app.world_mut().query_filtered::<Entity, With<Player>>();
     let p = player.single(app.world()).unwrap();
-    app.world_mut().entity_mut(p).remove::<npc_minds::world::ScriptedWalk>();
+    app.world_mut()
+        .entity_mut(p)
+        .remove::<npc_minds::world::ScriptedWalk>();
     for _ in 0..600 {
         let mut q = app.world_mut().query::<(&Villager, &mut Position)>();
         for (v, mut pos) in q.iter_mut(app.world_mut()) {
-            pos.0 = if v.id % 2 == 0 { Vec2::new(20.0, 0.0) } else { Vec2::new(900.0, 560.0) };
+            pos.0 = if v.id % 2 == 0 {
+                Vec2::new(20.0, 0.0)
+            } else {
+                Vec2::new(900.0, 560.0)
+            };
         }
         app.update();
     }
     let mut q = app.world_mut().query::<(&Villager, &Mind)>();
     let (mut near, mut far) = (0u64, 0u64);
     for (v, m) in q.iter(app.world()) {
-        if v.id % 2 == 0 { near += m.generation as u64 } else { far += m.generation as u64 }
+        if v.id % 2 == 0 {
+            near += m.generation as u64
+        } else {
+            far += m.generation as u64
+        }
     }
     assert!(near > 3 * far, "near {near} thinks vs far {far}");
 }
@@ -108,18 +156,36 @@ fn far_npcs_think_less_often_than_near_ones() {
 #[test]
 fn failing_backends_fall_back_to_the_utility_ai() {
     let (cast, _) = load_cast("assets/npcs".as_ref(), "no-mods".as_ref());
-    let broken = ScriptedBackend { failure_rate: 1.0, ..Default::default() };
-    let mut app = build_app(&cast, 30, 1, 0.05, sim_pool(factory(move || Ok(broken.clone()))));
+    let broken = ScriptedBackend {
+        failure_rate: 1.0,
+        ..Default::default()
+    };
+    let mut app = build_app(
+        &cast,
+        30,
+        1,
+        0.05,
+        sim_pool(factory(move || Ok(broken.clone()))),
+    );
     for _ in 0..100 {
         app.update();
         std::thread::sleep(Duration::from_millis(1));
     }
     let stats = app.world().resource::<BrainStats>().clone();
-    assert!(stats.fallbacks >= 30 && stats.fallbacks == stats.decisions, "{stats:?}");
+    assert!(
+        stats.fallbacks >= 30 && stats.fallbacks == stats.decisions,
+        "{stats:?}"
+    );
     let mut q = app.world_mut().query::<&CurrentAction>();
-    assert!(q.iter(app.world()).any(|a| a.0 != Action::Idle), "NPCs still act");
+    assert!(
+        q.iter(app.world()).any(|a| a.0 != Action::Idle),
+        "NPCs still act"
+    );
     let pool = &app.world().resource::<npc_minds::brain::Inference>().0;
     // Every fallback is a failure the pool counted; the difference is at most one job in flight per NPC.
     let failed = pool.metrics().lane(Lane::Policy).unwrap().failed;
-    assert!(failed >= stats.fallbacks && failed - stats.fallbacks <= 30, "{failed} vs {stats:?}");
+    assert!(
+        failed >= stats.fallbacks && failed - stats.fallbacks <= 30,
+        "{failed} vs {stats:?}"
+    );
 }

@@ -21,7 +21,8 @@ pub(super) fn apply_decisions(
         if c.lane != Lane::Policy {
             continue;
         }
-        let Some((v, mut mind, mut action)) = index.0.get(&c.id.npc).and_then(|e| q.get_mut(*e).ok())
+        let Some((v, mut mind, mut action)) =
+            index.0.get(&c.id.npc).and_then(|e| q.get_mut(*e).ok())
         else {
             continue;
         };

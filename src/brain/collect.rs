@@ -38,7 +38,12 @@ pub struct Lockstep {
 
 impl Lockstep {
     pub fn new(offset: u64) -> Self {
-        Lockstep { offset, timeout: Duration::from_secs(10), due: BTreeMap::new(), held: HashMap::new() }
+        Lockstep {
+            offset,
+            timeout: Duration::from_secs(10),
+            due: BTreeMap::new(),
+            held: HashMap::new(),
+        }
     }
 
     pub(super) fn expect(&mut self, tick: u64, id: RequestId) {
@@ -68,13 +73,8 @@ pub(super) fn collect_results(
         refresh_metrics(&pool, &clock, &mut metrics);
         return;
     };
-    let hold = |ls: &mut Lockstep, ev: PoolEvent| {
-        if let PoolEvent::Completed(c) = ev {
-            ls.held.insert((c.lane, c.id), c);
-        }
-    };
     for ev in pool.0.try_iter() {
-        hold(ls, ev);
+        hold(ls, ev, &mut done, &mut partial);
     }
     let due = ls.due.remove(&clock.tick).unwrap_or_default();
     for id in due {
@@ -85,18 +85,40 @@ pub(super) fn collect_results(
         let started = Instant::now();
         while !ls.held.contains_key(&key) && started.elapsed() < ls.timeout {
             match pool.0.recv_timeout(Duration::from_millis(5)) {
-                Some(ev) => hold(ls, ev),
+                Some(ev) => hold(ls, ev, &mut done, &mut partial),
                 None => continue,
             }
         }
         let c = ls.held.remove(&key).unwrap_or(Completed {
             lane: Lane::Policy,
             id,
-            result: Err(InferenceError::Unavailable("lockstep: no result in time".into())),
+            result: Err(InferenceError::Unavailable(
+                "lockstep: no result in time".into(),
+            )),
         });
         done.write(InferenceCompleted(c));
     }
     refresh_metrics(&pool, &clock, &mut metrics);
+}
+
+/// Lockstep: decisions are held until due; talk (dialogue, emotion) passes straight through.
+fn hold(
+    ls: &mut Lockstep,
+    ev: PoolEvent,
+    done: &mut MessageWriter<InferenceCompleted>,
+    partial: &mut MessageWriter<InferencePartial>,
+) {
+    match ev {
+        PoolEvent::Completed(c) if c.lane == Lane::Policy => {
+            ls.held.insert((c.lane, c.id), c);
+        }
+        PoolEvent::Completed(c) => {
+            done.write(InferenceCompleted(c));
+        }
+        PoolEvent::Partial { lane, id, text } => {
+            partial.write(InferencePartial { lane, id, text });
+        }
+    }
 }
 
 fn refresh_metrics(pool: &Inference, clock: &WorldClock, metrics: &mut InferenceMetrics) {

@@ -18,7 +18,12 @@ pub(super) fn dispatch_decisions(
     settings: Res<ThinkSettings>,
     mut lockstep: Option<ResMut<Lockstep>>,
     mut stats: ResMut<BrainStats>,
-    mut q: Query<(&Villager, &mut Mind, &mut CurrentAction, Has<InConversation>)>,
+    mut q: Query<(
+        &Villager,
+        &mut Mind,
+        &mut CurrentAction,
+        Has<InConversation>,
+    )>,
 ) {
     let deadline = (lockstep.is_none())
         .then(|| Instant::now() + Duration::from_secs_f64(settings.policy_deadline));
@@ -26,7 +31,10 @@ pub(super) fn dispatch_decisions(
         if mind.state != MindState::Wanting {
             continue;
         }
-        let id = RequestId { npc: v.id, generation: mind.generation };
+        let id = RequestId {
+            npc: v.id,
+            generation: mind.generation,
+        };
         let priority = if focus {
             Priority::Focus
         } else if mind.last_obs.player.1 > settings.mid.0 {
@@ -34,7 +42,12 @@ pub(super) fn dispatch_decisions(
         } else {
             Priority::Normal
         };
-        let job = Job { id, priority, deadline, input: JobInput::Policy(Box::new(mind.last_obs.clone())) };
+        let job = Job {
+            id,
+            priority,
+            deadline,
+            input: JobInput::Policy(Box::new(mind.last_obs.clone())),
+        };
         let mut result = pool.0.try_submit(Lane::Policy, job.clone());
         // Lockstep (sim only) must not depend on worker speed: wait for room instead of deferring.
         while lockstep.is_some() && matches!(result, Err(SubmitError::Full(_))) {

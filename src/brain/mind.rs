@@ -82,7 +82,12 @@ pub struct ThinkSettings {
 
 impl Default for ThinkSettings {
     fn default() -> Self {
-        ThinkSettings { near: (300.0, 0.5), mid: (900.0, 1.5), far: 4.0, policy_deadline: 2.0 }
+        ThinkSettings {
+            near: (300.0, 0.5),
+            mid: (900.0, 1.5),
+            far: 4.0,
+            policy_deadline: 2.0,
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod dispatch;
 pub mod mind;
 pub mod perceive;
 pub mod spawn;
+pub mod talk;
 
 use std::sync::Mutex;
 
@@ -30,7 +31,9 @@ pub struct InferencePlugin {
 
 impl InferencePlugin {
     pub fn new(pool: InferencePool) -> Self {
-        InferencePlugin { pool: Mutex::new(Some(pool)) }
+        InferencePlugin {
+            pool: Mutex::new(Some(pool)),
+        }
     }
 }
 
@@ -47,6 +50,7 @@ impl Plugin for InferencePlugin {
 }
 
 pub(crate) fn plugin(app: &mut App) {
+    app.add_plugins(talk::plugin);
     app.init_resource::<NpcIndex>()
         .init_resource::<BrainStats>()
         .init_resource::<ThinkSettings>()

@@ -17,7 +17,12 @@ fn place_pos(name: &str) -> Vec2 {
 pub fn villager_bundle(id: u64, config: &NpcConfig, offset: Vec2) -> impl Bundle {
     let home = place_pos(&config.home);
     (
-        Villager { id, name: config.name.clone(), home, work: place_pos(&config.work) },
+        Villager {
+            id,
+            name: config.name.clone(),
+            home,
+            work: place_pos(&config.work),
+        },
         Position(home + offset),
         Traits(config.persona.as_array()),
         Mind::default(),
@@ -40,7 +45,11 @@ pub fn update_villager(
     profile.0 = Arc::new(config.clone());
 }
 
-pub(super) fn on_add_villager(add: On<Add, Villager>, q: Query<&Villager>, mut index: ResMut<NpcIndex>) {
+pub(super) fn on_add_villager(
+    add: On<Add, Villager>,
+    q: Query<&Villager>,
+    mut index: ResMut<NpcIndex>,
+) {
     if let Ok(v) = q.get(add.entity) {
         index.0.insert(v.id, add.entity);
     }

@@ -57,16 +57,22 @@ impl Plugin for CastPlugin {
             .init_resource::<CastSources>()
             .add_systems(Update, (log_load_failures, sync_cast).chain());
         let with_mods = self.with_mods;
-        app.add_systems(Startup, move |server: Res<AssetServer>, mut folders: ResMut<CastFolders>| {
-            folders.base = Some(server.load_folder("npcs"));
-            if with_mods {
-                folders.mods = Some(server.load_folder(format!("{MODS_SOURCE}://")));
-            }
-        });
+        app.add_systems(
+            Startup,
+            move |server: Res<AssetServer>, mut folders: ResMut<CastFolders>| {
+                folders.base = Some(server.load_folder("npcs"));
+                if with_mods {
+                    folders.mods = Some(server.load_folder(format!("{MODS_SOURCE}://")));
+                }
+            },
+        );
     }
 }
 
-fn log_load_failures(mut failed: MessageReader<AssetLoadFailedEvent<NpcAsset>>, mut log: ResMut<ConfigErrorLog>) {
+fn log_load_failures(
+    mut failed: MessageReader<AssetLoadFailedEvent<NpcAsset>>,
+    mut log: ResMut<ConfigErrorLog>,
+) {
     for ev in failed.read() {
         let msg = format!("{} (keeping the last good config of {})", ev.error, ev.path);
         error!("{msg}");
@@ -95,7 +101,9 @@ fn sync_cast(
             && let Some(asset) = assets.get(*id)
         {
             let path = server.get_path(*id);
-            let is_mod = path.as_ref().is_some_and(|p| p.source().as_str() == Some(MODS_SOURCE));
+            let is_mod = path
+                .as_ref()
+                .is_some_and(|p| p.source().as_str() == Some(MODS_SOURCE));
             if let Some(path) = path {
                 let path = path.to_string();
                 log.errors.retain(|(p, _)| *p != path);
@@ -118,14 +126,21 @@ fn sync_cast(
         }
         let Some((_, asset)) = best else { continue };
         let config = &asset.0;
-        if let Some((mut v, mut t, mut p)) = villagers.iter_mut().find(|(v, _, _)| v.name.eq_ignore_ascii_case(&name)) {
+        if let Some((mut v, mut t, mut p)) = villagers
+            .iter_mut()
+            .find(|(v, _, _)| v.name.eq_ignore_ascii_case(&name))
+        {
             update_villager(config, &mut v, &mut t, &mut p);
             info!("reloaded NPC {}", config.name);
         } else {
             let id = sources.next_id;
             sources.next_id += 1;
             let a = rng::unit(7, id, 0, 1) * std::f32::consts::TAU;
-            commands.spawn(villager_bundle(id, config, Vec2::new(a.cos(), a.sin()) * 20.0));
+            commands.spawn(villager_bundle(
+                id,
+                config,
+                Vec2::new(a.cos(), a.sin()) * 20.0,
+            ));
             info!("NPC {} joined the village", config.name);
         }
     }

@@ -8,7 +8,9 @@ use super::validate::{ConfigProblem, check_cast, parse_npc};
 /// The `*.npc.ron` files under `dir`, sorted by path (a missing dir gives none).
 pub fn npc_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -27,7 +29,13 @@ pub fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths
         .iter()
         .filter(|p| p.exists())
-        .flat_map(|p| if p.is_dir() { npc_files(p) } else { vec![p.clone()] })
+        .flat_map(|p| {
+            if p.is_dir() {
+                npc_files(p)
+            } else {
+                vec![p.clone()]
+            }
+        })
         .collect()
 }
 
@@ -64,7 +72,10 @@ pub fn load_cast(base: &Path, mods: &Path) -> (Vec<NpcConfig>, Vec<ConfigProblem
     let (modded, mod_problems) = load_all(&npc_files(mods));
     problems.extend(mod_problems);
     for (_, m) in modded {
-        match cast.iter_mut().find(|(_, c)| c.name.eq_ignore_ascii_case(&m.name)) {
+        match cast
+            .iter_mut()
+            .find(|(_, c)| c.name.eq_ignore_ascii_case(&m.name))
+        {
             Some(slot) => slot.1 = m,
             None => cast.push((String::new(), m)),
         }

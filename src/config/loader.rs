@@ -37,7 +37,10 @@ impl AssetLoader for NpcLoader {
     ) -> Result<NpcAsset, NpcLoadError> {
         let file = load_context.path().to_string();
         let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).await.map_err(|e| NpcLoadError::Io(file.clone(), e))?;
+        reader
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|e| NpcLoadError::Io(file.clone(), e))?;
         Ok(NpcAsset(parse_npc(&file, &bytes)?))
     }
 

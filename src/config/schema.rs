@@ -48,7 +48,13 @@ pub struct Persona {
 
 impl Persona {
     pub fn as_array(&self) -> [f32; 5] {
-        [self.bravery, self.sociability, self.diligence, self.temper, self.honesty]
+        [
+            self.bravery,
+            self.sociability,
+            self.diligence,
+            self.temper,
+            self.honesty,
+        ]
     }
 }
 
@@ -73,7 +79,12 @@ fn default_half_life() -> f32 {
 
 impl Default for Temperament {
     fn default() -> Self {
-        Temperament { valence: 0.0, arousal: 0.0, dominance: 0.0, half_life_secs: default_half_life() }
+        Temperament {
+            valence: 0.0,
+            arousal: 0.0,
+            dominance: 0.0,
+            half_life_secs: default_half_life(),
+        }
     }
 }
 
@@ -127,6 +138,9 @@ impl ScheduleEntry {
 impl NpcConfig {
     /// The scheduled action at `hour`, if any (the first matching entry wins).
     pub fn scheduled(&self, hour: f32) -> Option<Action> {
-        self.schedule.iter().find(|e| e.covers(hour)).map(|e| e.action)
+        self.schedule
+            .iter()
+            .find(|e| e.covers(hour))
+            .map(|e| e.action)
     }
 }

@@ -40,19 +40,39 @@ impl std::error::Error for ConfigProblem {}
 pub struct ConfigErrors(pub Vec<ConfigProblem>);
 
 fn whole_file(file: &str, message: impl Into<String>) -> ConfigErrors {
-    ConfigErrors(vec![ConfigProblem { file: file.into(), position: None, field: None, message: message.into() }])
+    ConfigErrors(vec![ConfigProblem {
+        file: file.into(),
+        position: None,
+        field: None,
+        message: message.into(),
+    }])
 }
 
 /// Parses and validates one file's bytes.
 pub fn parse_npc(file: &str, bytes: &[u8]) -> Result<NpcConfig, ConfigErrors> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(whole_file(file, format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", bytes.len())));
+        return Err(whole_file(
+            file,
+            format!(
+                "file is {} bytes; the limit is {MAX_FILE_BYTES}",
+                bytes.len()
+            ),
+        ));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        whole_file(file, format!("not UTF-8 text (a binary file?): invalid byte at offset {}", e.valid_up_to()))
+        whole_file(
+            file,
+            format!(
+                "not UTF-8 text (a binary file?): invalid byte at offset {}",
+                e.valid_up_to()
+            ),
+        )
     })?;
     if text.trim().is_empty() {
-        return Err(whole_file(file, "file is empty; expected an NPC like `(name: \"Ada\", ...)`"));
+        return Err(whole_file(
+            file,
+            "file is empty; expected an NPC like `(name: \"Ada\", ...)`",
+        ));
     }
     let options = ron::Options::default().with_recursion_limit(MAX_NESTING);
     let config: NpcConfig = options.from_str(text).map_err(|e| {
@@ -64,14 +84,23 @@ pub fn parse_npc(file: &str, bytes: &[u8]) -> Result<NpcConfig, ConfigErrors> {
         }])
     })?;
     let problems = check(&config, file);
-    if problems.is_empty() { Ok(config) } else { Err(ConfigErrors(problems)) }
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigErrors(problems))
+    }
 }
 
 /// Semantic checks on one parsed config.
 pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
     let mut out = Vec::new();
     let mut bad = |field: String, message: String| {
-        out.push(ConfigProblem { file: file.into(), position: None, field: Some(field), message });
+        out.push(ConfigProblem {
+            file: file.into(),
+            position: None,
+            field: Some(field),
+            message,
+        });
     };
     if c.name.trim().is_empty() {
         bad("name".into(), "must not be empty".into());
@@ -88,21 +117,40 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
         ("honesty", p.honesty),
     ] {
         if !(0.0..=1.0).contains(&v) {
-            bad(format!("persona.{name}"), format!("{v} is out of range [0, 1]"));
+            bad(
+                format!("persona.{name}"),
+                format!("{v} is out of range [0, 1]"),
+            );
         }
     }
     let t = &c.temperament;
-    for (name, v) in [("valence", t.valence), ("arousal", t.arousal), ("dominance", t.dominance)] {
+    for (name, v) in [
+        ("valence", t.valence),
+        ("arousal", t.arousal),
+        ("dominance", t.dominance),
+    ] {
         if !(-1.0..=1.0).contains(&v) {
-            bad(format!("temperament.{name}"), format!("{v} is out of range [-1, 1]"));
+            bad(
+                format!("temperament.{name}"),
+                format!("{v} is out of range [-1, 1]"),
+            );
         }
     }
     if !(t.half_life_secs > 0.0 && t.half_life_secs.is_finite()) {
-        bad("temperament.half_life_secs".into(), format!("{} must be a positive number of seconds", t.half_life_secs));
+        bad(
+            "temperament.half_life_secs".into(),
+            format!("{} must be a positive number of seconds", t.half_life_secs),
+        );
     }
     for (field, place) in [("home", &c.home), ("work", &c.work)] {
         if places::find(place).is_none() {
-            bad(field.into(), format!("unknown place \"{place}\"; known places: {}", places::names().join(", ")));
+            bad(
+                field.into(),
+                format!(
+                    "unknown place \"{place}\"; known places: {}",
+                    places::names().join(", ")
+                ),
+            );
         }
     }
     for (i, fact) in c.knowledge.iter().enumerate() {
@@ -110,19 +158,31 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
             bad(format!("knowledge[{i}].text"), "must not be empty".into());
         }
         if !(-1.0..=1.0).contains(&fact.min_trust) {
-            bad(format!("knowledge[{i}].min_trust"), format!("{} is out of range [-1, 1]", fact.min_trust));
+            bad(
+                format!("knowledge[{i}].min_trust"),
+                format!("{} is out of range [-1, 1]", fact.min_trust),
+            );
         }
     }
     for (i, e) in c.schedule.iter().enumerate() {
         if !(0.0..24.0).contains(&e.from) {
-            bad(format!("schedule[{i}].from"), format!("{} is not an hour in [0, 24)", e.from));
+            bad(
+                format!("schedule[{i}].from"),
+                format!("{} is not an hour in [0, 24)", e.from),
+            );
         }
         if !(0.0..=24.0).contains(&e.to) {
-            bad(format!("schedule[{i}].to"), format!("{} is not an hour in [0, 24]", e.to));
+            bad(
+                format!("schedule[{i}].to"),
+                format!("{} is not an hour in [0, 24]", e.to),
+            );
         }
     }
     if c.fallback_lines.iter().all(|l| l.trim().is_empty()) {
-        bad("fallback_lines".into(), "needs at least one non-empty line".into());
+        bad(
+            "fallback_lines".into(),
+            "needs at least one non-empty line".into(),
+        );
     }
     let a = &c.appraisal;
     for (name, v) in [
@@ -136,14 +196,19 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
         if let Some(d) = v
             && d.iter().any(|x| !(-2.0..=2.0).contains(x))
         {
-            bad(format!("appraisal.{name}"), format!("{d:?} has a delta outside [-2, 2]"));
+            bad(
+                format!("appraisal.{name}"),
+                format!("{d:?} has a delta outside [-2, 2]"),
+            );
         }
     }
     out
 }
 
 /// Problems across a cast: duplicate names (files are `(file, config)` in load order).
-pub fn check_cast<'a>(configs: impl IntoIterator<Item = (&'a str, &'a NpcConfig)>) -> Vec<ConfigProblem> {
+pub fn check_cast<'a>(
+    configs: impl IntoIterator<Item = (&'a str, &'a NpcConfig)>,
+) -> Vec<ConfigProblem> {
     let mut seen: Vec<(&str, &str)> = Vec::new();
     let mut out = Vec::new();
     for (file, c) in configs {

@@ -27,14 +27,24 @@ fn spawn_hud(mut commands: Commands) {
         HudText,
         Text::new(""),
         TextFont::from_font_size(16.0),
-        Node { position_type: PositionType::Absolute, top: px(8.0), left: px(8.0), ..default() },
+        Node {
+            position_type: PositionType::Absolute,
+            top: px(8.0),
+            left: px(8.0),
+            ..default()
+        },
     ));
     commands.spawn((
         ErrorText,
         Text::new(""),
         TextFont::from_font_size(15.0),
         TextColor(Color::srgb(1.0, 0.45, 0.4)),
-        Node { position_type: PositionType::Absolute, bottom: px(8.0), left: px(8.0), ..default() },
+        Node {
+            position_type: PositionType::Absolute,
+            bottom: px(8.0),
+            left: px(8.0),
+            ..default()
+        },
     ));
 }
 
@@ -74,6 +84,10 @@ fn update_hud(
         t.0 = s;
     }
     if let Ok(mut t) = err.single_mut() {
-        t.0 = errors.errors.last().map(|(_, m)| m.clone()).unwrap_or_default();
+        t.0 = errors
+            .errors
+            .last()
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default();
     }
 }

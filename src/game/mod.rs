@@ -13,9 +13,9 @@ use bevy::window::WindowResolution;
 
 use crate::brain::InferencePlugin;
 use crate::config::cast::{CastPlugin, register_mods_source};
+use crate::inference::Lane;
 use crate::inference::backends::utility::UtilityBackend;
 use crate::inference::factory;
-use crate::inference::Lane;
 use crate::sim::run::sim_pool;
 
 /// Settings of `npc-minds play`.
@@ -52,12 +52,15 @@ pub fn run(opts: GameOptions) -> ExitCode {
     ));
     if opts.frames > 0 {
         let limit = opts.frames;
-        app.add_systems(Last, move |mut n: Local<u64>, mut exit: MessageWriter<AppExit>| {
-            *n += 1;
-            if *n >= limit {
-                exit.write(AppExit::Success);
-            }
-        });
+        app.add_systems(
+            Last,
+            move |mut n: Local<u64>, mut exit: MessageWriter<AppExit>| {
+                *n += 1;
+                if *n >= limit {
+                    exit.write(AppExit::Success);
+                }
+            },
+        );
     }
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,

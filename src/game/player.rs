@@ -8,7 +8,8 @@ use crate::world::components::{Player, Position};
 const SPEED: f32 = 180.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_player).add_systems(Update, (walk, follow_camera).chain());
+    app.add_systems(Startup, spawn_player)
+        .add_systems(Update, (walk, follow_camera).chain());
 }
 
 fn spawn_player(mut commands: Commands) {
@@ -21,7 +22,11 @@ fn spawn_player(mut commands: Commands) {
     ));
 }
 
-fn walk(keys: Res<ButtonInput<KeyCode>>, time: Res<Time>, mut q: Query<&mut Position, With<Player>>) {
+fn walk(
+    keys: Res<ButtonInput<KeyCode>>,
+    time: Res<Time>,
+    mut q: Query<&mut Position, With<Player>>,
+) {
     let mut dir = Vec2::ZERO;
     for (codes, d) in [
         ([KeyCode::KeyW, KeyCode::ArrowUp], Vec2::Y),
@@ -34,12 +39,18 @@ fn walk(keys: Res<ButtonInput<KeyCode>>, time: Res<Time>, mut q: Query<&mut Posi
         }
     }
     for mut pos in &mut q {
-        pos.0 = (pos.0 + dir.normalize_or_zero() * SPEED * time.delta_secs()).clamp(-BOUNDS, BOUNDS);
+        pos.0 =
+            (pos.0 + dir.normalize_or_zero() * SPEED * time.delta_secs()).clamp(-BOUNDS, BOUNDS);
     }
 }
 
-fn follow_camera(player: Query<&Position, With<Player>>, mut cam: Query<&mut Transform, With<Camera2d>>) {
-    let (Ok(p), Ok(mut t)) = (player.single(), cam.single_mut()) else { return };
+fn follow_camera(
+    player: Query<&Position, With<Player>>,
+    mut cam: Query<&mut Transform, With<Camera2d>>,
+) {
+    let (Ok(p), Ok(mut t)) = (player.single(), cam.single_mut()) else {
+        return;
+    };
     t.translation.x = p.0.x;
     t.translation.y = p.0.y;
 }

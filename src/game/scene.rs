@@ -57,7 +57,10 @@ fn draw_places(mut commands: Commands) {
     }
     commands.spawn((
         NightOverlay,
-        Sprite::from_color(Color::srgba(0.02, 0.02, 0.12, 0.0), Vec2::new(8000.0, 8000.0)),
+        Sprite::from_color(
+            Color::srgba(0.02, 0.02, 0.12, 0.0),
+            Vec2::new(8000.0, 8000.0),
+        ),
         Transform::from_xyz(0.0, 0.0, 50.0),
     ));
 }
@@ -83,7 +86,9 @@ fn on_add_wolf(add: On<Add, Wolf>, mut commands: Commands) {
     ));
 }
 
-fn sync_transforms(mut q: Query<(&Position, &mut Transform), Or<(With<Villager>, With<Wolf>, With<Player>)>>) {
+fn sync_transforms(
+    mut q: Query<(&Position, &mut Transform), Or<(With<Villager>, With<Wolf>, With<Player>)>>,
+) {
     for (pos, mut t) in &mut q {
         t.translation.x = pos.0.x;
         t.translation.y = pos.0.y;
@@ -91,7 +96,10 @@ fn sync_transforms(mut q: Query<(&Position, &mut Transform), Or<(With<Villager>,
 }
 
 fn update_labels(
-    villagers: Query<(&Villager, &CurrentAction, &Children), Or<(Changed<CurrentAction>, Changed<Villager>)>>,
+    villagers: Query<
+        (&Villager, &CurrentAction, &Children),
+        Or<(Changed<CurrentAction>, Changed<Villager>)>,
+    >,
     mut labels: Query<&mut Text2d, With<Label>>,
 ) {
     for (v, action, children) in &villagers {

@@ -29,9 +29,21 @@ pub struct LaneConfig {
 impl LaneConfig {
     pub fn for_lane(lane: Lane) -> Self {
         match lane {
-            Lane::Dialogue => LaneConfig { capacity: 16, max_batch: 1, workers: 1 },
-            Lane::Emotion => LaneConfig { capacity: 256, max_batch: 32, workers: 1 },
-            Lane::Policy => LaneConfig { capacity: 16_384, max_batch: 1024, workers: 1 },
+            Lane::Dialogue => LaneConfig {
+                capacity: 16,
+                max_batch: 1,
+                workers: 1,
+            },
+            Lane::Emotion => LaneConfig {
+                capacity: 256,
+                max_batch: 32,
+                workers: 1,
+            },
+            Lane::Policy => LaneConfig {
+                capacity: 16_384,
+                max_batch: 1024,
+                workers: 1,
+            },
         }
     }
 }
@@ -185,7 +197,11 @@ pub(crate) fn run_worker(
                 LaneMetrics::add(&m.stale, 1);
             } else if q.job.deadline.is_some_and(|d| d < now) {
                 LaneMetrics::add(&m.dropped, 1);
-                let done = Completed { lane: shared.lane, id: q.job.id, result: Err(InferenceError::Expired) };
+                let done = Completed {
+                    lane: shared.lane,
+                    id: q.job.id,
+                    result: Err(InferenceError::Expired),
+                };
                 send(&events, &shared.shutdown, PoolEvent::Completed(done));
             } else {
                 batch.push(q);
@@ -208,7 +224,11 @@ pub(crate) fn run_worker(
             }
             LaneMetrics::add(&m.done, 1);
             m.record_latency(q.submitted.elapsed().as_micros() as u64);
-            let done = Completed { lane: shared.lane, id: q.job.id, result };
+            let done = Completed {
+                lane: shared.lane,
+                id: q.job.id,
+                result,
+            };
             if !send(&events, &shared.shutdown, PoolEvent::Completed(done)) {
                 return;
             }
@@ -236,11 +256,17 @@ fn run_batch(
     let Some(b) = backend.as_mut() else {
         return all(InferenceError::Unavailable("backend missing".into()));
     };
-    let mut ctx = Ctx { shared, ids, events };
+    let mut ctx = Ctx {
+        shared,
+        ids,
+        events,
+    };
     match catch_unwind(AssertUnwindSafe(|| b.infer(inputs, &mut ctx))) {
         Ok(mut results) => {
             results.resize_with(inputs.len(), || {
-                Err(InferenceError::Backend("backend returned too few results".into()))
+                Err(InferenceError::Backend(
+                    "backend returned too few results".into(),
+                ))
             });
             results
         }

@@ -73,17 +73,30 @@ impl PoolBuilder {
             });
             let workers = (0..config.workers.max(1))
                 .map(|i| {
-                    let (shared, rx, ev, f) =
-                        (shared.clone(), rx.clone(), events_tx.clone(), factory.clone());
+                    let (shared, rx, ev, f) = (
+                        shared.clone(),
+                        rx.clone(),
+                        events_tx.clone(),
+                        factory.clone(),
+                    );
                     std::thread::Builder::new()
                         .name(format!("npc-{}-{i}", lane.name()))
                         .spawn(move || run_worker(shared, rx, ev, f))
                         .expect("spawning a worker thread")
                 })
                 .collect();
-            lanes.push(LaneHandle { shared, tx: Some(tx), workers });
+            lanes.push(LaneHandle {
+                shared,
+                tx: Some(tx),
+                workers,
+            });
         }
-        InferencePool { lanes, events: events_rx, shutdown, seq: AtomicU64::new(0) }
+        InferencePool {
+            lanes,
+            events: events_rx,
+            shutdown,
+            seq: AtomicU64::new(0),
+        }
     }
 }
 
@@ -109,7 +122,11 @@ impl InferencePool {
             LaneMetrics::add(&m.stale, 1);
             return Err(SubmitError::Stale);
         }
-        let q = Queued { job, submitted: Instant::now(), seq: self.seq.fetch_add(1, Ordering::Relaxed) };
+        let q = Queued {
+            job,
+            submitted: Instant::now(),
+            seq: self.seq.fetch_add(1, Ordering::Relaxed),
+        };
         LaneMetrics::add(&m.submitted, 1);
         m.queued.fetch_add(1, Ordering::Relaxed);
         match tx.try_send(q) {
@@ -140,12 +157,16 @@ impl InferencePool {
     /// Blocks up to `timeout` for the next current event (lockstep sim and tests only; never in a
     /// frame). `None` on timeout, or when the event that arrived was stale.
     pub fn recv_timeout(&self, timeout: std::time::Duration) -> Option<PoolEvent> {
-        self.events.recv_timeout(timeout).ok().filter(|ev| self.accept(ev))
+        self.events
+            .recv_timeout(timeout)
+            .ok()
+            .filter(|ev| self.accept(ev))
     }
 
     /// True while `id` is the newest, uncancelled request of its NPC on `lane`.
     pub fn is_current(&self, lane: Lane, id: RequestId) -> bool {
-        self.handle(lane).is_some_and(|h| h.shared.generations.is_current(id))
+        self.handle(lane)
+            .is_some_and(|h| h.shared.generations.is_current(id))
     }
 
     fn accept(&self, ev: &PoolEvent) -> bool {
@@ -153,7 +174,9 @@ impl InferencePool {
             PoolEvent::Partial { lane, id, .. } => (*lane, *id),
             PoolEvent::Completed(c) => (c.lane, c.id),
         };
-        let Some(h) = self.handle(lane) else { return false };
+        let Some(h) = self.handle(lane) else {
+            return false;
+        };
         let current = h.shared.generations.is_current(id);
         if !current && matches!(ev, PoolEvent::Completed(_)) {
             LaneMetrics::add(&h.shared.metrics.stale, 1);
@@ -163,8 +186,9 @@ impl InferencePool {
 
     /// Queue depth of one lane (channel plus the worker's local heap).
     pub fn queue_depth(&self, lane: Lane) -> usize {
-        self.handle(lane)
-            .map_or(0, |h| h.shared.metrics.queued.load(Ordering::Relaxed) as usize)
+        self.handle(lane).map_or(0, |h| {
+            h.shared.metrics.queued.load(Ordering::Relaxed) as usize
+        })
     }
 
     pub fn metrics(&self) -> PoolMetrics {
@@ -172,7 +196,11 @@ impl InferencePool {
             lanes: self
                 .lanes
                 .iter()
-                .map(|h| h.shared.metrics.snapshot(h.shared.lane, self.queue_depth(h.shared.lane)))
+                .map(|h| {
+                    h.shared
+                        .metrics
+                        .snapshot(h.shared.lane, self.queue_depth(h.shared.lane))
+                })
                 .collect(),
         }
     }

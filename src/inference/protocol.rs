@@ -138,7 +138,11 @@ pub enum JobOutput {
     /// The full reply text (its tokens were streamed before as [`PoolEvent::Partial`]).
     Dialogue { text: String },
     /// Probability per emotion label, plus valence/arousal/dominance.
-    Emotion { label: String, scores: Vec<f32>, vad: [f32; 3] },
+    Emotion {
+        label: String,
+        scores: Vec<f32>,
+        vad: [f32; 3],
+    },
     /// The chosen action and a score per action in [`Action::ALL`] order.
     Policy { action: Action, scores: Vec<f32> },
 }
@@ -164,7 +168,11 @@ pub enum InferenceError {
 #[derive(Clone, Debug)]
 pub enum PoolEvent {
     /// A streamed piece of output (dialogue tokens).
-    Partial { lane: Lane, id: RequestId, text: String },
+    Partial {
+        lane: Lane,
+        id: RequestId,
+        text: String,
+    },
     /// The end of a job.
     Completed(Completed),
 }

@@ -27,9 +27,15 @@ pub struct RecordFile {
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error("{path}: cannot read: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: cannot write: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: not a record file: {message}")]
     Parse { path: String, message: String },
     #[error("{path}: format {found:?} is not {FORMAT:?}")]
@@ -39,13 +45,19 @@ pub enum RecordError {
 impl RecordFile {
     pub fn read(path: &Path) -> Result<Self, RecordError> {
         let p = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| RecordError::Read { path: p.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| RecordError::Read {
+            path: p.clone(),
+            source,
+        })?;
         let file: RecordFile = serde_json::from_slice(&bytes).map_err(|e| RecordError::Parse {
             path: p.clone(),
             message: format!("line {} column {}: {e}", e.line(), e.column()),
         })?;
         if file.format != FORMAT {
-            return Err(RecordError::Format { path: p, found: file.format });
+            return Err(RecordError::Format {
+                path: p,
+                found: file.format,
+            });
         }
         Ok(file)
     }
@@ -53,7 +65,10 @@ impl RecordFile {
     /// Writes through a temporary file and a rename, so a failed write leaves nothing half-done.
     pub fn write(&self, path: &Path) -> Result<(), RecordError> {
         let p = path.display().to_string();
-        let err = |source| RecordError::Write { path: p.clone(), source };
+        let err = |source| RecordError::Write {
+            path: p.clone(),
+            source,
+        };
         let tmp = path.with_extension("tmp");
         let json = serde_json::to_vec(self).map_err(|e| err(std::io::Error::other(e)))?;
         std::fs::write(&tmp, json).map_err(err)?;

@@ -12,7 +12,9 @@ use crate::inference::LaneSnapshot;
 use crate::inference::metrics::percentile;
 use crate::inference::protocol::Fnv;
 use crate::world::action::Action;
-use crate::world::components::{CurrentAction, Health, Needs, Position, Reward, Villager, WorldClock};
+use crate::world::components::{
+    CurrentAction, Health, Needs, Position, Reward, Villager, WorldClock,
+};
 
 /// Per-frame measurements taken inside the schedule.
 #[derive(Resource, Default)]
@@ -32,8 +34,12 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<SimStats>().add_systems(
         Update,
         (
-            start_ai_clock.after(NpcSystems::Clock).before(NpcSystems::Perceive),
-            stop_ai_clock.after(NpcSystems::Act).before(NpcSystems::Simulate),
+            start_ai_clock
+                .after(NpcSystems::Clock)
+                .before(NpcSystems::Perceive),
+            stop_ai_clock
+                .after(NpcSystems::Act)
+                .before(NpcSystems::Simulate),
             count_ticks.after(NpcSystems::Simulate),
         ),
     );
@@ -138,7 +144,14 @@ pub struct SimReport {
 /// Hash of the world state: every villager (by id) and the clock.
 pub fn state_hash(world: &mut World) -> u64 {
     let mut rows: Vec<(u64, [u32; 9], usize, u32)> = world
-        .query::<(&Villager, &Position, &Needs, &Health, &CurrentAction, &Reward)>()
+        .query::<(
+            &Villager,
+            &Position,
+            &Needs,
+            &Health,
+            &CurrentAction,
+            &Reward,
+        )>()
         .iter(world)
         .map(|(v, p, n, h, a, r)| {
             let bits = [
@@ -172,5 +185,8 @@ pub fn state_hash(world: &mut World) -> u64 {
 /// Turns raw action counts into shares by action name.
 pub fn histogram(counts: &[u64; 10]) -> BTreeMap<&'static str, f64> {
     let total: u64 = counts.iter().sum::<u64>().max(1);
-    Action::ALL.iter().map(|a| (a.name(), counts[a.index()] as f64 / total as f64)).collect()
+    Action::ALL
+        .iter()
+        .map(|a| (a.name(), counts[a.index()] as f64 / total as f64))
+        .collect()
 }

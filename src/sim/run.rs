@@ -19,7 +19,7 @@ use crate::inference::backends::record::{RecordLog, RecordingBackend, ReplayBack
 use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::backends::utility::UtilityBackend;
 use crate::inference::{Backend, BackendFactory, InferencePool, Lane, factory};
-use crate::world::components::{Player, Position, Reward, Health, WorldSeed};
+use crate::world::components::{Health, Player, Position, Reward, WorldSeed};
 use crate::world::{ScriptedWalk, rng, threats, wolves_for};
 
 /// Settings of one sim run.
@@ -80,9 +80,15 @@ pub fn sim_pool(policy: BackendFactory) -> InferencePool {
 pub fn build_app(cast: &[NpcConfig], npcs: usize, seed: u64, dt: f32, pool: InferencePool) -> App {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins.set(ScheduleRunnerPlugin::run_once()))
-        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f32(dt)))
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f32(
+            dt,
+        )))
         .insert_resource(WorldSeed(seed))
-        .add_plugins((crate::core_plugin, InferencePlugin::new(pool), report::plugin));
+        .add_plugins((
+            crate::core_plugin,
+            InferencePlugin::new(pool),
+            report::plugin,
+        ));
     let world = app.world_mut();
     for i in 0..npcs {
         let mut config = cast[i % cast.len()].clone();
@@ -91,7 +97,11 @@ pub fn build_app(cast: &[NpcConfig], npcs: usize, seed: u64, dt: f32, pool: Infe
         }
         let a = rng::unit(seed, i as u64, 0, 0x51ad) * std::f32::consts::TAU;
         let r = 10.0 + 30.0 * rng::unit(seed, i as u64, 0, 0x2bd);
-        world.spawn(villager_bundle(i as u64, &config, Vec2::new(a.cos(), a.sin()) * r));
+        world.spawn(villager_bundle(
+            i as u64,
+            &config,
+            Vec2::new(a.cos(), a.sin()) * r,
+        ));
     }
     world.spawn((Player, ScriptedWalk::default(), Position(Vec2::ZERO)));
     let mut commands = world.commands();
@@ -119,7 +129,9 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
         opts.lockstep = true;
     }
     if opts.npcs == 0 || !(opts.seconds > 0.0) || !(opts.dt > 0.0) {
-        return Err(SimError::Options("--npcs and --seconds must be positive".into()));
+        return Err(SimError::Options(
+            "--npcs and --seconds must be positive".into(),
+        ));
     }
     let (cast, problems) = load_cast(&opts.npc_dir, &opts.mods_dir);
     for p in &problems {
@@ -132,13 +144,18 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     let policy: BackendFactory = match (&replay, &opts.record) {
         (Some(file), _) => {
             let records = Arc::new(file.records.clone());
-            Arc::new(move || Ok(Box::new(ReplayBackend::new(Lane::Policy, &records)?) as Box<dyn Backend>))
+            Arc::new(move || {
+                Ok(Box::new(ReplayBackend::new(Lane::Policy, &records)?) as Box<dyn Backend>)
+            })
         }
         (None, Some(_)) => {
             let log = log.clone();
             Arc::new(move || {
-                Ok(Box::new(RecordingBackend { lane: Lane::Policy, inner: Box::new(UtilityBackend), log: log.clone() })
-                    as Box<dyn Backend>)
+                Ok(Box::new(RecordingBackend {
+                    lane: Lane::Policy,
+                    inner: Box::new(UtilityBackend),
+                    log: log.clone(),
+                }) as Box<dyn Backend>)
             })
         }
         (None, None) => factory(|| Ok(UtilityBackend)),
@@ -176,13 +193,21 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     Ok(report)
 }
 
-fn finish_report(app: &mut App, opts: &SimOptions, ticks: u64, wall: f64, frame_ms: &[f64]) -> SimReport {
+fn finish_report(
+    app: &mut App,
+    opts: &SimOptions,
+    ticks: u64,
+    wall: f64,
+    frame_ms: &[f64],
+) -> SimReport {
     let world = app.world_mut();
     let state_hash = format!("{:016x}", report::state_hash(world));
     let (reward_sum, harmed, n) = world
         .query::<(&Reward, &Health)>()
         .iter(world)
-        .fold((0.0, 0u64, 0usize), |(r, h, n), (rw, hl)| (r + rw.total, h + hl.injuries as u64, n + 1));
+        .fold((0.0, 0u64, 0usize), |(r, h, n), (rw, hl)| {
+            (r + rw.total, h + hl.injuries as u64, n + 1)
+        });
     let simulated = ticks as f64 * opts.dt as f64;
     let metrics = world.resource::<crate::brain::Inference>().0.metrics();
     let stats = world.resource::<SimStats>();

@@ -47,7 +47,11 @@ pub fn act_on_actions(
             Action::GoHome => towards(p, v.home, step),
             Action::Eat => {
                 let spot = nearest(p, places::eating_places());
-                let target = if v.home.distance(p) < spot.distance(p) { v.home } else { spot };
+                let target = if v.home.distance(p) < spot.distance(p) {
+                    v.home
+                } else {
+                    spot
+                };
                 towards(p, target, step)
             }
             Action::Socialize => towards(p, nearest(p, places::social_places()), step),

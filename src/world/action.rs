@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// What an NPC is doing. The world's `act` systems carry it out; the policy lane chooses it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum Action {
     #[default]
     Idle,

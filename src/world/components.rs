@@ -21,7 +21,12 @@ pub struct WorldClock {
 
 impl Default for WorldClock {
     fn default() -> Self {
-        WorldClock { tick: 0, elapsed: 0.0, day_length: 480.0, start_hour: 8.0 }
+        WorldClock {
+            tick: 0,
+            elapsed: 0.0,
+            day_length: 480.0,
+            start_hour: 8.0,
+        }
     }
 }
 
@@ -42,7 +47,15 @@ pub struct Position(pub Vec2);
 
 /// A villager. `id` is stable for the whole run and keys inference requests.
 #[derive(Component, Clone, Debug)]
-#[require(Position, Needs, Health, CurrentAction, Reward, Traits, super::reward::LastInjuries)]
+#[require(
+    Position,
+    Needs,
+    Health,
+    CurrentAction,
+    Reward,
+    Traits,
+    super::reward::LastInjuries
+)]
 pub struct Villager {
     pub id: u64,
     pub name: String,
@@ -61,7 +74,11 @@ pub struct Needs {
 
 impl Default for Needs {
     fn default() -> Self {
-        Needs { hunger: 0.2, energy: 0.9, social: 0.6 }
+        Needs {
+            hunger: 0.2,
+            energy: 0.9,
+            social: 0.6,
+        }
     }
 }
 
@@ -76,7 +93,11 @@ pub struct Health {
 
 impl Default for Health {
     fn default() -> Self {
-        Health { value: 1.0, injuries: 0, last_injury: f64::NEG_INFINITY }
+        Health {
+            value: 1.0,
+            injuries: 0,
+            last_injury: f64::NEG_INFINITY,
+        }
     }
 }
 

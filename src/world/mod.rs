@@ -16,7 +16,14 @@ use crate::NpcSystems;
 use components::{Player, Position, WorldClock, WorldSeed};
 
 /// Walks the scripted player of the sim around these places, in order.
-const PLAYER_ROUTE: [&str; 6] = ["square", "market", "smithy", "town_hall", "chapel", "tavern"];
+const PLAYER_ROUTE: [&str; 6] = [
+    "square",
+    "market",
+    "smithy",
+    "town_hall",
+    "chapel",
+    "tavern",
+];
 
 /// Marks a player that walks [`PLAYER_ROUTE`] by itself (sim, autopilot).
 #[derive(Component, Default)]
@@ -51,10 +58,15 @@ fn advance_clock(time: Res<Time>, mut clock: ResMut<WorldClock>) {
     clock.elapsed += time.delta_secs_f64();
 }
 
-fn walk_scripted_player(time: Res<Time>, mut q: Query<(&mut Position, &mut ScriptedWalk), With<Player>>) {
+fn walk_scripted_player(
+    time: Res<Time>,
+    mut q: Query<(&mut Position, &mut ScriptedWalk), With<Player>>,
+) {
     for (mut pos, mut walk) in &mut q {
         let target = Vec2::from(
-            places::find(PLAYER_ROUTE[walk.leg % PLAYER_ROUTE.len()]).expect("route places exist").pos,
+            places::find(PLAYER_ROUTE[walk.leg % PLAYER_ROUTE.len()])
+                .expect("route places exist")
+                .pos,
         );
         let step = (target - pos.0).clamp_length_max(90.0 * time.delta_secs());
         pos.0 += step;

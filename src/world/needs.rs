@@ -30,7 +30,9 @@ pub(super) fn drift_needs(
         n.energy -= ENERGY_FALL * dt;
         n.social -= SOCIAL_FALL * dt;
         match action.0 {
-            Action::Eat if at_home || at_any(pos.0, places::eating_places()) => n.hunger -= dt / 8.0,
+            Action::Eat if at_home || at_any(pos.0, places::eating_places()) => {
+                n.hunger -= dt / 8.0
+            }
             Action::Sleep if at_home => n.energy += dt / 20.0,
             Action::Socialize if at_any(pos.0, places::social_places()) => n.social += dt / 12.0,
             Action::Work if pos.0.distance(v.work) <= AT => n.energy -= dt / 300.0,

@@ -24,7 +24,11 @@ pub struct Place {
 }
 
 const fn p(name: &'static str, kind: PlaceKind, x: f32, y: f32) -> Place {
-    Place { name, kind, pos: [x, y] }
+    Place {
+        name,
+        kind,
+        pos: [x, y],
+    }
 }
 
 /// Every place, in a fixed order. The village spans about x ∈ [-800, 800], y ∈ [-500, 500];
@@ -63,17 +67,25 @@ pub fn names() -> Vec<&'static str> {
 
 /// The first place of a kind.
 pub fn of_kind(kind: PlaceKind) -> &'static Place {
-    PLACES.iter().find(|p| p.kind == kind).expect("the map has every kind")
+    PLACES
+        .iter()
+        .find(|p| p.kind == kind)
+        .expect("the map has every kind")
 }
 
 /// Places where an NPC can eat besides home.
 pub fn eating_places() -> impl Iterator<Item = &'static Place> {
-    PLACES.iter().filter(|p| matches!(p.kind, PlaceKind::Tavern | PlaceKind::Market))
+    PLACES
+        .iter()
+        .filter(|p| matches!(p.kind, PlaceKind::Tavern | PlaceKind::Market))
 }
 
 /// Places where NPCs meet.
 pub fn social_places() -> impl Iterator<Item = &'static Place> {
-    PLACES
-        .iter()
-        .filter(|p| matches!(p.kind, PlaceKind::Tavern | PlaceKind::Market | PlaceKind::Square))
+    PLACES.iter().filter(|p| {
+        matches!(
+            p.kind,
+            PlaceKind::Tavern | PlaceKind::Market | PlaceKind::Square
+        )
+    })
 }

@@ -4,7 +4,9 @@
 use bevy::prelude::*;
 
 use super::action::Action;
-use super::components::{CurrentAction, Health, Needs, Position, Reward, Traits, Villager, WorldClock};
+use super::components::{
+    CurrentAction, Health, Needs, Position, Reward, Traits, Villager, WorldClock,
+};
 use super::needs::{AT, at_any};
 use super::places;
 

@@ -49,7 +49,11 @@ impl ThreatGrid {
 /// Spawns `count` wolves in their den.
 pub fn spawn_wolves(commands: &mut Commands, count: u64) {
     for index in 0..count {
-        commands.spawn((Wolf { index }, Position(DEN), Name::new(format!("wolf {index}"))));
+        commands.spawn((
+            Wolf { index },
+            Position(DEN),
+            Name::new(format!("wolf {index}")),
+        ));
     }
 }
 
@@ -92,7 +96,8 @@ pub(super) fn move_wolves(
             let r = rng::unit(seed.0, wolf.index, phase, 0x7a11).sqrt() * ROAM_RADIUS;
             edge + Vec2::new(a.cos(), a.sin()) * r
         };
-        let step = (target - pos.0).clamp_length_max(WOLF_SPEED * dt * if night { 1.0 } else { 4.0 });
+        let step =
+            (target - pos.0).clamp_length_max(WOLF_SPEED * dt * if night { 1.0 } else { 4.0 });
         pos.0 += step;
         if night {
             grid.cells.entry(cell_of(pos.0)).or_default().push(pos.0);

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use npc_minds::inference::{InferencePool, Job, JobInput, Observation, PoolEvent, Priority, RequestId};
+use npc_minds::inference::{
+    InferencePool, Job, JobInput, Observation, PoolEvent, Priority, RequestId,
+};
 
 /// A policy job for `npc` with the given generation and priority.
 pub fn policy_job(npc: u64, generation: u32, priority: Priority) -> Job {
@@ -11,7 +13,12 @@ pub fn policy_job(npc: u64, generation: u32, priority: Priority) -> Job {
     obs.hour = npc as f32 % 24.0;
     obs.needs = [0.5, 0.5, 0.5];
     obs.trust = (npc % 7) as f32 / 7.0;
-    Job { id: RequestId { npc, generation }, priority, deadline: None, input: JobInput::Policy(Box::new(obs)) }
+    Job {
+        id: RequestId { npc, generation },
+        priority,
+        deadline: None,
+        input: JobInput::Policy(Box::new(obs)),
+    }
 }
 
 /// Collects events until `n` completions arrived or `timeout` passed.

@@ -63,7 +63,9 @@ impl ReplayBackend {
     /// Keeps the records of `lane`; all of them must come from one model.
     pub fn new(lane: Lane, records: &[Record]) -> Result<Self, InferenceError> {
         let mine: Vec<&Record> = records.iter().filter(|r| r.lane == lane).collect();
-        let model_id = mine.first().map_or_else(|| "none".to_string(), |r| r.model_id.clone());
+        let model_id = mine
+            .first()
+            .map_or_else(|| "none".to_string(), |r| r.model_id.clone());
         if let Some(other) = mine.iter().find(|r| r.model_id != model_id) {
             return Err(InferenceError::Unavailable(format!(
                 "the recording mixes models {model_id} and {} on the {} lane",
@@ -71,8 +73,14 @@ impl ReplayBackend {
                 lane.name()
             )));
         }
-        let table = mine.into_iter().map(|r| (r.input_hash, r.output.clone())).collect();
-        Ok(ReplayBackend { model_id: format!("replay:{model_id}"), table })
+        let table = mine
+            .into_iter()
+            .map(|r| (r.input_hash, r.output.clone()))
+            .collect();
+        Ok(ReplayBackend {
+            model_id: format!("replay:{model_id}"),
+            table,
+        })
     }
 }
 
@@ -91,7 +99,9 @@ impl Backend for ReplayBackend {
             .map(|input| {
                 let key = input.stable_hash();
                 self.table.get(&key).cloned().unwrap_or_else(|| {
-                    Err(InferenceError::Backend(format!("no recorded output for input {key:016x}")))
+                    Err(InferenceError::Backend(format!(
+                        "no recorded output for input {key:016x}"
+                    )))
                 })
             })
             .collect()

@@ -44,7 +44,18 @@ impl ScriptedBackend {
                 vad: [0.0; 3],
             },
             JobInput::Dialogue { max_tokens, .. } => {
-                let words = ["Good", " day", " to", " you,", " traveller.", " The", " bell", " rings", " no", " more."];
+                let words = [
+                    "Good",
+                    " day",
+                    " to",
+                    " you,",
+                    " traveller.",
+                    " The",
+                    " bell",
+                    " rings",
+                    " no",
+                    " more.",
+                ];
                 let mut text = String::new();
                 for w in words.iter().cycle().take((*max_tokens).max(1)) {
                     if ctx.is_cancelled(index) {
@@ -71,7 +82,10 @@ impl Backend for ScriptedBackend {
         ctx: &mut dyn StreamContext,
     ) -> Vec<Result<JobOutput, InferenceError>> {
         std::thread::sleep(self.latency);
-        if batch.first().is_some_and(|i| self.roll(i, 0x9a1c) < self.panic_rate) {
+        if batch
+            .first()
+            .is_some_and(|i| self.roll(i, 0x9a1c) < self.panic_rate)
+        {
             panic!("scripted panic");
         }
         batch

@@ -32,7 +32,11 @@ pub fn scores(o: &Observation) -> [f32; 10] {
     let [bravery, sociability, diligence, temper, _honesty] = o.persona;
     let [valence, arousal, _dominance] = o.emotion;
     let night = if is_night(o.hour) { 1.0 } else { 0.0 };
-    let work_hours = if (7.0..18.0).contains(&o.hour) { 1.0 } else { 0.0 };
+    let work_hours = if (7.0..18.0).contains(&o.hour) {
+        1.0
+    } else {
+        0.0
+    };
     let threat_near = (1.0 - o.threat.1 / THREAT_RANGE).clamp(0.0, 1.0);
     let fear = (arousal.max(0.0) * (-valence).max(0.0)).clamp(0.0, 1.0);
     let tired = (1.0 - energy).clamp(0.0, 1.0);
