@@ -25,6 +25,9 @@ enum Command {
         /// Run this many frames, then exit (0 = until the window closes).
         #[arg(long, default_value_t = 0)]
         frames: u64,
+        /// Save a PNG of the window shortly before exiting (needs --frames).
+        #[arg(long, value_name = "FILE", requires = "frames")]
+        screenshot: Option<PathBuf>,
     },
     /// Run the village headless, as fast as it goes, and report.
     Sim {
@@ -72,11 +75,17 @@ enum ReportFormat {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Play {
+    let default = Command::Play {
         mods: "mods".into(),
         frames: 0,
-    }) {
-        Command::Play { mods, frames } => play(mods, frames),
+        screenshot: None,
+    };
+    match cli.command.unwrap_or(default) {
+        Command::Play {
+            mods,
+            frames,
+            screenshot,
+        } => play(mods, frames, screenshot),
         Command::Sim {
             npcs,
             seconds,
@@ -177,7 +186,7 @@ fn check_config(paths: Vec<PathBuf>) -> ExitCode {
 }
 
 #[cfg(feature = "windowed")]
-fn play(mods: PathBuf, frames: u64) -> ExitCode {
+fn play(mods: PathBuf, frames: u64, screenshot: Option<PathBuf>) -> ExitCode {
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         eprintln!(
             "error: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n\
@@ -186,11 +195,15 @@ fn play(mods: PathBuf, frames: u64) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    npc_minds::game::run(npc_minds::game::GameOptions { mods, frames })
+    npc_minds::game::run(npc_minds::game::GameOptions {
+        mods,
+        frames,
+        screenshot,
+    })
 }
 
 #[cfg(not(feature = "windowed"))]
-fn play(_mods: PathBuf, _frames: u64) -> ExitCode {
+fn play(_mods: PathBuf, _frames: u64, _screenshot: Option<PathBuf>) -> ExitCode {
     eprintln!(
         "error: this build has no window (built without the `windowed` feature).\n\
          Run the village headless instead: npc-minds sim --npcs 100 --seconds 60"

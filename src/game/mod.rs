@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bevy::prelude::*;
+use bevy::render::view::window::screenshot::{Screenshot, save_to_disk};
 use bevy::window::WindowResolution;
 
 use crate::brain::InferencePlugin;
@@ -23,10 +24,23 @@ pub struct GameOptions {
     pub mods: PathBuf,
     /// Exit after this many frames (0: run until the window closes).
     pub frames: u64,
+    /// Save a screenshot of the last frame here (needs `frames`).
+    pub screenshot: Option<PathBuf>,
+}
+
+/// The asset folder: `./assets` when run from the project, else the one the binary was built from.
+fn asset_root() -> Option<PathBuf> {
+    let here = std::env::current_dir().ok()?.join("assets");
+    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets");
+    [here, built].into_iter().find(|p| p.join("npcs").is_dir())
 }
 
 /// Opens the window and runs until it closes.
 pub fn run(opts: GameOptions) -> ExitCode {
+    let Some(assets) = asset_root() else {
+        eprintln!("error: no assets/npcs folder here; run npc-minds from the project folder");
+        return ExitCode::FAILURE;
+    };
     let mut app = App::new();
     let with_mods = opts.mods.is_dir();
     if with_mods {
@@ -34,36 +48,52 @@ pub fn run(opts: GameOptions) -> ExitCode {
     }
     let pool = sim_pool(factory(|| Ok(UtilityBackend)));
     debug_assert!(pool.has_lane(Lane::Policy));
-    app.add_plugins(DefaultPlugins.set(WindowPlugin {
+    let window = WindowPlugin {
         primary_window: Some(Window {
             title: "npc_minds — Millbrook".into(),
             resolution: WindowResolution::from((1280u32, 720u32)),
             ..default()
         }),
         ..default()
-    }))
-    .add_plugins((
-        crate::core_plugin,
-        InferencePlugin::new(pool),
-        CastPlugin { with_mods },
-        scene::plugin,
-        player::plugin,
-        hud::plugin,
-    ));
+    };
+    let assets = AssetPlugin {
+        file_path: assets.to_string_lossy().into_owned(),
+        ..default()
+    };
+    app.add_plugins(DefaultPlugins.set(window).set(assets))
+        .add_plugins((
+            crate::core_plugin,
+            InferencePlugin::new(pool),
+            CastPlugin { with_mods },
+            scene::plugin,
+            player::plugin,
+            hud::plugin,
+        ));
     if opts.frames > 0 {
-        let limit = opts.frames;
-        app.add_systems(
-            Last,
-            move |mut n: Local<u64>, mut exit: MessageWriter<AppExit>| {
-                *n += 1;
-                if *n >= limit {
-                    exit.write(AppExit::Success);
-                }
-            },
-        );
+        app.add_systems(Last, exit_after(opts.frames.max(6), opts.screenshot));
     }
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
+/// Exits after `limit` frames; takes the screenshot 5 frames before so it is written before exit.
+fn exit_after(
+    limit: u64,
+    shot: Option<PathBuf>,
+) -> impl FnMut(Local<u64>, Commands, MessageWriter<AppExit>) {
+    move |mut n, mut commands, mut exit| {
+        *n += 1;
+        if *n + 5 == limit
+            && let Some(path) = shot.clone()
+        {
+            commands
+                .spawn(Screenshot::primary_window())
+                .observe(save_to_disk(path));
+        }
+        if *n >= limit {
+            exit.write(AppExit::Success);
+        }
     }
 }
