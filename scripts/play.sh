@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Plays the game: installs system packages if missing, builds, opens the village window.
-# Extra arguments go to `npc-minds play` (see `npc-minds play --help`).
+# Plays the game: installs system packages if missing, builds, fetches the models on first use,
+# opens the village window. Extra arguments go to `npc-minds play` (see `npc-minds play --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh

@@ -5,8 +5,10 @@
 //! NPCs do. `world` is the village both the game and the headless `sim` run.
 
 pub mod brain;
+pub mod commands;
 pub mod config;
 pub mod inference;
+pub mod ml;
 pub mod sim;
 pub mod world;
 

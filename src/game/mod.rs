@@ -46,8 +46,7 @@ pub fn run(opts: GameOptions) -> ExitCode {
     if with_mods {
         register_mods_source(&mut app, &opts.mods.to_string_lossy());
     }
-    let pool = sim_pool(factory(|| Ok(UtilityBackend)));
-    debug_assert!(pool.has_lane(Lane::Policy));
+    let pool = game_pool();
     let window = WindowPlugin {
         primary_window: Some(Window {
             title: "npc_minds — Millbrook".into(),
@@ -96,4 +95,26 @@ fn exit_after(
             exit.write(AppExit::Success);
         }
     }
+}
+
+/// The game's lanes: utility AI for decisions, the real dialogue model (fetched on first use; its
+/// absence means fallback lines), a scripted emotion lane until the emotion model lands.
+fn game_pool() -> InferencePool {
+    let dialogue: BackendFactory = match crate::commands::fetch::dialogue_model_path() {
+        Ok(path) => factory(move || {
+            DialogueModel::load(&path, 1, &mut |l| info!("{l}"))
+                .map(|model| DialogueBackend { model })
+                .map_err(|e| InferenceError::Unavailable(e.to_string()))
+        }),
+        Err(e) => {
+            warn!("the dialogue model is unavailable ({e}); villagers answer from their fallback lines");
+            let msg = e.to_string();
+            factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
+        }
+    };
+    InferencePool::builder()
+        .lane(Lane::Policy, factory(|| Ok(UtilityBackend)))
+        .lane(Lane::Emotion, factory(|| Ok(ScriptedBackend::default())))
+        .lane(Lane::Dialogue, dialogue)
+        .build()
 }

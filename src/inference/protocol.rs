@@ -105,11 +105,75 @@ impl Observation {
     }
 }
 
+/// How to sample a reply; per NPC in its RON file, with defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sampling {
+    /// 0 means greedy.
+    #[serde(default = "Sampling::default_temperature")]
+    pub temperature: f32,
+    #[serde(default = "Sampling::default_top_p")]
+    pub top_p: f32,
+    #[serde(default = "Sampling::default_repeat_penalty")]
+    pub repeat_penalty: f32,
+    /// Most tokens in one reply.
+    #[serde(default = "Sampling::default_max_tokens")]
+    pub max_tokens: usize,
+}
+
+impl Sampling {
+    fn default_temperature() -> f32 {
+        0.7
+    }
+    fn default_top_p() -> f32 {
+        0.9
+    }
+    fn default_repeat_penalty() -> f32 {
+        1.15
+    }
+    fn default_max_tokens() -> usize {
+        80
+    }
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Sampling {
+            temperature: Self::default_temperature(),
+            top_p: Self::default_top_p(),
+            repeat_penalty: Self::default_repeat_penalty(),
+            max_tokens: Self::default_max_tokens(),
+        }
+    }
+}
+
+/// One player line to answer, with everything the prompt is built from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DialogueRequest {
+    /// The NPC's name (stripped when the model writes "Name:" before its reply).
+    pub speaker: String,
+    /// Who the NPC is ("You are Greta, the baker..."): the NPC may say this.
+    pub identity: String,
+    /// How to behave: never to be repeated to the player. With `identity` it forms the fixed
+    /// prefix whose KV cache is reused.
+    pub instructions: String,
+    /// The changing part: mood and trust (also never repeated).
+    pub mood: String,
+    /// The facts trust allows (and never the others): the NPC may say these.
+    pub facts: Vec<String>,
+    /// Earlier turns of this conversation, oldest first: (player, npc).
+    pub history: Vec<(String, String)>,
+    /// What the player just said.
+    pub line: String,
+    pub sampling: Sampling,
+    pub seed: u64,
+}
+
 /// The input of one job.
 #[derive(Clone, Debug)]
 pub enum JobInput {
-    /// A prompt for the dialogue model (the prompt building is the dialogue issue's).
-    Dialogue { prompt: String, max_tokens: usize },
+    /// A line for the dialogue model to answer.
+    Dialogue(Box<DialogueRequest>),
     /// A line to classify.
     Emotion { text: String },
     /// A decision to make.
@@ -121,9 +185,17 @@ impl JobInput {
     pub fn stable_hash(&self) -> u64 {
         let mut h = Fnv::default();
         match self {
-            JobInput::Dialogue { prompt, max_tokens } => {
-                h.write_bytes(prompt.as_bytes());
-                h.write(*max_tokens as u64);
+            JobInput::Dialogue(r) => {
+                for part in [&r.speaker, &r.identity, &r.instructions, &r.mood, &r.line].into_iter().chain(&r.facts) {
+                    h.write_bytes(part.as_bytes());
+                    h.write(0xff);
+                }
+                for (a, b) in &r.history {
+                    h.write_bytes(a.as_bytes());
+                    h.write_bytes(b.as_bytes());
+                }
+                h.write(r.seed);
+                h.write(r.sampling.max_tokens as u64);
             }
             JobInput::Emotion { text } => h.write_bytes(text.as_bytes()),
             JobInput::Policy(obs) => h.write(obs.stable_hash()),

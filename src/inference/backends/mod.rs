@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use super::protocol::{InferenceError, JobInput, JobOutput};
 
-/// Lets a backend stream partial output and notice cancellation while it works.
-pub trait StreamContext {
+/// Lets a backend stream partial output and notice cancellation while it works. `Send` so that a
+/// backend may run its work on a thread pool of its own.
+pub trait StreamContext: Send {
     /// Sends a piece of output for the `index`-th job of the batch.
     fn emit(&mut self, index: usize, text: &str);
     /// True when the `index`-th job was cancelled or superseded, or the pool is shutting down.

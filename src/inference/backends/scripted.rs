@@ -43,7 +43,7 @@ impl ScriptedBackend {
                 scores: vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
                 vad: [0.0; 3],
             },
-            JobInput::Dialogue { max_tokens, .. } => {
+            JobInput::Dialogue(req) => {
                 let words = [
                     "Good",
                     " day",
@@ -57,7 +57,7 @@ impl ScriptedBackend {
                     " more.",
                 ];
                 let mut text = String::new();
-                for w in words.iter().cycle().take((*max_tokens).max(1)) {
+                for w in words.iter().cycle().take(req.sampling.max_tokens.max(1)) {
                     if ctx.is_cancelled(index) {
                         break;
                     }
