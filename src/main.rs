@@ -159,7 +159,14 @@ fn main() -> ExitCode {
         }
         Command::CheckConfig { paths } => check_config(paths),
         Command::FetchModels { model } => commands::fetch::run(model.as_deref()),
-        Command::Chat { npc, seed, threads, trust, npc_dir, mods } => commands::chat::run(commands::chat::ChatOptions {
+        Command::Chat {
+            npc,
+            seed,
+            threads,
+            trust,
+            npc_dir,
+            mods,
+        } => commands::chat::run(commands::chat::ChatOptions {
             npc: &npc,
             seed,
             threads,
@@ -167,7 +174,11 @@ fn main() -> ExitCode {
             npc_dir: &npc_dir,
             mods: &mods,
         }),
-        Command::Bench(BenchCommand::Dialogue { threads, runs, json }) => commands::bench::dialogue(threads, runs, json),
+        Command::Bench(BenchCommand::Dialogue {
+            threads,
+            runs,
+            json,
+        }) => commands::bench::dialogue(threads, runs, json),
     }
 }
 

@@ -15,11 +15,17 @@ fn chat(args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
         .unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn have_model() -> bool {
-    let ok = npc_minds::ml::model_files::models_dir().join("SmolLM2-135M-Instruct.Q4_1.gguf").is_file();
+    let ok = npc_minds::ml::model_files::models_dir()
+        .join("SmolLM2-135M-Instruct.Q4_1.gguf")
+        .is_file();
     if !ok {
         eprintln!("SKIPPED: the dialogue model is not fetched");
     }
@@ -36,10 +42,19 @@ fn piped_lines_get_streamed_replies_and_bad_lines_a_clear_error() {
     input.extend_from_slice(b"\n   \nWhat do you bake?\n");
     let (code, stdout, stderr) = chat(&["--npc", "greta", "--seed", "9"], &input);
     assert_eq!(code, Some(0), "{stderr}");
-    let replies: Vec<&str> = stdout.lines().filter(|l| l.starts_with("Greta: ")).collect();
+    let replies: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("Greta: "))
+        .collect();
     assert_eq!(replies.len(), 2, "{stdout}");
-    assert!(replies.iter().all(|r| r.len() > "Greta: ".len() + 2), "{stdout}");
-    assert!(stderr.contains("line 2 is not valid UTF-8; skipped"), "{stderr}");
+    assert!(
+        replies.iter().all(|r| r.len() > "Greta: ".len() + 2),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("line 2 is not valid UTF-8; skipped"),
+        "{stderr}"
+    );
     let (_, again, _) = chat(&["--npc", "Greta", "--seed", "9"], &input);
     assert_eq!(again, stdout, "the same seed gives the same conversation");
 }
@@ -48,5 +63,8 @@ fn piped_lines_get_streamed_replies_and_bad_lines_a_clear_error() {
 fn an_unknown_npc_is_a_clear_error() {
     let (code, _, stderr) = chat(&["--npc", "Nobody"], b"hi\n");
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("no NPC named \"Nobody\"") && stderr.contains("Greta"), "{stderr}");
+    assert!(
+        stderr.contains("no NPC named \"Nobody\"") && stderr.contains("Greta"),
+        "{stderr}"
+    );
 }

@@ -1,20 +1,14 @@
 //! Config validation: every kind of invalid file gives a located message; hostile files never panic;
 //! the shipped cast is valid; `check-config` prints one line per problem and exits 1.
 
+mod common;
+
 use std::process::Command;
 
 use npc_minds::config::files::{load_all, load_cast};
 use npc_minds::config::parse_npc;
 
-const GOOD: &str = r#"(
-    name: "Ada",
-    role: "tester",
-    persona: (bravery: 0.5, sociability: 0.5, diligence: 0.5, temper: 0.5, honesty: 0.5),
-    speech_style: "plain",
-    home: "farm_house",
-    work: "fields",
-    fallback_lines: ["Hello."],
-)"#;
+use common::ADA as GOOD;
 
 fn problems(text: &str) -> Vec<String> {
     match parse_npc("ada.npc.ron", text.as_bytes()) {

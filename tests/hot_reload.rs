@@ -1,6 +1,8 @@
 //! Hot reload through Bevy's asset server and file watcher: an edit updates the NPC within a second;
 //! an invalid edit is logged and the last good config stays.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use bevy::asset::AssetPlugin;
@@ -9,15 +11,7 @@ use npc_minds::brain::mind::Profile;
 use npc_minds::config::cast::{CastPlugin, ConfigErrorLog};
 use npc_minds::world::components::{Traits, Villager};
 
-const ADA: &str = r#"(
-    name: "Ada",
-    role: "tester",
-    persona: (bravery: 0.5, sociability: 0.5, diligence: 0.5, temper: 0.5, honesty: 0.5),
-    speech_style: "plain",
-    home: "farm_house",
-    work: "fields",
-    fallback_lines: ["Hello."],
-)"#;
+use common::ADA;
 
 fn run_until(
     app: &mut App,

@@ -11,15 +11,17 @@ use common::{collect, policy_job, quiet_panics};
 use npc_minds::inference::backends::scripted::ScriptedBackend;
 use npc_minds::inference::backends::{Backend, StreamContext};
 use npc_minds::inference::{
-    DialogueRequest, Sampling,
-    InferenceError, InferencePool, Job, JobInput, JobOutput, Lane, LaneConfig, PoolEvent, Priority,
-    RequestId, SubmitError, factory,
+    DialogueRequest, InferenceError, InferencePool, Job, JobInput, JobOutput, Lane, LaneConfig,
+    PoolEvent, Priority, RequestId, Sampling, SubmitError, factory,
 };
 
 fn dialogue(line: &str, max_tokens: usize) -> JobInput {
     JobInput::Dialogue(Box::new(DialogueRequest {
         line: line.into(),
-        sampling: Sampling { max_tokens, ..Default::default() },
+        sampling: Sampling {
+            max_tokens,
+            ..Default::default()
+        },
         ..Default::default()
     }))
 }

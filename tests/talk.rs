@@ -115,3 +115,36 @@ fn a_failing_model_answers_with_a_fallback_line_and_blank_lines_are_ignored() {
     assert!(s.fallback && lines.contains(&s.text), "{s:?}");
     assert_eq!(s.generation, 1, "the blank line sent nothing");
 }
+
+#[test]
+fn walking_away_cancels_the_reply_within_a_token() {
+    let (mut app, npc, _) = app_with_dialogue(ScriptedBackend {
+        token_latency: Duration::from_millis(20),
+        ..Default::default()
+    });
+    app.world_mut()
+        .entity_mut(npc)
+        .insert(npc_minds::brain::mind::InConversation);
+    say(&mut app, npc, "Tell me everything.");
+    let start = Instant::now();
+    while speech(&app, npc).text.len() < 10 && start.elapsed() < Duration::from_secs(5) {
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    app.world_mut()
+        .entity_mut(npc)
+        .remove::<npc_minds::brain::mind::InConversation>();
+    let cut = speech(&app, npc);
+    assert!(cut.done, "the reply ends where it was");
+    for _ in 0..30 {
+        app.update();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        speech(&app, npc).text,
+        cut.text,
+        "nothing more arrives after the player left"
+    );
+    let pool = &app.world().resource::<npc_minds::brain::Inference>().0;
+    assert!(pool.metrics().lane(Lane::Dialogue).unwrap().stale >= 1);
+}

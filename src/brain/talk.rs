@@ -6,7 +6,7 @@ use bevy::prelude::*;
 
 use super::Inference;
 use super::collect::{InferenceCompleted, InferencePartial};
-use super::mind::{Emotion, NpcIndex, Profile, Trust};
+use super::mind::{Emotion, InConversation, NpcIndex, Profile, Trust};
 use crate::inference::{Job, JobInput, JobOutput, Lane, Priority, RequestId};
 use crate::ml::prompt;
 use crate::world::components::Villager;
@@ -47,7 +47,27 @@ pub(super) fn plugin(app: &mut App) {
                 .in_set(crate::NpcSystems::Dispatch)
                 .run_if(resource_exists::<Inference>),
         )
-        .add_systems(Update, receive_replies.in_set(crate::NpcSystems::Apply));
+        .add_systems(Update, receive_replies.in_set(crate::NpcSystems::Apply))
+        .add_observer(on_leave_conversation);
+}
+
+/// The player walked away: the reply in progress stops within one token and stays as it is.
+fn on_leave_conversation(
+    leave: On<Remove, InConversation>,
+    pool: Option<Res<Inference>>,
+    mut q: Query<(&Villager, Option<&mut Speech>)>,
+) {
+    let Ok((v, speech)) = q.get_mut(leave.entity) else {
+        return;
+    };
+    if let Some(pool) = pool {
+        pool.0.cancel(Lane::Dialogue, v.id);
+    }
+    if let Some(mut speech) = speech
+        && !speech.done
+    {
+        speech.done = true;
+    }
 }
 
 fn fallback_line(profile: &Profile, generation: u32) -> String {
@@ -78,14 +98,30 @@ fn send_player_lines(
             continue;
         }
         let generation = speech.as_ref().map_or(0, |s| s.generation) + 1;
-        let history = speech.as_ref().map(|s| s.history.clone()).unwrap_or_default();
-        let id = RequestId { npc: v.id, generation };
+        let history = speech
+            .as_ref()
+            .map(|s| s.history.clone())
+            .unwrap_or_default();
+        let id = RequestId {
+            npc: v.id,
+            generation,
+        };
         let c = &profile.0;
         let seed = rng::mix(v.id ^ ((generation as u64) << 32));
         let request = prompt::request(c, trust.0, emotion.0, &history, &line, seed);
         let input = JobInput::Dialogue(Box::new(request));
-        let reply = Job { id, priority: Priority::Focus, deadline: None, input };
-        let mut next = Speech { generation, heard: line.clone(), history, ..default() };
+        let reply = Job {
+            id,
+            priority: Priority::Focus,
+            deadline: None,
+            input,
+        };
+        let mut next = Speech {
+            generation,
+            heard: line.clone(),
+            history,
+            ..default()
+        };
         if let Err(e) = pool.0.try_submit(Lane::Dialogue, reply) {
             warn!("{} answers from fallback lines: {e}", c.name);
             next.text = fallback_line(profile, generation);

@@ -98,7 +98,9 @@ pub fn dialogue(threads: usize, runs: usize, json: bool) -> ExitCode {
         decode_tps.push(c.decode_tokens as f64 / c.decode.as_secs_f64());
         last = Some((c, w));
     }
-    let Some((c, w)) = last else { return ExitCode::FAILURE };
+    let Some((c, w)) = last else {
+        return ExitCode::FAILURE;
+    };
     let r = DialogueBench {
         engine: "candle",
         model: model.model_id().to_string(),

@@ -28,7 +28,13 @@ fn find_npc(opts: &ChatOptions) -> Result<NpcConfig, String> {
     cast.iter()
         .find(|c| c.name.eq_ignore_ascii_case(opts.npc.trim()))
         .cloned()
-        .ok_or_else(|| format!("no NPC named {:?}; the villagers are: {}", opts.npc, names.join(", ")))
+        .ok_or_else(|| {
+            format!(
+                "no NPC named {:?}; the villagers are: {}",
+                opts.npc,
+                names.join(", ")
+            )
+        })
 }
 
 pub fn run(opts: ChatOptions) -> ExitCode {
@@ -45,19 +51,31 @@ pub fn run(opts: ChatOptions) -> ExitCode {
     };
     let mut model = match super::fetch::dialogue_model_path()
         .map_err(|e| e.to_string())
-        .and_then(|p| DialogueModel::load(&p, opts.threads, &mut |l| eprintln!("{l}")).map_err(|e| e.to_string()))
-    {
+        .and_then(|p| {
+            DialogueModel::load(&p, opts.threads, &mut |l| eprintln!("{l}"))
+                .map_err(|e| e.to_string())
+        }) {
         Ok(m) => Some(m),
         Err(e) => {
-            eprintln!("warning: the dialogue model is unavailable ({e}); {} answers from fallback lines", npc.name);
+            eprintln!(
+                "warning: the dialogue model is unavailable ({e}); {} answers from fallback lines",
+                npc.name
+            );
             None
         }
     };
     let interactive = std::io::stdin().is_terminal();
     if interactive {
-        eprintln!("Talking to {} the {}. Type a line and press Enter; Ctrl-D ends.", npc.name, npc.role);
+        eprintln!(
+            "Talking to {} the {}. Type a line and press Enter; Ctrl-D ends.",
+            npc.name, npc.role
+        );
     }
-    let vad = [npc.temperament.valence, npc.temperament.arousal, npc.temperament.dominance];
+    let vad = [
+        npc.temperament.valence,
+        npc.temperament.arousal,
+        npc.temperament.dominance,
+    ];
     let mut history: Vec<(String, String)> = Vec::new();
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
@@ -84,7 +102,14 @@ pub fn run(opts: ChatOptions) -> ExitCode {
         if line.is_empty() {
             continue;
         }
-        let req = prompt::request(&npc, opts.trust, vad, &history, line, rng::mix(opts.seed.wrapping_add(turn)));
+        let req = prompt::request(
+            &npc,
+            opts.trust,
+            vad,
+            &history,
+            line,
+            rng::mix(opts.seed.wrapping_add(turn)),
+        );
         let _ = write!(out, "{}: ", npc.name);
         let _ = out.flush();
         let answer = match model.as_mut() {
@@ -97,7 +122,9 @@ pub fn run(opts: ChatOptions) -> ExitCode {
                 match m.reply(&req, &mut on_text) {
                     Ok((text, _)) => text,
                     Err(e) => {
-                        eprintln!("\nwarning: the model failed ({e}); answering from fallback lines");
+                        eprintln!(
+                            "\nwarning: the model failed ({e}); answering from fallback lines"
+                        );
                         fallback(&npc, turn)
                     }
                 }
@@ -115,6 +142,12 @@ pub fn run(opts: ChatOptions) -> ExitCode {
 }
 
 fn fallback(npc: &NpcConfig, turn: u64) -> String {
-    let lines: Vec<&String> = npc.fallback_lines.iter().filter(|l| !l.trim().is_empty()).collect();
-    lines.get(turn as usize % lines.len().max(1)).map_or_else(|| "...".to_string(), |s| s.to_string())
+    let lines: Vec<&String> = npc
+        .fallback_lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    lines
+        .get(turn as usize % lines.len().max(1))
+        .map_or_else(|| "...".to_string(), |s| s.to_string())
 }

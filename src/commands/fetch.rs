@@ -9,9 +9,14 @@ pub fn run(only: Option<&str>) -> ExitCode {
     let dir = model_files::models_dir();
     let result = (|| -> Result<usize, FetchError> {
         let manifest = model_files::read_manifest(&dir)?;
-        let chosen: Vec<_> = manifest.iter().filter(|e| only.is_none_or(|id| e.id == id)).collect();
+        let chosen: Vec<_> = manifest
+            .iter()
+            .filter(|e| only.is_none_or(|id| e.id == id))
+            .collect();
         if chosen.is_empty() {
-            return Err(FetchError::UnknownModel(only.unwrap_or_default().to_string()));
+            return Err(FetchError::UnknownModel(
+                only.unwrap_or_default().to_string(),
+            ));
         }
         for entry in &chosen {
             model_files::fetch(&dir, entry, &mut |line| eprintln!("{line}"))?;

@@ -186,16 +186,28 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
     }
     let sm = &c.sampling;
     if !(0.0..=2.0).contains(&sm.temperature) {
-        bad("sampling.temperature".into(), format!("{} is out of range [0, 2]", sm.temperature));
+        bad(
+            "sampling.temperature".into(),
+            format!("{} is out of range [0, 2]", sm.temperature),
+        );
     }
     if !(sm.top_p > 0.0 && sm.top_p <= 1.0) {
-        bad("sampling.top_p".into(), format!("{} is out of range (0, 1]", sm.top_p));
+        bad(
+            "sampling.top_p".into(),
+            format!("{} is out of range (0, 1]", sm.top_p),
+        );
     }
     if !(1.0..=2.0).contains(&sm.repeat_penalty) {
-        bad("sampling.repeat_penalty".into(), format!("{} is out of range [1, 2]", sm.repeat_penalty));
+        bad(
+            "sampling.repeat_penalty".into(),
+            format!("{} is out of range [1, 2]", sm.repeat_penalty),
+        );
     }
     if !(1..=256).contains(&sm.max_tokens) {
-        bad("sampling.max_tokens".into(), format!("{} is out of range [1, 256]", sm.max_tokens));
+        bad(
+            "sampling.max_tokens".into(),
+            format!("{} is out of range [1, 256]", sm.max_tokens),
+        );
     }
     let a = &c.appraisal;
     for (name, v) in [

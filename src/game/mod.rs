@@ -107,7 +107,9 @@ fn game_pool() -> InferencePool {
                 .map_err(|e| InferenceError::Unavailable(e.to_string()))
         }),
         Err(e) => {
-            warn!("the dialogue model is unavailable ({e}); villagers answer from their fallback lines");
+            warn!(
+                "the dialogue model is unavailable ({e}); villagers answer from their fallback lines"
+            );
             let msg = e.to_string();
             factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
         }

@@ -11,6 +11,6 @@ pub use lane::LaneConfig;
 pub use metrics::{LaneSnapshot, PoolMetrics};
 pub use pool::{InferencePool, PoolBuilder, SubmitError};
 pub use protocol::{
-    Completed, DialogueRequest, InferenceError, Job, JobInput, JobOutput, Lane, Observation, PoolEvent, Priority,
-    RequestId, Sampling,
+    Completed, DialogueRequest, InferenceError, Job, JobInput, JobOutput, Lane, Observation,
+    PoolEvent, Priority, RequestId, Sampling,
 };

@@ -154,10 +154,10 @@ pub struct DialogueRequest {
     pub speaker: String,
     /// Who the NPC is ("You are Greta, the baker..."): the NPC may say this.
     pub identity: String,
-    /// How to behave: never to be repeated to the player. With `identity` it forms the fixed
-    /// prefix whose KV cache is reused.
+    /// How to behave: never to be repeated to the player.
     pub instructions: String,
-    /// The changing part: mood and trust (also never repeated).
+    /// Mood and trust (also never repeated). With the fields above and `facts` it forms the
+    /// system turn, whose KV cache is reused while none of them changes.
     pub mood: String,
     /// The facts trust allows (and never the others): the NPC may say these.
     pub facts: Vec<String>,
@@ -186,7 +186,10 @@ impl JobInput {
         let mut h = Fnv::default();
         match self {
             JobInput::Dialogue(r) => {
-                for part in [&r.speaker, &r.identity, &r.instructions, &r.mood, &r.line].into_iter().chain(&r.facts) {
+                for part in [&r.speaker, &r.identity, &r.instructions, &r.mood, &r.line]
+                    .into_iter()
+                    .chain(&r.facts)
+                {
                     h.write_bytes(part.as_bytes());
                     h.write(0xff);
                 }

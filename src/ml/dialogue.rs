@@ -15,7 +15,7 @@ use super::tokenizer::GgufTokenizer;
 use crate::inference::backends::{Backend, StreamContext};
 use crate::inference::{DialogueRequest, InferenceError, JobInput, JobOutput};
 
-/// Persona prefixes whose KV cache is kept.
+/// System turns (persona, mood, facts) whose KV cache is kept.
 const PREFIX_CACHE: usize = 16;
 /// Tokens the prompt may take; older history is dropped first, then the line is cut.
 const MAX_PROMPT_TOKENS: usize = 1024;
@@ -66,8 +66,17 @@ impl DialogueModel {
             .num_threads(threads.max(1))
             .thread_name(|i| format!("npc-dialogue-{i}"))
             .build()
-            .map_err(|e| LmError::Load { path: path.display().to_string(), message: e.to_string() })?;
-        Ok(DialogueModel { base: lm.model, tok: lm.tokenizer, prefixes: Vec::new(), threads: Arc::new(pool), id: lm.id })
+            .map_err(|e| LmError::Load {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(DialogueModel {
+            base: lm.model,
+            tok: lm.tokenizer,
+            prefixes: Vec::new(),
+            threads: Arc::new(pool),
+            id: lm.id,
+        })
     }
 
     pub fn model_id(&self) -> &str {
@@ -86,8 +95,16 @@ impl DialogueModel {
     /// The prompt as (prefix, rest) token ids. Player text is encoded so it cannot forge turns.
     pub fn prompt_tokens(&self, req: &DialogueRequest) -> Result<(Vec<u32>, Vec<u32>), LmError> {
         let t = &self.tok;
-        let prefix = t.encode(&format!("<|im_start|>system\n{} {}\n", req.identity, req.instructions))?;
-        let head = t.encode(&format!("{}{}<|im_end|>\n", req.mood, facts_text(&req.facts)))?;
+        // The whole system turn is the cached prefix: it changes only when the NPC's mood word, trust
+        // band or allowed facts change.
+        let system = format!(
+            "{} {}\n{}{}",
+            req.identity,
+            req.instructions,
+            req.mood,
+            facts_text(&req.facts)
+        );
+        let prefix = t.encode(&format!("<|im_start|>system\n{system}<|im_end|>\n"))?;
         let mut turns: Vec<Vec<u32>> = Vec::new();
         for (player, npc) in &req.history {
             let mut ids = t.encode("<|im_start|>user\n")?;
@@ -100,7 +117,7 @@ impl DialogueModel {
         let mut line = t.encode_plain(&req.line)?;
         let open = t.encode("<|im_start|>user\n")?;
         let close = t.encode("<|im_end|>\n<|im_start|>assistant\n")?;
-        let fixed = prefix.len() + head.len() + open.len() + close.len();
+        let fixed = prefix.len() + open.len() + close.len();
         let budget = MAX_PROMPT_TOKENS.saturating_sub(fixed + 16);
         line.truncate(budget);
         let mut used = line.len();
@@ -112,7 +129,7 @@ impl DialogueModel {
             used += turn.len();
             kept.push(turn);
         }
-        let mut rest = head;
+        let mut rest = Vec::new();
         for turn in kept.into_iter().rev() {
             rest.extend(turn);
         }
@@ -169,7 +186,11 @@ impl DialogueModel {
         let sampler = if s.temperature <= 0.0 {
             Sampler::ArgMax
         } else {
-            Sampler::TopKThenTopP { k: 50, p: s.top_p as f64, temperature: s.temperature as f64 }
+            Sampler::TopKThenTopP {
+                k: 50,
+                p: s.top_p as f64,
+                temperature: s.temperature as f64,
+            }
         };
         let mut logits_proc = LogitsProcessor::from_sampling(req.seed, sampler);
         let stops = [self.tok.eos, self.tok.im_end, self.tok.im_start, 0];
@@ -184,7 +205,11 @@ impl DialogueModel {
             pos += input.len();
             let logits = if s.repeat_penalty > 1.0 && !generated.is_empty() {
                 let from = generated.len().saturating_sub(REPEAT_WINDOW);
-                candle_transformers::utils::apply_repeat_penalty(&logits, s.repeat_penalty, &generated[from..])?
+                candle_transformers::utils::apply_repeat_penalty(
+                    &logits,
+                    s.repeat_penalty,
+                    &generated[from..],
+                )?
             } else {
                 logits
             };
@@ -210,8 +235,15 @@ impl DialogueModel {
             // past the last sentence kept.
             let ends = reply::sentence_ends(&clean, false);
             let full = ends.len() >= reply::MAX_SENTENCES;
-            let upto = if full { ends[reply::MAX_SENTENCES - 1] } else { clean.len() };
-            if upto > emitted && clean.is_char_boundary(emitted) && (full || text.len() > 12 || clean.len() < text.len()) {
+            let upto = if full {
+                ends[reply::MAX_SENTENCES - 1]
+            } else {
+                clean.len()
+            };
+            if upto > emitted
+                && clean.is_char_boundary(emitted)
+                && (full || text.len() > 12 || clean.len() < text.len())
+            {
                 if !on_text(&clean[emitted..upto]) {
                     stats.cancelled = true;
                     break;
@@ -239,12 +271,18 @@ impl Backend for DialogueBackend {
         self.model.model_id().to_string()
     }
 
-    fn infer(&mut self, batch: &[JobInput], ctx: &mut dyn StreamContext) -> Vec<Result<JobOutput, InferenceError>> {
+    fn infer(
+        &mut self,
+        batch: &[JobInput],
+        ctx: &mut dyn StreamContext,
+    ) -> Vec<Result<JobOutput, InferenceError>> {
         batch
             .iter()
             .enumerate()
             .map(|(i, input)| {
-                let JobInput::Dialogue(req) = input else { return Err(InferenceError::WrongInput) };
+                let JobInput::Dialogue(req) = input else {
+                    return Err(InferenceError::WrongInput);
+                };
                 let mut on_text = |piece: &str| {
                     if ctx.is_cancelled(i) {
                         return false;
@@ -274,7 +312,12 @@ pub struct SpeedRun {
 
 impl DialogueModel {
     /// Measures `req`'s prompt (through the prefix cache unless `cold`) and `n` decoded tokens.
-    pub fn measure(&mut self, req: &DialogueRequest, n: usize, cold: bool) -> Result<SpeedRun, LmError> {
+    pub fn measure(
+        &mut self,
+        req: &DialogueRequest,
+        n: usize,
+        cold: bool,
+    ) -> Result<SpeedRun, LmError> {
         if cold {
             self.clear_prefix_cache();
         }

@@ -28,7 +28,10 @@ pub enum LmError {
 }
 
 fn load_err(path: &Path, e: impl std::fmt::Display) -> LmError {
-    LmError::Load { path: path.display().to_string(), message: e.to_string() }
+    LmError::Load {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 /// A loaded model with its tokenizer.
@@ -40,7 +43,9 @@ pub struct LoadedLm {
 }
 
 fn source_tag(path: &Path) -> Result<String, LmError> {
-    let len = std::fs::metadata(path).map_err(|e| load_err(path, format!("cannot open: {e}")))?.len();
+    let len = std::fs::metadata(path)
+        .map_err(|e| load_err(path, format!("cannot open: {e}")))?
+        .len();
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     Ok(format!("{name}:{len}"))
 }
@@ -53,7 +58,8 @@ pub fn cache_path(path: &Path) -> PathBuf {
 fn read_content(path: &Path) -> Result<(Content, BufReader<File>), LmError> {
     let f = File::open(path).map_err(|e| load_err(path, format!("cannot open: {e}")))?;
     let mut r = BufReader::new(f);
-    let ct = Content::read(&mut r).map_err(|e| load_err(path, format!("not a readable GGUF file: {e}")))?;
+    let ct = Content::read(&mut r)
+        .map_err(|e| load_err(path, format!("not a readable GGUF file: {e}")))?;
     Ok((ct, r))
 }
 
@@ -66,13 +72,21 @@ pub fn load(path: &Path, log: &mut dyn FnMut(&str)) -> Result<LoadedLm, LmError>
             ct.metadata.get(SOURCE_KEY).and_then(|v| v.to_string().ok()) == Some(&tag)
         });
     if !cached_ok {
-        log(&format!("requantising {} to Q8_0 (once)...", path.display()));
+        log(&format!(
+            "requantising {} to Q8_0 (once)...",
+            path.display()
+        ));
         requantize(path, &cache, &tag)?;
     }
     let (ct, mut r) = read_content(&cache)?;
     let tokenizer = GgufTokenizer::from_gguf(&ct)?;
-    let model = ModelWeights::from_gguf(ct, &mut r, &Device::Cpu).map_err(|e| load_err(&cache, e))?;
-    Ok(LoadedLm { model, tokenizer, id: tag })
+    let model =
+        ModelWeights::from_gguf(ct, &mut r, &Device::Cpu).map_err(|e| load_err(&cache, e))?;
+    Ok(LoadedLm {
+        model,
+        tokenizer,
+        id: tag,
+    })
 }
 
 /// Writes a copy of `src` with Q4_0/Q4_1 tensors as Q8_0 (through a temp file and a rename).
@@ -82,7 +96,9 @@ fn requantize(src: &Path, dst: &Path, tag: &str) -> Result<(), LmError> {
     names.sort();
     let mut tensors: Vec<(String, QTensor)> = Vec::with_capacity(names.len());
     for name in names {
-        let qt = ct.tensor(&mut r, name, &Device::Cpu).map_err(|e| load_err(src, e))?;
+        let qt = ct
+            .tensor(&mut r, name, &Device::Cpu)
+            .map_err(|e| load_err(src, e))?;
         let qt = match qt.dtype() {
             GgmlDType::Q4_0 | GgmlDType::Q4_1 => {
                 let t = qt.dequantize(&Device::Cpu)?;
@@ -93,11 +109,12 @@ fn requantize(src: &Path, dst: &Path, tag: &str) -> Result<(), LmError> {
         tensors.push((name.clone(), qt));
     }
     let tag_value = Value::String(tag.to_string());
-    let mut metadata: Vec<(&str, &Value)> = ct.metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let mut metadata: Vec<(&str, &Value)> =
+        ct.metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
     metadata.sort_by_key(|(k, _)| *k);
     metadata.push((SOURCE_KEY, &tag_value));
     let refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
-    let tmp = dst.with_extension("tmp");
+    let tmp = dst.with_extension(format!("{}.tmp", std::process::id()));
     let out = File::create(&tmp).map_err(|e| load_err(&tmp, e))?;
     let mut w = BufWriter::new(out);
     gguf_file::write(&mut w, &metadata, &refs).map_err(|e| load_err(&tmp, e))?;

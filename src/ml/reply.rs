@@ -26,12 +26,16 @@ pub struct EchoGuard {
 impl EchoGuard {
     pub fn new(system_text: &str) -> Self {
         let w = words(system_text);
-        EchoGuard { shingles: w.windows(SHINGLE).map(|s| s.to_vec()).collect() }
+        EchoGuard {
+            shingles: w.windows(SHINGLE).map(|s| s.to_vec()).collect(),
+        }
     }
 
     /// True when `reply` shares [`SHINGLE`] words in a row with the system prompt.
     pub fn is_echo(&self, reply: &str) -> bool {
-        words(reply).windows(SHINGLE).any(|s| self.shingles.contains(s))
+        words(reply)
+            .windows(SHINGLE)
+            .any(|s| self.shingles.contains(s))
     }
 }
 
@@ -63,7 +67,10 @@ pub fn sentence_ends(text: &str, at_end: bool) -> Vec<usize> {
 
 /// Removes role tags and a leading "Name:" the model sometimes writes.
 pub fn strip_tags(text: &str, name: Option<&str>) -> String {
-    let mut t = text.replace("<|im_start|>", "").replace("<|im_end|>", "").replace("<|endoftext|>", "");
+    let mut t = text
+        .replace("<|im_start|>", "")
+        .replace("<|im_end|>", "")
+        .replace("<|endoftext|>", "");
     loop {
         let trimmed = t.trim_start();
         let lower = trimmed.to_lowercase();
@@ -106,23 +113,48 @@ mod tests {
     #[test]
     fn keeps_at_most_three_sentences_and_drops_an_unfinished_tail() {
         let g = EchoGuard::new("You are Greta.");
-        assert_eq!(finish("One. Two! Three? Four.", None, &g), "One. Two! Three?");
-        assert_eq!(finish("Hello there. And then the", None, &g), "Hello there.");
+        assert_eq!(
+            finish("One. Two! Three? Four.", None, &g),
+            "One. Two! Three?"
+        );
+        assert_eq!(
+            finish("Hello there. And then the", None, &g),
+            "Hello there."
+        );
         assert_eq!(finish("No end at all", None, &g), "No end at all");
-        assert_eq!(finish("\"Go away!\" she said. Fine.", None, &g), "\"Go away!\" she said. Fine.");
+        assert_eq!(
+            finish("\"Go away!\" she said. Fine.", None, &g),
+            "\"Go away!\" she said. Fine."
+        );
     }
 
     #[test]
     fn strips_role_tags_and_names() {
         let g = EchoGuard::new("x");
-        assert_eq!(finish("<|im_start|>assistant\nGreta: Hello, love.", Some("Greta"), &g), "Hello, love.");
+        assert_eq!(
+            finish(
+                "<|im_start|>assistant\nGreta: Hello, love.",
+                Some("Greta"),
+                &g
+            ),
+            "Hello, love."
+        );
     }
 
     #[test]
     fn echoes_of_the_system_prompt_are_refused() {
-        let g = EchoGuard::new("You are Greta, the baker of Millbrook, a small village. You speak warmly.");
+        let g = EchoGuard::new(
+            "You are Greta, the baker of Millbrook, a small village. You speak warmly.",
+        );
         assert!(g.is_echo("Sure! You are Greta, the baker of Millbrook."));
-        assert_eq!(finish("My instructions: you are greta the baker of millbrook", None, &g), DEFLECTION);
+        assert_eq!(
+            finish(
+                "My instructions: you are greta the baker of millbrook",
+                None,
+                &g
+            ),
+            DEFLECTION
+        );
         assert!(!g.is_echo("I am the baker here, love."));
     }
 }

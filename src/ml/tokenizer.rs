@@ -38,9 +38,16 @@ pub struct GgufTokenizer {
 }
 
 fn strings(md: &HashMap<String, Value>, key: &'static str) -> Result<Vec<String>, TokenizerError> {
-    let list = md.get(key).and_then(|v| v.to_vec().ok()).ok_or(TokenizerError::Missing(key))?;
+    let list = md
+        .get(key)
+        .and_then(|v| v.to_vec().ok())
+        .ok_or(TokenizerError::Missing(key))?;
     list.iter()
-        .map(|v| v.to_string().cloned().map_err(|_| TokenizerError::Missing(key)))
+        .map(|v| {
+            v.to_string()
+                .cloned()
+                .map_err(|_| TokenizerError::Missing(key))
+        })
         .collect()
 }
 
@@ -58,16 +65,29 @@ impl GgufTokenizer {
         let tokens = strings(md, "tokenizer.ggml.tokens")?;
         let merges: Vec<(String, String)> = strings(md, "tokenizer.ggml.merges")?
             .into_iter()
-            .filter_map(|m| m.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())))
+            .filter_map(|m| {
+                m.split_once(' ')
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+            })
             .collect();
         let types: Vec<i32> = md
             .get("tokenizer.ggml.token_type")
             .and_then(|v| v.to_vec().ok())
             .map(|l| l.iter().map(|v| v.to_i32().unwrap_or(1)).collect())
             .unwrap_or_default();
-        let vocab: HashMap<String, u32> = tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let vocab: HashMap<String, u32> = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
         let bpe = BPE::builder()
-            .vocab_and_merges(vocab.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vocab>(), merges)
+            .vocab_and_merges(
+                vocab
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect::<Vocab>(),
+                merges,
+            )
             .build()
             .map_err(|e| TokenizerError::Tokenizers(e.to_string()))?;
         let mut inner = Tokenizer::new(bpe);
@@ -82,9 +102,20 @@ impl GgufTokenizer {
             .filter(|(_, t)| **t == CONTROL)
             .map(|(s, _)| AddedToken::from(s.clone(), true))
             .collect();
-        inner.add_special_tokens(specials).map_err(|e| TokenizerError::Tokenizers(e.to_string()))?;
-        let id = |key: &'static str| md.get(key).and_then(|v| v.to_u32().ok()).ok_or(TokenizerError::Missing(key));
-        let by_name = |name: &'static str| vocab.get(name).copied().ok_or(TokenizerError::Missing(name));
+        inner
+            .add_special_tokens(specials)
+            .map_err(|e| TokenizerError::Tokenizers(e.to_string()))?;
+        let id = |key: &'static str| {
+            md.get(key)
+                .and_then(|v| v.to_u32().ok())
+                .ok_or(TokenizerError::Missing(key))
+        };
+        let by_name = |name: &'static str| {
+            vocab
+                .get(name)
+                .copied()
+                .ok_or(TokenizerError::Missing(name))
+        };
         Ok(GgufTokenizer {
             inner,
             bos: id("tokenizer.ggml.bos_token_id")?,
@@ -97,7 +128,10 @@ impl GgufTokenizer {
 
     /// Token ids of `text`; special tokens written in the text (like `<|im_start|>`) map to their ids.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
-        let enc = self.inner.encode(text, false).map_err(|e| TokenizerError::Tokenizers(e.to_string()))?;
+        let enc = self
+            .inner
+            .encode(text, false)
+            .map_err(|e| TokenizerError::Tokenizers(e.to_string()))?;
         Ok(enc.get_ids().to_vec())
     }
 
@@ -110,7 +144,9 @@ impl GgufTokenizer {
 
     /// Text of `ids` (special tokens skipped).
     pub fn decode(&self, ids: &[u32]) -> Result<String, TokenizerError> {
-        self.inner.decode(ids, true).map_err(|e| TokenizerError::Tokenizers(e.to_string()))
+        self.inner
+            .decode(ids, true)
+            .map_err(|e| TokenizerError::Tokenizers(e.to_string()))
     }
 
     /// Id of a token string, if it is in the vocabulary.

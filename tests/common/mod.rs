@@ -49,3 +49,14 @@ pub fn quiet_panics() {
         }
     }));
 }
+
+/// A minimal valid NPC config.
+pub const ADA: &str = r#"(
+    name: "Ada",
+    role: "tester",
+    persona: (bravery: 0.5, sociability: 0.5, diligence: 0.5, temper: 0.5, honesty: 0.5),
+    speech_style: "plain",
+    home: "farm_house",
+    work: "fields",
+    fallback_lines: ["Hello."],
+)"#;
