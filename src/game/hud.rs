@@ -54,6 +54,7 @@ fn toggle_metrics(keys: Res<ButtonInput<KeyCode>>, mut show: ResMut<ShowMetrics>
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn update_hud(
     clock: Res<WorldClock>,
     show: Res<ShowMetrics>,

@@ -14,10 +14,10 @@ use bevy::window::WindowResolution;
 
 use crate::brain::InferencePlugin;
 use crate::config::cast::{CastPlugin, register_mods_source};
-use crate::inference::Lane;
+use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::backends::utility::UtilityBackend;
-use crate::inference::factory;
-use crate::sim::run::sim_pool;
+use crate::inference::{BackendFactory, InferenceError, InferencePool, Lane, factory};
+use crate::ml::dialogue::{DialogueBackend, DialogueModel};
 
 /// Settings of `npc-minds play`.
 pub struct GameOptions {

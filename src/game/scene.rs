@@ -86,6 +86,7 @@ fn on_add_wolf(add: On<Add, Wolf>, mut commands: Commands) {
     ));
 }
 
+#[allow(clippy::type_complexity)]
 fn sync_transforms(
     mut q: Query<(&Position, &mut Transform), Or<(With<Villager>, With<Wolf>, With<Player>)>>,
 ) {
@@ -95,6 +96,7 @@ fn sync_transforms(
     }
 }
 
+#[allow(clippy::type_complexity)]
 fn update_labels(
     villagers: Query<
         (&Villager, &CurrentAction, &Children),

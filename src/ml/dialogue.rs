@@ -330,13 +330,12 @@ impl DialogueModel {
             let mut logits = model.forward(&x, prefix.len())?.squeeze(0)?;
             let mut next = logits.argmax(0)?.to_scalar::<u32>()?;
             let ttft = start.elapsed();
-            let mut pos = prefix.len() + rest.len();
+            let first = prefix.len() + rest.len();
             let t = Instant::now();
-            for _ in 0..n {
+            for pos in first..first + n {
                 let x = Tensor::new(&[next], &Device::Cpu)?.unsqueeze(0)?;
                 logits = model.forward(&x, pos)?.squeeze(0)?;
                 next = logits.argmax(0)?.to_scalar::<u32>()?;
-                pos += 1;
             }
             Ok(SpeedRun {
                 prompt_tokens: prefix.len() + rest.len(),

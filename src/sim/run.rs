@@ -128,7 +128,8 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     if opts.record.is_some() || replay.is_some() {
         opts.lockstep = true;
     }
-    if opts.npcs == 0 || !(opts.seconds > 0.0) || !(opts.dt > 0.0) {
+    let positive = |v: f64| v.is_finite() && v > 0.0;
+    if opts.npcs == 0 || !positive(opts.seconds) || !positive(opts.dt as f64) {
         return Err(SimError::Options(
             "--npcs and --seconds must be positive".into(),
         ));

@@ -40,6 +40,7 @@ pub fn reward_rate(
 /// Injuries are an impulse, not a rate.
 pub const INJURY_PENALTY: f32 = 3.0;
 
+#[allow(clippy::type_complexity)]
 pub(super) fn compute_rewards(
     time: Res<Time>,
     clock: Res<WorldClock>,

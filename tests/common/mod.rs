@@ -9,10 +9,12 @@ use npc_minds::inference::{
 
 /// A policy job for `npc` with the given generation and priority.
 pub fn policy_job(npc: u64, generation: u32, priority: Priority) -> Job {
-    let mut obs = Observation::default();
-    obs.hour = npc as f32 % 24.0;
-    obs.needs = [0.5, 0.5, 0.5];
-    obs.trust = (npc % 7) as f32 / 7.0;
+    let obs = Observation {
+        hour: npc as f32 % 24.0,
+        needs: [0.5, 0.5, 0.5],
+        trust: (npc % 7) as f32 / 7.0,
+        ..Default::default()
+    };
     Job {
         id: RequestId { npc, generation },
         priority,
