@@ -122,6 +122,16 @@ enum ReportFormat {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // candle's kernels run on a global pool sized once: two threads for the terminal commands, one
+    // in the game so that Bevy keeps a core for the frame.
+    npc_minds::ml::set_candle_threads(match &cli.command {
+        Some(Command::Chat { threads, .. })
+        | Some(Command::Bench(BenchCommand::Dialogue { threads, .. })) => *threads,
+        Some(Command::Sim { .. })
+        | Some(Command::CheckConfig { .. })
+        | Some(Command::FetchModels { .. }) => 2,
+        Some(Command::Play { .. }) | None => 1,
+    });
     let default = Command::Play {
         mods: "mods".into(),
         frames: 0,

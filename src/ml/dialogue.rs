@@ -59,7 +59,9 @@ pub struct DialogueModel {
 }
 
 impl DialogueModel {
-    /// Loads the GGUF at `path` (requantising once); candle runs on `threads` threads of its own.
+    /// Loads the GGUF at `path` (requantising once). `threads` sizes the rayon pool that candle's float
+    /// ops (attention, sampling) run on; its quantized matmuls use candle's own global pool, sized by
+    /// [`super::set_candle_threads`].
     pub fn load(path: &Path, threads: usize, log: &mut dyn FnMut(&str)) -> Result<Self, LmError> {
         let lm = llama::load(path, log)?;
         let pool = rayon::ThreadPoolBuilder::new()
