@@ -34,7 +34,7 @@ pub struct NpcConfig {
     /// Per-NPC overrides of how game events move emotion.
     #[serde(default)]
     pub appraisal: Appraisal,
-    /// How this NPC's replies are sampled (defaults: temperature 0.7, top_p 0.9,
+    /// How this NPC's replies are sampled (defaults: temperature 0.4, top_p 0.9,
     /// repeat_penalty 1.15, max_tokens 80).
     #[serde(default)]
     pub sampling: Sampling,

@@ -67,7 +67,7 @@ fn update_hud(
 ) {
     let hour = clock.hour();
     let mut s = format!(
-        "Millbrook  {:02}:{:02}   WASD to walk   F3 metrics",
+        "Millbrook  {:02}:{:02}   WASD to walk   E to talk   F3 metrics",
         hour as u32,
         ((hour.fract()) * 60.0) as u32
     );

@@ -1,6 +1,7 @@
 //! The windowed game: the village drawn in 2D, a player to walk around, NPC names and actions as text.
 //! Only what a window needs lives here; the loop itself is the same as the sim's.
 
+mod chat;
 mod hud;
 mod player;
 mod scene;
@@ -65,6 +66,7 @@ pub fn run(opts: GameOptions) -> ExitCode {
             InferencePlugin::new(pool),
             CastPlugin { with_mods },
             scene::plugin,
+            chat::plugin,
             player::plugin,
             hud::plugin,
         ));

@@ -25,8 +25,12 @@ fn spawn_player(mut commands: Commands) {
 fn walk(
     keys: Res<ButtonInput<KeyCode>>,
     time: Res<Time>,
+    chat: Res<super::chat::ChatBox>,
     mut q: Query<&mut Position, With<Player>>,
 ) {
+    if chat.with.is_some() {
+        return; // typing in the chat box never moves the player
+    }
     let mut dir = Vec2::ZERO;
     for (codes, d) in [
         ([KeyCode::KeyW, KeyCode::ArrowUp], Vec2::Y),

@@ -123,7 +123,7 @@ pub struct Sampling {
 
 impl Sampling {
     fn default_temperature() -> f32 {
-        0.7
+        0.4
     }
     fn default_top_p() -> f32 {
         0.9

@@ -27,7 +27,7 @@ fn facts_text(facts: &[String]) -> String {
     if facts.is_empty() {
         return "\nYou know nothing about the missing bell that you are willing to share.".into();
     }
-    let mut s = String::from("\nThings you know and tell the traveller when asked:");
+    let mut s = String::from("\nWhat you know (when the traveller asks about it, say it plainly):");
     for f in facts {
         s.push_str("\n- ");
         s.push_str(f);

@@ -1,0 +1,187 @@
+//! Talking in the window: `E` near a villager opens a chat line at the bottom, typed text goes there
+//! (not to the player's legs), `Enter` sends it, the reply streams into a bubble above the villager,
+//! `Esc` or walking away closes the chat and stops the reply.
+
+use bevy::input::ButtonState;
+use bevy::input::keyboard::{Key, KeyboardInput};
+use bevy::prelude::*;
+
+use crate::brain::mind::InConversation;
+use crate::brain::talk::{PlayerSaid, Speech};
+use crate::world::components::{Player, Position, Villager};
+
+/// How close the player must be to start talking, and how far before the chat closes.
+const TALK_RANGE: f32 = 70.0;
+const LEAVE_RANGE: f32 = 160.0;
+/// Longest line the chat box takes.
+const MAX_TYPED: usize = 200;
+
+/// The open chat: who with, and what is typed so far.
+#[derive(Resource, Default)]
+pub(super) struct ChatBox {
+    pub with: Option<Entity>,
+    pub typed: String,
+    /// Set on the frame the chat opens, so the `E` that opened it is not typed.
+    just_opened: bool,
+}
+
+#[derive(Component)]
+struct ChatLine;
+
+#[derive(Component)]
+struct Bubble;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<ChatBox>()
+        .add_systems(Startup, spawn_chat_line)
+        .add_systems(
+            Update,
+            (open_or_close, type_line, show_chat, show_bubbles).chain(),
+        );
+}
+
+fn spawn_chat_line(mut commands: Commands) {
+    commands.spawn((
+        ChatLine,
+        Text::new(""),
+        TextFont::from_font_size(18.0),
+        Node {
+            position_type: PositionType::Absolute,
+            bottom: px(36.0),
+            left: px(8.0),
+            ..default()
+        },
+    ));
+}
+
+fn open_or_close(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut chat: ResMut<ChatBox>,
+    mut commands: Commands,
+    player: Query<&Position, With<Player>>,
+    villagers: Query<(Entity, &Position), With<Villager>>,
+) {
+    let Ok(me) = player.single() else { return };
+    if let Some(npc) = chat.with {
+        let gone = villagers
+            .get(npc)
+            .map_or(true, |(_, p)| p.0.distance(me.0) > LEAVE_RANGE);
+        if keys.just_pressed(KeyCode::Escape) || gone {
+            if let Ok(mut e) = commands.get_entity(npc) {
+                e.remove::<InConversation>();
+            }
+            *chat = ChatBox::default();
+        }
+        return;
+    }
+    if keys.just_pressed(KeyCode::KeyE)
+        && let Some((npc, _)) = villagers
+            .iter()
+            .filter(|(_, p)| p.0.distance(me.0) <= TALK_RANGE)
+            .min_by(|a, b| a.1.0.distance(me.0).total_cmp(&b.1.0.distance(me.0)))
+    {
+        commands.entity(npc).insert(InConversation);
+        chat.with = Some(npc);
+        chat.typed.clear();
+        chat.just_opened = true;
+    }
+}
+
+/// Typed keys go to the chat line while it is open.
+fn type_line(
+    mut keys: MessageReader<KeyboardInput>,
+    mut chat: ResMut<ChatBox>,
+    mut said: MessageWriter<PlayerSaid>,
+) {
+    let Some(npc) = chat.with else {
+        keys.clear();
+        return;
+    };
+    if std::mem::take(&mut chat.just_opened) {
+        keys.clear();
+        return;
+    }
+    for k in keys.read() {
+        if k.state != ButtonState::Pressed {
+            continue;
+        }
+        match &k.logical_key {
+            Key::Enter => {
+                let line = std::mem::take(&mut chat.typed);
+                if !line.trim().is_empty() {
+                    said.write(PlayerSaid { npc, text: line });
+                }
+            }
+            Key::Backspace => {
+                chat.typed.pop();
+            }
+            Key::Escape => {}
+            _ => {
+                if let Some(text) = &k.text
+                    && chat.typed.chars().count() < MAX_TYPED
+                {
+                    chat.typed.extend(text.chars().filter(|c| !c.is_control()));
+                }
+            }
+        }
+    }
+}
+
+fn show_chat(
+    chat: Res<ChatBox>,
+    names: Query<&Villager>,
+    mut line: Query<&mut Text, With<ChatLine>>,
+) {
+    let Ok(mut text) = line.single_mut() else {
+        return;
+    };
+    text.0 = match chat.with.and_then(|e| names.get(e).ok()) {
+        Some(v) => format!(
+            "To {}: {}_   (Enter to say, Esc to leave)",
+            v.name, chat.typed
+        ),
+        None => "E near a villager to talk".into(),
+    };
+}
+
+/// A speech bubble above each villager who has something to say.
+fn show_bubbles(
+    mut commands: Commands,
+    speakers: Query<(Entity, &Speech, Option<&Children>), Changed<Speech>>,
+    mut bubbles: Query<&mut Text2d, With<Bubble>>,
+) {
+    for (npc, speech, children) in &speakers {
+        let shown = wrap(&speech.text, 38);
+        let existing = children.and_then(|c| c.iter().find(|c| bubbles.contains(*c)));
+        match existing.and_then(|b| bubbles.get_mut(b).ok()) {
+            Some(mut t) => t.0 = shown,
+            None => {
+                commands.entity(npc).with_child((
+                    Bubble,
+                    Text2d::new(shown),
+                    TextFont::from_font_size(14.0),
+                    TextColor(Color::srgb(1.0, 1.0, 0.85)),
+                    Transform::from_xyz(0.0, 46.0, 20.0),
+                ));
+            }
+        }
+    }
+}
+
+/// Breaks text into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut col = 0;
+    for word in text.split_whitespace() {
+        if col > 0 && col + word.chars().count() >= width {
+            out.push('\n');
+            col = 0;
+        } else if col > 0 {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += word.chars().count();
+    }
+    out
+}
