@@ -28,15 +28,28 @@ pub(super) struct ChatBox {
 #[derive(Component)]
 struct ChatLine;
 
-#[derive(Component)]
-struct Bubble;
+/// A speech bubble and the seconds since its text last changed.
+#[derive(Component, Default)]
+struct Bubble {
+    idle: f32,
+}
+
+/// Bubbles of villagers no longer talking fade after this many seconds without new text.
+const BUBBLE_SECS: f32 = 8.0;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ChatBox>()
         .add_systems(Startup, spawn_chat_line)
         .add_systems(
             Update,
-            (open_or_close, type_line, show_chat, show_bubbles).chain(),
+            (
+                open_or_close,
+                type_line,
+                show_chat,
+                show_bubbles,
+                fade_bubbles,
+            )
+                .chain(),
         );
 }
 
@@ -148,22 +161,40 @@ fn show_chat(
 fn show_bubbles(
     mut commands: Commands,
     speakers: Query<(Entity, &Speech, Option<&Children>), Changed<Speech>>,
-    mut bubbles: Query<&mut Text2d, With<Bubble>>,
+    mut bubbles: Query<(&mut Text2d, &mut Bubble)>,
 ) {
     for (npc, speech, children) in &speakers {
         let shown = wrap(&speech.text, 38);
         let existing = children.and_then(|c| c.iter().find(|c| bubbles.contains(*c)));
         match existing.and_then(|b| bubbles.get_mut(b).ok()) {
-            Some(mut t) => t.0 = shown,
+            Some((mut t, mut bubble)) => {
+                t.0 = shown;
+                bubble.idle = 0.0;
+            }
             None => {
                 commands.entity(npc).with_child((
-                    Bubble,
+                    Bubble::default(),
                     Text2d::new(shown),
                     TextFont::from_font_size(14.0),
                     TextColor(Color::srgb(1.0, 1.0, 0.85)),
                     Transform::from_xyz(0.0, 46.0, 20.0),
                 ));
             }
+        }
+    }
+}
+
+/// Removes bubbles that said their piece a while ago, unless the player is still in that chat.
+fn fade_bubbles(
+    time: Res<Time>,
+    mut commands: Commands,
+    mut bubbles: Query<(Entity, &ChildOf, &mut Bubble)>,
+    talking: Query<(), With<InConversation>>,
+) {
+    for (e, parent, mut bubble) in &mut bubbles {
+        bubble.idle += time.delta_secs();
+        if bubble.idle > BUBBLE_SECS && !talking.contains(parent.parent()) {
+            commands.entity(e).despawn();
         }
     }
 }
