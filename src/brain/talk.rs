@@ -70,19 +70,6 @@ fn on_leave_conversation(
     }
 }
 
-fn fallback_line(profile: &Profile, generation: u32) -> String {
-    let lines: Vec<&String> = profile
-        .0
-        .fallback_lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    if lines.is_empty() {
-        return "...".into();
-    }
-    lines[generation as usize % lines.len()].clone()
-}
-
 fn send_player_lines(
     mut said: MessageReader<PlayerSaid>,
     pool: Res<Inference>,
@@ -124,7 +111,7 @@ fn send_player_lines(
         };
         if let Err(e) = pool.0.try_submit(Lane::Dialogue, reply) {
             warn!("{} answers from fallback lines: {e}", c.name);
-            next.text = fallback_line(profile, generation);
+            next.text = profile.0.fallback_line(generation as u64);
             next.done = true;
             next.fallback = true;
         }
@@ -185,7 +172,7 @@ fn receive_replies(
                 if let Err(e) = other {
                     warn!("{} answers from fallback lines: {e}", profile.0.name);
                 }
-                speech.text = fallback_line(profile, c.id.generation);
+                speech.text = profile.0.fallback_line(c.id.generation as u64);
                 speech.done = true;
                 speech.fallback = true;
             }

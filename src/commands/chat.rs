@@ -125,12 +125,12 @@ pub fn run(opts: ChatOptions) -> ExitCode {
                         eprintln!(
                             "\nwarning: the model failed ({e}); answering from fallback lines"
                         );
-                        fallback(&npc, turn)
+                        npc.fallback_line(turn)
                     }
                 }
             }
             None => {
-                let text = fallback(&npc, turn);
+                let text = npc.fallback_line(turn);
                 let _ = write!(out, "{text}");
                 text
             }
@@ -139,15 +139,4 @@ pub fn run(opts: ChatOptions) -> ExitCode {
         history.push((line.to_string(), answer));
     }
     ExitCode::SUCCESS
-}
-
-fn fallback(npc: &NpcConfig, turn: u64) -> String {
-    let lines: Vec<&String> = npc
-        .fallback_lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    lines
-        .get(turn as usize % lines.len().max(1))
-        .map_or_else(|| "...".to_string(), |s| s.to_string())
 }

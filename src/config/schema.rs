@@ -141,6 +141,18 @@ impl ScheduleEntry {
 }
 
 impl NpcConfig {
+    /// The `n`-th non-empty fallback line (cycling), or "..." if there is none.
+    pub fn fallback_line(&self, n: u64) -> String {
+        let lines: Vec<&String> = self
+            .fallback_lines
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        lines
+            .get(n as usize % lines.len().max(1))
+            .map_or_else(|| "...".to_string(), |s| s.to_string())
+    }
+
     /// The scheduled action at `hour`, if any (the first matching entry wins).
     pub fn scheduled(&self, hour: f32) -> Option<Action> {
         self.schedule
