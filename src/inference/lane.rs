@@ -169,7 +169,11 @@ pub(crate) fn run_worker(
     factory: BackendFactory,
 ) {
     let mut heap: BinaryHeap<Queued> = BinaryHeap::new();
-    let mut backend: Option<Box<dyn Backend>> = None;
+    // Build the backend now, so a model loads while the game starts rather than on the first job.
+    // A failure here is retried (and reported) when a job arrives.
+    let mut backend: Option<Box<dyn Backend>> = catch_unwind(AssertUnwindSafe(|| factory()))
+        .ok()
+        .and_then(Result::ok);
     let m = &shared.metrics;
     loop {
         if shared.shutdown.load(Ordering::Relaxed) {
