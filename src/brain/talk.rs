@@ -12,9 +12,6 @@ use crate::ml::prompt;
 use crate::world::components::Villager;
 use crate::world::rng;
 
-/// Longest player line passed on; longer lines are cut (at a char boundary).
-pub const MAX_LINE_CHARS: usize = 500;
-
 /// The player said `text` to `npc`.
 #[derive(Message, Clone, Debug)]
 pub struct PlayerSaid {
@@ -80,7 +77,7 @@ fn send_player_lines(
         let Ok((v, profile, trust, emotion, speech)) = q.get_mut(*npc) else {
             continue;
         };
-        let line: String = text.trim().chars().take(MAX_LINE_CHARS).collect();
+        let line: String = text.trim().chars().take(prompt::MAX_LINE_CHARS).collect();
         if line.is_empty() {
             continue;
         }
