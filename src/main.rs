@@ -1,4 +1,5 @@
-//! The `npc-minds` command line: play (default), sim, check-config.
+//! The `npc-minds` command line: play (default), sim, check-config, fetch-models, chat, emotion,
+//! train-emotion, bench.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use npc_minds::commands;
 use npc_minds::config::files::{expand, load_all};
+use npc_minds::ml::emotion::train::TrainSettings;
 use npc_minds::sim::{SimOptions, run_sim};
 
 /// A village whose NPCs think with local neural models.
@@ -93,6 +95,41 @@ enum Command {
         #[arg(long, default_value = "mods")]
         mods: PathBuf,
     },
+    /// Classify the emotion of each stdin line; prints one JSON object per line.
+    Emotion {
+        /// A head other than models/emotion_head.safetensors.
+        #[arg(long, value_name = "FILE")]
+        head: Option<PathBuf>,
+        /// Threads for the model.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
+    /// Train the emotion head on the dataset; prints test accuracy, macro-F1 and the confusion
+    /// matrix, writes the weights.
+    TrainEmotion {
+        /// Folder with train.tsv and test.tsv.
+        #[arg(long, default_value = "assets/datasets/emotion")]
+        data: PathBuf,
+        /// Where to write the head.
+        #[arg(long, default_value = "models/emotion_head.safetensors")]
+        out: PathBuf,
+        #[arg(long, default_value_t = TrainSettings::default().seed)]
+        seed: u64,
+        #[arg(long, default_value_t = TrainSettings::default().epochs)]
+        epochs: usize,
+        /// Hidden units of the head.
+        #[arg(long, default_value_t = TrainSettings::default().hidden)]
+        hidden: usize,
+        /// Dropout probability of hidden units while training.
+        #[arg(long, default_value_t = TrainSettings::default().dropout)]
+        dropout: f32,
+        #[arg(long, default_value_t = TrainSettings::default().weight_decay)]
+        weight_decay: f64,
+        /// Score on every 5th training sentence instead of the test split, write nothing (for
+        /// choosing the settings above).
+        #[arg(long)]
+        validate: bool,
+    },
     /// Measure model speed.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -112,6 +149,18 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Latency of one sentence and throughput of batches of 32.
+    Emotion {
+        /// Threads for the model.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Measured runs (after one warm-up); medians are reported.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -126,8 +175,11 @@ fn main() -> ExitCode {
     // in the game so that Bevy keeps a core for the frame.
     npc_minds::ml::set_candle_threads(match &cli.command {
         Some(Command::Chat { threads, .. })
-        | Some(Command::Bench(BenchCommand::Dialogue { threads, .. })) => *threads,
+        | Some(Command::Emotion { threads, .. })
+        | Some(Command::Bench(BenchCommand::Dialogue { threads, .. }))
+        | Some(Command::Bench(BenchCommand::Emotion { threads, .. })) => *threads,
         Some(Command::Sim { .. })
+        | Some(Command::TrainEmotion { .. })
         | Some(Command::CheckConfig { .. })
         | Some(Command::FetchModels { .. }) => 2,
         Some(Command::Play { .. }) | None => 1,
@@ -189,6 +241,34 @@ fn main() -> ExitCode {
             runs,
             json,
         }) => commands::bench::dialogue(threads, runs, json),
+        Command::Bench(BenchCommand::Emotion {
+            threads,
+            runs,
+            json,
+        }) => commands::bench::emotion(threads, runs, json),
+        Command::Emotion { head, threads: _ } => commands::emotion::classify_stdin(head.as_deref()),
+        Command::TrainEmotion {
+            data,
+            out,
+            seed,
+            epochs,
+            hidden,
+            dropout,
+            weight_decay,
+            validate,
+        } => commands::emotion::train_head(commands::emotion::TrainOptions {
+            data,
+            out,
+            validate,
+            settings: TrainSettings {
+                seed,
+                epochs,
+                hidden,
+                dropout,
+                weight_decay,
+                ..TrainSettings::default()
+            },
+        }),
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bevy::prelude::*;
 
+use super::emotion::Emotion;
 use crate::config::schema::NpcConfig;
 use crate::inference::Observation;
 
@@ -40,10 +41,6 @@ pub struct Mind {
 /// Trust towards the player in [-1, 1].
 #[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
 pub struct Trust(pub f32);
-
-/// Valence, arousal, dominance in [-1, 1] (driven by the emotion lane).
-#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
-pub struct Emotion(pub [f32; 3]);
 
 /// The NPC's current config (replaced on hot reload).
 #[derive(Component, Clone, Debug)]

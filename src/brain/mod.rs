@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod collect;
 pub mod dispatch;
+pub mod emotion;
 pub mod mind;
 pub mod perceive;
 pub mod spawn;
@@ -50,7 +51,7 @@ impl Plugin for InferencePlugin {
 }
 
 pub(crate) fn plugin(app: &mut App) {
-    app.add_plugins(talk::plugin);
+    app.add_plugins((talk::plugin, emotion::plugin));
     app.init_resource::<NpcIndex>()
         .init_resource::<BrainStats>()
         .init_resource::<ThinkSettings>()

@@ -2,7 +2,8 @@
 
 use bevy::prelude::*;
 
-use super::mind::{Emotion, Mind, MindState, Profile, Trust};
+use super::emotion::{Emotion, Experience, NpcExperienced};
+use super::mind::{Mind, MindState, Profile, Trust};
 use crate::inference::Observation;
 use crate::inference::backends::utility::THREAT_RANGE;
 use crate::world::components::{
@@ -26,7 +27,9 @@ pub(super) fn perceive_npcs(
     clock: Res<WorldClock>,
     grid: Res<ThreatGrid>,
     player: Query<&Position, (With<Player>, Without<Villager>)>,
+    mut experienced: MessageWriter<NpcExperienced>,
     mut q: Query<(
+        Entity,
         &Villager,
         &Position,
         &Needs,
@@ -41,11 +44,20 @@ pub(super) fn perceive_npcs(
 ) {
     let hour = clock.hour();
     let player = player.single().ok().map(|p| p.0);
-    for (v, pos, needs, traits, health, action, trust, emotion, profile, mut mind) in &mut q {
+    for (npc, v, pos, needs, traits, health, action, trust, emotion, profile, mut mind) in &mut q {
         let threat = grid.nearest(pos.0);
         let threat_now = threat.is_some_and(|(_, d)| d <= THREAT_RANGE);
         let changed = threat_now != mind.threat_seen || health.injuries != mind.injuries_seen;
         if changed {
+            // What changed is also felt: a wolf coming near, being hurt (witnesses are found when
+            // the harm is appraised).
+            let felt = [
+                (threat_now && !mind.threat_seen, Experience::Threat),
+                (health.injuries > mind.injuries_seen, Experience::Harm),
+            ];
+            for (_, experience) in felt.into_iter().filter(|(yes, _)| *yes) {
+                experienced.write(NpcExperienced { npc, experience });
+            }
             mind.threat_seen = threat_now;
             mind.injuries_seen = health.injuries;
         }
@@ -64,7 +76,7 @@ pub(super) fn perceive_npcs(
         }
         mind.last_obs = Observation {
             needs: [needs.hunger, needs.energy, needs.social],
-            emotion: emotion.0,
+            emotion: emotion.vad,
             persona: traits.0,
             hour,
             player: rel(pos.0, player),

@@ -1,12 +1,13 @@
 //! Talking to an NPC: the player's line goes to the dialogue lane (streamed back into [`Speech`]) and
-//! to the emotion lane (which nudges [`Emotion`]). A failed or missing model answers with a line from
+//! to the emotion lane (whose reading the NPC appraises, see `brain::emotion`). A failed or missing model answers with a line from
 //! the NPC's `fallback_lines`. The prompt comes from `ml::prompt` (persona, mood, trust, allowed facts).
 
 use bevy::prelude::*;
 
 use super::Inference;
 use super::collect::{InferenceCompleted, InferencePartial};
-use super::mind::{Emotion, InConversation, NpcIndex, Profile, Trust};
+use super::emotion::{Emotion, Experience, NpcExperienced};
+use super::mind::{InConversation, NpcIndex, Profile, Trust};
 use crate::inference::{Job, JobInput, JobOutput, Lane, Priority, RequestId};
 use crate::ml::prompt;
 use crate::world::components::Villager;
@@ -92,7 +93,7 @@ fn send_player_lines(
         };
         let c = &profile.0;
         let seed = rng::mix(v.id ^ ((generation as u64) << 32));
-        let request = prompt::request(c, trust.0, emotion.0, &history, &line, seed);
+        let request = prompt::request(c, trust.0, emotion.vad, &history, &line, seed);
         let input = JobInput::Dialogue(Box::new(request));
         let reply = Job {
             id,
@@ -134,13 +135,14 @@ fn receive_replies(
     mut partials: MessageReader<InferencePartial>,
     mut completed: MessageReader<InferenceCompleted>,
     index: Res<NpcIndex>,
-    mut q: Query<(&Profile, &mut Speech, &mut Emotion)>,
+    mut experienced: MessageWriter<NpcExperienced>,
+    mut q: Query<(&Profile, &mut Speech)>,
 ) {
     for p in partials.read() {
         if p.lane != Lane::Dialogue {
             continue;
         }
-        if let Some((_, mut speech, _)) = index.0.get(&p.id.npc).and_then(|e| q.get_mut(*e).ok())
+        if let Some((_, mut speech)) = index.0.get(&p.id.npc).and_then(|e| q.get_mut(*e).ok())
             && speech.generation == p.id.generation
             && !speech.done
         {
@@ -148,16 +150,31 @@ fn receive_replies(
         }
     }
     for InferenceCompleted(c) in completed.read() {
-        let Some((profile, mut speech, mut emotion)) =
-            index.0.get(&c.id.npc).and_then(|e| q.get_mut(*e).ok())
+        let Some((npc, (profile, mut speech))) = index
+            .0
+            .get(&c.id.npc)
+            .and_then(|e| q.get_mut(*e).ok().map(|r| (*e, r)))
         else {
             continue;
         };
-        if speech.generation != c.id.generation {
+        // Every line the player said is felt, even when a newer line already superseded its reply.
+        if let (Lane::Emotion, Ok(JobOutput::Emotion { label, scores, vad })) = (c.lane, &c.result) {
+            let confidence = scores.get(label.index()).copied().unwrap_or(0.0);
+            experienced.write(NpcExperienced {
+                npc,
+                experience: Experience::Heard {
+                    label: *label,
+                    confidence,
+                    vad: *vad,
+                },
+            });
             continue;
         }
-        match (c.lane, &c.result) {
-            (Lane::Dialogue, Ok(JobOutput::Dialogue { text })) if !text.trim().is_empty() => {
+        if c.lane != Lane::Dialogue || speech.generation != c.id.generation {
+            continue;
+        }
+        match &c.result {
+            Ok(JobOutput::Dialogue { text }) if !text.trim().is_empty() => {
                 speech.text = text.clone();
                 speech.done = true;
                 let turn = (speech.heard.clone(), text.clone());
@@ -165,7 +182,7 @@ fn receive_replies(
                 let excess = speech.history.len().saturating_sub(HISTORY_KEPT);
                 speech.history.drain(..excess);
             }
-            (Lane::Dialogue, other) => {
+            other => {
                 if let Err(e) = other {
                     warn!("{} answers from fallback lines: {e}", profile.0.name);
                 }
@@ -173,12 +190,6 @@ fn receive_replies(
                 speech.done = true;
                 speech.fallback = true;
             }
-            (Lane::Emotion, Ok(JobOutput::Emotion { vad, .. })) => {
-                for (e, target) in emotion.0.iter_mut().zip(vad) {
-                    *e = (*e + 0.5 * (target - *e)).clamp(-1.0, 1.0);
-                }
-            }
-            _ => {}
         }
     }
 }

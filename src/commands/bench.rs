@@ -1,5 +1,6 @@
-//! `npc-minds bench dialogue`: prompt and decode speed, and time to first token cold and with a
-//! cached persona prefix, as medians over several runs, printed as one JSON object.
+//! `npc-minds bench dialogue` and `bench emotion`: model speed as medians over several runs, printed
+//! as one JSON object with `--json`. Dialogue: prompt and decode speed and time to first token, cold
+//! and with a cached persona prefix. Emotion: one sentence, and batches of 32.
 
 use std::process::ExitCode;
 
@@ -113,6 +114,93 @@ pub fn dialogue(threads: usize, runs: usize, json: bool) -> ExitCode {
         decode_tps: median(decode_tps),
         ttft_ms_cold: median(cold),
         ttft_ms_cached: median(cached),
+    };
+    if json {
+        println!("{}", serde_json::to_string(&r).unwrap_or_default());
+    } else {
+        println!("{r:#?}");
+    }
+    ExitCode::SUCCESS
+}
+
+/// Figures of `bench emotion` (medians).
+#[derive(Debug, Serialize)]
+pub struct EmotionBench {
+    pub model: String,
+    pub threads: usize,
+    pub runs: usize,
+    /// One sentence per forward pass.
+    pub single_ms: f64,
+    pub single_p90_ms: f64,
+    pub batch_size: usize,
+    /// A batch of `batch_size` sentences per forward pass.
+    pub batch_ms: f64,
+    pub batch_sentences_per_s: f64,
+}
+
+/// What players typically type, of mixed length.
+const SENTENCES: [&str; 8] = [
+    "Good morning! How are you today?",
+    "You useless old fool, get out of my way before I knock you down.",
+    "Please help me, there are wolves behind the mill and I can't see in the dark!",
+    "Thank you so much for the bread, it was the best I have ever eaten.",
+    "My brother never came back from the woods last winter.",
+    "Wait, the mayor's bell is gone? Since when?",
+    "That stew smells like something died in it.",
+    "Where can I find the blacksmith?",
+];
+
+fn percentile(mut v: Vec<f64>, q: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        0.0
+    } else {
+        v[((v.len() - 1) as f64 * q).round() as usize]
+    }
+}
+
+pub fn emotion(threads: usize, runs: usize, json: bool) -> ExitCode {
+    let classifier =
+        match crate::ml::emotion::EmotionClassifier::load_default(&mut |l| eprintln!("{l}")) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+    let batch: Vec<&str> = SENTENCES.iter().cycle().take(32).copied().collect();
+    let runs = runs.max(1);
+    let (mut single, mut batched) = (Vec::new(), Vec::new());
+    for run in 0..=runs {
+        for s in SENTENCES {
+            let t = std::time::Instant::now();
+            if let Err(e) = classifier.classify(&[s]) {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+            if run > 0 {
+                single.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        let t = std::time::Instant::now();
+        if let Err(e) = classifier.classify(&batch) {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        if run > 0 {
+            batched.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    let batch_ms = median(batched);
+    let r = EmotionBench {
+        model: classifier.model_id(),
+        threads,
+        runs,
+        single_ms: median(single.clone()),
+        single_p90_ms: percentile(single, 0.9),
+        batch_size: batch.len(),
+        batch_ms,
+        batch_sentences_per_s: batch.len() as f64 / (batch_ms / 1e3),
     };
     if json {
         println!("{}", serde_json::to_string(&r).unwrap_or_default());

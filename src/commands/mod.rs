@@ -3,4 +3,5 @@
 
 pub mod bench;
 pub mod chat;
+pub mod emotion;
 pub mod fetch;

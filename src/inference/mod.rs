@@ -1,11 +1,13 @@
 //! The inference worker pool: plain Rust, no Bevy. Jobs in through bounded queues, events out.
 
 pub mod backends;
+pub mod emotion;
 mod lane;
 pub mod metrics;
 mod pool;
 pub mod protocol;
 
+pub use emotion::{EmotionLabel, dominant};
 pub use backends::{Backend, BackendFactory, StreamContext, factory};
 pub use lane::LaneConfig;
 pub use metrics::{LaneSnapshot, PoolMetrics};

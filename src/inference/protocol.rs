@@ -5,6 +5,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::world::action::Action;
+use crate::inference::emotion::EmotionLabel;
 
 /// One queue and worker per kind of model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -214,7 +215,8 @@ pub enum JobOutput {
     Dialogue { text: String },
     /// Probability per emotion label, plus valence/arousal/dominance.
     Emotion {
-        label: String,
+        label: EmotionLabel,
+        /// One probability per label, in [`EmotionLabel::ALL`] order.
         scores: Vec<f32>,
         vad: [f32; 3],
     },

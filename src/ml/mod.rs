@@ -2,6 +2,7 @@
 //! reply cleaning, and model fetching.
 
 pub mod dialogue;
+pub mod emotion;
 pub mod encoder;
 pub mod llama;
 pub mod model_files;

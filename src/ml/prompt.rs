@@ -2,7 +2,7 @@
 //! changing part (mood, trust, the facts trust allows and never the others). Plain data, no Bevy.
 
 use crate::config::NpcConfig;
-use crate::inference::DialogueRequest;
+use crate::inference::{DialogueRequest, EmotionLabel, dominant};
 
 /// Turns of history kept in the prompt.
 pub const HISTORY_TURNS: usize = 3;
@@ -27,18 +27,18 @@ fn trait_words(c: &NpcConfig) -> Vec<&'static str> {
     w
 }
 
-/// A word for a valence/arousal/dominance state.
-pub fn mood_word(vad: [f32; 3]) -> &'static str {
-    let [v, a, d] = vad;
-    match () {
-        _ if v <= -0.3 && a >= 0.3 && d >= 0.0 => "angry",
-        _ if v <= -0.3 && a >= 0.3 => "afraid",
-        _ if v <= -0.3 => "sad",
-        _ if v >= 0.3 && a >= 0.3 => "excited",
-        _ if v >= 0.3 => "cheerful",
-        _ if a >= 0.5 => "tense",
-        _ => "calm",
+/// How the NPC feels, as words for the prompt's tone: "very angry", "a little sad", "calm".
+pub fn feeling(vad: [f32; 3]) -> String {
+    let (label, intensity) = dominant(vad);
+    if label == EmotionLabel::Neutral {
+        return "calm".into();
     }
+    let how = match intensity {
+        i if i >= 0.75 => "very ",
+        i if i >= 0.45 => "",
+        _ => "a little ",
+    };
+    format!("{how}{}", label.adjective())
 }
 
 fn trust_sentence(trust: f32) -> &'static str {
@@ -88,7 +88,7 @@ pub fn allowed_facts(c: &NpcConfig, trust: f32) -> Vec<String> {
 pub fn mood(trust: f32, vad: [f32; 3]) -> String {
     format!(
         "You feel {} right now. {}",
-        mood_word(vad),
+        feeling(vad),
         trust_sentence(trust)
     )
 }

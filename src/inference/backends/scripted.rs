@@ -39,7 +39,7 @@ impl ScriptedBackend {
                 JobOutput::Policy { action, scores }
             }
             JobInput::Emotion { .. } => JobOutput::Emotion {
-                label: "neutral".into(),
+                label: crate::inference::EmotionLabel::Neutral,
                 scores: vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
                 vad: [0.0; 3],
             },

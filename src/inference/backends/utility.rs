@@ -30,7 +30,7 @@ fn is_night(hour: f32) -> bool {
 pub fn scores(o: &Observation) -> [f32; 10] {
     let [hunger, energy, social] = o.needs;
     let [bravery, sociability, diligence, temper, _honesty] = o.persona;
-    let [valence, arousal, _dominance] = o.emotion;
+    let [valence, arousal, dominance] = o.emotion;
     let night = if is_night(o.hour) { 1.0 } else { 0.0 };
     let work_hours = if (7.0..18.0).contains(&o.hour) {
         1.0
@@ -38,7 +38,13 @@ pub fn scores(o: &Observation) -> [f32; 10] {
         0.0
     };
     let threat_near = (1.0 - o.threat.1 / THREAT_RANGE).clamp(0.0, 1.0);
-    let fear = (arousal.max(0.0) * (-valence).max(0.0)).clamp(0.0, 1.0);
+    // Emotion as three drives: fear (unpleasant, aroused, powerless) makes NPCs flee or hide at
+    // home, anger (unpleasant, aroused, dominant) makes them avoid the player, joy makes them seek
+    // company.
+    let upset = (-valence).max(0.0) * (0.3 + 0.7 * arousal.max(0.0));
+    let fear = (upset * (0.3 + (-dominance).max(0.0))).clamp(0.0, 1.0);
+    let anger = (upset * (0.3 + dominance.max(0.0))).clamp(0.0, 1.0);
+    let joy = valence.max(0.0);
     let tired = (1.0 - energy).clamp(0.0, 1.0);
     let lonely = (1.0 - social).clamp(0.0, 1.0);
     let trust = o.trust.clamp(-1.0, 1.0);
@@ -50,18 +56,19 @@ pub fn scores(o: &Observation) -> [f32; 10] {
     s[Action::Eat.index()] = hunger.powf(1.5) * 1.2;
     s[Action::Sleep.index()] = tired.powf(1.5) * 1.1 + night * 0.5;
     s[Action::GoHome.index()] = if o.home.1 > AT_PLACE {
-        (tired.powf(1.5) + night * 0.6 + threat_near * 0.4).min(1.2)
+        (tired.powf(1.5) + night * 0.6 + threat_near * 0.4 + fear * 0.5).min(1.2)
     } else {
         0.0
     };
-    s[Action::Socialize.index()] =
-        lonely * (0.3 + 0.7 * sociability) * (0.5 + 0.5 * energy) * (1.0 - 0.6 * night);
+    s[Action::Socialize.index()] = (lonely + 0.5 * joy)
+        * (0.3 + 0.7 * sociability)
+        * (0.5 + 0.5 * energy)
+        * (1.0 - 0.6 * night);
     s[Action::ApproachPlayer.index()] =
         sociability * trust.max(0.0) * 0.5 + 0.2 * valence.max(0.0) * sociability;
-    s[Action::AvoidPlayer.index()] =
-        (-trust).max(0.0) * (0.4 + 0.4 * temper) + 0.3 * (-valence).max(0.0) * arousal.max(0.0);
+    s[Action::AvoidPlayer.index()] = (-trust).max(0.0) * (0.4 + 0.4 * temper) + 0.9 * anger;
     s[Action::Flee.index()] =
-        threat_near * (1.3 - bravery) * 1.4 + fear * 0.3 + (1.0 - o.health) * threat_near;
+        threat_near * (1.3 - bravery) * 1.4 + fear * 0.6 + (1.0 - o.health) * threat_near;
     if let Some(a) = o.scheduled {
         s[a.index()] += 0.25;
     }

@@ -1,0 +1,148 @@
+//! The seven emotion labels shared by the classifier, the NPCs' emotion state and the game: their
+//! order (the head's output order), typical valence/arousal/dominance, words and colours.
+
+use serde::{Deserialize, Serialize};
+
+/// An emotion label. [`EmotionLabel::ALL`] is the order of the classifier's outputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmotionLabel {
+    Joy,
+    Anger,
+    Fear,
+    Sadness,
+    Surprise,
+    Disgust,
+    #[default]
+    Neutral,
+}
+
+impl EmotionLabel {
+    /// Every label, in the classifier's output order.
+    pub const ALL: [EmotionLabel; 7] = [
+        EmotionLabel::Joy,
+        EmotionLabel::Anger,
+        EmotionLabel::Fear,
+        EmotionLabel::Sadness,
+        EmotionLabel::Surprise,
+        EmotionLabel::Disgust,
+        EmotionLabel::Neutral,
+    ];
+
+    /// Position in [`EmotionLabel::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The lowercase name used in datasets, JSON and weight metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            EmotionLabel::Joy => "joy",
+            EmotionLabel::Anger => "anger",
+            EmotionLabel::Fear => "fear",
+            EmotionLabel::Sadness => "sadness",
+            EmotionLabel::Surprise => "surprise",
+            EmotionLabel::Disgust => "disgust",
+            EmotionLabel::Neutral => "neutral",
+        }
+    }
+
+    /// The label called `name` (lowercase, surrounding spaces ignored).
+    pub fn parse(name: &str) -> Option<EmotionLabel> {
+        let name = name.trim();
+        EmotionLabel::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// How someone feeling this is described ("You feel angry").
+    pub fn adjective(self) -> &'static str {
+        match self {
+            EmotionLabel::Joy => "happy",
+            EmotionLabel::Anger => "angry",
+            EmotionLabel::Fear => "afraid",
+            EmotionLabel::Sadness => "sad",
+            EmotionLabel::Surprise => "surprised",
+            EmotionLabel::Disgust => "disgusted",
+            EmotionLabel::Neutral => "calm",
+        }
+    }
+
+    /// Typical valence, arousal, dominance of the label (near the mean of our dataset).
+    pub fn prototype(self) -> [f32; 3] {
+        match self {
+            EmotionLabel::Joy => [0.7, 0.4, 0.4],
+            EmotionLabel::Anger => [-0.7, 0.75, 0.55],
+            EmotionLabel::Fear => [-0.7, 0.7, -0.6],
+            EmotionLabel::Sadness => [-0.65, -0.3, -0.45],
+            EmotionLabel::Surprise => [0.2, 0.65, -0.05],
+            EmotionLabel::Disgust => [-0.65, 0.3, 0.3],
+            EmotionLabel::Neutral => [0.0, -0.3, 0.05],
+        }
+    }
+
+    /// A display colour (linear-ish sRGB in [0, 1]) for rings and labels on screen.
+    pub fn colour(self) -> [f32; 3] {
+        match self {
+            EmotionLabel::Joy => [1.0, 0.82, 0.2],
+            EmotionLabel::Anger => [0.9, 0.15, 0.12],
+            EmotionLabel::Fear => [0.6, 0.3, 0.85],
+            EmotionLabel::Sadness => [0.25, 0.45, 0.9],
+            EmotionLabel::Surprise => [1.0, 0.55, 0.1],
+            EmotionLabel::Disgust => [0.4, 0.7, 0.2],
+            EmotionLabel::Neutral => [0.75, 0.75, 0.75],
+        }
+    }
+}
+
+/// Below this distance from the origin a VAD point reads as neutral.
+const NEUTRAL_RADIUS: f32 = 0.2;
+
+/// The label a valence/arousal/dominance point reads as, and its intensity in [0, 1]: the label
+/// whose prototype points the same way (cosine), and the point's distance from the origin.
+pub fn dominant(vad: [f32; 3]) -> (EmotionLabel, f32) {
+    let len = vad.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if !len.is_finite() || len < NEUTRAL_RADIUS {
+        return (EmotionLabel::Neutral, if len.is_finite() { len } else { 0.0 });
+    }
+    let mut best = (EmotionLabel::Neutral, f32::MIN);
+    for label in EmotionLabel::ALL {
+        if label == EmotionLabel::Neutral {
+            continue;
+        }
+        let p = label.prototype();
+        let plen = p.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let cos = vad.iter().zip(p).map(|(a, b)| a * b).sum::<f32>() / (len * plen);
+        if cos > best.1 {
+            best = (label, cos);
+        }
+    }
+    (best.0, len.min(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_in_output_order() {
+        for (i, l) in EmotionLabel::ALL.into_iter().enumerate() {
+            assert_eq!(l.index(), i);
+            assert_eq!(EmotionLabel::parse(l.name()), Some(l));
+        }
+        assert_eq!(EmotionLabel::parse("rage"), None);
+    }
+
+    #[test]
+    fn prototypes_read_as_their_own_label() {
+        for l in EmotionLabel::ALL {
+            let (got, intensity) = dominant(l.prototype());
+            if l == EmotionLabel::Neutral {
+                assert!(intensity < 1.0);
+            } else {
+                assert_eq!(got, l, "{l:?}");
+                assert!(intensity > 0.5);
+            }
+        }
+        assert_eq!(dominant([0.05, -0.1, 0.0]).0, EmotionLabel::Neutral);
+        assert_eq!(dominant([f32::NAN, 0.0, 0.0]), (EmotionLabel::Neutral, 0.0));
+    }
+}
