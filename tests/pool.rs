@@ -73,6 +73,7 @@ fn higher_priority_runs_first_then_first_come_first_served() {
         capacity: 64,
         max_batch: 1,
         workers: 1,
+        supersede: true,
     };
     let pool = InferencePool::builder()
         .lane_with(Lane::Dialogue, cfg, factory(|| Ok(scripted(30))))
@@ -101,6 +102,7 @@ fn stale_generations_are_dropped_and_counted_never_delivered() {
         capacity: 64,
         max_batch: 1,
         workers: 1,
+        supersede: true,
     };
     let pool = InferencePool::builder()
         .lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(20))))
@@ -149,6 +151,7 @@ fn batching_lanes_take_everything_queued_up_to_the_max() {
         capacity: 256,
         max_batch: 32,
         workers: 1,
+        supersede: true,
     };
     let pool = InferencePool::builder()
         .lane_with(
@@ -178,6 +181,7 @@ fn expired_jobs_are_skipped_and_reported() {
         capacity: 8,
         max_batch: 1,
         workers: 1,
+        supersede: true,
     };
     let pool = InferencePool::builder()
         .lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(50))))
@@ -263,6 +267,7 @@ fn a_thousand_backend_panics_are_contained_and_counted() {
         capacity: 2000,
         max_batch: 1,
         workers: 1,
+        supersede: true,
     };
     let pool = InferencePool::builder()
         .lane_with(
@@ -364,6 +369,7 @@ fn a_flood_of_jobs_is_refused_not_buffered() {
         capacity: 100,
         max_batch: 10,
         workers: 1,
+        supersede: true,
     };
     let pool = InferencePool::builder()
         .lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(5))))
@@ -410,4 +416,39 @@ fn latency_percentiles_are_measured() {
         lane.latency_ms.p50 >= 3.0 && lane.latency_ms.p99 >= lane.latency_ms.p50,
         "{lane:?}"
     );
+}
+
+#[test]
+fn the_emotion_lane_reads_every_line_a_newer_one_does_not_supersede_it() {
+    let pool = InferencePool::builder()
+        .lane(
+            Lane::Emotion,
+            factory(|| {
+                Ok(ScriptedBackend {
+                    latency: Duration::from_millis(30),
+                    ..Default::default()
+                })
+            }),
+        )
+        .build();
+    let line = |generation| Job {
+        id: RequestId { npc: 5, generation },
+        priority: Priority::Focus,
+        deadline: None,
+        input: JobInput::Emotion {
+            text: format!("line {generation}"),
+        },
+    };
+    for g in 1..=3 {
+        pool.try_submit(Lane::Emotion, line(g)).unwrap();
+    }
+    let done: Vec<u32> = collect(&pool, 3, Duration::from_secs(5))
+        .into_iter()
+        .filter_map(|ev| match ev {
+            PoolEvent::Completed(c) if c.result.is_ok() => Some(c.id.generation),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(done.len(), 3, "{done:?}");
+    assert_eq!(pool.metrics().lane(Lane::Emotion).unwrap().stale, 0);
 }

@@ -95,15 +95,18 @@ impl EmotionLabel {
 
 /// Below this distance from the origin a VAD point reads as neutral.
 const NEUTRAL_RADIUS: f32 = 0.2;
+/// A point must point this much (cosine) towards a label's prototype to read as that label.
+const MIN_LIKENESS: f32 = 0.6;
 
 /// The label a valence/arousal/dominance point reads as, and its intensity in [0, 1]: the label
-/// whose prototype points the same way (cosine), and the point's distance from the origin.
+/// whose prototype points the same way (cosine) and the point's distance from the origin. Points
+/// near the origin or like no prototype (say, merely dominant) read as neutral, intensity 0.
 pub fn dominant(vad: [f32; 3]) -> (EmotionLabel, f32) {
     let len = vad.iter().map(|x| x * x).sum::<f32>().sqrt();
     if !len.is_finite() || len < NEUTRAL_RADIUS {
-        return (EmotionLabel::Neutral, if len.is_finite() { len } else { 0.0 });
+        return (EmotionLabel::Neutral, 0.0);
     }
-    let mut best = (EmotionLabel::Neutral, f32::MIN);
+    let mut best = (EmotionLabel::Neutral, MIN_LIKENESS);
     for label in EmotionLabel::ALL {
         if label == EmotionLabel::Neutral {
             continue;
@@ -115,7 +118,10 @@ pub fn dominant(vad: [f32; 3]) -> (EmotionLabel, f32) {
             best = (label, cos);
         }
     }
-    (best.0, len.min(1.0))
+    match best.0 {
+        EmotionLabel::Neutral => (EmotionLabel::Neutral, 0.0),
+        label => (label, len.min(1.0)),
+    }
 }
 
 #[cfg(test)]
@@ -136,7 +142,7 @@ mod tests {
         for l in EmotionLabel::ALL {
             let (got, intensity) = dominant(l.prototype());
             if l == EmotionLabel::Neutral {
-                assert!(intensity < 1.0);
+                assert_eq!((got, intensity), (l, 0.0));
             } else {
                 assert_eq!(got, l, "{l:?}");
                 assert!(intensity > 0.5);
@@ -144,5 +150,8 @@ mod tests {
         }
         assert_eq!(dominant([0.05, -0.1, 0.0]).0, EmotionLabel::Neutral);
         assert_eq!(dominant([f32::NAN, 0.0, 0.0]), (EmotionLabel::Neutral, 0.0));
+        // Merely dominant is no emotion; unpleasant and dominant is anger.
+        assert_eq!(dominant([0.0, 0.1, 0.6]).0, EmotionLabel::Neutral);
+        assert_eq!(dominant([-0.7, 0.8, 0.1]).0, EmotionLabel::Anger);
     }
 }

@@ -24,6 +24,9 @@ pub struct LaneConfig {
     pub max_batch: usize,
     /// Worker threads for this lane.
     pub workers: usize,
+    /// A newer request of the same NPC makes older ones stale (dialogue, policy: only the latest
+    /// situation matters). Off for emotion: every line the player says is felt.
+    pub supersede: bool,
 }
 
 impl LaneConfig {
@@ -33,16 +36,19 @@ impl LaneConfig {
                 capacity: 16,
                 max_batch: 1,
                 workers: 1,
+                supersede: true,
             },
             Lane::Emotion => LaneConfig {
                 capacity: 256,
                 max_batch: 32,
                 workers: 1,
+                supersede: false,
             },
             Lane::Policy => LaneConfig {
                 capacity: 16_384,
                 max_batch: 1024,
                 workers: 1,
+                supersede: true,
             },
         }
     }
@@ -77,32 +83,43 @@ impl Ord for Queued {
 }
 
 /// The latest generation asked for per NPC, and whether it was cancelled.
-#[derive(Default)]
-pub(crate) struct Generations(Mutex<HashMap<u64, (u32, bool)>>);
+pub(crate) struct Generations {
+    map: Mutex<HashMap<u64, (u32, bool)>>,
+    /// Whether a newer generation makes older ones stale (see [`LaneConfig::supersede`]).
+    supersede: bool,
+}
 
 impl Generations {
-    /// Records a new request; false if it is older than one already seen.
+    pub fn new(supersede: bool) -> Self {
+        Generations {
+            map: Mutex::default(),
+            supersede,
+        }
+    }
+
+    /// Records a new request; false if it is older than one already seen (superseding lanes).
     pub fn submit(&self, id: RequestId) -> bool {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let entry = map.entry(id.npc).or_insert((id.generation, false));
         if id.generation < entry.0 {
-            return false;
+            return !self.supersede;
         }
         *entry = (id.generation, false);
         true
     }
 
     pub fn cancel(&self, npc: u64) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = map.get_mut(&npc) {
             entry.1 = true;
         }
     }
 
     pub fn is_current(&self, id: RequestId) -> bool {
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&id.npc)
-            .is_none_or(|&(g, cancelled)| g == id.generation && !cancelled)
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&id.npc).is_none_or(|&(g, cancelled)| {
+            !cancelled && (g == id.generation || !self.supersede)
+        })
     }
 }
 

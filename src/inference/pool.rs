@@ -68,7 +68,7 @@ impl PoolBuilder {
                 lane,
                 config: config.clone(),
                 metrics: LaneMetrics::default(),
-                generations: Generations::default(),
+                generations: Generations::new(config.supersede),
                 shutdown: shutdown.clone(),
             });
             let workers = (0..config.workers.max(1))

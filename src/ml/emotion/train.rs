@@ -28,12 +28,12 @@ impl Default for TrainSettings {
     fn default() -> Self {
         TrainSettings {
             seed: 7,
-            epochs: 120,
+            epochs: 60,
             hidden: 128,
             batch: 64,
             learning_rate: 2e-3,
             weight_decay: 1e-2,
-            dropout: 0.2,
+            dropout: 0.5,
             vad_weight: 0.5,
         }
     }
