@@ -10,8 +10,8 @@ use npc_minds::brain::talk::PlayerSaid;
 use npc_minds::config::files::load_cast;
 use npc_minds::inference::backends::scripted::ScriptedBackend;
 use npc_minds::inference::backends::utility::UtilityBackend;
-use npc_minds::inference::{EmotionLabel, InferenceError, InferencePool, Lane, factory};
-use npc_minds::ml::emotion::{EmotionBackend, EmotionClassifier, HEAD_FILE};
+use npc_minds::inference::{EmotionLabel, InferencePool, Lane, factory};
+use npc_minds::ml::emotion::{HEAD_FILE, backend_factory};
 use npc_minds::ml::model_files::models_dir;
 use npc_minds::sim::run::build_app;
 use npc_minds::world::ScriptedWalk;
@@ -25,11 +25,7 @@ fn app_with_emotion_model() -> Option<App> {
         return None;
     }
     let (cast, _) = load_cast("assets/npcs".as_ref(), "no-mods".as_ref());
-    let emotion = factory(move || {
-        EmotionClassifier::load(&models, &models.join(HEAD_FILE))
-            .map(EmotionBackend)
-            .map_err(|e| InferenceError::Unavailable(e.to_string()))
-    });
+    let emotion = backend_factory(models.clone(), models.join(HEAD_FILE));
     let pool = InferencePool::builder()
         .lane(Lane::Policy, factory(|| Ok(UtilityBackend)))
         .lane(Lane::Emotion, emotion)

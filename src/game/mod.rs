@@ -19,6 +19,8 @@ use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::backends::utility::UtilityBackend;
 use crate::inference::{BackendFactory, InferenceError, InferencePool, Lane, factory};
 use crate::ml::dialogue::{DialogueBackend, DialogueModel};
+use crate::ml::emotion;
+use crate::ml::model_files;
 
 /// Settings of `npc-minds play`.
 pub struct GameOptions {
@@ -99,8 +101,9 @@ fn exit_after(
     }
 }
 
-/// The game's lanes: utility AI for decisions, the real dialogue model (fetched on first use; its
-/// absence means fallback lines), a scripted emotion lane until the emotion model lands.
+/// The game's lanes: utility AI for decisions, the real dialogue model and the real emotion model
+/// (both fetched on first use; without the dialogue model villagers answer from their fallback
+/// lines, without the emotion model what the player says moves no feelings).
 fn game_pool() -> InferencePool {
     let dialogue: BackendFactory = match crate::commands::fetch::dialogue_model_path() {
         Ok(path) => factory(move || {
@@ -116,9 +119,18 @@ fn game_pool() -> InferencePool {
             factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
         }
     };
+    let models = model_files::models_dir();
+    let emotion = match model_files::ensure(&models, "encoder", &mut |l| info!("{l}")) {
+        Ok(_) => emotion::backend_factory(models.clone(), models.join(emotion::HEAD_FILE)),
+        Err(e) => {
+            warn!("the emotion model is unavailable ({e}); what you say moves no feelings");
+            let msg = e.to_string();
+            factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
+        }
+    };
     InferencePool::builder()
         .lane(Lane::Policy, factory(|| Ok(UtilityBackend)))
-        .lane(Lane::Emotion, factory(|| Ok(ScriptedBackend::default())))
+        .lane(Lane::Emotion, emotion)
         .lane(Lane::Dialogue, dialogue)
         .build()
 }

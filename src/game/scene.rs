@@ -1,8 +1,11 @@
 //! Draws the village: places as coloured blocks, villagers and wolves as markers with labels,
-//! and a day/night tint from the world clock.
+//! and a day/night tint from the world clock. Each villager wears a ring in the colour of its
+//! emotion (stronger feeling, more opaque ring) and a label: name, action, feeling and intensity.
 
 use bevy::prelude::*;
 
+use crate::brain::emotion::Emotion;
+use crate::inference::EmotionLabel;
 use crate::world::components::{CurrentAction, Player, Position, Villager, Wolf, WorldClock};
 use crate::world::places::{PLACES, PlaceKind};
 
@@ -11,12 +14,39 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Startup, draw_places)
         .add_observer(on_add_villager)
         .add_observer(on_add_wolf)
-        .add_systems(Update, (sync_transforms, update_labels, tint_night));
+        .add_systems(
+            Update,
+            (sync_transforms, update_labels, colour_rings, tint_night),
+        );
 }
 
 /// The text under a villager's marker.
 #[derive(Component)]
 struct Label;
+
+/// The ring around a villager showing its emotion (its own material, recoloured as it changes).
+#[derive(Component)]
+struct EmotionRing(Handle<ColorMaterial>);
+
+/// The ring's colour: the emotion's colour, more opaque the stronger it is.
+fn ring_colour(e: &Emotion) -> Color {
+    let [r, g, b] = e.label.colour();
+    let alpha = if e.label == EmotionLabel::Neutral {
+        0.25
+    } else {
+        0.35 + 0.65 * e.intensity
+    };
+    Color::srgba(r, g, b, alpha)
+}
+
+/// "angry 80%", or "calm".
+fn feeling_text(e: &Emotion) -> String {
+    if e.label == EmotionLabel::Neutral {
+        "calm".into()
+    } else {
+        format!("{} {:.0}%", e.label.adjective(), e.intensity * 100.0)
+    }
+}
 
 /// The full-screen darkness overlay.
 #[derive(Component)]
@@ -65,17 +95,31 @@ fn draw_places(mut commands: Commands) {
     ));
 }
 
-fn on_add_villager(add: On<Add, Villager>, mut commands: Commands) {
+fn on_add_villager(
+    add: On<Add, Villager>,
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<ColorMaterial>>,
+) {
+    let material = materials.add(ColorMaterial::from(ring_colour(&Emotion::default())));
     commands.entity(add.entity).insert((
         Sprite::from_color(Color::srgb(0.95, 0.85, 0.7), Vec2::splat(16.0)),
         Transform::from_xyz(0.0, 0.0, 10.0),
-        children![(
-            Label,
-            Text2d::new(""),
-            TextFont::from_font_size(13.0),
-            TextColor(Color::WHITE),
-            Transform::from_xyz(0.0, -22.0, 1.0),
-        )],
+        children![
+            (
+                Label,
+                Text2d::new(""),
+                TextFont::from_font_size(13.0),
+                TextColor(Color::WHITE),
+                Transform::from_xyz(0.0, -30.0, 1.0),
+            ),
+            (
+                EmotionRing(material.clone()),
+                Mesh2d(meshes.add(Annulus::new(12.0, 16.0))),
+                MeshMaterial2d(material),
+                Transform::from_xyz(0.0, 0.0, -0.5),
+            )
+        ],
     ));
 }
 
@@ -99,15 +143,37 @@ fn sync_transforms(
 #[allow(clippy::type_complexity)]
 fn update_labels(
     villagers: Query<
-        (&Villager, &CurrentAction, &Children),
-        Or<(Changed<CurrentAction>, Changed<Villager>)>,
+        (&Villager, &CurrentAction, &Emotion, &Children),
+        Or<(Changed<CurrentAction>, Changed<Villager>, Changed<Emotion>)>,
     >,
     mut labels: Query<&mut Text2d, With<Label>>,
 ) {
-    for (v, action, children) in &villagers {
+    for (v, action, emotion, children) in &villagers {
         for child in children.iter() {
             if let Ok(mut text) = labels.get_mut(child) {
-                text.0 = format!("{}\n{}", v.name, action.0.name().replace('_', " "));
+                let shown = format!(
+                    "{}\n{} · {}",
+                    v.name,
+                    action.0.name().replace('_', " "),
+                    feeling_text(emotion)
+                );
+                if text.0 != shown {
+                    text.0 = shown;
+                }
+            }
+        }
+    }
+}
+
+fn colour_rings(
+    villagers: Query<(&Emotion, &Children), Changed<Emotion>>,
+    rings: Query<&EmotionRing>,
+    mut materials: ResMut<Assets<ColorMaterial>>,
+) {
+    for (emotion, children) in &villagers {
+        for ring in children.iter().filter_map(|c| rings.get(c).ok()) {
+            if let Some(mut m) = materials.get_mut(&ring.0) {
+                m.color = ring_colour(emotion);
             }
         }
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Tokenizer, TruncationParams};
 
 /// Longest input in tokens; longer text is cut (the model was trained on up to 256 word pieces).
 pub const MAX_TOKENS: usize = 256;
@@ -33,6 +33,7 @@ fn load_err(path: &Path, e: impl std::fmt::Display) -> EncoderError {
 pub struct SentenceEncoder {
     model: BertModel,
     tokenizer: Tokenizer,
+    pad_id: u32,
     /// Embedding size (384 for MiniLM-L6).
     pub dim: usize,
 }
@@ -45,10 +46,9 @@ impl SentenceEncoder {
         let config: Config = serde_json::from_str(&text).map_err(|e| load_err(&config_path, e))?;
         let tok_path = dir.join("tokenizer.json");
         let mut tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| load_err(&tok_path, e))?;
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            ..Default::default()
-        }));
+        // Padding is done per group of similar lengths in `embed`, not to the batch's longest.
+        tokenizer.with_padding(None);
+        let pad_id = tokenizer.token_to_id("[PAD]").unwrap_or(0);
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: MAX_TOKENS,
@@ -63,11 +63,13 @@ impl SentenceEncoder {
         Ok(SentenceEncoder {
             model,
             tokenizer,
+            pad_id,
             dim: config.hidden_size,
         })
     }
 
-    /// One unit-length embedding per text, computed in one forward pass.
+    /// One unit-length embedding per text. Texts are sorted by length and run in groups of
+    /// similar length, so that short lines are not padded to the longest one in the batch.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
         if texts.is_empty() {
             return Ok(Vec::new());
@@ -76,16 +78,41 @@ impl SentenceEncoder {
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
-        let rows = |f: &dyn Fn(&tokenizers::Encoding) -> Vec<u32>| -> Result<Tensor, EncoderError> {
-            let data: Vec<Tensor> = enc
+        let mut order: Vec<usize> = (0..enc.len()).collect();
+        order.sort_by_key(|&i| enc[i].len());
+        let mut out = vec![Vec::new(); enc.len()];
+        let mut start = 0;
+        while start < order.len() {
+            // A group ends where padding would grow its shortest member by more than a quarter.
+            let shortest = enc[order[start]].len();
+            let end = order[start..]
                 .iter()
-                .map(|e| Tensor::new(f(e).as_slice(), &Device::Cpu))
-                .collect::<Result<_, _>>()?;
-            Ok(Tensor::stack(&data, 0)?)
-        };
-        let ids = rows(&|e| e.get_ids().to_vec())?;
-        let types = rows(&|e| e.get_type_ids().to_vec())?;
-        let mask = rows(&|e| e.get_attention_mask().to_vec())?;
+                .position(|&i| enc[i].len() > shortest + shortest / 4 + 2)
+                .map_or(order.len(), |p| start + p);
+            let group: Vec<&tokenizers::Encoding> =
+                order[start..end].iter().map(|&i| &enc[i]).collect();
+            for (&i, e) in order[start..end].iter().zip(self.forward(&group)?) {
+                out[i] = e;
+            }
+            start = end;
+        }
+        Ok(out)
+    }
+
+    /// Embeds encodings of similar length in one forward pass, padded to the longest.
+    fn forward(&self, group: &[&tokenizers::Encoding]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        let len = group.iter().map(|e| e.len()).max().unwrap_or(0).max(1);
+        let (mut ids, mut types, mut mask) = (Vec::new(), Vec::new(), Vec::new());
+        for e in group {
+            let pad = len - e.len();
+            ids.extend(e.get_ids().iter().copied().chain(std::iter::repeat_n(self.pad_id, pad)));
+            types.extend(e.get_type_ids().iter().copied().chain(std::iter::repeat_n(0, pad)));
+            mask.extend(e.get_attention_mask().iter().copied().chain(std::iter::repeat_n(0, pad)));
+        }
+        let shape = (group.len(), len);
+        let ids = Tensor::from_vec(ids, shape, &Device::Cpu)?;
+        let types = Tensor::from_vec(types, shape, &Device::Cpu)?;
+        let mask = Tensor::from_vec(mask, shape, &Device::Cpu)?;
         let hidden = self.model.forward(&ids, &types, Some(&mask))?; // (n, len, dim)
         let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (n, len, 1)
         let summed = hidden.broadcast_mul(&mask)?.sum(1)?; // (n, dim)

@@ -10,12 +10,17 @@ pub mod prompt;
 pub mod reply;
 pub mod tokenizer;
 
-/// Sets how many threads candle's CPU kernels use (its global pool reads `CANDLE_NUM_THREADS` once,
-/// on first use). Call at start-up, before any thread is spawned; an explicit environment value wins.
+/// Sets how many threads candle's CPU kernels use. Call at start-up, before any thread is spawned;
+/// explicit environment values win. Two settings, because candle has two pools: quantized matmuls
+/// (the dialogue model) run on its own pool sized once from `CANDLE_NUM_THREADS`; float matmuls
+/// (the sentence encoder) run on rayon's global pool and read `RAYON_NUM_THREADS` at every call,
+/// falling back to counting cores in `/proc/cpuinfo` each time when it is unset.
 pub fn set_candle_threads(n: usize) {
-    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
-        // SAFETY: called from `main` before any other thread exists, so nothing reads the
-        // environment concurrently.
-        unsafe { std::env::set_var("CANDLE_NUM_THREADS", n.max(1).to_string()) };
+    for var in ["CANDLE_NUM_THREADS", "RAYON_NUM_THREADS"] {
+        if std::env::var_os(var).is_none() {
+            // SAFETY: called from `main` before any other thread exists, so nothing reads the
+            // environment concurrently.
+            unsafe { std::env::set_var(var, n.max(1).to_string()) };
+        }
     }
 }

@@ -12,7 +12,10 @@ use candle_core::{Device, Tensor};
 
 use super::encoder::{EncoderError, SentenceEncoder};
 use super::model_files::{self, FetchError, ModelEntry};
-use crate::inference::{Backend, EmotionLabel, InferenceError, JobInput, JobOutput, StreamContext};
+use crate::inference::{
+    Backend, BackendFactory, EmotionLabel, InferenceError, JobInput, JobOutput, StreamContext,
+    factory,
+};
 use head::{EmotionHead, HeadError};
 
 /// File name of the trained head under `models/` (committed: it is small).
@@ -213,6 +216,15 @@ impl EmotionClassifier {
             })
             .collect())
     }
+}
+
+/// Builds the emotion lane's backend from the pinned encoder in `models` and the head at `head`.
+pub fn backend_factory(models: PathBuf, head: PathBuf) -> BackendFactory {
+    factory(move || {
+        EmotionClassifier::load(&models, &head)
+            .map(EmotionBackend)
+            .map_err(|e| InferenceError::Unavailable(e.to_string()))
+    })
 }
 
 /// The classifier as the emotion lane's backend.
