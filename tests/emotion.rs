@@ -68,8 +68,14 @@ fn the_head_reaches_80_percent_on_the_held_out_test_split() {
 fn plain_lines_read_as_expected_and_scores_are_probabilities() {
     let Some(c) = classifier() else { return };
     let lines = [
-        ("Thank you so much, you are a true friend!", EmotionLabel::Joy),
-        ("You worthless thief, I'll smash your face in!", EmotionLabel::Anger),
+        (
+            "Thank you so much, you are a true friend!",
+            EmotionLabel::Joy,
+        ),
+        (
+            "You worthless thief, I'll smash your face in!",
+            EmotionLabel::Anger,
+        ),
         ("Please help me, the wolves are coming!", EmotionLabel::Fear),
         ("Where is the mill?", EmotionLabel::Neutral),
     ];
@@ -80,7 +86,10 @@ fn plain_lines_read_as_expected_and_scores_are_probabilities() {
         assert!((r.scores.iter().sum::<f32>() - 1.0).abs() < 1e-4);
         assert!(r.vad.iter().all(|v| (-1.0..=1.0).contains(v)));
     }
-    assert!(out[0].vad[0] > 0.3 && out[1].vad[0] < -0.3, "valence follows");
+    assert!(
+        out[0].vad[0] > 0.3 && out[1].vad[0] < -0.3,
+        "valence follows"
+    );
     // Batched equals one at a time.
     for (t, b) in texts.iter().zip(&out) {
         let one = &c.classify(&[t]).unwrap()[0];
@@ -95,7 +104,14 @@ fn plain_lines_read_as_expected_and_scores_are_probabilities() {
 fn odd_input_is_neutral_or_warned_never_a_panic() {
     let Some(c) = classifier() else { return };
     let long = "You are a kind soul and I thank you. ".repeat(400);
-    let texts = ["", "   ", "村の鐘が盗まれた", "🙂🙂🙂", &long, "Où est le moulin ?"];
+    let texts = [
+        "",
+        "   ",
+        "村の鐘が盗まれた",
+        "🙂🙂🙂",
+        &long,
+        "Où est le moulin ?",
+    ];
     let out = c.classify(&texts).unwrap();
     assert_eq!(out.len(), texts.len());
     assert_eq!(out[0].label, EmotionLabel::Neutral);
@@ -124,16 +140,34 @@ fn a_head_for_another_encoder_or_a_corrupt_file_is_a_clear_error() {
     match EmotionClassifier::load(&models, &path) {
         Err(EmotionError::Head(e @ HeadError::Mismatch { .. })) => {
             let msg = e.to_string();
-            assert!(msg.contains("some-other-encoder==9.9") && msg.contains("train-emotion"), "{msg}");
+            assert!(
+                msg.contains("some-other-encoder==9.9") && msg.contains("train-emotion"),
+                "{msg}"
+            );
         }
         other => panic!("expected a mismatch, got {:?}", other.err()),
     }
-    let err = EmotionHead::load(&models.join(HEAD_FILE), "x", 384).err().unwrap();
-    assert!(err.to_string().contains("trained on embeddings of"), "{err}");
+    let err = EmotionHead::load(&models.join(HEAD_FILE), "x", 384)
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string().contains("trained on embeddings of"),
+        "{err}"
+    );
     let wrong_dim = EmotionHead::load(&models.join(HEAD_FILE), &c.head.meta.encoder, 768);
-    assert!(wrong_dim.err().unwrap().to_string().contains("embedding size"));
+    assert!(
+        wrong_dim
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("embedding size")
+    );
     let corrupt = temp_file("corrupt.safetensors");
-    std::fs::write(&corrupt, b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all").unwrap();
+    std::fs::write(
+        &corrupt,
+        b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all",
+    )
+    .unwrap();
     let err = EmotionClassifier::load(&models, &corrupt).err().unwrap();
     assert!(err.to_string().contains("corrupt.safetensors"), "{err}");
     let missing = EmotionClassifier::load(&models, &temp_file("missing.safetensors"));
@@ -166,7 +200,10 @@ fn the_command_prints_one_json_object_per_line() {
         .collect();
     assert_eq!(rows.len(), 4, "{stdout}");
     assert_eq!(rows[0]["label"], "joy");
-    assert_eq!(rows[0]["text"], "Thank you, friend, the bread was wonderful!");
+    assert_eq!(
+        rows[0]["text"],
+        "Thank you, friend, the bread was wonderful!"
+    );
     let scores = rows[0]["scores"].as_object().unwrap();
     assert_eq!(scores.len(), 7);
     let sum: f64 = scores.values().map(|v| v.as_f64().unwrap()).sum();

@@ -149,7 +149,10 @@ fn insults_make_a_villager_angry_distrustful_and_avoid_the_player_kindness_raise
     let glad = *app.world().get::<Emotion>(kind_to).unwrap();
     eprintln!("after kind words: trust {kind0:.2} -> {kind:.2}, emotion {glad:?}");
     assert!(kind > kind0 + 0.15, "trust rose: {kind0} -> {kind}");
-    assert!(glad.vad[0] > 0.3 && glad.label == EmotionLabel::Joy, "{glad:?}");
+    assert!(
+        glad.vad[0] > 0.3 && glad.label == EmotionLabel::Joy,
+        "{glad:?}"
+    );
 }
 
 #[test]
@@ -174,13 +177,26 @@ fn threats_and_harm_are_felt_and_fade_back_to_the_temperament() {
         matches!(hurt_now.label, EmotionLabel::Fear | EmotionLabel::Anger),
         "{hurt_now:?}"
     );
-    assert!(hurt_now.vad[0] < -0.3 && hurt_now.vad[1] > 0.3, "{hurt_now:?}");
-    assert!(saw.vad[0] < calm.vad[0], "the neighbour saw it: {calm:?} -> {saw:?}");
+    assert!(
+        hurt_now.vad[0] < -0.3 && hurt_now.vad[1] > 0.3,
+        "{hurt_now:?}"
+    );
+    assert!(
+        saw.vad[0] < calm.vad[0],
+        "the neighbour saw it: {calm:?} -> {saw:?}"
+    );
     // 90 s pass (frames are 0.1 s); Aldric's half-life is 40 s: the way back to his temperament
     // shrinks to 2^-2.25 = 0.21 of what it was (a margin for wolves or other events).
     let profile = app.world().get::<Profile>(hurt).unwrap().0.clone();
     let rest = baseline(&profile.temperament);
-    let away = |e: &Emotion| e.vad.iter().zip(rest).map(|(a, b)| (a - b).powi(2)).sum::<f32>().sqrt();
+    let away = |e: &Emotion| {
+        e.vad
+            .iter()
+            .zip(rest)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f32>()
+            .sqrt()
+    };
     for _ in 0..900 {
         app.update();
     }

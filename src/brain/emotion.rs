@@ -22,7 +22,13 @@ pub struct Emotion {
 impl Emotion {
     /// An emotion at `vad` (clamped), with its label and intensity.
     pub fn at(vad: [f32; 3]) -> Self {
-        let vad = vad.map(|x| if x.is_finite() { x.clamp(-1.0, 1.0) } else { 0.0 });
+        let vad = vad.map(|x| {
+            if x.is_finite() {
+                x.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        });
         let (label, intensity) = dominant(vad);
         Emotion {
             vad,
@@ -86,7 +92,8 @@ pub fn appraise(
     persona: &Persona,
     overrides: &Appraisal,
 ) -> ([f32; 3], f32) {
-    let scaled = |base: [f32; 3], over: Option<[f32; 3]>, k: f32| over.unwrap_or(base).map(|x| x * k);
+    let scaled =
+        |base: [f32; 3], over: Option<[f32; 3]>, k: f32| over.unwrap_or(base).map(|x| x * k);
     let kind = 0.6 + 0.8 * persona.sociability;
     let touchy = 0.6 + 0.8 * persona.temper;
     let timid = (1.4 - persona.bravery).max(0.2);
@@ -235,7 +242,9 @@ mod tests {
     fn decay_halves_the_distance_each_half_life() {
         let base = [0.2, 0.0, -0.1];
         let v = decay([1.0, 0.8, 0.5], base, 30.0, 30.0);
-        assert!((v[0] - 0.6).abs() < 1e-5 && (v[1] - 0.4).abs() < 1e-5 && (v[2] - 0.2).abs() < 1e-5);
+        assert!(
+            (v[0] - 0.6).abs() < 1e-5 && (v[1] - 0.4).abs() < 1e-5 && (v[2] - 0.2).abs() < 1e-5
+        );
         let v = decay([1.0, 0.8, 0.5], base, 90.0, 30.0);
         assert!((v[0] - (0.2 + 0.8 / 8.0)).abs() < 1e-5);
         // Many small steps equal one big step.

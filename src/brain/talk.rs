@@ -158,7 +158,8 @@ fn receive_replies(
             continue;
         };
         // Every line the player said is felt, even when a newer line already superseded its reply.
-        if let (Lane::Emotion, Ok(JobOutput::Emotion { label, scores, vad })) = (c.lane, &c.result) {
+        if let (Lane::Emotion, Ok(JobOutput::Emotion { label, scores, vad })) = (c.lane, &c.result)
+        {
             let confidence = scores.get(label.index()).copied().unwrap_or(0.0);
             experienced.write(NpcExperienced {
                 npc,

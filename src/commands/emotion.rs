@@ -56,7 +56,8 @@ pub fn train_head(opts: TrainOptions) -> ExitCode {
 
 fn try_train(opts: &TrainOptions) -> Result<(), String> {
     let models = model_files::models_dir();
-    model_files::ensure(&models, "encoder", &mut |l| eprintln!("{l}")).map_err(|e| e.to_string())?;
+    model_files::ensure(&models, "encoder", &mut |l| eprintln!("{l}"))
+        .map_err(|e| e.to_string())?;
     let (entry, dir) = emotion::encoder_files(&models).map_err(|e| e.to_string())?;
     let encoder = SentenceEncoder::load(&dir).map_err(|e| e.to_string())?;
     let mut train_set = data::load(&opts.data.join("train.tsv")).map_err(|e| e.to_string())?;
@@ -68,11 +69,17 @@ fn try_train(opts: &TrainOptions) -> Result<(), String> {
             .partition(|(i, _)| i % 5 != 0);
         train_set = fit.into_iter().map(|(_, e)| e).collect();
         test_set = held.into_iter().map(|(_, e)| e).collect();
-        eprintln!("validation run: scoring on every 5th training sentence; the test split is not used");
+        eprintln!(
+            "validation run: scoring on every 5th training sentence; the test split is not used"
+        );
     }
     let overlap = test_set
         .iter()
-        .filter(|t| train_set.iter().any(|e| e.text.eq_ignore_ascii_case(&t.text)))
+        .filter(|t| {
+            train_set
+                .iter()
+                .any(|e| e.text.eq_ignore_ascii_case(&t.text))
+        })
         .count();
     if overlap > 0 {
         return Err(format!(
@@ -106,7 +113,11 @@ fn try_train(opts: &TrainOptions) -> Result<(), String> {
     let truth: Vec<EmotionLabel> = test_set.iter().map(|e| e.label).collect();
     let vad_true: Vec<[f32; 3]> = test_set.iter().map(|e| e.vad).collect();
     let eval = train::evaluate(&truth, &pred, &vad_true, &vad);
-    let split = if opts.validate { "validation" } else { "held-out test" };
+    let split = if opts.validate {
+        "validation"
+    } else {
+        "held-out test"
+    };
     println!("{split} split ({} sentences):", test_set.len());
     print!("{}", eval.table());
     if opts.validate {

@@ -1,11 +1,13 @@
 //! Talking in the window: `E` near a villager opens a chat line at the bottom, typed text goes there
 //! (not to the player's legs), `Enter` sends it, the reply streams into a bubble above the villager,
-//! `Esc` or walking away closes the chat and stops the reply.
+//! `Esc` or walking away closes the chat and stops the reply. `Tab` gives the villager a loaf of
+//! bread (the player carries a few): a gift it feels, and trusts the player more for.
 
 use bevy::input::ButtonState;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
 
+use crate::brain::emotion::{Experience, NpcExperienced};
 use crate::brain::mind::InConversation;
 use crate::brain::talk::{PlayerSaid, Speech};
 use crate::world::components::{Player, Position, Villager};
@@ -25,6 +27,16 @@ pub(super) struct ChatBox {
     just_opened: bool,
 }
 
+/// Loaves of bread the player can still give away.
+#[derive(Resource)]
+pub(super) struct Gifts(pub u32);
+
+impl Default for Gifts {
+    fn default() -> Self {
+        Gifts(3)
+    }
+}
+
 #[derive(Component)]
 struct ChatLine;
 
@@ -39,6 +51,7 @@ const BUBBLE_SECS: f32 = 8.0;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ChatBox>()
+        .init_resource::<Gifts>()
         .add_systems(Startup, spawn_chat_line)
         .add_systems(
             Update,
@@ -105,6 +118,8 @@ fn type_line(
     mut keys: MessageReader<KeyboardInput>,
     mut chat: ResMut<ChatBox>,
     mut said: MessageWriter<PlayerSaid>,
+    mut gifts: ResMut<Gifts>,
+    mut felt: MessageWriter<NpcExperienced>,
 ) {
     let Some(npc) = chat.with else {
         keys.clear();
@@ -128,6 +143,15 @@ fn type_line(
             Key::Backspace => {
                 chat.typed.pop();
             }
+            Key::Tab => {
+                if gifts.0 > 0 {
+                    gifts.0 -= 1;
+                    felt.write(NpcExperienced {
+                        npc,
+                        experience: Experience::Gift,
+                    });
+                }
+            }
             Key::Escape => {}
             _ => {
                 if let Some(text) = &k.text
@@ -142,6 +166,7 @@ fn type_line(
 
 fn show_chat(
     chat: Res<ChatBox>,
+    gifts: Res<Gifts>,
     names: Query<&Villager>,
     mut line: Query<&mut Text, With<ChatLine>>,
 ) {
@@ -150,8 +175,8 @@ fn show_chat(
     };
     text.0 = match chat.with.and_then(|e| names.get(e).ok()) {
         Some(v) => format!(
-            "To {}: {}_   (Enter to say, Esc to leave)",
-            v.name, chat.typed
+            "To {}: {}_   (Enter to say, Tab to give bread [{} left], Esc to leave)",
+            v.name, chat.typed, gifts.0
         ),
         None => "E near a villager to talk".into(),
     };

@@ -152,7 +152,7 @@ fn update_labels(
         for child in children.iter() {
             if let Ok(mut text) = labels.get_mut(child) {
                 let shown = format!(
-                    "{}\n{} · {}",
+                    "{}\n{}, {}",
                     v.name,
                     action.0.name().replace('_', " "),
                     feeling_text(emotion)

@@ -117,9 +117,8 @@ impl Generations {
 
     pub fn is_current(&self, id: RequestId) -> bool {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&id.npc).is_none_or(|&(g, cancelled)| {
-            !cancelled && (g == id.generation || !self.supersede)
-        })
+        map.get(&id.npc)
+            .is_none_or(|&(g, cancelled)| !cancelled && (g == id.generation || !self.supersede))
     }
 }
 

@@ -7,8 +7,8 @@ pub mod metrics;
 mod pool;
 pub mod protocol;
 
-pub use emotion::{EmotionLabel, dominant};
 pub use backends::{Backend, BackendFactory, StreamContext, factory};
+pub use emotion::{EmotionLabel, dominant};
 pub use lane::LaneConfig;
 pub use metrics::{LaneSnapshot, PoolMetrics};
 pub use pool::{InferencePool, PoolBuilder, SubmitError};

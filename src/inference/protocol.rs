@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::world::action::Action;
 use crate::inference::emotion::EmotionLabel;
+use crate::world::action::Action;
 
 /// One queue and worker per kind of model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -105,9 +105,24 @@ impl SentenceEncoder {
         let (mut ids, mut types, mut mask) = (Vec::new(), Vec::new(), Vec::new());
         for e in group {
             let pad = len - e.len();
-            ids.extend(e.get_ids().iter().copied().chain(std::iter::repeat_n(self.pad_id, pad)));
-            types.extend(e.get_type_ids().iter().copied().chain(std::iter::repeat_n(0, pad)));
-            mask.extend(e.get_attention_mask().iter().copied().chain(std::iter::repeat_n(0, pad)));
+            ids.extend(
+                e.get_ids()
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat_n(self.pad_id, pad)),
+            );
+            types.extend(
+                e.get_type_ids()
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat_n(0, pad)),
+            );
+            mask.extend(
+                e.get_attention_mask()
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat_n(0, pad)),
+            );
         }
         let shape = (group.len(), len);
         let ids = Tensor::from_vec(ids, shape, &Device::Cpu)?;

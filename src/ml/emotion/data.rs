@@ -32,7 +32,9 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<Example>, DataError> {
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, h)) if h.trim_end() == HEADER => {}
-        _ => errors.push(format!("{name}:1: the first line must be the header {HEADER:?}")),
+        _ => errors.push(format!(
+            "{name}:1: the first line must be the header {HEADER:?}"
+        )),
     }
     for (i, line) in lines {
         if line.trim().is_empty() {

@@ -80,7 +80,10 @@ pub fn encoder_files(models: &Path) -> Result<(ModelEntry, PathBuf), FetchError>
 
 /// What to do with one text before the model sees it.
 enum Prepared {
-    Read { text: String, warning: Option<String> },
+    Read {
+        text: String,
+        warning: Option<String>,
+    },
     Skip(EmotionResult),
 }
 
@@ -282,9 +285,14 @@ mod tests {
     fn text_the_model_cannot_read_is_neutral_with_a_warning() {
         assert!(matches!(prepare("   "), Prepared::Skip(r) if r.warning.is_none()));
         assert!(matches!(prepare("!!! ???"), Prepared::Skip(r) if r.warning.is_some()));
-        assert!(matches!(prepare("Доброе утро, как дела?"), Prepared::Skip(r) if r.warning.is_some()));
+        assert!(
+            matches!(prepare("Доброе утро, как дела?"), Prepared::Skip(r) if r.warning.is_some())
+        );
         assert!(matches!(prepare("村の鐘が盗まれた"), Prepared::Skip(r) if r.warning.is_some()));
-        assert!(matches!(prepare("Grüß Gott, schöner Tag!"), Prepared::Read { warning: None, .. }));
+        assert!(matches!(
+            prepare("Grüß Gott, schöner Tag!"),
+            Prepared::Read { warning: None, .. }
+        ));
         let long = "é".repeat(MAX_CHARS + 10);
         let Prepared::Read { text, warning } = prepare(&long) else {
             panic!("long Latin text is read");

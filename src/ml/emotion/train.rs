@@ -67,7 +67,9 @@ impl Rng {
 /// A linear layer with uniform(-1/sqrt(in), 1/sqrt(in)) weights from `rng`, and its variables.
 fn seeded_linear(rng: &mut Rng, i: usize, o: usize) -> candle_core::Result<(Linear, Vec<Var>)> {
     let bound = 1.0 / (i as f32).sqrt();
-    let w: Vec<f32> = (0..i * o).map(|_| (rng.unit() * 2.0 - 1.0) * bound).collect();
+    let w: Vec<f32> = (0..i * o)
+        .map(|_| (rng.unit() * 2.0 - 1.0) * bound)
+        .collect();
     let w = Var::from_tensor(&Tensor::from_vec(w, (o, i), &Device::Cpu)?)?;
     let b = Var::from_tensor(&Tensor::zeros(o, DType::F32, &Device::Cpu)?)?;
     let layer = Linear::new(w.as_tensor().clone(), Some(b.as_tensor().clone()));
@@ -104,8 +106,16 @@ pub fn evaluate(
         let tp = confusion[i][i] as f32;
         let predicted_i: usize = (0..7).map(|t| confusion[t][i]).sum();
         let actual_i: usize = confusion[i].iter().sum();
-        let precision = if predicted_i > 0 { tp / predicted_i as f32 } else { 0.0 };
-        let recall = if actual_i > 0 { tp / actual_i as f32 } else { 0.0 };
+        let precision = if predicted_i > 0 {
+            tp / predicted_i as f32
+        } else {
+            0.0
+        };
+        let recall = if actual_i > 0 {
+            tp / actual_i as f32
+        } else {
+            0.0
+        };
         *f = if precision + recall > 0.0 {
             2.0 * precision * recall / (precision + recall)
         } else {
@@ -238,7 +248,11 @@ pub fn train(
         }
         if epoch == 1 || epoch % 10 == 0 || epoch == s.epochs {
             let (pred, _) = predict(&head, &x_all)?;
-            let right = pred.iter().zip(train).filter(|(p, e)| **p == e.label).count();
+            let right = pred
+                .iter()
+                .zip(train)
+                .filter(|(p, e)| **p == e.label)
+                .count();
             progress(&format!(
                 "epoch {epoch:>4}/{}  loss {:.4}  train accuracy {:.3}",
                 s.epochs,
@@ -285,8 +299,16 @@ mod tests {
             });
             examples.push(Example {
                 text: String::new(),
-                label: if joy { EmotionLabel::Joy } else { EmotionLabel::Anger },
-                vad: if joy { [0.8, 0.4, 0.3] } else { [-0.8, 0.8, 0.5] },
+                label: if joy {
+                    EmotionLabel::Joy
+                } else {
+                    EmotionLabel::Anger
+                },
+                vad: if joy {
+                    [0.8, 0.4, 0.3]
+                } else {
+                    [-0.8, 0.8, 0.5]
+                },
             });
         }
         let s = TrainSettings {
