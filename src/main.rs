@@ -31,6 +31,11 @@ enum Command {
         /// Save a PNG of the window shortly before exiting (needs --frames).
         #[arg(long, value_name = "FILE", requires = "frames")]
         screenshot: Option<PathBuf>,
+        /// Play by itself (for CI and screenshots): walk to the nearest villager, say a line,
+        /// wait for the streamed reply, save --screenshot, exit 0 only if the villager replied
+        /// and the screenshot is not blank. --frames is the limit.
+        #[arg(long, requires_all = ["frames", "screenshot"])]
+        autopilot: bool,
     },
     /// Run the village headless, as fast as it goes, and report.
     Sim {
@@ -188,13 +193,20 @@ fn main() -> ExitCode {
         mods: "mods".into(),
         frames: 0,
         screenshot: None,
+        autopilot: false,
     };
     match cli.command.unwrap_or(default) {
         Command::Play {
             mods,
             frames,
             screenshot,
-        } => play(mods, frames, screenshot),
+            autopilot,
+        } => play(PlayOptions {
+            mods,
+            frames,
+            screenshot,
+            autopilot,
+        }),
         Command::Sim {
             npcs,
             seconds,
@@ -343,8 +355,16 @@ fn check_config(paths: Vec<PathBuf>) -> ExitCode {
     }
 }
 
+/// What `play` was asked for.
+struct PlayOptions {
+    mods: PathBuf,
+    frames: u64,
+    screenshot: Option<PathBuf>,
+    autopilot: bool,
+}
+
 #[cfg(feature = "windowed")]
-fn play(mods: PathBuf, frames: u64, screenshot: Option<PathBuf>) -> ExitCode {
+fn play(o: PlayOptions) -> ExitCode {
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         eprintln!(
             "error: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n\
@@ -354,14 +374,15 @@ fn play(mods: PathBuf, frames: u64, screenshot: Option<PathBuf>) -> ExitCode {
         return ExitCode::from(2);
     }
     npc_minds::game::run(npc_minds::game::GameOptions {
-        mods,
-        frames,
-        screenshot,
+        mods: o.mods,
+        frames: o.frames,
+        screenshot: o.screenshot,
+        autopilot: o.autopilot,
     })
 }
 
 #[cfg(not(feature = "windowed"))]
-fn play(_mods: PathBuf, _frames: u64, _screenshot: Option<PathBuf>) -> ExitCode {
+fn play(_: PlayOptions) -> ExitCode {
     eprintln!(
         "error: this build has no window (built without the `windowed` feature).\n\
          Run the village headless instead: npc-minds sim --npcs 100 --seconds 60"

@@ -1,12 +1,14 @@
 //! Apply: decisions of the current generation set the NPC's action; errors fall back to the utility AI.
+//! An NPC talking with the player stays put unless it decides to flee or to get away from the player.
 
 use bevy::prelude::*;
 
 use super::collect::InferenceCompleted;
 use super::finish_think;
-use super::mind::{BrainStats, Mind, MindState, NpcIndex, ThinkSettings};
+use super::mind::{BrainStats, InConversation, Mind, MindState, NpcIndex, ThinkSettings};
 use crate::inference::backends::utility;
 use crate::inference::{JobOutput, Lane};
+use crate::world::action::Action;
 use crate::world::components::{CurrentAction, Villager, WorldClock};
 
 pub(super) fn apply_decisions(
@@ -15,13 +17,13 @@ pub(super) fn apply_decisions(
     clock: Res<WorldClock>,
     settings: Res<ThinkSettings>,
     mut stats: ResMut<BrainStats>,
-    mut q: Query<(&Villager, &mut Mind, &mut CurrentAction)>,
+    mut q: Query<(&Villager, &mut Mind, &mut CurrentAction, Has<InConversation>)>,
 ) {
     for InferenceCompleted(c) in completed.read() {
         if c.lane != Lane::Policy {
             continue;
         }
-        let Some((v, mut mind, mut action)) =
+        let Some((v, mut mind, mut action, talking)) =
             index.0.get(&c.id.npc).and_then(|e| q.get_mut(*e).ok())
         else {
             continue;
@@ -30,7 +32,7 @@ pub(super) fn apply_decisions(
             stats.ignored_stale += 1;
             continue;
         }
-        action.0 = match &c.result {
+        let decided = match &c.result {
             Ok(JobOutput::Policy { action, .. }) => *action,
             other => {
                 if let Err(e) = other {
@@ -39,6 +41,11 @@ pub(super) fn apply_decisions(
                 stats.fallbacks += 1;
                 utility::decide(&mind.last_obs)
             }
+        };
+        action.0 = match decided {
+            Action::Flee | Action::AvoidPlayer => decided,
+            _ if talking => Action::Idle,
+            _ => decided,
         };
         stats.decisions += 1;
         finish_think(&mut mind, &clock, &settings, v.id);

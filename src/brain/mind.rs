@@ -65,6 +65,8 @@ pub struct BrainStats {
     pub deferred: u64,
     /// Results the ECS side ignored because the NPC had moved on.
     pub ignored_stale: u64,
+    /// Replies said from `fallback_lines` because the dialogue model was missing or failed.
+    pub dialogue_fallbacks: u64,
 }
 
 /// How often NPCs think, by distance to the player (level of detail).

@@ -7,7 +7,7 @@ use bevy::prelude::*;
 use super::Inference;
 use super::collect::{InferenceCompleted, InferencePartial};
 use super::emotion::{Emotion, Experience, NpcExperienced};
-use super::mind::{InConversation, NpcIndex, Profile, Trust};
+use super::mind::{BrainStats, InConversation, NpcIndex, Profile, Trust};
 use crate::inference::{Job, JobInput, JobOutput, Lane, Priority, RequestId};
 use crate::ml::prompt;
 use crate::world::components::Villager;
@@ -72,6 +72,7 @@ fn send_player_lines(
     mut said: MessageReader<PlayerSaid>,
     pool: Res<Inference>,
     mut commands: Commands,
+    mut stats: ResMut<BrainStats>,
     mut q: Query<(&Villager, &Profile, &Trust, &Emotion, Option<&mut Speech>)>,
 ) {
     for PlayerSaid { npc, text } in said.read() {
@@ -112,6 +113,7 @@ fn send_player_lines(
             next.text = profile.0.fallback_line(generation as u64);
             next.done = true;
             next.fallback = true;
+            stats.dialogue_fallbacks += 1;
         }
         let feel = Job {
             id,
@@ -136,6 +138,7 @@ fn receive_replies(
     mut completed: MessageReader<InferenceCompleted>,
     index: Res<NpcIndex>,
     mut experienced: MessageWriter<NpcExperienced>,
+    mut stats: ResMut<BrainStats>,
     mut q: Query<(&Profile, &mut Speech)>,
 ) {
     for p in partials.read() {
@@ -190,6 +193,7 @@ fn receive_replies(
                 speech.text = profile.0.fallback_line(c.id.generation as u64);
                 speech.done = true;
                 speech.fallback = true;
+                stats.dialogue_fallbacks += 1;
             }
         }
     }

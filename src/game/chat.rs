@@ -8,8 +8,10 @@ use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
 
 use crate::brain::emotion::{Experience, NpcExperienced};
+use super::mystery::Case;
+use super::screens::Screen;
 use crate::brain::mind::InConversation;
-use crate::brain::talk::{PlayerSaid, Speech};
+use crate::brain::talk::Speech;
 use crate::world::components::{Player, Position, Villager};
 
 /// How close the player must be to start talking, and how far before the chat closes.
@@ -37,6 +39,13 @@ impl Default for Gifts {
     }
 }
 
+/// The player pressed Enter on a line for `npc` (the mystery routes it on to the villager).
+#[derive(Message, Clone, Debug)]
+pub(super) struct LineTyped {
+    pub npc: Entity,
+    pub text: String,
+}
+
 #[derive(Component)]
 struct ChatLine;
 
@@ -52,18 +61,37 @@ const BUBBLE_SECS: f32 = 8.0;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ChatBox>()
         .init_resource::<Gifts>()
+        .add_message::<LineTyped>()
         .add_systems(Startup, spawn_chat_line)
         .add_systems(
             Update,
             (
-                open_or_close,
+                open_or_close.run_if(in_state(Screen::Playing)),
                 type_line,
                 show_chat,
                 show_bubbles,
                 fade_bubbles,
             )
                 .chain(),
-        );
+        )
+        .add_systems(OnExit(Screen::Playing), close_chat);
+}
+
+/// Starts talking to `npc` (the `E` key, or the autopilot).
+pub(super) fn open_chat(commands: &mut Commands, chat: &mut ChatBox, npc: Entity) {
+    commands.entity(npc).insert(InConversation);
+    chat.with = Some(npc);
+    chat.typed.clear();
+    chat.just_opened = true;
+}
+
+fn close_chat(mut chat: ResMut<ChatBox>, mut commands: Commands) {
+    if let Some(npc) = chat.with
+        && let Ok(mut e) = commands.get_entity(npc)
+    {
+        e.remove::<InConversation>();
+    }
+    *chat = ChatBox::default();
 }
 
 fn spawn_chat_line(mut commands: Commands) {
@@ -71,10 +99,12 @@ fn spawn_chat_line(mut commands: Commands) {
         ChatLine,
         Text::new(""),
         TextFont::from_font_size(18.0),
+        BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.55)),
         Node {
             position_type: PositionType::Absolute,
             bottom: px(36.0),
             left: px(8.0),
+            padding: UiRect::axes(px(6.0), px(3.0)),
             ..default()
         },
     ));
@@ -82,6 +112,7 @@ fn spawn_chat_line(mut commands: Commands) {
 
 fn open_or_close(
     keys: Res<ButtonInput<KeyCode>>,
+    case: Res<Case>,
     mut chat: ResMut<ChatBox>,
     mut commands: Commands,
     player: Query<&Position, With<Player>>,
@@ -92,7 +123,8 @@ fn open_or_close(
         let gone = villagers
             .get(npc)
             .map_or(true, |(_, p)| p.0.distance(me.0) > LEAVE_RANGE);
-        if keys.just_pressed(KeyCode::Escape) || gone {
+        // Esc first takes back a pending accusation (see `mystery`), then closes the chat.
+        if (keys.just_pressed(KeyCode::Escape) && case.pending.is_none()) || gone {
             if let Ok(mut e) = commands.get_entity(npc) {
                 e.remove::<InConversation>();
             }
@@ -106,18 +138,16 @@ fn open_or_close(
             .filter(|(_, p)| p.0.distance(me.0) <= TALK_RANGE)
             .min_by(|a, b| a.1.0.distance(me.0).total_cmp(&b.1.0.distance(me.0)))
     {
-        commands.entity(npc).insert(InConversation);
-        chat.with = Some(npc);
-        chat.typed.clear();
-        chat.just_opened = true;
+        open_chat(&mut commands, &mut chat, npc);
     }
 }
 
-/// Typed keys go to the chat line while it is open.
-fn type_line(
+/// Typed keys go to the chat line while it is open (not while an accusation waits for Y/N).
+pub(super) fn type_line(
     mut keys: MessageReader<KeyboardInput>,
     mut chat: ResMut<ChatBox>,
-    mut said: MessageWriter<PlayerSaid>,
+    case: Res<Case>,
+    mut typed: MessageWriter<LineTyped>,
     mut gifts: ResMut<Gifts>,
     mut felt: MessageWriter<NpcExperienced>,
 ) {
@@ -125,7 +155,7 @@ fn type_line(
         keys.clear();
         return;
     };
-    if std::mem::take(&mut chat.just_opened) {
+    if std::mem::take(&mut chat.just_opened) || case.pending.is_some() {
         keys.clear();
         return;
     }
@@ -137,7 +167,7 @@ fn type_line(
             Key::Enter => {
                 let line = std::mem::take(&mut chat.typed);
                 if !line.trim().is_empty() {
-                    said.write(PlayerSaid { npc, text: line });
+                    typed.write(LineTyped { npc, text: line });
                 }
             }
             Key::Backspace => {
@@ -167,19 +197,36 @@ fn type_line(
 fn show_chat(
     chat: Res<ChatBox>,
     gifts: Res<Gifts>,
+    case: Res<Case>,
+    screen: Res<State<Screen>>,
     names: Query<&Villager>,
     mut line: Query<&mut Text, With<ChatLine>>,
 ) {
     let Ok(mut text) = line.single_mut() else {
         return;
     };
-    text.0 = match chat.with.and_then(|e| names.get(e).ok()) {
-        Some(v) => format!(
-            "To {}: {}_   (Enter to say, Tab to give bread [{} left], Esc to leave)",
-            v.name, chat.typed, gifts.0
+    let shown = match (chat.with.and_then(|e| names.get(e).ok()), &case.pending) {
+        _ if *screen.get() != Screen::Playing => String::new(),
+        (Some(v), Some(suspect)) => format!(
+            "Accuse {suspect} of stealing the bell, before {}? Y to accuse, N to take it back \
+             ({} wrong accusation(s) left)",
+            v.name,
+            case.left()
         ),
-        None => "E near a villager to talk".into(),
+        (Some(v), None) => format!(
+            "To {}: {}_   (Enter to say, Tab to give bread [{} left], Esc to leave){}",
+            v.name,
+            chat.typed,
+            gifts.0,
+            case.note
+                .as_ref()
+                .map_or(String::new(), |n| format!("\n{n}"))
+        ),
+        (None, _) => "E near a villager to talk".into(),
     };
+    if text.0 != shown {
+        text.0 = shown;
+    }
 }
 
 /// A speech bubble above each villager who has something to say.

@@ -1,16 +1,69 @@
-//! On-screen text: the clock, config errors (with `file:line:col`), and lane metrics on `F3`.
+//! On-screen text: the clock, the goal and wrong accusations left, config errors (with
+//! `file:line:col`), and on `F3` per-lane metrics, the last reply's tokens/s, fallback counts and
+//! the frame time.
 
 use bevy::prelude::*;
+use bevy::render::view::window::screenshot::{Screenshot, save_to_disk};
 
+use super::mystery::Case;
 use crate::brain::InferenceMetrics;
+use crate::brain::collect::{InferenceCompleted, InferencePartial};
+use crate::inference::Lane;
 use crate::brain::mind::BrainStats;
 use crate::config::cast::ConfigErrorLog;
 use crate::world::components::WorldClock;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ShowMetrics>()
+        .init_resource::<ReplyRate>()
         .add_systems(Startup, spawn_hud)
-        .add_systems(Update, (toggle_metrics, update_hud));
+        .add_systems(
+            Update,
+            (toggle_metrics, measure_replies, update_hud, take_screenshot),
+        );
+}
+
+/// `F12` saves the window as `millbrook-<n>.png` in the working folder.
+fn take_screenshot(keys: Res<ButtonInput<KeyCode>>, mut n: Local<u32>, mut commands: Commands) {
+    if keys.just_pressed(KeyCode::F12) {
+        *n += 1;
+        let path = format!("millbrook-{}.png", *n);
+        commands
+            .spawn(Screenshot::primary_window())
+            .observe(save_to_disk(path));
+    }
+}
+
+/// Streamed pieces (about one token each) of the reply in progress, and the last reply's rate.
+#[derive(Resource, Default)]
+struct ReplyRate {
+    pieces: u32,
+    started: Option<f64>,
+    last_tps: Option<f64>,
+}
+
+fn measure_replies(
+    time: Res<Time<Real>>,
+    mut partials: MessageReader<InferencePartial>,
+    mut completed: MessageReader<InferenceCompleted>,
+    mut rate: ResMut<ReplyRate>,
+) {
+    let now = time.elapsed_secs_f64();
+    let pieces = partials.read().filter(|p| p.lane == Lane::Dialogue).count() as u32;
+    if pieces > 0 && rate.started.is_none() {
+        rate.started = Some(now);
+    }
+    rate.pieces += pieces;
+    if completed.read().any(|c| c.0.lane == Lane::Dialogue) {
+        if let Some(start) = rate.started.take()
+            && rate.pieces > 1
+            && now > start
+        {
+            // From the first piece on: decode speed, as seen by the frame.
+            rate.last_tps = Some((rate.pieces - 1) as f64 / (now - start));
+        }
+        rate.pieces = 0;
+    }
 }
 
 #[derive(Resource, Default)]
@@ -61,7 +114,9 @@ fn update_hud(
     metrics: Res<InferenceMetrics>,
     stats: Res<BrainStats>,
     errors: Res<ConfigErrorLog>,
-    time: Res<Time>,
+    case: Res<Case>,
+    rate: Res<ReplyRate>,
+    time: Res<Time<Real>>,
     mut hud: Query<&mut Text, (With<HudText>, Without<ErrorText>)>,
     mut err: Query<&mut Text, (With<ErrorText>, Without<HudText>)>,
 ) {
@@ -71,15 +126,29 @@ fn update_hud(
         hour as u32,
         ((hour.fract()) * 60.0) as u32
     );
+    if let Some(c) = &case.config {
+        s.push_str(&format!(
+            "\nFind who stole the bell and name the thief to {}.   Wrong accusations left: {}",
+            c.judge,
+            case.left()
+        ));
+    }
     if show.0 {
         s.push_str(&format!("\nframe {:.1} ms", time.delta_secs() * 1000.0));
+        match rate.last_tps {
+            Some(tps) => s.push_str(&format!("   last reply {tps:.1} tokens/s")),
+            None => s.push_str("   no reply yet"),
+        }
         for l in &metrics.0.lanes {
             s.push_str(&format!(
                 "\n{:<9} queue {:>4}  p50 {:>6.2} ms  p99 {:>6.2} ms  done {}  dropped {}  stale {}  failed {}",
                 l.lane, l.queue_depth, l.latency_ms.p50, l.latency_ms.p99, l.done, l.dropped, l.stale, l.failed
             ));
         }
-        s.push_str(&format!("\nfallback decisions {}", stats.fallbacks));
+        s.push_str(&format!(
+            "\nfallbacks: decisions {}  replies {}",
+            stats.fallbacks, stats.dialogue_fallbacks
+        ));
     }
     if let Ok(mut t) = hud.single_mut() {
         t.0 = s;

@@ -1,10 +1,15 @@
-//! The windowed game: the village drawn in 2D, a player to walk around, NPC names and actions as text.
-//! Only what a window needs lives here; the loop itself is the same as the sim's.
+//! The windowed game: the village drawn in 2D, a player to walk around and talk, the bell mystery
+//! with its title, win and lose screens, the HUD, and an autopilot for CI. Only what a window needs
+//! lives here; the loop itself is the same as the sim's.
 
+mod autopilot;
 mod chat;
+mod frames;
 mod hud;
+mod mystery;
 mod player;
 mod scene;
+mod screens;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,10 +34,13 @@ pub struct GameOptions {
     pub frames: u64,
     /// Save a screenshot of the last frame here (needs `frames`).
     pub screenshot: Option<PathBuf>,
+    /// Play by itself: walk to a villager, talk, wait for the reply, take the screenshot, exit
+    /// (needs `frames` as the limit and `screenshot`).
+    pub autopilot: bool,
 }
 
 /// The asset folder: `./assets` when run from the project, else the one the binary was built from.
-fn asset_root() -> Option<PathBuf> {
+pub(super) fn asset_root() -> Option<PathBuf> {
     let here = std::env::current_dir().ok()?.join("assets");
     let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets");
     [here, built].into_iter().find(|p| p.join("npcs").is_dir())
@@ -68,12 +76,26 @@ pub fn run(opts: GameOptions) -> ExitCode {
             InferencePlugin::new(pool),
             CastPlugin { with_mods },
             scene::plugin,
+            screens::plugin,
+            mystery::plugin,
             chat::plugin,
             player::plugin,
             hud::plugin,
+            frames::plugin,
         ));
-    if opts.frames > 0 {
-        app.add_systems(Last, exit_after(opts.frames.max(6), opts.screenshot));
+    match (opts.autopilot, opts.screenshot) {
+        (true, Some(shot)) => {
+            app.insert_resource(autopilot::Autopilot::new(opts.frames.max(6), shot))
+                .add_plugins(autopilot::plugin);
+        }
+        (true, None) => {
+            eprintln!("error: --autopilot needs --screenshot FILE");
+            return ExitCode::from(2);
+        }
+        (false, shot) if opts.frames > 0 => {
+            app.add_systems(PostUpdate, exit_after(opts.frames.max(6), shot));
+        }
+        _ => {}
     }
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
@@ -99,6 +121,10 @@ fn exit_after(
             exit.write(AppExit::Success);
         }
     }
+}
+
+fn nice() -> i32 {
+    std::env::var("NPC_MINDS_NICE").ok().and_then(|v| v.parse().ok()).unwrap_or(10)
 }
 
 /// The game's lanes: utility AI for decisions, the real dialogue model and the real emotion model
@@ -129,6 +155,7 @@ fn game_pool() -> InferencePool {
         }
     };
     InferencePool::builder()
+        .worker_nice(nice())
         .lane(Lane::Policy, factory(|| Ok(UtilityBackend)))
         .lane(Lane::Emotion, emotion)
         .lane(Lane::Dialogue, dialogue)

@@ -43,6 +43,7 @@ pub struct InferencePool {
 #[derive(Default)]
 pub struct PoolBuilder {
     lanes: Vec<(Lane, LaneConfig, BackendFactory)>,
+    nice: Option<i32>,
 }
 
 impl PoolBuilder {
@@ -57,7 +58,15 @@ impl PoolBuilder {
         self
     }
 
+    /// Runs the worker threads at a lower CPU priority (Linux `nice`, 1..=19; ignored elsewhere),
+    /// so that on a machine with few cores the game's frame wins over inference.
+    pub fn worker_nice(mut self, nice: i32) -> Self {
+        self.nice = Some(nice.clamp(1, 19));
+        self
+    }
+
     pub fn build(self) -> InferencePool {
+        let nice = self.nice;
         let shutdown = Arc::new(AtomicBool::new(false));
         let events_cap: usize = self.lanes.iter().map(|(_, c, _)| c.capacity * 2).sum();
         let (events_tx, events_rx) = bounded(events_cap.max(64));
@@ -81,7 +90,12 @@ impl PoolBuilder {
                     );
                     std::thread::Builder::new()
                         .name(format!("npc-{}-{i}", lane.name()))
-                        .spawn(move || run_worker(shared, rx, ev, f))
+                        .spawn(move || {
+                            if let Some(n) = nice {
+                                lower_priority(n);
+                            }
+                            run_worker(shared, rx, ev, f)
+                        })
                         .expect("spawning a worker thread")
                 })
                 .collect();
@@ -99,6 +113,19 @@ impl PoolBuilder {
         }
     }
 }
+
+/// Lowers the calling thread's priority (on Linux the nice value is per thread).
+#[cfg(target_os = "linux")]
+fn lower_priority(nice: i32) {
+    // SAFETY: setpriority only reads its arguments; `0` means the calling thread.
+    let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
+    if rc != 0 {
+        tracing::debug!("could not lower a worker's priority: {}", std::io::Error::last_os_error());
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority(_nice: i32) {}
 
 impl InferencePool {
     pub fn builder() -> PoolBuilder {
