@@ -355,7 +355,8 @@ fn check_config(paths: Vec<PathBuf>) -> ExitCode {
     }
 }
 
-/// What `play` was asked for.
+/// What `play` was asked for (read only by the windowed build).
+#[cfg_attr(not(feature = "windowed"), allow(dead_code))]
 struct PlayOptions {
     mods: PathBuf,
     frames: u64,

@@ -17,7 +17,12 @@ pub(super) fn apply_decisions(
     clock: Res<WorldClock>,
     settings: Res<ThinkSettings>,
     mut stats: ResMut<BrainStats>,
-    mut q: Query<(&Villager, &mut Mind, &mut CurrentAction, Has<InConversation>)>,
+    mut q: Query<(
+        &Villager,
+        &mut Mind,
+        &mut CurrentAction,
+        Has<InConversation>,
+    )>,
 ) {
     for InferenceCompleted(c) in completed.read() {
         if c.lane != Lane::Policy {

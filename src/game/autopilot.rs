@@ -163,7 +163,10 @@ fn finish(mut ap: ResMut<Autopilot>, mut exit: MessageWriter<AppExit>) {
                     "{name} answered from its fallback lines: the dialogue model did not reply"
                 )))
             } else if !not_blank {
-                Some(Err(format!("the screenshot {} is blank", ap.shot.display())))
+                Some(Err(format!(
+                    "the screenshot {} is blank",
+                    ap.shot.display()
+                )))
             } else {
                 Some(Ok(()))
             }

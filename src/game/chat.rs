@@ -7,9 +7,9 @@ use bevy::input::ButtonState;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
 
-use crate::brain::emotion::{Experience, NpcExperienced};
 use super::mystery::Case;
 use super::screens::Screen;
+use crate::brain::emotion::{Experience, NpcExperienced};
 use crate::brain::mind::InConversation;
 use crate::brain::talk::Speech;
 use crate::world::components::{Player, Position, Villager};
@@ -230,23 +230,31 @@ fn show_chat(
 }
 
 /// A speech bubble above each villager who has something to say.
+/// While a reply streams, its bubble is laid out again at most this often (text layout is the
+/// costly part of a frame that shows a growing reply).
+const BUBBLE_REFRESH_SECS: f32 = 0.25;
+
 fn show_bubbles(
     mut commands: Commands,
     speakers: Query<(Entity, &Speech, Option<&Children>), Changed<Speech>>,
     mut bubbles: Query<(&mut Text2d, &mut Bubble)>,
 ) {
     for (npc, speech, children) in &speakers {
-        let shown = wrap(&speech.text, 38);
         let existing = children.and_then(|c| c.iter().find(|c| bubbles.contains(*c)));
         match existing.and_then(|b| bubbles.get_mut(b).ok()) {
             Some((mut t, mut bubble)) => {
-                t.0 = shown;
-                bubble.idle = 0.0;
+                if speech.done || bubble.idle >= BUBBLE_REFRESH_SECS {
+                    let shown = wrap(&speech.text, 38);
+                    if t.0 != shown {
+                        t.0 = shown;
+                    }
+                    bubble.idle = 0.0;
+                }
             }
             None => {
                 commands.entity(npc).with_child((
                     Bubble::default(),
-                    Text2d::new(shown),
+                    Text2d::new(wrap(&speech.text, 38)),
                     TextFont::from_font_size(14.0),
                     TextColor(Color::srgb(1.0, 1.0, 0.85)),
                     Transform::from_xyz(0.0, 46.0, 20.0),

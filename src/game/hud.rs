@@ -8,9 +8,9 @@ use bevy::render::view::window::screenshot::{Screenshot, save_to_disk};
 use super::mystery::Case;
 use crate::brain::InferenceMetrics;
 use crate::brain::collect::{InferenceCompleted, InferencePartial};
-use crate::inference::Lane;
 use crate::brain::mind::BrainStats;
 use crate::config::cast::ConfigErrorLog;
+use crate::inference::Lane;
 use crate::world::components::WorldClock;
 
 pub(super) fn plugin(app: &mut App) {

@@ -124,7 +124,10 @@ fn exit_after(
 }
 
 fn nice() -> i32 {
-    std::env::var("NPC_MINDS_NICE").ok().and_then(|v| v.parse().ok()).unwrap_or(10)
+    std::env::var("NPC_MINDS_NICE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10)
 }
 
 /// The game's lanes: utility AI for decisions, the real dialogue model and the real emotion model

@@ -245,7 +245,10 @@ fn confirm(
             text,
             done: true,
             generation: speech.as_ref().map_or(0, |s| s.generation) + 1,
-            history: speech.as_ref().map(|s| s.history.clone()).unwrap_or_default(),
+            history: speech
+                .as_ref()
+                .map(|s| s.history.clone())
+                .unwrap_or_default(),
             ..default()
         };
         match speech {
@@ -283,9 +286,15 @@ mod tests {
             "Mayor, the thief is ODO.",
             "I think Greta took the bell",
         ] {
-            assert!(matches!(detect(line, &NAMES), Accusation::Suspect(_)), "{line}");
+            assert!(
+                matches!(detect(line, &NAMES), Accusation::Suspect(_)),
+                "{line}"
+            );
         }
-        assert_eq!(detect("odo stole it", &NAMES), Accusation::Suspect("Odo".into()));
+        assert_eq!(
+            detect("odo stole it", &NAMES),
+            Accusation::Suspect("Odo".into())
+        );
         assert_eq!(detect("It was Greta or Odo", &NAMES), Accusation::Unclear);
     }
 

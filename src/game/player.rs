@@ -8,11 +8,14 @@ use crate::world::components::{Player, Position};
 const SPEED: f32 = 180.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_player)
-        .add_systems(
-            Update,
-            (walk.run_if(in_state(super::screens::Screen::Playing)), follow_camera).chain(),
-        );
+    app.add_systems(Startup, spawn_player).add_systems(
+        Update,
+        (
+            walk.run_if(in_state(super::screens::Screen::Playing)),
+            follow_camera,
+        )
+            .chain(),
+    );
 }
 
 fn spawn_player(mut commands: Commands) {

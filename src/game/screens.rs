@@ -47,8 +47,10 @@ fn title_text(case: &Case) -> String {
              Esc: leave a chat    F3: metrics\n\nPress Enter to begin",
             c.title, c.premise
         ),
-        None => "Millbrook\n\nWASD / arrows: walk    E: talk    F3: metrics\n\nPress Enter to begin"
-            .into(),
+        None => {
+            "Millbrook\n\nWASD / arrows: walk    E: talk    F3: metrics\n\nPress Enter to begin"
+                .into()
+        }
     }
 }
 

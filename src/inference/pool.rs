@@ -120,7 +120,10 @@ fn lower_priority(nice: i32) {
     // SAFETY: setpriority only reads its arguments; `0` means the calling thread.
     let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
     if rc != 0 {
-        tracing::debug!("could not lower a worker's priority: {}", std::io::Error::last_os_error());
+        tracing::debug!(
+            "could not lower a worker's priority: {}",
+            std::io::Error::last_os_error()
+        );
     }
 }
 
