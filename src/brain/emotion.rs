@@ -75,8 +75,8 @@ pub const HARM: [f32; 3] = [-0.5, 0.5, -0.4];
 pub const WITNESS_HARM: [f32; 3] = [-0.25, 0.3, -0.2];
 
 /// Trust change per event (kindness raises it, insults lower it).
-const TRUST_GIFT: f32 = 0.15;
-const TRUST_PRAISE: f32 = 0.08;
+const TRUST_GIFT: f32 = 0.2;
+const TRUST_PRAISE: f32 = 0.1;
 const TRUST_INSULT: f32 = -0.12;
 /// Share of the way an NPC's emotion moves towards a player's fear, sadness or surprise (empathy).
 const CONTAGION: f32 = 0.35;
