@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use npc_minds::commands;
 use npc_minds::config::files::{expand, load_all};
 use npc_minds::ml::emotion::train::TrainSettings;
+use npc_minds::ml::policy::PolicyChoice;
 use npc_minds::sim::{SimOptions, run_sim};
 
 /// A village whose NPCs think with local neural models.
@@ -67,6 +68,20 @@ enum Command {
         /// Folder of modded NPCs.
         #[arg(long, default_value = "mods")]
         mods: PathBuf,
+        /// Who decides on the policy lane (`net` falls back to the utility AI, saying why, when
+        /// the weights cannot be loaded).
+        #[arg(long, value_enum, default_value_t = PolicyKind::Utility)]
+        policy: PolicyKind,
+        /// Weights of the policy network.
+        #[arg(long, default_value = "models/policy.safetensors")]
+        policy_file: PathBuf,
+        /// Run random, utility and the policy network on the same seeds (lockstep) and print
+        /// `{"random": {...}, "utility": {...}, "policy": {...}}`.
+        #[arg(long, conflicts_with_all = ["record", "replay"])]
+        compare_policies: bool,
+        /// Seeds for --compare-policies.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+        seeds: Vec<u64>,
     },
     /// Validate `*.npc.ron` files: one line per problem, exit code 1 if any.
     CheckConfig {
@@ -169,6 +184,13 @@ enum BenchCommand {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+enum PolicyKind {
+    Utility,
+    Random,
+    Net,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum ReportFormat {
     Text,
     Json,
@@ -217,6 +239,10 @@ fn main() -> ExitCode {
             report,
             npc_dir,
             mods,
+            policy,
+            policy_file,
+            compare_policies,
+            seeds,
         } => {
             let opts = SimOptions {
                 npcs,
@@ -227,9 +253,18 @@ fn main() -> ExitCode {
                 replay,
                 npc_dir,
                 mods_dir: mods,
+                policy: match policy {
+                    PolicyKind::Utility => PolicyChoice::Utility,
+                    PolicyKind::Random => PolicyChoice::Random { seed },
+                    PolicyKind::Net => PolicyChoice::Net(policy_file.clone()),
+                },
                 ..SimOptions::default()
             };
-            sim(opts, report)
+            if compare_policies {
+                compare(opts, &seeds, policy_file)
+            } else {
+                sim(opts, report)
+            }
         }
         Command::CheckConfig { paths } => check_config(paths),
         Command::FetchModels { model } => commands::fetch::run(model.as_deref()),
@@ -281,6 +316,25 @@ fn main() -> ExitCode {
                 ..TrainSettings::default()
             },
         }),
+    }
+}
+
+fn compare(opts: SimOptions, seeds: &[u64], policy_file: PathBuf) -> ExitCode {
+    match npc_minds::sim::compare::compare_policies(&opts, seeds, policy_file) {
+        Ok(table) => match serde_json::to_string_pretty(&table) {
+            Ok(s) => {
+                println!("{s}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot print the report: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

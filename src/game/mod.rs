@@ -21,11 +21,11 @@ use bevy::window::WindowResolution;
 use crate::brain::InferencePlugin;
 use crate::config::cast::{CastPlugin, register_mods_source};
 use crate::inference::backends::scripted::ScriptedBackend;
-use crate::inference::backends::utility::UtilityBackend;
 use crate::inference::{BackendFactory, InferenceError, InferencePool, Lane, factory};
 use crate::ml::dialogue::{DialogueBackend, DialogueModel};
 use crate::ml::emotion;
 use crate::ml::model_files;
+use crate::ml::policy::{self, PolicyChoice};
 
 /// Settings of `npc-minds play`.
 pub struct GameOptions {
@@ -123,6 +123,22 @@ fn exit_after(
     }
 }
 
+/// The trained policy when `models/policy.safetensors` exists (the utility AI if it fails to
+/// load, with a warning), else the utility AI.
+fn game_policy(models: &std::path::Path) -> BackendFactory {
+    let file = models.join(policy::POLICY_FILE);
+    let choice = if file.is_file() {
+        PolicyChoice::Net(file)
+    } else {
+        info!(
+            "no trained policy in {}; the utility AI decides",
+            models.display()
+        );
+        PolicyChoice::Utility
+    };
+    policy::backend_factory(choice, |m| warn!("{m}"))
+}
+
 fn nice() -> i32 {
     std::env::var("NPC_MINDS_NICE")
         .ok()
@@ -159,7 +175,7 @@ fn game_pool() -> InferencePool {
     };
     InferencePool::builder()
         .worker_nice(nice())
-        .lane(Lane::Policy, factory(|| Ok(UtilityBackend)))
+        .lane(Lane::Policy, game_policy(&models))
         .lane(Lane::Emotion, emotion)
         .lane(Lane::Dialogue, dialogue)
         .build()

@@ -1,14 +1,16 @@
 //! candle models and their files (no Bevy types): the dialogue LM with its GGUF tokenizer, prompts,
-//! reply cleaning, and model fetching.
+//! reply cleaning; the sentence encoder and emotion head; the decision policy network; fetching.
 
 pub mod dialogue;
 pub mod emotion;
 pub mod encoder;
 pub mod llama;
 pub mod model_files;
+pub mod policy;
 pub mod prompt;
 pub mod reply;
 pub mod tokenizer;
+pub mod weights;
 
 /// Sets how many threads candle's CPU kernels use. Call at start-up, before any thread is spawned;
 /// explicit environment values win. Two settings, because candle has two pools: quantized matmuls

@@ -1,6 +1,7 @@
 //! The headless simulation: a village of N NPCs under `MinimalPlugins`, run as fast as it goes, with
 //! lockstep determinism, record/replay and a JSON report.
 
+pub mod compare;
 pub mod record;
 pub mod report;
 pub mod run;

@@ -17,8 +17,8 @@ use crate::config::NpcConfig;
 use crate::config::files::load_cast;
 use crate::inference::backends::record::{RecordLog, RecordingBackend, ReplayBackend};
 use crate::inference::backends::scripted::ScriptedBackend;
-use crate::inference::backends::utility::UtilityBackend;
 use crate::inference::{Backend, BackendFactory, InferencePool, Lane, factory};
+use crate::ml::policy::{self, PolicyChoice};
 use crate::world::components::{Health, Player, Position, Reward, WorldSeed};
 use crate::world::{ScriptedWalk, rng, threats, wolves_for};
 
@@ -37,6 +37,8 @@ pub struct SimOptions {
     pub mods_dir: PathBuf,
     /// Ticks between dispatch and apply in lockstep.
     pub lockstep_offset: u64,
+    /// Who decides on the policy lane.
+    pub policy: PolicyChoice,
 }
 
 impl Default for SimOptions {
@@ -52,6 +54,7 @@ impl Default for SimOptions {
             npc_dir: PathBuf::from("assets/npcs"),
             mods_dir: PathBuf::from("mods"),
             lockstep_offset: 2,
+            policy: PolicyChoice::Utility,
         }
     }
 }
@@ -113,6 +116,10 @@ pub fn build_app(cast: &[NpcConfig], npcs: usize, seed: u64, dt: f32, pool: Infe
 }
 
 /// Runs a sim to the end and reports. Record/replay imply lockstep.
+fn warn_policy(message: &str) {
+    eprintln!("warning: {message}");
+}
+
 pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     let replay = match &opts.replay {
         Some(path) => {
@@ -151,15 +158,16 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
         }
         (None, Some(_)) => {
             let log = log.clone();
+            let inner = policy::backend_factory(opts.policy.clone(), warn_policy);
             Arc::new(move || {
                 Ok(Box::new(RecordingBackend {
                     lane: Lane::Policy,
-                    inner: Box::new(UtilityBackend),
+                    inner: inner()?,
                     log: log.clone(),
                 }) as Box<dyn Backend>)
             })
         }
-        (None, None) => factory(|| Ok(UtilityBackend)),
+        (None, None) => policy::backend_factory(opts.policy.clone(), warn_policy),
     };
     let mut app = build_app(&cast, opts.npcs, opts.seed, opts.dt, sim_pool(policy));
     if opts.lockstep {

@@ -1,5 +1,6 @@
 //! The trait every model backend implements, and the backends that need no model files.
 
+pub mod random;
 pub mod record;
 pub mod scripted;
 pub mod utility;

@@ -9,6 +9,7 @@ use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
 
 use crate::inference::EmotionLabel;
+use crate::ml::weights;
 
 /// Identifies the file format in the metadata.
 pub const FORMAT: &str = "npc-minds-emotion-head/1";
@@ -92,10 +93,7 @@ impl EmotionHead {
             path: shown.clone(),
             message,
         };
-        let bytes = std::fs::read(path).map_err(|e| file(format!("cannot read: {e}")))?;
-        let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
-            .map_err(|e| file(format!("not a safetensors file: {e}")))?;
-        let meta = header.metadata().clone().unwrap_or_default();
+        let (bytes, meta) = weights::read(path).map_err(|e| file(e.message))?;
         let get = |key: &str| {
             meta.get(key)
                 .cloned()
@@ -164,20 +162,14 @@ impl EmotionHead {
         meta.insert("encoder".into(), self.meta.encoder.clone());
         meta.insert("embedding_dim".into(), self.meta.embedding_dim.to_string());
         meta.insert("hidden".into(), self.meta.hidden.to_string());
-        let mut tensors: Vec<(String, Tensor)> = Vec::new();
-        for (name, layer) in [
+        let tensors = weights::linear_tensors(&[
             ("hidden", &self.hidden),
             ("labels", &self.labels),
             ("vad", &self.vad),
-        ] {
-            tensors.push((format!("{name}.weight"), layer.weight().clone()));
-            if let Some(b) = layer.bias() {
-                tensors.push((format!("{name}.bias"), b.clone()));
-            }
-        }
-        safetensors::serialize_to_file(tensors, Some(meta), path).map_err(|e| HeadError::File {
-            path: path.display().to_string(),
-            message: e.to_string(),
+        ]);
+        weights::write(path, tensors, meta).map_err(|e| HeadError::File {
+            path: e.path,
+            message: e.message,
         })
     }
 }

@@ -1,0 +1,188 @@
+//! The policy network: an MLP from encoded observations to one logit per action plus a value
+//! estimate (the baseline for policy-gradient training). Impossible actions are masked out before
+//! choosing. Saved as safetensors whose metadata holds the observation-encoding version, checked
+//! at load.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{D, DType, Device, Module, Tensor};
+use candle_nn::{Linear, VarBuilder, VarMap};
+
+use super::encoding::{ACTIONS, OBS_DIM, OBS_VERSION};
+use crate::ml::weights;
+use crate::world::action::Action;
+
+/// Identifies the file format in the metadata.
+pub const FORMAT: &str = "npc-minds-policy/1";
+
+/// Why a policy could not be loaded, saved or run.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    #[error("{path}: {message}")]
+    Mismatch { path: String, message: String },
+    #[error("policy network: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+/// Hidden units of both layers.
+pub const HIDDEN: usize = 64;
+
+/// The MLP: observation → 64 → 64 (tanh) → action logits, and → value.
+pub struct PolicyNet {
+    l1: Linear,
+    l2: Linear,
+    logits: Linear,
+    value: Linear,
+    pub hidden: usize,
+    /// Free-form facts about the training run, kept in the file.
+    pub notes: Vec<(String, String)>,
+}
+
+/// Action names in output order, as written in the metadata.
+fn action_list() -> String {
+    Action::ALL.map(|a| a.name()).join(",")
+}
+
+/// A large negative logit for masked actions (finite, so softmax stays defined).
+const MASKED: f32 = -1e9;
+
+impl PolicyNet {
+    /// A freshly initialised network whose variables live in `vars` (for training).
+    pub fn new(vars: &VarMap, hidden: usize) -> candle_core::Result<Self> {
+        let vb = VarBuilder::from_varmap(vars, DType::F32, &Device::Cpu);
+        Self::build(vb, hidden, vec![])
+    }
+
+    fn build(
+        vb: VarBuilder,
+        hidden: usize,
+        notes: Vec<(String, String)>,
+    ) -> candle_core::Result<Self> {
+        Ok(PolicyNet {
+            l1: candle_nn::linear(OBS_DIM, hidden, vb.pp("l1"))?,
+            l2: candle_nn::linear(hidden, hidden, vb.pp("l2"))?,
+            logits: candle_nn::linear(hidden, ACTIONS, vb.pp("logits"))?,
+            value: candle_nn::linear(hidden, 1, vb.pp("value"))?,
+            hidden,
+            notes,
+        })
+    }
+
+    /// (n, OBS_DIM) observations → ((n, ACTIONS) logits, (n,) values).
+    pub fn forward(&self, x: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+        let h = self.l1.forward(x)?.tanh()?;
+        let h = self.l2.forward(&h)?.tanh()?;
+        Ok((
+            self.logits.forward(&h)?,
+            self.value.forward(&h)?.squeeze(1)?,
+        ))
+    }
+
+    /// Logits with impossible actions pushed to a large negative number. `mask` is (n, ACTIONS)
+    /// of 1 (possible) and 0 (impossible).
+    pub fn masked(logits: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+        let penalty = ((mask.ones_like()? - mask)? * (MASKED as f64))?;
+        logits * mask + penalty
+    }
+
+    /// The best possible action for each row, from one forward pass.
+    pub fn decide(
+        &self,
+        obs: &[[f32; OBS_DIM]],
+        masks: &[[bool; ACTIONS]],
+    ) -> candle_core::Result<Vec<(Action, Vec<f32>)>> {
+        if obs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let x = Tensor::from_vec(obs.concat(), (obs.len(), OBS_DIM), &Device::Cpu)?;
+        let m: Vec<f32> = masks
+            .iter()
+            .flat_map(|r| r.map(|ok| if ok { 1.0 } else { 0.0 }))
+            .collect();
+        let m = Tensor::from_vec(m, (obs.len(), ACTIONS), &Device::Cpu)?;
+        let (logits, _) = self.forward(&x)?;
+        let masked = Self::masked(&logits, &m)?;
+        let probs = candle_nn::ops::softmax(&masked, D::Minus1)?.to_vec2::<f32>()?;
+        Ok(probs
+            .into_iter()
+            .zip(masks)
+            .map(|(p, mask)| {
+                // Argmax over possible actions only (a NaN score can never pick a masked one).
+                let best = (0..ACTIONS)
+                    .filter(|&i| mask[i])
+                    .fold(None, |b: Option<usize>, i| match b {
+                        Some(j) if p[j] >= p[i] || p[i].is_nan() => Some(j),
+                        _ => Some(i),
+                    })
+                    .unwrap_or(Action::Idle.index());
+                (Action::ALL[best], p)
+            })
+            .collect())
+    }
+
+    /// Loads weights, checking format, encoding version, sizes and action order.
+    pub fn load(path: &Path) -> Result<Self, PolicyError> {
+        let shown = path.display().to_string();
+        let (bytes, meta) = weights::read(path).map_err(|e| PolicyError::File {
+            path: e.path,
+            message: e.message,
+        })?;
+        let mismatch = |message: String| PolicyError::Mismatch {
+            path: shown.clone(),
+            message,
+        };
+        let get = |key: &str| {
+            meta.get(key)
+                .cloned()
+                .ok_or_else(|| mismatch(format!("metadata has no {key:?}")))
+        };
+        let expect = |key: &str, want: String| -> Result<(), PolicyError> {
+            let got = get(key)?;
+            if got == want {
+                Ok(())
+            } else {
+                Err(mismatch(format!("{key} is {got:?}, expected {want:?}")))
+            }
+        };
+        expect("format", FORMAT.into())?;
+        expect("obs_version", OBS_VERSION.to_string())?;
+        expect("obs_dim", OBS_DIM.to_string())?;
+        expect("actions", action_list())?;
+        let hidden: usize = get("hidden")?
+            .parse()
+            .map_err(|_| mismatch("hidden is not a number".into()))?;
+        let notes = meta
+            .iter()
+            .filter(|(k, _)| {
+                !["format", "obs_version", "obs_dim", "actions", "hidden"].contains(&k.as_str())
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
+            .map_err(|e| mismatch(e.to_string()))?;
+        Self::build(vb, hidden, notes).map_err(|e| mismatch(e.to_string()))
+    }
+
+    /// Writes the weights with their metadata.
+    pub fn save(&self, path: &Path) -> Result<(), PolicyError> {
+        let mut meta: HashMap<String, String> = self.notes.iter().cloned().collect();
+        meta.insert("format".into(), FORMAT.into());
+        meta.insert("obs_version".into(), OBS_VERSION.to_string());
+        meta.insert("obs_dim".into(), OBS_DIM.to_string());
+        meta.insert("actions".into(), action_list());
+        meta.insert("hidden".into(), self.hidden.to_string());
+        let tensors = weights::linear_tensors(&[
+            ("l1", &self.l1),
+            ("l2", &self.l2),
+            ("logits", &self.logits),
+            ("value", &self.value),
+        ]);
+        weights::write(path, tensors, meta).map_err(|e| PolicyError::File {
+            path: e.path,
+            message: e.message,
+        })
+    }
+}

@@ -1,0 +1,52 @@
+//! Small safetensors files of our own trained weights, with string metadata that says what they
+//! were trained for (checked by each model at load).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::Tensor;
+
+/// Why a weights file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct WeightsError {
+    pub path: String,
+    pub message: String,
+}
+
+fn err(path: &Path, message: impl std::fmt::Display) -> WeightsError {
+    WeightsError {
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// The file's bytes and its metadata (empty when it has none).
+pub fn read(path: &Path) -> Result<(Vec<u8>, HashMap<String, String>), WeightsError> {
+    let bytes = std::fs::read(path).map_err(|e| err(path, format!("cannot read: {e}")))?;
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
+        .map_err(|e| err(path, format!("not a safetensors file: {e}")))?;
+    let meta = header.metadata().clone().unwrap_or_default();
+    Ok((bytes, meta))
+}
+
+/// Writes `tensors` and `meta`.
+pub fn write(
+    path: &Path,
+    tensors: Vec<(String, Tensor)>,
+    meta: HashMap<String, String>,
+) -> Result<(), WeightsError> {
+    safetensors::serialize_to_file(tensors, Some(meta), path).map_err(|e| err(path, e))
+}
+
+/// The weight and bias of each named linear layer, as `name.weight` / `name.bias`.
+pub fn linear_tensors(layers: &[(&str, &candle_nn::Linear)]) -> Vec<(String, Tensor)> {
+    let mut out = Vec::new();
+    for (name, layer) in layers {
+        out.push((format!("{name}.weight"), layer.weight().clone()));
+        if let Some(b) = layer.bias() {
+            out.push((format!("{name}.bias"), b.clone()));
+        }
+    }
+    out
+}
