@@ -37,6 +37,14 @@ enum Command {
         /// and the screenshot is not blank. --frames is the limit.
         #[arg(long, requires_all = ["frames", "screenshot"])]
         autopilot: bool,
+        /// Who decides what villagers do. The default is the utility AI: the trained policy
+        /// (`net`) was trained in a world without a talking player, so it never approaches or
+        /// avoids the player whatever it feels.
+        #[arg(long, value_enum, default_value_t = PolicyKind::Utility)]
+        policy: PolicyKind,
+        /// Weights for `--policy net`.
+        #[arg(long, default_value = "models/policy.safetensors")]
+        policy_file: PathBuf,
     },
     /// Run the village headless, as fast as it goes, and report.
     Sim {
@@ -150,6 +158,33 @@ enum Command {
         #[arg(long)]
         validate: bool,
     },
+    /// Train the decision policy in the headless village (behaviour cloning of the utility AI,
+    /// then actor-critic on the world's reward); writes weights and a learning curve (CSV).
+    TrainPolicy {
+        /// Training iterations (one simulated episode and one update each).
+        #[arg(long, default_value_t = 40)]
+        steps: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Continue from these weights (the optimiser's moments start afresh).
+        #[arg(long, value_name = "CKPT")]
+        resume: Option<PathBuf>,
+        /// Where to write the weights (after every iteration).
+        #[arg(long, default_value = "models/policy.safetensors")]
+        out: PathBuf,
+        /// Where to write the learning curve.
+        #[arg(long, default_value = "models/policy_curve.csv")]
+        curve: PathBuf,
+        /// NPCs per episode (parallel environments).
+        #[arg(long, default_value_t = 100)]
+        npcs: usize,
+        /// Game seconds per episode.
+        #[arg(long, default_value_t = 480.0)]
+        seconds: f64,
+        /// Epochs of behaviour cloning before the first iteration (0: none; not when resuming).
+        #[arg(long, default_value_t = 100)]
+        clone_epochs: usize,
+    },
     /// Measure model speed.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -207,6 +242,7 @@ fn main() -> ExitCode {
         | Some(Command::Bench(BenchCommand::Emotion { threads, .. })) => *threads,
         Some(Command::Sim { .. })
         | Some(Command::TrainEmotion { .. })
+        | Some(Command::TrainPolicy { .. })
         | Some(Command::CheckConfig { .. })
         | Some(Command::FetchModels { .. }) => 2,
         Some(Command::Play { .. }) | None => 1,
@@ -216,6 +252,8 @@ fn main() -> ExitCode {
         frames: 0,
         screenshot: None,
         autopilot: false,
+        policy: PolicyKind::Utility,
+        policy_file: "models/policy.safetensors".into(),
     };
     match cli.command.unwrap_or(default) {
         Command::Play {
@@ -223,11 +261,14 @@ fn main() -> ExitCode {
             frames,
             screenshot,
             autopilot,
+            policy,
+            policy_file,
         } => play(PlayOptions {
             mods,
             frames,
             screenshot,
             autopilot,
+            policy: policy_choice(policy, policy_file, 1),
         }),
         Command::Sim {
             npcs,
@@ -253,11 +294,7 @@ fn main() -> ExitCode {
                 replay,
                 npc_dir,
                 mods_dir: mods,
-                policy: match policy {
-                    PolicyKind::Utility => PolicyChoice::Utility,
-                    PolicyKind::Random => PolicyChoice::Random { seed },
-                    PolicyKind::Net => PolicyChoice::Net(policy_file.clone()),
-                },
+                policy: policy_choice(policy, policy_file.clone(), seed),
                 ..SimOptions::default()
             };
             if compare_policies {
@@ -294,6 +331,25 @@ fn main() -> ExitCode {
             json,
         }) => commands::bench::emotion(threads, runs, json),
         Command::Emotion { head, threads: _ } => commands::emotion::classify_stdin(head.as_deref()),
+        Command::TrainPolicy {
+            steps,
+            seed,
+            resume,
+            out,
+            curve,
+            npcs,
+            seconds,
+            clone_epochs,
+        } => commands::train_policy::run(commands::train_policy::TrainPolicyOptions {
+            steps,
+            seed,
+            resume,
+            out,
+            curve,
+            npcs,
+            seconds,
+            clone_epochs,
+        }),
         Command::TrainEmotion {
             data,
             out,
@@ -416,6 +472,15 @@ struct PlayOptions {
     frames: u64,
     screenshot: Option<PathBuf>,
     autopilot: bool,
+    policy: PolicyChoice,
+}
+
+fn policy_choice(kind: PolicyKind, file: PathBuf, seed: u64) -> PolicyChoice {
+    match kind {
+        PolicyKind::Utility => PolicyChoice::Utility,
+        PolicyKind::Random => PolicyChoice::Random { seed },
+        PolicyKind::Net => PolicyChoice::Net(file),
+    }
 }
 
 #[cfg(feature = "windowed")]
@@ -433,6 +498,7 @@ fn play(o: PlayOptions) -> ExitCode {
         frames: o.frames,
         screenshot: o.screenshot,
         autopilot: o.autopilot,
+        policy: o.policy,
     })
 }
 

@@ -5,3 +5,4 @@ pub mod bench;
 pub mod chat;
 pub mod emotion;
 pub mod fetch;
+pub mod train_policy;

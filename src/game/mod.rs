@@ -37,6 +37,8 @@ pub struct GameOptions {
     /// Play by itself: walk to a villager, talk, wait for the reply, take the screenshot, exit
     /// (needs `frames` as the limit and `screenshot`).
     pub autopilot: bool,
+    /// Who decides what villagers do.
+    pub policy: PolicyChoice,
 }
 
 /// The asset folder: `./assets` when run from the project, else the one the binary was built from.
@@ -57,7 +59,7 @@ pub fn run(opts: GameOptions) -> ExitCode {
     if with_mods {
         register_mods_source(&mut app, &opts.mods.to_string_lossy());
     }
-    let pool = game_pool();
+    let pool = game_pool(opts.policy.clone());
     let window = WindowPlugin {
         primary_window: Some(Window {
             title: "npc_minds — Millbrook".into(),
@@ -123,22 +125,6 @@ fn exit_after(
     }
 }
 
-/// The trained policy when `models/policy.safetensors` exists (the utility AI if it fails to
-/// load, with a warning), else the utility AI.
-fn game_policy(models: &std::path::Path) -> BackendFactory {
-    let file = models.join(policy::POLICY_FILE);
-    let choice = if file.is_file() {
-        PolicyChoice::Net(file)
-    } else {
-        info!(
-            "no trained policy in {}; the utility AI decides",
-            models.display()
-        );
-        PolicyChoice::Utility
-    };
-    policy::backend_factory(choice, |m| warn!("{m}"))
-}
-
 fn nice() -> i32 {
     std::env::var("NPC_MINDS_NICE")
         .ok()
@@ -149,7 +135,7 @@ fn nice() -> i32 {
 /// The game's lanes: utility AI for decisions, the real dialogue model and the real emotion model
 /// (both fetched on first use; without the dialogue model villagers answer from their fallback
 /// lines, without the emotion model what the player says moves no feelings).
-fn game_pool() -> InferencePool {
+fn game_pool(choice: PolicyChoice) -> InferencePool {
     let dialogue: BackendFactory = match crate::commands::fetch::dialogue_model_path() {
         Ok(path) => factory(move || {
             DialogueModel::load(&path, 1, &mut |l| info!("{l}"))
@@ -175,7 +161,10 @@ fn game_pool() -> InferencePool {
     };
     InferencePool::builder()
         .worker_nice(nice())
-        .lane(Lane::Policy, game_policy(&models))
+        .lane(
+            Lane::Policy,
+            policy::backend_factory(choice, |m| warn!("{m}")),
+        )
         .lane(Lane::Emotion, emotion)
         .lane(Lane::Dialogue, dialogue)
         .build()

@@ -16,14 +16,19 @@
 //! | 26 | health (0..1) |
 //! | 27..37 | current action, one-hot in `Action::ALL` order |
 //! | 37..48 | scheduled action, one-hot, and a last slot for "none" |
+//! | 48..58 | the hand-written utility AI's score per action (-1 where impossible) |
+//!
+//! The utility scores make the network a learned correction of the hand-written AI rather than a
+//! policy learned from nothing: it can start where the utility AI is and improve on it.
 
 use crate::inference::Observation;
+use crate::inference::backends::utility;
 use crate::world::action::Action;
 
 /// Version of this encoding; stored in the weights' metadata and checked at load.
 pub const OBS_VERSION: u32 = 1;
 /// Length of an encoded observation.
-pub const OBS_DIM: usize = 48;
+pub const OBS_DIM: usize = 58;
 /// Number of actions the policy chooses from.
 pub const ACTIONS: usize = Action::ALL.len();
 
@@ -73,6 +78,7 @@ pub fn encode(o: &Observation) -> Result<[f32; OBS_DIM], NotFinite> {
     x[26] = o.health;
     x[27 + o.current.index()] = 1.0;
     x[37 + o.scheduled.map_or(ACTIONS, |a| a.index())] = 1.0;
+    x[48..58].copy_from_slice(&utility::scores(o));
     Ok(x)
 }
 

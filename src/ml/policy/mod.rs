@@ -4,6 +4,7 @@
 
 pub mod encoding;
 pub mod net;
+pub mod train;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use candle_core::{D, DType, Device, Module, Tensor};
+use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder, VarMap};
 
 use super::encoding::{ACTIONS, OBS_DIM, OBS_VERSION};
@@ -30,7 +30,7 @@ pub enum PolicyError {
 /// Hidden units of both layers.
 pub const HIDDEN: usize = 64;
 
-/// The MLP: observation → 64 → 64 (tanh) → action logits, and → value.
+/// The MLP: observation → 64 → 64 (ReLU) → action logits, and → value.
 pub struct PolicyNet {
     l1: Linear,
     l2: Linear,
@@ -48,6 +48,36 @@ fn action_list() -> String {
 
 /// A large negative logit for masked actions (finite, so softmax stays defined).
 const MASKED: f32 = -1e9;
+
+/// Softmax over the possible actions of one row (impossible ones get 0), and the most likely
+/// possible action. A row with no possible action, or only NaN scores, decides `Idle`.
+fn masked_softmax(row: &[f32], mask: &[bool; ACTIONS]) -> (Action, Vec<f32>) {
+    let possible = |i: usize| mask[i] && row[i].is_finite();
+    let max = (0..ACTIONS)
+        .filter(|&i| possible(i))
+        .map(|i| row[i])
+        .fold(f32::NEG_INFINITY, f32::max);
+    let mut p: Vec<f32> = (0..ACTIONS)
+        .map(|i| {
+            if possible(i) {
+                (row[i] - max).exp()
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let sum: f32 = p.iter().sum();
+    if sum > 0.0 {
+        p.iter_mut().for_each(|v| *v /= sum);
+    }
+    let best = (0..ACTIONS)
+        .filter(|&i| possible(i))
+        .fold(None, |b: Option<usize>, i| match b {
+            Some(j) if p[j] >= p[i] => Some(j),
+            _ => Some(i),
+        });
+    (best.map_or(Action::Idle, |i| Action::ALL[i]), p)
+}
 
 impl PolicyNet {
     /// A freshly initialised network whose variables live in `vars` (for training).
@@ -73,8 +103,9 @@ impl PolicyNet {
 
     /// (n, OBS_DIM) observations → ((n, ACTIONS) logits, (n,) values).
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
-        let h = self.l1.forward(x)?.tanh()?;
-        let h = self.l2.forward(&h)?.tanh()?;
+        // ReLU, not tanh: over 10,000 NPCs the transcendental function dominated the forward pass.
+        let h = self.l1.forward(x)?.relu()?;
+        let h = self.l2.forward(&h)?.relu()?;
         Ok((
             self.logits.forward(&h)?,
             self.value.forward(&h)?.squeeze(1)?,
@@ -88,7 +119,9 @@ impl PolicyNet {
         logits * mask + penalty
     }
 
-    /// The best possible action for each row, from one forward pass.
+    /// The best possible action for each row, from one forward pass, and the probability of
+    /// every action (0 for impossible ones). Masking and softmax run on the 10 logits of each row
+    /// in plain Rust: as tensor ops over 10,000 rows they cost more than the network.
     pub fn decide(
         &self,
         obs: &[[f32; OBS_DIM]],
@@ -98,28 +131,12 @@ impl PolicyNet {
             return Ok(Vec::new());
         }
         let x = Tensor::from_vec(obs.concat(), (obs.len(), OBS_DIM), &Device::Cpu)?;
-        let m: Vec<f32> = masks
-            .iter()
-            .flat_map(|r| r.map(|ok| if ok { 1.0 } else { 0.0 }))
-            .collect();
-        let m = Tensor::from_vec(m, (obs.len(), ACTIONS), &Device::Cpu)?;
         let (logits, _) = self.forward(&x)?;
-        let masked = Self::masked(&logits, &m)?;
-        let probs = candle_nn::ops::softmax(&masked, D::Minus1)?.to_vec2::<f32>()?;
-        Ok(probs
-            .into_iter()
+        let logits = logits.flatten_all()?.to_vec1::<f32>()?;
+        Ok(logits
+            .chunks_exact(ACTIONS)
             .zip(masks)
-            .map(|(p, mask)| {
-                // Argmax over possible actions only (a NaN score can never pick a masked one).
-                let best = (0..ACTIONS)
-                    .filter(|&i| mask[i])
-                    .fold(None, |b: Option<usize>, i| match b {
-                        Some(j) if p[j] >= p[i] || p[i].is_nan() => Some(j),
-                        _ => Some(i),
-                    })
-                    .unwrap_or(Action::Idle.index());
-                (Action::ALL[best], p)
-            })
+            .map(|(row, mask)| masked_softmax(row, mask))
             .collect())
     }
 
@@ -168,7 +185,16 @@ impl PolicyNet {
 
     /// Writes the weights with their metadata.
     pub fn save(&self, path: &Path) -> Result<(), PolicyError> {
-        let mut meta: HashMap<String, String> = self.notes.iter().cloned().collect();
+        self.save_with_notes(path, &self.notes)
+    }
+
+    /// Writes the weights with their metadata and these notes (training progress).
+    pub fn save_with_notes(
+        &self,
+        path: &Path,
+        notes: &[(String, String)],
+    ) -> Result<(), PolicyError> {
+        let mut meta: HashMap<String, String> = notes.iter().cloned().collect();
         meta.insert("format".into(), FORMAT.into());
         meta.insert("obs_version".into(), OBS_VERSION.to_string());
         meta.insert("obs_dim".into(), OBS_DIM.to_string());
