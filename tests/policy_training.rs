@@ -60,6 +60,11 @@ fn a_short_training_run_improves_on_its_start() {
     );
     let csv = std::fs::read_to_string(&trained.curve).unwrap();
     assert_eq!(csv.lines().count(), 4, "{csv}");
+    let png = std::fs::read(trained.curve.with_extension("png")).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 1000,
+        "a learning-curve plot"
+    );
     let (before, after) = (greedy_reward(start.out), greedy_reward(trained.out));
     eprintln!("greedy mean reward on an unseen world: start {before:.4}, trained {after:.4}");
     assert!(after > before + 0.05, "start {before}, trained {after}");

@@ -5,4 +5,5 @@ pub mod bench;
 pub mod chat;
 pub mod emotion;
 pub mod fetch;
+pub mod plot;
 pub mod train_policy;

@@ -3,6 +3,7 @@
 //! the policy lane is served by a sampler over the current network; every applied decision is
 //! read back from the simulation with the NPC's observation and reward so far, and turned into
 //! discounted returns for an actor-critic update. Behaviour cloning of the utility AI warms it up.
+//! The learning curve is written as CSV and as a PNG beside it.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -300,10 +301,28 @@ pub fn train(opts: &TrainPolicyOptions, log: &mut dyn FnMut(&str)) -> Result<Vec
             ],
         )?;
     }
+    let png = opts.curve.with_extension("png");
+    let cloned = opts.resume.is_none() && opts.clone_epochs > 0;
+    let points: Vec<(f64, f64)> = rewards
+        .iter()
+        .enumerate()
+        .skip(usize::from(cloned))
+        .map(|(i, r)| ((first + i + usize::from(!cloned)) as f64, *r))
+        .collect();
+    let baseline = cloned.then(|| rewards[0]);
+    match super::plot::learning_curve(&points, baseline, &png) {
+        Ok(note) => {
+            if let Some(n) = note {
+                log(&format!("warning: {n}"));
+            }
+        }
+        Err(e) => log(&format!("warning: no plot: {e}")),
+    }
     log(&format!(
-        "wrote {} and {}",
+        "wrote {}, {} and {}",
         opts.out.display(),
-        opts.curve.display()
+        opts.curve.display(),
+        png.display()
     ));
     Ok(rewards)
 }
