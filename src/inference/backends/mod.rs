@@ -29,6 +29,15 @@ pub trait Backend: Send {
     ) -> Vec<Result<JobOutput, InferenceError>>;
 }
 
+/// The same error for every job of a batch (the whole forward pass failed).
+pub fn fail_batch(
+    batch: &[JobInput],
+    e: impl std::fmt::Display,
+) -> Vec<Result<JobOutput, InferenceError>> {
+    let e = InferenceError::Backend(e.to_string());
+    batch.iter().map(|_| Err(e.clone())).collect()
+}
+
 /// Builds a backend; called again after a panic to get a fresh one.
 pub type BackendFactory =
     Arc<dyn Fn() -> Result<Box<dyn Backend>, InferenceError> + Send + Sync + 'static>;

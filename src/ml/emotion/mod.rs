@@ -12,6 +12,7 @@ use candle_core::{Device, Tensor};
 
 use super::encoder::{EncoderError, SentenceEncoder};
 use super::model_files::{self, FetchError, ModelEntry};
+use crate::inference::backends::fail_batch;
 use crate::inference::{
     Backend, BackendFactory, EmotionLabel, InferenceError, JobInput, JobOutput, StreamContext,
     factory,
@@ -253,8 +254,7 @@ impl Backend for EmotionBackend {
         let results = match self.0.classify(&texts) {
             Ok(r) => r,
             Err(e) => {
-                let e = InferenceError::Backend(e.to_string());
-                return batch.iter().map(|_| Err(e.clone())).collect();
+                return fail_batch(batch, e);
             }
         };
         batch

@@ -9,6 +9,7 @@ pub mod train;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::inference::backends::fail_batch;
 use crate::inference::backends::random::RandomBackend;
 use crate::inference::backends::utility::{UtilityBackend, action_mask};
 use crate::inference::{
@@ -85,8 +86,7 @@ impl Backend for PolicyBackend {
         let decided = match self.net.decide(&rows, &masks) {
             Ok(d) => d,
             Err(e) => {
-                let e = InferenceError::Backend(e.to_string());
-                return batch.iter().map(|_| Err(e.clone())).collect();
+                return fail_batch(batch, e);
             }
         };
         slots

@@ -10,6 +10,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
 
 use super::encoding::{ACTIONS, OBS_DIM, encode};
 use super::net::PolicyNet;
+use crate::inference::backends::fail_batch;
 use crate::inference::backends::utility::{self, action_mask};
 use crate::inference::{Backend, InferenceError, JobInput, JobOutput, StreamContext};
 use crate::world::action::Action;
@@ -112,8 +113,7 @@ impl Backend for Sampler {
                     keys.push(input.stable_hash());
                 }
                 Err(e) => {
-                    let e = InferenceError::Backend(e.to_string());
-                    return batch.iter().map(|_| Err(e.clone())).collect();
+                    return fail_batch(batch, e);
                 }
             }
         }
@@ -129,8 +129,7 @@ impl Backend for Sampler {
                     .map(|((_, p), key)| sample(p, Rng(salt ^ key).unit()))
                     .collect(),
                 Err(e) => {
-                    let e = InferenceError::Backend(e.to_string());
-                    return batch.iter().map(|_| Err(e.clone())).collect();
+                    return fail_batch(batch, e);
                 }
             },
         };
