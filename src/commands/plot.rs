@@ -39,6 +39,15 @@ pub fn learning_curve(
     path: &Path,
 ) -> Result<Option<String>, String> {
     let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let points: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
+    let baseline = baseline.filter(|b| b.is_finite());
+    if points.is_empty() {
+        return Err(err(&"no finite points to plot"));
+    }
     let labelled = font();
     let root = BitMapBackend::new(path, (800, 480)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
@@ -64,6 +73,8 @@ pub fn learning_curve(
     if labelled {
         chart
             .configure_mesh()
+            .x_labels(10)
+            .y_labels(10)
             .x_desc("iteration")
             .y_desc("mean reward")
             .draw()
