@@ -6,10 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use npc_minds::commands;
-use npc_minds::config::files::{expand, load_all};
 use npc_minds::ml::emotion::train::TrainSettings;
 use npc_minds::ml::policy::PolicyChoice;
-use npc_minds::sim::{SimOptions, run_sim};
+use npc_minds::sim::SimOptions;
 
 /// A village whose NPCs think with local neural models.
 #[derive(Parser, Debug)]
@@ -159,32 +158,8 @@ enum Command {
         validate: bool,
     },
     /// Train the decision policy in the headless village (behaviour cloning of the utility AI,
-    /// then actor-critic on the world's reward); writes weights and a learning curve (CSV).
-    TrainPolicy {
-        /// Training iterations (one simulated episode and one update each).
-        #[arg(long, default_value_t = 40)]
-        steps: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Continue from these weights (the optimiser's moments start afresh).
-        #[arg(long, value_name = "CKPT")]
-        resume: Option<PathBuf>,
-        /// Where to write the weights (after every iteration).
-        #[arg(long, default_value = "models/policy.safetensors")]
-        out: PathBuf,
-        /// Where to write the learning curve.
-        #[arg(long, default_value = "models/policy_curve.csv")]
-        curve: PathBuf,
-        /// NPCs per episode (parallel environments).
-        #[arg(long, default_value_t = 100)]
-        npcs: usize,
-        /// Game seconds per episode.
-        #[arg(long, default_value_t = 480.0)]
-        seconds: f64,
-        /// Epochs of behaviour cloning before the first iteration (0: none; not when resuming).
-        #[arg(long, default_value_t = 100)]
-        clone_epochs: usize,
-    },
+    /// then actor-critic on the world's reward); writes weights and a learning curve (CSV, PNG).
+    TrainPolicy(commands::train_policy::TrainPolicyOptions),
     /// Measure model speed.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -242,7 +217,7 @@ fn main() -> ExitCode {
         | Some(Command::Bench(BenchCommand::Emotion { threads, .. })) => *threads,
         Some(Command::Sim { .. })
         | Some(Command::TrainEmotion { .. })
-        | Some(Command::TrainPolicy { .. })
+        | Some(Command::TrainPolicy(_))
         | Some(Command::CheckConfig { .. })
         | Some(Command::FetchModels { .. }) => 2,
         Some(Command::Play { .. }) | None => 1,
@@ -298,12 +273,12 @@ fn main() -> ExitCode {
                 ..SimOptions::default()
             };
             if compare_policies {
-                compare(opts, &seeds, policy_file)
+                commands::sim::compare(opts, &seeds, policy_file)
             } else {
-                sim(opts, report)
+                commands::sim::run(opts, matches!(report, ReportFormat::Json))
             }
         }
-        Command::CheckConfig { paths } => check_config(paths),
+        Command::CheckConfig { paths } => commands::check::run(paths),
         Command::FetchModels { model } => commands::fetch::run(model.as_deref()),
         Command::Chat {
             npc,
@@ -331,25 +306,7 @@ fn main() -> ExitCode {
             json,
         }) => commands::bench::emotion(threads, runs, json),
         Command::Emotion { head, threads: _ } => commands::emotion::classify_stdin(head.as_deref()),
-        Command::TrainPolicy {
-            steps,
-            seed,
-            resume,
-            out,
-            curve,
-            npcs,
-            seconds,
-            clone_epochs,
-        } => commands::train_policy::run(commands::train_policy::TrainPolicyOptions {
-            steps,
-            seed,
-            resume,
-            out,
-            curve,
-            npcs,
-            seconds,
-            clone_epochs,
-        }),
+        Command::TrainPolicy(opts) => commands::train_policy::run(opts),
         Command::TrainEmotion {
             data,
             out,
@@ -372,96 +329,6 @@ fn main() -> ExitCode {
                 ..TrainSettings::default()
             },
         }),
-    }
-}
-
-fn compare(opts: SimOptions, seeds: &[u64], policy_file: PathBuf) -> ExitCode {
-    match npc_minds::sim::compare::compare_policies(&opts, seeds, policy_file) {
-        Ok(table) => match serde_json::to_string_pretty(&table) {
-            Ok(s) => {
-                println!("{s}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: cannot print the report: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn sim(opts: SimOptions, format: ReportFormat) -> ExitCode {
-    let replaying = opts.replay.is_some();
-    match run_sim(opts) {
-        Ok(report) => {
-            match format {
-                ReportFormat::Json => match serde_json::to_string_pretty(&report) {
-                    Ok(s) => println!("{s}"),
-                    Err(e) => eprintln!("error: cannot print the report: {e}"),
-                },
-                ReportFormat::Text => {
-                    println!(
-                        "{} NPCs, {:.0} game s in {:.2} s: {:.0} ticks/s; frame p50 {:.3} ms p99 {:.3} ms; \
-                         AI p50 {:.3} ms p99 {:.3} ms; mean reward {:.4}/NPC/s; harmed {}; state {}",
-                        report.npcs,
-                        report.simulated_seconds,
-                        report.wall_seconds,
-                        report.ticks_per_second,
-                        report.frame_ms.p50,
-                        report.frame_ms.p99,
-                        report.ai_ms_per_frame.p50,
-                        report.ai_ms_per_frame.p99,
-                        report.mean_reward,
-                        report.harmed,
-                        report.state_hash
-                    );
-                }
-            }
-            if replaying && report.replay_matches != Some(true) {
-                eprintln!("error: the replay did not reproduce the recorded state hash");
-                return ExitCode::FAILURE;
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn check_config(paths: Vec<PathBuf>) -> ExitCode {
-    let paths = if paths.is_empty() {
-        vec![PathBuf::from("assets/npcs"), PathBuf::from("mods")]
-    } else {
-        paths
-    };
-    let files = expand(&paths);
-    let missing: Vec<_> = paths.iter().filter(|p| !p.exists()).collect();
-    let (good, problems) = load_all(&files);
-    for p in &missing {
-        if p.as_os_str() != "mods" {
-            println!("{}: no such file or folder", p.display());
-        }
-    }
-    for p in &problems {
-        println!("{p}");
-    }
-    let bad_paths = missing.iter().filter(|p| p.as_os_str() != "mods").count();
-    if problems.is_empty() && bad_paths == 0 {
-        eprintln!("{} NPC config(s) OK", good.len());
-        ExitCode::SUCCESS
-    } else {
-        eprintln!(
-            "{} problem(s) in {} file(s)",
-            problems.len() + bad_paths,
-            files.len()
-        );
-        ExitCode::FAILURE
     }
 }
 

@@ -36,19 +36,31 @@ const VALUE_WARMUP: usize = 2;
 /// Discount per game second.
 const GAMMA_PER_SECOND: f32 = 0.97;
 
-/// Options of `train-policy`.
+/// Options of `train-policy` (also its command-line arguments).
+#[derive(Clone, Debug, clap::Args)]
 pub struct TrainPolicyOptions {
     /// Training iterations (one simulated episode and one update each).
+    #[arg(long, default_value_t = 40)]
     pub steps: usize,
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Continue from these weights (the optimiser's moments start afresh).
+    #[arg(long, value_name = "CKPT")]
     pub resume: Option<PathBuf>,
+    /// Where to write the weights (after every iteration).
+    #[arg(long, default_value = "models/policy.safetensors")]
     pub out: PathBuf,
-    /// Learning curve (CSV).
+    /// Where to write the learning curve (CSV; the PNG goes beside it).
+    #[arg(long, default_value = "models/policy_curve.csv")]
     pub curve: PathBuf,
+    /// NPCs per episode (parallel environments).
+    #[arg(long, default_value_t = 100)]
     pub npcs: usize,
     /// Game seconds per episode.
+    #[arg(long, default_value_t = 480.0)]
     pub seconds: f64,
-    /// Epochs of behaviour cloning before the first iteration (not when resuming).
+    /// Epochs of behaviour cloning before the first iteration (0: none; not when resuming).
+    #[arg(long, default_value_t = 100)]
     pub clone_epochs: usize,
 }
 

@@ -18,9 +18,6 @@ use crate::inference::{
 use encoding::{OBS_DIM, encode};
 use net::{PolicyError, PolicyNet};
 
-/// File name of the trained policy under `models/`.
-pub const POLICY_FILE: &str = "policy.safetensors";
-
 /// Which policy serves the decision lane.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PolicyChoice {
