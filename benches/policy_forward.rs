@@ -3,8 +3,7 @@
 
 use candle_nn::VarMap;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use npc_minds::inference::Observation;
-use npc_minds::inference::backends::utility::action_mask;
+use npc_minds::decide::{Observation, action_mask};
 use npc_minds::ml::policy::encoding::{ACTIONS, OBS_DIM, encode};
 use npc_minds::ml::policy::net::{HIDDEN, PolicyNet};
 

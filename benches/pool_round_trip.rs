@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use npc_minds::decide::Observation;
 use npc_minds::inference::backends::utility::UtilityBackend;
 use npc_minds::inference::{
-    InferencePool, Job, JobInput, Lane, Observation, PoolEvent, Priority, RequestId, factory,
+    InferencePool, Job, JobInput, Lane, PoolEvent, Priority, RequestId, factory,
 };
 
 fn job(npc: u64, generation: u32) -> Job {

@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 cargo build --locked --all-targets
 cargo run --locked --quiet --bin npc-minds -- fetch-models
+# The models were just fetched: a model test that finds one missing fails instead of skipping.
+export NPC_MINDS_REQUIRE_MODELS=1
 cargo test --locked --all-targets "$@"

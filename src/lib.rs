@@ -7,6 +7,7 @@
 pub mod brain;
 pub mod commands;
 pub mod config;
+pub mod decide;
 pub mod inference;
 pub mod ml;
 pub mod sim;

@@ -1,5 +1,8 @@
 //! `npc-minds chat` end to end: piped lines, invalid UTF-8 on one line, repeatable with --seed,
-//! unknown NPC names. Needs the dialogue model (CI fetches it); skipped without it.
+//! unknown NPC names. Needs the dialogue model (CI fetches it); skipped without it, a failure in CI
+//! or with `NPC_MINDS_REQUIRE_MODELS=1`.
+
+mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -23,13 +26,11 @@ fn chat(args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
 }
 
 fn have_model() -> bool {
-    let ok = npc_minds::ml::model_files::models_dir()
-        .join("SmolLM2-135M-Instruct.Q4_1.gguf")
-        .is_file();
-    if !ok {
-        eprintln!("SKIPPED: the dialogue model is not fetched");
-    }
-    ok
+    common::require_model(
+        "dialogue",
+        npc_minds::ml::model_files::models_dir().join("SmolLM2-135M-Instruct.Q4_1.gguf"),
+    )
+    .is_some()
 }
 
 #[test]

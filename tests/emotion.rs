@@ -1,12 +1,15 @@
 //! The emotion classifier with the real encoder and our committed head (CI fetches the encoder):
 //! accuracy on the held-out test split, odd input, metadata checks at load, the lane backend and
-//! the `npc-minds emotion` command. Skipped when the encoder is not fetched.
+//! the `npc-minds emotion` command. Skipped when the encoder is not fetched (a failure in CI or with
+//! `NPC_MINDS_REQUIRE_MODELS=1`).
+
+mod common;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use npc_minds::inference::EmotionLabel;
+use npc_minds::decide::EmotionLabel;
 use npc_minds::ml::emotion::data;
 use npc_minds::ml::emotion::head::{EmotionHead, HeadError};
 use npc_minds::ml::emotion::train::evaluate;
@@ -15,10 +18,7 @@ use npc_minds::ml::model_files::models_dir;
 
 fn classifier() -> Option<EmotionClassifier> {
     let models = models_dir();
-    if !models.join("all-minilm-l6-v2/model.safetensors").is_file() {
-        eprintln!("SKIPPED: the encoder is not fetched; run `npc-minds fetch-models`");
-        return None;
-    }
+    common::require_model("encoder", models.join("all-minilm-l6-v2/model.safetensors"))?;
     Some(EmotionClassifier::load(&models, &models.join(HEAD_FILE)).expect("the classifier loads"))
 }
 

@@ -1,29 +1,29 @@
 //! Emotion in the headless village with the real emotion model on the emotion lane (CI fetches the
-//! encoder; skipped without it): insulting a villager several times makes it angry, lowers its
-//! trust and makes it avoid the player; kind words raise another villager's trust. Threats and
-//! harm are felt without any words.
+//! encoder; skipped without it, a failure in CI or with `NPC_MINDS_REQUIRE_MODELS=1`): insulting a
+//! villager several times makes it angry, lowers its trust and makes it avoid the player; kind
+//! words raise another villager's trust. Threats and harm are felt without any words.
+
+mod common;
 
 use bevy::prelude::*;
-use npc_minds::brain::emotion::{Emotion, Experience, NpcExperienced, baseline};
-use npc_minds::brain::mind::{Profile, Trust};
+use npc_minds::brain::components::{Emotion, Profile, Trust};
+use npc_minds::brain::emotion::{Experience, NpcExperienced, baseline};
 use npc_minds::brain::talk::PlayerSaid;
 use npc_minds::config::files::load_cast;
+use npc_minds::decide::Action;
+use npc_minds::decide::EmotionLabel;
 use npc_minds::inference::backends::scripted::ScriptedBackend;
 use npc_minds::inference::backends::utility::UtilityBackend;
-use npc_minds::inference::{EmotionLabel, InferencePool, Lane, factory};
+use npc_minds::inference::{InferencePool, Lane, factory};
 use npc_minds::ml::emotion::{HEAD_FILE, backend_factory};
 use npc_minds::ml::model_files::models_dir;
 use npc_minds::sim::run::build_app;
 use npc_minds::world::ScriptedWalk;
-use npc_minds::world::action::Action;
 use npc_minds::world::components::{CurrentAction, Player, Position, Villager};
 
 fn app_with_emotion_model() -> Option<App> {
     let models = models_dir();
-    if !models.join("all-minilm-l6-v2/model.safetensors").is_file() {
-        eprintln!("SKIPPED: the encoder is not fetched; run `npc-minds fetch-models`");
-        return None;
-    }
+    common::require_model("encoder", models.join("all-minilm-l6-v2/model.safetensors"))?;
     let (cast, _) = load_cast("assets/npcs".as_ref(), "no-mods".as_ref());
     let emotion = backend_factory(models.clone(), models.join(HEAD_FILE));
     let pool = InferencePool::builder()

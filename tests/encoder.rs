@@ -1,18 +1,14 @@
 //! The sentence encoder with the real all-MiniLM-L6-v2 weights (fetched by `fetch-models`; CI fetches
 //! them): unit-length 384-d embeddings, meaning-aware distances, batch equals single, odd input.
 
+mod common;
+
 use npc_minds::ml::encoder::{SentenceEncoder, cosine};
 use npc_minds::ml::model_files::models_dir;
 
 fn encoder() -> Option<SentenceEncoder> {
     let dir = models_dir().join("all-minilm-l6-v2");
-    if !dir.join("model.safetensors").is_file() {
-        eprintln!(
-            "SKIPPED: {} is missing; run `npc-minds fetch-models`",
-            dir.display()
-        );
-        return None;
-    }
+    common::require_model("encoder", dir.join("model.safetensors"))?;
     Some(SentenceEncoder::load(&dir).expect("the encoder loads"))
 }
 

@@ -3,15 +3,13 @@
 
 use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
-use npc_minds::inference::backends::utility::action_mask;
-use npc_minds::inference::{
-    Backend, InferenceError, JobInput, JobOutput, Observation, StreamContext,
-};
+use npc_minds::decide::{Action, Observation, action_mask};
+use npc_minds::inference::{Backend, InferenceError, JobInput, JobOutput, StreamContext};
+use npc_minds::ml::policy::PolicyBackend;
 use npc_minds::ml::policy::encoding::{ACTIONS, OBS_DIM, OBS_VERSION, encode};
 use npc_minds::ml::policy::net::{PolicyError, PolicyNet};
-use npc_minds::ml::policy::{PolicyBackend, PolicyChoice, backend_factory};
 use npc_minds::ml::weights;
-use npc_minds::world::action::Action;
+use npc_minds::sim::policy::{PolicyChoice, backend_factory};
 
 struct NoStream;
 impl StreamContext for NoStream {

@@ -1,12 +1,11 @@
 //! Training the policy in the headless village: a short run on a fixed seed beats its own
 //! starting point when both play the same unseen world greedily, and a seed gives the same network.
 
-use npc_minds::commands::train_policy::{TrainPolicyOptions, train};
-use npc_minds::inference::Observation;
-use npc_minds::inference::backends::utility::action_mask;
-use npc_minds::ml::policy::PolicyChoice;
+use npc_minds::decide::{Observation, action_mask};
 use npc_minds::ml::policy::encoding::{ACTIONS, OBS_DIM, encode};
 use npc_minds::ml::policy::net::PolicyNet;
+use npc_minds::sim::policy::PolicyChoice;
+use npc_minds::sim::train::{TrainOptions, train};
 use npc_minds::sim::{SimOptions, run_sim};
 
 fn dir() -> std::path::PathBuf {
@@ -21,8 +20,8 @@ fn options(
     clone_epochs: usize,
     npcs: usize,
     seconds: f64,
-) -> TrainPolicyOptions {
-    TrainPolicyOptions {
+) -> TrainOptions {
+    TrainOptions {
         steps,
         seed: 3,
         resume: None,

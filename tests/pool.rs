@@ -3,8 +3,8 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{collect, policy_job, quiet_panics};
@@ -24,6 +24,72 @@ fn dialogue(line: &str, max_tokens: usize) -> JobInput {
         },
         ..Default::default()
     }))
+}
+
+/// A lane with one worker whose newer requests supersede older ones; only the bounds vary.
+fn lane(capacity: usize, max_batch: usize) -> LaneConfig {
+    LaneConfig {
+        capacity,
+        max_batch,
+        workers: 1,
+        supersede: true,
+    }
+}
+
+/// How long a test waits for something that should happen at once before it fails.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Holds backend calls until the test opens it, and tells the test when a call arrived: "the first
+/// job is running, the next ones queue up behind it" without sleeping and hoping.
+#[derive(Clone, Default)]
+struct Gate(Arc<(Mutex<(usize, bool)>, Condvar)>);
+
+impl Gate {
+    /// Called by the backend: counts the call, then waits until the gate is open.
+    fn pass(&self) {
+        let (state, cv) = &*self.0;
+        let mut s = state.lock().unwrap();
+        s.0 += 1;
+        cv.notify_all();
+        while !s.1 {
+            s = cv.wait(s).unwrap();
+        }
+    }
+
+    /// Waits (at most [`WAIT`]) until `n` backend calls arrived; panics otherwise.
+    fn wait_for_calls(&self, n: usize) {
+        let (state, cv) = &*self.0;
+        let s = state.lock().unwrap();
+        let (s, timeout) = cv.wait_timeout_while(s, WAIT, |s| s.0 < n).unwrap();
+        assert!(
+            !timeout.timed_out(),
+            "{} backend call(s) of {n} arrived",
+            s.0
+        );
+    }
+
+    /// Lets every held and future call through.
+    fn open(&self) {
+        let (state, cv) = &*self.0;
+        state.lock().unwrap().1 = true;
+        cv.notify_all();
+    }
+}
+
+/// A backend whose calls go through a [`Gate`] first.
+struct Gated<B>(B, Gate);
+impl<B: Backend> Backend for Gated<B> {
+    fn model_id(&self) -> String {
+        self.0.model_id()
+    }
+    fn infer(
+        &mut self,
+        batch: &[JobInput],
+        ctx: &mut dyn StreamContext,
+    ) -> Vec<Result<JobOutput, InferenceError>> {
+        self.1.pass();
+        self.0.infer(batch, ctx)
+    }
 }
 
 fn scripted(latency_ms: u64) -> ScriptedBackend {
@@ -61,6 +127,7 @@ impl Backend for Sizes {
             .map(|_| {
                 Ok(JobOutput::Dialogue {
                     text: String::new(),
+                    record: None,
                 })
             })
             .collect()
@@ -69,19 +136,19 @@ impl Backend for Sizes {
 
 #[test]
 fn higher_priority_runs_first_then_first_come_first_served() {
-    let cfg = LaneConfig {
-        capacity: 64,
-        max_batch: 1,
-        workers: 1,
-        supersede: true,
-    };
+    let gate = Gate::default();
+    let g2 = gate.clone();
     let pool = InferencePool::builder()
-        .lane_with(Lane::Dialogue, cfg, factory(|| Ok(scripted(30))))
+        .lane_with(
+            Lane::Dialogue,
+            lane(64, 1),
+            factory(move || Ok(Gated(scripted(30), g2.clone()))),
+        )
         .build();
-    // The first job occupies the worker; the rest queue up behind it.
+    // The first job occupies the worker (held at the gate); the rest queue up behind it.
     pool.try_submit(Lane::Dialogue, policy_job(0, 1, Priority::Normal))
         .unwrap();
-    std::thread::sleep(Duration::from_millis(10));
+    gate.wait_for_calls(1);
     for (npc, p) in [
         (1, Priority::Background),
         (2, Priority::Normal),
@@ -91,6 +158,7 @@ fn higher_priority_runs_first_then_first_come_first_served() {
         pool.try_submit(Lane::Dialogue, policy_job(npc, 1, p))
             .unwrap();
     }
+    gate.open();
     let ids = completed_ids(&collect(&pool, 5, Duration::from_secs(5)));
     let order: Vec<u64> = ids.iter().map(|i| i.npc).collect();
     assert_eq!(order, vec![0, 3, 2, 4, 1]);
@@ -98,14 +166,8 @@ fn higher_priority_runs_first_then_first_come_first_served() {
 
 #[test]
 fn stale_generations_are_dropped_and_counted_never_delivered() {
-    let cfg = LaneConfig {
-        capacity: 64,
-        max_batch: 1,
-        workers: 1,
-        supersede: true,
-    };
     let pool = InferencePool::builder()
-        .lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(20))))
+        .lane_with(Lane::Policy, lane(64, 1), factory(|| Ok(scripted(20))))
         .build();
     pool.try_submit(Lane::Policy, policy_job(9, 0, Priority::Normal))
         .unwrap(); // occupies the worker
@@ -147,28 +209,29 @@ fn stale_generations_are_dropped_and_counted_never_delivered() {
 fn batching_lanes_take_everything_queued_up_to_the_max() {
     let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
     let s2 = sizes.clone();
-    let cfg = LaneConfig {
-        capacity: 256,
-        max_batch: 32,
-        workers: 1,
-        supersede: true,
-    };
+    let gate = Gate::default();
+    let g2 = gate.clone();
     let pool = InferencePool::builder()
         .lane_with(
             Lane::Emotion,
-            cfg,
-            Arc::new(move || {
-                Ok(Box::new(Sizes(s2.clone(), Duration::from_millis(40))) as Box<dyn Backend>)
+            lane(256, 32),
+            factory(move || {
+                Ok(Gated(
+                    Sizes(s2.clone(), Duration::from_millis(40)),
+                    g2.clone(),
+                ))
             }),
         )
         .build();
+    // The first job occupies the worker (held at the gate) while 70 more queue up.
     pool.try_submit(Lane::Emotion, policy_job(1000, 0, Priority::Normal))
         .unwrap();
-    std::thread::sleep(Duration::from_millis(10));
+    gate.wait_for_calls(1);
     for npc in 0..70 {
         pool.try_submit(Lane::Emotion, policy_job(npc, 0, Priority::Normal))
             .unwrap();
     }
+    gate.open();
     let ids = completed_ids(&collect(&pool, 71, Duration::from_secs(5)));
     assert_eq!(ids.len(), 71);
     assert_eq!(*sizes.lock().unwrap(), vec![1, 32, 32, 6]);
@@ -177,20 +240,27 @@ fn batching_lanes_take_everything_queued_up_to_the_max() {
 
 #[test]
 fn expired_jobs_are_skipped_and_reported() {
-    let cfg = LaneConfig {
-        capacity: 8,
-        max_batch: 1,
-        workers: 1,
-        supersede: true,
-    };
+    let gate = Gate::default();
+    let g2 = gate.clone();
     let pool = InferencePool::builder()
-        .lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(50))))
+        .lane_with(
+            Lane::Policy,
+            lane(8, 1),
+            factory(move || Ok(Gated(scripted(50), g2.clone()))),
+        )
         .build();
     pool.try_submit(Lane::Policy, policy_job(0, 0, Priority::Normal))
         .unwrap();
+    gate.wait_for_calls(1);
+    let deadline = Instant::now() + Duration::from_millis(5);
     let mut late = policy_job(1, 0, Priority::Normal);
-    late.deadline = Some(Instant::now() + Duration::from_millis(5));
+    late.deadline = Some(deadline);
     pool.try_submit(Lane::Policy, late).unwrap();
+    // The first job holds the worker until the second one's deadline has passed.
+    while Instant::now() <= deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    gate.open();
     let events = collect(&pool, 2, Duration::from_secs(5));
     let expired: Vec<_> = events
         .iter()
@@ -263,16 +333,10 @@ fn a_thousand_backend_panics_are_contained_and_counted() {
     quiet_panics();
     let builds = Arc::new(AtomicUsize::new(0));
     let b2 = builds.clone();
-    let cfg = LaneConfig {
-        capacity: 2000,
-        max_batch: 1,
-        workers: 1,
-        supersede: true,
-    };
     let pool = InferencePool::builder()
         .lane_with(
             Lane::Policy,
-            cfg,
+            lane(2000, 1),
             factory(move || {
                 b2.fetch_add(1, Ordering::Relaxed);
                 Ok(ScriptedBackend {
@@ -353,7 +417,16 @@ fn dropping_the_pool_stops_busy_workers_without_hanging() {
     for npc in 0..500 {
         let _ = pool.try_submit(Lane::Policy, policy_job(npc, 0, Priority::Normal));
     }
-    std::thread::sleep(Duration::from_millis(100));
+    // Both workers are busy once the long reply left the queue and some policy jobs are done
+    // (read from the metrics: the events stay undrained).
+    let busy = |pool: &InferencePool| {
+        pool.queue_depth(Lane::Dialogue) == 0 && pool.metrics().lane(Lane::Policy).unwrap().done > 0
+    };
+    let waiting = Instant::now();
+    while !busy(&pool) && waiting.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(busy(&pool), "both workers started within {WAIT:?}");
     let start = Instant::now();
     drop(pool); // nobody drains the events: workers must still notice the shutdown
     assert!(
@@ -365,14 +438,8 @@ fn dropping_the_pool_stops_busy_workers_without_hanging() {
 
 #[test]
 fn a_flood_of_jobs_is_refused_not_buffered() {
-    let cfg = LaneConfig {
-        capacity: 100,
-        max_batch: 10,
-        workers: 1,
-        supersede: true,
-    };
     let pool = InferencePool::builder()
-        .lane_with(Lane::Policy, cfg, factory(|| Ok(scripted(5))))
+        .lane_with(Lane::Policy, lane(100, 10), factory(|| Ok(scripted(5))))
         .build();
     let mut refused = 0;
     for npc in 0..100_000u64 {

@@ -6,14 +6,14 @@ mod common;
 use std::time::Duration;
 
 use bevy::prelude::*;
-use npc_minds::brain::mind::{BrainStats, Mind};
+use npc_minds::brain::components::{BrainStats, Mind};
 use npc_minds::config::files::load_cast;
+use npc_minds::decide::Action;
 use npc_minds::inference::backends::scripted::ScriptedBackend;
 use npc_minds::inference::backends::utility::UtilityBackend;
 use npc_minds::inference::{Lane, factory};
 use npc_minds::sim::run::{build_app, sim_pool};
 use npc_minds::sim::{SimOptions, run_sim};
-use npc_minds::world::action::Action;
 use npc_minds::world::components::{CurrentAction, Player, Position, Villager, Wolf};
 
 fn opts(npcs: usize, seconds: f64, seed: u64) -> SimOptions {

@@ -73,15 +73,22 @@ fn a_reply_streams_in_token_by_token() {
 
 #[test]
 fn a_new_line_supersedes_the_reply_in_progress() {
-    let (mut app, npc, _) = app_with_dialogue(ScriptedBackend {
+    let (mut app, npc, fallback_lines) = app_with_dialogue(ScriptedBackend {
         token_latency: Duration::from_millis(20),
         ..Default::default()
     });
     say(&mut app, npc, "first");
-    for _ in 0..10 {
+    // Wait until the first reply is streaming (not a fixed number of frames).
+    let start = Instant::now();
+    while speech(&app, npc).text.is_empty() && start.elapsed() < Duration::from_secs(10) {
         app.update();
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(5));
     }
+    let first = speech(&app, npc);
+    assert!(
+        first.generation == 1 && !first.text.is_empty() && !first.done,
+        "the first reply is in progress: {first:?}"
+    );
     say(&mut app, npc, "second");
     app.update();
     assert_eq!(speech(&app, npc).generation, 2);
@@ -95,7 +102,17 @@ fn a_new_line_supersedes_the_reply_in_progress() {
         pool.metrics().lane(Lane::Dialogue).unwrap().stale >= 1,
         "the first reply was cancelled"
     );
-    assert!(speech(&app, npc).done);
+    // The second line was answered by the model, not by a fallback line.
+    let s = speech(&app, npc);
+    assert!(
+        s.done
+            && s.generation == 2
+            && s.heard == "second"
+            && !s.fallback
+            && !s.text.is_empty()
+            && !fallback_lines.contains(&s.text),
+        "the model answered the second line: {s:?}"
+    );
 }
 
 #[test]
@@ -124,7 +141,7 @@ fn walking_away_cancels_the_reply_within_a_token() {
     });
     app.world_mut()
         .entity_mut(npc)
-        .insert(npc_minds::brain::mind::InConversation);
+        .insert(npc_minds::brain::components::InConversation);
     say(&mut app, npc, "Tell me everything.");
     let start = Instant::now();
     while speech(&app, npc).text.len() < 10 && start.elapsed() < Duration::from_secs(5) {
@@ -133,7 +150,7 @@ fn walking_away_cancels_the_reply_within_a_token() {
     }
     app.world_mut()
         .entity_mut(npc)
-        .remove::<npc_minds::brain::mind::InConversation>();
+        .remove::<npc_minds::brain::components::InConversation>();
     let cut = speech(&app, npc);
     assert!(cut.done, "the reply ends where it was");
     for _ in 0..30 {

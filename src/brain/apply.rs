@@ -4,11 +4,11 @@
 use bevy::prelude::*;
 
 use super::collect::InferenceCompleted;
+use super::components::{BrainStats, InConversation, Mind, MindState, NpcIndex, ThinkSettings};
 use super::finish_think;
-use super::mind::{BrainStats, InConversation, Mind, MindState, NpcIndex, ThinkSettings};
-use crate::inference::backends::utility;
+use crate::decide::Action;
+use crate::decide::utility;
 use crate::inference::{JobOutput, Lane};
-use crate::world::action::Action;
 use crate::world::components::{CurrentAction, Villager, WorldClock};
 
 pub(super) fn apply_decisions(

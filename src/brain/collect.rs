@@ -60,7 +60,7 @@ pub(super) fn collect_results(
     mut partial: MessageWriter<InferencePartial>,
 ) {
     let Some(ls) = lockstep.as_deref_mut() else {
-        for ev in pool.0.try_iter() {
+        for ev in pool.try_iter() {
             match ev {
                 PoolEvent::Completed(c) => {
                     done.write(InferenceCompleted(c));
@@ -73,18 +73,18 @@ pub(super) fn collect_results(
         refresh_metrics(&pool, &clock, &mut metrics);
         return;
     };
-    for ev in pool.0.try_iter() {
+    for ev in pool.try_iter() {
         hold(ls, ev, &mut done, &mut partial);
     }
     let due = ls.due.remove(&clock.tick).unwrap_or_default();
     for id in due {
         let key = (Lane::Policy, id);
-        if !ls.held.contains_key(&key) && !pool.0.is_current(Lane::Policy, id) {
+        if !ls.held.contains_key(&key) && !pool.is_current(Lane::Policy, id) {
             continue; // superseded in perceive: its result will never be applied
         }
         let started = Instant::now();
         while !ls.held.contains_key(&key) && started.elapsed() < ls.timeout {
-            match pool.0.recv_timeout(Duration::from_millis(5)) {
+            match pool.recv_timeout(Duration::from_millis(5)) {
                 Some(ev) => hold(ls, ev, &mut done, &mut partial),
                 None => continue,
             }
@@ -123,6 +123,6 @@ fn hold(
 
 fn refresh_metrics(pool: &Inference, clock: &WorldClock, metrics: &mut InferenceMetrics) {
     if clock.tick % 15 == 1 {
-        metrics.0 = pool.0.metrics();
+        metrics.0 = pool.metrics();
     }
 }

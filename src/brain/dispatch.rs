@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 
 use super::collect::Lockstep;
-use super::mind::{BrainStats, InConversation, Mind, MindState, ThinkSettings};
+use super::components::{BrainStats, InConversation, Mind, MindState, ThinkSettings};
 use super::{Inference, finish_think};
-use crate::inference::backends::utility;
+use crate::decide::utility;
 use crate::inference::{Job, JobInput, Lane, Priority, RequestId, SubmitError};
 use crate::world::components::{CurrentAction, Villager, WorldClock};
 
@@ -48,11 +48,11 @@ pub(super) fn dispatch_decisions(
             deadline,
             input: JobInput::Policy(Box::new(mind.last_obs.clone())),
         };
-        let mut result = pool.0.try_submit(Lane::Policy, job.clone());
+        let mut result = pool.try_submit(Lane::Policy, job.clone());
         // Lockstep (sim only) must not depend on worker speed: wait for room instead of deferring.
         while lockstep.is_some() && matches!(result, Err(SubmitError::Full(_))) {
             std::thread::sleep(Duration::from_micros(200));
-            result = pool.0.try_submit(Lane::Policy, job.clone());
+            result = pool.try_submit(Lane::Policy, job.clone());
         }
         match result {
             Ok(()) => {

@@ -5,38 +5,11 @@
 
 use bevy::prelude::*;
 
-use super::mind::{Profile, Trust};
+use super::components::{Emotion, Profile, Trust};
 use crate::config::schema::{Appraisal, Persona, Temperament};
-use crate::inference::{EmotionLabel, dominant};
+use crate::decide::EmotionLabel;
+use crate::decide::talk::Intent;
 use crate::world::components::{Position, Villager};
-
-/// Valence, arousal, dominance in [-1, 1], and the label and intensity they read as.
-#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
-pub struct Emotion {
-    pub vad: [f32; 3],
-    pub label: EmotionLabel,
-    /// In [0, 1]: how far from a neutral state.
-    pub intensity: f32,
-}
-
-impl Emotion {
-    /// An emotion at `vad` (clamped), with its label and intensity.
-    pub fn at(vad: [f32; 3]) -> Self {
-        let vad = vad.map(|x| {
-            if x.is_finite() {
-                x.clamp(-1.0, 1.0)
-            } else {
-                0.0
-            }
-        });
-        let (label, intensity) = dominant(vad);
-        Emotion {
-            vad,
-            label,
-            intensity,
-        }
-    }
-}
 
 /// Something an NPC lives through that moves its emotion.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -51,11 +24,13 @@ pub enum Experience {
     Harm,
     /// It saw someone nearby get hurt.
     WitnessHarm,
-    /// The player said something the emotion lane read as `label` with probability `confidence`.
+    /// The player said something the emotion lane read as `label` with probability `confidence`,
+    /// with this intent (from its words).
     Heard {
         label: EmotionLabel,
         confidence: f32,
         vad: [f32; 3],
+        intent: Intent,
     },
 }
 
@@ -108,6 +83,7 @@ pub fn appraise(
             label,
             confidence,
             vad,
+            intent,
         } => {
             let c = if confidence.is_finite() {
                 confidence.clamp(0.0, 1.0)
@@ -118,6 +94,16 @@ pub fn appraise(
                 let (d, t) = appraise(e, current, persona, overrides);
                 (d.map(|x| x * k * c), t * k * c)
             };
+            // What the line does comes first: an apology or thanks warms whatever it sounds like,
+            // an insult cools; otherwise the feeling it carries is felt.
+            match intent {
+                Intent::Insult => return as_event(Experience::Insult, 1.0),
+                Intent::Apology | Intent::Thanks | Intent::Praise => {
+                    return as_event(Experience::Praise, 1.0);
+                }
+                Intent::Greeting | Intent::Farewell => return as_event(Experience::Praise, 0.3),
+                _ => {}
+            }
             match label {
                 EmotionLabel::Joy => as_event(Experience::Praise, 1.0),
                 EmotionLabel::Anger => as_event(Experience::Insult, 1.0),
@@ -298,6 +284,7 @@ mod tests {
             label,
             confidence,
             vad: label.prototype(),
+            intent: Intent::Question,
         };
         let (sure, ts) = appraise(heard(EmotionLabel::Anger, 1.0), [0.0; 3], &p, &none);
         let (unsure, tu) = appraise(heard(EmotionLabel::Anger, 0.4), [0.0; 3], &p, &none);
@@ -311,6 +298,35 @@ mod tests {
         assert!(d[0] < 0.0 && d[1] < 0.0 && t == 0.0);
         let (d, _) = appraise(heard(EmotionLabel::Joy, f32::NAN), [0.0; 3], &p, &none);
         assert_eq!(d, [0.0; 3]);
+    }
+
+    #[test]
+    fn what_a_line_does_comes_before_how_it_sounds() {
+        let p = persona(0.5, 0.5, 0.5);
+        let none = Appraisal::default();
+        let said = |label: EmotionLabel, intent| Experience::Heard {
+            label,
+            confidence: 0.9,
+            vad: label.prototype(),
+            intent,
+        };
+        // A sad-sounding apology warms; an insult read as joy still cools.
+        let (d, t) = appraise(
+            said(EmotionLabel::Sadness, Intent::Apology),
+            [0.0; 3],
+            &p,
+            &none,
+        );
+        assert!(d[0] > 0.0 && t > 0.0);
+        let (d, t) = appraise(said(EmotionLabel::Joy, Intent::Insult), [0.0; 3], &p, &none);
+        assert!(d[0] < 0.0 && t < 0.0);
+        let (_, t) = appraise(
+            said(EmotionLabel::Anger, Intent::Thanks),
+            [0.0; 3],
+            &p,
+            &none,
+        );
+        assert!(t > 0.0);
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! frame (lockstep sim excepted).
 
 pub mod apply;
+pub mod cast;
 pub mod collect;
+pub mod components;
 pub mod dispatch;
 pub mod emotion;
-pub mod mind;
 pub mod perceive;
 pub mod spawn;
 pub mod talk;
@@ -19,11 +20,19 @@ use crate::inference::InferencePool;
 use crate::world::components::WorldClock;
 use crate::world::rng;
 pub use collect::{InferenceCompleted, InferenceMetrics, InferencePartial, Lockstep};
-use mind::{BrainStats, Mind, MindState, NpcIndex, ThinkSettings};
+use components::{BrainStats, Mind, MindState, NpcIndex, ThinkSettings};
 
 /// The worker pool as a resource. Systems use only its non-blocking calls.
 #[derive(Resource)]
 pub struct Inference(pub InferencePool);
+
+impl std::ops::Deref for Inference {
+    type Target = InferencePool;
+
+    fn deref(&self) -> &InferencePool {
+        &self.0
+    }
+}
 
 /// Adds the worker pool (built by the caller: real models, scripted, or replay).
 pub struct InferencePlugin {

@@ -2,10 +2,11 @@
 
 use bevy::prelude::*;
 
-use super::emotion::{Emotion, Experience, NpcExperienced};
-use super::mind::{Mind, MindState, Profile, Trust};
-use crate::inference::Observation;
-use crate::inference::backends::utility::THREAT_RANGE;
+use super::components::Emotion;
+use super::components::{Mind, MindState, Profile, Trust};
+use super::emotion::{Experience, NpcExperienced};
+use crate::decide::Observation;
+use crate::decide::THREAT_RANGE;
 use crate::world::components::{
     CurrentAction, Health, Needs, Player, Position, Traits, Villager, WorldClock,
 };
@@ -77,7 +78,7 @@ pub(super) fn perceive_npcs(
         mind.last_obs = Observation {
             needs: [needs.hunger, needs.energy, needs.social],
             emotion: emotion.vad,
-            persona: traits.0,
+            persona: traits.as_array(),
             hour,
             player: rel(pos.0, player),
             threat: match threat {

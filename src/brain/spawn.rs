@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use bevy::prelude::*;
 
-use super::mind::{Mind, NpcIndex, Profile};
+use super::components::{Mind, NpcIndex, Profile};
 use crate::config::schema::NpcConfig;
 use crate::world::components::{Position, Traits, Villager};
 use crate::world::places;
@@ -24,7 +24,7 @@ pub fn villager_bundle(id: u64, config: &NpcConfig, offset: Vec2) -> impl Bundle
             work: place_pos(&config.work),
         },
         Position(home + offset),
-        Traits(config.persona.as_array()),
+        Traits::from_array(config.persona.as_array()),
         Mind::default(),
         Profile(Arc::new(config.clone())),
         Name::new(config.name.clone()),
@@ -41,7 +41,7 @@ pub fn update_villager(
     villager.name = config.name.clone();
     villager.home = place_pos(&config.home);
     villager.work = place_pos(&config.work);
-    traits.0 = config.persona.as_array();
+    *traits = Traits::from_array(config.persona.as_array());
     profile.0 = Arc::new(config.clone());
 }
 

@@ -1,15 +1,22 @@
-//! Talking to an NPC: the player's line goes to the dialogue lane (streamed back into [`Speech`]) and
-//! to the emotion lane (whose reading the NPC appraises, see `brain::emotion`). A failed or missing model answers with a line from
-//! the NPC's `fallback_lines`. The prompt comes from `ml::prompt` (persona, mood, trust, allowed facts).
+//! Talking to an NPC: the player's line (or a gift) goes to the dialogue lane (streamed back into
+//! [`Speech`], with the record of what the reply planned and conveyed) and the line to the emotion
+//! lane (whose reading the NPC appraises together with the line's intent, see `brain::emotion`).
+//! A failed or missing model answers with a line from the NPC's `fallback_lines`. The request
+//! comes from `ml::dialogue::request` (persona, mood, trust, knowledge, the world's names).
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use bevy::prelude::*;
 
 use super::Inference;
 use super::collect::{InferenceCompleted, InferencePartial};
-use super::emotion::{Emotion, Experience, NpcExperienced};
-use super::mind::{BrainStats, InConversation, NpcIndex, Profile, Trust};
-use crate::inference::{Job, JobInput, JobOutput, Lane, Priority, RequestId};
-use crate::ml::prompt;
+use super::components::{BrainStats, Emotion, InConversation, NpcIndex, Profile, Trust};
+use super::emotion::{Experience, NpcExperienced};
+use crate::decide::talk::{DialogueRecord, Intent};
+use crate::inference::{Job, JobInput, JobOutput, Lane, Priority, RequestId, WorldNames};
+use crate::ml::dialogue::request::{self, Turn};
+use crate::ml::dialogue::understand::line_intent;
 use crate::world::components::Villager;
 use crate::world::rng;
 
@@ -20,7 +27,21 @@ pub struct PlayerSaid {
     pub text: String,
 }
 
-/// What the NPC is saying: grows token by token while `done` is false.
+/// The player gave `npc` a loaf of bread (it thanks the player in words).
+#[derive(Message, Clone, Copy, Debug)]
+pub struct PlayerGave {
+    pub npc: Entity,
+}
+
+/// The names of the game's world that replies are checked against, rebuilt when the cast changes.
+#[derive(Resource, Default, Clone, Debug)]
+pub struct TalkWorld(pub Arc<WorldNames>);
+
+/// The intent of each line still waiting for its emotion reading, by (NPC id, generation).
+#[derive(Resource, Default, Debug)]
+struct HeardIntents(HashMap<(u64, u32), Intent>);
+
+/// What the NPC is saying: grows sentence by sentence while `done` is false.
 #[derive(Component, Clone, Debug, Default, PartialEq)]
 pub struct Speech {
     pub text: String,
@@ -32,6 +53,19 @@ pub struct Speech {
     pub heard: String,
     /// Earlier turns with this NPC: (player, npc), oldest first.
     pub history: Vec<(String, String)>,
+    /// What the finished reply planned and conveyed (none for fallback lines).
+    pub record: Option<DialogueRecord>,
+}
+
+impl Speech {
+    /// The start of the next turn after `prev`: a newer generation, the same history.
+    pub fn after(prev: Option<&Speech>) -> Speech {
+        Speech {
+            generation: prev.map_or(0, |s| s.generation) + 1,
+            history: prev.map(|s| s.history.clone()).unwrap_or_default(),
+            ..default()
+        }
+    }
 }
 
 /// Turns kept per NPC (the prompt uses the last few).
@@ -39,9 +73,13 @@ const HISTORY_KEPT: usize = 8;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<PlayerSaid>()
+        .add_message::<PlayerGave>()
+        .init_resource::<TalkWorld>()
+        .init_resource::<HeardIntents>()
         .add_systems(
             Update,
-            send_player_lines
+            (refresh_world, send_player_turns)
+                .chain()
                 .in_set(crate::NpcSystems::Dispatch)
                 .run_if(resource_exists::<Inference>),
         )
@@ -59,7 +97,7 @@ fn on_leave_conversation(
         return;
     };
     if let Some(pool) = pool {
-        pool.0.cancel(Lane::Dialogue, v.id);
+        pool.cancel(Lane::Dialogue, v.id);
     }
     if let Some(mut speech) = speech
         && !speech.done
@@ -68,66 +106,85 @@ fn on_leave_conversation(
     }
 }
 
-fn send_player_lines(
+/// Rebuilds the world's names when a villager joins or its config changes.
+fn refresh_world(
+    changed: Query<(), Changed<Profile>>,
+    cast: Query<&Profile>,
+    mut world: ResMut<TalkWorld>,
+) {
+    if changed.is_empty() {
+        return;
+    }
+    let cast: Vec<_> = cast.iter().map(|p| p.0.as_ref().clone()).collect();
+    world.0 = Arc::new(request::world_names(&cast, None));
+}
+
+#[allow(clippy::too_many_arguments)]
+fn send_player_turns(
     mut said: MessageReader<PlayerSaid>,
+    mut gave: MessageReader<PlayerGave>,
     pool: Res<Inference>,
+    world: Res<TalkWorld>,
+    mut intents: ResMut<HeardIntents>,
     mut commands: Commands,
     mut stats: ResMut<BrainStats>,
     mut q: Query<(&Villager, &Profile, &Trust, &Emotion, Option<&mut Speech>)>,
 ) {
-    for PlayerSaid { npc, text } in said.read() {
-        let Ok((v, profile, trust, emotion, speech)) = q.get_mut(*npc) else {
+    let lines = said.read().map(|p| (p.npc, Some(p.text.clone())));
+    let gifts: Vec<_> = gave.read().map(|g| (g.npc, None)).collect();
+    for (npc, text) in lines.collect::<Vec<_>>().into_iter().chain(gifts) {
+        let Ok((v, profile, trust, emotion, speech)) = q.get_mut(npc) else {
             continue;
         };
-        let line: String = text.trim().chars().take(prompt::MAX_LINE_CHARS).collect();
-        if line.is_empty() {
+        let line = request::cut_line(text.as_deref().unwrap_or(""));
+        if text.is_some() && line.is_empty() {
             continue;
         }
-        let generation = speech.as_ref().map_or(0, |s| s.generation) + 1;
-        let history = speech
-            .as_ref()
-            .map(|s| s.history.clone())
-            .unwrap_or_default();
+        let mut next = Speech::after(speech.as_deref());
+        next.heard = line.clone();
         let id = RequestId {
             npc: v.id,
-            generation,
+            generation: next.generation,
         };
         let c = &profile.0;
-        let seed = rng::mix(v.id ^ ((generation as u64) << 32));
-        let request = prompt::request(c, trust.0, emotion.vad, &history, &line, seed);
-        let input = JobInput::Dialogue(Box::new(request));
+        let seed = rng::mix(v.id ^ ((next.generation as u64) << 32));
+        let turn = match text {
+            Some(_) => Turn::Say(&line),
+            None => Turn::Gift,
+        };
+        let request =
+            request::request(c, trust.0, emotion.vad, &next.history, turn, &world.0, seed);
         let reply = Job {
             id,
             priority: Priority::Focus,
             deadline: None,
-            input,
+            input: JobInput::Dialogue(Box::new(request)),
         };
-        let mut next = Speech {
-            generation,
-            heard: line.clone(),
-            history,
-            ..default()
-        };
-        if let Err(e) = pool.0.try_submit(Lane::Dialogue, reply) {
+        if let Err(e) = pool.try_submit(Lane::Dialogue, reply) {
             warn!("{} answers from fallback lines: {e}", c.name);
-            next.text = profile.0.fallback_line(generation as u64);
+            next.text = profile.0.fallback_line(next.generation as u64);
             next.done = true;
             next.fallback = true;
             stats.dialogue_fallbacks += 1;
         }
-        let feel = Job {
-            id,
-            priority: Priority::Focus,
-            deadline: None,
-            input: JobInput::Emotion { text: line },
-        };
-        if let Err(e) = pool.0.try_submit(Lane::Emotion, feel) {
-            debug!("emotion of {}'s line not classified: {e}", c.name);
+        if !line.is_empty() {
+            intents
+                .0
+                .insert((v.id, next.generation), line_intent(&line));
+            let feel = Job {
+                id,
+                priority: Priority::Focus,
+                deadline: None,
+                input: JobInput::Emotion { text: line },
+            };
+            if let Err(e) = pool.try_submit(Lane::Emotion, feel) {
+                debug!("emotion of {}'s line not classified: {e}", c.name);
+            }
         }
         match speech {
             Some(mut s) => *s = next,
             None => {
-                commands.entity(*npc).insert(next);
+                commands.entity(npc).insert(next);
             }
         }
     }
@@ -137,6 +194,7 @@ fn receive_replies(
     mut partials: MessageReader<InferencePartial>,
     mut completed: MessageReader<InferenceCompleted>,
     index: Res<NpcIndex>,
+    mut intents: ResMut<HeardIntents>,
     mut experienced: MessageWriter<NpcExperienced>,
     mut stats: ResMut<BrainStats>,
     mut q: Query<(&Profile, &mut Speech)>,
@@ -164,12 +222,17 @@ fn receive_replies(
         if let (Lane::Emotion, Ok(JobOutput::Emotion { label, scores, vad })) = (c.lane, &c.result)
         {
             let confidence = scores.get(label.index()).copied().unwrap_or(0.0);
+            let intent = intents
+                .0
+                .remove(&(c.id.npc, c.id.generation))
+                .unwrap_or_default();
             experienced.write(NpcExperienced {
                 npc,
                 experience: Experience::Heard {
                     label: *label,
                     confidence,
                     vad: *vad,
+                    intent,
                 },
             });
             continue;
@@ -178,9 +241,10 @@ fn receive_replies(
             continue;
         }
         match &c.result {
-            Ok(JobOutput::Dialogue { text }) if !text.trim().is_empty() => {
+            Ok(JobOutput::Dialogue { text, record }) if !text.trim().is_empty() => {
                 speech.text = text.clone();
                 speech.done = true;
+                speech.record = record.as_deref().cloned();
                 let turn = (speech.heard.clone(), text.clone());
                 speech.history.push(turn);
                 let excess = speech.history.len().saturating_sub(HISTORY_KEPT);

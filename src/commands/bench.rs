@@ -4,10 +4,62 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use serde::Serialize;
 
-use crate::inference::{DialogueRequest, Sampling};
+use crate::inference::metrics::percentile;
 use crate::ml::dialogue::DialogueModel;
+use crate::ml::dialogue::model::Prompt;
+use crate::ml::model_files::dialogue_model_path;
+
+/// What to measure.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Prompt and decode tokens/s and time to first token, cold and with a cached persona prefix.
+    Dialogue(BenchArgs),
+    /// Latency of one sentence and throughput of batches of 32.
+    Emotion(BenchArgs),
+}
+
+/// Arguments of each benchmark.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Threads for the model.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Measured runs (after one warm-up); medians are reported (default: 5 for dialogue, 20 for
+    /// emotion).
+    #[arg(long)]
+    pub runs: Option<usize>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl BenchCommand {
+    pub fn threads(&self) -> usize {
+        match self {
+            BenchCommand::Dialogue(a) | BenchCommand::Emotion(a) => a.threads,
+        }
+    }
+}
+
+/// `npc-minds bench ...`.
+pub fn run(c: BenchCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        BenchCommand::Dialogue(a) => dialogue(a.threads, a.runs.unwrap_or(5), a.json),
+        BenchCommand::Emotion(a) => emotion(a.threads, a.runs.unwrap_or(20), a.json),
+    }
+}
+
+fn print<T: Serialize + std::fmt::Debug>(r: &T, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string(r)?);
+    } else {
+        println!("{r:#?}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 /// The measured figures (medians).
 #[derive(Debug, Serialize)]
@@ -25,65 +77,39 @@ pub struct DialogueBench {
     pub ttft_ms_cached: f64,
 }
 
-/// The same persona and question as the llama.cpp baseline script, split the way the game splits it.
-fn request() -> DialogueRequest {
-    DialogueRequest {
-        speaker: "Greta".into(),
-        identity: "You are Greta, the village baker of Millbrook.".into(),
-        instructions: "You are warm but gossipy, you speak in short, friendly sentences, and you know everyone's \
-                       business."
+/// The same persona and question as the llama.cpp baseline script, split the way the game splits
+/// it (persona cached; mood, task and question after it).
+fn prompt() -> Prompt {
+    Prompt {
+        persona:
+            "You are Greta, the village baker of Millbrook. You are warm but gossipy, you speak \
+                  in short, friendly sentences, and you know everyone's business."
+                .into(),
+        system: "Stay in character, answer in at most three sentences, and never mention that you \
+                 are an AI. You saw the blacksmith near the church late last night. You think the \
+                 mayor has been worried about money."
             .into(),
-        mood: "Stay in character, answer in at most three sentences, and never mention that you are an AI.".into(),
-        facts: vec![
-            "You saw the blacksmith near the church late last night.".into(),
-            "You think the mayor has been worried about money.".into(),
-        ],
         history: vec![],
-        line: "Good morning Greta! Did you notice anything strange last night?".into(),
-        sampling: Sampling { temperature: 0.0, ..Sampling::default() },
-        seed: 1,
+        user: "Good morning Greta! Did you notice anything strange last night?".into(),
+        prefill: String::new(),
     }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
+    percentile(&v, 0.5)
 }
 
-pub fn dialogue(threads: usize, runs: usize, json: bool) -> ExitCode {
-    let path = match super::fetch::dialogue_model_path() {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut model = match DialogueModel::load(&path, threads, &mut |l| eprintln!("{l}")) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let req = request();
+fn dialogue(threads: usize, runs: usize, json: bool) -> anyhow::Result<ExitCode> {
+    let path = dialogue_model_path(&mut |l| eprintln!("{l}"))?;
+    let mut model = DialogueModel::load(&path, threads, &mut |l| eprintln!("{l}"))?;
+    let req = prompt();
     let n = 64;
     let (mut cold, mut cached, mut prompt_tps, mut decode_tps) = (vec![], vec![], vec![], vec![]);
     let mut last = None;
     for run in 0..=runs.max(1) {
-        let c = match model.measure(&req, n, true) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let w = match model.measure(&req, 0, false) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+        let c = model.measure(&req, n, true)?;
+        let w = model.measure(&req, 0, false)?;
         if run == 0 {
             continue; // warm-up
         }
@@ -99,9 +125,7 @@ pub fn dialogue(threads: usize, runs: usize, json: bool) -> ExitCode {
         decode_tps.push(c.decode_tokens as f64 / c.decode.as_secs_f64());
         last = Some((c, w));
     }
-    let Some((c, w)) = last else {
-        return ExitCode::FAILURE;
-    };
+    let (c, w) = last.context("no run was measured")?;
     let r = DialogueBench {
         engine: "candle",
         model: model.model_id().to_string(),
@@ -115,12 +139,7 @@ pub fn dialogue(threads: usize, runs: usize, json: bool) -> ExitCode {
         ttft_ms_cold: median(cold),
         ttft_ms_cached: median(cached),
     };
-    if json {
-        println!("{}", serde_json::to_string(&r).unwrap_or_default());
-    } else {
-        println!("{r:#?}");
-    }
-    ExitCode::SUCCESS
+    print(&r, json)
 }
 
 /// Figures of `bench emotion` (medians).
@@ -150,43 +169,22 @@ const SENTENCES: [&str; 8] = [
     "Where can I find the blacksmith?",
 ];
 
-fn percentile(mut v: Vec<f64>, q: f64) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        0.0
-    } else {
-        v[((v.len() - 1) as f64 * q).round() as usize]
-    }
-}
-
-pub fn emotion(threads: usize, runs: usize, json: bool) -> ExitCode {
+fn emotion(threads: usize, runs: usize, json: bool) -> anyhow::Result<ExitCode> {
     let classifier =
-        match crate::ml::emotion::EmotionClassifier::load_default(&mut |l| eprintln!("{l}")) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+        crate::ml::emotion::EmotionClassifier::load_default(&mut |l| eprintln!("{l}"))?;
     let batch: Vec<&str> = SENTENCES.iter().cycle().take(32).copied().collect();
     let runs = runs.max(1);
     let (mut single, mut batched) = (Vec::new(), Vec::new());
     for run in 0..=runs {
         for s in SENTENCES {
             let t = std::time::Instant::now();
-            if let Err(e) = classifier.classify(&[s]) {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
+            classifier.classify(&[s])?;
             if run > 0 {
                 single.push(t.elapsed().as_secs_f64() * 1e3);
             }
         }
         let t = std::time::Instant::now();
-        if let Err(e) = classifier.classify(&batch) {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        classifier.classify(&batch)?;
         if run > 0 {
             batched.push(t.elapsed().as_secs_f64() * 1e3);
         }
@@ -197,15 +195,13 @@ pub fn emotion(threads: usize, runs: usize, json: bool) -> ExitCode {
         threads,
         runs,
         single_ms: median(single.clone()),
-        single_p90_ms: percentile(single, 0.9),
+        single_p90_ms: {
+            single.sort_by(f64::total_cmp);
+            percentile(&single, 0.9)
+        },
         batch_size: batch.len(),
         batch_ms,
         batch_sentences_per_s: batch.len() as f64 / (batch_ms / 1e3),
     };
-    if json {
-        println!("{}", serde_json::to_string(&r).unwrap_or_default());
-    } else {
-        println!("{r:#?}");
-    }
-    ExitCode::SUCCESS
+    print(&r, json)
 }

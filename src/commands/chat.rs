@@ -1,64 +1,134 @@
-//! `npc-minds chat --npc NAME`: talk to one villager in the terminal with the real dialogue model.
-//! Reads lines from stdin (so it also works piped from a script) and streams the reply to stdout.
+//! `npc-minds chat --npc NAME`: talk to one villager in the terminal with the grounded dialogue.
+//! Reads lines from stdin (so it also works piped from a script), prints `Name: reply` on stdout a
+//! checked sentence at a time; `--explain` prints each reply's plan on stderr.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use crate::config::NpcConfig;
+use anyhow::Context;
+
 use crate::config::files::load_cast;
-use crate::ml::dialogue::DialogueModel;
-use crate::ml::prompt;
+use crate::config::{MysteryConfig, NpcConfig};
+use crate::decide::talk::DialogueRecord;
+use crate::ml::dialogue::Dialogue;
+use crate::ml::dialogue::realise::Sink;
+use crate::ml::dialogue::request::{self, Turn};
+use crate::ml::model_files::{self, dialogue_model_path};
 use crate::world::rng;
 
-/// Options of one chat session.
-pub struct ChatOptions<'a> {
-    pub npc: &'a str,
+/// Arguments of `npc-minds chat`.
+#[derive(Debug, clap::Args)]
+pub struct ChatArgs {
+    /// The NPC's name (case-insensitive).
+    #[arg(long)]
+    pub npc: String,
+    /// Seed of the sampling: the same seed and lines give the same replies.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Threads for the model.
+    #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// Trust towards the player in [-1, 1] (decides which facts the NPC tells).
+    /// Trust of the NPC towards you, in [-1, 1]: decides which facts it tells.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub trust: f32,
-    pub npc_dir: &'a Path,
-    pub mods: &'a Path,
+    /// Print each reply's plan on stderr: intent, knowledge entries found (with scores), the
+    /// plan, rejected attempts and where the words came from.
+    #[arg(long)]
+    pub explain: bool,
+    /// Folder of the cast.
+    #[arg(long, default_value = "assets/npcs")]
+    pub npc_dir: PathBuf,
+    /// Folder of modded NPCs.
+    #[arg(long, default_value = "mods")]
+    pub mods: PathBuf,
 }
 
-fn find_npc(opts: &ChatOptions) -> Result<NpcConfig, String> {
-    let (cast, _) = load_cast(opts.npc_dir, opts.mods);
+/// The villager called `name`, from the cast in `dir` and `mods`.
+pub fn find_npc(cast: &[NpcConfig], name: &str) -> anyhow::Result<NpcConfig> {
     let names: Vec<&str> = cast.iter().map(|c| c.name.as_str()).collect();
     cast.iter()
-        .find(|c| c.name.eq_ignore_ascii_case(opts.npc.trim()))
+        .find(|c| c.name.eq_ignore_ascii_case(name.trim()))
         .cloned()
-        .ok_or_else(|| {
+        .with_context(|| {
             format!(
-                "no NPC named {:?}; the villagers are: {}",
-                opts.npc,
+                "no NPC named {name:?}; the villagers are: {}",
                 names.join(", ")
             )
         })
 }
 
-pub fn run(opts: ChatOptions) -> ExitCode {
-    if !(-1.0..=1.0).contains(&opts.trust) {
-        eprintln!("error: --trust must be in [-1, 1]");
-        return ExitCode::from(2);
+/// One line of `--explain`.
+pub fn explain(record: &DialogueRecord, npc: &NpcConfig) -> String {
+    let found: Vec<String> = record
+        .plan
+        .retrieved
+        .iter()
+        .take(3)
+        .map(|(k, s)| format!("#{k} {s:.2}"))
+        .collect();
+    let conveyed: Vec<String> = record
+        .conveyed
+        .iter()
+        .map(|k| format!("#{k} {:?}", npc.knowledge.get(*k).map_or("", |f| &f.text)))
+        .collect();
+    format!(
+        "[{}] intent {}, found [{}], plan {:?}, {:?}, rejected [{}], conveyed [{}]",
+        npc.name,
+        record.plan.intent.name(),
+        found.join(", "),
+        record.plan.mv,
+        record.source,
+        record.rejections.join("; "),
+        conveyed.join(", ")
+    )
+}
+
+/// Prints accepted text as it comes.
+struct Stdout;
+
+impl Sink for Stdout {
+    fn emit(&mut self, text: &str) {
+        let mut out = std::io::stdout();
+        let _ = write!(out, "{text}");
+        let _ = out.flush();
     }
-    let npc = match find_npc(&opts) {
+
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// `npc-minds chat`.
+pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
+    if !(-1.0..=1.0).contains(&a.trust) {
+        eprintln!("error: --trust must be in [-1, 1]");
+        return Ok(ExitCode::from(2));
+    }
+    let (cast, _) = load_cast(&a.npc_dir, &a.mods);
+    let npc = match find_npc(&cast, &a.npc) {
         Ok(n) => n,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return Ok(ExitCode::from(2));
         }
     };
-    let mut model = match super::fetch::dialogue_model_path()
-        .map_err(|e| e.to_string())
+    let mystery = MysteryConfig::load(&a.npc_dir.with_file_name("mystery.ron")).ok();
+    let world = Arc::new(request::world_names(&cast, mystery.as_ref()));
+    let loaded = dialogue_model_path(&mut |l| eprintln!("{l}"))
+        .map_err(anyhow::Error::from)
         .and_then(|p| {
-            DialogueModel::load(&p, opts.threads, &mut |l| eprintln!("{l}"))
-                .map_err(|e| e.to_string())
-        }) {
-        Ok(m) => Some(m),
+            let models = model_files::models_dir();
+            Ok(Dialogue::load(&p, &models, a.threads, &mut |l| {
+                eprintln!("{l}")
+            })?)
+        });
+    let mut dialogue = match loaded {
+        Ok(d) => Some(d),
         Err(e) => {
             eprintln!(
-                "warning: the dialogue model is unavailable ({e}); {} answers from fallback lines",
+                "warning: the dialogue model is unavailable ({e:#}); {} answers from fallback lines",
                 npc.name
             );
             None
@@ -77,8 +147,7 @@ pub fn run(opts: ChatOptions) -> ExitCode {
         npc.temperament.dominance,
     ];
     let mut history: Vec<(String, String)> = Vec::new();
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
+    let mut input = std::io::stdin().lock();
     let mut out = std::io::stdout();
     let mut buf = Vec::new();
     for turn in 1u64.. {
@@ -86,13 +155,12 @@ pub fn run(opts: ChatOptions) -> ExitCode {
             eprint!("> ");
         }
         buf.clear();
-        match input.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                eprintln!("error: cannot read stdin: {e}");
-                return ExitCode::FAILURE;
-            }
+        if input
+            .read_until(b'\n', &mut buf)
+            .context("cannot read stdin")?
+            == 0
+        {
+            break;
         }
         let Ok(line) = std::str::from_utf8(&buf) else {
             eprintln!("error: line {turn} is not valid UTF-8; skipped");
@@ -102,34 +170,21 @@ pub fn run(opts: ChatOptions) -> ExitCode {
         if line.is_empty() {
             continue;
         }
-        let req = prompt::request(
-            &npc,
-            opts.trust,
-            vad,
-            &history,
-            line,
-            rng::mix(opts.seed.wrapping_add(turn)),
-        );
+        let seed = rng::mix(a.seed.wrapping_add(turn));
+        let req = request::request(&npc, a.trust, vad, &history, Turn::Say(line), &world, seed);
         let _ = write!(out, "{}: ", npc.name);
         let _ = out.flush();
-        let answer = match model.as_mut() {
-            Some(m) => {
-                let mut on_text = |piece: &str| {
-                    let _ = write!(out, "{piece}");
-                    let _ = out.flush();
-                    true
-                };
-                match m.reply(&req, &mut on_text) {
-                    Ok((text, _)) => text,
-                    Err(e) => {
-                        eprintln!(
-                            "\nwarning: the model failed ({e}); answering from fallback lines"
-                        );
-                        npc.fallback_line(turn)
-                    }
+        let answer = match dialogue.as_mut().map(|d| d.respond(&req, &mut Stdout)) {
+            Some(Ok(reply)) => {
+                if a.explain {
+                    eprintln!("{}", explain(&reply.record, &npc));
                 }
+                reply.text
             }
-            None => {
+            failed => {
+                if let Some(Err(e)) = failed {
+                    eprintln!("\nwarning: the model failed ({e}); answering from fallback lines");
+                }
                 let text = npc.fallback_line(turn);
                 let _ = write!(out, "{text}");
                 text
@@ -138,5 +193,5 @@ pub fn run(opts: ChatOptions) -> ExitCode {
         let _ = writeln!(out);
         history.push((line.to_string(), answer));
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

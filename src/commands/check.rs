@@ -5,9 +5,16 @@ use std::process::ExitCode;
 
 use crate::config::files::{expand, load_all};
 
+/// Arguments of `npc-minds check-config`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or folders (default: assets/npcs and mods).
+    pub paths: Vec<PathBuf>,
+}
+
 /// Validates `*.npc.ron` files or folders (default `assets/npcs` and `mods`): one line per
 /// problem, exit 1 if any.
-pub fn run(paths: Vec<PathBuf>) -> ExitCode {
+pub fn run(CheckArgs { paths }: CheckArgs) -> anyhow::Result<ExitCode> {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("assets/npcs"), PathBuf::from("mods")]
     } else {
@@ -27,13 +34,13 @@ pub fn run(paths: Vec<PathBuf>) -> ExitCode {
     let bad_paths = missing.iter().filter(|p| p.as_os_str() != "mods").count();
     if problems.is_empty() && bad_paths == 0 {
         eprintln!("{} NPC config(s) OK", good.len());
-        ExitCode::SUCCESS
+        Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
             "{} problem(s) in {} file(s)",
             problems.len() + bad_paths,
             files.len()
         );
-        ExitCode::FAILURE
+        Ok(ExitCode::FAILURE)
     }
 }

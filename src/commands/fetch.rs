@@ -4,40 +4,28 @@ use std::process::ExitCode;
 
 use crate::ml::model_files::{self, FetchError};
 
-/// Fetches every model in the manifest (or only `only`).
-pub fn run(only: Option<&str>) -> ExitCode {
-    let dir = model_files::models_dir();
-    let result = (|| -> Result<usize, FetchError> {
-        let manifest = model_files::read_manifest(&dir)?;
-        let chosen: Vec<_> = manifest
-            .iter()
-            .filter(|e| only.is_none_or(|id| e.id == id))
-            .collect();
-        if chosen.is_empty() {
-            return Err(FetchError::UnknownModel(
-                only.unwrap_or_default().to_string(),
-            ));
-        }
-        for entry in &chosen {
-            model_files::fetch(&dir, entry, &mut |line| eprintln!("{line}"))?;
-        }
-        Ok(chosen.len())
-    })();
-    match result {
-        Ok(n) => {
-            eprintln!("{n} model(s) ready in {}", dir.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+/// Arguments of `npc-minds fetch-models`.
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// Only this model id from models/manifest.ron (default: all).
+    #[arg(long)]
+    pub model: Option<String>,
 }
 
-/// The dialogue model's path, fetched first if missing (saying so on stderr).
-pub fn dialogue_model_path() -> Result<std::path::PathBuf, FetchError> {
+/// Fetches every model in the manifest (or only `--model`).
+pub fn run(a: FetchArgs) -> anyhow::Result<ExitCode> {
     let dir = model_files::models_dir();
-    let entry = model_files::ensure(&dir, "dialogue", &mut |l| eprintln!("{l}"))?;
-    Ok(dir.join(&entry.files[0].path))
+    let manifest = model_files::read_manifest(&dir)?;
+    let chosen: Vec<_> = manifest
+        .iter()
+        .filter(|e| a.model.as_ref().is_none_or(|id| &e.id == id))
+        .collect();
+    if chosen.is_empty() {
+        return Err(FetchError::UnknownModel(a.model.unwrap_or_default()).into());
+    }
+    for entry in &chosen {
+        model_files::fetch(&dir, entry, &mut |line| eprintln!("{line}"))?;
+    }
+    eprintln!("{} model(s) ready in {}", chosen.len(), dir.display());
+    Ok(ExitCode::SUCCESS)
 }

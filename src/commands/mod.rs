@@ -1,12 +1,50 @@
-//! What the binary's subcommands do (all but `play`): sim runs and reports, config checks, fetching
-//! models, chatting with an NPC in the terminal, emotion classification, training, benchmarks. Each
-//! returns an exit code; errors are printed, never panicked.
+//! What the binary's subcommands do: each takes its own clap argument struct and hands the work to
+//! the library (game, sim, ml), printing results. Errors come back as `anyhow` errors with context;
+//! `main` prints them.
 
 pub mod bench;
 pub mod chat;
 pub mod check;
 pub mod emotion;
+pub mod eval;
 pub mod fetch;
-pub mod plot;
+pub mod play;
 pub mod sim;
 pub mod train_policy;
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use crate::sim::policy::PolicyChoice;
+
+/// Who decides what villagers do.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PolicyKind {
+    Utility,
+    Random,
+    Net,
+}
+
+/// The decision-policy arguments shared by `play` and `sim`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct PolicyArgs {
+    /// Who decides what villagers do (`net` falls back to the utility AI, saying why, when the
+    /// weights cannot be loaded).
+    #[arg(long, value_enum, default_value_t = PolicyKind::Utility)]
+    pub policy: PolicyKind,
+    /// Weights of the policy network.
+    #[arg(long, default_value = "models/policy.safetensors")]
+    pub policy_file: PathBuf,
+}
+
+impl PolicyArgs {
+    /// The choice, with `seed` for the random policy.
+    pub fn choice(&self, seed: u64) -> PolicyChoice {
+        match self.policy {
+            PolicyKind::Utility => PolicyChoice::Utility,
+            PolicyKind::Random => PolicyChoice::Random { seed },
+            PolicyKind::Net => PolicyChoice::Net(self.policy_file.clone()),
+        }
+    }
+}

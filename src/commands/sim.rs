@@ -3,38 +3,88 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::ValueEnum;
+
+use super::PolicyArgs;
 use crate::sim::{SimOptions, run_sim};
 
-/// `sim --compare-policies`: the side-by-side table as JSON.
-pub fn compare(opts: SimOptions, seeds: &[u64], policy_file: PathBuf) -> ExitCode {
-    match crate::sim::compare::compare_policies(&opts, seeds, policy_file) {
-        Ok(table) => match serde_json::to_string_pretty(&table) {
-            Ok(s) => {
-                println!("{s}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: cannot print the report: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+/// Arguments of `npc-minds sim`.
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Number of villagers (the cast is repeated to reach it).
+    #[arg(long, default_value_t = 100)]
+    pub npcs: usize,
+    /// Game seconds to simulate.
+    #[arg(long, default_value_t = 60.0)]
+    pub seconds: f64,
+    /// Seed of everything random in the world.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Apply results at a fixed tick offset so the same seed gives the same state hash.
+    #[arg(long)]
+    pub lockstep: bool,
+    /// Write every model output to FILE (implies --lockstep).
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+    /// Run from a recording instead of models; checks the state hash (implies --lockstep;
+    /// --npcs, --seconds and --seed come from the recording).
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub report: ReportFormat,
+    /// Folder of the cast.
+    #[arg(long, default_value = "assets/npcs")]
+    pub npc_dir: PathBuf,
+    /// Folder of modded NPCs.
+    #[arg(long, default_value = "mods")]
+    pub mods: PathBuf,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Run random, utility and the policy network on the same seeds (lockstep) and print
+    /// `{"random": {...}, "utility": {...}, "policy": {...}}`.
+    #[arg(long, conflicts_with_all = ["record", "replay"])]
+    pub compare_policies: bool,
+    /// Seeds for --compare-policies.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    pub seeds: Vec<u64>,
+}
+
+/// `npc-minds sim`.
+pub fn run(a: SimArgs) -> anyhow::Result<ExitCode> {
+    let opts = SimOptions {
+        npcs: a.npcs,
+        seconds: a.seconds,
+        seed: a.seed,
+        lockstep: a.lockstep,
+        record: a.record,
+        replay: a.replay,
+        npc_dir: a.npc_dir,
+        mods_dir: a.mods,
+        policy: a.policy.choice(a.seed),
+        ..SimOptions::default()
+    };
+    if a.compare_policies {
+        let table = crate::sim::compare::compare_policies(&opts, &a.seeds, a.policy.policy_file)?;
+        println!("{}", serde_json::to_string_pretty(&table)?);
+        return Ok(ExitCode::SUCCESS);
     }
+    report(opts, matches!(a.report, ReportFormat::Json))
 }
 
 /// One sim run, reported as JSON or one line of text; exit 1 when a replay does not match.
-pub fn run(opts: SimOptions, json: bool) -> ExitCode {
+fn report(opts: SimOptions, json: bool) -> anyhow::Result<ExitCode> {
     let replaying = opts.replay.is_some();
     match run_sim(opts) {
         Ok(report) => {
             match json {
-                true => match serde_json::to_string_pretty(&report) {
-                    Ok(s) => println!("{s}"),
-                    Err(e) => eprintln!("error: cannot print the report: {e}"),
-                },
+                true => println!("{}", serde_json::to_string_pretty(&report)?),
                 false => {
                     println!(
                         "{} NPCs, {:.0} game s in {:.2} s: {:.0} ticks/s; frame p50 {:.3} ms p99 {:.3} ms; \
@@ -54,14 +104,10 @@ pub fn run(opts: SimOptions, json: bool) -> ExitCode {
                 }
             }
             if replaying && report.replay_matches != Some(true) {
-                eprintln!("error: the replay did not reproduce the recorded state hash");
-                return ExitCode::FAILURE;
+                anyhow::bail!("the replay did not reproduce the recorded state hash");
             }
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => Err(e.into()),
     }
 }

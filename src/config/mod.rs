@@ -1,11 +1,12 @@
-//! NPC configs: the `*.npc.ron` schema, validation with located messages, and (with Bevy) the asset
-//! loader with hot reload and the `mods/` overrides.
+//! Configs modders write: the `*.npc.ron` schema and `mystery.ron`, validation with located messages,
+//! loading files and folders, and the Bevy asset loader (spawning the cast lives in `brain::cast`).
 
-pub mod cast;
 pub mod files;
 pub mod loader;
+pub mod mystery;
 pub mod schema;
 pub mod validate;
 
+pub use mystery::{MysteryConfig, MysteryError};
 pub use schema::NpcConfig;
 pub use validate::{ConfigErrors, ConfigProblem, parse_npc};

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::decide::Action;
 use crate::inference::Sampling;
-use crate::world::action::Action;
 
 /// One NPC as a modder writes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -100,6 +100,14 @@ pub struct Fact {
     pub text: String,
     #[serde(default)]
     pub min_trust: f32,
+    /// Key content: groups of words that must all appear for a reply to count as telling this
+    /// fact; alternatives separated by `|` ("town hall|hall"). Default: the text's longest content
+    /// words.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// Other ways a player may ask about it ("who bought charcoal"), to find it by meaning.
+    #[serde(default)]
+    pub topics: Vec<String>,
 }
 
 /// From `from` to `to` o'clock (may wrap past midnight) the NPC leans towards `action`.

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::schema::NpcConfig;
+use crate::decide::keys;
 use crate::world::places;
 
 /// Larger files are refused before parsing.
@@ -162,6 +163,29 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
                 format!("knowledge[{i}].min_trust"),
                 format!("{} is out of range [-1, 1]", fact.min_trust),
             );
+        }
+        for (j, k) in fact.keys.iter().enumerate() {
+            let field = format!("knowledge[{i}].keys[{j}]");
+            if k.split('|')
+                .any(|alt| !alt.chars().any(char::is_alphanumeric))
+            {
+                bad(
+                    field,
+                    format!(
+                        "{k:?} has an empty alternative; write words separated by |, like \"town hall|hall\""
+                    ),
+                );
+            } else if !keys::all_present(&fact.text, std::slice::from_ref(k)) {
+                bad(field, format!("{k:?} does not appear in the fact's text"));
+            }
+        }
+        for (j, t) in fact.topics.iter().enumerate() {
+            if t.trim().is_empty() {
+                bad(
+                    format!("knowledge[{i}].topics[{j}]"),
+                    "must not be empty".into(),
+                );
+            }
         }
     }
     for (i, e) in c.schedule.iter().enumerate() {

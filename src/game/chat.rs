@@ -1,17 +1,17 @@
 //! Talking in the window: `E` near a villager opens a chat line at the bottom, typed text goes there
 //! (not to the player's legs), `Enter` sends it, the reply streams into a bubble above the villager,
 //! `Esc` or walking away closes the chat and stops the reply. `Tab` gives the villager a loaf of
-//! bread (the player carries a few): a gift it feels, and trusts the player more for.
+//! bread (the player carries a few): a gift it feels, thanks the player for in words, and trusts
+//! the player more for.
 
 use bevy::input::ButtonState;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
 
-use super::mystery::Case;
-use super::screens::Screen;
+use super::screens::{NewGame, Screen};
+use crate::brain::components::InConversation;
 use crate::brain::emotion::{Experience, NpcExperienced};
-use crate::brain::mind::InConversation;
-use crate::brain::talk::Speech;
+use crate::brain::talk::{PlayerGave, Speech};
 use crate::world::components::{Player, Position, Villager};
 
 /// How close the player must be to start talking, and how far before the chat closes.
@@ -39,6 +39,14 @@ impl Default for Gifts {
     }
 }
 
+/// What another part of the game needs the chat line to show: a question that blocks typing until
+/// it is answered (the mystery's "accuse X? Y/N"), and a short note under the line.
+#[derive(Resource, Default, Debug, Clone, PartialEq)]
+pub(super) struct ChatGate {
+    pub prompt: Option<String>,
+    pub note: Option<String>,
+}
+
 /// The player pressed Enter on a line for `npc` (the mystery routes it on to the villager).
 #[derive(Message, Clone, Debug)]
 pub(super) struct LineTyped {
@@ -61,6 +69,7 @@ const BUBBLE_SECS: f32 = 8.0;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ChatBox>()
         .init_resource::<Gifts>()
+        .init_resource::<ChatGate>()
         .add_message::<LineTyped>()
         .add_systems(Startup, spawn_chat_line)
         .add_systems(
@@ -71,6 +80,7 @@ pub(super) fn plugin(app: &mut App) {
                 show_chat,
                 show_bubbles,
                 fade_bubbles,
+                refill_bread,
             )
                 .chain(),
         )
@@ -85,13 +95,25 @@ pub(super) fn open_chat(commands: &mut Commands, chat: &mut ChatBox, npc: Entity
     chat.just_opened = true;
 }
 
-fn close_chat(mut chat: ResMut<ChatBox>, mut commands: Commands) {
+/// Ends the chat: the villager is free again and its reply in progress stops.
+fn end_chat(commands: &mut Commands, chat: &mut ChatBox) {
     if let Some(npc) = chat.with
         && let Ok(mut e) = commands.get_entity(npc)
     {
         e.remove::<InConversation>();
     }
     *chat = ChatBox::default();
+}
+
+fn close_chat(mut chat: ResMut<ChatBox>, mut commands: Commands) {
+    end_chat(&mut commands, &mut chat);
+}
+
+/// A new game: the player carries fresh bread again.
+fn refill_bread(mut new_game: MessageReader<NewGame>, mut gifts: ResMut<Gifts>) {
+    if new_game.read().count() > 0 {
+        *gifts = Gifts::default();
+    }
 }
 
 fn spawn_chat_line(mut commands: Commands) {
@@ -112,7 +134,7 @@ fn spawn_chat_line(mut commands: Commands) {
 
 fn open_or_close(
     keys: Res<ButtonInput<KeyCode>>,
-    case: Res<Case>,
+    gate: Res<ChatGate>,
     mut chat: ResMut<ChatBox>,
     mut commands: Commands,
     player: Query<&Position, With<Player>>,
@@ -123,12 +145,9 @@ fn open_or_close(
         let gone = villagers
             .get(npc)
             .map_or(true, |(_, p)| p.0.distance(me.0) > LEAVE_RANGE);
-        // Esc first takes back a pending accusation (see `mystery`), then closes the chat.
-        if (keys.just_pressed(KeyCode::Escape) && case.pending.is_none()) || gone {
-            if let Ok(mut e) = commands.get_entity(npc) {
-                e.remove::<InConversation>();
-            }
-            *chat = ChatBox::default();
+        // Esc first answers a pending question (see `mystery`), then closes the chat.
+        if (keys.just_pressed(KeyCode::Escape) && gate.prompt.is_none()) || gone {
+            end_chat(&mut commands, &mut chat);
         }
         return;
     }
@@ -142,20 +161,21 @@ fn open_or_close(
     }
 }
 
-/// Typed keys go to the chat line while it is open (not while an accusation waits for Y/N).
+/// Typed keys go to the chat line while it is open (not while a question waits for Y/N).
 pub(super) fn type_line(
     mut keys: MessageReader<KeyboardInput>,
     mut chat: ResMut<ChatBox>,
-    case: Res<Case>,
+    gate: Res<ChatGate>,
     mut typed: MessageWriter<LineTyped>,
     mut gifts: ResMut<Gifts>,
     mut felt: MessageWriter<NpcExperienced>,
+    mut gave: MessageWriter<PlayerGave>,
 ) {
     let Some(npc) = chat.with else {
         keys.clear();
         return;
     };
-    if std::mem::take(&mut chat.just_opened) || case.pending.is_some() {
+    if std::mem::take(&mut chat.just_opened) || gate.prompt.is_some() {
         keys.clear();
         return;
     }
@@ -180,6 +200,7 @@ pub(super) fn type_line(
                         npc,
                         experience: Experience::Gift,
                     });
+                    gave.write(PlayerGave { npc });
                 }
             }
             Key::Escape => {}
@@ -197,7 +218,7 @@ pub(super) fn type_line(
 fn show_chat(
     chat: Res<ChatBox>,
     gifts: Res<Gifts>,
-    case: Res<Case>,
+    gate: Res<ChatGate>,
     screen: Res<State<Screen>>,
     names: Query<&Villager>,
     mut line: Query<&mut Text, With<ChatLine>>,
@@ -205,20 +226,15 @@ fn show_chat(
     let Ok(mut text) = line.single_mut() else {
         return;
     };
-    let shown = match (chat.with.and_then(|e| names.get(e).ok()), &case.pending) {
+    let shown = match (chat.with.and_then(|e| names.get(e).ok()), &gate.prompt) {
         _ if *screen.get() != Screen::Playing => String::new(),
-        (Some(v), Some(suspect)) => format!(
-            "Accuse {suspect} of stealing the bell, before {}? Y to accuse, N to take it back \
-             ({} wrong accusation(s) left)",
-            v.name,
-            case.left()
-        ),
+        (Some(_), Some(question)) => question.clone(),
         (Some(v), None) => format!(
             "To {}: {}_   (Enter to say, Tab to give bread [{} left], Esc to leave){}",
             v.name,
             chat.typed,
             gifts.0,
-            case.note
+            gate.note
                 .as_ref()
                 .map_or(String::new(), |n| format!("\n{n}"))
         ),

@@ -7,9 +7,9 @@ use bevy::render::view::window::screenshot::{Screenshot, save_to_disk};
 
 use super::mystery::Case;
 use crate::brain::InferenceMetrics;
+use crate::brain::cast::ConfigErrorLog;
 use crate::brain::collect::{InferenceCompleted, InferencePartial};
-use crate::brain::mind::BrainStats;
-use crate::config::cast::ConfigErrorLog;
+use crate::brain::components::BrainStats;
 use crate::inference::Lane;
 use crate::world::components::WorldClock;
 

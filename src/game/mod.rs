@@ -19,13 +19,13 @@ use bevy::render::view::window::screenshot::{Screenshot, save_to_disk};
 use bevy::window::WindowResolution;
 
 use crate::brain::InferencePlugin;
-use crate::config::cast::{CastPlugin, register_mods_source};
+use crate::brain::cast::{CastPlugin, register_mods_source};
 use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::{BackendFactory, InferenceError, InferencePool, Lane, factory};
-use crate::ml::dialogue::{DialogueBackend, DialogueModel};
+use crate::ml::dialogue::{Dialogue, DialogueBackend};
 use crate::ml::emotion;
 use crate::ml::model_files;
-use crate::ml::policy::{self, PolicyChoice};
+use crate::sim::policy::{self, PolicyChoice};
 
 /// Settings of `npc-minds play`.
 pub struct GameOptions {
@@ -136,12 +136,16 @@ fn nice() -> i32 {
 /// (both fetched on first use; without the dialogue model villagers answer from their fallback
 /// lines, without the emotion model what the player says moves no feelings).
 fn game_pool(choice: PolicyChoice) -> InferencePool {
-    let dialogue: BackendFactory = match crate::commands::fetch::dialogue_model_path() {
-        Ok(path) => factory(move || {
-            DialogueModel::load(&path, 1, &mut |l| info!("{l}"))
-                .map(|model| DialogueBackend { model })
-                .map_err(|e| InferenceError::Unavailable(e.to_string()))
-        }),
+    let models = model_files::models_dir();
+    let dialogue: BackendFactory = match model_files::dialogue_model_path(&mut |l| info!("{l}")) {
+        Ok(path) => {
+            let models = models.clone();
+            factory(move || {
+                Dialogue::load(&path, &models, 1, &mut |l| info!("{l}"))
+                    .map(DialogueBackend)
+                    .map_err(|e| InferenceError::Unavailable(e.to_string()))
+            })
+        }
         Err(e) => {
             warn!(
                 "the dialogue model is unavailable ({e}); villagers answer from their fallback lines"
@@ -150,7 +154,6 @@ fn game_pool(choice: PolicyChoice) -> InferencePool {
             factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
         }
     };
-    let models = model_files::models_dir();
     let emotion = match model_files::ensure(&models, "encoder", &mut |l| info!("{l}")) {
         Ok(_) => emotion::backend_factory(models.clone(), models.join(emotion::HEAD_FILE)),
         Err(e) => {

@@ -3,55 +3,16 @@
 //! answer wins, too many wrong ones lose. Which villager is guilty, who judges and the lines said
 //! come from `assets/mystery.ron`; the clues live in the villagers' own RON knowledge.
 
-use std::path::Path;
-
 use bevy::prelude::*;
-use serde::Deserialize;
 
-use super::chat::{ChatBox, LineTyped, type_line};
-use super::screens::Screen;
+use super::chat::{ChatBox, ChatGate, LineTyped, type_line};
+use super::screens::{NewGame, Screen, overlay};
 use crate::brain::Inference;
+use crate::brain::cast::ConfigErrorLog;
 use crate::brain::talk::{PlayerSaid, Speech};
+use crate::config::MysteryConfig;
 use crate::inference::Lane;
 use crate::world::components::Villager;
-
-/// `assets/mystery.ron`.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct MysteryConfig {
-    pub title: String,
-    pub premise: String,
-    /// Name of the guilty villager.
-    pub culprit: String,
-    /// Name of the villager who hears accusations.
-    pub judge: String,
-    /// Wrong accusations before the game is lost.
-    pub max_wrong: u32,
-    pub win_line: String,
-    pub wrong_line: String,
-    pub lose_line: String,
-}
-
-impl MysteryConfig {
-    /// Reads and checks the file; the message names the file and the problem.
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let c: MysteryConfig =
-            ron::from_str(&text).map_err(|e| format!("{}:{e}", path.display()))?;
-        if c.max_wrong == 0 || c.culprit.trim().is_empty() || c.judge.trim().is_empty() {
-            return Err(format!(
-                "{}: culprit and judge must be named and max_wrong at least 1",
-                path.display()
-            ));
-        }
-        Ok(c)
-    }
-
-    fn say(line: &str, suspect: &str, left: u32) -> String {
-        line.replace("{suspect}", suspect)
-            .replace("{left}", &left.to_string())
-    }
-}
 
 /// What a typed line means for the case.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,22 +109,90 @@ pub(super) fn plugin(app: &mut App) {
         Ok(c) => case.config = Some(c),
         Err(e) => {
             warn!("no mystery this time: {e}");
-            problem = Some((path.display().to_string(), e));
+            problem = Some((path.display().to_string(), e.to_string()));
         }
     }
     app.insert_resource(case)
-        .add_systems(
-            Startup,
-            move |mut errors: ResMut<crate::config::cast::ConfigErrorLog>| {
-                errors.errors.extend(problem.clone());
-            },
-        )
+        .add_systems(Startup, move |mut errors: ResMut<ConfigErrorLog>| {
+            errors.errors.extend(problem.clone());
+        })
+        .add_systems(OnEnter(Screen::Title), |c: Commands, case: Res<Case>| {
+            overlay(c, Screen::Title, title_text(&case))
+        })
+        .add_systems(OnEnter(Screen::Won), |c: Commands, case: Res<Case>| {
+            let text = format!(
+                "The bell is found!\n\nYou named the thief with {} wrong accusation(s).\n\n\
+                 Enter: play again    Esc: quit",
+                case.wrong
+            );
+            overlay(c, Screen::Won, text)
+        })
+        .add_systems(OnEnter(Screen::Lost), |c: Commands| {
+            let text = "The mayor has had enough of you.\n\nThe bell stays lost, and the thief \
+                        walks free.\n\nEnter: play again    Esc: quit";
+            overlay(c, Screen::Lost, text.into())
+        })
         .add_systems(
             Update,
-            // After the chat line has read this frame's keys, so Y/N are not typed into it.
-            (route_lines, confirm.after(type_line), end_after_verdict)
-                .run_if(in_state(Screen::Playing)),
+            (
+                // After the chat line has read this frame's keys, so Y/N are not typed into it.
+                (route_lines, confirm.after(type_line), end_after_verdict)
+                    .run_if(in_state(Screen::Playing)),
+                publish_gate,
+                start_again,
+            )
+                .chain(),
         );
+}
+
+fn title_text(case: &Case) -> String {
+    match &case.config {
+        Some(c) => format!(
+            "{}\n\n{}\n\nWASD / arrows: walk    E: talk    Enter: say    Tab: give bread\n\
+             Esc: leave a chat    F3: metrics\n\nPress Enter to begin",
+            c.title, c.premise
+        ),
+        None => {
+            "Millbrook\n\nWASD / arrows: walk    E: talk    F3: metrics\n\nPress Enter to begin"
+                .into()
+        }
+    }
+}
+
+/// Tells the chat line what the case needs from it: a pending accusation blocks typing and is
+/// shown instead; a note ("name one villager") is shown under the line.
+fn publish_gate(
+    case: Res<Case>,
+    chat: Res<ChatBox>,
+    names: Query<&Villager>,
+    mut gate: ResMut<ChatGate>,
+) {
+    let judge = chat
+        .with
+        .and_then(|e| names.get(e).ok())
+        .map(|v| v.name.clone());
+    let prompt = case.pending.as_ref().map(|suspect| {
+        format!(
+            "Accuse {suspect} of stealing the bell, before {}? Y to accuse, N to take it back \
+             ({} wrong accusation(s) left)",
+            judge.unwrap_or_default(),
+            case.left()
+        )
+    });
+    let next = ChatGate {
+        prompt,
+        note: case.note.clone(),
+    };
+    if *gate != next {
+        *gate = next;
+    }
+}
+
+/// A new game: the case starts afresh.
+fn start_again(mut new_game: MessageReader<NewGame>, mut case: ResMut<Case>) {
+    if new_game.read().count() > 0 {
+        case.reset();
+    }
 }
 
 /// Typed lines go to the villager, except an accusation made to the judge, which waits for Y/N.
@@ -239,17 +268,12 @@ fn confirm(
     {
         // The verdict replaces whatever the judge was saying.
         if let Some(pool) = &pool {
-            pool.0.cancel(Lane::Dialogue, v.id);
+            pool.cancel(Lane::Dialogue, v.id);
         }
         let next = Speech {
             text,
             done: true,
-            generation: speech.as_ref().map_or(0, |s| s.generation) + 1,
-            history: speech
-                .as_ref()
-                .map(|s| s.history.clone())
-                .unwrap_or_default(),
-            ..default()
+            ..Speech::after(speech.as_deref())
         };
         match speech {
             Some(mut s) => *s = next,
@@ -311,14 +335,5 @@ mod tests {
         ] {
             assert_eq!(detect(line, &NAMES), Accusation::None, "{line}");
         }
-    }
-
-    #[test]
-    fn the_shipped_mystery_loads() {
-        let c = MysteryConfig::load("assets/mystery.ron".as_ref()).unwrap();
-        assert_eq!((c.culprit.as_str(), c.judge.as_str()), ("Odo", "Aldric"));
-        assert!(MysteryConfig::say(&c.wrong_line, "Wren", 2).contains("Wren"));
-        let err = MysteryConfig::load("no/such/mystery.ron".as_ref()).unwrap_err();
-        assert!(err.contains("no/such/mystery.ron"));
     }
 }

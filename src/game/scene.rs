@@ -4,8 +4,8 @@
 
 use bevy::prelude::*;
 
-use crate::brain::emotion::Emotion;
-use crate::inference::EmotionLabel;
+use crate::brain::components::Emotion;
+use crate::decide::EmotionLabel;
 use crate::world::components::{CurrentAction, Player, Position, Villager, Wolf, WorldClock};
 use crate::world::places::{PLACES, PlaceKind};
 
@@ -28,9 +28,22 @@ struct Label;
 #[derive(Component)]
 struct EmotionRing(Handle<ColorMaterial>);
 
+/// The colour of each emotion on screen (sRGB in [0, 1]).
+fn label_colour(label: EmotionLabel) -> [f32; 3] {
+    match label {
+        EmotionLabel::Joy => [1.0, 0.82, 0.2],
+        EmotionLabel::Anger => [0.9, 0.15, 0.12],
+        EmotionLabel::Fear => [0.6, 0.3, 0.85],
+        EmotionLabel::Sadness => [0.25, 0.45, 0.9],
+        EmotionLabel::Surprise => [1.0, 0.55, 0.1],
+        EmotionLabel::Disgust => [0.4, 0.7, 0.2],
+        EmotionLabel::Neutral => [0.75, 0.75, 0.75],
+    }
+}
+
 /// The ring's colour: the emotion's colour, more opaque the stronger it is.
 fn ring_colour(e: &Emotion) -> Color {
-    let [r, g, b] = e.label.colour();
+    let [r, g, b] = label_colour(e.label);
     let alpha = if e.label == EmotionLabel::Neutral {
         0.25
     } else {

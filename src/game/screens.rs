@@ -1,13 +1,12 @@
-//! Title, win and lose screens over the living village: `Enter` starts (or starts again), `Esc` on
-//! an end screen quits. Starting again resets the case, the bread and every villager's trust and
-//! feelings.
+//! Which screen the game is on (title, playing, won, lost) and the overlay they are shown in:
+//! `Enter` starts (or starts again), `Esc` on an end screen quits. Starting again is a [`NewGame`]
+//! message that each part of the game handles itself; here, every villager's trust and feelings
+//! are reset. What the screens say comes from the mystery (`mystery.rs`).
 
 use bevy::prelude::*;
 
-use super::chat::Gifts;
-use super::mystery::Case;
-use crate::brain::emotion::{Emotion, baseline};
-use crate::brain::mind::{Profile, Trust};
+use crate::brain::components::{Emotion, Profile, Trust};
+use crate::brain::emotion::baseline;
 
 /// Which screen the game is on.
 #[derive(States, Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -19,43 +18,19 @@ pub enum Screen {
     Lost,
 }
 
+/// A new game starts after an end screen: each plugin resets its own state.
+#[derive(Message, Clone, Copy, Debug, Default)]
+pub struct NewGame;
+
 pub(super) fn plugin(app: &mut App) {
     app.init_state::<Screen>()
-        .add_systems(OnEnter(Screen::Title), |c: Commands, case: Res<Case>| {
-            overlay(c, Screen::Title, title_text(&case))
-        })
-        .add_systems(OnEnter(Screen::Won), |c: Commands, case: Res<Case>| {
-            let text = format!(
-                "The bell is found!\n\nYou named the thief with {} wrong accusation(s).\n\n\
-                 Enter: play again    Esc: quit",
-                case.wrong
-            );
-            overlay(c, Screen::Won, text)
-        })
-        .add_systems(OnEnter(Screen::Lost), |c: Commands| {
-            let text = "The mayor has had enough of you.\n\nThe bell stays lost, and the thief \
-                        walks free.\n\nEnter: play again    Esc: quit";
-            overlay(c, Screen::Lost, text.into())
-        })
-        .add_systems(Update, leave_screen.run_if(not(in_state(Screen::Playing))));
-}
-
-fn title_text(case: &Case) -> String {
-    match &case.config {
-        Some(c) => format!(
-            "{}\n\n{}\n\nWASD / arrows: walk    E: talk    Enter: say    Tab: give bread\n\
-             Esc: leave a chat    F3: metrics\n\nPress Enter to begin",
-            c.title, c.premise
-        ),
-        None => {
-            "Millbrook\n\nWASD / arrows: walk    E: talk    F3: metrics\n\nPress Enter to begin"
-                .into()
-        }
-    }
+        .add_message::<NewGame>()
+        .add_systems(Update, leave_screen.run_if(not(in_state(Screen::Playing))))
+        .add_systems(Update, reset_villagers);
 }
 
 /// A dark panel with centred text, removed when the screen changes.
-fn overlay(mut commands: Commands, screen: Screen, text: String) {
+pub(super) fn overlay(mut commands: Commands, screen: Screen, text: String) {
     commands.spawn((
         DespawnOnExit(screen),
         Node {
@@ -80,14 +55,11 @@ fn overlay(mut commands: Commands, screen: Screen, text: String) {
     ));
 }
 
-#[allow(clippy::too_many_arguments)]
 fn leave_screen(
     keys: Res<ButtonInput<KeyCode>>,
     screen: Res<State<Screen>>,
     mut next: ResMut<NextState<Screen>>,
-    mut case: ResMut<Case>,
-    mut gifts: ResMut<Gifts>,
-    mut villagers: Query<(&Profile, &mut Trust, &mut Emotion)>,
+    mut new_game: MessageWriter<NewGame>,
     mut exit: MessageWriter<AppExit>,
 ) {
     let ended = matches!(screen.get(), Screen::Won | Screen::Lost);
@@ -99,12 +71,21 @@ fn leave_screen(
         return;
     }
     if ended {
-        case.reset();
-        *gifts = Gifts::default();
-        for (profile, mut trust, mut emotion) in &mut villagers {
-            trust.0 = 0.0;
-            *emotion = Emotion::at(baseline(&profile.0.temperament));
-        }
+        new_game.write(NewGame);
     }
     next.set(Screen::Playing);
+}
+
+/// A new game: every villager trusts the player as little as at first and feels as it did.
+fn reset_villagers(
+    mut new_game: MessageReader<NewGame>,
+    mut villagers: Query<(&Profile, &mut Trust, &mut Emotion)>,
+) {
+    if new_game.read().count() == 0 {
+        return;
+    }
+    for (profile, mut trust, mut emotion) in &mut villagers {
+        trust.0 = 0.0;
+        *emotion = Emotion::at(baseline(&profile.0.temperament));
+    }
 }

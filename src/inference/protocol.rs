@@ -1,11 +1,14 @@
 //! The messages that cross the worker pool's channels: ids, jobs, inputs, outputs and errors.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::inference::emotion::EmotionLabel;
-use crate::world::action::Action;
+pub use crate::decide::Observation;
+pub use crate::decide::hash::Fnv;
+use crate::decide::talk::DialogueRecord;
+use crate::decide::{Action, EmotionLabel};
 
 /// One queue and worker per kind of model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,54 +61,6 @@ pub struct Job {
     pub input: JobInput,
 }
 
-/// What a decision is made from: plain numbers the ECS side gathers each think.
-/// The layout is documented here because the policy network (a later issue) is trained on it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Observation {
-    /// hunger (0 fed .. 1 starving), energy (0 exhausted .. 1 rested), social (0 lonely .. 1 fulfilled).
-    pub needs: [f32; 3],
-    /// valence, arousal, dominance in [-1, 1] (zero until the emotion lane drives them).
-    pub emotion: [f32; 3],
-    /// bravery, sociability, diligence, temper, honesty in [0, 1].
-    pub persona: [f32; 5],
-    /// Hour of day in [0, 24).
-    pub hour: f32,
-    /// Distance (world units) and unit direction to the player.
-    pub player: ([f32; 2], f32),
-    /// Direction and distance to the nearest threat; distance is `f32::INFINITY`-free: capped at 10_000.
-    pub threat: ([f32; 2], f32),
-    pub home: ([f32; 2], f32),
-    pub work: ([f32; 2], f32),
-    /// Trust towards the player in [-1, 1].
-    pub trust: f32,
-    pub current: Action,
-    /// Health in [0, 1].
-    pub health: f32,
-    /// What the NPC's daily schedule suggests now, if anything.
-    pub scheduled: Option<Action>,
-}
-
-impl Observation {
-    /// A stable hash of the exact input bits, used as the record/replay key.
-    pub fn stable_hash(&self) -> u64 {
-        let mut h = Fnv::default();
-        for v in self.needs.iter().chain(&self.emotion).chain(&self.persona) {
-            h.write(v.to_bits() as u64);
-        }
-        h.write(self.hour.to_bits() as u64);
-        for (dir, dist) in [self.player, self.threat, self.home, self.work] {
-            h.write(dir[0].to_bits() as u64);
-            h.write(dir[1].to_bits() as u64);
-            h.write(dist.to_bits() as u64);
-        }
-        h.write(self.trust.to_bits() as u64);
-        h.write(self.current.index() as u64);
-        h.write(self.health.to_bits() as u64);
-        h.write(self.scheduled.map_or(99, |a| a.index() as u64));
-        h.finish()
-    }
-}
-
 /// How to sample a reply; per NPC in its RON file, with defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -148,24 +103,52 @@ impl Default for Sampling {
     }
 }
 
-/// One player line to answer, with everything the prompt is built from.
+/// One knowledge entry of the NPC answering, as the dialogue lane sees it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KnowledgeEntry {
+    pub text: String,
+    /// Key content: groups of alternatives ("town hall|hall") that must all appear for a reply
+    /// to count as stating the entry.
+    pub keys: Vec<String>,
+    /// Other ways players may ask about it (for retrieval).
+    pub topics: Vec<String>,
+    /// Whether trust allows telling it now. An entry that is not allowed is never put in a
+    /// prompt; the planner may only hint that there is something.
+    pub allowed: bool,
+}
+
+/// The names of the game's world that replies are checked against.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WorldNames {
+    /// Every villager's name.
+    pub villagers: Vec<String>,
+    /// Texts whose every word may be said capitalised (names, roles, places, knowledge, mystery).
+    pub words: Vec<String>,
+}
+
+/// One turn to answer (a player's line, or a gift), with everything the reply is planned from.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DialogueRequest {
-    /// The NPC's name (stripped when the model writes "Name:" before its reply).
+    /// The NPC's name.
     pub speaker: String,
-    /// Who the NPC is ("You are Greta, the baker..."): the NPC may say this.
-    pub identity: String,
-    /// How to behave: never to be repeated to the player.
-    pub instructions: String,
-    /// Mood and trust (also never repeated). With the fields above and `facts` it forms the
-    /// system turn, whose KV cache is reused while none of them changes.
+    /// Its trade ("baker").
+    pub role: String,
+    /// Where it works, as people say it ("the market").
+    pub work_place: String,
+    /// Who the NPC is and how it talks: the cached part of the system turn (never repeated).
+    pub persona: String,
+    /// Mood and trust as instructions (never repeated).
     pub mood: String,
-    /// The facts trust allows (and never the others): the NPC may say these.
-    pub facts: Vec<String>,
+    /// Trust towards the player in [-1, 1].
+    pub trust: f32,
+    pub knowledge: Vec<KnowledgeEntry>,
+    pub world: Arc<WorldNames>,
     /// Earlier turns of this conversation, oldest first: (player, npc).
     pub history: Vec<(String, String)>,
-    /// What the player just said.
+    /// What the player just said (empty for a gift).
     pub line: String,
+    /// The player gave the NPC a loaf of bread (instead of a line).
+    pub gift: bool,
     pub sampling: Sampling,
     pub seed: u64,
 }
@@ -187,13 +170,15 @@ impl JobInput {
         let mut h = Fnv::default();
         match self {
             JobInput::Dialogue(r) => {
-                for part in [&r.speaker, &r.identity, &r.instructions, &r.mood, &r.line]
-                    .into_iter()
-                    .chain(&r.facts)
-                {
+                for part in [&r.speaker, &r.persona, &r.mood, &r.line] {
                     h.write_bytes(part.as_bytes());
                     h.write(0xff);
                 }
+                for k in &r.knowledge {
+                    h.write_bytes(k.text.as_bytes());
+                    h.write(k.allowed as u64);
+                }
+                h.write(r.gift as u64);
                 for (a, b) in &r.history {
                     h.write_bytes(a.as_bytes());
                     h.write_bytes(b.as_bytes());
@@ -211,8 +196,12 @@ impl JobInput {
 /// The result of one job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum JobOutput {
-    /// The full reply text (its tokens were streamed before as [`PoolEvent::Partial`]).
-    Dialogue { text: String },
+    /// The full reply text (streamed before as [`PoolEvent::Partial`]) and, from the grounded
+    /// dialogue, what it planned and conveyed.
+    Dialogue {
+        text: String,
+        record: Option<Box<DialogueRecord>>,
+    },
     /// Probability per emotion label, plus valence/arousal/dominance.
     Emotion {
         label: EmotionLabel,
@@ -260,31 +249,4 @@ pub struct Completed {
     pub lane: Lane,
     pub id: RequestId,
     pub result: Result<JobOutput, InferenceError>,
-}
-
-/// 64-bit FNV-1a, enough for stable keys and state hashes (not for security).
-#[derive(Clone, Copy, Debug)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    pub fn write(&mut self, v: u64) {
-        self.write_bytes(&v.to_le_bytes());
-    }
-
-    pub fn write_bytes(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= *b as u64;
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    pub fn finish(&self) -> u64 {
-        self.0
-    }
 }

@@ -25,6 +25,8 @@ pub enum LmError {
     Tokenizer(#[from] TokenizerError),
     #[error("model: {0}")]
     Candle(#[from] candle_core::Error),
+    #[error("understanding the line: {0}")]
+    Encoder(#[from] crate::ml::encoder::EncoderError),
 }
 
 fn load_err(path: &Path, e: impl std::fmt::Display) -> LmError {

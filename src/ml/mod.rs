@@ -1,5 +1,6 @@
-//! candle models and their files (no Bevy types): the dialogue LM with its GGUF tokenizer, prompts,
-//! reply cleaning; the sentence encoder and emotion head; the decision policy network; fetching.
+//! candle models and their files (no Bevy types): grounded dialogue (the language model with its GGUF
+//! tokenizer, understanding, planning, checks); the sentence encoder and emotion head; the decision
+//! policy network; fetching and pinned model files.
 
 pub mod dialogue;
 pub mod emotion;
@@ -7,8 +8,6 @@ pub mod encoder;
 pub mod llama;
 pub mod model_files;
 pub mod policy;
-pub mod prompt;
-pub mod reply;
 pub mod tokenizer;
 pub mod weights;
 

@@ -138,6 +138,13 @@ pub fn ensure(dir: &Path, id: &str, log: &mut dyn FnMut(&str)) -> Result<ModelEn
     Ok(entry)
 }
 
+/// The dialogue model's path, fetched first if missing (saying so through `log`).
+pub fn dialogue_model_path(log: &mut dyn FnMut(&str)) -> Result<PathBuf, FetchError> {
+    let dir = models_dir();
+    let entry = ensure(&dir, "dialogue", log)?;
+    Ok(dir.join(&entry.files[0].path))
+}
+
 /// Fetches one entry: verified files replace what is there; nothing changes on any error.
 pub fn fetch(dir: &Path, entry: &ModelEntry, log: &mut dyn FnMut(&str)) -> Result<(), FetchError> {
     let mut ok = true;

@@ -149,6 +149,19 @@ impl GgufTokenizer {
             .map_err(|e| TokenizerError::Tokenizers(e.to_string()))
     }
 
+    /// Ordinary lowercase words: vocabulary entries that are a whole word after a space ("Ġwell"),
+    /// two or more ASCII letters. A name the model invents is rarely one of them.
+    pub fn common_words(&self) -> std::collections::HashSet<String> {
+        self.inner
+            .get_vocab(false)
+            .into_keys()
+            .filter_map(|t| {
+                let w = t.strip_prefix('Ġ')?;
+                (w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase())).then(|| w.to_string())
+            })
+            .collect()
+    }
+
     /// Id of a token string, if it is in the vocabulary.
     pub fn token_id(&self, token: &str) -> Option<u32> {
         self.inner.token_to_id(token)

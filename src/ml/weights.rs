@@ -14,6 +14,31 @@ pub struct WeightsError {
     pub message: String,
 }
 
+/// Why one of our trained models (emotion head, policy network) could not be loaded, saved or run.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainedError {
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    /// The file is readable but was trained for something else; `fix` says what to do.
+    #[error("{path}: {message}; {fix}")]
+    Mismatch {
+        path: String,
+        message: String,
+        fix: &'static str,
+    },
+    #[error("{0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+impl From<WeightsError> for TrainedError {
+    fn from(e: WeightsError) -> Self {
+        TrainedError::File {
+            path: e.path,
+            message: e.message,
+        }
+    }
+}
+
 fn err(path: &Path, message: impl std::fmt::Display) -> WeightsError {
     WeightsError {
         path: path.display().to_string(),

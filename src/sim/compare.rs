@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::run::{SimError, SimOptions, run_sim};
-use crate::ml::policy::PolicyChoice;
 use crate::ml::policy::net::PolicyNet;
+use crate::sim::policy::PolicyChoice;
 
 /// One policy's results, averaged over the seeds.
 #[derive(Debug, Serialize)]

@@ -1,9 +1,11 @@
 //! The headless simulation: a village of N NPCs under `MinimalPlugins`, run as fast as it goes, with
-//! lockstep determinism, record/replay and a JSON report.
+//! lockstep determinism, record/replay and a JSON report; policy comparison and training episodes.
 
 pub mod compare;
+pub mod policy;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod train;
 
 pub use run::{SimOptions, run_sim};

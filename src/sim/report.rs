@@ -7,11 +7,11 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use crate::NpcSystems;
-use crate::brain::mind::BrainStats;
+use crate::brain::components::BrainStats;
+use crate::decide::Action;
 use crate::inference::LaneSnapshot;
 use crate::inference::metrics::percentile;
 use crate::inference::protocol::Fnv;
-use crate::world::action::Action;
 use crate::world::components::{
     CurrentAction, Health, Needs, Position, Reward, Villager, WorldClock,
 };

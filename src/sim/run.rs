@@ -10,7 +10,7 @@ use bevy::time::TimeUpdateStrategy;
 
 use super::record::{FORMAT, RecordError, RecordFile};
 use super::report::{self, SimReport, SimStats, Spread};
-use crate::brain::mind::BrainStats;
+use crate::brain::components::BrainStats;
 use crate::brain::spawn::villager_bundle;
 use crate::brain::{InferencePlugin, Lockstep};
 use crate::config::NpcConfig;
@@ -18,7 +18,7 @@ use crate::config::files::load_cast;
 use crate::inference::backends::record::{RecordLog, RecordingBackend, ReplayBackend};
 use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::{Backend, BackendFactory, InferencePool, Lane, factory};
-use crate::ml::policy::{self, PolicyChoice};
+use crate::sim::policy::{self, PolicyChoice};
 use crate::world::components::{Health, Player, Position, Reward, WorldSeed};
 use crate::world::{ScriptedWalk, rng, threats, wolves_for};
 

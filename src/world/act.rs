@@ -2,11 +2,11 @@
 
 use bevy::prelude::*;
 
-use super::action::Action;
 use super::components::{CurrentAction, Player, Position, Villager, WorldClock, WorldSeed};
 use super::places::{self, Place};
 use super::rng;
 use super::threats::ThreatGrid;
+use crate::decide::Action;
 
 /// Walking speed in world units per game second.
 pub const SPEED: f32 = 80.0;

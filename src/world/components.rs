@@ -2,7 +2,7 @@
 
 use bevy::prelude::*;
 
-use super::action::Action;
+use crate::decide::{Action, is_night};
 
 /// Seed for everything random in the world.
 #[derive(Resource, Clone, Copy, Debug)]
@@ -37,7 +37,7 @@ impl WorldClock {
     }
 
     pub fn is_night(&self) -> bool {
-        !(6.0..21.0).contains(&self.hour())
+        is_night(self.hour())
     }
 }
 
@@ -47,15 +47,7 @@ pub struct Position(pub Vec2);
 
 /// A villager. `id` is stable for the whole run and keys inference requests.
 #[derive(Component, Clone, Debug)]
-#[require(
-    Position,
-    Needs,
-    Health,
-    CurrentAction,
-    Reward,
-    Traits,
-    super::reward::LastInjuries
-)]
+#[require(Position, Needs, Health, CurrentAction, Reward, Traits, LastInjuries)]
 pub struct Villager {
     pub id: u64,
     pub name: String,
@@ -124,12 +116,46 @@ pub struct Wolf {
     pub index: u64,
 }
 
-/// Persona traits copied from the NPC's config: bravery, sociability, diligence, temper, honesty.
+/// Persona traits copied from the NPC's config, each in [0, 1].
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
-pub struct Traits(pub [f32; 5]);
+pub struct Traits {
+    pub bravery: f32,
+    pub sociability: f32,
+    pub diligence: f32,
+    pub temper: f32,
+    pub honesty: f32,
+}
+
+impl Traits {
+    /// In the observation's order: bravery, sociability, diligence, temper, honesty.
+    pub fn as_array(&self) -> [f32; 5] {
+        [
+            self.bravery,
+            self.sociability,
+            self.diligence,
+            self.temper,
+            self.honesty,
+        ]
+    }
+
+    /// From an array in [`Traits::as_array`]'s order.
+    pub fn from_array([bravery, sociability, diligence, temper, honesty]: [f32; 5]) -> Self {
+        Traits {
+            bravery,
+            sociability,
+            diligence,
+            temper,
+            honesty,
+        }
+    }
+}
 
 impl Default for Traits {
     fn default() -> Self {
-        Traits([0.5; 5])
+        Traits::from_array([0.5; 5])
     }
 }
+
+/// The injury count already charged to the reward.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct LastInjuries(pub u32);

@@ -2,7 +2,6 @@
 //! actions and rewards. Runs in `NpcSystems::Clock`, `NpcSystems::Act` and `NpcSystems::Simulate`.
 
 pub mod act;
-pub mod action;
 pub mod components;
 pub mod needs;
 pub mod places;

@@ -2,22 +2,14 @@
 
 use bevy::prelude::*;
 
-use super::action::Action;
 use super::components::{CurrentAction, Needs, Position, Villager};
-use super::places;
-
-/// Distance under which an NPC counts as being at a place.
-pub const AT: f32 = 30.0;
+use super::places::{self, AT, at_any};
+use crate::decide::Action;
 
 /// Per game second: how fast needs drift when nothing is done about them.
 const HUNGER_RISE: f32 = 1.0 / 180.0;
 const ENERGY_FALL: f32 = 1.0 / 240.0;
 const SOCIAL_FALL: f32 = 1.0 / 200.0;
-
-/// True when `pos` is at one of `spots`.
-pub fn at_any<'a>(pos: Vec2, mut spots: impl Iterator<Item = &'a places::Place>) -> bool {
-    spots.any(|p| pos.distance(Vec2::from(p.pos)) <= AT)
-}
 
 pub(super) fn drift_needs(
     time: Res<Time>,

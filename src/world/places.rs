@@ -1,4 +1,9 @@
-//! The village map: named places with a kind and a position. Plain data, shared by game, sim and configs.
+//! The village map: named places with a kind and a position, and what being "at" one means. Plain
+//! data, shared by game, sim and configs.
+
+use bevy::math::Vec2;
+
+pub use crate::decide::AT_PLACE as AT;
 
 /// What a place is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,4 +93,9 @@ pub fn social_places() -> impl Iterator<Item = &'static Place> {
             PlaceKind::Tavern | PlaceKind::Market | PlaceKind::Square
         )
     })
+}
+
+/// True when `pos` is at one of `spots` (within [`AT`]).
+pub fn at_any<'a>(pos: Vec2, mut spots: impl Iterator<Item = &'a Place>) -> bool {
+    spots.any(|p| pos.distance(Vec2::from(p.pos)) <= AT)
 }

@@ -1,14 +1,13 @@
 //! The per-tick reward of each NPC: persona-weighted needs, safety, work and company.
-//! The policy network (a later issue) trains on exactly this number.
+//! The policy network (`ml::policy`) trains on exactly this number.
 
 use bevy::prelude::*;
 
-use super::action::Action;
 use super::components::{
-    CurrentAction, Health, Needs, Position, Reward, Traits, Villager, WorldClock,
+    CurrentAction, Health, LastInjuries, Needs, Position, Reward, Traits, Villager, WorldClock,
 };
-use super::needs::{AT, at_any};
-use super::places;
+use super::places::{self, AT, at_any};
+use crate::decide::Action;
 
 /// Reward rate per game second for one NPC, before multiplying by the time step.
 ///
@@ -23,7 +22,7 @@ pub fn reward_rate(
     working: bool,
     socialising: bool,
 ) -> f32 {
-    let [_, sociability, diligence, _, _] = traits.0;
+    let (sociability, diligence) = (traits.sociability, traits.diligence);
     let need_cost = needs.hunger.powi(2)
         + (1.0 - needs.energy).powi(2)
         + (0.5 + sociability) * (1.0 - needs.social).powi(2);
@@ -70,7 +69,3 @@ pub(super) fn compute_rewards(
         reward.total += r as f64;
     }
 }
-
-/// The injury count already charged to the reward.
-#[derive(Component, Clone, Copy, Debug, Default)]
-pub struct LastInjuries(pub u32);

@@ -1,11 +1,13 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod dialogue;
+
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use npc_minds::inference::{
-    InferencePool, Job, JobInput, Observation, PoolEvent, Priority, RequestId,
-};
+use npc_minds::decide::Observation;
+use npc_minds::inference::{InferencePool, Job, JobInput, PoolEvent, Priority, RequestId};
 
 /// A policy job for `npc` with the given generation and priority.
 pub fn policy_job(npc: u64, generation: u32, priority: Priority) -> Job {
@@ -62,3 +64,51 @@ pub const ADA: &str = r#"(
     work: "fields",
     fallback_lines: ["Hello."],
 )"#;
+
+/// Why a missing model must fail the test instead of skipping it, if it must: in CI (`CI` set to
+/// anything non-empty) or with `NPC_MINDS_REQUIRE_MODELS=1` (set by `scripts/test.sh` and `.ci/run`).
+pub fn models_required() -> Option<&'static str> {
+    if std::env::var_os("NPC_MINDS_REQUIRE_MODELS").is_some_and(|v| v == "1") {
+        Some("NPC_MINDS_REQUIRE_MODELS=1")
+    } else if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+        Some("CI is set")
+    } else {
+        None
+    }
+}
+
+/// `path`, a file of the model `id` of `models/manifest.ron` (under
+/// `npc_minds::ml::model_files::models_dir()`), when it is there. When it is missing the test
+/// fails when [`models_required`] says so, and otherwise says it is skipped and gets `None` (the
+/// one way a model test may pass without its model).
+pub fn require_model(id: &str, path: PathBuf) -> Option<PathBuf> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+    let known: Vec<String> = npc_minds::ml::model_files::read_manifest(&manifest)
+        .map(|m| m.into_iter().map(|e| e.id).collect())
+        .unwrap_or_default();
+    assert!(
+        known.is_empty() || known.iter().any(|k| k == id),
+        "require_model: no model with id {id:?} in {}/manifest.ron (ids: {known:?})",
+        manifest.display()
+    );
+    if path.is_file() {
+        return Some(path);
+    }
+    let dir = npc_minds::ml::model_files::models_dir();
+    let origin = if std::env::var_os("NPC_MINDS_MODELS").is_some() {
+        ", set by NPC_MINDS_MODELS"
+    } else {
+        ""
+    };
+    let what = format!(
+        "model {id:?} is missing: {} does not exist (models folder {}{origin})",
+        path.display(),
+        dir.display()
+    );
+    let fix = format!("run `cargo run -- fetch-models` (or `npc-minds fetch-models --model {id}`)");
+    if let Some(why) = models_required() {
+        panic!("{what}; it is required here ({why}): {fix}");
+    }
+    eprintln!("SKIPPED: {what}; {fix} (set NPC_MINDS_REQUIRE_MODELS=1 to make this a failure)");
+    None
+}

@@ -1,4 +1,5 @@
-//! The trait every model backend implements, and the backends that need no model files.
+//! The trait every model backend implements, and adapters that need no model files: the utility AI
+//! and random policies, scripted test backends, record and replay.
 
 pub mod random;
 pub mod record;
@@ -7,7 +8,7 @@ pub mod utility;
 
 use std::sync::Arc;
 
-use super::protocol::{InferenceError, JobInput, JobOutput};
+use super::protocol::{InferenceError, JobInput, JobOutput, Observation};
 
 /// Lets a backend stream partial output and notice cancellation while it works. `Send` so that a
 /// backend may run its work on a thread pool of its own.
@@ -36,6 +37,21 @@ pub fn fail_batch(
 ) -> Vec<Result<JobOutput, InferenceError>> {
     let e = InferenceError::Backend(e.to_string());
     batch.iter().map(|_| Err(e.clone())).collect()
+}
+
+/// One result per input of a policy batch: `decide` for each observation, `WrongInput` for any
+/// other input. The per-observation loop of every policy backend.
+pub fn each_observation(
+    batch: &[JobInput],
+    mut decide: impl FnMut(&JobInput, &Observation) -> JobOutput,
+) -> Vec<Result<JobOutput, InferenceError>> {
+    batch
+        .iter()
+        .map(|input| match input {
+            JobInput::Policy(o) => Ok(decide(input, o)),
+            _ => Err(InferenceError::WrongInput),
+        })
+        .collect()
 }
 
 /// Builds a backend; called again after a panic to get a fresh one.

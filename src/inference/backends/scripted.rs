@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::{Backend, StreamContext};
+use crate::decide::Action;
 use crate::inference::protocol::{Fnv, InferenceError, JobInput, JobOutput};
-use crate::world::action::Action;
 
 /// Scripted behaviour; every field is deterministic given the inputs.
 #[derive(Clone, Debug, Default)]
@@ -39,7 +39,7 @@ impl ScriptedBackend {
                 JobOutput::Policy { action, scores }
             }
             JobInput::Emotion { .. } => JobOutput::Emotion {
-                label: crate::inference::EmotionLabel::Neutral,
+                label: crate::decide::EmotionLabel::Neutral,
                 scores: vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
                 vad: [0.0; 3],
             },
@@ -65,7 +65,7 @@ impl ScriptedBackend {
                     ctx.emit(index, w);
                     text.push_str(w);
                 }
-                JobOutput::Dialogue { text }
+                JobOutput::Dialogue { text, record: None }
             }
         }
     }

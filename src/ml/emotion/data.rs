@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::inference::EmotionLabel;
+use crate::decide::EmotionLabel;
 
 /// One labelled sentence.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,22 +8,17 @@ use std::path::Path;
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
 
-use crate::inference::EmotionLabel;
-use crate::ml::weights;
+use crate::decide::EmotionLabel;
+use crate::ml::weights::{self, TrainedError};
 
 /// Identifies the file format in the metadata.
 pub const FORMAT: &str = "npc-minds-emotion-head/1";
 
 /// Why a head could not be loaded or saved.
-#[derive(Debug, thiserror::Error)]
-pub enum HeadError {
-    #[error("{path}: {message}")]
-    File { path: String, message: String },
-    #[error("{path}: {message}; retrain it with `npc-minds train-emotion`")]
-    Mismatch { path: String, message: String },
-    #[error("emotion head: {0}")]
-    Candle(#[from] candle_core::Error),
-}
+pub type HeadError = TrainedError;
+
+/// What to do about a head trained for something else.
+const RETRAIN: &str = "retrain it with `npc-minds train-emotion`";
 
 /// What the head was trained on, stored in the file's metadata.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +87,7 @@ impl EmotionHead {
         let mismatch = |message: String| HeadError::Mismatch {
             path: shown.clone(),
             message,
+            fix: RETRAIN,
         };
         let (bytes, meta) = weights::read(path).map_err(|e| file(e.message))?;
         let get = |key: &str| {
@@ -167,9 +163,6 @@ impl EmotionHead {
             ("labels", &self.labels),
             ("vad", &self.vad),
         ]);
-        weights::write(path, tensors, meta).map_err(|e| HeadError::File {
-            path: e.path,
-            message: e.message,
-        })
+        Ok(weights::write(path, tensors, meta)?)
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod data;
 pub mod head;
+pub mod pipeline;
 pub mod train;
 
 use std::path::{Path, PathBuf};
@@ -12,10 +13,10 @@ use candle_core::{Device, Tensor};
 
 use super::encoder::{EncoderError, SentenceEncoder};
 use super::model_files::{self, FetchError, ModelEntry};
+use crate::decide::EmotionLabel;
 use crate::inference::backends::fail_batch;
 use crate::inference::{
-    Backend, BackendFactory, EmotionLabel, InferenceError, JobInput, JobOutput, StreamContext,
-    factory,
+    Backend, BackendFactory, InferenceError, JobInput, JobOutput, StreamContext, factory,
 };
 use head::{EmotionHead, HeadError};
 

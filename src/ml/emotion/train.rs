@@ -7,7 +7,7 @@ use candle_nn::{AdamW, Linear, Optimizer, ParamsAdamW};
 
 use super::data::Example;
 use super::head::{EmotionHead, HeadMeta};
-use crate::inference::EmotionLabel;
+use crate::decide::EmotionLabel;
 
 /// Training settings.
 #[derive(Clone, Debug)]

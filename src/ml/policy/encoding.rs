@@ -21,9 +21,9 @@
 //! The utility scores make the network a learned correction of the hand-written AI rather than a
 //! policy learned from nothing: it can start where the utility AI is and improve on it.
 
-use crate::inference::Observation;
-use crate::inference::backends::utility;
-use crate::world::action::Action;
+use crate::decide::Action;
+use crate::decide::Observation;
+use crate::decide::utility;
 
 /// Version of this encoding; stored in the weights' metadata and checked at load.
 pub const OBS_VERSION: u32 = 1;

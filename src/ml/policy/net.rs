@@ -10,22 +10,17 @@ use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder, VarMap};
 
 use super::encoding::{ACTIONS, OBS_DIM, OBS_VERSION};
-use crate::ml::weights;
-use crate::world::action::Action;
+use crate::decide::Action;
+use crate::ml::weights::{self, TrainedError};
 
 /// Identifies the file format in the metadata.
 pub const FORMAT: &str = "npc-minds-policy/1";
 
 /// Why a policy could not be loaded, saved or run.
-#[derive(Debug, thiserror::Error)]
-pub enum PolicyError {
-    #[error("{path}: {message}")]
-    File { path: String, message: String },
-    #[error("{path}: {message}")]
-    Mismatch { path: String, message: String },
-    #[error("policy network: {0}")]
-    Candle(#[from] candle_core::Error),
-}
+pub type PolicyError = TrainedError;
+
+/// What to do about a policy file trained for something else.
+const RETRAIN: &str = "retrain it with `npc-minds train-policy`";
 
 /// Hidden units of both layers.
 pub const HIDDEN: usize = 64;
@@ -143,13 +138,11 @@ impl PolicyNet {
     /// Loads weights, checking format, encoding version, sizes and action order.
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
         let shown = path.display().to_string();
-        let (bytes, meta) = weights::read(path).map_err(|e| PolicyError::File {
-            path: e.path,
-            message: e.message,
-        })?;
+        let (bytes, meta) = weights::read(path)?;
         let mismatch = |message: String| PolicyError::Mismatch {
             path: shown.clone(),
             message,
+            fix: RETRAIN,
         };
         let get = |key: &str| {
             meta.get(key)
@@ -206,9 +199,6 @@ impl PolicyNet {
             ("logits", &self.logits),
             ("value", &self.value),
         ]);
-        weights::write(path, tensors, meta).map_err(|e| PolicyError::File {
-            path: e.path,
-            message: e.message,
-        })
+        Ok(weights::write(path, tensors, meta)?)
     }
 }

@@ -10,10 +10,11 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
 
 use super::encoding::{ACTIONS, OBS_DIM, encode};
 use super::net::PolicyNet;
+use crate::decide::Action;
+use crate::decide::action_mask;
+use crate::decide::utility;
 use crate::inference::backends::fail_batch;
-use crate::inference::backends::utility::{self, action_mask};
 use crate::inference::{Backend, InferenceError, JobInput, JobOutput, StreamContext};
-use crate::world::action::Action;
 
 /// splitmix64: small, seedable, the same on every machine.
 #[derive(Clone, Debug)]

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use bevy::asset::io::AssetSourceBuilder;
-use bevy::asset::{AssetLoadFailedEvent, LoadedFolder};
+use bevy::asset::{AssetLoadError, AssetLoadFailedEvent, LoadedFolder};
 use bevy::prelude::*;
 
-use super::loader::{NpcAsset, NpcLoader};
-use crate::brain::mind::Profile;
-use crate::brain::spawn::{update_villager, villager_bundle};
+use super::components::Profile;
+use super::spawn::{update_villager, villager_bundle};
+use crate::config::loader::{NpcAsset, NpcLoadError, NpcLoader};
 use crate::world::components::{Traits, Villager};
 use crate::world::rng;
 
@@ -74,8 +74,12 @@ fn log_load_failures(
     mut log: ResMut<ConfigErrorLog>,
 ) {
     for ev in failed.read() {
-        let msg = format!("{} (keeping the last good config of {})", ev.error, ev.path);
-        error!("{msg}");
+        error!("{} (keeping the last good config of {})", ev.error, ev.path);
+        let msg = format!(
+            "{} (keeping the last good config of {})",
+            located(&ev.error),
+            ev.path
+        );
         let path = ev.path.to_string();
         log.errors.retain(|(p, _)| *p != path);
         log.errors.push((path, msg));
@@ -83,6 +87,17 @@ fn log_load_failures(
             log.errors.remove(0);
         }
     }
+}
+
+/// The loader's own located message ("file:line:col: ..."), without the engine's wrapping and
+/// backtrace; other failures as the engine words them.
+fn located(e: &AssetLoadError) -> String {
+    if let AssetLoadError::AssetLoaderError(inner) = e
+        && let Some(ours) = inner.error().downcast_ref::<NpcLoadError>()
+    {
+        return ours.to_string();
+    }
+    e.to_string().lines().next().unwrap_or("").to_string()
 }
 
 /// Spawns new NPCs and updates changed ones. A mod's config wins over the shipped one of that name.

@@ -1,15 +1,10 @@
-//! Cleaning a generated reply: role tags out, one to three sentences, cut at a sentence end, and no
-//! echo of the system prompt. Pure text functions, tested on their own.
+//! Cleaning generated text: role tags out, where sentences end, and recognising an echo of the
+//! system prompt. Pure text functions, tested on their own.
 
 use std::collections::HashSet;
 
-/// Said instead of a reply that would repeat the system prompt.
-pub const DEFLECTION: &str = "Hmm? I'd rather not talk about that, traveller.";
 /// Words in a shingle: this many words in a row shared with the system prompt count as an echo.
-const SHINGLE: usize = 5;
-
-/// Most sentences in a reply.
-pub const MAX_SENTENCES: usize = 3;
+const SHINGLE: usize = 4;
 
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric() && c != '\'')
@@ -87,74 +82,36 @@ pub fn strip_tags(text: &str, name: Option<&str>) -> String {
     t.trim().to_string()
 }
 
-/// The final reply: tags stripped, at most [`MAX_SENTENCES`], an unfinished last sentence dropped
-/// when a complete one precedes it; a system-prompt echo becomes [`DEFLECTION`].
-pub fn finish(raw: &str, name: Option<&str>, guard: &EchoGuard) -> String {
-    let text = strip_tags(raw, name);
-    if guard.is_echo(&text) {
-        return DEFLECTION.to_string();
-    }
-    let ends = sentence_ends(&text, true);
-    let cut = match ends.get(MAX_SENTENCES - 1) {
-        Some(&e) => e,
-        None => match ends.last() {
-            Some(&e) => e,
-            None => text.len(),
-        },
-    };
-    let out = text[..cut].trim().to_string();
-    if out.is_empty() { text } else { out }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn keeps_at_most_three_sentences_and_drops_an_unfinished_tail() {
-        let g = EchoGuard::new("You are Greta.");
-        assert_eq!(
-            finish("One. Two! Three? Four.", None, &g),
-            "One. Two! Three?"
-        );
-        assert_eq!(
-            finish("Hello there. And then the", None, &g),
-            "Hello there."
-        );
-        assert_eq!(finish("No end at all", None, &g), "No end at all");
-        assert_eq!(
-            finish("\"Go away!\" she said. Fine.", None, &g),
-            "\"Go away!\" she said. Fine."
-        );
+    fn sentences_end_at_marks_followed_by_space() {
+        let t = "One. Two! \"Three?\" she said. Four";
+        let ends = sentence_ends(t, false);
+        assert_eq!(ends.len(), 3);
+        assert_eq!(&t[..ends[2]], "One. Two! \"Three?\" she said.");
+        assert_eq!(sentence_ends("Done.", true), vec![5]);
+        assert!(sentence_ends("Done.", false).is_empty());
+        assert!(sentence_ends("3.5 apples", true).is_empty());
     }
 
     #[test]
     fn strips_role_tags_and_names() {
-        let g = EchoGuard::new("x");
         assert_eq!(
-            finish(
-                "<|im_start|>assistant\nGreta: Hello, love.",
-                Some("Greta"),
-                &g
-            ),
+            strip_tags("<|im_start|>assistant\nGreta: Hello, love.", Some("Greta")),
             "Hello, love."
         );
     }
 
     #[test]
-    fn echoes_of_the_system_prompt_are_refused() {
+    fn echoes_of_the_system_prompt_are_recognised() {
         let g = EchoGuard::new(
             "You are Greta, the baker of Millbrook, a small village. You speak warmly.",
         );
         assert!(g.is_echo("Sure! You are Greta, the baker of Millbrook."));
-        assert_eq!(
-            finish(
-                "My instructions: you are greta the baker of millbrook",
-                None,
-                &g
-            ),
-            DEFLECTION
-        );
+        assert!(g.is_echo("My instructions: you are greta the baker of millbrook"));
         assert!(!g.is_echo("I am the baker here, love."));
     }
 }

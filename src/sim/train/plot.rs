@@ -31,14 +31,25 @@ fn font() -> bool {
     })
 }
 
+/// Why the curve could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct PlotError {
+    pub path: String,
+    pub message: String,
+}
+
 /// Draws `points` (iteration, mean reward) and the `baseline` line into a PNG at `path`. Returns
 /// a note when the axes could not be labelled.
 pub fn learning_curve(
     points: &[(f64, f64)],
     baseline: Option<f64>,
     path: &Path,
-) -> Result<Option<String>, String> {
-    let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+) -> Result<Option<String>, PlotError> {
+    let err = |e: &dyn std::fmt::Display| PlotError {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
     let points: Vec<(f64, f64)> = points
         .iter()
         .copied()

@@ -1,13 +1,14 @@
-//! The ECS side of an NPC's mind: think timer, generation, what it last perceived, trust, emotion.
+//! The brain's ECS state: each NPC's mind (think timer, generation, what it last perceived), trust,
+//! emotion, config and conversation marker, and the resources of the loop (id index, counters,
+//! think intervals).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use bevy::prelude::*;
 
-use super::emotion::Emotion;
 use crate::config::schema::NpcConfig;
-use crate::inference::Observation;
+use crate::decide::{EmotionLabel, Observation, dominant};
 
 /// Where an NPC is in its think cycle.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -36,6 +37,34 @@ pub struct Mind {
     pub last_obs: Observation,
     pub threat_seen: bool,
     pub injuries_seen: u32,
+}
+
+/// Valence, arousal, dominance in [-1, 1], and the label and intensity they read as.
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
+pub struct Emotion {
+    pub vad: [f32; 3],
+    pub label: EmotionLabel,
+    /// In [0, 1]: how far from a neutral state.
+    pub intensity: f32,
+}
+
+impl Emotion {
+    /// An emotion at `vad` (clamped), with its label and intensity.
+    pub fn at(vad: [f32; 3]) -> Self {
+        let vad = vad.map(|x| {
+            if x.is_finite() {
+                x.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        });
+        let (label, intensity) = dominant(vad);
+        Emotion {
+            vad,
+            label,
+            intensity,
+        }
+    }
 }
 
 /// Trust towards the player in [-1, 1].

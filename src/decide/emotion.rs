@@ -1,5 +1,6 @@
 //! The seven emotion labels shared by the classifier, the NPCs' emotion state and the game: their
-//! order (the head's output order), typical valence/arousal/dominance, words and colours.
+//! order (the head's output order), typical valence/arousal/dominance and words, and the label a
+//! valence/arousal/dominance point reads as.
 
 use serde::{Deserialize, Serialize};
 
@@ -76,19 +77,6 @@ impl EmotionLabel {
             EmotionLabel::Surprise => [0.2, 0.65, -0.05],
             EmotionLabel::Disgust => [-0.65, 0.3, 0.3],
             EmotionLabel::Neutral => [0.0, -0.3, 0.05],
-        }
-    }
-
-    /// A display colour (linear-ish sRGB in [0, 1]) for rings and labels on screen.
-    pub fn colour(self) -> [f32; 3] {
-        match self {
-            EmotionLabel::Joy => [1.0, 0.82, 0.2],
-            EmotionLabel::Anger => [0.9, 0.15, 0.12],
-            EmotionLabel::Fear => [0.6, 0.3, 0.85],
-            EmotionLabel::Sadness => [0.25, 0.45, 0.9],
-            EmotionLabel::Surprise => [1.0, 0.55, 0.1],
-            EmotionLabel::Disgust => [0.4, 0.7, 0.2],
-            EmotionLabel::Neutral => [0.75, 0.75, 0.75],
         }
     }
 }

@@ -1,0 +1,59 @@
+//! `npc-minds play` (the default command): open the window on the village, or say why not.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::PolicyArgs;
+
+/// Arguments of `npc-minds play`.
+#[derive(Debug, clap::Args)]
+pub struct PlayArgs {
+    /// Folder of modded `*.npc.ron` files that override or add NPCs by name.
+    #[arg(long, default_value = "mods")]
+    pub mods: PathBuf,
+    /// Run this many frames, then exit (0 = until the window closes).
+    #[arg(long, default_value_t = 0)]
+    pub frames: u64,
+    /// Save a PNG of the window shortly before exiting (needs --frames).
+    #[arg(long, value_name = "FILE", requires = "frames")]
+    pub screenshot: Option<PathBuf>,
+    /// Play by itself (for CI and screenshots): walk to the nearest villager, say a line,
+    /// wait for the streamed reply, save --screenshot, exit 0 only if the villager replied
+    /// and the screenshot is not blank. --frames is the limit.
+    #[arg(long, requires_all = ["frames", "screenshot"])]
+    pub autopilot: bool,
+    /// Who decides (default: the utility AI; the trained policy never met a talking player).
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+const HEADLESS_HINT: &str =
+    "Run the village headless instead: npc-minds sim --npcs 100 --seconds 60";
+
+/// Opens the window and plays until it closes.
+#[cfg(feature = "windowed")]
+pub fn run(a: PlayArgs) -> anyhow::Result<ExitCode> {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!(
+            "error: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n\
+             {HEADLESS_HINT}\nor start a virtual display: xvfb-run -a npc-minds play"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    Ok(crate::game::run(crate::game::GameOptions {
+        mods: a.mods,
+        frames: a.frames,
+        screenshot: a.screenshot,
+        autopilot: a.autopilot,
+        policy: a.policy.choice(1),
+    }))
+}
+
+/// This build has no window.
+#[cfg(not(feature = "windowed"))]
+pub fn run(_: PlayArgs) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "error: this build has no window (built without the `windowed` feature).\n{HEADLESS_HINT}"
+    );
+    Ok(ExitCode::from(2))
+}

@@ -1,0 +1,150 @@
+//! The dialogue lane's backend: the language model, the sentence encoder that understands lines,
+//! and the vocabulary that tells ordinary words from names, answering each request through
+//! understand → plan → realise → validate.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::model::DialogueModel;
+use super::realise::{self, Reply, Sink};
+use super::understand::Understander;
+use crate::inference::backends::{Backend, StreamContext};
+use crate::inference::{DialogueRequest, InferenceError, JobInput, JobOutput};
+use crate::ml::encoder::SentenceEncoder;
+use crate::ml::llama::LmError;
+
+/// Why the sentence encoder could not be had.
+#[derive(Debug, thiserror::Error)]
+enum EncoderUnavailable {
+    #[error(transparent)]
+    Files(crate::ml::model_files::FetchError),
+    #[error(transparent)]
+    Load(crate::ml::encoder::EncoderError),
+}
+
+/// Everything one dialogue reply needs.
+pub struct Dialogue {
+    pub model: DialogueModel,
+    pub understander: Understander,
+    common: Arc<HashSet<String>>,
+}
+
+impl Dialogue {
+    /// Loads the language model at `gguf` and the pinned sentence encoder from `models`. Without
+    /// the encoder, lines are understood from their words alone (and a warning is logged).
+    pub fn load(
+        gguf: &Path,
+        models: &Path,
+        threads: usize,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Self, LmError> {
+        let model = DialogueModel::load(gguf, threads, log)?;
+        let encoder = match crate::ml::emotion::encoder_files(models)
+            .map_err(EncoderUnavailable::Files)
+            .and_then(|(_, dir)| SentenceEncoder::load(&dir).map_err(EncoderUnavailable::Load))
+        {
+            Ok(e) => Some(e),
+            Err(e) => {
+                log(&format!(
+                    "warning: the sentence encoder is unavailable ({e}); lines are understood \
+                     from their words alone"
+                ));
+                None
+            }
+        };
+        Ok(Self::new(model, Understander::new(encoder)))
+    }
+
+    pub fn new(model: DialogueModel, understander: Understander) -> Self {
+        let common = Arc::new(model.tokenizer().common_words());
+        Dialogue {
+            model,
+            understander,
+            common,
+        }
+    }
+
+    /// Answers one request.
+    pub fn respond(
+        &mut self,
+        req: &DialogueRequest,
+        sink: &mut dyn Sink,
+    ) -> Result<Reply, LmError> {
+        realise::respond(
+            &mut self.model,
+            &mut self.understander,
+            &self.common,
+            req,
+            sink,
+        )
+    }
+}
+
+/// Streams one job's accepted text into the pool.
+struct LaneSink<'a> {
+    ctx: &'a mut dyn StreamContext,
+    index: usize,
+}
+
+impl Sink for LaneSink<'_> {
+    fn emit(&mut self, text: &str) {
+        self.ctx.emit(self.index, text);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.ctx.is_cancelled(self.index)
+    }
+}
+
+/// A sink that collects the text (for the terminal and tests).
+#[derive(Default)]
+pub struct Collect {
+    pub text: String,
+}
+
+impl Sink for Collect {
+    fn emit(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// The dialogue lane's backend on the real models.
+pub struct DialogueBackend(pub Dialogue);
+
+impl Backend for DialogueBackend {
+    fn model_id(&self) -> String {
+        self.0.model.model_id().to_string()
+    }
+
+    fn infer(
+        &mut self,
+        batch: &[JobInput],
+        ctx: &mut dyn StreamContext,
+    ) -> Vec<Result<JobOutput, InferenceError>> {
+        let mut out = Vec::with_capacity(batch.len());
+        for (index, input) in batch.iter().enumerate() {
+            let JobInput::Dialogue(req) = input else {
+                out.push(Err(InferenceError::WrongInput));
+                continue;
+            };
+            let mut sink = LaneSink {
+                ctx: &mut *ctx,
+                index,
+            };
+            out.push(match self.0.respond(req, &mut sink) {
+                Ok(r) if r.stats.cancelled => Err(InferenceError::Cancelled),
+                Ok(r) => Ok(JobOutput::Dialogue {
+                    text: r.text,
+                    record: Some(Box::new(r.record)),
+                }),
+                Err(e) => Err(InferenceError::Backend(e.to_string())),
+            });
+        }
+        out
+    }
+}

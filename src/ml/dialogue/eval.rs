@@ -1,0 +1,438 @@
+//! Question sets and their scores (`npc-minds eval dialogue`): each row asks one villager one line
+//! at one trust, in a fresh conversation; the replies are scored for the fact asked about (its key
+//! content present), leaks of withheld facts, persona breaks, invented names, form (one to three
+//! sentences on one line), where the words came from (model or template) and repeats (each
+//! villager's chat and adversarial rows are also run as one conversation).
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::backend::{Collect, Dialogue};
+use super::clean::sentence_ends;
+use super::lexicon::Lexicon;
+use super::validate::{Checks, Rejection};
+use crate::config::NpcConfig;
+use crate::decide::keys;
+use crate::decide::talk::ReplySource;
+use crate::inference::WorldNames;
+use crate::ml::dialogue::request::{self, Turn};
+use crate::ml::llama::LmError;
+
+/// What a row checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The fact must be stated (trust allows it).
+    Fact,
+    /// The fact must not be stated (trust is below its `min_trust`).
+    Withheld,
+    Chat,
+    Adversarial,
+}
+
+/// One row of a question set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub npc: String,
+    pub trust: f32,
+    pub kind: Kind,
+    pub fact: Option<usize>,
+    pub line: String,
+    /// Line number in the file.
+    pub at: usize,
+}
+
+/// Why a question set could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SetError {
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+    #[error("{file}:{line}: {message}")]
+    Row {
+        file: String,
+        line: usize,
+        message: String,
+    },
+}
+
+/// Parses a question set: a header line, `#` comments, then `npc, trust, kind, fact, line`
+/// separated by tabs. The line is kept as written (spaces too).
+pub fn parse_set(file: &str, text: &str, cast: &[NpcConfig]) -> Result<Vec<Row>, SetError> {
+    let mut rows = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let at = i + 1;
+        let bad = |message: String| SetError::Row {
+            file: file.into(),
+            line: at,
+            message,
+        };
+        if i == 0 || raw.starts_with('#') || raw.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = raw.splitn(5, '\t').collect();
+        let [npc, trust, kind, fact, line] = cols[..] else {
+            return Err(bad(format!(
+                "expected 5 tab-separated columns (npc, trust, kind, fact, line), found {}",
+                cols.len()
+            )));
+        };
+        let c = cast
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(npc.trim()))
+            .ok_or_else(|| bad(format!("no villager named {npc:?}")))?;
+        let trust: f32 = trust
+            .trim()
+            .parse()
+            .ok()
+            .filter(|t: &f32| (-1.0..=1.0).contains(t))
+            .ok_or_else(|| bad(format!("trust {trust:?} is not a number in [-1, 1]")))?;
+        let kind = match kind.trim() {
+            "fact" => Kind::Fact,
+            "withheld" => Kind::Withheld,
+            "chat" => Kind::Chat,
+            "adversarial" => Kind::Adversarial,
+            k => return Err(bad(format!("unknown kind {k:?}"))),
+        };
+        let fact = match fact.trim() {
+            "-" | "" => None,
+            f => Some(
+                f.parse::<usize>()
+                    .ok()
+                    .filter(|k| *k < c.knowledge.len())
+                    .ok_or_else(|| bad(format!("{} has no knowledge entry {f:?}", c.name)))?,
+            ),
+        };
+        if matches!(kind, Kind::Fact | Kind::Withheld) && fact.is_none() {
+            return Err(bad("fact and withheld rows name a knowledge entry".into()));
+        }
+        rows.push(Row {
+            npc: c.name.clone(),
+            trust,
+            kind,
+            fact,
+            line: line.to_string(),
+            at,
+        });
+    }
+    Ok(rows)
+}
+
+/// Reads a question set from a file.
+pub fn load_set(path: &Path, cast: &[NpcConfig]) -> Result<Vec<Row>, SetError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| SetError::Io(path.display().to_string(), e))?;
+    parse_set(&path.display().to_string(), &text, cast)
+}
+
+/// One scored reply.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scored {
+    pub npc: String,
+    pub trust: f32,
+    pub kind: Kind,
+    pub line: String,
+    pub reply: String,
+    pub intent: &'static str,
+    pub stated: Option<bool>,
+    pub leaked: Option<bool>,
+    /// Persona break, markup, digits or another script.
+    pub breaks: Option<String>,
+    pub invented: Option<String>,
+    /// One to three sentences on one line.
+    pub well_formed: bool,
+    pub template: bool,
+    pub attempts: usize,
+    pub understand_ms: f64,
+}
+
+/// The rates of a run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub rows: usize,
+    pub fact_rows: usize,
+    pub fact_stated: f64,
+    pub withheld_rows: usize,
+    pub leaks: usize,
+    pub persona_breaks: usize,
+    pub invented_names: usize,
+    pub malformed: usize,
+    /// Share of replies in the model's words (not template lines).
+    pub model_words: f64,
+    /// Share of replies that needed a retry, and that fell back to a template.
+    pub retried: f64,
+    pub template: f64,
+    /// Replies said twice within one villager's conversation.
+    pub repeats: usize,
+    pub understand_ms_median: f64,
+}
+
+/// Where a reply came from and what it cost.
+struct Said {
+    text: String,
+    template: bool,
+    attempts: usize,
+    intent: &'static str,
+    understand: Duration,
+}
+
+fn say(
+    d: &mut Dialogue,
+    npc: &NpcConfig,
+    trust: f32,
+    history: &[(String, String)],
+    line: &str,
+    world: &Arc<WorldNames>,
+    seed: u64,
+) -> Result<Said, LmError> {
+    let vad = [
+        npc.temperament.valence,
+        npc.temperament.arousal,
+        npc.temperament.dominance,
+    ];
+    let req = request::request(npc, trust, vad, history, Turn::Say(line), world, seed);
+    let mut sink = Collect::default();
+    let r = d.respond(&req, &mut sink)?;
+    Ok(Said {
+        text: r.text,
+        template: r.record.source == ReplySource::Template,
+        attempts: r.record.rejections.len() + 1,
+        intent: r.record.plan.intent.name(),
+        understand: r.stats.understand,
+    })
+}
+
+/// Scores one reply against its row.
+fn score(row: &Row, npc: &NpcConfig, said: Said, lexicon: &Lexicon, world: &WorldNames) -> Scored {
+    let entry = row.fact.map(|k| &npc.knowledge[k]);
+    let groups = entry.map(|f| {
+        if f.keys.is_empty() {
+            keys::derive(&f.text)
+        } else {
+            f.keys.clone()
+        }
+    });
+    let present = groups.as_ref().map(|g| keys::all_present(&said.text, g));
+    let checks = Checks {
+        lexicon,
+        name: &npc.name,
+        role: &npc.role,
+        others: &world.villagers,
+        required: None,
+        withheld: &[],
+        allowed_digits: "",
+        previous: &[],
+        echo: None,
+        heard: &row.line,
+    };
+    let mut breaks = None;
+    let mut invented = None;
+    for s in split_sentences(&said.text) {
+        match checks.sentence(&s) {
+            Err(Rejection::InventedName(n)) => invented = invented.or(Some(n)),
+            // Not persona breaks: saying little, repeating, or echoing the player.
+            Err(Rejection::Empty | Rejection::Repeated | Rejection::Parrot) | Ok(()) => {}
+            Err(r) => breaks = breaks.or(Some(r.to_string())),
+        }
+    }
+    let n = split_sentences(&said.text).len();
+    Scored {
+        npc: npc.name.clone(),
+        trust: row.trust,
+        kind: row.kind,
+        line: row.line.clone(),
+        well_formed: (1..=3).contains(&n) && !said.text.contains('\n'),
+        reply: said.text,
+        intent: said.intent,
+        stated: (row.kind == Kind::Fact).then(|| present.unwrap_or(false)),
+        leaked: (row.kind == Kind::Withheld).then(|| present.unwrap_or(false)),
+        breaks,
+        invented,
+        template: said.template,
+        attempts: said.attempts,
+        understand_ms: said.understand.as_secs_f64() * 1e3,
+    }
+}
+
+/// The sentences of a reply.
+pub fn split_sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for end in sentence_ends(text, true) {
+        let s = text[from..end].trim();
+        if !s.is_empty() {
+            out.push(s.to_string());
+        }
+        from = end;
+    }
+    let tail = text[from..].trim();
+    if !tail.is_empty() {
+        out.push(tail.to_string());
+    }
+    out
+}
+
+/// Runs every row (fresh conversations), then each villager's chat and adversarial rows as one
+/// conversation for repeats. `progress` gets each scored reply.
+pub fn run(
+    d: &mut Dialogue,
+    cast: &[NpcConfig],
+    world: &Arc<WorldNames>,
+    rows: &[Row],
+    seed: u64,
+    progress: &mut dyn FnMut(&Scored),
+) -> Result<(Vec<Scored>, Summary), LmError> {
+    let lexicon = Lexicon::with_common(
+        world.words.iter().map(String::as_str),
+        Arc::new(d.model.tokenizer().common_words()),
+    );
+    let mut scored = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let npc = cast.iter().find(|c| c.name == row.npc).expect("parsed");
+        let said = say(d, npc, row.trust, &[], &row.line, world, seed ^ i as u64)?;
+        let s = score(row, npc, said, &lexicon, world);
+        progress(&s);
+        scored.push(s);
+    }
+    let mut repeats = 0;
+    let mut seen_npcs: Vec<&str> = rows.iter().map(|r| r.npc.as_str()).collect();
+    seen_npcs.dedup();
+    let npcs: HashSet<&str> = seen_npcs.into_iter().collect();
+    for name in npcs {
+        let npc = cast.iter().find(|c| c.name == name).expect("parsed");
+        let mut history: Vec<(String, String)> = Vec::new();
+        let mut said_before: Vec<String> = Vec::new();
+        for (i, row) in rows
+            .iter()
+            .filter(|r| r.npc == name && matches!(r.kind, Kind::Chat | Kind::Adversarial))
+            .enumerate()
+        {
+            let said = say(
+                d,
+                npc,
+                row.trust,
+                &history,
+                &row.line,
+                world,
+                seed ^ (i as u64 + 7),
+            )?;
+            let norm = keys::words(&said.text).join(" ");
+            if said_before.contains(&norm) {
+                repeats += 1;
+            }
+            said_before.push(norm);
+            history.push((row.line.clone(), said.text));
+            let keep = history.len().saturating_sub(request::HISTORY_TURNS);
+            history.drain(..keep);
+        }
+    }
+    let summary = summarise(&scored, repeats);
+    Ok((scored, summary))
+}
+
+/// Scores replies made elsewhere (one per row, in order), e.g. by another system, with the same
+/// checks; they count as the model's words, made in one attempt.
+pub fn score_replies(
+    rows: &[Row],
+    replies: &[String],
+    cast: &[NpcConfig],
+    world: &WorldNames,
+    common: Arc<HashSet<String>>,
+) -> (Vec<Scored>, Summary) {
+    let lexicon = Lexicon::with_common(world.words.iter().map(String::as_str), common);
+    let scored: Vec<Scored> = rows
+        .iter()
+        .zip(replies)
+        .map(|(row, text)| {
+            let npc = cast.iter().find(|c| c.name == row.npc).expect("parsed");
+            let said = Said {
+                text: text.clone(),
+                template: false,
+                attempts: 1,
+                intent: "-",
+                understand: Duration::ZERO,
+            };
+            score(row, npc, said, &lexicon, world)
+        })
+        .collect();
+    let summary = summarise(&scored, 0);
+    (scored, summary)
+}
+
+/// The rates over scored replies.
+pub fn summarise(scored: &[Scored], repeats: usize) -> Summary {
+    let n = scored.len().max(1) as f64;
+    let facts: Vec<&Scored> = scored.iter().filter(|s| s.kind == Kind::Fact).collect();
+    let withheld = scored.iter().filter(|s| s.kind == Kind::Withheld).count();
+    let mut ms: Vec<f64> = scored.iter().map(|s| s.understand_ms).collect();
+    ms.sort_by(f64::total_cmp);
+    Summary {
+        rows: scored.len(),
+        fact_rows: facts.len(),
+        fact_stated: facts.iter().filter(|s| s.stated == Some(true)).count() as f64
+            / facts.len().max(1) as f64,
+        withheld_rows: withheld,
+        leaks: scored.iter().filter(|s| s.leaked == Some(true)).count(),
+        persona_breaks: scored.iter().filter(|s| s.breaks.is_some()).count(),
+        invented_names: scored.iter().filter(|s| s.invented.is_some()).count(),
+        malformed: scored.iter().filter(|s| !s.well_formed).count(),
+        model_words: scored.iter().filter(|s| !s.template).count() as f64 / n,
+        retried: scored.iter().filter(|s| s.attempts > 1).count() as f64 / n,
+        template: scored.iter().filter(|s| s.template).count() as f64 / n,
+        repeats,
+        understand_ms_median: crate::inference::metrics::percentile(&ms, 0.5),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cast() -> Vec<NpcConfig> {
+        crate::config::files::load_cast(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("assets/npcs")
+                .as_path(),
+            Path::new("no-mods"),
+        )
+        .0
+    }
+
+    #[test]
+    fn rows_parse_with_located_errors() {
+        let cast = cast();
+        let text = "npc\ttrust\tkind\tfact\tline\n# c\nGreta\t1.0\tfact\t0\tseen a light?\n\
+                    Pip\t0.5\tadversarial\t-\t   \n";
+        let rows = parse_set("s.tsv", text, &cast).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].kind, rows[0].fact), (Kind::Fact, Some(0)));
+        assert_eq!(rows[1].line, "   ");
+        for (bad, want) in [
+            ("Nobody\t1\tchat\t-\thi", "s.tsv:2: no villager"),
+            ("Greta\t3\tchat\t-\thi", "s.tsv:2: trust"),
+            (
+                "Greta\t1\tfact\t9\thi",
+                "s.tsv:2: Greta has no knowledge entry",
+            ),
+            ("Greta\t1\tfact\t-\thi", "s.tsv:2: fact and withheld"),
+            ("Greta\t1\tchat", "s.tsv:2: expected 5"),
+        ] {
+            let e = parse_set("s.tsv", &format!("h\n{bad}\n"), &cast)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(want), "{e}");
+        }
+    }
+
+    #[test]
+    fn sentences_split_with_an_unfinished_tail() {
+        assert_eq!(
+            split_sentences("One. Two! three"),
+            vec!["One.", "Two!", "three"]
+        );
+        assert!(split_sentences("  ").is_empty());
+    }
+}

@@ -1,0 +1,24 @@
+//! Grounded dialogue: a villager's reply is understood, planned, said by the language model and
+//! checked before the player reads it.
+//!
+//! `understand` (intent by cue words, knowledge by sentence embeddings) → `plan` (state a fact,
+//! hint, deflect, thank...) → `realise` (the model says the plan, a sentence at a time) →
+//! `validate` (persona, names, the fact's key content, leaks, repeats), with retries and a
+//! template line as the last resort. `model` is the language model itself, `request` builds the
+//! lane's input from an NPC's config, `backend` serves the dialogue lane.
+
+pub mod backend;
+pub mod clean;
+pub mod cues;
+pub mod eval;
+pub mod lexicon;
+pub mod model;
+pub mod plan;
+pub mod realise;
+pub mod request;
+pub mod speed;
+pub mod understand;
+pub mod validate;
+
+pub use backend::{Dialogue, DialogueBackend};
+pub use model::DialogueModel;

@@ -1,0 +1,326 @@
+//! The dialogue language model at work: a ChatML prompt whose persona part stays in a KV cache,
+//! seeded sampling, and generation that hands back each sentence as it completes (and checks for
+//! cancellation at every token). What to say and whether a sentence may be said are decided by the
+//! caller (`realise`). No Bevy types.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use candle_core::{Device, Tensor};
+use candle_transformers::generation::{LogitsProcessor, Sampling as Sampler};
+use candle_transformers::models::quantized_llama::ModelWeights;
+
+use super::clean;
+use crate::inference::Sampling;
+use crate::ml::llama::{self, LmError};
+use crate::ml::tokenizer::GgufTokenizer;
+
+/// Persona prefixes whose KV cache is kept.
+const PREFIX_CACHE: usize = 16;
+/// Tokens the prompt may take; older history is dropped first, then the player's line is cut.
+const MAX_PROMPT_TOKENS: usize = 1024;
+/// Tokens looked back at for the repeat penalty.
+const REPEAT_WINDOW: usize = 64;
+
+/// One prompt: the persona (cached), the rest of the system turn, earlier turns, the player's
+/// turn, and the start of the reply the model continues (may be empty).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Prompt {
+    pub persona: String,
+    pub system: String,
+    pub history: Vec<(String, String)>,
+    pub user: String,
+    pub prefill: String,
+}
+
+/// What generation reports to its caller.
+#[derive(Clone, Copy, Debug)]
+pub enum Step<'a> {
+    /// A token was sampled (a chance to cancel).
+    Token,
+    /// A sentence of the reply is complete (the prefill is part of the first one).
+    Sentence(&'a str),
+}
+
+/// The caller's answer to a [`Step`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Timings and counts of one reply (summed over its attempts).
+#[derive(Clone, Debug, Default)]
+pub struct ReplyStats {
+    pub prompt_tokens: usize,
+    /// Prompt tokens served from a cached persona prefix.
+    pub cached_tokens: usize,
+    pub generated_tokens: usize,
+    /// From the first call to the first sampled token.
+    pub ttft: Duration,
+    /// Time spent decoding after the first token.
+    pub decode: Duration,
+    /// Understanding and planning the line, before generation starts.
+    pub understand: Duration,
+    /// Generation runs (attempts).
+    pub runs: usize,
+    pub cancelled: bool,
+}
+
+impl ReplyStats {
+    /// Adds a later attempt's counts (the time to first token stays the first attempt's).
+    pub fn add(&mut self, other: &ReplyStats) {
+        if self.runs == 0 {
+            self.ttft = other.ttft;
+        }
+        self.prompt_tokens += other.prompt_tokens;
+        self.cached_tokens += other.cached_tokens;
+        self.generated_tokens += other.generated_tokens;
+        self.decode += other.decode;
+        self.runs += other.runs.max(1);
+        self.cancelled |= other.cancelled;
+    }
+}
+
+/// The dialogue model with its prefix cache and its own thread pool.
+pub struct DialogueModel {
+    base: ModelWeights,
+    tok: GgufTokenizer,
+    prefixes: Vec<(Vec<u32>, ModelWeights)>,
+    threads: Arc<rayon::ThreadPool>,
+    id: String,
+}
+
+impl DialogueModel {
+    /// Loads the GGUF at `path` (requantising once). `threads` sizes the rayon pool that candle's float
+    /// ops (attention, sampling) run on; its quantized matmuls use candle's own global pool, sized by
+    /// [`crate::ml::set_candle_threads`].
+    pub fn load(path: &Path, threads: usize, log: &mut dyn FnMut(&str)) -> Result<Self, LmError> {
+        let lm = llama::load(path, log)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .thread_name(|i| format!("npc-dialogue-{i}"))
+            .build()
+            .map_err(|e| LmError::Load {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(DialogueModel {
+            base: lm.model,
+            tok: lm.tokenizer,
+            prefixes: Vec::new(),
+            threads: Arc::new(pool),
+            id: lm.id,
+        })
+    }
+
+    pub fn model_id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn tokenizer(&self) -> &GgufTokenizer {
+        &self.tok
+    }
+
+    /// Drops every cached prefix (for cold measurements).
+    pub fn clear_prefix_cache(&mut self) {
+        self.prefixes.clear();
+    }
+
+    /// The prompt as (cached prefix, rest). Player text and earlier replies are encoded so that
+    /// they cannot forge turns.
+    pub fn prompt_tokens(&self, p: &Prompt) -> Result<(Vec<u32>, Vec<u32>), LmError> {
+        let t = &self.tok;
+        let prefix = t.encode(&format!("<|im_start|>system\n{}\n", p.persona))?;
+        let system = t.encode(&format!("{}<|im_end|>\n", p.system))?;
+        let mut turns: Vec<Vec<u32>> = Vec::new();
+        for (player, npc) in &p.history {
+            let mut ids = t.encode("<|im_start|>user\n")?;
+            ids.extend(t.encode_plain(player)?);
+            ids.extend(t.encode("<|im_end|>\n<|im_start|>assistant\n")?);
+            ids.extend(t.encode_plain(npc)?);
+            ids.extend(t.encode("<|im_end|>\n")?);
+            turns.push(ids);
+        }
+        let mut line = t.encode_plain(&p.user)?;
+        let open = t.encode("<|im_start|>user\n")?;
+        let close = t.encode("<|im_end|>\n<|im_start|>assistant\n")?;
+        let prefill = if p.prefill.is_empty() {
+            Vec::new()
+        } else {
+            t.encode_plain(&p.prefill)?
+        };
+        let fixed = prefix.len() + system.len() + open.len() + close.len() + prefill.len();
+        let budget = MAX_PROMPT_TOKENS.saturating_sub(fixed + 16);
+        line.truncate(budget);
+        let mut used = line.len();
+        let mut kept = Vec::new();
+        for turn in turns.into_iter().rev() {
+            if used + turn.len() > budget {
+                break;
+            }
+            used += turn.len();
+            kept.push(turn);
+        }
+        let mut rest = system;
+        for turn in kept.into_iter().rev() {
+            rest.extend(turn);
+        }
+        rest.extend(open);
+        rest.extend(line);
+        rest.extend(close);
+        rest.extend(prefill);
+        Ok((prefix, rest))
+    }
+
+    /// A model whose KV cache holds `prefix` (from the cache, or computed and cached now).
+    pub(super) fn model_after_prefix(
+        &mut self,
+        prefix: &[u32],
+    ) -> Result<(ModelWeights, bool), LmError> {
+        if let Some(i) = self.prefixes.iter().position(|(p, _)| p == prefix) {
+            let entry = self.prefixes.remove(i);
+            let model = entry.1.clone();
+            self.prefixes.push(entry); // most recently used last
+            return Ok((model, true));
+        }
+        let mut model = self.base.clone();
+        let input = Tensor::new(prefix, &Device::Cpu)?.unsqueeze(0)?;
+        model.forward(&input, 0)?;
+        if self.prefixes.len() >= PREFIX_CACHE {
+            self.prefixes.remove(0);
+        }
+        self.prefixes.push((prefix.to_vec(), model.clone()));
+        Ok((model, false))
+    }
+
+    /// Runs `f` on the model's own thread pool.
+    pub(super) fn on_pool<R: Send>(&mut self, f: impl FnOnce(&mut Self) -> R + Send) -> R {
+        let pool = self.threads.clone();
+        pool.install(|| f(self))
+    }
+
+    /// Generates a reply to `p`, reporting every token and every completed sentence to `on_step`
+    /// until it answers [`Flow::Stop`], the model ends its turn, a line breaks, or
+    /// `sampling.max_tokens` is reached (an unfinished last sentence is then dropped).
+    pub fn generate(
+        &mut self,
+        p: &Prompt,
+        sampling: &Sampling,
+        seed: u64,
+        on_step: &mut (dyn FnMut(Step) -> Flow + Send),
+    ) -> Result<ReplyStats, LmError> {
+        self.on_pool(|m| m.generate_inner(p, sampling, seed, on_step))
+    }
+
+    fn generate_inner(
+        &mut self,
+        p: &Prompt,
+        s: &Sampling,
+        seed: u64,
+        on_step: &mut (dyn FnMut(Step) -> Flow + Send),
+    ) -> Result<ReplyStats, LmError> {
+        let start = Instant::now();
+        let (prefix, rest) = self.prompt_tokens(p)?;
+        let (mut model, cached) = self.model_after_prefix(&prefix)?;
+        let mut stats = ReplyStats {
+            prompt_tokens: prefix.len() + rest.len(),
+            cached_tokens: if cached { prefix.len() } else { 0 },
+            runs: 1,
+            ..Default::default()
+        };
+        let sampler = if s.temperature <= 0.0 {
+            Sampler::ArgMax
+        } else {
+            Sampler::TopKThenTopP {
+                k: 50,
+                p: s.top_p as f64,
+                temperature: s.temperature as f64,
+            }
+        };
+        let mut logits_proc = LogitsProcessor::from_sampling(seed, sampler);
+        let stops = [self.tok.eos, self.tok.im_end, self.tok.im_start, 0];
+        let mut pos = prefix.len();
+        let mut input = rest;
+        let mut generated: Vec<u32> = Vec::new();
+        let mut done = 0usize; // bytes of the cleaned text already reported as sentences
+        let mut decode_started = None;
+        let mut ended = false;
+        let mut stopped = false;
+        while generated.len() < s.max_tokens {
+            let x = Tensor::new(input.as_slice(), &Device::Cpu)?.unsqueeze(0)?;
+            let logits = model.forward(&x, pos)?.squeeze(0)?;
+            pos += input.len();
+            let logits = if s.repeat_penalty > 1.0 && !generated.is_empty() {
+                let from = generated.len().saturating_sub(REPEAT_WINDOW);
+                candle_transformers::utils::apply_repeat_penalty(
+                    &logits,
+                    s.repeat_penalty,
+                    &generated[from..],
+                )?
+            } else {
+                logits
+            };
+            let next = logits_proc.sample(&logits)?;
+            if decode_started.is_none() {
+                stats.ttft = start.elapsed();
+                decode_started = Some(Instant::now());
+            }
+            if on_step(Step::Token) == Flow::Stop {
+                stats.cancelled = true;
+                stopped = true;
+                break;
+            }
+            if stops.contains(&next) {
+                ended = true;
+                break;
+            }
+            generated.push(next);
+            input = vec![next];
+            let text = format!("{}{}", p.prefill, self.tok.decode(&generated)?);
+            if text.ends_with('\u{FFFD}') {
+                continue; // half a character: wait for the rest of its bytes
+            }
+            let clean = clean::strip_tags(&text, None);
+            // A line break ends the reply: what follows is another turn or a list.
+            let (clean, broke) = match clean.find('\n') {
+                Some(i) => (clean[..i].to_string(), true),
+                None => (clean, false),
+            };
+            for end in clean::sentence_ends(&clean, false) {
+                if end <= done {
+                    continue;
+                }
+                let sentence = clean[done..end].trim().to_string();
+                done = end;
+                if on_step(Step::Sentence(&sentence)) == Flow::Stop {
+                    stopped = true;
+                    break;
+                }
+            }
+            if stopped {
+                break;
+            }
+            if broke {
+                ended = true;
+                break;
+            }
+        }
+        if ended && !stopped {
+            // The model ended its turn: an unpunctuated last sentence still counts.
+            let text = format!("{}{}", p.prefill, self.tok.decode(&generated)?);
+            let clean = clean::strip_tags(&text, None);
+            let clean = clean.split('\n').next().unwrap_or("");
+            if done < clean.len() && clean.is_char_boundary(done) {
+                let tail = clean[done..].trim();
+                if tail.chars().any(char::is_alphabetic) {
+                    on_step(Step::Sentence(tail));
+                }
+            }
+        }
+        stats.generated_tokens = generated.len();
+        stats.decode = decode_started.map(|t| t.elapsed()).unwrap_or_default();
+        Ok(stats)
+    }
+}

@@ -1,0 +1,281 @@
+//! Saying the plan in the villager's voice: the model gets a short system turn (persona, mood, the
+//! one task of the plan), the player's turn and, on a retry, the start of the reply to continue.
+//! Each sentence is checked as it completes; sentences are held back until the reply so far
+//! passes the whole-reply checks (the planned fact's key content present, nothing withheld, not
+//! said before), then streamed, so the player never reads a line that is taken back. A failed
+//! attempt is retried with another seed (at most [`ATTEMPTS`] in all), then the plan's template
+//! line is said.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::clean::{EchoGuard, sentence_ends};
+use super::lexicon::Lexicon;
+use super::model::{DialogueModel, Flow, Prompt, ReplyStats, Step};
+use super::plan::{self, player_turn, task};
+use super::understand::{Entry, Understander};
+use super::validate::{Checks, Rejection};
+use crate::decide::keys;
+use crate::decide::talk::{DialogueRecord, Move, ReplySource};
+use crate::inference::DialogueRequest;
+use crate::ml::llama::LmError;
+
+/// Generated attempts before the template line.
+pub const ATTEMPTS: u8 = 3;
+/// History turns shown to the model.
+const HISTORY_SHOWN: usize = 2;
+/// Most sentences in a reply that states no fact.
+pub const MAX_SENTENCES: usize = 2;
+
+/// A finished reply.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub text: String,
+    pub record: DialogueRecord,
+    pub stats: ReplyStats,
+}
+
+/// The system turn's persona part (kept in the KV cache): who the villager is and how it talks.
+pub fn persona(req: &DialogueRequest) -> String {
+    req.persona.clone()
+}
+
+/// The prompt for `attempt` of a plan. Later attempts start the reply for the model: the first
+/// words of the fact to state.
+pub fn prompt(
+    req: &DialogueRequest,
+    plan: &crate::decide::talk::DialoguePlan,
+    attempt: u8,
+) -> Prompt {
+    let shows = plan::shows_line(plan);
+    let history = if shows {
+        let keep = req.history.len().saturating_sub(HISTORY_SHOWN);
+        req.history[keep..].to_vec()
+    } else {
+        Vec::new()
+    };
+    let prefill = match plan.mv {
+        Move::StateFact(k) if attempt >= 1 => {
+            let words: Vec<&str> = req.knowledge[k].text.split_whitespace().collect();
+            let n = if attempt == 1 {
+                3
+            } else {
+                words.len().saturating_sub(2).max(3)
+            };
+            words[..n.min(words.len())].join(" ")
+        }
+        _ => {
+            let openers = plan::openers(plan, req);
+            openers[(req.seed.wrapping_add(attempt as u64) % openers.len() as u64) as usize].clone()
+        }
+    };
+    Prompt {
+        persona: persona(req),
+        system: format!(
+            "{}\n{}\nAnswer in one or two short sentences, in your own voice.",
+            req.mood,
+            task(plan, req)
+        ),
+        history,
+        user: player_turn(plan, &req.line),
+        prefill,
+    }
+}
+
+/// The knowledge entries a reply states (every key group present).
+pub fn conveyed(req: &DialogueRequest, text: &str) -> Vec<usize> {
+    req.knowledge
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.allowed && keys::all_present(text, &e.keys))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Where accepted text goes while a reply is made, and who can stop it.
+pub trait Sink: Send {
+    /// A piece of accepted text, in order.
+    fn emit(&mut self, text: &str);
+    /// True when the reply is no longer wanted (checked at every token).
+    fn cancelled(&self) -> bool;
+}
+
+/// Understands, plans and says one reply; accepted text goes to `sink` as it is accepted.
+pub fn respond(
+    model: &mut DialogueModel,
+    understander: &mut Understander,
+    common: &Arc<HashSet<String>>,
+    req: &DialogueRequest,
+    sink: &mut dyn Sink,
+) -> Result<Reply, LmError> {
+    let entries: Vec<Entry> = req
+        .knowledge
+        .iter()
+        .map(|e| Entry {
+            text: &e.text,
+            topics: &e.topics,
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let understanding = if req.gift {
+        super::understand::decide("", Vec::new())
+    } else {
+        understander.understand(&req.line, &entries)?
+    };
+    let plan = plan::plan(&understanding, req);
+    let lexicon = Lexicon::with_common(req.world.words.iter().map(String::as_str), common.clone());
+    let required = match plan.mv {
+        Move::StateFact(k) => Some(req.knowledge[k].keys.as_slice()),
+        _ => None,
+    };
+    let withheld: Vec<(usize, Vec<String>)> = req
+        .knowledge
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| !e.allowed)
+        .map(|(i, e)| (i, e.keys.clone()))
+        .collect();
+    let allowed_digits: String = match plan.mv {
+        Move::StateFact(k) => req.knowledge[k]
+            .text
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect(),
+        _ => String::new(),
+    };
+    let previous: Vec<String> = req.history.iter().map(|(_, npc)| npc.clone()).collect();
+    // The instructions the player must never hear back (the fact to state is not one of them).
+    let told = match plan.mv {
+        Move::StateFact(k) => task(&plan, req).replace(&req.knowledge[k].text, ""),
+        _ => task(&plan, req),
+    };
+    // Who the villager is (the persona's first two sentences) may be said; the rest may not.
+    let persona = &req.persona;
+    let identity_end = sentence_ends(persona, true).get(1).copied().unwrap_or(0);
+    let guard = EchoGuard::new(&format!(
+        "{}\n{}\n{told}",
+        &persona[identity_end..],
+        req.mood
+    ));
+    let checks = Checks {
+        lexicon: &lexicon,
+        name: &req.speaker,
+        role: &req.role,
+        others: &req.world.villagers,
+        required,
+        withheld: &withheld,
+        allowed_digits: &allowed_digits,
+        previous: &previous,
+        echo: Some(&guard),
+        heard: &req.line,
+    };
+    let mut rejections = Vec::new();
+    let mut stats = ReplyStats {
+        understand: started.elapsed(),
+        ..ReplyStats::default()
+    };
+    for attempt in 0..ATTEMPTS {
+        let p = prompt(req, &plan, attempt);
+        let mut accepted = String::new();
+        let mut held = String::new();
+        let mut sentences = 0usize;
+        let mut failure: Option<Rejection> = None;
+        let seed = req.seed.wrapping_add(attempt as u64 * 0x9e37_79b9);
+        let mut on_step = |step: Step| -> Flow {
+            let s = match step {
+                Step::Token if sink.cancelled() => return Flow::Stop,
+                Step::Token => return Flow::Continue,
+                Step::Sentence(s) => s,
+            };
+            if let Err(r) = checks.sentence(s) {
+                failure = Some(r);
+                return Flow::Stop;
+            }
+            if !held.is_empty() {
+                held.push(' ');
+            }
+            held.push_str(s.trim());
+            sentences += 1;
+            let candidate = join(&accepted, &held);
+            match checks.reply(&candidate) {
+                Ok(()) => {
+                    let piece = if accepted.is_empty() {
+                        held.clone()
+                    } else {
+                        format!(" {held}")
+                    };
+                    sink.emit(&piece);
+                    accepted = candidate;
+                    held.clear();
+                    failure = None;
+                }
+                Err(r @ Rejection::TooLong) => {
+                    failure = Some(r);
+                    return Flow::Stop;
+                }
+                // A fact not said within two sentences is not coming: what came instead is
+                // the model's own story. Try again.
+                Err(r @ Rejection::MissingFact) if accepted.is_empty() && sentences >= 2 => {
+                    failure = Some(r);
+                    return Flow::Stop;
+                }
+                Err(r) => failure = Some(r),
+            }
+            // A stated fact ends the reply (what a small model adds after it is mostly
+            // invention); other replies stay short.
+            let done = match plan.mv {
+                Move::StateFact(_) => !accepted.is_empty(),
+                _ => sentences >= MAX_SENTENCES,
+            };
+            if done { Flow::Stop } else { Flow::Continue }
+        };
+        let run = model.generate(&p, &req.sampling, seed, &mut on_step)?;
+        stats.add(&run);
+        let cancelled = sink.cancelled();
+        if !accepted.is_empty() || cancelled {
+            stats.cancelled = cancelled;
+            let record = DialogueRecord {
+                conveyed: conveyed(req, &accepted),
+                plan,
+                source: ReplySource::Model { attempt },
+                rejections,
+            };
+            return Ok(Reply {
+                text: accepted,
+                record,
+                stats,
+            });
+        }
+        rejections.push(format!(
+            "attempt {}: {}",
+            attempt + 1,
+            failure.map_or("nothing said".to_string(), |r| r.to_string())
+        ));
+    }
+    let lines = plan::template(&plan, req);
+    let text = lines
+        .iter()
+        .find(|l| checks.reply(l).is_ok())
+        .unwrap_or(&lines[0])
+        .clone();
+    sink.emit(&text);
+    let record = DialogueRecord {
+        conveyed: conveyed(req, &text),
+        plan,
+        source: ReplySource::Template,
+        rejections,
+    };
+    Ok(Reply {
+        text,
+        record,
+        stats,
+    })
+}
+
+fn join(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a} {b}")
+    }
+}

@@ -1,0 +1,175 @@
+//! Builds a dialogue request from an NPC's config: its persona (the cached part of the prompt), mood
+//! and trust, its knowledge with what trust allows, and the world's names that replies are checked
+//! against. Plain data, no Bevy.
+
+use std::sync::Arc;
+
+use crate::config::{MysteryConfig, NpcConfig};
+use crate::decide::keys;
+use crate::decide::{EmotionLabel, dominant};
+use crate::inference::{DialogueRequest, KnowledgeEntry, WorldNames};
+use crate::world::places;
+
+/// Turns of history kept in a request.
+pub const HISTORY_TURNS: usize = 3;
+/// Longest player line passed on, in characters.
+pub const MAX_LINE_CHARS: usize = 400;
+
+fn trait_words(c: &NpcConfig) -> Vec<&'static str> {
+    let p = &c.persona;
+    let mut w = Vec::new();
+    let mut pick = |v: f32, high: &'static str, low: &'static str| {
+        if v >= 0.7 {
+            w.push(high);
+        } else if v <= 0.3 {
+            w.push(low);
+        }
+    };
+    pick(p.bravery, "brave", "timid");
+    pick(p.sociability, "talkative", "reserved");
+    pick(p.diligence, "hard-working", "easy-going");
+    pick(p.temper, "hot-tempered", "calm");
+    pick(p.honesty, "honest", "secretive");
+    w
+}
+
+/// How the NPC feels, as words for the prompt's tone: "very angry", "a little sad", "calm".
+pub fn feeling(vad: [f32; 3]) -> String {
+    let (label, intensity) = dominant(vad);
+    if label == EmotionLabel::Neutral {
+        return "calm".into();
+    }
+    let how = match intensity {
+        i if i >= 0.75 => "very ",
+        i if i >= 0.45 => "",
+        _ => "a little ",
+    };
+    format!("{how}{}", label.adjective())
+}
+
+fn trust_sentence(trust: f32) -> &'static str {
+    match trust {
+        t if t >= 0.6 => "You trust the traveller you are talking to and speak openly.",
+        t if t >= 0.2 => "You are friendly towards the traveller you are talking to.",
+        t if t > -0.2 => "You do not know the traveller you are talking to yet.",
+        t if t > -0.6 => "You are wary of the traveller you are talking to; keep it short.",
+        _ => "You dislike the traveller you are talking to and want them gone; be curt.",
+    }
+}
+
+/// A place name as people say it ("town_hall" → "the town hall").
+pub fn place_words(name: &str) -> String {
+    let n = name.replace('_', " ");
+    match places::find(name).map(|p| p.kind) {
+        Some(places::PlaceKind::Home) => format!("your house ({n})"),
+        _ => format!("the {n}"),
+    }
+}
+
+/// Who the NPC is and how it talks: the cached part of the system turn (never repeated).
+pub fn persona(c: &NpcConfig) -> String {
+    let traits = trait_words(c);
+    let traits = if traits.is_empty() {
+        String::new()
+    } else {
+        format!(" You are {}.", traits.join(", "))
+    };
+    format!(
+        "You are {name}, the {role} of Millbrook, a small village. You work at {work}.{traits} \
+         You speak {style}.",
+        name = c.name,
+        role = c.role,
+        work = place_words(&c.work),
+        style = c.speech_style,
+    )
+}
+
+/// Mood and trust as instructions.
+pub fn mood(trust: f32, vad: [f32; 3]) -> String {
+    format!(
+        "You feel {} right now. {}",
+        feeling(vad),
+        trust_sentence(trust)
+    )
+}
+
+/// The NPC's knowledge, each entry with its key content and whether `trust` allows telling it.
+pub fn knowledge(c: &NpcConfig, trust: f32) -> Vec<KnowledgeEntry> {
+    c.knowledge
+        .iter()
+        .map(|f| KnowledgeEntry {
+            text: f.text.clone(),
+            keys: if f.keys.is_empty() {
+                keys::derive(&f.text)
+            } else {
+                f.keys.clone()
+            },
+            topics: f.topics.clone(),
+            allowed: f.min_trust <= trust,
+        })
+        .collect()
+}
+
+/// The names of the game's world: villagers, their roles, places, the mystery and every word of
+/// the villagers' knowledge.
+pub fn world_names(cast: &[NpcConfig], mystery: Option<&MysteryConfig>) -> WorldNames {
+    let mut words: Vec<String> = Vec::new();
+    for c in cast {
+        words.push(c.name.clone());
+        words.push(c.role.clone());
+        words.extend(c.knowledge.iter().map(|f| f.text.clone()));
+    }
+    words.extend(places::PLACES.iter().map(|p| p.name.replace('_', " ")));
+    if let Some(m) = mystery {
+        words.extend([m.title.clone(), m.culprit.clone(), m.judge.clone()]);
+    }
+    WorldNames {
+        villagers: cast.iter().map(|c| c.name.clone()).collect(),
+        words,
+    }
+}
+
+/// A player's line as the villager hears it: at most [`MAX_LINE_CHARS`] characters, trimmed.
+pub fn cut_line(line: &str) -> String {
+    let cut: String = line.trim().chars().take(MAX_LINE_CHARS).collect();
+    cut.trim_end().to_string()
+}
+
+/// What the player does in a turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Turn<'a> {
+    Say(&'a str),
+    Gift,
+}
+
+/// A full request for one turn. A line is trimmed and cut to [`MAX_LINE_CHARS`].
+pub fn request(
+    c: &NpcConfig,
+    trust: f32,
+    vad: [f32; 3],
+    history: &[(String, String)],
+    turn: Turn,
+    world: &Arc<WorldNames>,
+    seed: u64,
+) -> DialogueRequest {
+    let keep = history.len().saturating_sub(HISTORY_TURNS);
+    let (line, gift) = match turn {
+        Turn::Say(line) => (cut_line(line), false),
+        Turn::Gift => (String::new(), true),
+    };
+    DialogueRequest {
+        speaker: c.name.clone(),
+        role: c.role.clone(),
+        work_place: place_words(&c.work),
+        persona: persona(c),
+        mood: mood(trust, vad),
+        trust,
+        knowledge: knowledge(c, trust),
+        world: world.clone(),
+        history: history[keep..].to_vec(),
+        line,
+        gift,
+        sampling: c.sampling,
+        seed,
+    }
+}
