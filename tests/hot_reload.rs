@@ -84,6 +84,11 @@ fn edits_apply_and_bad_edits_keep_the_last_good_config() {
         msg.contains("field `persona.bravery`: 7 is out of range [0, 1]"),
         "{msg}"
     );
+    // What the modder reads is the located message alone, not the engine's wrapping or backtrace.
+    assert!(
+        !msg.contains("bevy_") && !msg.contains("async_executor") && msg.lines().count() == 1,
+        "{msg}"
+    );
     for _ in 0..20 {
         app.update();
     }

@@ -18,13 +18,10 @@ pub(super) struct FrameLog {
     pub generating: Vec<f32>,
 }
 
-fn percentile(v: &[f32], q: f32) -> f32 {
-    if v.is_empty() {
-        return 0.0;
-    }
+fn percentile(v: &[f32], q: f64) -> f32 {
     let mut s = v.to_vec();
     s.sort_by(f32::total_cmp);
-    s[((s.len() - 1) as f32 * q).round() as usize]
+    crate::inference::metrics::percentile(&s, q)
 }
 
 impl FrameLog {

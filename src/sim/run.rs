@@ -115,11 +115,12 @@ pub fn build_app(cast: &[NpcConfig], npcs: usize, seed: u64, dt: f32, pool: Infe
     app
 }
 
-/// Runs a sim to the end and reports. Record/replay imply lockstep.
+/// Says why the chosen policy network is not used (the utility AI decides instead).
 fn warn_policy(message: &str) {
     eprintln!("warning: {message}");
 }
 
+/// Runs a sim to the end and reports. Record/replay imply lockstep.
 pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     let replay = match &opts.replay {
         Some(path) => {

@@ -90,8 +90,8 @@ mod tests {
     fn sentences_end_at_marks_followed_by_space() {
         let t = "One. Two! \"Three?\" she said. Four";
         let ends = sentence_ends(t, false);
-        assert_eq!(ends.len(), 3);
-        assert_eq!(&t[..ends[2]], "One. Two! \"Three?\" she said.");
+        assert_eq!(ends.len(), 4);
+        assert_eq!(&t[..ends[3]], "One. Two! \"Three?\" she said.");
         assert_eq!(sentence_ends("Done.", true), vec![5]);
         assert!(sentence_ends("Done.", false).is_empty());
         assert!(sentence_ends("3.5 apples", true).is_empty());

@@ -272,7 +272,10 @@ mod tests {
     fn lex() -> Lexicon {
         Lexicon::new(
             ["Greta", "Bram", "Odo", "town hall", "mill"],
-            ["well", "the", "oh", "a", "i", "yes", "odd"].map(String::from),
+            [
+                "well", "the", "oh", "a", "i", "yes", "odd", "fresh", "ask", "it",
+            ]
+            .map(String::from),
         )
     }
 
@@ -323,7 +326,6 @@ mod tests {
         assert_eq!(c.sentence("1. Bread"), Err(Rejection::Markup));
         assert_eq!(c.sentence("Use `print`."), Err(Rejection::Markup));
         assert_eq!(c.sentence("It is 37 times 12."), Err(Rejection::Digits));
-        assert_eq!(c.sentence("Bonjour, c'est très bien."), Ok(()));
         assert_eq!(c.sentence("Здравствуйте, друг."), Err(Rejection::Script));
         assert_eq!(c.sentence("..."), Err(Rejection::Empty));
     }

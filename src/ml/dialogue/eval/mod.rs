@@ -4,8 +4,9 @@
 //! sentences on one line), where the words came from (model or template) and repeats (each
 //! villager's chat and adversarial rows are also run as one conversation).
 
+pub mod set;
+
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,112 +22,7 @@ use crate::decide::talk::ReplySource;
 use crate::inference::WorldNames;
 use crate::ml::dialogue::request::{self, Turn};
 use crate::ml::llama::LmError;
-
-/// What a row checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// The fact must be stated (trust allows it).
-    Fact,
-    /// The fact must not be stated (trust is below its `min_trust`).
-    Withheld,
-    Chat,
-    Adversarial,
-}
-
-/// One row of a question set.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Row {
-    pub npc: String,
-    pub trust: f32,
-    pub kind: Kind,
-    pub fact: Option<usize>,
-    pub line: String,
-    /// Line number in the file.
-    pub at: usize,
-}
-
-/// Why a question set could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum SetError {
-    #[error("{0}: {1}")]
-    Io(String, std::io::Error),
-    #[error("{file}:{line}: {message}")]
-    Row {
-        file: String,
-        line: usize,
-        message: String,
-    },
-}
-
-/// Parses a question set: a header line, `#` comments, then `npc, trust, kind, fact, line`
-/// separated by tabs. The line is kept as written (spaces too).
-pub fn parse_set(file: &str, text: &str, cast: &[NpcConfig]) -> Result<Vec<Row>, SetError> {
-    let mut rows = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let at = i + 1;
-        let bad = |message: String| SetError::Row {
-            file: file.into(),
-            line: at,
-            message,
-        };
-        if i == 0 || raw.starts_with('#') || raw.trim().is_empty() {
-            continue;
-        }
-        let cols: Vec<&str> = raw.splitn(5, '\t').collect();
-        let [npc, trust, kind, fact, line] = cols[..] else {
-            return Err(bad(format!(
-                "expected 5 tab-separated columns (npc, trust, kind, fact, line), found {}",
-                cols.len()
-            )));
-        };
-        let c = cast
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(npc.trim()))
-            .ok_or_else(|| bad(format!("no villager named {npc:?}")))?;
-        let trust: f32 = trust
-            .trim()
-            .parse()
-            .ok()
-            .filter(|t: &f32| (-1.0..=1.0).contains(t))
-            .ok_or_else(|| bad(format!("trust {trust:?} is not a number in [-1, 1]")))?;
-        let kind = match kind.trim() {
-            "fact" => Kind::Fact,
-            "withheld" => Kind::Withheld,
-            "chat" => Kind::Chat,
-            "adversarial" => Kind::Adversarial,
-            k => return Err(bad(format!("unknown kind {k:?}"))),
-        };
-        let fact = match fact.trim() {
-            "-" | "" => None,
-            f => Some(
-                f.parse::<usize>()
-                    .ok()
-                    .filter(|k| *k < c.knowledge.len())
-                    .ok_or_else(|| bad(format!("{} has no knowledge entry {f:?}", c.name)))?,
-            ),
-        };
-        if matches!(kind, Kind::Fact | Kind::Withheld) && fact.is_none() {
-            return Err(bad("fact and withheld rows name a knowledge entry".into()));
-        }
-        rows.push(Row {
-            npc: c.name.clone(),
-            trust,
-            kind,
-            fact,
-            line: line.to_string(),
-            at,
-        });
-    }
-    Ok(rows)
-}
-
-/// Reads a question set from a file.
-pub fn load_set(path: &Path, cast: &[NpcConfig]) -> Result<Vec<Row>, SetError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| SetError::Io(path.display().to_string(), e))?;
-    parse_set(&path.display().to_string(), &text, cast)
-}
+pub use set::{Kind, Row, SetError, load_set, parse_set};
 
 /// One scored reply.
 #[derive(Clone, Debug, Serialize)]
@@ -390,42 +286,6 @@ pub fn summarise(scored: &[Scored], repeats: usize) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn cast() -> Vec<NpcConfig> {
-        crate::config::files::load_cast(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("assets/npcs")
-                .as_path(),
-            Path::new("no-mods"),
-        )
-        .0
-    }
-
-    #[test]
-    fn rows_parse_with_located_errors() {
-        let cast = cast();
-        let text = "npc\ttrust\tkind\tfact\tline\n# c\nGreta\t1.0\tfact\t0\tseen a light?\n\
-                    Pip\t0.5\tadversarial\t-\t   \n";
-        let rows = parse_set("s.tsv", text, &cast).unwrap();
-        assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].kind, rows[0].fact), (Kind::Fact, Some(0)));
-        assert_eq!(rows[1].line, "   ");
-        for (bad, want) in [
-            ("Nobody\t1\tchat\t-\thi", "s.tsv:2: no villager"),
-            ("Greta\t3\tchat\t-\thi", "s.tsv:2: trust"),
-            (
-                "Greta\t1\tfact\t9\thi",
-                "s.tsv:2: Greta has no knowledge entry",
-            ),
-            ("Greta\t1\tfact\t-\thi", "s.tsv:2: fact and withheld"),
-            ("Greta\t1\tchat", "s.tsv:2: expected 5"),
-        ] {
-            let e = parse_set("s.tsv", &format!("h\n{bad}\n"), &cast)
-                .unwrap_err()
-                .to_string();
-            assert!(e.starts_with(want), "{e}");
-        }
-    }
 
     #[test]
     fn sentences_split_with_an_unfinished_tail() {
