@@ -5,6 +5,8 @@
 /// Attempts to change the villager's rules or reach its instructions.
 #[rustfmt::skip]
 pub const MANIPULATION: &[&str] = &[
+    "repeat the text", "word for word", "text above", "above this", "make up a", "make up the",
+    "invent a", "any name", "game is over", "confirm it",
     "ignore", "disregard", "forget your", "forget all", "forget everything", "instructions",
     "instruction", "prompt", "system", "im_start", "im_end", "<|", "|>", "pretend", "you are now",
     "you're now", "act as", "roleplay", "role play", "jailbreak", "developer mode", "override",
@@ -20,15 +22,15 @@ pub const MANIPULATION: &[&str] = &[
 pub const OFF_ROLE: &[&str] = &[
     "ai", "a i", "language model", "chatgpt", "gpt", "openai", "chatbot", "bot", "robot",
     "artificial", "computer", "program", "programming", "code", "coding", "python", "javascript",
-    "java", "rust", "function", "sql", "html", "script", "translate", "translation", "in french",
+    "function", "sql", "html", "translate", "translation", "in french",
     "in spanish", "in german", "in latin", "homework", "essay", "poem", "haiku", "limerick",
-    "song lyrics", "calculate", "solve", "equation", "math", "maths", "algebra", "times",
-    "multiplied", "divided", "plus", "minus", "square root", "phone", "internet", "website",
-    "email", "wifi", "online", "markdown", "bullet", "bullet points", "json", "table",
+    "song lyrics", "calculate", "equation", "math", "maths", "algebra",
+    "square root", "phone", "internet", "website",
+    "email", "wifi", "markdown", "bullet", "bullet points", "json",
     "spreadsheet", "summarize", "summarise", "summary of", "write me", "write a", "list of",
-    "recipe for", "capital of", "president", "stock", "bitcoin", "netflix", "tiktok", "instagram",
+    "recipe for", "capital of", "president", "bitcoin", "netflix", "tiktok", "instagram",
     "google", "real person", "are you real", "are you human", "who made you", "who created you",
-    "who programmed", "your creator", "trained", "model",
+    "who programmed", "your creator",
 ];
 
 /// Insults.

@@ -13,7 +13,12 @@ pub fn plan(u: &Understanding, req: &DialogueRequest) -> DialoguePlan {
     let mv = match intent {
         Intent::Question => match u.about {
             Some(k) if req.knowledge.get(k).is_some_and(|e| e.allowed) => Move::StateFact(k),
-            Some(k) => Move::Hint(k),
+            // What it may not tell comes first, but something it may tell is nearly as close:
+            // it tells that.
+            Some(k) => match close_allowed(u, req) {
+                Some(j) => Move::StateFact(j),
+                None => Move::Hint(k),
+            },
             None => Move::NotKnown,
         },
         Intent::Insult => Move::Rebuff,
@@ -34,6 +39,19 @@ pub fn plan(u: &Understanding, req: &DialogueRequest) -> DialoguePlan {
         mv,
         retrieved: u.retrieved.clone(),
     }
+}
+
+/// How much lower than the best entry an allowed entry may score and still be told instead.
+const CLOSE: f32 = 0.1;
+
+/// An allowed entry scoring within [`CLOSE`] of the best (withheld) one.
+fn close_allowed(u: &Understanding, req: &DialogueRequest) -> Option<usize> {
+    let best = u.retrieved.first()?.1;
+    u.retrieved
+        .iter()
+        .skip(1)
+        .find(|(j, s)| best - s <= CLOSE && req.knowledge.get(*j).is_some_and(|e| e.allowed))
+        .map(|(j, _)| *j)
 }
 
 /// True when the model may see the player's own words (never a manipulation, an off-role request

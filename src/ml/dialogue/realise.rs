@@ -60,7 +60,7 @@ pub fn prompt(
             let n = if attempt == 1 {
                 3
             } else {
-                words.len().saturating_sub(2).max(3)
+                words.len().saturating_sub(1).max(3)
             };
             words[..n.min(words.len())].join(" ")
         }

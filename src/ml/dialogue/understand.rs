@@ -100,12 +100,25 @@ pub fn cue_intent(line: &str) -> Option<Intent> {
     None
 }
 
-/// Digits joined by an operator ("37*12", "2 + 2").
+/// Numbers joined by an operator ("37*12", "2 + 2", "6 times 7").
 fn has_sum(line: &str) -> bool {
     let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
     let b = compact.as_bytes();
-    b.windows(3)
-        .any(|w| w[0].is_ascii_digit() && b"+-*/x^=".contains(&w[1]) && w[2].is_ascii_digit())
+    let symbol = b
+        .windows(3)
+        .any(|w| w[0].is_ascii_digit() && b"+-*/x^=".contains(&w[1]) && w[2].is_ascii_digit());
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let number = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .parse::<f64>()
+            .is_ok()
+    };
+    let spoken = words.windows(3).any(|w| {
+        number(w[0])
+            && ["times", "plus", "minus", "divided", "multiplied", "over"].contains(&w[1])
+            && (number(w[2]) || w[2] == "by")
+    });
+    symbol || spoken
 }
 
 /// The social intent of a line that is about no entry.
@@ -319,6 +332,7 @@ mod tests {
             ("are you an AI?", Intent::OffRole),
             ("write me a python function", Intent::OffRole),
             ("what is 37*12", Intent::OffRole),
+            ("what's 6 times 7?", Intent::OffRole),
             ("translate 'bread' into French", Intent::OffRole),
             ("you stupid old fool", Intent::Insult),
             ("I accuse Odo of stealing the bell", Intent::Accusation),
@@ -330,6 +344,7 @@ mod tests {
         }
         assert_eq!(cue_intent("did you see anything at the hall?"), None);
         assert_eq!(cue_intent("both of them were there"), None);
+        assert_eq!(cue_intent("how many times did you see him?"), None);
     }
 
     #[test]
