@@ -13,6 +13,7 @@ use super::Inference;
 use super::collect::{InferenceCompleted, InferencePartial};
 use super::components::{BrainStats, Emotion, InConversation, NpcIndex, Profile, Trust};
 use super::emotion::{Experience, NpcExperienced};
+use crate::decide::EmotionLabel;
 use crate::decide::talk::{DialogueRecord, Intent};
 use crate::inference::{Job, JobInput, JobOutput, Lane, Priority, RequestId, WorldNames};
 use crate::ml::dialogue::request::{self, Turn};
@@ -168,17 +169,18 @@ fn send_player_turns(
             stats.dialogue_fallbacks += 1;
         }
         if !line.is_empty() {
-            intents
-                .0
-                .insert((v.id, next.generation), line_intent(&line));
+            let intent = line_intent(&line);
             let feel = Job {
                 id,
                 priority: Priority::Focus,
                 deadline: None,
                 input: JobInput::Emotion { text: line },
             };
-            if let Err(e) = pool.try_submit(Lane::Emotion, feel) {
-                debug!("emotion of {}'s line not classified: {e}", c.name);
+            match pool.try_submit(Lane::Emotion, feel) {
+                Ok(()) => {
+                    intents.0.insert((v.id, next.generation), intent);
+                }
+                Err(e) => debug!("emotion of {}'s line not classified: {e}", c.name),
             }
         }
         match speech {
@@ -218,20 +220,25 @@ fn receive_replies(
         else {
             continue;
         };
-        // Every line the player said is felt, even when a newer line already superseded its reply.
-        if let (Lane::Emotion, Ok(JobOutput::Emotion { label, scores, vad })) = (c.lane, &c.result)
-        {
-            let confidence = scores.get(label.index()).copied().unwrap_or(0.0);
+        // Every line the player said is felt, even when a newer line already superseded its reply;
+        // without an emotion reading (the model failed) what the line does is still felt.
+        if c.lane == Lane::Emotion {
             let intent = intents
                 .0
                 .remove(&(c.id.npc, c.id.generation))
                 .unwrap_or_default();
+            let (label, confidence, vad) = match &c.result {
+                Ok(JobOutput::Emotion { label, scores, vad }) => {
+                    (*label, scores.get(label.index()).copied().unwrap_or(0.0), *vad)
+                }
+                _ => (EmotionLabel::Neutral, 1.0, [0.0; 3]),
+            };
             experienced.write(NpcExperienced {
                 npc,
                 experience: Experience::Heard {
-                    label: *label,
+                    label,
                     confidence,
-                    vad: *vad,
+                    vad,
                     intent,
                 },
             });
