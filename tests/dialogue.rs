@@ -101,7 +101,11 @@ fn cancellation_stops_generation_at_once() {
     let ReplySource::Model { attempt } = reply.record.source else {
         panic!("a cancelled reply is the model's: {:?}", reply.record);
     };
-    assert_eq!(reply.stats.runs, attempt as usize + 1, "no attempt after the cancel");
+    assert_eq!(
+        reply.stats.runs,
+        attempt as usize + 1,
+        "no attempt after the cancel"
+    );
 }
 
 #[test]

@@ -228,9 +228,11 @@ fn receive_replies(
                 .remove(&(c.id.npc, c.id.generation))
                 .unwrap_or_default();
             let (label, confidence, vad) = match &c.result {
-                Ok(JobOutput::Emotion { label, scores, vad }) => {
-                    (*label, scores.get(label.index()).copied().unwrap_or(0.0), *vad)
-                }
+                Ok(JobOutput::Emotion { label, scores, vad }) => (
+                    *label,
+                    scores.get(label.index()).copied().unwrap_or(0.0),
+                    *vad,
+                ),
                 _ => (EmotionLabel::Neutral, 1.0, [0.0; 3]),
             };
             experienced.write(NpcExperienced {

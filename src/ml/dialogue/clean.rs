@@ -60,6 +60,24 @@ pub fn sentence_ends(text: &str, at_end: bool) -> Vec<usize> {
     ends
 }
 
+/// The sentences of a reply.
+pub fn split_sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for end in sentence_ends(text, true) {
+        let s = text[from..end].trim();
+        if !s.is_empty() {
+            out.push(s.to_string());
+        }
+        from = end;
+    }
+    let tail = text[from..].trim();
+    if !tail.is_empty() {
+        out.push(tail.to_string());
+    }
+    out
+}
+
 /// Removes role tags and a leading "Name:" the model sometimes writes.
 pub fn strip_tags(text: &str, name: Option<&str>) -> String {
     let mut t = text

@@ -155,7 +155,7 @@ impl Checks<'_> {
             && self
                 .previous
                 .iter()
-                .flat_map(|p| super::eval::split_sentences(p))
+                .flat_map(|p| super::clean::split_sentences(p))
                 .any(|p| keys::words(&p) == words)
         {
             return Err(Rejection::Repeated);

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::backend::{Collect, Dialogue};
-use super::clean::sentence_ends;
+pub use super::clean::split_sentences;
 use super::lexicon::Lexicon;
 use super::validate::{Checks, Rejection};
 use crate::config::NpcConfig;
@@ -151,24 +151,6 @@ fn score(row: &Row, npc: &NpcConfig, said: Said, lexicon: &Lexicon, world: &Worl
         attempts: said.attempts,
         understand_ms: said.understand.as_secs_f64() * 1e3,
     }
-}
-
-/// The sentences of a reply.
-pub fn split_sentences(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    for end in sentence_ends(text, true) {
-        let s = text[from..end].trim();
-        if !s.is_empty() {
-            out.push(s.to_string());
-        }
-        from = end;
-    }
-    let tail = text[from..].trim();
-    if !tail.is_empty() {
-        out.push(tail.to_string());
-    }
-    out
 }
 
 /// Runs every row (fresh conversations), then each villager's chat and adversarial rows as one
