@@ -92,6 +92,7 @@ fn prompt() -> Prompt {
         history: vec![],
         user: "Good morning Greta! Did you notice anything strange last night?".into(),
         prefill: String::new(),
+        speaker: "Greta".into(),
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Prompt {
     pub history: Vec<(String, String)>,
     pub user: String,
     pub prefill: String,
+    /// The villager's name: a "Name:" the model writes before its reply is dropped.
+    pub speaker: String,
 }
 
 /// What generation reports to its caller.
@@ -282,7 +284,7 @@ impl DialogueModel {
             if text.ends_with('\u{FFFD}') {
                 continue; // half a character: wait for the rest of its bytes
             }
-            let clean = clean::strip_tags(&text, None);
+            let clean = clean::strip_tags(&text, Some(&p.speaker));
             // A line break ends the reply: what follows is another turn or a list.
             let (clean, broke) = match clean.find('\n') {
                 Some(i) => (clean[..i].to_string(), true),
@@ -310,7 +312,7 @@ impl DialogueModel {
         if ended && !stopped {
             // The model ended its turn: an unpunctuated last sentence still counts.
             let text = format!("{}{}", p.prefill, self.tok.decode(&generated)?);
-            let clean = clean::strip_tags(&text, None);
+            let clean = clean::strip_tags(&text, Some(&p.speaker));
             let clean = clean.split('\n').next().unwrap_or("");
             if done < clean.len() && clean.is_char_boundary(done) {
                 let tail = clean[done..].trim();

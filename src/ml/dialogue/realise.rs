@@ -35,11 +35,6 @@ pub struct Reply {
     pub stats: ReplyStats,
 }
 
-/// The system turn's persona part (kept in the KV cache): who the villager is and how it talks.
-pub fn persona(req: &DialogueRequest) -> String {
-    req.persona.clone()
-}
-
 /// The prompt for `attempt` of a plan. Later attempts start the reply for the model: the first
 /// words of the fact to state.
 pub fn prompt(
@@ -70,7 +65,7 @@ pub fn prompt(
         }
     };
     Prompt {
-        persona: persona(req),
+        persona: req.persona.clone(),
         system: format!(
             "{}\n{}\nAnswer in one or two short sentences, in your own voice.",
             req.mood,
@@ -79,6 +74,7 @@ pub fn prompt(
         history,
         user: player_turn(plan, &req.line),
         prefill,
+        speaker: req.speaker.clone(),
     }
 }
 
