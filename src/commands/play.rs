@@ -5,6 +5,15 @@ use std::process::ExitCode;
 
 use super::PolicyArgs;
 
+/// What `--autopilot` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AutopilotMode {
+    /// Talk to the nearest villager once (a quick check).
+    Talk,
+    /// Solve the mystery from the clue journal.
+    Solve,
+}
+
 /// Arguments of `npc-minds play`.
 #[derive(Debug, clap::Args)]
 pub struct PlayArgs {
@@ -17,11 +26,18 @@ pub struct PlayArgs {
     /// Save a PNG of the window shortly before exiting (needs --frames).
     #[arg(long, value_name = "FILE", requires = "frames")]
     pub screenshot: Option<PathBuf>,
-    /// Play by itself (for CI and screenshots): walk to the nearest villager, say a line,
-    /// wait for the streamed reply, save --screenshot, exit 0 only if the villager replied
-    /// and the screenshot is not blank. --frames is the limit.
-    #[arg(long, requires_all = ["frames", "screenshot"])]
-    pub autopilot: bool,
+    /// Play by itself (for CI and screenshots); --frames is the limit. `talk` (the default):
+    /// walk to the nearest villager, say a line, wait for the streamed reply, save
+    /// --screenshot, exit 0 only if the villager replied and the screenshot is not blank.
+    /// `solve`: play the whole mystery from the clue journal, exit 0 only on the win screen.
+    #[arg(
+        long,
+        value_name = "MODE",
+        num_args = 0..=1,
+        default_missing_value = "talk",
+        requires_all = ["frames", "screenshot"]
+    )]
+    pub autopilot: Option<AutopilotMode>,
     /// Who decides (default: the utility AI; the trained policy never met a talking player).
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -44,7 +60,10 @@ pub fn run(a: PlayArgs) -> anyhow::Result<ExitCode> {
         mods: a.mods,
         frames: a.frames,
         screenshot: a.screenshot,
-        autopilot: a.autopilot,
+        autopilot: a.autopilot.map(|m| match m {
+            AutopilotMode::Talk => crate::game::AutopilotMode::Talk,
+            AutopilotMode::Solve => crate::game::AutopilotMode::Solve,
+        }),
         policy: a.policy.choice(1),
     }))
 }

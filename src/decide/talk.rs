@@ -130,4 +130,24 @@ pub struct DialogueRecord {
     pub source: ReplySource,
     /// Why rejected attempts were rejected, in order.
     pub rejections: Vec<String>,
+    /// How fast the model produced it (filled in by the backend).
+    #[serde(default)]
+    pub speed: ReplySpeed,
+}
+
+/// How fast one reply was generated: tokens over all attempts, seconds to the first token and
+/// seconds of decoding after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplySpeed {
+    pub tokens: u32,
+    pub first_token_secs: f32,
+    pub decode_secs: f32,
+}
+
+impl ReplySpeed {
+    /// Decoded tokens per second after the first (none without a second token).
+    pub fn tokens_per_sec(&self) -> Option<f32> {
+        (self.tokens > 1 && self.decode_secs > 0.0)
+            .then(|| (self.tokens - 1) as f32 / self.decode_secs)
+    }
 }

@@ -1,9 +1,13 @@
-//! `play --autopilot`: the game plays itself for CI and screenshots. It walks to the nearest
-//! villager, stands a moment (the frame log's baseline), opens the chat, says a line, waits for the
-//! streamed reply, lingers so the bubble shows,
-//! takes a screenshot and exits 0 only if the villager really replied (not a fallback line) and
-//! the screenshot is not blank; otherwise, or when the frame limit comes first, it exits 1 and says
-//! why.
+//! `play --autopilot`: the game plays itself for CI and screenshots.
+//!
+//! - `talk` (plain `--autopilot`): walks to the nearest villager, stands a moment (the frame log's
+//!   baseline), says a line, waits for the streamed reply, lingers so the bubble shows, takes the
+//!   screenshot; exits 0 only if the villager really replied (not a fallback line) and the
+//!   screenshot is not blank.
+//! - `solve`: plays the whole mystery (see `solver`) and exits 0 only on the win screen.
+//!
+//! Otherwise, or when the frame limit comes first, it exits 1 and says why. At exit it prints the
+//! journal's clues; the frame log prints the frame and reply figures.
 
 use std::path::PathBuf;
 
@@ -11,16 +15,28 @@ use bevy::prelude::*;
 use bevy::render::view::window::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
 
 use super::chat::{ChatBox, LineTyped, open_chat};
+use super::journal::Journal;
 use super::screens::Screen;
 use crate::brain::talk::Speech;
 use crate::world::components::{Player, Position, Villager};
 
-/// What the autopilot says.
+/// What the autopilot does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AutopilotMode {
+    /// Talk to the nearest villager once (a quick check).
+    Talk,
+    /// Solve the mystery from the clue journal.
+    Solve,
+}
+
+/// What the quick check says.
 const LINE: &str = "Good morning! Did you see anything strange the night the bell was stolen?";
 /// How close it walks before talking.
-const NEAR: f32 = 45.0;
+pub(super) const NEAR: f32 = 60.0;
+/// The player's walking speed (as with the keys).
+pub(super) const WALK: f32 = 180.0;
 /// Frames the reply stays on screen before the screenshot.
-const LINGER_FRAMES: u32 = 40;
+pub(super) const LINGER_FRAMES: u32 = 40;
 /// Frames it stands next to the villager before talking: the frame log's quiet baseline.
 const BASELINE_FRAMES: u32 = 150;
 
@@ -31,21 +47,29 @@ enum Phase {
     Talk,
     Wait,
     Linger(u32),
-    Shoot,
-    Done,
 }
+
+/// How a run ended: `Ok` with what to report, or why it failed.
+pub(super) type Verdict = Result<String, String>;
 
 /// The autopilot's settings and progress.
 #[derive(Resource)]
 pub(super) struct Autopilot {
     limit: u64,
     shot: PathBuf,
-    phase: Phase,
     frames: u64,
-    target: Option<Entity>,
-    reply: Option<(String, String, bool)>,
+    /// Set once the screenshot is asked for: what to report if it turns out not blank.
+    pub shooting: Option<Verdict>,
     /// Whether the captured screenshot had more than a few colours.
     not_blank: Option<bool>,
+    done: bool,
+    quick: Quick,
+}
+
+/// The quick check's state.
+struct Quick {
+    phase: Phase,
+    target: Option<Entity>,
 }
 
 impl Autopilot {
@@ -53,22 +77,46 @@ impl Autopilot {
         Autopilot {
             limit,
             shot,
-            phase: Phase::Walk,
             frames: 0,
-            target: None,
-            reply: None,
+            shooting: None,
             not_blank: None,
+            done: false,
+            quick: Quick {
+                phase: Phase::Walk,
+                target: None,
+            },
         }
+    }
+
+    /// Takes the screenshot; `verdict` is reported once it is captured.
+    pub fn shoot(&mut self, commands: &mut Commands, verdict: Verdict) {
+        if self.shooting.is_some() {
+            return;
+        }
+        commands
+            .spawn(Screenshot::primary_window())
+            .observe(save_to_disk(self.shot.clone()))
+            .observe(on_captured);
+        self.shooting = Some(verdict);
     }
 }
 
-pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, |mut next: ResMut<NextState<Screen>>| {
-        next.set(Screen::Playing)
-    })
-    .add_systems(Update, drive.run_if(in_state(Screen::Playing)))
-    // Before `Last`, where the frame log prints its summary on exit.
-    .add_systems(PostUpdate, finish);
+pub(super) fn plugin(mode: AutopilotMode) -> impl Fn(&mut App) {
+    move |app: &mut App| {
+        app.add_systems(Startup, |mut next: ResMut<NextState<Screen>>| {
+            next.set(Screen::Playing)
+        })
+        // Before `Last`, where the frame log prints its summary on exit.
+        .add_systems(PostUpdate, finish);
+        match mode {
+            AutopilotMode::Talk => {
+                app.add_systems(Update, drive.run_if(in_state(Screen::Playing)));
+            }
+            AutopilotMode::Solve => {
+                app.add_plugins(super::solver::plugin);
+            }
+        }
+    }
 }
 
 /// Counts distinct colours in a sample of the pixels: a blank frame has one or two.
@@ -88,6 +136,15 @@ fn on_captured(shot: On<ScreenshotCaptured>, mut ap: ResMut<Autopilot>) {
     ap.not_blank = Some(n > 8);
 }
 
+/// Moves `me` towards `to` at walking speed until within [`NEAR`]; true once there.
+pub(super) fn walk_to(me: &mut Position, to: Vec2, dt: f32) -> bool {
+    if me.0.distance(to) > NEAR {
+        let step = (to - me.0).clamp_length_max(WALK * dt);
+        me.0 += step;
+    }
+    me.0.distance(to) <= NEAR
+}
+
 #[allow(clippy::too_many_arguments)]
 fn drive(
     time: Res<Time>,
@@ -101,24 +158,21 @@ fn drive(
     let Ok(mut me) = player.single_mut() else {
         return;
     };
-    if ap.target.is_none() {
-        ap.target = villagers
+    if ap.quick.target.is_none() {
+        ap.quick.target = villagers
             .iter()
             .min_by(|a, b| a.2.0.distance(me.0).total_cmp(&b.2.0.distance(me.0)))
             .map(|(e, ..)| e);
     }
-    let Some((npc, v, at, speech)) = ap.target.and_then(|e| villagers.get(e).ok()) else {
+    let Some((npc, v, at, speech)) = ap.quick.target.and_then(|e| villagers.get(e).ok()) else {
         return;
     };
     // Walk towards the villager (and keep up with it while waiting).
-    if me.0.distance(at.0) > NEAR {
-        let step = (at.0 - me.0).clamp_length_max(180.0 * time.delta_secs());
-        me.0 += step;
-    }
-    match ap.phase {
-        Phase::Walk if me.0.distance(at.0) <= NEAR => ap.phase = Phase::Baseline(BASELINE_FRAMES),
-        Phase::Baseline(0) => ap.phase = Phase::Talk,
-        Phase::Baseline(n) => ap.phase = Phase::Baseline(n - 1),
+    let near = walk_to(&mut me, at.0, time.delta_secs());
+    match ap.quick.phase {
+        Phase::Walk if near => ap.quick.phase = Phase::Baseline(BASELINE_FRAMES),
+        Phase::Baseline(0) => ap.quick.phase = Phase::Talk,
+        Phase::Baseline(n) => ap.quick.phase = Phase::Baseline(n - 1),
         Phase::Talk => {
             open_chat(&mut commands, &mut chat, npc);
             typed.write(LineTyped {
@@ -126,7 +180,7 @@ fn drive(
                 text: LINE.into(),
             });
             info!("autopilot: said to {}: {LINE}", v.name);
-            ap.phase = Phase::Wait;
+            ap.quick.phase = Phase::Wait;
         }
         Phase::Wait => {
             if let Some(s) = speech
@@ -134,54 +188,57 @@ fn drive(
                 && s.heard == LINE
                 && !s.text.trim().is_empty()
             {
-                ap.reply = Some((v.name.clone(), s.text.clone(), s.fallback));
-                ap.phase = Phase::Linger(LINGER_FRAMES);
+                println!("autopilot: {} replied: {}", v.name, s.text);
+                if s.fallback {
+                    let why = format!(
+                        "{} answered from its fallback lines: the dialogue model did not reply",
+                        v.name
+                    );
+                    ap.shooting = Some(Err(why));
+                } else {
+                    ap.quick.phase = Phase::Linger(LINGER_FRAMES);
+                }
             }
         }
         Phase::Linger(0) => {
-            commands
-                .spawn(Screenshot::primary_window())
-                .observe(save_to_disk(ap.shot.clone()))
-                .observe(on_captured);
-            ap.phase = Phase::Shoot;
+            let ok = format!("{} replied", v.name);
+            ap.shoot(&mut commands, Ok(ok));
         }
-        Phase::Linger(n) => ap.phase = Phase::Linger(n - 1),
+        Phase::Linger(n) => ap.quick.phase = Phase::Linger(n - 1),
         _ => {}
     }
 }
 
-fn finish(mut ap: ResMut<Autopilot>, mut exit: MessageWriter<AppExit>) {
-    if ap.phase == Phase::Done {
+fn finish(mut ap: ResMut<Autopilot>, journal: Res<Journal>, mut exit: MessageWriter<AppExit>) {
+    if ap.done {
         return;
     }
     ap.frames += 1;
-    let verdict = match (ap.phase, ap.not_blank, &ap.reply) {
-        (Phase::Shoot, Some(not_blank), Some((name, text, fallback))) => {
-            println!("autopilot: {name} replied: {text}");
-            if *fallback {
-                Some(Err(format!(
-                    "{name} answered from its fallback lines: the dialogue model did not reply"
-                )))
-            } else if !not_blank {
-                Some(Err(format!(
-                    "the screenshot {} is blank",
-                    ap.shot.display()
-                )))
-            } else {
-                Some(Ok(()))
-            }
-        }
-        _ if ap.frames >= ap.limit => Some(Err(format!(
-            "no reply and screenshot within {} frames (stopped while {:?})",
-            ap.limit, ap.phase
+    let verdict = match (&ap.shooting, ap.not_blank) {
+        (Some(Err(why)), _) => Some(Err(why.clone())),
+        (Some(Ok(_)), Some(false)) => Some(Err(format!(
+            "the screenshot {} is blank",
+            ap.shot.display()
         ))),
+        (Some(Ok(what)), Some(true)) => Some(Ok(what.clone())),
+        _ if ap.frames >= ap.limit => Some(Err(format!("not finished within {} frames", ap.limit))),
         _ => None,
     };
     let Some(verdict) = verdict else { return };
-    ap.phase = Phase::Done;
+    ap.done = true;
+    println!(
+        "autopilot: the journal holds {} clue(s)",
+        journal.clues.len()
+    );
+    for c in &journal.clues {
+        println!("  {}", c.line());
+    }
     match verdict {
-        Ok(()) => {
-            println!("autopilot: ok, screenshot in {}", ap.shot.display());
+        Ok(what) => {
+            println!(
+                "autopilot: ok ({what}), screenshot in {}",
+                ap.shot.display()
+            );
             exit.write(AppExit::Success);
         }
         Err(why) => {

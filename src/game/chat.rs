@@ -1,8 +1,10 @@
-//! Talking in the window: `E` near a villager opens a chat line at the bottom, typed text goes there
-//! (not to the player's legs), `Enter` sends it, the reply streams into a bubble above the villager,
-//! `Esc` or walking away closes the chat and stops the reply. `Tab` gives the villager a loaf of
-//! bread (the player carries a few): a gift it feels, thanks the player for in words, and trusts
-//! the player more for.
+//! Talking in the window: the villager `E` would talk to is highlighted ([`TalkTarget`]); `E`
+//! opens the chat, typed text goes to the chat line (never to the player's legs, not even just
+//! after the villager walked off), `Enter` sends it, `Esc` or walking away closes the chat and stops
+//! the reply. `Tab` gives the villager a loaf of bread (the player carries a few): a gift it feels,
+//! thanks the player for in words, and trusts the player more for. A villager stops for a player
+//! who comes to talk, and while talking, unless it flees. What is said is shown by
+//! `conversation` (the panel) and `bubbles` (over the speaker).
 
 use bevy::input::ButtonState;
 use bevy::input::keyboard::{Key, KeyboardInput};
@@ -11,12 +13,16 @@ use bevy::prelude::*;
 use super::screens::{NewGame, Screen};
 use crate::brain::components::InConversation;
 use crate::brain::emotion::{Experience, NpcExperienced};
-use crate::brain::talk::{PlayerGave, Speech};
-use crate::world::components::{Player, Position, Villager};
+use crate::brain::talk::PlayerGave;
+use crate::decide::Action;
+use crate::world::components::{CurrentAction, Player, Position, Villager};
 
 /// How close the player must be to start talking, and how far before the chat closes.
-const TALK_RANGE: f32 = 70.0;
-const LEAVE_RANGE: f32 = 160.0;
+const TALK_RANGE: f32 = 110.0;
+const LEAVE_RANGE: f32 = 200.0;
+/// Seconds typed keys still do not move the player after a chat closed by itself; each key typed
+/// in that time starts it again (the player was still typing).
+const TYPING_GRACE_SECS: f32 = 1.0;
 /// Longest line the chat box takes.
 const MAX_TYPED: usize = 200;
 
@@ -27,7 +33,15 @@ pub(super) struct ChatBox {
     pub typed: String,
     /// Set on the frame the chat opens, so the `E` that opened it is not typed.
     just_opened: bool,
+    /// Seconds left in which typed keys do not walk (see [`TYPING_GRACE_SECS`]).
+    pub grace: f32,
+    /// Why the last chat ended, when it was not the player's choice ("Hilda walked away").
+    pub ended: Option<String>,
 }
+
+/// The villager `E` would talk to now (highlighted on screen), if any is in reach.
+#[derive(Resource, Default, Debug, Clone, Copy, PartialEq)]
+pub(super) struct TalkTarget(pub Option<Entity>);
 
 /// Loaves of bread the player can still give away.
 #[derive(Resource)]
@@ -54,35 +68,28 @@ pub(super) struct LineTyped {
     pub text: String,
 }
 
-#[derive(Component)]
-struct ChatLine;
-
-/// A speech bubble and the seconds since its text last changed.
-#[derive(Component, Default)]
-struct Bubble {
-    idle: f32,
-}
-
-/// Bubbles of villagers no longer talking fade after this many seconds without new text.
-const BUBBLE_SECS: f32 = 8.0;
-
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ChatBox>()
         .init_resource::<Gifts>()
         .init_resource::<ChatGate>()
+        .init_resource::<TalkTarget>()
         .add_message::<LineTyped>()
-        .add_systems(Startup, spawn_chat_line)
         .add_systems(
             Update,
             (
-                open_or_close.run_if(in_state(Screen::Playing)),
+                (pick_target, open_or_close)
+                    .chain()
+                    .run_if(in_state(Screen::Playing)),
                 type_line,
-                show_chat,
-                show_bubbles,
-                fade_bubbles,
                 refill_bread,
             )
                 .chain(),
+        )
+        .add_systems(
+            Update,
+            attend
+                .after(crate::NpcSystems::Apply)
+                .before(crate::NpcSystems::Act),
         )
         .add_systems(OnExit(Screen::Playing), close_chat);
 }
@@ -93,20 +100,31 @@ pub(super) fn open_chat(commands: &mut Commands, chat: &mut ChatBox, npc: Entity
     chat.with = Some(npc);
     chat.typed.clear();
     chat.just_opened = true;
+    chat.ended = None;
 }
 
-/// Ends the chat: the villager is free again and its reply in progress stops.
-fn end_chat(commands: &mut Commands, chat: &mut ChatBox) {
+/// Ends the chat: the villager is free again and its reply in progress stops. `why` is set when
+/// the player did not choose to leave; then typed keys keep away from the player's legs a moment.
+pub(super) fn end_chat(commands: &mut Commands, chat: &mut ChatBox, why: Option<String>) {
     if let Some(npc) = chat.with
         && let Ok(mut e) = commands.get_entity(npc)
     {
         e.remove::<InConversation>();
     }
-    *chat = ChatBox::default();
+    let grace = if why.is_some() {
+        TYPING_GRACE_SECS
+    } else {
+        0.0
+    };
+    *chat = ChatBox {
+        grace,
+        ended: why,
+        ..default()
+    };
 }
 
 fn close_chat(mut chat: ResMut<ChatBox>, mut commands: Commands) {
-    end_chat(&mut commands, &mut chat);
+    end_chat(&mut commands, &mut chat, None);
 }
 
 /// A new game: the player carries fresh bread again.
@@ -116,49 +134,95 @@ fn refill_bread(mut new_game: MessageReader<NewGame>, mut gifts: ResMut<Gifts>) 
     }
 }
 
-fn spawn_chat_line(mut commands: Commands) {
-    commands.spawn((
-        ChatLine,
-        Text::new(""),
-        TextFont::from_font_size(18.0),
-        BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.55)),
-        Node {
-            position_type: PositionType::Absolute,
-            bottom: px(36.0),
-            left: px(8.0),
-            padding: UiRect::axes(px(6.0), px(3.0)),
-            ..default()
-        },
-    ));
+/// The nearest villager in reach, while no chat is open.
+fn pick_target(
+    chat: Res<ChatBox>,
+    player: Query<&Position, With<Player>>,
+    villagers: Query<(Entity, &Position), With<Villager>>,
+    mut target: ResMut<TalkTarget>,
+) {
+    let next = match (chat.with, player.single()) {
+        (None, Ok(me)) => villagers
+            .iter()
+            .map(|(e, p)| (e, p.0.distance(me.0)))
+            .filter(|(_, d)| *d <= TALK_RANGE)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(e, _)| e),
+        _ => None,
+    };
+    target.set_if_neq(TalkTarget(next));
 }
 
 fn open_or_close(
     keys: Res<ButtonInput<KeyCode>>,
+    time: Res<Time<Real>>,
     gate: Res<ChatGate>,
+    target: Res<TalkTarget>,
     mut chat: ResMut<ChatBox>,
     mut commands: Commands,
     player: Query<&Position, With<Player>>,
-    villagers: Query<(Entity, &Position), With<Villager>>,
+    villagers: Query<(&Villager, &Position)>,
 ) {
     let Ok(me) = player.single() else { return };
+    chat.grace = (chat.grace - time.delta_secs()).max(0.0);
     if let Some(npc) = chat.with {
-        let gone = villagers
-            .get(npc)
-            .map_or(true, |(_, p)| p.0.distance(me.0) > LEAVE_RANGE);
+        let gone = match villagers.get(npc) {
+            Ok((v, p)) if p.0.distance(me.0) > LEAVE_RANGE => {
+                Some(format!("{} walked away.", v.name))
+            }
+            Ok(_) => None,
+            Err(_) => Some("The villager is gone.".into()),
+        };
         // Esc first answers a pending question (see `mystery`), then closes the chat.
-        if (keys.just_pressed(KeyCode::Escape) && gate.prompt.is_none()) || gone {
-            end_chat(&mut commands, &mut chat);
+        if gone.is_some() {
+            end_chat(&mut commands, &mut chat, gone);
+        } else if keys.just_pressed(KeyCode::Escape) && gate.prompt.is_none() {
+            end_chat(&mut commands, &mut chat, None);
         }
         return;
     }
     if keys.just_pressed(KeyCode::KeyE)
-        && let Some((npc, _)) = villagers
-            .iter()
-            .filter(|(_, p)| p.0.distance(me.0) <= TALK_RANGE)
-            .min_by(|a, b| a.1.0.distance(me.0).total_cmp(&b.1.0.distance(me.0)))
+        && chat.grace <= 0.0
+        && let Some(npc) = target.0
     {
         open_chat(&mut commands, &mut chat, npc);
     }
+}
+
+/// A villager the player comes to talk to, or talks with, stands still (it turns to the player
+/// on screen); one that flees or keeps away from the player still does.
+fn attend(
+    chat: Res<ChatBox>,
+    target: Res<TalkTarget>,
+    mut q: Query<&mut CurrentAction, With<Villager>>,
+) {
+    for npc in [chat.with, target.0].into_iter().flatten() {
+        if let Ok(mut action) = q.get_mut(npc)
+            && !matches!(action.0, Action::Flee | Action::AvoidPlayer)
+        {
+            action.set_if_neq(CurrentAction(Action::Idle));
+        }
+    }
+}
+
+/// Gives `npc` a loaf if the player has one left (Tab, or the autopilot): it feels the gift and
+/// thanks the player in words. False when the bread is gone.
+pub(super) fn give_bread(
+    npc: Entity,
+    gifts: &mut Gifts,
+    felt: &mut MessageWriter<NpcExperienced>,
+    gave: &mut MessageWriter<PlayerGave>,
+) -> bool {
+    if gifts.0 == 0 {
+        return false;
+    }
+    gifts.0 -= 1;
+    felt.write(NpcExperienced {
+        npc,
+        experience: Experience::Gift,
+    });
+    gave.write(PlayerGave { npc });
+    true
 }
 
 /// Typed keys go to the chat line while it is open (not while a question waits for Y/N).
@@ -172,7 +236,13 @@ pub(super) fn type_line(
     mut gave: MessageWriter<PlayerGave>,
 ) {
     let Some(npc) = chat.with else {
-        keys.clear();
+        // Still typing after the chat closed by itself: keep the keys from walking a while longer.
+        let typing = keys
+            .read()
+            .any(|k| k.state == ButtonState::Pressed && k.text.is_some());
+        if typing && chat.grace > 0.0 {
+            chat.grace = TYPING_GRACE_SECS;
+        }
         return;
     };
     if std::mem::take(&mut chat.just_opened) || gate.prompt.is_some() {
@@ -194,14 +264,7 @@ pub(super) fn type_line(
                 chat.typed.pop();
             }
             Key::Tab => {
-                if gifts.0 > 0 {
-                    gifts.0 -= 1;
-                    felt.write(NpcExperienced {
-                        npc,
-                        experience: Experience::Gift,
-                    });
-                    gave.write(PlayerGave { npc });
-                }
+                give_bread(npc, &mut gifts, &mut felt, &mut gave);
             }
             Key::Escape => {}
             _ => {
@@ -213,102 +276,4 @@ pub(super) fn type_line(
             }
         }
     }
-}
-
-fn show_chat(
-    chat: Res<ChatBox>,
-    gifts: Res<Gifts>,
-    gate: Res<ChatGate>,
-    screen: Res<State<Screen>>,
-    names: Query<&Villager>,
-    mut line: Query<&mut Text, With<ChatLine>>,
-) {
-    let Ok(mut text) = line.single_mut() else {
-        return;
-    };
-    let shown = match (chat.with.and_then(|e| names.get(e).ok()), &gate.prompt) {
-        _ if *screen.get() != Screen::Playing => String::new(),
-        (Some(_), Some(question)) => question.clone(),
-        (Some(v), None) => format!(
-            "To {}: {}_   (Enter to say, Tab to give bread [{} left], Esc to leave){}",
-            v.name,
-            chat.typed,
-            gifts.0,
-            gate.note
-                .as_ref()
-                .map_or(String::new(), |n| format!("\n{n}"))
-        ),
-        (None, _) => "E near a villager to talk".into(),
-    };
-    if text.0 != shown {
-        text.0 = shown;
-    }
-}
-
-/// A speech bubble above each villager who has something to say.
-/// While a reply streams, its bubble is laid out again at most this often (text layout is the
-/// costly part of a frame that shows a growing reply).
-const BUBBLE_REFRESH_SECS: f32 = 0.25;
-
-fn show_bubbles(
-    mut commands: Commands,
-    speakers: Query<(Entity, &Speech, Option<&Children>), Changed<Speech>>,
-    mut bubbles: Query<(&mut Text2d, &mut Bubble)>,
-) {
-    for (npc, speech, children) in &speakers {
-        let existing = children.and_then(|c| c.iter().find(|c| bubbles.contains(*c)));
-        match existing.and_then(|b| bubbles.get_mut(b).ok()) {
-            Some((mut t, mut bubble)) => {
-                if speech.done || bubble.idle >= BUBBLE_REFRESH_SECS {
-                    let shown = wrap(&speech.text, 38);
-                    if t.0 != shown {
-                        t.0 = shown;
-                    }
-                    bubble.idle = 0.0;
-                }
-            }
-            None => {
-                commands.entity(npc).with_child((
-                    Bubble::default(),
-                    Text2d::new(wrap(&speech.text, 38)),
-                    TextFont::from_font_size(14.0),
-                    TextColor(Color::srgb(1.0, 1.0, 0.85)),
-                    Transform::from_xyz(0.0, 46.0, 20.0),
-                ));
-            }
-        }
-    }
-}
-
-/// Removes bubbles that said their piece a while ago, unless the player is still in that chat.
-fn fade_bubbles(
-    time: Res<Time>,
-    mut commands: Commands,
-    mut bubbles: Query<(Entity, &ChildOf, &mut Bubble)>,
-    talking: Query<(), With<InConversation>>,
-) {
-    for (e, parent, mut bubble) in &mut bubbles {
-        bubble.idle += time.delta_secs();
-        if bubble.idle > BUBBLE_SECS && !talking.contains(parent.parent()) {
-            commands.entity(e).despawn();
-        }
-    }
-}
-
-/// Breaks text into lines of at most `width` characters at spaces.
-fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut col = 0;
-    for word in text.split_whitespace() {
-        if col > 0 && col + word.chars().count() >= width {
-            out.push('\n');
-            col = 0;
-        } else if col > 0 {
-            out.push(' ');
-            col += 1;
-        }
-        out.push_str(word);
-        col += word.chars().count();
-    }
-    out
 }

@@ -5,22 +5,19 @@
 use bevy::prelude::*;
 use bevy::render::view::window::screenshot::{Screenshot, save_to_disk};
 
+use super::chat::Gifts;
+use super::frames::ReplyLog;
+use super::journal::Journal;
 use super::mystery::Case;
 use crate::brain::InferenceMetrics;
 use crate::brain::cast::ConfigErrorLog;
-use crate::brain::collect::{InferenceCompleted, InferencePartial};
 use crate::brain::components::BrainStats;
-use crate::inference::Lane;
 use crate::world::components::WorldClock;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ShowMetrics>()
-        .init_resource::<ReplyRate>()
         .add_systems(Startup, spawn_hud)
-        .add_systems(
-            Update,
-            (toggle_metrics, measure_replies, update_hud, take_screenshot),
-        );
+        .add_systems(Update, (toggle_metrics, update_hud, take_screenshot));
 }
 
 /// `F12` saves the window as `millbrook-<n>.png` in the working folder.
@@ -31,38 +28,6 @@ fn take_screenshot(keys: Res<ButtonInput<KeyCode>>, mut n: Local<u32>, mut comma
         commands
             .spawn(Screenshot::primary_window())
             .observe(save_to_disk(path));
-    }
-}
-
-/// Streamed pieces (about one token each) of the reply in progress, and the last reply's rate.
-#[derive(Resource, Default)]
-struct ReplyRate {
-    pieces: u32,
-    started: Option<f64>,
-    last_tps: Option<f64>,
-}
-
-fn measure_replies(
-    time: Res<Time<Real>>,
-    mut partials: MessageReader<InferencePartial>,
-    mut completed: MessageReader<InferenceCompleted>,
-    mut rate: ResMut<ReplyRate>,
-) {
-    let now = time.elapsed_secs_f64();
-    let pieces = partials.read().filter(|p| p.lane == Lane::Dialogue).count() as u32;
-    if pieces > 0 && rate.started.is_none() {
-        rate.started = Some(now);
-    }
-    rate.pieces += pieces;
-    if completed.read().any(|c| c.0.lane == Lane::Dialogue) {
-        if let Some(start) = rate.started.take()
-            && rate.pieces > 1
-            && now > start
-        {
-            // From the first piece on: decode speed, as seen by the frame.
-            rate.last_tps = Some((rate.pieces - 1) as f64 / (now - start));
-        }
-        rate.pieces = 0;
     }
 }
 
@@ -79,13 +44,16 @@ fn spawn_hud(mut commands: Commands) {
     commands.spawn((
         HudText,
         Text::new(""),
-        TextFont::from_font_size(16.0),
+        TextFont::from_font_size(15.0),
+        BackgroundColor(Color::srgba(0.05, 0.06, 0.1, 0.75)),
         Node {
             position_type: PositionType::Absolute,
-            top: px(8.0),
-            left: px(8.0),
+            top: px(6.0),
+            left: px(6.0),
+            padding: UiRect::axes(px(8.0), px(4.0)),
             ..default()
         },
+        GlobalZIndex(3),
     ));
     commands.spawn((
         ErrorText,
@@ -94,8 +62,9 @@ fn spawn_hud(mut commands: Commands) {
         TextColor(Color::srgb(1.0, 0.45, 0.4)),
         Node {
             position_type: PositionType::Absolute,
-            bottom: px(8.0),
+            bottom: px(44.0),
             left: px(8.0),
+            max_width: px(760.0),
             ..default()
         },
     ));
@@ -115,28 +84,35 @@ fn update_hud(
     stats: Res<BrainStats>,
     errors: Res<ConfigErrorLog>,
     case: Res<Case>,
-    rate: Res<ReplyRate>,
+    journal: Res<Journal>,
+    gifts: Res<Gifts>,
+    replies: Res<ReplyLog>,
     time: Res<Time<Real>>,
     mut hud: Query<&mut Text, (With<HudText>, Without<ErrorText>)>,
     mut err: Query<&mut Text, (With<ErrorText>, Without<HudText>)>,
 ) {
     let hour = clock.hour();
     let mut s = format!(
-        "Millbrook  {:02}:{:02}   WASD to walk   E to talk   F3 metrics",
+        "Millbrook {:02}:{:02}   Clues {} (J)   Bread {}   F1 help   F3 metrics",
         hour as u32,
-        ((hour.fract()) * 60.0) as u32
+        ((hour.fract()) * 60.0) as u32,
+        journal.clues.len(),
+        gifts.0
     );
     if let Some(c) = &case.config {
         s.push_str(&format!(
-            "\nFind who stole the bell and name the thief to {}.   Wrong accusations left: {}",
+            "\nName the bell thief to {}. Wrong accusations left: {}",
             c.judge,
             case.left()
         ));
     }
     if show.0 {
         s.push_str(&format!("\nframe {:.1} ms", time.delta_secs() * 1000.0));
-        match rate.last_tps {
-            Some(tps) => s.push_str(&format!("   last reply {tps:.1} tokens/s")),
+        match replies.last() {
+            Some((first, tps)) => s.push_str(&format!(
+                "   last reply: first words {first:.2} s, {}",
+                tps.map_or("-".to_string(), |t| format!("{t:.1} tokens/s"))
+            )),
             None => s.push_str("   no reply yet"),
         }
         for l in &metrics.0.lanes {
@@ -150,14 +126,19 @@ fn update_hud(
             stats.fallbacks, stats.dialogue_fallbacks
         ));
     }
-    if let Ok(mut t) = hud.single_mut() {
+    if let Ok(mut t) = hud.single_mut()
+        && t.0 != s
+    {
         t.0 = s;
     }
-    if let Ok(mut t) = err.single_mut() {
-        t.0 = errors
-            .errors
-            .last()
-            .map(|(_, m)| m.clone())
-            .unwrap_or_default();
+    let shown = errors
+        .errors
+        .last()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default();
+    if let Ok(mut t) = err.single_mut()
+        && t.0 != shown
+    {
+        t.0 = shown;
     }
 }

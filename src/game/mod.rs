@@ -3,13 +3,25 @@
 //! lives here; the loop itself is the same as the sim's.
 
 mod autopilot;
+mod bubbles;
 mod chat;
+mod conversation;
+mod figures;
 mod frames;
 mod hud;
+mod journal;
+mod labels;
 mod mystery;
+mod pace;
 mod player;
 mod scene;
 mod screens;
+mod solver;
+mod tutorial;
+mod view;
+mod village;
+
+pub use autopilot::AutopilotMode;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,9 +46,9 @@ pub struct GameOptions {
     pub frames: u64,
     /// Save a screenshot of the last frame here (needs `frames`).
     pub screenshot: Option<PathBuf>,
-    /// Play by itself: walk to a villager, talk, wait for the reply, take the screenshot, exit
-    /// (needs `frames` as the limit and `screenshot`).
-    pub autopilot: bool,
+    /// Play by itself (needs `frames` as the limit and `screenshot`): talk to one villager, or
+    /// solve the whole mystery.
+    pub autopilot: Option<AutopilotMode>,
     /// Who decides what villagers do.
     pub policy: PolicyChoice,
 }
@@ -50,6 +62,7 @@ pub(super) fn asset_root() -> Option<PathBuf> {
 
 /// Opens the window and runs until it closes.
 pub fn run(opts: GameOptions) -> ExitCode {
+    share_cpu_with_models();
     let Some(assets) = asset_root() else {
         eprintln!("error: no assets/npcs folder here; run npc-minds from the project folder");
         return ExitCode::FAILURE;
@@ -62,7 +75,7 @@ pub fn run(opts: GameOptions) -> ExitCode {
     let pool = game_pool(opts.policy.clone());
     let window = WindowPlugin {
         primary_window: Some(Window {
-            title: "npc_minds — Millbrook".into(),
+            title: "npc_minds - Millbrook".into(),
             resolution: WindowResolution::from((1280u32, 720u32)),
             ..default()
         }),
@@ -77,24 +90,37 @@ pub fn run(opts: GameOptions) -> ExitCode {
             crate::core_plugin,
             InferencePlugin::new(pool),
             CastPlugin { with_mods },
+        ))
+        .add_plugins((
+            village::plugin,
+            figures::plugin,
+            labels::plugin,
             scene::plugin,
             screens::plugin,
             mystery::plugin,
             chat::plugin,
+            conversation::plugin,
+            bubbles::plugin,
+            journal::plugin,
             player::plugin,
             hud::plugin,
             frames::plugin,
+            pace::plugin,
         ));
+    if opts.autopilot.is_some() {
+        app.insert_resource(tutorial::Tutorial::off());
+    }
+    app.add_plugins(tutorial::plugin);
     match (opts.autopilot, opts.screenshot) {
-        (true, Some(shot)) => {
+        (Some(mode), Some(shot)) => {
             app.insert_resource(autopilot::Autopilot::new(opts.frames.max(6), shot))
-                .add_plugins(autopilot::plugin);
+                .add_plugins(autopilot::plugin(mode));
         }
-        (true, None) => {
+        (Some(_), None) => {
             eprintln!("error: --autopilot needs --screenshot FILE");
             return ExitCode::from(2);
         }
-        (false, shot) if opts.frames > 0 => {
+        (None, shot) if opts.frames > 0 => {
             app.add_systems(PostUpdate, exit_after(opts.frames.max(6), shot));
         }
         _ => {}
@@ -122,6 +148,17 @@ fn exit_after(
         if *n >= limit {
             exit.write(AppExit::Success);
         }
+    }
+}
+
+/// Mesa's software renderer (llvmpipe, what Xvfb and machines without a GPU use) draws on every
+/// core by default and then starves the models: on two cores a reply's first words came ~18 s after
+/// Enter. It gets one drawing thread unless `LP_NUM_THREADS` says otherwise (a GPU driver ignores
+/// the variable).
+fn share_cpu_with_models() {
+    if std::env::var_os("LP_NUM_THREADS").is_none() {
+        // SAFETY: called first thing in `run`, before any thread of ours or the engine starts.
+        unsafe { std::env::set_var("LP_NUM_THREADS", "1") };
     }
 }
 

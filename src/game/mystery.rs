@@ -6,9 +6,11 @@
 use bevy::prelude::*;
 
 use super::chat::{ChatBox, ChatGate, LineTyped, type_line};
+use super::journal::{Journal, journal_text};
 use super::screens::{NewGame, Screen, overlay};
 use crate::brain::Inference;
 use crate::brain::cast::ConfigErrorLog;
+use crate::brain::components::{Emotion, Profile};
 use crate::brain::talk::{PlayerSaid, Speech};
 use crate::config::MysteryConfig;
 use crate::inference::Lane;
@@ -43,20 +45,40 @@ const ACCUSING: [&str; 14] = [
 ];
 const DENYING: [&str; 6] = ["not ", "n't", "never", "innocent", "didn't", "wasn't"];
 
-/// Reads `line` for an accusation of one of `names` (case-insensitive, whole words).
-pub fn detect(line: &str, names: &[&str]) -> Accusation {
+/// A villager an accusation can name: by name or by trade ("the miller").
+#[derive(Clone, Copy, Debug)]
+pub struct Named<'a> {
+    pub name: &'a str,
+    pub role: &'a str,
+}
+
+/// Whole lowercase words of `text`.
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Reads `line` for an accusation of one of `cast` (case-insensitive, whole words, by name or by
+/// trade). The judge the line is said to is never a suspect ("Mayor Aldric, I accuse Odo"), and
+/// naming one villager by both name and trade is still one villager.
+pub fn detect(line: &str, cast: &[Named], judge: &str) -> Accusation {
     let lower = line.to_lowercase();
     if !ACCUSING.iter().any(|k| lower.contains(k)) || DENYING.iter().any(|k| lower.contains(k)) {
         return Accusation::None;
     }
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let named: Vec<&str> = names
+    let said = words(line);
+    let has = |phrase: &str| {
+        let p = words(phrase);
+        !p.is_empty() && said.windows(p.len()).any(|w| w == p.as_slice())
+    };
+    let named: Vec<&str> = cast
         .iter()
-        .copied()
-        .filter(|n| words.contains(&n.to_lowercase().as_str()))
+        .filter(|c| !c.name.eq_ignore_ascii_case(judge))
+        .filter(|c| has(c.name) || has(c.role))
+        .map(|c| c.name)
         .collect();
     match named.as_slice() {
         [] => Accusation::None,
@@ -113,6 +135,7 @@ pub(super) fn plugin(app: &mut App) {
         }
     }
     app.insert_resource(case)
+        .add_message::<AccuseAnswer>()
         .add_systems(Startup, move |mut errors: ResMut<ConfigErrorLog>| {
             errors.errors.extend(problem.clone());
         })
@@ -136,7 +159,13 @@ pub(super) fn plugin(app: &mut App) {
             Update,
             (
                 // After the chat line has read this frame's keys, so Y/N are not typed into it.
-                (route_lines, confirm.after(type_line), end_after_verdict)
+                (
+                    route_lines,
+                    answer_keys.after(type_line),
+                    confirm,
+                    end_after_verdict,
+                )
+                    .chain()
                     .run_if(in_state(Screen::Playing)),
                 publish_gate,
                 start_again,
@@ -149,7 +178,8 @@ fn title_text(case: &Case) -> String {
     match &case.config {
         Some(c) => format!(
             "{}\n\n{}\n\nWASD / arrows: walk    E: talk    Enter: say    Tab: give bread\n\
-             Esc: leave a chat    F3: metrics\n\nPress Enter to begin",
+             J: clue journal    Esc: leave a chat    F1: help    F3: metrics\n\n\
+             Press Enter to begin",
             c.title, c.premise
         ),
         None => {
@@ -163,6 +193,7 @@ fn title_text(case: &Case) -> String {
 /// shown instead; a note ("name one villager") is shown under the line.
 fn publish_gate(
     case: Res<Case>,
+    journal: Res<Journal>,
     chat: Res<ChatBox>,
     names: Query<&Villager>,
     mut gate: ResMut<ChatGate>,
@@ -174,9 +205,10 @@ fn publish_gate(
     let prompt = case.pending.as_ref().map(|suspect| {
         format!(
             "Accuse {suspect} of stealing the bell, before {}? Y to accuse, N to take it back \
-             ({} wrong accusation(s) left)",
+             ({} wrong accusation(s) left)\n\n{}",
             judge.unwrap_or_default(),
-            case.left()
+            case.left(),
+            journal_text(&journal, 8)
         )
     });
     let next = ChatGate {
@@ -200,16 +232,24 @@ fn route_lines(
     mut typed: MessageReader<LineTyped>,
     mut said: MessageWriter<PlayerSaid>,
     mut case: ResMut<Case>,
-    villagers: Query<&Villager>,
+    villagers: Query<(&Villager, &Profile)>,
 ) {
-    let names: Vec<&str> = villagers.iter().map(|v| v.name.as_str()).collect();
+    let cast: Vec<Named> = villagers
+        .iter()
+        .map(|(v, p)| Named {
+            name: &v.name,
+            role: &p.0.role,
+        })
+        .collect();
     for LineTyped { npc, text } in typed.read() {
-        let to_judge = match (&case.config, villagers.get(*npc)) {
-            (Some(c), Ok(v)) => v.name == c.judge,
-            _ => false,
+        let judge = match (&case.config, villagers.get(*npc)) {
+            (Some(c), Ok((v, _))) if v.name == c.judge => Some(c.judge.clone()),
+            _ => None,
         };
-        if to_judge && case.ending.is_none() {
-            match detect(text, &names) {
+        if let Some(judge) = judge
+            && case.ending.is_none()
+        {
+            match detect(text, &cast, &judge) {
                 Accusation::Suspect(s) => {
                     case.pending = Some(s);
                     case.note = None;
@@ -228,28 +268,46 @@ fn route_lines(
     }
 }
 
-/// Y confirms the pending accusation, N (or Esc) takes it back.
-#[allow(clippy::too_many_arguments)]
-fn confirm(
+/// The player's answer to "accuse X?": Y (true) or N / Esc (false). The autopilot answers too.
+#[derive(Message, Clone, Copy, Debug)]
+pub struct AccuseAnswer(pub bool);
+
+fn answer_keys(
     keys: Res<ButtonInput<KeyCode>>,
+    case: Res<Case>,
+    mut answer: MessageWriter<AccuseAnswer>,
+) {
+    if case.pending.is_none() {
+        return;
+    }
+    if keys.just_pressed(KeyCode::KeyY) {
+        answer.write(AccuseAnswer(true));
+    } else if keys.just_pressed(KeyCode::KeyN) || keys.just_pressed(KeyCode::Escape) {
+        answer.write(AccuseAnswer(false));
+    }
+}
+
+/// How the judge feels after a verdict: relieved and glad when the thief is named, angry at a
+/// slander (the line said and the ring shown agree).
+const GLAD: [f32; 3] = [0.8, 0.5, 0.4];
+const CROSS: [f32; 3] = [-0.6, 0.6, 0.5];
+
+/// Y confirms the pending accusation, N (or Esc) takes it back.
+fn confirm(
+    mut answers: MessageReader<AccuseAnswer>,
     mut case: ResMut<Case>,
     chat: Res<ChatBox>,
     pool: Option<Res<Inference>>,
-    mut judge: Query<(&Villager, Option<&mut Speech>)>,
+    mut judge: Query<(&Villager, &mut Emotion, Option<&mut Speech>)>,
     mut commands: Commands,
 ) {
-    let Some(suspect) = case.pending.clone() else {
+    let Some(AccuseAnswer(yes)) = answers.read().last().copied() else {
         return;
     };
-    if keys.just_pressed(KeyCode::KeyN) || keys.just_pressed(KeyCode::Escape) {
-        case.pending = None;
+    let Some(suspect) = case.pending.take() else {
         return;
-    }
-    if !keys.just_pressed(KeyCode::KeyY) {
-        return;
-    }
-    case.pending = None;
-    let Some(config) = case.config.clone() else {
+    };
+    let Some(config) = case.config.clone().filter(|_| yes) else {
         return;
     };
     let right = suspect.eq_ignore_ascii_case(&config.culprit);
@@ -264,12 +322,13 @@ fn confirm(
     };
     let text = MysteryConfig::say(line, &suspect, left);
     if let Some(npc) = chat.with
-        && let Ok((v, speech)) = judge.get_mut(npc)
+        && let Ok((v, mut emotion, speech)) = judge.get_mut(npc)
     {
         // The verdict replaces whatever the judge was saying.
         if let Some(pool) = &pool {
             pool.cancel(Lane::Dialogue, v.id);
         }
+        *emotion = Emotion::at(if right { GLAD } else { CROSS });
         let next = Speech {
             text,
             done: true,
@@ -299,7 +358,28 @@ fn end_after_verdict(time: Res<Time>, mut case: ResMut<Case>, mut next: ResMut<N
 mod tests {
     use super::*;
 
-    const NAMES: [&str; 4] = ["Odo", "Greta", "Aldric", "Wren"];
+    const CAST: [Named; 4] = [
+        Named {
+            name: "Odo",
+            role: "miller",
+        },
+        Named {
+            name: "Greta",
+            role: "baker",
+        },
+        Named {
+            name: "Aldric",
+            role: "mayor of Millbrook",
+        },
+        Named {
+            name: "Wren",
+            role: "woodcutter",
+        },
+    ];
+
+    fn said(line: &str) -> Accusation {
+        detect(line, &CAST, "Aldric")
+    }
 
     #[test]
     fn accusations_name_one_villager() {
@@ -309,17 +389,27 @@ mod tests {
             "It was Odo, the miller.",
             "Mayor, the thief is ODO.",
             "I think Greta took the bell",
+            "The miller stole it",
         ] {
-            assert!(
-                matches!(detect(line, &NAMES), Accusation::Suspect(_)),
-                "{line}"
-            );
+            assert!(matches!(said(line), Accusation::Suspect(_)), "{line}");
         }
+        assert_eq!(said("odo stole it"), Accusation::Suspect("Odo".into()));
+        assert_eq!(said("It was Greta or Odo"), Accusation::Unclear);
+    }
+
+    #[test]
+    fn the_judge_and_a_second_mention_are_not_more_suspects() {
+        // The line a player typed in play: the judge's name and title, the suspect's trade.
         assert_eq!(
-            detect("odo stole it", &NAMES),
+            said("Mayor Aldric, I accuse Odo the miller of stealing the bell"),
             Accusation::Suspect("Odo".into())
         );
-        assert_eq!(detect("It was Greta or Odo", &NAMES), Accusation::Unclear);
+        assert_eq!(
+            said("Aldric, the baker stole your bell"),
+            Accusation::Suspect("Greta".into())
+        );
+        // Accusing the judge to his face names nobody he would hear.
+        assert_eq!(said("Aldric, you stole the bell!"), Accusation::None);
     }
 
     #[test]
@@ -332,8 +422,9 @@ mod tests {
             "Who stole the bell?",
             "",
             "Odometer stole nothing", // "Odo" only as part of a word
+            "Someone from Millbrook stole it",
         ] {
-            assert_eq!(detect(line, &NAMES), Accusation::None, "{line}");
+            assert_eq!(said(line), Accusation::None, "{line}");
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The player: WASD / arrow keys to walk, a camera that follows.
+//! The player: WASD / arrow keys to walk, and a camera that follows it smoothly over the village
+//! (which is larger than the window), never showing past the village's edge.
 
 use bevy::prelude::*;
 
@@ -6,26 +7,41 @@ use crate::world::act::BOUNDS;
 use crate::world::components::{Player, Position};
 
 const SPEED: f32 = 180.0;
+/// World units per window pixel: below 1 the village is drawn larger than life.
+pub(super) const ZOOM: f32 = 0.8;
+/// How quickly the camera catches up with the player (per second).
+const CATCH_UP: f32 = 6.0;
+/// Grass shown beyond the villagers' bounds.
+const BORDER: f32 = 120.0;
+
+/// The camera has followed the player this frame (UI placed over the world runs after it).
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct FollowCamera;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_player).add_systems(
         Update,
         (
             walk.run_if(in_state(super::screens::Screen::Playing)),
-            follow_camera,
+            follow_camera.in_set(FollowCamera),
         )
             .chain(),
     );
 }
 
 fn spawn_player(mut commands: Commands) {
-    commands.spawn(Camera2d);
     commands.spawn((
-        Player,
-        Position(Vec2::new(0.0, -40.0)),
-        Sprite::from_color(Color::srgb(0.2, 0.45, 0.95), Vec2::splat(18.0)),
-        Transform::from_xyz(0.0, -40.0, 11.0),
+        Camera2d,
+        // Multisampling would shade every pixel four times; with software rendering (Xvfb,
+        // llvmpipe) that is most of a frame.
+        Msaa::Off,
+        Projection::Orthographic(OrthographicProjection {
+            scale: ZOOM,
+            ..OrthographicProjection::default_2d()
+        }),
+        Transform::from_xyz(0.0, -40.0, 0.0),
     ));
+    commands.spawn((Player, Position(Vec2::new(0.0, -40.0))));
 }
 
 fn walk(
@@ -34,7 +50,7 @@ fn walk(
     chat: Res<super::chat::ChatBox>,
     mut q: Query<&mut Position, With<Player>>,
 ) {
-    if chat.with.is_some() {
+    if chat.with.is_some() || chat.grace > 0.0 {
         return; // typing in the chat box never moves the player
     }
     let mut dir = Vec2::ZERO;
@@ -54,13 +70,52 @@ fn walk(
     }
 }
 
+/// Where the camera should look to keep `player` in view without showing past the border.
+fn camera_goal(player: Vec2, window: Vec2) -> Vec2 {
+    let half_view = window * ZOOM / 2.0;
+    let room = (BOUNDS + Vec2::splat(BORDER) - half_view).max(Vec2::ZERO);
+    player.clamp(-room, room)
+}
+
 fn follow_camera(
+    time: Res<Time<Real>>,
     player: Query<&Position, With<Player>>,
+    windows: Query<&Window>,
     mut cam: Query<&mut Transform, With<Camera2d>>,
 ) {
     let (Ok(p), Ok(mut t)) = (player.single(), cam.single_mut()) else {
         return;
     };
-    t.translation.x = p.0.x;
-    t.translation.y = p.0.y;
+    let window = windows.iter().next().map_or(Vec2::new(1280.0, 720.0), |w| {
+        Vec2::new(w.width(), w.height())
+    });
+    let goal = camera_goal(p.0, window);
+    let now = t.translation.truncate();
+    let k = 1.0 - (-CATCH_UP * time.delta_secs()).exp();
+    let next = if now.distance(goal) < 0.5 {
+        goal
+    } else {
+        now + (goal - now) * k
+    };
+    if next != now {
+        t.translation.x = next.x;
+        t.translation.y = next.y;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_camera_stops_at_the_village_edge() {
+        let window = Vec2::new(1280.0, 720.0);
+        assert_eq!(
+            camera_goal(Vec2::new(10.0, -20.0), window),
+            Vec2::new(10.0, -20.0)
+        );
+        let corner = camera_goal(BOUNDS, window);
+        // The view's edge is exactly the border beyond the bounds.
+        assert_eq!(corner + window * ZOOM / 2.0, BOUNDS + Vec2::splat(BORDER));
+    }
 }

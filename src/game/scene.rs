@@ -1,35 +1,22 @@
-//! Draws the village: places as coloured blocks, villagers and wolves as markers with labels,
-//! and a day/night tint from the world clock. Each villager wears a ring in the colour of its
-//! emotion (stronger feeling, more opaque ring) and a label: name, action, feeling and intensity.
+//! The scene's look that changes with the world: the colour of each emotion (the rings around
+//! villagers and their labels' feeling), and night: a dark overlay from the world clock, with the
+//! windows and lanterns of `village` glowing through it.
 
 use bevy::prelude::*;
 
+use super::village::{Glow, z};
 use crate::brain::components::Emotion;
 use crate::decide::EmotionLabel;
-use crate::world::components::{CurrentAction, Player, Position, Villager, Wolf, WorldClock};
-use crate::world::places::{PLACES, PlaceKind};
+use crate::world::components::WorldClock;
 
 pub(super) fn plugin(app: &mut App) {
-    app.insert_resource(ClearColor(Color::srgb(0.35, 0.55, 0.3)))
-        .add_systems(Startup, draw_places)
-        .add_observer(on_add_villager)
-        .add_observer(on_add_wolf)
-        .add_systems(
-            Update,
-            (sync_transforms, update_labels, colour_rings, tint_night),
-        );
+    app.insert_resource(ClearColor(Color::srgb(0.36, 0.56, 0.3)))
+        .add_systems(Startup, spawn_night)
+        .add_systems(Update, tint_night);
 }
 
-/// The text under a villager's marker.
-#[derive(Component)]
-struct Label;
-
-/// The ring around a villager showing its emotion (its own material, recoloured as it changes).
-#[derive(Component)]
-struct EmotionRing(Handle<ColorMaterial>);
-
 /// The colour of each emotion on screen (sRGB in [0, 1]).
-fn label_colour(label: EmotionLabel) -> [f32; 3] {
+pub(super) fn label_colour(label: EmotionLabel) -> [f32; 3] {
     match label {
         EmotionLabel::Joy => [1.0, 0.82, 0.2],
         EmotionLabel::Anger => [0.9, 0.15, 0.12],
@@ -42,7 +29,7 @@ fn label_colour(label: EmotionLabel) -> [f32; 3] {
 }
 
 /// The ring's colour: the emotion's colour, more opaque the stronger it is.
-fn ring_colour(e: &Emotion) -> Color {
+pub(super) fn ring_colour(e: &Emotion) -> Color {
     let [r, g, b] = label_colour(e.label);
     let alpha = if e.label == EmotionLabel::Neutral {
         0.25
@@ -53,7 +40,7 @@ fn ring_colour(e: &Emotion) -> Color {
 }
 
 /// "angry 80%", or "calm".
-fn feeling_text(e: &Emotion) -> String {
+pub(super) fn feeling_text(e: &Emotion) -> String {
     if e.label == EmotionLabel::Neutral {
         "calm".into()
     } else {
@@ -65,131 +52,15 @@ fn feeling_text(e: &Emotion) -> String {
 #[derive(Component)]
 struct NightOverlay;
 
-fn place_color(kind: PlaceKind) -> Color {
-    match kind {
-        PlaceKind::Home => Color::srgb(0.6, 0.45, 0.3),
-        PlaceKind::Smithy => Color::srgb(0.35, 0.35, 0.38),
-        PlaceKind::Market => Color::srgb(0.85, 0.7, 0.35),
-        PlaceKind::Tavern => Color::srgb(0.55, 0.3, 0.2),
-        PlaceKind::Fields => Color::srgb(0.8, 0.75, 0.3),
-        PlaceKind::ForestEdge => Color::srgb(0.1, 0.3, 0.12),
-        PlaceKind::Mill => Color::srgb(0.7, 0.7, 0.65),
-        PlaceKind::Chapel => Color::srgb(0.85, 0.85, 0.9),
-        PlaceKind::TownHall => Color::srgb(0.6, 0.3, 0.35),
-        PlaceKind::Square => Color::srgb(0.65, 0.62, 0.55),
-    }
-}
-
-fn draw_places(mut commands: Commands) {
-    for p in PLACES {
-        let size = match p.kind {
-            PlaceKind::Fields | PlaceKind::ForestEdge => Vec2::new(220.0, 160.0),
-            PlaceKind::Square | PlaceKind::Market => Vec2::new(120.0, 90.0),
-            _ => Vec2::new(70.0, 55.0),
-        };
-        commands.spawn((
-            Sprite::from_color(place_color(p.kind), size),
-            Transform::from_xyz(p.pos[0], p.pos[1], 0.0),
-            children![(
-                Text2d::new(p.name.replace('_', " ")),
-                TextFont::from_font_size(12.0),
-                TextColor(Color::srgba(1.0, 1.0, 1.0, 0.8)),
-                Transform::from_xyz(0.0, size.y / 2.0 + 8.0, 0.5),
-            )],
-        ));
-    }
+fn spawn_night(mut commands: Commands) {
     commands.spawn((
         NightOverlay,
         Sprite::from_color(
             Color::srgba(0.02, 0.02, 0.12, 0.0),
             Vec2::new(8000.0, 8000.0),
         ),
-        Transform::from_xyz(0.0, 0.0, 50.0),
+        Transform::from_xyz(0.0, 0.0, z::NIGHT),
     ));
-}
-
-fn on_add_villager(
-    add: On<Add, Villager>,
-    mut commands: Commands,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<ColorMaterial>>,
-) {
-    let material = materials.add(ColorMaterial::from(ring_colour(&Emotion::default())));
-    commands.entity(add.entity).insert((
-        Sprite::from_color(Color::srgb(0.95, 0.85, 0.7), Vec2::splat(16.0)),
-        Transform::from_xyz(0.0, 0.0, 10.0),
-        children![
-            (
-                Label,
-                Text2d::new(""),
-                TextFont::from_font_size(13.0),
-                TextColor(Color::WHITE),
-                Transform::from_xyz(0.0, -30.0, 1.0),
-            ),
-            (
-                EmotionRing(material.clone()),
-                Mesh2d(meshes.add(Annulus::new(12.0, 16.0))),
-                MeshMaterial2d(material),
-                Transform::from_xyz(0.0, 0.0, -0.5),
-            )
-        ],
-    ));
-}
-
-fn on_add_wolf(add: On<Add, Wolf>, mut commands: Commands) {
-    commands.entity(add.entity).insert((
-        Sprite::from_color(Color::srgb(0.25, 0.25, 0.28), Vec2::new(22.0, 12.0)),
-        Transform::from_xyz(0.0, 0.0, 9.0),
-    ));
-}
-
-#[allow(clippy::type_complexity)]
-fn sync_transforms(
-    mut q: Query<(&Position, &mut Transform), Or<(With<Villager>, With<Wolf>, With<Player>)>>,
-) {
-    for (pos, mut t) in &mut q {
-        t.translation.x = pos.0.x;
-        t.translation.y = pos.0.y;
-    }
-}
-
-#[allow(clippy::type_complexity)]
-fn update_labels(
-    villagers: Query<
-        (&Villager, &CurrentAction, &Emotion, &Children),
-        Or<(Changed<CurrentAction>, Changed<Villager>, Changed<Emotion>)>,
-    >,
-    mut labels: Query<&mut Text2d, With<Label>>,
-) {
-    for (v, action, emotion, children) in &villagers {
-        for child in children.iter() {
-            if let Ok(mut text) = labels.get_mut(child) {
-                let shown = format!(
-                    "{}\n{}, {}",
-                    v.name,
-                    action.0.name().replace('_', " "),
-                    feeling_text(emotion)
-                );
-                if text.0 != shown {
-                    text.0 = shown;
-                }
-            }
-        }
-    }
-}
-
-fn colour_rings(
-    villagers: Query<(&Emotion, &Children), Changed<Emotion>>,
-    rings: Query<&EmotionRing>,
-    mut materials: ResMut<Assets<ColorMaterial>>,
-) {
-    for (emotion, children) in &villagers {
-        for ring in children.iter().filter_map(|c| rings.get(c).ok()) {
-            if let Some(mut m) = materials.get_mut(&ring.0) {
-                m.color = ring_colour(emotion);
-            }
-        }
-    }
 }
 
 /// Darkness in [0, 0.6]: full at midnight, none from 8 to 18 o'clock.
@@ -206,8 +77,46 @@ fn darkness(hour: f32) -> f32 {
     d * 0.6
 }
 
-fn tint_night(clock: Res<WorldClock>, mut q: Query<&mut Sprite, With<NightOverlay>>) {
-    for mut s in &mut q {
-        s.color = Color::srgba(0.02, 0.02, 0.12, darkness(clock.hour()));
+/// The overlay darkens with the hour; windows and lanterns light up as it does (only when the
+/// darkness changed, so a quiet frame recolours nothing).
+fn tint_night(
+    clock: Res<WorldClock>,
+    mut last: Local<Option<f32>>,
+    mut night: Query<(&mut Sprite, &mut Visibility), (With<NightOverlay>, Without<Glow>)>,
+    mut sprites: Query<(&Glow, &mut Sprite), Without<NightOverlay>>,
+    mut meshes: Query<(&Glow, &MeshMaterial2d<ColorMaterial>)>,
+    mut glows: Query<&mut Visibility, (With<Glow>, Without<NightOverlay>)>,
+    mut materials: ResMut<Assets<ColorMaterial>>,
+) {
+    let d = darkness(clock.hour());
+    if last.is_some_and(|l| (l - d).abs() < 0.005) {
+        return;
+    }
+    *last = Some(d);
+    for (mut s, mut vis) in &mut night {
+        s.color = Color::srgba(0.02, 0.02, 0.12, d);
+        // In daylight the overlay is not drawn at all (a full-window blend costs in software).
+        vis.set_if_neq(if d > 0.0 {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        });
+    }
+    // Full light at full darkness (0.6).
+    let lit = d / 0.6;
+    for (glow, mut s) in &mut sprites {
+        s.color.set_alpha(glow.0 * lit);
+    }
+    for (glow, m) in &mut meshes {
+        if let Some(mut m) = materials.get_mut(&m.0) {
+            m.color.set_alpha(glow.0 * lit);
+        }
+    }
+    for mut vis in &mut glows {
+        vis.set_if_neq(if lit > 0.0 {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        });
     }
 }

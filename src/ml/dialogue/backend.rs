@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::model::DialogueModel;
 use super::realise::{self, Reply, Sink};
 use super::understand::Understander;
+use crate::decide::talk::ReplySpeed;
 use crate::inference::backends::{Backend, StreamContext};
 use crate::inference::{DialogueRequest, InferenceError, JobInput, JobOutput};
 use crate::ml::encoder::SentenceEncoder;
@@ -138,10 +139,18 @@ impl Backend for DialogueBackend {
             };
             out.push(match self.0.respond(req, &mut sink) {
                 Ok(r) if r.stats.cancelled => Err(InferenceError::Cancelled),
-                Ok(r) => Ok(JobOutput::Dialogue {
-                    text: r.text,
-                    record: Some(Box::new(r.record)),
-                }),
+                Ok(r) => {
+                    let mut record = r.record;
+                    record.speed = ReplySpeed {
+                        tokens: r.stats.generated_tokens as u32,
+                        first_token_secs: r.stats.ttft.as_secs_f32(),
+                        decode_secs: r.stats.decode.as_secs_f32(),
+                    };
+                    Ok(JobOutput::Dialogue {
+                        text: r.text,
+                        record: Some(Box::new(record)),
+                    })
+                }
                 Err(e) => Err(InferenceError::Backend(e.to_string())),
             });
         }

@@ -235,6 +235,7 @@ pub fn respond(
                 plan,
                 source: ReplySource::Model { attempt },
                 rejections,
+                speed: Default::default(),
             };
             return Ok(Reply {
                 text: accepted,
@@ -260,6 +261,7 @@ pub fn respond(
         plan,
         source: ReplySource::Template,
         rejections,
+        speed: Default::default(),
     };
     Ok(Reply {
         text,

@@ -1,0 +1,339 @@
+//! The clue journal: every piece of a villager's knowledge that one of its replies actually
+//! conveyed (the dialogue's record says which), written down with who said it and when. `J` opens
+//! it; a notice says when a new clue arrives; the accusation question shows it too. What the
+//! journal points at ([`leads`]) is worked out from the clues and the cast alone: the names, trades
+//! and workplaces they mention.
+
+use bevy::prelude::*;
+
+use super::screens::{NewGame, Screen};
+use crate::brain::components::Profile;
+use crate::brain::talk::Speech;
+use crate::world::components::{Villager, WorldClock};
+
+/// One clue: what a villager told the player, and when (game day and hour).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clue {
+    pub speaker: String,
+    pub text: String,
+    pub day: u32,
+    pub hour: f32,
+}
+
+impl Clue {
+    /// "Day 1, 09:40 — Hilda: Odo drank alone …"
+    pub fn line(&self) -> String {
+        format!(
+            "Day {}, {:02}:{:02}  {}: {}",
+            self.day,
+            self.hour as u32,
+            (self.hour.fract() * 60.0) as u32,
+            self.speaker,
+            self.text
+        )
+    }
+}
+
+/// The clues so far, oldest first.
+#[derive(Resource, Default, Debug)]
+pub struct Journal {
+    pub clues: Vec<Clue>,
+    /// Seconds the "new clue" notice still shows.
+    notice: f32,
+}
+
+impl Journal {
+    /// Adds a clue unless this villager already told it; true when it was new.
+    pub fn add(&mut self, clue: Clue) -> bool {
+        let known = self
+            .clues
+            .iter()
+            .any(|c| c.speaker == clue.speaker && c.text == clue.text);
+        if !known {
+            self.clues.push(clue);
+        }
+        !known
+    }
+
+    /// The journal as lines of text, newest last (at most `max`, the newest ones).
+    pub fn lines(&self, max: usize) -> Vec<String> {
+        let skip = self.clues.len().saturating_sub(max);
+        self.clues.iter().skip(skip).map(Clue::line).collect()
+    }
+}
+
+/// Someone a clue can point at: a villager's name, its trade and where it works.
+#[derive(Clone, Debug)]
+pub struct Suspect {
+    pub name: String,
+    pub role: String,
+    pub work: String,
+}
+
+/// Whole lowercase words of `text`.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// How many clues point at each suspect, most first (ties by name). A clue points at a villager
+/// when it names it, its trade ("the miller") or its workplace ("the mill road"); a villager's
+/// words about itself do not count, and a clue that points at several villagers counts for none.
+pub fn leads(clues: &[Clue], cast: &[Suspect]) -> Vec<(String, usize)> {
+    let mut counts: Vec<(String, usize)> = cast.iter().map(|s| (s.name.clone(), 0)).collect();
+    for clue in clues {
+        let w = words(&clue.text);
+        let has = |phrase: &str| {
+            let p = words(phrase);
+            !p.is_empty() && w.windows(p.len()).any(|win| win == p.as_slice())
+        };
+        let pointed: Vec<usize> = cast
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.name != clue.speaker)
+            .filter(|(_, s)| has(&s.name) || has(&s.role) || has(&s.work.replace('_', " ")))
+            .map(|(i, _)| i)
+            .collect();
+        if let [one] = pointed.as_slice() {
+            counts[*one].1 += 1;
+        }
+    }
+    counts.retain(|(_, n)| *n > 0);
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts
+}
+
+/// `J` shows or hides the journal.
+#[derive(Resource, Default)]
+pub(super) struct JournalOpen(pub bool);
+
+#[derive(Component)]
+struct JournalPanel;
+
+#[derive(Component)]
+struct JournalText;
+
+#[derive(Component)]
+struct ClueNotice;
+
+/// Seconds a "new clue" notice stays.
+const NOTICE_SECS: f32 = 5.0;
+/// Clues the panel shows (the newest).
+const SHOWN: usize = 14;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Journal>()
+        .init_resource::<JournalOpen>()
+        .add_systems(Startup, spawn_panel)
+        .add_systems(
+            Update,
+            (
+                write_clues,
+                toggle.run_if(in_state(Screen::Playing)),
+                show,
+                forget,
+            )
+                .chain(),
+        );
+}
+
+/// Writes down what each finished reply conveyed.
+fn write_clues(
+    time: Res<Time>,
+    clock: Res<WorldClock>,
+    mut journal: ResMut<Journal>,
+    replies: Query<(&Villager, &Profile, &Speech), Changed<Speech>>,
+) {
+    journal.notice = (journal.notice - time.delta_secs()).max(0.0);
+    let elapsed_hours = clock.start_hour as f64 + clock.elapsed / clock.day_length as f64 * 24.0;
+    for (v, profile, speech) in &replies {
+        let Some(record) = speech.record.as_ref().filter(|_| speech.done) else {
+            continue;
+        };
+        for &i in &record.conveyed {
+            let Some(fact) = profile.0.knowledge.get(i) else {
+                continue;
+            };
+            let clue = Clue {
+                speaker: v.name.clone(),
+                text: fact.text.clone(),
+                day: (elapsed_hours / 24.0) as u32 + 1,
+                hour: clock.hour(),
+            };
+            if journal.add(clue) {
+                info!("journal: {} told the player: {}", v.name, fact.text);
+                journal.notice = NOTICE_SECS;
+            }
+        }
+    }
+}
+
+/// A new game: a blank journal.
+fn forget(mut new_game: MessageReader<NewGame>, mut journal: ResMut<Journal>) {
+    if new_game.read().count() > 0 {
+        *journal = Journal::default();
+    }
+}
+
+fn toggle(
+    keys: Res<ButtonInput<KeyCode>>,
+    chat: Res<super::chat::ChatBox>,
+    mut open: ResMut<JournalOpen>,
+) {
+    // While typing, J is a letter.
+    if chat.with.is_none() && keys.just_pressed(KeyCode::KeyJ) {
+        open.0 = !open.0;
+    }
+}
+
+fn spawn_panel(mut commands: Commands) {
+    commands.spawn((
+        JournalPanel,
+        Visibility::Hidden,
+        Node {
+            position_type: PositionType::Absolute,
+            top: px(70.0),
+            left: px(8.0),
+            max_width: px(560.0),
+            padding: UiRect::all(px(10.0)),
+            flex_direction: FlexDirection::Column,
+            ..default()
+        },
+        BackgroundColor(Color::srgba(0.12, 0.09, 0.05, 0.92)),
+        BorderColor::all(Color::srgb(0.75, 0.6, 0.35)),
+        GlobalZIndex(4),
+        children![(
+            JournalText,
+            Text::new(""),
+            TextFont::from_font_size(15.0),
+            TextColor(Color::srgb(0.98, 0.93, 0.8)),
+        )],
+    ));
+    commands.spawn((
+        ClueNotice,
+        Visibility::Hidden,
+        Text::new("New clue in your journal (J)"),
+        TextFont::from_font_size(17.0),
+        TextColor(Color::srgb(1.0, 0.9, 0.5)),
+        BackgroundColor(Color::srgba(0.1, 0.07, 0.02, 0.85)),
+        Node {
+            position_type: PositionType::Absolute,
+            top: px(70.0),
+            right: px(8.0),
+            padding: UiRect::axes(px(8.0), px(4.0)),
+            ..default()
+        },
+        GlobalZIndex(5),
+    ));
+}
+
+/// The journal's text: its clues, or how to get some.
+pub(super) fn journal_text(journal: &Journal, max: usize) -> String {
+    if journal.clues.is_empty() {
+        return "Journal: no clues yet. Villagers who trust you tell you what they know.".into();
+    }
+    let mut s = format!("Journal: {} clue(s)", journal.clues.len());
+    for l in journal.lines(max) {
+        s.push('\n');
+        s.push_str(&l);
+    }
+    s
+}
+
+#[allow(clippy::type_complexity)]
+fn show(
+    journal: Res<Journal>,
+    open: Res<JournalOpen>,
+    screen: Res<State<Screen>>,
+    mut panel: Query<&mut Visibility, (With<JournalPanel>, Without<ClueNotice>)>,
+    mut notice: Query<&mut Visibility, (With<ClueNotice>, Without<JournalPanel>)>,
+    mut text: Query<&mut Text, With<JournalText>>,
+) {
+    let playing = *screen.get() == Screen::Playing;
+    let want = |on: bool| {
+        if on && playing {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        }
+    };
+    if let Ok(mut v) = panel.single_mut() {
+        v.set_if_neq(want(open.0));
+    }
+    if let Ok(mut v) = notice.single_mut() {
+        v.set_if_neq(want(journal.notice > 0.0 && !open.0));
+    }
+    if (journal.is_changed() || open.is_changed())
+        && open.0
+        && let Ok(mut t) = text.single_mut()
+    {
+        t.0 = format!("{}\n\nJ: close", journal_text(&journal, SHOWN));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clue(speaker: &str, text: &str) -> Clue {
+        Clue {
+            speaker: speaker.into(),
+            text: text.into(),
+            day: 1,
+            hour: 9.0,
+        }
+    }
+
+    fn cast() -> Vec<Suspect> {
+        [
+            ("Odo", "miller", "mill"),
+            ("Bram", "blacksmith", "smithy"),
+            ("Hilda", "tavern keeper", "tavern"),
+            ("Aldric", "mayor of Millbrook", "town_hall"),
+        ]
+        .map(|(n, r, w)| Suspect {
+            name: n.into(),
+            role: r.into(),
+            work: w.into(),
+        })
+        .to_vec()
+    }
+
+    #[test]
+    fn clues_point_by_name_trade_and_workplace() {
+        let clues = [
+            clue("Hilda", "Odo drank alone and left before midnight."),
+            clue("Wren", "A cart went down the mill road late that night."),
+            clue("Tomas", "The miller bought charcoal."),
+            clue(
+                "Bram",
+                "Someone asked how hot a fire must be to melt bronze.",
+            ),
+        ];
+        assert_eq!(leads(&clues, &cast()), vec![("Odo".to_string(), 3)]);
+    }
+
+    #[test]
+    fn own_words_and_ambiguous_clues_count_for_nobody() {
+        let clues = [
+            clue("Odo", "The mill has had a poor year."),
+            clue("Greta", "Odo and Bram argued at the smithy."),
+            clue("Pip", "The tavern was loud."),
+        ];
+        // Odo about himself: nothing; a clue naming two: nothing; the tavern: Hilda's workplace.
+        assert_eq!(leads(&clues, &cast()), vec![("Hilda".to_string(), 1)]);
+        // "Millbrook" is not "mill" (whole words only).
+        assert!(leads(&[clue("Pip", "Millbrook is quiet.")], &cast()).is_empty());
+    }
+
+    #[test]
+    fn a_villager_tells_a_clue_once() {
+        let mut j = Journal::default();
+        assert!(j.add(clue("Hilda", "x")));
+        assert!(!j.add(clue("Hilda", "x")));
+        assert!(j.add(clue("Pip", "x")));
+        assert_eq!(j.clues.len(), 2);
+    }
+}

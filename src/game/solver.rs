@@ -1,0 +1,354 @@
+//! `play --autopilot solve`: plays the mystery as a patient, kind player would. It visits the
+//! villagers nearest first, greets each and asks about the night of the theft and about its
+//! workplace, gives bread to a villager who told it nothing yet, and after each visit reads the
+//! journal. When the journal points clearly at one villager (or everyone has been asked) it walks
+//! to the judge, accuses the journal's lead, confirms, and succeeds on the win screen. It knows
+//! only what a player sees: names, trades and workplaces, who judges, and the journal; never the
+//! mystery's answer.
+
+use bevy::prelude::*;
+
+use super::autopilot::{Autopilot, LINGER_FRAMES, walk_to};
+use super::chat::{ChatBox, Gifts, LineTyped, end_chat, give_bread, open_chat};
+use super::journal::{Journal, Suspect, leads};
+use super::mystery::{AccuseAnswer, Case};
+use super::screens::Screen;
+use crate::brain::components::Profile;
+use crate::brain::emotion::NpcExperienced;
+use crate::brain::talk::{PlayerGave, Speech};
+use crate::world::components::{Player, Position, Villager};
+
+/// Seconds (real) it waits for one reply before moving on.
+const REPLY_TIMEOUT_SECS: f32 = 90.0;
+/// The journal is clear when its lead has this many clues and this many more than the next.
+const CLEAR_LEAD: usize = 3;
+const CLEAR_MARGIN: usize = 2;
+
+/// One step of a visit.
+#[derive(Clone, Debug, PartialEq)]
+enum Turn {
+    Say(String),
+    /// Bread, when the villager has told nothing yet.
+    Bread,
+}
+
+/// The lines of a visit to a villager working at `work`.
+fn script(work: &str) -> Vec<Turn> {
+    let work = work.replace('_', " ");
+    vec![
+        Turn::Say(
+            "Good day to you! Did you see anything strange the night the bell vanished?".into(),
+        ),
+        Turn::Bread,
+        Turn::Say(format!(
+            "Thank you, you are very kind. Did anything unusual happen at the {work} lately?"
+        )),
+        Turn::Say("Has anyone been acting oddly or spending money lately?".into()),
+    ]
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Stage {
+    /// Pick the next villager to visit, or go to the judge.
+    Choose,
+    /// Walk to a villager, then open the chat.
+    Approach(Entity),
+    /// Say the next line of the visit.
+    Next(Entity, usize),
+    /// Wait for the reply to turn `turn` (its generation when sent).
+    Await(Entity, usize, u32, f32),
+    /// Walk to the judge and accuse.
+    Accuse(Entity, String),
+    /// Accusation said; answer the question when it comes.
+    Confirm(String),
+    /// The verdict is out; wait for the end screen.
+    Verdict,
+    Linger(u32),
+    Done,
+}
+
+#[derive(Resource)]
+struct Solver {
+    stage: Stage,
+    visited: Vec<Entity>,
+    /// Suspects accused wrongly (not accused again).
+    cleared: Vec<String>,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.insert_resource(Solver {
+        stage: Stage::Choose,
+        visited: Vec::new(),
+        cleared: Vec::new(),
+    })
+    .add_systems(
+        Update,
+        (drive.run_if(in_state(Screen::Playing)), watch_end).chain(),
+    );
+}
+
+/// The journal's lead, if it is clear enough to accuse now (`all_asked`: any lead will do).
+fn decide(
+    journal: &Journal,
+    cast: &[Suspect],
+    cleared: &[String],
+    all_asked: bool,
+) -> Option<String> {
+    let ranked: Vec<(String, usize)> = leads(&journal.clues, cast)
+        .into_iter()
+        .filter(|(n, _)| !cleared.contains(n))
+        .collect();
+    let (first, n) = ranked.first()?.clone();
+    let next = ranked.get(1).map_or(0, |r| r.1);
+    (all_asked || (n >= CLEAR_LEAD && n >= next + CLEAR_MARGIN)).then_some(first)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn drive(
+    time: Res<Time<Real>>,
+    mut solver: ResMut<Solver>,
+    mut ap: ResMut<Autopilot>,
+    mut chat: ResMut<ChatBox>,
+    mut gifts: ResMut<Gifts>,
+    mut case: ResMut<Case>,
+    journal: Res<Journal>,
+    mut typed: MessageWriter<LineTyped>,
+    mut felt: MessageWriter<NpcExperienced>,
+    mut gave: MessageWriter<PlayerGave>,
+    mut answer: MessageWriter<AccuseAnswer>,
+    mut commands: Commands,
+    mut player: Query<&mut Position, (With<Player>, Without<Villager>)>,
+    villagers: Query<(Entity, &Villager, &Profile, &Position, Option<&Speech>)>,
+) {
+    let Ok(mut me) = player.single_mut() else {
+        return;
+    };
+    let dt = time.delta_secs();
+    let judge_name = case
+        .config
+        .as_ref()
+        .map(|c| c.judge.clone())
+        .unwrap_or_default();
+    let judge = villagers
+        .iter()
+        .find(|(_, v, ..)| v.name == judge_name)
+        .map(|(e, ..)| e);
+    let cast: Vec<Suspect> = villagers
+        .iter()
+        .map(|(_, v, p, ..)| Suspect {
+            name: v.name.clone(),
+            role: p.0.role.clone(),
+            work: p.0.work.clone(),
+        })
+        .collect();
+    let stage = solver.stage.clone();
+    match stage {
+        Stage::Choose => {
+            let left: Vec<_> = villagers
+                .iter()
+                .filter(|(e, ..)| !solver.visited.contains(e))
+                .collect();
+            // The judge is a witness too, but is asked last.
+            let next = left
+                .iter()
+                .filter(|(e, ..)| Some(*e) != judge || left.len() == 1)
+                .min_by(|a, b| a.3.0.distance(me.0).total_cmp(&b.3.0.distance(me.0)));
+            let lead = decide(&journal, &cast, &solver.cleared, next.is_none());
+            solver.stage = match (lead, next, judge) {
+                (Some(suspect), _, Some(j)) => {
+                    info!("autopilot: the journal points at {suspect}");
+                    Stage::Accuse(j, suspect)
+                }
+                (None, Some((e, v, ..)), _) => {
+                    info!("autopilot: visiting {}", v.name);
+                    Stage::Approach(*e)
+                }
+                _ => {
+                    ap.shooting = Some(Err(format!(
+                        "everyone was asked and the journal points at no one ({} clue(s))",
+                        journal.clues.len()
+                    )));
+                    Stage::Done
+                }
+            };
+        }
+        Stage::Approach(npc) => {
+            let Ok((_, _, _, at, _)) = villagers.get(npc) else {
+                solver.stage = Stage::Choose;
+                return;
+            };
+            if walk_to(&mut me, at.0, dt) {
+                open_chat(&mut commands, &mut chat, npc);
+                solver.visited.push(npc);
+                solver.stage = Stage::Next(npc, 0);
+            }
+        }
+        Stage::Next(npc, turn) => {
+            let Ok((_, v, p, at, speech)) = villagers.get(npc) else {
+                solver.stage = Stage::Choose;
+                return;
+            };
+            walk_to(&mut me, at.0, dt);
+            let lines = script(&p.0.work);
+            let told = journal.clues.iter().any(|c| c.speaker == v.name);
+            let generation = speech.map_or(0, |s| s.generation);
+            solver.stage = match lines.get(turn) {
+                None => {
+                    end_chat(&mut commands, &mut chat, None);
+                    Stage::Choose
+                }
+                Some(Turn::Bread) if told || gifts.0 == 0 => Stage::Next(npc, turn + 1),
+                Some(Turn::Bread) => {
+                    give_bread(npc, &mut gifts, &mut felt, &mut gave);
+                    info!("autopilot: gave {} bread", v.name);
+                    Stage::Await(npc, turn, generation, 0.0)
+                }
+                Some(Turn::Say(line)) => {
+                    typed.write(LineTyped {
+                        npc,
+                        text: line.clone(),
+                    });
+                    info!("autopilot: said to {}: {line}", v.name);
+                    Stage::Await(npc, turn, generation, 0.0)
+                }
+            };
+        }
+        Stage::Await(npc, turn, sent_at, waited) => {
+            let Ok((_, v, _, at, speech)) = villagers.get(npc) else {
+                solver.stage = Stage::Choose;
+                return;
+            };
+            walk_to(&mut me, at.0, dt);
+            let answered = speech.is_some_and(|s| s.generation > sent_at && s.done);
+            if answered {
+                if let Some(s) = speech {
+                    println!("autopilot: {} said: {}", v.name, s.text);
+                }
+                solver.stage = Stage::Next(npc, turn + 1);
+            } else if waited > REPLY_TIMEOUT_SECS {
+                warn!("autopilot: {} did not answer in time", v.name);
+                solver.stage = Stage::Next(npc, turn + 1);
+            } else {
+                solver.stage = Stage::Await(npc, turn, sent_at, waited + dt);
+            }
+        }
+        Stage::Accuse(judge, suspect) => {
+            let Ok((_, v, _, at, _)) = villagers.get(judge) else {
+                ap.shooting = Some(Err(format!("the judge {judge_name} is gone")));
+                solver.stage = Stage::Done;
+                return;
+            };
+            if walk_to(&mut me, at.0, dt) {
+                if chat.with != Some(judge) {
+                    open_chat(&mut commands, &mut chat, judge);
+                }
+                let line = format!("{}, I accuse {suspect} of stealing the bell.", v.name);
+                info!("autopilot: {line}");
+                typed.write(LineTyped {
+                    npc: judge,
+                    text: line,
+                });
+                solver.stage = Stage::Confirm(suspect);
+            }
+        }
+        Stage::Confirm(suspect) => {
+            if case.pending.as_deref() == Some(suspect.as_str()) {
+                answer.write(AccuseAnswer(true));
+                println!("autopilot: accused {suspect}");
+                solver.cleared.push(suspect);
+                solver.stage = Stage::Verdict;
+            } else if case.note.is_some() {
+                ap.shooting = Some(Err(format!(
+                    "the judge did not take the accusation of {suspect}: {:?}",
+                    case.note.take()
+                )));
+                solver.stage = Stage::Done;
+            }
+        }
+        Stage::Verdict => {
+            // A wrong verdict (the game goes on): try the journal's next lead.
+            let wrong_so_far = case.wrong as usize;
+            if wrong_so_far >= solver.cleared.len() && case.pending.is_none() {
+                solver.stage = Stage::Choose;
+            }
+        }
+        Stage::Linger(_) | Stage::Done => {}
+    }
+}
+
+/// The end screens: a win lingers, then the screenshot; a loss fails.
+fn watch_end(
+    screen: Res<State<Screen>>,
+    mut solver: ResMut<Solver>,
+    mut ap: ResMut<Autopilot>,
+    mut commands: Commands,
+) {
+    match (screen.get(), solver.stage.clone()) {
+        (Screen::Won, Stage::Verdict) => solver.stage = Stage::Linger(LINGER_FRAMES),
+        (Screen::Won, Stage::Linger(0)) => {
+            ap.shoot(&mut commands, Ok("the mystery is solved".into()));
+            solver.stage = Stage::Done;
+        }
+        (Screen::Won, Stage::Linger(n)) => solver.stage = Stage::Linger(n - 1),
+        (Screen::Lost, _) => {
+            ap.shooting = Some(Err("the mystery was lost".into()));
+            solver.stage = Stage::Done;
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::game::journal::Clue;
+
+    fn cast() -> Vec<Suspect> {
+        [("Odo", "miller", "mill"), ("Bram", "blacksmith", "smithy")]
+            .map(|(n, r, w)| Suspect {
+                name: n.into(),
+                role: r.into(),
+                work: w.into(),
+            })
+            .to_vec()
+    }
+
+    fn journal(texts: &[&str]) -> Journal {
+        let mut j = Journal::default();
+        for t in texts {
+            j.add(Clue {
+                speaker: "Wren".into(),
+                text: (*t).into(),
+                day: 1,
+                hour: 9.0,
+            });
+        }
+        j
+    }
+
+    #[test]
+    fn accuses_only_on_a_clear_lead_until_everyone_was_asked() {
+        let weak = journal(&["Odo drank alone.", "A cart on the mill road."]);
+        assert_eq!(decide(&weak, &cast(), &[], false), None);
+        assert_eq!(decide(&weak, &cast(), &[], true), Some("Odo".into()));
+        let clear = journal(&[
+            "Odo drank alone.",
+            "A cart on the mill road.",
+            "The miller paid.",
+        ]);
+        assert_eq!(decide(&clear, &cast(), &[], false), Some("Odo".into()));
+        // Cleared by a wrong accusation: not accused again.
+        assert_eq!(decide(&clear, &cast(), &["Odo".into()], true), None);
+        assert_eq!(decide(&journal(&[]), &cast(), &[], true), None);
+    }
+
+    #[test]
+    fn a_visit_asks_about_the_villagers_workplace() {
+        let s = script("forest_edge");
+        assert!(s.contains(&Turn::Bread));
+        assert!(
+            s.iter()
+                .any(|t| matches!(t, Turn::Say(l) if l.contains("at the forest edge")))
+        );
+    }
+}

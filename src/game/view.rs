@@ -1,0 +1,96 @@
+//! What the camera sees: world positions to window positions (for the UI placed over the world:
+//! bubbles, markers), and text made safe for the game's font.
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+
+/// The camera and the window, read together.
+#[derive(SystemParam)]
+pub(super) struct View<'w, 's> {
+    camera: Query<'w, 's, (&'static Transform, &'static Projection), With<Camera2d>>,
+    window: Query<'w, 's, &'static Window, With<PrimaryWindow>>,
+}
+
+/// One frame's view: the camera's centre and zoom, the window's logical size.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Frame {
+    centre: Vec2,
+    scale: f32,
+    pub size: Vec2,
+}
+
+impl View<'_, '_> {
+    pub fn get(&self) -> Option<Frame> {
+        let (t, projection) = self.camera.single().ok()?;
+        let window = self.window.single().ok()?;
+        let scale = match projection {
+            Projection::Orthographic(o) => o.scale,
+            _ => 1.0,
+        };
+        Some(Frame {
+            centre: t.translation.truncate(),
+            scale,
+            size: Vec2::new(window.width(), window.height()),
+        })
+    }
+}
+
+impl Frame {
+    /// A world position in window coordinates (origin top left, y down, logical pixels).
+    pub fn to_screen(&self, world: Vec2) -> Vec2 {
+        let d = (world - self.centre) / self.scale;
+        Vec2::new(self.size.x / 2.0 + d.x, self.size.y / 2.0 - d.y)
+    }
+
+    /// True when `at` (window coordinates) is inside the window, `margin` pixels beyond it allowed.
+    pub fn contains(&self, at: Vec2, margin: f32) -> bool {
+        at.x >= -margin
+            && at.y >= -margin
+            && at.x <= self.size.x + margin
+            && at.y <= self.size.y + margin
+    }
+}
+
+/// Text for the game's font, which has no curly quotes, dashes or ellipsis.
+pub(super) fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{2018}' | '\u{2019}' | '\u{201b}' => out.push('\''),
+            '\u{201c}' | '\u{201d}' => out.push('"'),
+            '\u{2013}' | '\u{2014}' => out.push('-'),
+            '\u{2026}' => out.push_str("..."),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn world_to_window_and_back_inside() {
+        let f = Frame {
+            centre: Vec2::new(100.0, 50.0),
+            scale: 0.5,
+            size: Vec2::new(1280.0, 720.0),
+        };
+        assert_eq!(f.to_screen(Vec2::new(100.0, 50.0)), Vec2::new(640.0, 360.0));
+        // Zoomed in twice: 10 world units right and up are 20 pixels right and up (y down).
+        assert_eq!(f.to_screen(Vec2::new(110.0, 60.0)), Vec2::new(660.0, 340.0));
+        assert!(f.contains(Vec2::new(0.0, 0.0), 0.0));
+        assert!(!f.contains(Vec2::new(-5.0, 10.0), 0.0));
+        assert!(f.contains(Vec2::new(-5.0, 10.0), 10.0));
+    }
+
+    #[test]
+    fn plain_text_keeps_words_and_swaps_punctuation() {
+        assert_eq!(
+            plain("It\u{2019}s \u{201c}odd\u{201d} \u{2014} well\u{2026}"),
+            "It's \"odd\" - well..."
+        );
+    }
+}
