@@ -1,7 +1,8 @@
 //! `play --autopilot solve`: plays the mystery as a patient, kind player would. It visits the
-//! villagers nearest first, greets each and asks about the night of the theft and about its
-//! workplace, gives bread to a villager who told it nothing yet, and after each visit reads the
-//! journal. When the journal points clearly at one villager (or everyone has been asked) it walks
+//! villagers nearest first, greets each and asks about the night of the theft, about its workplace
+//! and about odd behaviour; when a villager hints that it knows more than it says ("I might know a
+//! thing or two..."), it gives bread (while it has some) and says something kind, then asks again. After each visit it reads
+//! the journal. When the journal points clearly at one villager (or everyone has been asked) it walks
 //! to the judge, accuses the journal's lead, confirms, and succeeds on the win screen. It knows
 //! only what a player sees: names, trades and workplaces, who judges, and the journal; never the
 //! mystery's answer.
@@ -16,6 +17,7 @@ use super::screens::Screen;
 use crate::brain::components::Profile;
 use crate::brain::emotion::NpcExperienced;
 use crate::brain::talk::{PlayerGave, Speech};
+use crate::decide::talk::Move;
 use crate::world::components::{Player, Position, Villager};
 
 /// Seconds (real) it waits for one reply before moving on.
@@ -24,28 +26,18 @@ const REPLY_TIMEOUT_SECS: f32 = 90.0;
 const CLEAR_LEAD: usize = 3;
 const CLEAR_MARGIN: usize = 2;
 
-/// One step of a visit.
-#[derive(Clone, Debug, PartialEq)]
-enum Turn {
-    Say(String),
-    /// Bread, when the villager has told nothing yet.
-    Bread,
-}
-
-/// The lines of a visit to a villager working at `work`.
-fn script(work: &str) -> Vec<Turn> {
+/// The questions of a visit to a villager working at `work`.
+fn questions(work: &str) -> Vec<String> {
     let work = work.replace('_', " ");
     vec![
-        Turn::Say(
-            "Good day to you! Did you see anything strange the night the bell vanished?".into(),
-        ),
-        Turn::Bread,
-        Turn::Say(format!(
-            "Thank you, you are very kind. Did anything unusual happen at the {work} lately?"
-        )),
-        Turn::Say("Has anyone been acting oddly or spending money lately?".into()),
+        "Good day to you! Did you see anything strange the night the bell vanished?".into(),
+        format!("Did anything unusual happen at the {work} lately?"),
+        "Has anyone been acting oddly or spending money lately?".into(),
     ]
 }
+
+/// Said after the villager thanked it for bread, before asking again: kindness earns trust.
+const KIND: &str = "You are very kind, thank you. I am glad to help the village.";
 
 #[derive(Clone, Debug, PartialEq)]
 enum Stage {
@@ -53,24 +45,43 @@ enum Stage {
     Choose,
     /// Walk to a villager, then open the chat.
     Approach(Entity),
-    /// Say the next line of the visit.
+    /// Ask question `i` of the visit.
     Next(Entity, usize),
-    /// Wait for the reply to turn `turn` (its generation when sent).
-    Await(Entity, usize, u32, f32),
+    /// Wait for the reply to what was just said (the speech's generation when sent, seconds
+    /// waited).
+    Await(Entity, Said, u32, f32),
+    /// The villager hinted it knows more about question `i`: give bread, then ask again.
+    Feed(Entity, usize),
+    /// Say something kind (after the thanks for bread), then ask question `i` again.
+    Praise(Entity, usize),
+    Reask(Entity, usize),
     /// Walk to the judge and accuse.
     Accuse(Entity, String),
-    /// Accusation said; answer the question when it comes.
-    Confirm(String),
+    /// Accusation said; answer the question when it comes (seconds waited).
+    Confirm(String, f32),
     /// The verdict is out; wait for the end screen.
     Verdict,
     Linger(u32),
     Done,
 }
 
+/// What a reply answers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Said {
+    /// Question `i` (`fed`: bread was given for it already).
+    Question(usize, bool),
+    /// Bread, given for question `i`.
+    Bread(usize),
+    /// The kind words after the thanks, before question `i` again.
+    Kind(usize),
+}
+
 #[derive(Resource)]
 struct Solver {
     stage: Stage,
     visited: Vec<Entity>,
+    /// Villagers given bread.
+    fed: Vec<Entity>,
     /// Suspects accused wrongly (not accused again).
     cleared: Vec<String>,
 }
@@ -79,6 +90,7 @@ pub(super) fn plugin(app: &mut App) {
     app.insert_resource(Solver {
         stage: Stage::Choose,
         visited: Vec::new(),
+        fed: Vec::new(),
         cleared: Vec::new(),
     })
     .add_systems(
@@ -133,8 +145,10 @@ fn drive(
         .iter()
         .find(|(_, v, ..)| v.name == judge_name)
         .map(|(e, ..)| e);
+    // The judge hears the accusation; it is not a suspect.
     let cast: Vec<Suspect> = villagers
         .iter()
+        .filter(|(_, v, ..)| v.name != judge_name)
         .map(|(_, v, p, ..)| Suspect {
             name: v.name.clone(),
             role: p.0.role.clone(),
@@ -143,6 +157,8 @@ fn drive(
         .collect();
     let stage = solver.stage.clone();
     match stage {
+        // The cast is still loading.
+        Stage::Choose if villagers.is_empty() => {}
         Stage::Choose => {
             let left: Vec<_> = villagers
                 .iter()
@@ -183,54 +199,86 @@ fn drive(
                 solver.stage = Stage::Next(npc, 0);
             }
         }
-        Stage::Next(npc, turn) => {
+        Stage::Next(npc, i) | Stage::Reask(npc, i) => {
             let Ok((_, v, p, at, speech)) = villagers.get(npc) else {
                 solver.stage = Stage::Choose;
                 return;
             };
             walk_to(&mut me, at.0, dt);
-            let lines = script(&p.0.work);
-            let told = journal.clues.iter().any(|c| c.speaker == v.name);
             let generation = speech.map_or(0, |s| s.generation);
-            solver.stage = match lines.get(turn) {
+            let fed = matches!(stage, Stage::Reask(..));
+            solver.stage = match questions(&p.0.work).get(i) {
                 None => {
                     end_chat(&mut commands, &mut chat, None);
                     Stage::Choose
                 }
-                Some(Turn::Bread) if told || gifts.0 == 0 => Stage::Next(npc, turn + 1),
-                Some(Turn::Bread) => {
-                    give_bread(npc, &mut gifts, &mut felt, &mut gave);
-                    info!("autopilot: gave {} bread", v.name);
-                    Stage::Await(npc, turn, generation, 0.0)
-                }
-                Some(Turn::Say(line)) => {
+                Some(q) => {
+                    info!("autopilot: said to {}: {q}", v.name);
                     typed.write(LineTyped {
                         npc,
-                        text: line.clone(),
+                        text: q.clone(),
                     });
-                    info!("autopilot: said to {}: {line}", v.name);
-                    Stage::Await(npc, turn, generation, 0.0)
+                    Stage::Await(npc, Said::Question(i, fed), generation, 0.0)
                 }
             };
         }
-        Stage::Await(npc, turn, sent_at, waited) => {
+        Stage::Praise(npc, i) => {
+            let Ok((_, v, _, _, speech)) = villagers.get(npc) else {
+                solver.stage = Stage::Choose;
+                return;
+            };
+            let generation = speech.map_or(0, |s| s.generation);
+            info!("autopilot: said to {}: {KIND}", v.name);
+            typed.write(LineTyped {
+                npc,
+                text: KIND.into(),
+            });
+            solver.stage = Stage::Await(npc, Said::Kind(i), generation, 0.0);
+        }
+        Stage::Feed(npc, i) => {
+            let Ok((_, v, _, _, speech)) = villagers.get(npc) else {
+                solver.stage = Stage::Choose;
+                return;
+            };
+            let generation = speech.map_or(0, |s| s.generation);
+            give_bread(npc, &mut gifts, &mut felt, &mut gave);
+            solver.fed.push(npc);
+            info!("autopilot: gave {} bread", v.name);
+            solver.stage = Stage::Await(npc, Said::Bread(i), generation, 0.0);
+        }
+        Stage::Await(npc, said, sent_at, waited) => {
             let Ok((_, v, _, at, speech)) = villagers.get(npc) else {
                 solver.stage = Stage::Choose;
                 return;
             };
             walk_to(&mut me, at.0, dt);
-            let answered = speech.is_some_and(|s| s.generation > sent_at && s.done);
-            if answered {
-                if let Some(s) = speech {
+            let reply = speech.filter(|s| s.generation > sent_at && s.done);
+            solver.stage = match (reply, said) {
+                (Some(s), _) => {
                     println!("autopilot: {} said: {}", v.name, s.text);
+                    // "I might know more": a hint that trust is short. Bread helps, once each.
+                    let hinted = s
+                        .record
+                        .as_ref()
+                        .is_some_and(|r| matches!(r.plan.mv, Move::Hint(_)));
+                    let can_feed = gifts.0 > 0 && !solver.fed.contains(&npc);
+                    match said {
+                        Said::Question(i, false) if hinted && can_feed => Stage::Feed(npc, i),
+                        // No bread left: kind words alone, then ask again.
+                        Said::Question(i, false) if hinted => Stage::Praise(npc, i),
+                        Said::Question(i, _) => Stage::Next(npc, i + 1),
+                        Said::Bread(i) => Stage::Praise(npc, i),
+                        Said::Kind(i) => Stage::Reask(npc, i),
+                    }
                 }
-                solver.stage = Stage::Next(npc, turn + 1);
-            } else if waited > REPLY_TIMEOUT_SECS {
-                warn!("autopilot: {} did not answer in time", v.name);
-                solver.stage = Stage::Next(npc, turn + 1);
-            } else {
-                solver.stage = Stage::Await(npc, turn, sent_at, waited + dt);
-            }
+                (None, Said::Question(i, _) | Said::Bread(i) | Said::Kind(i))
+                    if waited > REPLY_TIMEOUT_SECS =>
+                {
+                    warn!("autopilot: {} did not answer in time", v.name);
+                    Stage::Next(npc, i + 1)
+                }
+                (None, _) => Stage::Await(npc, said, sent_at, waited + dt),
+            };
         }
         Stage::Accuse(judge, suspect) => {
             let Ok((_, v, _, at, _)) = villagers.get(judge) else {
@@ -248,10 +296,10 @@ fn drive(
                     npc: judge,
                     text: line,
                 });
-                solver.stage = Stage::Confirm(suspect);
+                solver.stage = Stage::Confirm(suspect, 0.0);
             }
         }
-        Stage::Confirm(suspect) => {
+        Stage::Confirm(suspect, waited) => {
             if case.pending.as_deref() == Some(suspect.as_str()) {
                 answer.write(AccuseAnswer(true));
                 println!("autopilot: accused {suspect}");
@@ -263,6 +311,13 @@ fn drive(
                     case.note.take()
                 )));
                 solver.stage = Stage::Done;
+            } else if waited > REPLY_TIMEOUT_SECS {
+                ap.shooting = Some(Err(format!(
+                    "the judge never asked to confirm the accusation of {suspect}"
+                )));
+                solver.stage = Stage::Done;
+            } else {
+                solver.stage = Stage::Confirm(suspect, waited + dt);
             }
         }
         Stage::Verdict => {
@@ -344,11 +399,7 @@ mod tests {
 
     #[test]
     fn a_visit_asks_about_the_villagers_workplace() {
-        let s = script("forest_edge");
-        assert!(s.contains(&Turn::Bread));
-        assert!(
-            s.iter()
-                .any(|t| matches!(t, Turn::Say(l) if l.contains("at the forest edge")))
-        );
+        let q = questions("forest_edge");
+        assert!(q.iter().any(|l| l.contains("at the forest edge")));
     }
 }
