@@ -108,13 +108,9 @@ pub(super) fn plugin(mode: AutopilotMode) -> impl Fn(&mut App) {
         })
         // Before `Last`, where the frame log prints its summary on exit.
         .add_systems(PostUpdate, finish);
-        match mode {
-            AutopilotMode::Talk => {
-                app.add_systems(Update, drive.run_if(in_state(Screen::Playing)));
-            }
-            AutopilotMode::Solve => {
-                app.add_plugins(super::solver::plugin);
-            }
+        // `solve` is driven by the solver's plugin (added next to this one).
+        if mode == AutopilotMode::Talk {
+            app.add_systems(Update, drive.run_if(in_state(Screen::Playing)));
         }
     }
 }

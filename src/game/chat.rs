@@ -153,6 +153,7 @@ fn pick_target(
     target.set_if_neq(TalkTarget(next));
 }
 
+#[allow(clippy::too_many_arguments)]
 fn open_or_close(
     keys: Res<ButtonInput<KeyCode>>,
     time: Res<Time<Real>>,

@@ -96,7 +96,7 @@ fn body(
         f.spawn((
             Mesh2d(meshes.add(Ellipse::new(9.0 * s, 3.5 * s))),
             MeshMaterial2d(shade),
-            Transform::from_xyz(1.5 * s, -1.0 * s, -0.3),
+            Transform::from_xyz(1.5 * s, -s, -0.3),
         ));
         for side in [-1.0f32, 1.0] {
             f.spawn((

@@ -9,6 +9,7 @@ use super::chat::Gifts;
 use super::frames::ReplyLog;
 use super::journal::Journal;
 use super::mystery::Case;
+use super::screens::Screen;
 use crate::brain::InferenceMetrics;
 use crate::brain::cast::ConfigErrorLog;
 use crate::brain::components::BrainStats;
@@ -76,7 +77,7 @@ fn toggle_metrics(keys: Res<ButtonInput<KeyCode>>, mut show: ResMut<ShowMetrics>
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn update_hud(
     clock: Res<WorldClock>,
     show: Res<ShowMetrics>,
@@ -88,9 +89,19 @@ fn update_hud(
     gifts: Res<Gifts>,
     replies: Res<ReplyLog>,
     time: Res<Time<Real>>,
-    mut hud: Query<&mut Text, (With<HudText>, Without<ErrorText>)>,
+    screen: Res<State<Screen>>,
+    mut hud: Query<(&mut Text, &mut Visibility), (With<HudText>, Without<ErrorText>)>,
     mut err: Query<&mut Text, (With<ErrorText>, Without<HudText>)>,
 ) {
+    // The title and end screens have the window to themselves.
+    let playing = *screen.get() == Screen::Playing;
+    if let Ok((_, mut vis)) = hud.single_mut() {
+        vis.set_if_neq(if playing {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        });
+    }
     let hour = clock.hour();
     let mut s = format!(
         "Millbrook {:02}:{:02}   Clues {} (J)   Bread {}   F1 help   F3 metrics",
@@ -126,7 +137,7 @@ fn update_hud(
             stats.fallbacks, stats.dialogue_fallbacks
         ));
     }
-    if let Ok(mut t) = hud.single_mut()
+    if let Ok((mut t, _)) = hud.single_mut()
         && t.0 != s
     {
         t.0 = s;

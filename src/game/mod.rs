@@ -115,6 +115,9 @@ pub fn run(opts: GameOptions) -> ExitCode {
         (Some(mode), Some(shot)) => {
             app.insert_resource(autopilot::Autopilot::new(opts.frames.max(6), shot))
                 .add_plugins(autopilot::plugin(mode));
+            if mode == AutopilotMode::Solve {
+                app.add_plugins(solver::plugin);
+            }
         }
         (Some(_), None) => {
             eprintln!("error: --autopilot needs --screenshot FILE");

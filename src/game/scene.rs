@@ -79,6 +79,7 @@ fn darkness(hour: f32) -> f32 {
 
 /// The overlay darkens with the hour; windows and lanterns light up as it does (only when the
 /// darkness changed, so a quiet frame recolours nothing).
+#[allow(clippy::type_complexity)]
 fn tint_night(
     clock: Res<WorldClock>,
     mut last: Local<Option<f32>>,

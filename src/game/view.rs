@@ -38,13 +38,13 @@ impl View<'_, '_> {
 
 impl Frame {
     /// A world position in window coordinates (origin top left, y down, logical pixels).
-    pub fn to_screen(&self, world: Vec2) -> Vec2 {
+    pub fn to_screen(self, world: Vec2) -> Vec2 {
         let d = (world - self.centre) / self.scale;
         Vec2::new(self.size.x / 2.0 + d.x, self.size.y / 2.0 - d.y)
     }
 
     /// True when `at` (window coordinates) is inside the window, `margin` pixels beyond it allowed.
-    pub fn contains(&self, at: Vec2, margin: f32) -> bool {
+    pub fn contains(self, at: Vec2, margin: f32) -> bool {
         at.x >= -margin
             && at.y >= -margin
             && at.x <= self.size.x + margin
