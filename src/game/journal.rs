@@ -105,6 +105,26 @@ pub fn leads(clues: &[Clue], cast: &[Suspect]) -> Vec<(String, usize)> {
     counts
 }
 
+/// The journal is clear when its lead has this many clues and this many more than the next.
+const CLEAR_LEAD: usize = 3;
+const CLEAR_MARGIN: usize = 2;
+
+/// The journal's lead, if it is clear enough to accuse now (`all_asked`: any lead will do).
+pub fn clear_lead(
+    journal: &Journal,
+    cast: &[Suspect],
+    cleared: &[String],
+    all_asked: bool,
+) -> Option<String> {
+    let ranked: Vec<(String, usize)> = leads(&journal.clues, cast)
+        .into_iter()
+        .filter(|(n, _)| !cleared.contains(n))
+        .collect();
+    let (first, n) = ranked.first()?.clone();
+    let next = ranked.get(1).map_or(0, |r| r.1);
+    (all_asked || (n >= CLEAR_LEAD && n >= next + CLEAR_MARGIN)).then_some(first)
+}
+
 /// `J` shows or hides the journal.
 #[derive(Resource, Default)]
 pub(super) struct JournalOpen(pub bool);
@@ -335,5 +355,44 @@ mod tests {
         assert!(!j.add(clue("Hilda", "x")));
         assert!(j.add(clue("Pip", "x")));
         assert_eq!(j.clues.len(), 2);
+    }
+
+    fn two() -> Vec<Suspect> {
+        [("Odo", "miller", "mill"), ("Bram", "blacksmith", "smithy")]
+            .map(|(n, r, w)| Suspect {
+                name: n.into(),
+                role: r.into(),
+                work: w.into(),
+            })
+            .to_vec()
+    }
+
+    fn journal(texts: &[&str]) -> Journal {
+        let mut j = Journal::default();
+        for t in texts {
+            j.add(Clue {
+                speaker: "Wren".into(),
+                text: (*t).into(),
+                day: 1,
+                hour: 9.0,
+            });
+        }
+        j
+    }
+
+    #[test]
+    fn accuses_only_on_a_clear_lead_until_everyone_was_asked() {
+        let weak = journal(&["Odo drank alone.", "A cart on the mill road."]);
+        assert_eq!(clear_lead(&weak, &two(), &[], false), None);
+        assert_eq!(clear_lead(&weak, &two(), &[], true), Some("Odo".into()));
+        let clear = journal(&[
+            "Odo drank alone.",
+            "A cart on the mill road.",
+            "The miller paid.",
+        ]);
+        assert_eq!(clear_lead(&clear, &two(), &[], false), Some("Odo".into()));
+        // Cleared by a wrong accusation: not accused again.
+        assert_eq!(clear_lead(&clear, &two(), &["Odo".into()], true), None);
+        assert_eq!(clear_lead(&journal(&[]), &two(), &[], true), None);
     }
 }

@@ -2,6 +2,7 @@
 //! with its title, win and lose screens, the HUD, and an autopilot for CI. Only what a window needs
 //! lives here; the loop itself is the same as the sim's.
 
+mod accusation;
 mod autopilot;
 mod bubbles;
 mod chat;

@@ -11,7 +11,7 @@ use bevy::prelude::*;
 
 use super::autopilot::{Autopilot, LINGER_FRAMES, walk_to};
 use super::chat::{ChatBox, Gifts, LineTyped, end_chat, give_bread, open_chat};
-use super::journal::{Journal, Suspect, leads};
+use super::journal::{Journal, Suspect, clear_lead};
 use super::mystery::{AccuseAnswer, Case};
 use super::screens::Screen;
 use crate::brain::components::Profile;
@@ -22,9 +22,6 @@ use crate::world::components::{Player, Position, Villager};
 
 /// Seconds (real) it waits for one reply before moving on.
 const REPLY_TIMEOUT_SECS: f32 = 90.0;
-/// The journal is clear when its lead has this many clues and this many more than the next.
-const CLEAR_LEAD: usize = 3;
-const CLEAR_MARGIN: usize = 2;
 
 /// The questions of a visit to a villager working at `work`.
 fn questions(work: &str) -> Vec<String> {
@@ -99,22 +96,6 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-/// The journal's lead, if it is clear enough to accuse now (`all_asked`: any lead will do).
-fn decide(
-    journal: &Journal,
-    cast: &[Suspect],
-    cleared: &[String],
-    all_asked: bool,
-) -> Option<String> {
-    let ranked: Vec<(String, usize)> = leads(&journal.clues, cast)
-        .into_iter()
-        .filter(|(n, _)| !cleared.contains(n))
-        .collect();
-    let (first, n) = ranked.first()?.clone();
-    let next = ranked.get(1).map_or(0, |r| r.1);
-    (all_asked || (n >= CLEAR_LEAD && n >= next + CLEAR_MARGIN)).then_some(first)
-}
-
 #[allow(clippy::too_many_arguments)]
 fn drive(
     time: Res<Time<Real>>,
@@ -169,7 +150,7 @@ fn drive(
                 .iter()
                 .filter(|(e, ..)| Some(*e) != judge || left.len() == 1)
                 .min_by(|a, b| a.3.0.distance(me.0).total_cmp(&b.3.0.distance(me.0)));
-            let lead = decide(&journal, &cast, &solver.cleared, next.is_none());
+            let lead = clear_lead(&journal, &cast, &solver.cleared, next.is_none());
             solver.stage = match (lead, next, judge) {
                 (Some(suspect), _, Some(j)) => {
                     info!("autopilot: the journal points at {suspect}");
@@ -356,46 +337,6 @@ fn watch_end(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::game::journal::Clue;
-
-    fn cast() -> Vec<Suspect> {
-        [("Odo", "miller", "mill"), ("Bram", "blacksmith", "smithy")]
-            .map(|(n, r, w)| Suspect {
-                name: n.into(),
-                role: r.into(),
-                work: w.into(),
-            })
-            .to_vec()
-    }
-
-    fn journal(texts: &[&str]) -> Journal {
-        let mut j = Journal::default();
-        for t in texts {
-            j.add(Clue {
-                speaker: "Wren".into(),
-                text: (*t).into(),
-                day: 1,
-                hour: 9.0,
-            });
-        }
-        j
-    }
-
-    #[test]
-    fn accuses_only_on_a_clear_lead_until_everyone_was_asked() {
-        let weak = journal(&["Odo drank alone.", "A cart on the mill road."]);
-        assert_eq!(decide(&weak, &cast(), &[], false), None);
-        assert_eq!(decide(&weak, &cast(), &[], true), Some("Odo".into()));
-        let clear = journal(&[
-            "Odo drank alone.",
-            "A cart on the mill road.",
-            "The miller paid.",
-        ]);
-        assert_eq!(decide(&clear, &cast(), &[], false), Some("Odo".into()));
-        // Cleared by a wrong accusation: not accused again.
-        assert_eq!(decide(&clear, &cast(), &["Odo".into()], true), None);
-        assert_eq!(decide(&journal(&[]), &cast(), &[], true), None);
-    }
 
     #[test]
     fn a_visit_asks_about_the_villagers_workplace() {

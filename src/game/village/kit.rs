@@ -1,0 +1,186 @@
+//! The village's drawing kit: sprites and meshes with shared materials (one per colour, so they
+//! batch), and the few composite shapes every building uses (house, window, lantern, tree, shadow).
+
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+
+use super::{Glow, z};
+use crate::world::act::BOUNDS;
+
+/// Shapes with shared meshes and materials (one per size and colour, so they batch).
+pub(super) struct Kit<'w, 's, 'a> {
+    pub(super) commands: &'a mut Commands<'w, 's>,
+    pub(super) meshes: &'a mut Assets<Mesh>,
+    pub(super) materials: &'a mut Assets<ColorMaterial>,
+    pub(super) paints: HashMap<[u16; 4], Handle<ColorMaterial>>,
+    pub(super) circles: HashMap<u32, Handle<Mesh>>,
+}
+
+fn key(c: Color) -> [u16; 4] {
+    let s = c.to_srgba();
+    [s.red, s.green, s.blue, s.alpha].map(|x| (x * 1000.0) as u16)
+}
+
+/// Draw order of a solid thing standing at `y`: lower on screen, in front.
+pub(super) fn solid_z(y: f32) -> f32 {
+    z::SOLID + (BOUNDS.y + 200.0 - y) / 1000.0
+}
+
+impl Kit<'_, '_, '_> {
+    pub(super) fn paint(&mut self, c: Color) -> Handle<ColorMaterial> {
+        let materials = &mut *self.materials;
+        self.paints
+            .entry(key(c))
+            .or_insert_with(|| materials.add(ColorMaterial::from(c)))
+            .clone()
+    }
+
+    pub(super) fn rect(&mut self, at: Vec2, size: Vec2, z: f32, c: Color) -> Entity {
+        self.commands
+            .spawn((
+                Sprite::from_color(c, size),
+                Transform::from_xyz(at.x, at.y, z),
+            ))
+            .id()
+    }
+
+    /// A rectangle from `a` to `b`, `width` wide (a path or a stream).
+    pub(super) fn band(&mut self, a: Vec2, b: Vec2, width: f32, z: f32, c: Color) {
+        let d = b - a;
+        let mid = (a + b) / 2.0;
+        self.commands.spawn((
+            Sprite::from_color(c, Vec2::new(d.length() + width, width)),
+            Transform::from_xyz(mid.x, mid.y, z).with_rotation(Quat::from_rotation_z(d.to_angle())),
+        ));
+    }
+
+    pub(super) fn circle(&mut self, at: Vec2, r: f32, z: f32, c: Color) -> Entity {
+        let meshes = &mut *self.meshes;
+        let mesh = self
+            .circles
+            .entry((r * 10.0) as u32)
+            .or_insert_with(|| meshes.add(Circle::new(r)))
+            .clone();
+        let paint = self.paint(c);
+        self.commands
+            .spawn((
+                Mesh2d(mesh),
+                MeshMaterial2d(paint),
+                Transform::from_xyz(at.x, at.y, z),
+            ))
+            .id()
+    }
+
+    pub(super) fn ellipse(&mut self, at: Vec2, half: Vec2, z: f32, c: Color) -> Entity {
+        let mesh = self.meshes.add(Ellipse::new(half.x, half.y));
+        let paint = self.paint(c);
+        self.commands
+            .spawn((
+                Mesh2d(mesh),
+                MeshMaterial2d(paint),
+                Transform::from_xyz(at.x, at.y, z),
+            ))
+            .id()
+    }
+
+    /// A triangle (a roof) with corners relative to `at`.
+    pub(super) fn triangle(&mut self, at: Vec2, corners: [Vec2; 3], z: f32, c: Color) -> Entity {
+        let mesh = self
+            .meshes
+            .add(Triangle2d::new(corners[0], corners[1], corners[2]));
+        let paint = self.paint(c);
+        self.commands
+            .spawn((
+                Mesh2d(mesh),
+                MeshMaterial2d(paint),
+                Transform::from_xyz(at.x, at.y, z),
+            ))
+            .id()
+    }
+
+    /// A soft shadow: a transparent ellipse, a little to the south-east.
+    pub(super) fn shadow(&mut self, at: Vec2, half: Vec2) {
+        let at = at + Vec2::new(half.x * 0.15, -half.y * 0.35);
+        self.ellipse(at, half, z::SHADOW, Color::srgba(0.0, 0.05, 0.0, 0.22));
+    }
+
+    /// A window that glows warm at night.
+    pub(super) fn window(&mut self, at: Vec2, z: f32) {
+        self.rect(at, Vec2::new(7.0, 8.0), z, Color::srgb(0.22, 0.2, 0.22));
+        self.commands.spawn((
+            Glow(0.95),
+            Sprite::from_color(Color::srgba(1.0, 0.8, 0.35, 0.0), Vec2::new(7.0, 8.0)),
+            Transform::from_xyz(at.x, at.y, z::GLOW),
+        ));
+    }
+
+    /// A lantern: a post and a warm halo at night.
+    pub(super) fn lantern(&mut self, at: Vec2) {
+        let z = solid_z(at.y);
+        self.rect(
+            at + Vec2::Y * 9.0,
+            Vec2::new(2.0, 18.0),
+            z,
+            Color::srgb(0.2, 0.18, 0.16),
+        );
+        self.circle(
+            at + Vec2::Y * 19.0,
+            3.0,
+            z + 0.001,
+            Color::srgb(1.0, 0.85, 0.45),
+        );
+        let halo = self.circle(
+            at + Vec2::Y * 19.0,
+            28.0,
+            z::GLOW,
+            Color::srgba(1.0, 0.75, 0.3, 0.0),
+        );
+        self.commands.entity(halo).insert(Glow(0.35));
+    }
+
+    /// A house: walls, a roof, a door, two windows; `wall` and `roof` by who lives there.
+    pub(super) fn house(&mut self, at: Vec2, size: Vec2, wall: Color, roof: Color) {
+        let z = solid_z(at.y);
+        self.shadow(at, size * 0.55);
+        self.rect(at + Vec2::Y * size.y / 2.0, size, z, wall);
+        let eave = at + Vec2::Y * size.y;
+        self.triangle(
+            eave,
+            [
+                Vec2::new(-size.x / 2.0 - 5.0, 0.0),
+                Vec2::new(size.x / 2.0 + 5.0, 0.0),
+                Vec2::new(0.0, size.y * 0.7),
+            ],
+            z + 0.001,
+            roof,
+        );
+        self.rect(
+            at + Vec2::new(0.0, 7.0),
+            Vec2::new(9.0, 14.0),
+            z + 0.002,
+            Color::srgb(0.32, 0.2, 0.12),
+        );
+        for dx in [-size.x * 0.3, size.x * 0.3] {
+            self.window(at + Vec2::new(dx, size.y * 0.55), z + 0.002);
+        }
+    }
+
+    pub(super) fn tree(&mut self, at: Vec2, r: f32, dark: bool) {
+        let z = solid_z(at.y);
+        self.shadow(at, Vec2::new(r * 0.9, r * 0.4));
+        self.rect(
+            at + Vec2::Y * r * 0.4,
+            Vec2::new(r * 0.3, r * 0.8),
+            z,
+            Color::srgb(0.33, 0.22, 0.12),
+        );
+        let (a, b) = if dark {
+            (Color::srgb(0.07, 0.25, 0.1), Color::srgb(0.1, 0.32, 0.13))
+        } else {
+            (Color::srgb(0.16, 0.42, 0.16), Color::srgb(0.22, 0.5, 0.2))
+        };
+        self.circle(at + Vec2::Y * r * 1.2, r, z + 0.001, a);
+        self.circle(at + Vec2::new(-r * 0.25, r * 1.45), r * 0.6, z + 0.002, b);
+    }
+}
