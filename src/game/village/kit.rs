@@ -55,6 +55,18 @@ impl Kit<'_, '_, '_> {
         ));
     }
 
+    /// Puts `mesh` at `at` (depth `z`) in colour `c`.
+    fn place(&mut self, mesh: Handle<Mesh>, at: Vec2, z: f32, c: Color) -> Entity {
+        let paint = self.paint(c);
+        self.commands
+            .spawn((
+                Mesh2d(mesh),
+                MeshMaterial2d(paint),
+                Transform::from_xyz(at.x, at.y, z),
+            ))
+            .id()
+    }
+
     pub(super) fn circle(&mut self, at: Vec2, r: f32, z: f32, c: Color) -> Entity {
         let meshes = &mut *self.meshes;
         let mesh = self
@@ -62,26 +74,12 @@ impl Kit<'_, '_, '_> {
             .entry((r * 10.0) as u32)
             .or_insert_with(|| meshes.add(Circle::new(r)))
             .clone();
-        let paint = self.paint(c);
-        self.commands
-            .spawn((
-                Mesh2d(mesh),
-                MeshMaterial2d(paint),
-                Transform::from_xyz(at.x, at.y, z),
-            ))
-            .id()
+        self.place(mesh, at, z, c)
     }
 
     pub(super) fn ellipse(&mut self, at: Vec2, half: Vec2, z: f32, c: Color) -> Entity {
         let mesh = self.meshes.add(Ellipse::new(half.x, half.y));
-        let paint = self.paint(c);
-        self.commands
-            .spawn((
-                Mesh2d(mesh),
-                MeshMaterial2d(paint),
-                Transform::from_xyz(at.x, at.y, z),
-            ))
-            .id()
+        self.place(mesh, at, z, c)
     }
 
     /// A triangle (a roof) with corners relative to `at`.
@@ -89,14 +87,7 @@ impl Kit<'_, '_, '_> {
         let mesh = self
             .meshes
             .add(Triangle2d::new(corners[0], corners[1], corners[2]));
-        let paint = self.paint(c);
-        self.commands
-            .spawn((
-                Mesh2d(mesh),
-                MeshMaterial2d(paint),
-                Transform::from_xyz(at.x, at.y, z),
-            ))
-            .id()
+        self.place(mesh, at, z, c)
     }
 
     /// A soft shadow: a transparent ellipse, a little to the south-east.
