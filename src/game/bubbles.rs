@@ -7,7 +7,7 @@ use bevy::prelude::*;
 
 use super::chat::ChatBox;
 use super::screens::Screen;
-use super::view::{View, plain};
+use super::view::{View, plain, shown};
 use crate::brain::components::InConversation;
 use crate::brain::talk::Speech;
 use crate::world::components::{Position, Villager};
@@ -175,11 +175,7 @@ fn place_bubbles(
         let anchor = v.to_screen(pos.0 + Vec2::Y * ABOVE);
         let size = computed.size() * computed.inverse_scale_factor();
         let visible = *screen.get() == Screen::Playing && v.contains(anchor, 40.0);
-        vis.set_if_neq(if visible {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        });
+        vis.set_if_neq(shown(visible));
         let left =
             (anchor.x - size.x / 2.0).clamp(MARGIN, (v.size.x - size.x - MARGIN).max(MARGIN));
         let top =

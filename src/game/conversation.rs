@@ -5,6 +5,8 @@
 
 use bevy::prelude::*;
 
+use super::view::shown;
+
 use super::chat::{ChatBox, ChatGate, Gifts, TalkTarget};
 use super::screens::Screen;
 use crate::brain::components::{Emotion, Profile, Trust};
@@ -136,11 +138,7 @@ fn show_panel(
         .filter(|_| *screen.get() == Screen::Playing)
         .and_then(|e| villagers.get(e).ok());
     if let Ok(mut v) = panel.single_mut() {
-        v.set_if_neq(if open.is_some() {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        });
+        v.set_if_neq(shown(open.is_some()));
     }
     let Some((v, profile, emotion, trust, speech)) = open else {
         return;
@@ -186,7 +184,7 @@ fn show_hint(
     let Ok((mut text, mut vis)) = hint.single_mut() else {
         return;
     };
-    let shown = match target.0.and_then(|e| names.get(e).ok()) {
+    let line = match target.0.and_then(|e| names.get(e).ok()) {
         _ if chat.with.is_some() || *screen.get() != Screen::Playing => None,
         Some(v) => Some(format!("E: talk to {}", v.name)),
         None => Some(match &chat.ended {
@@ -194,12 +192,8 @@ fn show_hint(
             None => "Walk up to a villager to talk.   J: journal".into(),
         }),
     };
-    vis.set_if_neq(if shown.is_some() {
-        Visibility::Inherited
-    } else {
-        Visibility::Hidden
-    });
-    if let Some(s) = shown
+    vis.set_if_neq(shown(line.is_some()));
+    if let Some(s) = line
         && text.0 != s
     {
         text.0 = s;

@@ -5,6 +5,8 @@
 
 use bevy::prelude::*;
 
+use super::view::shown;
+
 use super::chat::{ChatBox, TalkTarget};
 use super::scene::ring_colour;
 use crate::brain::components::{Emotion, Profile};
@@ -348,11 +350,7 @@ fn mark_target(
     let bob = 36.0 + 2.0 * (time.elapsed_secs() * 5.0).sin();
     for (parent, mut vis, mut t) in &mut markers {
         let on = target.0 == Some(parent.parent());
-        vis.set_if_neq(if on {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        });
+        vis.set_if_neq(shown(on));
         if on {
             t.translation.y = bob;
         }

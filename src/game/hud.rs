@@ -3,6 +3,8 @@
 //! the frame time.
 
 use bevy::prelude::*;
+
+use super::view::shown;
 use bevy::render::view::window::screenshot::{Screenshot, save_to_disk};
 
 use super::chat::Gifts;
@@ -96,11 +98,7 @@ fn update_hud(
     // The title and end screens have the window to themselves.
     let playing = *screen.get() == Screen::Playing;
     if let Ok((_, mut vis)) = hud.single_mut() {
-        vis.set_if_neq(if playing {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        });
+        vis.set_if_neq(shown(playing));
     }
     let hour = clock.hour();
     let mut s = format!(

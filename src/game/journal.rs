@@ -6,6 +6,8 @@
 
 use bevy::prelude::*;
 
+use super::view::shown;
+
 use super::screens::{NewGame, Screen};
 use crate::brain::components::Profile;
 use crate::brain::talk::Speech;
@@ -272,13 +274,7 @@ fn show(
     mut text: Query<&mut Text, With<JournalText>>,
 ) {
     let playing = *screen.get() == Screen::Playing;
-    let want = |on: bool| {
-        if on && playing {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        }
-    };
+    let want = |on: bool| shown(on && playing);
     if let Ok(mut v) = panel.single_mut() {
         v.set_if_neq(want(open.0));
     }

@@ -4,6 +4,8 @@
 
 use bevy::prelude::*;
 
+use super::view::shown;
+
 use super::chat::{ChatBox, TalkTarget};
 use super::scene::feeling_text;
 use super::village::z;
@@ -114,7 +116,7 @@ fn place_labels(
     mut labels: Query<(&Label, &mut Transform, &mut Visibility)>,
 ) {
     let Ok(me) = player.single() else { return };
-    let mut shown = Vec::new();
+    let mut near_labels = Vec::new();
     for (label, _, mut vis) in &mut labels {
         let Ok(pos) = villagers.get(label.owner) else {
             continue;
@@ -122,19 +124,15 @@ fn place_labels(
         let near = pos.0.distance(me.0) <= LABEL_RANGE
             || chat.with == Some(label.owner)
             || target.0 == Some(label.owner);
-        vis.set_if_neq(if near {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        });
+        vis.set_if_neq(shown(near));
         if near {
-            shown.push((label.owner, pos.0 + Vec2::Y * BELOW, label.width));
+            near_labels.push((label.owner, pos.0 + Vec2::Y * BELOW, label.width));
         }
     }
-    let wanted: Vec<(Vec2, f32)> = shown.iter().map(|(_, at, w)| (*at, *w)).collect();
+    let wanted: Vec<(Vec2, f32)> = near_labels.iter().map(|(_, at, w)| (*at, *w)).collect();
     let at = stack(&wanted);
     for (label, mut t, _) in &mut labels {
-        if let Some(i) = shown.iter().position(|(o, ..)| *o == label.owner) {
+        if let Some(i) = near_labels.iter().position(|(o, ..)| *o == label.owner) {
             let next = at[i].extend(t.translation.z);
             if t.translation != next {
                 t.translation = next;

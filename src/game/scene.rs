@@ -4,6 +4,8 @@
 
 use bevy::prelude::*;
 
+use super::view::shown;
+
 use super::village::{Glow, z};
 use crate::brain::components::Emotion;
 use crate::decide::EmotionLabel;
@@ -97,11 +99,7 @@ fn tint_night(
     for (mut s, mut vis) in &mut night {
         s.color = Color::srgba(0.02, 0.02, 0.12, d);
         // In daylight the overlay is not drawn at all (a full-window blend costs in software).
-        vis.set_if_neq(if d > 0.0 {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        });
+        vis.set_if_neq(shown(d > 0.0));
     }
     // Full light at full darkness (0.6).
     let lit = d / 0.6;
@@ -114,10 +112,6 @@ fn tint_night(
         }
     }
     for mut vis in &mut glows {
-        vis.set_if_neq(if lit > 0.0 {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        });
+        vis.set_if_neq(shown(lit > 0.0));
     }
 }

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use bevy::prelude::*;
 
+use super::view::shown;
+
 use super::chat::{ChatBox, LineTyped};
 use super::journal::JournalOpen;
 use super::screens::Screen;
@@ -178,11 +180,7 @@ fn show(
         return;
     };
     let step = tut.step.filter(|_| *screen.get() == Screen::Playing);
-    vis.set_if_neq(if step.is_some() {
-        Visibility::Inherited
-    } else {
-        Visibility::Hidden
-    });
+    vis.set_if_neq(shown(step.is_some()));
     if let Some(i) = step {
         let shown = format!(
             "Tutorial {}/{}: {}\n(F1: skip)",

@@ -52,6 +52,15 @@ impl Frame {
     }
 }
 
+/// Shown (inheriting its parent's visibility) or hidden.
+pub(super) fn shown(on: bool) -> Visibility {
+    if on {
+        Visibility::Inherited
+    } else {
+        Visibility::Hidden
+    }
+}
+
 /// Text for the game's font, which has no curly quotes, dashes or ellipsis.
 pub(super) fn plain(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

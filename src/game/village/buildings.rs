@@ -192,13 +192,10 @@ pub(super) fn draw_place(kit: &mut Kit, p: &Place) {
                 z,
                 Color::srgb(0.85, 0.82, 0.74),
             );
-            kit.triangle(
+            kit.roof(
                 door + Vec2::Y * 60.0,
-                [
-                    Vec2::new(-28.0, 0.0),
-                    Vec2::new(28.0, 0.0),
-                    Vec2::new(0.0, 26.0),
-                ],
+                28.0,
+                26.0,
                 z + 0.001,
                 Color::srgb(0.45, 0.3, 0.22),
             );
@@ -246,13 +243,10 @@ pub(super) fn draw_place(kit: &mut Kit, p: &Place) {
             let z = solid_z(door.y) + 0.01;
             let tower = door + Vec2::new(-body.x / 2.0 - 8.0, 40.0);
             kit.rect(tower, Vec2::new(18.0, 80.0), z, Color::srgb(0.8, 0.8, 0.84));
-            kit.triangle(
+            kit.roof(
                 tower + Vec2::Y * 40.0,
-                [
-                    Vec2::new(-11.0, 0.0),
-                    Vec2::new(11.0, 0.0),
-                    Vec2::new(0.0, 30.0),
-                ],
+                11.0,
+                30.0,
                 z + 0.001,
                 Color::srgb(0.36, 0.36, 0.44),
             );
@@ -319,13 +313,10 @@ pub(super) fn draw_place(kit: &mut Kit, p: &Place) {
                 z + 0.002,
                 Color::srgb(0.95, 0.93, 0.85),
             );
-            kit.triangle(
+            kit.roof(
                 tower + Vec2::Y * 30.0,
-                [
-                    Vec2::new(-19.0, 0.0),
-                    Vec2::new(19.0, 0.0),
-                    Vec2::new(0.0, 26.0),
-                ],
+                19.0,
+                26.0,
                 z + 0.002,
                 Color::srgb(0.4, 0.2, 0.22),
             );

@@ -82,11 +82,20 @@ impl Kit<'_, '_, '_> {
         self.place(mesh, at, z, c)
     }
 
-    /// A triangle (a roof) with corners relative to `at`.
-    pub(super) fn triangle(&mut self, at: Vec2, corners: [Vec2; 3], z: f32, c: Color) -> Entity {
-        let mesh = self
-            .meshes
-            .add(Triangle2d::new(corners[0], corners[1], corners[2]));
+    /// A roof: a triangle from `half_width` either side of `at` up to `height` above it.
+    pub(super) fn roof(
+        &mut self,
+        at: Vec2,
+        half_width: f32,
+        height: f32,
+        z: f32,
+        c: Color,
+    ) -> Entity {
+        let mesh = self.meshes.add(Triangle2d::new(
+            Vec2::new(-half_width, 0.0),
+            Vec2::new(half_width, 0.0),
+            Vec2::new(0.0, height),
+        ));
         self.place(mesh, at, z, c)
     }
 
@@ -136,16 +145,7 @@ impl Kit<'_, '_, '_> {
         self.shadow(at, size * 0.55);
         self.rect(at + Vec2::Y * size.y / 2.0, size, z, wall);
         let eave = at + Vec2::Y * size.y;
-        self.triangle(
-            eave,
-            [
-                Vec2::new(-size.x / 2.0 - 5.0, 0.0),
-                Vec2::new(size.x / 2.0 + 5.0, 0.0),
-                Vec2::new(0.0, size.y * 0.7),
-            ],
-            z + 0.001,
-            roof,
-        );
+        self.roof(eave, size.x / 2.0 + 5.0, size.y * 0.7, z + 0.001, roof);
         self.rect(
             at + Vec2::new(0.0, 7.0),
             Vec2::new(9.0, 14.0),
