@@ -9,7 +9,7 @@ use super::components::{Emotion, Profile, Trust};
 use crate::config::schema::{Appraisal, Persona, Temperament};
 use crate::decide::EmotionLabel;
 use crate::decide::talk::Intent;
-use crate::world::components::{Position, Villager};
+use crate::world::components::{Needs, PlayerWords, Position, Villager};
 
 /// Something an NPC lives through that moves its emotion.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,6 +53,10 @@ pub const WITNESS_HARM: [f32; 3] = [-0.25, 0.3, -0.2];
 const TRUST_GIFT: f32 = 0.2;
 const TRUST_PRAISE: f32 = 0.1;
 const TRUST_INSULT: f32 = -0.12;
+/// A kind word is company: this much of the social need is met.
+const SOCIAL_PER_KIND_WORD: f32 = 0.1;
+/// Bread: this much of the hunger is gone.
+const HUNGER_PER_GIFT: f32 = 0.35;
 /// Share of the way an NPC's emotion moves towards a player's fear, sadness or surprise (empathy).
 const CONTAGION: f32 = 0.35;
 /// Distance within which villagers see someone get hurt.
@@ -157,9 +161,18 @@ fn start_at_temperament(add: On<Add, Profile>, mut q: Query<(&Profile, &mut Emot
     }
 }
 
+/// What an NPC feels with, and the needs and word counts that the player's words move.
+type Feeling<'a> = (
+    &'a Profile,
+    &'a mut Emotion,
+    &'a mut Trust,
+    Option<&'a mut Needs>,
+    Option<&'a mut PlayerWords>,
+);
+
 fn appraise_experiences(
     mut experienced: MessageReader<NpcExperienced>,
-    mut q: Query<(&Profile, &mut Emotion, &mut Trust)>,
+    mut q: Query<Feeling>,
     positions: Query<(Entity, &Position), With<Villager>>,
 ) {
     let mut witnesses = Vec::new();
@@ -181,8 +194,8 @@ fn appraise_experiences(
     }
 }
 
-fn feel(q: &mut Query<(&Profile, &mut Emotion, &mut Trust)>, npc: Entity, e: Experience) {
-    let Ok((profile, mut emotion, mut trust)) = q.get_mut(npc) else {
+fn feel(q: &mut Query<Feeling>, npc: Entity, e: Experience) {
+    let Ok((profile, mut emotion, mut trust, needs, words)) = q.get_mut(npc) else {
         return;
     };
     let c = &profile.0;
@@ -193,6 +206,22 @@ fn feel(q: &mut Query<(&Profile, &mut Emotion, &mut Trust)>, npc: Entity, e: Exp
     }
     *emotion = Emotion::at(vad);
     trust.0 = (trust.0 + dt).clamp(-1.0, 1.0);
+    // Only the player moves trust: a rise is a kind word (company), a fall a rude one.
+    if let Some(mut words) = words {
+        if dt > 0.0 {
+            words.kind += 1;
+        } else if dt < 0.0 {
+            words.rude += 1;
+        }
+    }
+    if let Some(mut needs) = needs {
+        if dt > 0.0 {
+            needs.social = (needs.social + SOCIAL_PER_KIND_WORD).min(1.0);
+        }
+        if e == Experience::Gift {
+            needs.hunger = (needs.hunger - HUNGER_PER_GIFT).max(0.0);
+        }
+    }
 }
 
 fn decay_emotions(time: Res<Time>, mut q: Query<(&Profile, &mut Emotion)>) {

@@ -29,19 +29,20 @@ pub enum PolicyKind {
 /// The decision-policy arguments shared by `play` and `sim`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct PolicyArgs {
-    /// Who decides what villagers do (`net` falls back to the utility AI, saying why, when the
-    /// weights cannot be loaded).
-    #[arg(long, value_enum, default_value_t = PolicyKind::Utility)]
-    pub policy: PolicyKind,
+    /// Who decides what villagers do: `play` defaults to the trained network, `sim` to the
+    /// utility AI (`net` falls back to the utility AI, saying why, when the weights cannot be
+    /// loaded).
+    #[arg(long, value_enum)]
+    pub policy: Option<PolicyKind>,
     /// Weights of the policy network.
     #[arg(long, default_value = "models/policy.safetensors")]
     pub policy_file: PathBuf,
 }
 
 impl PolicyArgs {
-    /// The choice, with `seed` for the random policy.
-    pub fn choice(&self, seed: u64) -> PolicyChoice {
-        match self.policy {
+    /// The choice (`default` when none was given), with `seed` for the random policy.
+    pub fn choice(&self, default: PolicyKind, seed: u64) -> PolicyChoice {
+        match self.policy.unwrap_or(default) {
             PolicyKind::Utility => PolicyChoice::Utility,
             PolicyKind::Random => PolicyChoice::Random { seed },
             PolicyKind::Net => PolicyChoice::Net(self.policy_file.clone()),

@@ -38,7 +38,7 @@ pub struct PlayArgs {
         requires_all = ["frames", "screenshot"]
     )]
     pub autopilot: Option<AutopilotMode>,
-    /// Who decides (default: the utility AI; the trained policy never met a talking player).
+    /// Who decides (default: the trained policy network).
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -64,7 +64,7 @@ pub fn run(a: PlayArgs) -> anyhow::Result<ExitCode> {
             AutopilotMode::Talk => crate::game::AutopilotMode::Talk,
             AutopilotMode::Solve => crate::game::AutopilotMode::Solve,
         }),
-        policy: a.policy.choice(1),
+        policy: a.policy.choice(super::PolicyKind::Net, 1),
     }))
 }
 

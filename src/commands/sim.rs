@@ -67,7 +67,7 @@ pub fn run(a: SimArgs) -> anyhow::Result<ExitCode> {
         replay: a.replay,
         npc_dir: a.npc_dir,
         mods_dir: a.mods,
-        policy: a.policy.choice(a.seed),
+        policy: a.policy.choice(super::PolicyKind::Utility, a.seed),
         ..SimOptions::default()
     };
     if a.compare_policies {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::report::ReactionShares;
 use super::run::{SimError, SimOptions, run_sim};
 use crate::ml::policy::net::PolicyNet;
 use crate::sim::policy::PolicyChoice;
@@ -18,6 +19,12 @@ pub struct PolicyResult {
     pub harmed: f64,
     pub needs_satisfied: f64,
     pub action_histogram: BTreeMap<&'static str, f64>,
+    /// The same at night only (the runs that reach 21 o'clock).
+    pub night_action_histogram: BTreeMap<&'static str, f64>,
+    /// Injuries per run by what the villager was doing when bitten.
+    pub harm_by_action: BTreeMap<&'static str, f64>,
+    /// Keeping near a trusted player, away from a distrusted one, fleeing wolves (shares).
+    pub reactions: ReactionShares,
     /// Set when the policy could not run (for the network: missing or mismatched weights).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -42,6 +49,9 @@ pub fn compare_policies(
             harmed: 0.0,
             needs_satisfied: 0.0,
             action_histogram: BTreeMap::new(),
+            night_action_histogram: BTreeMap::new(),
+            harm_by_action: BTreeMap::new(),
+            reactions: ReactionShares::default(),
             error: None,
         };
         // Never let the utility fallback pose as the trained policy.
@@ -67,6 +77,16 @@ pub fn compare_policies(
             for (k, v) in report.action_histogram {
                 *r.action_histogram.entry(k).or_insert(0.0) += v / n;
             }
+            for (k, v) in report.night_action_histogram {
+                *r.night_action_histogram.entry(k).or_insert(0.0) += v / n;
+            }
+            for (k, v) in report.harm_by_action {
+                *r.harm_by_action.entry(k).or_insert(0.0) += v as f64 / n;
+            }
+            let (a, b) = (&mut r.reactions, report.reactions);
+            a.trusting_close += b.trusting_close / n;
+            a.distrusting_close += b.distrusting_close / n;
+            a.fleeing_wolf_near += b.fleeing_wolf_near / n;
         }
         out.insert(choice.name(), r);
     }

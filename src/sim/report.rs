@@ -1,20 +1,21 @@
 //! What a sim run measures: frame and AI-set timings, the action histogram, needs, the state hash.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use bevy::prelude::*;
 use serde::Serialize;
 
 use crate::NpcSystems;
-use crate::brain::components::BrainStats;
-use crate::decide::Action;
+use crate::brain::components::{BrainStats, Trust};
+use crate::decide::{Action, PLAYER_RANGE};
 use crate::inference::LaneSnapshot;
 use crate::inference::metrics::percentile;
 use crate::inference::protocol::Fnv;
 use crate::world::components::{
-    CurrentAction, Health, Needs, Position, Reward, Villager, WorldClock,
+    CurrentAction, Health, Needs, Player, Position, Reward, Villager, WorldClock,
 };
+use crate::world::threats::ThreatGrid;
 
 /// Per-frame measurements taken inside the schedule.
 #[derive(Resource, Default)]
@@ -27,6 +28,58 @@ pub struct SimStats {
     pub npc_ticks: u64,
     /// NPC-ticks with every need in a comfortable range.
     pub satisfied_ticks: u64,
+    /// NPC-ticks spent in each action at night (21–6 o'clock).
+    pub night_actions: [u64; 10],
+    /// Injuries by the action the NPC was doing when bitten.
+    pub harm_actions: [u64; 10],
+    /// Injuries counted so far per villager id (to see new ones).
+    injuries_seen: HashMap<u64, u32>,
+    pub reactions: Reactions,
+}
+
+/// How villagers react to the player and to wolves, as NPC-tick counts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reactions {
+    /// Ticks of villagers that trust the player (trust > [`FEELING`]) within [`PLAYER_RANGE`] of it,
+    /// and how many of those they spent within [`CLOSE`] of it.
+    pub trusting: u64,
+    pub trusting_close: u64,
+    /// The same for villagers that distrust the player (trust < -[`FEELING`]).
+    pub distrusting: u64,
+    pub distrusting_close: u64,
+    /// Ticks with a wolf within [`WOLF_NEAR`], and how many of those were spent fleeing.
+    pub wolf_near: u64,
+    pub fleeing: u64,
+}
+
+/// Trust beyond which a villager counts as liking (or, negated, disliking) the player.
+pub const FEELING: f32 = 0.25;
+/// Within talking distance of the player (the game's reach).
+pub const CLOSE: f32 = 110.0;
+/// A wolf this near is a danger a villager should react to.
+pub const WOLF_NEAR: f32 = 120.0;
+
+/// The reactions as shares, for reports.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct ReactionShares {
+    /// Share of time a villager that trusts the player (and is within 350 of it) spends within
+    /// talking distance (110) of it.
+    pub trusting_close: f64,
+    /// The same for a villager that distrusts the player: lower is keeping away.
+    pub distrusting_close: f64,
+    /// Share of time with a wolf within 120 spent fleeing.
+    pub fleeing_wolf_near: f64,
+}
+
+impl Reactions {
+    pub fn shares(&self) -> ReactionShares {
+        let share = |a: u64, b: u64| a as f64 / b.max(1) as f64;
+        ReactionShares {
+            trusting_close: share(self.trusting_close, self.trusting),
+            distrusting_close: share(self.distrusting_close, self.distrusting),
+            fleeing_wolf_near: share(self.fleeing, self.wolf_near),
+        }
+    }
 }
 
 /// Adds the measuring systems around the AI sets.
@@ -60,11 +113,52 @@ pub fn needs_satisfied(n: &Needs) -> bool {
     n.hunger < 0.6 && n.energy > 0.3 && n.social > 0.3
 }
 
-fn count_ticks(mut stats: ResMut<SimStats>, q: Query<(&CurrentAction, &Needs)>) {
-    for (a, n) in &q {
-        stats.actions[a.0.index()] += 1;
+fn count_ticks(
+    mut stats: ResMut<SimStats>,
+    clock: Res<WorldClock>,
+    grid: Res<ThreatGrid>,
+    player: Query<&Position, With<Player>>,
+    q: Query<(
+        &Villager,
+        &Position,
+        &CurrentAction,
+        &Needs,
+        &Health,
+        &Trust,
+    )>,
+) {
+    let night = clock.is_night();
+    let player = player.single().ok().map(|p| p.0);
+    let stats = &mut *stats;
+    for (v, pos, a, n, health, trust) in &q {
+        let i = a.0.index();
+        stats.actions[i] += 1;
         stats.npc_ticks += 1;
         stats.satisfied_ticks += needs_satisfied(n) as u64;
+        if night {
+            stats.night_actions[i] += 1;
+        }
+        let seen = stats.injuries_seen.entry(v.id).or_default();
+        stats.harm_actions[i] += u64::from(health.injuries.saturating_sub(*seen));
+        *seen = health.injuries;
+        let r = &mut stats.reactions;
+        if let Some(d) = player
+            .map(|p| p.distance(pos.0))
+            .filter(|d| *d <= PLAYER_RANGE)
+        {
+            let close = u64::from(d <= CLOSE);
+            if trust.0 > FEELING {
+                r.trusting += 1;
+                r.trusting_close += close;
+            } else if trust.0 < -FEELING {
+                r.distrusting += 1;
+                r.distrusting_close += close;
+            }
+        }
+        if grid.nearest(pos.0).is_some_and(|(_, d)| d <= WOLF_NEAR) {
+            r.wolf_near += 1;
+            r.fleeing += u64::from(a.0 == Action::Flee);
+        }
     }
 }
 
@@ -128,6 +222,14 @@ pub struct SimReport {
     pub brain: BrainStats,
     /// Share of NPC-ticks spent in each action.
     pub action_histogram: BTreeMap<&'static str, f64>,
+    /// The same at night only (21–6 o'clock); empty when the run saw no night.
+    pub night_action_histogram: BTreeMap<&'static str, f64>,
+    /// Injuries by the action the villager was doing when bitten (counts).
+    pub harm_by_action: BTreeMap<&'static str, u64>,
+    /// How villagers keep near a player they trust, away from one they distrust, and flee wolves.
+    pub reactions: ReactionShares,
+    /// Words the sim's visitor said to villagers: kind (bread included), rude.
+    pub visitor_said: (u64, u64),
     /// Mean reward per NPC per simulated second.
     pub mean_reward: f64,
     /// Injuries from threats, all NPCs together.
@@ -182,11 +284,23 @@ pub fn state_hash(world: &mut World) -> u64 {
     h.finish()
 }
 
-/// Turns raw action counts into shares by action name.
+/// Turns raw action counts into shares by action name (empty when there are no counts).
 pub fn histogram(counts: &[u64; 10]) -> BTreeMap<&'static str, f64> {
-    let total: u64 = counts.iter().sum::<u64>().max(1);
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return BTreeMap::new();
+    }
     Action::ALL
         .iter()
         .map(|a| (a.name(), counts[a.index()] as f64 / total as f64))
+        .collect()
+}
+
+/// Raw counts by action name, leaving out the zeros.
+pub fn counts(counts: &[u64; 10]) -> BTreeMap<&'static str, u64> {
+    Action::ALL
+        .iter()
+        .filter(|a| counts[a.index()] > 0)
+        .map(|a| (a.name(), counts[a.index()]))
         .collect()
 }

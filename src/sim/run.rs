@@ -19,6 +19,7 @@ use crate::inference::backends::record::{RecordLog, RecordingBackend, ReplayBack
 use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::{Backend, BackendFactory, InferencePool, Lane, factory};
 use crate::sim::policy::{self, PolicyChoice};
+use crate::sim::visitor::Visitor;
 use crate::world::components::{Health, Player, Position, Reward, WorldSeed};
 use crate::world::{ScriptedWalk, rng, threats, wolves_for};
 
@@ -79,7 +80,8 @@ pub fn sim_pool(policy: BackendFactory) -> InferencePool {
         .build()
 }
 
-/// A headless app with `npcs` villagers cycling through `cast`, a scripted player and wolves.
+/// A headless app with `npcs` villagers cycling through `cast`, a scripted player that talks to
+/// them (the [`Visitor`]) and wolves.
 pub fn build_app(cast: &[NpcConfig], npcs: usize, seed: u64, dt: f32, pool: InferencePool) -> App {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins.set(ScheduleRunnerPlugin::run_once()))
@@ -91,6 +93,7 @@ pub fn build_app(cast: &[NpcConfig], npcs: usize, seed: u64, dt: f32, pool: Infe
             crate::core_plugin,
             InferencePlugin::new(pool),
             report::plugin,
+            super::visitor::plugin,
         ));
     let world = app.world_mut();
     for i in 0..npcs {
@@ -106,7 +109,12 @@ pub fn build_app(cast: &[NpcConfig], npcs: usize, seed: u64, dt: f32, pool: Infe
             Vec2::new(a.cos(), a.sin()) * r,
         ));
     }
-    world.spawn((Player, ScriptedWalk::default(), Position(Vec2::ZERO)));
+    world.spawn((
+        Player,
+        ScriptedWalk::default(),
+        Visitor::default(),
+        Position(Vec2::ZERO),
+    ));
     let mut commands = world.commands();
     threats::spawn_wolves(&mut commands, wolves_for(npcs));
     world.flush();
@@ -219,6 +227,12 @@ fn finish_report(
             (r + rw.total, h + hl.injuries as u64, n + 1)
         });
     let simulated = ticks as f64 * opts.dt as f64;
+    let visitor_said = world
+        .query::<&Visitor>()
+        .iter(world)
+        .map(|v| v.said)
+        .next()
+        .unwrap_or_default();
     let metrics = world.resource::<crate::brain::Inference>().0.metrics();
     let stats = world.resource::<SimStats>();
     SimReport {
@@ -234,6 +248,10 @@ fn finish_report(
         lanes: metrics.lanes.iter().map(|l| (l.lane, l.into())).collect(),
         brain: world.resource::<BrainStats>().clone(),
         action_histogram: report::histogram(&stats.actions),
+        night_action_histogram: report::histogram(&stats.night_actions),
+        harm_by_action: report::counts(&stats.harm_actions),
+        reactions: stats.reactions.shares(),
+        visitor_said,
         mean_reward: reward_sum / n.max(1) as f64 / simulated.max(1e-9),
         harmed,
         needs_satisfied: stats.satisfied_ticks as f64 / stats.npc_ticks.max(1) as f64,

@@ -63,8 +63,12 @@ pub fn act_on_actions(
                 Some(pl) => p + (p - pl).normalize_or_zero() * step,
                 None => p,
             },
+            // A wolf standing right on the villager gives no direction to run from: run towards
+            // the square, away from the forest (before, such a villager fled on the spot and was
+            // bitten all night).
             Action::Flee => match grid.nearest(p) {
-                Some((dir, _)) => p - dir * step * 1.3,
+                Some((dir, _)) if dir != Vec2::ZERO => p - dir * step * 1.3,
+                Some(_) => towards(p, Vec2::ZERO, step * 1.3),
                 None => towards(p, v.home, step * 1.3),
             },
         };

@@ -47,7 +47,16 @@ pub struct Position(pub Vec2);
 
 /// A villager. `id` is stable for the whole run and keys inference requests.
 #[derive(Component, Clone, Debug)]
-#[require(Position, Needs, Health, CurrentAction, Reward, Traits, LastInjuries)]
+#[require(
+    Position,
+    Needs,
+    Health,
+    CurrentAction,
+    Reward,
+    Traits,
+    LastInjuries,
+    PlayerWords
+)]
 pub struct Villager {
     pub id: u64,
     pub name: String,
@@ -159,3 +168,14 @@ impl Default for Traits {
 /// The injury count already charged to the reward.
 #[derive(Component, Clone, Copy, Debug, Default)]
 pub struct LastInjuries(pub u32);
+
+/// What the player said to this villager, counted: kind words (praise, thanks, gifts) and rude
+/// ones (insults). Counted where the villager feels them (`brain::emotion`); the reward charges
+/// each new one once (`reward.rs`).
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
+pub struct PlayerWords {
+    pub kind: u32,
+    pub rude: u32,
+    /// The counts already charged to the reward.
+    pub charged: (u32, u32),
+}

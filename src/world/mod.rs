@@ -24,11 +24,20 @@ const PLAYER_ROUTE: [&str; 6] = [
     "tavern",
 ];
 
-/// Marks a player that walks [`PLAYER_ROUTE`] by itself (sim, autopilot).
+/// Marks a player that walks [`PLAYER_ROUTE`] by itself (sim, autopilot), or towards `toward`
+/// while that is set (the sim's visitor following a villager), stopping a few steps short.
 #[derive(Component, Default)]
 pub struct ScriptedWalk {
     pub leg: usize,
+    pub toward: Option<Vec2>,
 }
+
+/// How far short of a followed villager the scripted player stops.
+const FOLLOW_GAP: f32 = 40.0;
+/// The scripted player's pace on its route, and when following (slower than a villager walks, so
+/// one that keeps away gets away).
+const ROUTE_SPEED: f32 = 90.0;
+const FOLLOW_SPEED: f32 = 60.0;
 
 pub(crate) fn plugin(app: &mut App) {
     app.init_resource::<WorldClock>()
@@ -62,12 +71,21 @@ fn walk_scripted_player(
     mut q: Query<(&mut Position, &mut ScriptedWalk), With<Player>>,
 ) {
     for (mut pos, mut walk) in &mut q {
+        if let Some(to) = walk.toward {
+            let gap = (to - pos.0).length() - FOLLOW_GAP;
+            if gap > 0.0 {
+                let step =
+                    (to - pos.0).normalize_or_zero() * gap.min(FOLLOW_SPEED * time.delta_secs());
+                pos.0 += step;
+            }
+            continue;
+        }
         let target = Vec2::from(
             places::find(PLAYER_ROUTE[walk.leg % PLAYER_ROUTE.len()])
                 .expect("route places exist")
                 .pos,
         );
-        let step = (target - pos.0).clamp_length_max(90.0 * time.delta_secs());
+        let step = (target - pos.0).clamp_length_max(ROUTE_SPEED * time.delta_secs());
         pos.0 += step;
         if pos.0.distance(target) < 5.0 {
             walk.leg += 1;

@@ -4,7 +4,8 @@
 use bevy::prelude::*;
 
 use super::components::{
-    CurrentAction, Health, LastInjuries, Needs, Position, Reward, Traits, Villager, WorldClock,
+    CurrentAction, Health, LastInjuries, Needs, PlayerWords, Position, Reward, Traits, Villager,
+    WorldClock,
 };
 use super::places::{self, AT, at_any};
 use crate::decide::Action;
@@ -15,6 +16,7 @@ use crate::decide::Action;
 /// - safety: `-3` per injury this tick (as an impulse), `-(1-health)`
 /// - work: `+diligence` while working at the workplace between 7 and 18 o'clock
 /// - company: `+0.5·sociability` while socialising at a meeting place with social below 1
+/// - the player's words, as impulses (see [`words_reward`])
 pub fn reward_rate(
     needs: &Needs,
     traits: &Traits,
@@ -38,6 +40,17 @@ pub fn reward_rate(
 
 /// Injuries are an impulse, not a rate.
 pub const INJURY_PENALTY: f32 = 3.0;
+/// A kind word from the player, before scaling by sociability.
+pub const KIND_WORD: f32 = 1.0;
+/// A rude word from the player, before scaling by temper.
+pub const RUDE_WORD: f32 = 4.0;
+
+/// The impulse of `kind` new kind words and `rude` new rude ones: sociable villagers enjoy a kind
+/// word more, hot-tempered ones mind an insult more.
+pub fn words_reward(kind: u32, rude: u32, traits: &Traits) -> f32 {
+    KIND_WORD * (0.5 + traits.sociability) * kind as f32
+        - RUDE_WORD * (0.5 + traits.temper) * rude as f32
+}
 
 #[allow(clippy::type_complexity)]
 pub(super) fn compute_rewards(
@@ -52,11 +65,12 @@ pub(super) fn compute_rewards(
         &Health,
         &mut Reward,
         &mut LastInjuries,
+        &mut PlayerWords,
     )>,
 ) {
     let dt = time.delta_secs();
     let work_hours = (7.0..18.0).contains(&clock.hour());
-    for (v, pos, action, needs, traits, health, mut reward, mut seen) in &mut q {
+    for (v, pos, action, needs, traits, health, mut reward, mut seen, mut words) in &mut q {
         let working = action.0 == Action::Work && work_hours && pos.0.distance(v.work) <= AT;
         let socialising = action.0 == Action::Socialize
             && needs.social < 1.0
@@ -65,6 +79,15 @@ pub(super) fn compute_rewards(
         let new_injuries = health.injuries.saturating_sub(seen.0);
         seen.0 = health.injuries;
         r -= INJURY_PENALTY * new_injuries as f32;
+        let (kind, rude) = (words.kind, words.rude);
+        if (kind, rude) != words.charged {
+            r += words_reward(
+                kind.saturating_sub(words.charged.0),
+                rude.saturating_sub(words.charged.1),
+                traits,
+            );
+            words.charged = (kind, rude);
+        }
         reward.last = r;
         reward.total += r as f64;
     }

@@ -50,7 +50,7 @@ const VALUE_WARMUP: usize = 2;
 #[derive(Clone, Debug, clap::Args)]
 pub struct TrainOptions {
     /// Training iterations (one simulated episode and one update each).
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 80)]
     pub steps: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

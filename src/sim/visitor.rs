@@ -1,0 +1,140 @@
+//! The sim's player as a visitor with manners, so that decisions are trained and compared with a
+//! player in the world: it walks its route, speaks to every villager within talking reach every few
+//! game seconds, kindly or rudely (the manner towards each villager fixed by the world seed: kind,
+//! rude or fickle), brings bread with every third kind word, and now and then follows the villager it
+//! spoke to. What it says reaches the villager as the game's own experiences (praise, insult, gift),
+//! so trust, emotion, needs and reward move just as when a person plays.
+
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+
+use crate::NpcSystems;
+use crate::brain::emotion::{Experience, NpcExperienced};
+use crate::world::components::{Player, Position, Villager, WorldClock, WorldSeed};
+use crate::world::{ScriptedWalk, rng};
+
+/// Talking reach (the game's `E` reach).
+pub const TALK_RANGE: f32 = 110.0;
+/// Game seconds between two words to the same villager.
+const TALK_EVERY: f64 = 5.0;
+/// Game seconds the visitor follows a villager it spoke to.
+const FOLLOW_FOR: f64 = 20.0;
+/// Chance that a word starts following (when not following already).
+const FOLLOW_CHANCE: f32 = 0.25;
+/// Every this many kind words to a villager, the kind word is bread.
+const BREAD_EVERY: u32 = 3;
+
+/// How the visitor treats one villager.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Manner {
+    Kind,
+    Rude,
+    /// Kind or rude, a coin flip each time.
+    Fickle,
+}
+
+/// The visitor's manner towards villager `id` in world `seed`: 45% kind, 35% rude, 20% fickle.
+pub fn manner(seed: u64, id: u64) -> Manner {
+    match rng::unit(seed, id, 0, 0x77a1) {
+        u if u < 0.45 => Manner::Kind,
+        u if u < 0.8 => Manner::Rude,
+        _ => Manner::Fickle,
+    }
+}
+
+/// The sim's player speaks (see the module doc).
+#[derive(Component, Default)]
+pub struct Visitor {
+    /// Game second each villager (by id) was last spoken to.
+    last_spoke: HashMap<u64, f64>,
+    /// Kind words said to each villager.
+    kind_words: HashMap<u64, u32>,
+    /// The villager followed, and until when.
+    following: Option<(Entity, f64)>,
+    /// Words said in all: kind, rude.
+    pub said: (u64, u64),
+}
+
+pub(super) fn plugin(app: &mut App) {
+    // Between moving villagers and the world's reaction, so lockstep runs stay reproducible.
+    app.add_systems(
+        Update,
+        visit.after(NpcSystems::Act).before(NpcSystems::Simulate),
+    );
+}
+
+fn visit(
+    clock: Res<WorldClock>,
+    seed: Res<WorldSeed>,
+    mut player: Query<(&Position, &mut ScriptedWalk, &mut Visitor), With<Player>>,
+    villagers: Query<(Entity, &Villager, &Position)>,
+    mut said: MessageWriter<NpcExperienced>,
+) {
+    let Ok((at, mut walk, mut visitor)) = player.single_mut() else {
+        return;
+    };
+    let now = clock.elapsed;
+    walk.toward = match visitor.following {
+        Some((e, until)) if now < until => villagers.get(e).ok().map(|(_, _, p)| p.0),
+        _ => None,
+    };
+    if walk.toward.is_none() {
+        visitor.following = None;
+    }
+    let mut near: Vec<(u64, Entity)> = villagers
+        .iter()
+        .filter(|(_, _, p)| p.0.distance(at.0) <= TALK_RANGE)
+        .map(|(e, v, _)| (v.id, e))
+        .collect();
+    near.sort_unstable();
+    for (id, npc) in near {
+        if visitor
+            .last_spoke
+            .get(&id)
+            .is_some_and(|t| now - t < TALK_EVERY)
+        {
+            continue;
+        }
+        visitor.last_spoke.insert(id, now);
+        let turn = (now / TALK_EVERY) as u64;
+        let kind = match manner(seed.0, id) {
+            Manner::Kind => true,
+            Manner::Rude => false,
+            Manner::Fickle => rng::unit(seed.0, id, turn, 0x5eed) < 0.5,
+        };
+        let experience = if kind {
+            visitor.said.0 += 1;
+            let k = visitor.kind_words.entry(id).or_default();
+            *k += 1;
+            if *k % BREAD_EVERY == 0 {
+                Experience::Gift
+            } else {
+                Experience::Praise
+            }
+        } else {
+            visitor.said.1 += 1;
+            Experience::Insult
+        };
+        said.write(NpcExperienced { npc, experience });
+        if visitor.following.is_none() && rng::unit(seed.0, id, turn, 0xf011) < FOLLOW_CHANCE {
+            visitor.following = Some((npc, now + FOLLOW_FOR));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manners_are_mixed_and_fixed_by_the_seed() {
+        let all: Vec<Manner> = (0..1000).map(|id| manner(9, id)).collect();
+        let share = |m| all.iter().filter(|x| **x == m).count() as f32 / 1000.0;
+        assert!((share(Manner::Kind) - 0.45).abs() < 0.05);
+        assert!((share(Manner::Rude) - 0.35).abs() < 0.05);
+        assert!((share(Manner::Fickle) - 0.2).abs() < 0.05);
+        assert!((0..1000).all(|id| manner(9, id) == all[id as usize]));
+        assert!((0..1000).any(|id| manner(10, id) != all[id as usize]));
+    }
+}
