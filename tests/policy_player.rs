@@ -10,7 +10,6 @@ use bevy::prelude::*;
 use npc_minds::brain::Lockstep;
 use npc_minds::brain::emotion::{Experience, NpcExperienced};
 use npc_minds::config::files::load_cast;
-use npc_minds::decide::Action;
 use npc_minds::sim::compare::{PolicyResult, compare_policies};
 use npc_minds::sim::policy::{PolicyChoice, backend_factory};
 use npc_minds::sim::run::{build_app, sim_pool};

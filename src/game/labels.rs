@@ -4,6 +4,7 @@
 
 use bevy::prelude::*;
 
+use super::screens::Screen;
 use super::view::shown;
 
 use super::chat::{ChatBox, TalkTarget};
@@ -109,6 +110,7 @@ pub(super) fn stack(wanted: &[(Vec2, f32)]) -> Vec<Vec2> {
 }
 
 fn place_labels(
+    screen: Res<State<Screen>>,
     chat: Res<ChatBox>,
     target: Res<TalkTarget>,
     player: Query<&Position, With<Player>>,
@@ -121,9 +123,11 @@ fn place_labels(
         let Ok(pos) = villagers.get(label.owner) else {
             continue;
         };
-        let near = pos.0.distance(me.0) <= LABEL_RANGE
-            || chat.with == Some(label.owner)
-            || target.0 == Some(label.owner);
+        // The title and end screens have the window to themselves.
+        let near = *screen.get() == Screen::Playing
+            && (pos.0.distance(me.0) <= LABEL_RANGE
+                || chat.with == Some(label.owner)
+                || target.0 == Some(label.owner));
         vis.set_if_neq(shown(near));
         if near {
             near_labels.push((label.owner, pos.0 + Vec2::Y * BELOW, label.width));

@@ -35,6 +35,8 @@ fn spawn_player(mut commands: Commands) {
         // Multisampling would shade every pixel four times; with software rendering (Xvfb,
         // llvmpipe) that is most of a frame.
         Msaa::Off,
+        // Dithering runs in every pixel's shader; the flat colours here have no bands to hide.
+        bevy::core_pipeline::tonemapping::DebandDither::Disabled,
         Projection::Orthographic(OrthographicProjection {
             scale: ZOOM,
             ..OrthographicProjection::default_2d()
