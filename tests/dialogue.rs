@@ -8,8 +8,10 @@ mod common;
 
 use common::dialogue::{ask, dialogue as model, npc, request};
 use npc_minds::decide::talk::{Intent, Move, ReplySource};
+use npc_minds::inference::Sampling;
 use npc_minds::ml::dialogue::DialogueModel;
 use npc_minds::ml::dialogue::backend::Collect;
+use npc_minds::ml::dialogue::model::{Flow, Prompt};
 use npc_minds::ml::dialogue::realise::{self, Sink};
 use npc_minds::ml::dialogue::request::Turn;
 
@@ -277,4 +279,33 @@ fn missing_and_corrupt_model_files_are_clear_errors() {
         "{corrupt}"
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_warmed_persona_is_served_from_the_cache_on_the_first_reply() {
+    let Some(mut d) = model() else { return };
+    let persona = npc_minds::ml::dialogue::request::persona(&npc("Greta"));
+    d.model.clear_prefix_cache();
+    assert!(d.model.warm(&persona).unwrap(), "a cold persona is work");
+    assert!(!d.model.warm(&persona).unwrap(), "a warm one is not");
+    let prompt = Prompt {
+        persona,
+        system: "Greet the customer.".into(),
+        history: Vec::new(),
+        user: "Hello!".into(),
+        prefill: String::new(),
+        speaker: "Greta".into(),
+    };
+    let sampling = Sampling {
+        max_tokens: 4,
+        ..Sampling::default()
+    };
+    let stats = d
+        .model
+        .generate(&prompt, &sampling, 1, &mut |_| Flow::Continue)
+        .unwrap();
+    assert!(
+        stats.cached_tokens > 20,
+        "the persona came from the cache: {stats:?}"
+    );
 }

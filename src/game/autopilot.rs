@@ -185,6 +185,17 @@ fn drive(
                 && !s.text.trim().is_empty()
             {
                 println!("autopilot: {} replied: {}", v.name, s.text);
+                if let Some(r) = &s.record {
+                    println!(
+                        "autopilot: the reply came from {:?} after {} rejected attempt(s) {:?}; \
+                         {} tokens, model's first token {:.2} s",
+                        r.source,
+                        r.rejections.len(),
+                        r.rejections,
+                        r.speed.tokens,
+                        r.speed.first_token_secs
+                    );
+                }
                 if s.fallback {
                     let why = format!(
                         "{} answered from its fallback lines: the dialogue model did not reply",

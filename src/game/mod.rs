@@ -73,7 +73,18 @@ pub fn run(opts: GameOptions) -> ExitCode {
     if with_mods {
         register_mods_source(&mut app, &opts.mods.to_string_lossy());
     }
-    let pool = game_pool(opts.policy.clone());
+    // Villagers' personas, so the dialogue lane can prepare their prompts before anyone talks.
+    // Those working nearest the square, where the player starts, first.
+    let (mut cast, _) = crate::config::files::load_cast(&assets.join("npcs"), &opts.mods);
+    let from_square = |c: &crate::config::NpcConfig| {
+        crate::world::places::find(&c.work).map_or(f32::MAX, |p| Vec2::from(p.pos).length())
+    };
+    cast.sort_by(|a, b| from_square(a).total_cmp(&from_square(b)));
+    let personas = cast
+        .iter()
+        .map(crate::ml::dialogue::request::persona)
+        .collect();
+    let pool = game_pool(opts.policy.clone(), personas);
     let window = WindowPlugin {
         primary_window: Some(Window {
             title: "npc_minds - Millbrook".into(),
@@ -173,17 +184,18 @@ fn nice() -> i32 {
         .unwrap_or(10)
 }
 
-/// The game's lanes: utility AI for decisions, the real dialogue model and the real emotion model
-/// (both fetched on first use; without the dialogue model villagers answer from their fallback
-/// lines, without the emotion model what the player says moves no feelings).
-fn game_pool(choice: PolicyChoice) -> InferencePool {
+/// The game's lanes: `choice` for decisions (the trained network unless told otherwise), the real
+/// dialogue model and the real emotion model (both fetched on first use; without the dialogue
+/// model villagers answer from their fallback lines, without the emotion model what the player
+/// says moves no feelings). While idle, the dialogue lane prepares `personas`' prompts.
+fn game_pool(choice: PolicyChoice, personas: Vec<String>) -> InferencePool {
     let models = model_files::models_dir();
     let dialogue: BackendFactory = match model_files::dialogue_model_path(&mut |l| info!("{l}")) {
         Ok(path) => {
             let models = models.clone();
             factory(move || {
                 Dialogue::load(&path, &models, 1, &mut |l| info!("{l}"))
-                    .map(DialogueBackend)
+                    .map(|d| DialogueBackend(d.warm_later(personas.clone())))
                     .map_err(|e| InferenceError::Unavailable(e.to_string()))
             })
         }

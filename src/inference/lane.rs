@@ -198,7 +198,15 @@ pub(crate) fn run_worker(
         if heap.is_empty() {
             match rx.recv_timeout(Duration::from_millis(50)) {
                 Ok(q) => heap.push(q),
-                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(b) = backend.as_mut() {
+                        // A panic here drops the backend; the next job rebuilds it.
+                        if catch_unwind(AssertUnwindSafe(|| b.idle())).is_err() {
+                            backend = None;
+                        }
+                    }
+                    continue;
+                }
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }

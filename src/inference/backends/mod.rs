@@ -28,6 +28,9 @@ pub trait Backend: Send {
         batch: &[JobInput],
         ctx: &mut dyn StreamContext,
     ) -> Vec<Result<JobOutput, InferenceError>>;
+    /// Work to do while no job waits (warming a cache). Keep each call short: a job that arrives
+    /// meanwhile waits for it.
+    fn idle(&mut self) {}
 }
 
 /// The same error for every job of a batch (the whole forward pass failed).

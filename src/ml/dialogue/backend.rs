@@ -29,6 +29,8 @@ pub struct Dialogue {
     pub model: DialogueModel,
     pub understander: Understander,
     common: Arc<HashSet<String>>,
+    /// Personas whose prompt prefix is computed while the lane is idle (see [`Dialogue::warm_later`]).
+    to_warm: Vec<String>,
 }
 
 impl Dialogue {
@@ -63,6 +65,29 @@ impl Dialogue {
             model,
             understander,
             common,
+            to_warm: Vec::new(),
+        }
+    }
+
+    /// Computes these personas' prompt prefixes one by one while no reply is asked for, so that
+    /// the first reply of each villager starts from the cache (the first in the list first).
+    pub fn warm_later(mut self, personas: Vec<String>) -> Self {
+        self.to_warm = personas;
+        self.to_warm.reverse();
+        self
+    }
+
+    /// Warms the next persona in the list, if any is left.
+    fn warm_next(&mut self) {
+        while let Some(persona) = self.to_warm.pop() {
+            match self.model.warm(&persona) {
+                Ok(true) => return,
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!("could not warm a persona's prompt: {e}");
+                    return;
+                }
+            }
         }
     }
 
@@ -120,6 +145,10 @@ pub struct DialogueBackend(pub Dialogue);
 impl Backend for DialogueBackend {
     fn model_id(&self) -> String {
         self.0.model.model_id().to_string()
+    }
+
+    fn idle(&mut self) {
+        self.0.warm_next();
     }
 
     fn infer(

@@ -130,11 +130,29 @@ impl DialogueModel {
         self.prefixes.clear();
     }
 
+    /// The cached part of a prompt: the system turn's opening with the persona.
+    fn prefix_tokens(&self, persona: &str) -> Result<Vec<u32>, LmError> {
+        Ok(self
+            .tok
+            .encode(&format!("<|im_start|>system\n{persona}\n"))?)
+    }
+
+    /// Computes and caches `persona`'s prefix now (when nothing else waits), so that the first
+    /// reply in that voice starts from the cache. Returns whether there was work to do.
+    pub fn warm(&mut self, persona: &str) -> Result<bool, LmError> {
+        let prefix = self.prefix_tokens(persona)?;
+        if self.prefixes.iter().any(|(p, _)| *p == prefix) {
+            return Ok(false);
+        }
+        self.on_pool(|m| m.model_after_prefix(&prefix))
+            .map(|_| true)
+    }
+
     /// The prompt as (cached prefix, rest). Player text and earlier replies are encoded so that
     /// they cannot forge turns.
     pub fn prompt_tokens(&self, p: &Prompt) -> Result<(Vec<u32>, Vec<u32>), LmError> {
         let t = &self.tok;
-        let prefix = t.encode(&format!("<|im_start|>system\n{}\n", p.persona))?;
+        let prefix = self.prefix_tokens(&p.persona)?;
         let system = t.encode(&format!("{}<|im_end|>\n", p.system))?;
         let mut turns: Vec<Vec<u32>> = Vec::new();
         for (player, npc) in &p.history {
