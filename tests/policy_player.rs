@@ -88,13 +88,10 @@ fn village(policy: &PolicyChoice, npcs: usize, seed: u64, hour: f32) -> App {
     app
 }
 
-/// Villager `id` of a small village at `hour`, after five `words` from a player who then stands
+/// Villager `id` of a village of `npcs` at `hour`, after five `words` from a player who then stands
 /// still 60 units from it: its distance to the player 15 game seconds later.
-fn after_words(policy: &PolicyChoice, id: u64, words: Experience, hour: f32) -> f32 {
-    let cast_size = load_cast("assets/npcs".as_ref(), "no-mods".as_ref())
-        .0
-        .len();
-    let mut app = village(policy, cast_size, 404, hour);
+fn after_words(policy: &PolicyChoice, npcs: usize, id: u64, words: Experience, hour: f32) -> f32 {
+    let mut app = village(policy, npcs, 404, hour);
     let world = app.world_mut();
     let player = world
         .query_filtered::<Entity, With<Player>>()
@@ -130,8 +127,8 @@ fn an_insulted_villager_keeps_further_away_than_a_praised_one_as_with_the_utilit
     for policy in [PolicyChoice::Utility, net] {
         let mut gap = 0.0;
         for id in 0..cast.len() as u64 {
-            let rude = after_words(&policy, id, Experience::Insult, 19.0);
-            let kind = after_words(&policy, id, Experience::Praise, 19.0);
+            let rude = after_words(&policy, cast.len(), id, Experience::Insult, 19.0);
+            let kind = after_words(&policy, cast.len(), id, Experience::Praise, 19.0);
             eprintln!(
                 "{} villager {id}: {rude:.0} after insults, {kind:.0} after praise",
                 policy.name()
