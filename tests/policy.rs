@@ -145,9 +145,7 @@ fn wrong_version_or_corrupt_weights_are_clear_errors_and_the_utility_ai_takes_ov
 
 #[test]
 fn a_nan_observation_fails_alone() {
-    let mut backend = PolicyBackend {
-        net: PolicyNet::new(&VarMap::new(), 16).unwrap(),
-    };
+    let mut backend = PolicyBackend::new(&PolicyNet::new(&VarMap::new(), 16).unwrap()).unwrap();
     let mut obs = observations(3);
     obs[1].needs[0] = f32::NAN;
     let batch: Vec<JobInput> = obs

@@ -1,6 +1,7 @@
-//! Loads the dialogue GGUF into candle's quantized llama. Q4_1 weights are requantised to Q8_0 once
+//! Loads the dialogue GGUF for an engine (`lm::engine`). Q4_1 weights are requantised to Q8_0 once
 //! and the result is kept beside the original (`*.q8_0.gguf`): candle has fast CPU kernels for Q8_0
-//! but only a scalar one for Q4_1 (measured 25 tok/s before, ~72 after on 2 threads).
+//! but only a scalar one for Q4_1 (measured 25 tok/s before, ~72 after on 2 threads), and the
+//! replies were tuned on these weights; our own engine reads either.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -9,8 +10,8 @@ use std::path::{Path, PathBuf};
 use candle_core::Device;
 use candle_core::quantized::gguf_file::{self, Content, Value};
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_transformers::models::quantized_llama::ModelWeights;
 
+use super::lm::engine::{Engine, EngineKind};
 use super::tokenizer::{GgufTokenizer, TokenizerError};
 
 /// Metadata key recording which file (name and size) a requantised copy came from.
@@ -25,6 +26,8 @@ pub enum LmError {
     Tokenizer(#[from] TokenizerError),
     #[error("model: {0}")]
     Candle(#[from] candle_core::Error),
+    #[error("model: {0}")]
+    Engine(String),
     #[error("understanding the line: {0}")]
     Encoder(#[from] crate::ml::encoder::EncoderError),
 }
@@ -38,7 +41,7 @@ fn load_err(path: &Path, e: impl std::fmt::Display) -> LmError {
 
 /// A loaded model with its tokenizer.
 pub struct LoadedLm {
-    pub model: ModelWeights,
+    pub engine: Engine,
     pub tokenizer: GgufTokenizer,
     /// File name and size, for records and reports.
     pub id: String,
@@ -65,27 +68,32 @@ fn read_content(path: &Path) -> Result<(Content, BufReader<File>), LmError> {
     Ok((ct, r))
 }
 
-/// Loads `path`, requantising to Q8_0 on first use. `log` receives progress lines.
-pub fn load(path: &Path, log: &mut dyn FnMut(&str)) -> Result<LoadedLm, LmError> {
+/// Loads `path` for `kind`. The Q8_0 engines read a requantised copy, made on first use; `log`
+/// receives progress lines.
+pub fn load(path: &Path, kind: EngineKind, log: &mut dyn FnMut(&str)) -> Result<LoadedLm, LmError> {
     let tag = source_tag(path)?;
-    let cache = cache_path(path);
-    let cached_ok = cache.is_file()
-        && read_content(&cache).is_ok_and(|(ct, _)| {
-            ct.metadata.get(SOURCE_KEY).and_then(|v| v.to_string().ok()) == Some(&tag)
-        });
-    if !cached_ok {
-        log(&format!(
-            "requantising {} to Q8_0 (once)...",
-            path.display()
-        ));
-        requantize(path, &cache, &tag)?;
-    }
-    let (ct, mut r) = read_content(&cache)?;
+    let file = if kind.requantised() {
+        let cache = cache_path(path);
+        let cached_ok = cache.is_file()
+            && read_content(&cache).is_ok_and(|(ct, _)| {
+                ct.metadata.get(SOURCE_KEY).and_then(|v| v.to_string().ok()) == Some(&tag)
+            });
+        if !cached_ok {
+            log(&format!(
+                "requantising {} to Q8_0 (once)...",
+                path.display()
+            ));
+            requantize(path, &cache, &tag)?;
+        }
+        cache
+    } else {
+        path.to_path_buf()
+    };
+    let (ct, mut r) = read_content(&file)?;
     let tokenizer = GgufTokenizer::from_gguf(&ct)?;
-    let model =
-        ModelWeights::from_gguf(ct, &mut r, &Device::Cpu).map_err(|e| load_err(&cache, e))?;
+    let engine = Engine::read(kind, ct, &mut r, &file)?;
     Ok(LoadedLm {
-        model,
+        engine,
         tokenizer,
         id: tag,
     })

@@ -6,6 +6,7 @@ pub mod dialogue;
 pub mod emotion;
 pub mod encoder;
 pub mod llama;
+pub mod lm;
 pub mod model_files;
 pub mod policy;
 pub mod tokenizer;

@@ -7,13 +7,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling as Sampler};
-use candle_transformers::models::quantized_llama::ModelWeights;
 
 use super::clean;
 use crate::inference::Sampling;
 use crate::ml::llama::{self, LmError};
+use crate::ml::lm::engine::{Engine, EngineKind, Sequence};
 use crate::ml::tokenizer::GgufTokenizer;
 
 /// Persona prefixes whose KV cache is kept.
@@ -87,19 +86,30 @@ impl ReplyStats {
 
 /// The dialogue model with its prefix cache and its own thread pool.
 pub struct DialogueModel {
-    base: ModelWeights,
+    engine: Engine,
     tok: GgufTokenizer,
-    prefixes: Vec<(Vec<u32>, ModelWeights)>,
+    prefixes: Vec<(Vec<u32>, Sequence)>,
     threads: Arc<rayon::ThreadPool>,
     id: String,
 }
 
 impl DialogueModel {
-    /// Loads the GGUF at `path` (requantising once). `threads` sizes the rayon pool that candle's float
-    /// ops (attention, sampling) run on; its quantized matmuls use candle's own global pool, sized by
-    /// [`crate::ml::set_candle_threads`].
+    /// Loads the GGUF at `path` for the engine `NPC_MINDS_LM_ENGINE` names (ours by default).
     pub fn load(path: &Path, threads: usize, log: &mut dyn FnMut(&str)) -> Result<Self, LmError> {
-        let lm = llama::load(path, log)?;
+        let kind = EngineKind::from_env().map_err(LmError::Engine)?;
+        Self::load_engine(path, kind, threads, log)
+    }
+
+    /// Loads the GGUF at `path` for `kind` (requantising once). `threads` sizes the model's own
+    /// rayon pool, on which our engine does all its work (candle's engine runs its float ops
+    /// there, its quantized matmuls on candle's pool, see [`crate::ml::set_candle_threads`]).
+    pub fn load_engine(
+        path: &Path,
+        kind: EngineKind,
+        threads: usize,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Self, LmError> {
+        let lm = llama::load(path, kind, log)?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .thread_name(|i| format!("npc-dialogue-{i}"))
@@ -109,7 +119,7 @@ impl DialogueModel {
                 message: e.to_string(),
             })?;
         Ok(DialogueModel {
-            base: lm.model,
+            engine: lm.engine,
             tok: lm.tokenizer,
             prefixes: Vec::new(),
             threads: Arc::new(pool),
@@ -119,6 +129,25 @@ impl DialogueModel {
 
     pub fn model_id(&self) -> &str {
         &self.id
+    }
+
+    /// The same model computing with kernel `k` (our engine; tests compare kernels). Cached
+    /// prefixes are dropped.
+    ///
+    /// # Panics
+    /// When the engine cannot switch kernels (candle's).
+    pub fn with_kernel(mut self, k: crate::ml::lm::Kernel) -> Self {
+        self.prefixes.clear();
+        assert!(
+            self.engine.set_kernel(k),
+            "this engine has no kernel choice"
+        );
+        self
+    }
+
+    /// What computes the model (engine, weights, kernel), for reports.
+    pub fn engine(&self) -> String {
+        self.engine.describe()
     }
 
     pub fn tokenizer(&self) -> &GgufTokenizer {
@@ -198,21 +227,50 @@ impl DialogueModel {
     pub(super) fn model_after_prefix(
         &mut self,
         prefix: &[u32],
-    ) -> Result<(ModelWeights, bool), LmError> {
+    ) -> Result<(Sequence, bool), LmError> {
         if let Some(i) = self.prefixes.iter().position(|(p, _)| p == prefix) {
             let entry = self.prefixes.remove(i);
-            let model = entry.1.clone();
+            let seq = entry.1.clone();
             self.prefixes.push(entry); // most recently used last
-            return Ok((model, true));
+            return Ok((seq, true));
         }
-        let mut model = self.base.clone();
-        let input = Tensor::new(prefix, &Device::Cpu)?.unsqueeze(0)?;
-        model.forward(&input, 0)?;
+        let mut seq = self.engine.start();
+        self.engine.forward(&mut seq, prefix, 0)?;
         if self.prefixes.len() >= PREFIX_CACHE {
             self.prefixes.remove(0);
         }
-        self.prefixes.push((prefix.to_vec(), model.clone()));
-        Ok((model, false))
+        self.prefixes.push((prefix.to_vec(), seq.clone()));
+        Ok((seq, false))
+    }
+
+    /// A new, empty sequence.
+    pub(super) fn start(&self) -> Sequence {
+        self.engine.start()
+    }
+
+    /// One decoding step for several sequences (see [`Engine::step_batch`]).
+    pub(super) fn step_batch(
+        &mut self,
+        seqs: &mut [&mut Sequence],
+        tokens: &[u32],
+        positions: &[usize],
+    ) -> Result<Vec<candle_core::Tensor>, LmError> {
+        self.engine.step_batch(seqs, tokens, positions)
+    }
+
+    /// Makes room in `seq` for `more` positions.
+    pub(super) fn reserve(&self, seq: &mut Sequence, more: usize) {
+        self.engine.reserve(seq, more);
+    }
+
+    /// Feeds `tokens` at `pos` of `seq`; the logits after the last one.
+    pub(super) fn forward(
+        &mut self,
+        seq: &mut Sequence,
+        tokens: &[u32],
+        pos: usize,
+    ) -> Result<candle_core::Tensor, LmError> {
+        self.engine.forward(seq, tokens, pos)
     }
 
     /// Runs `f` on the model's own thread pool.
@@ -243,7 +301,8 @@ impl DialogueModel {
     ) -> Result<ReplyStats, LmError> {
         let start = Instant::now();
         let (prefix, rest) = self.prompt_tokens(p)?;
-        let (mut model, cached) = self.model_after_prefix(&prefix)?;
+        let (mut seq, cached) = self.model_after_prefix(&prefix)?;
+        self.engine.reserve(&mut seq, rest.len() + s.max_tokens);
         let mut stats = ReplyStats {
             prompt_tokens: prefix.len() + rest.len(),
             cached_tokens: if cached { prefix.len() } else { 0 },
@@ -269,8 +328,7 @@ impl DialogueModel {
         let mut ended = false;
         let mut stopped = false;
         while generated.len() < s.max_tokens {
-            let x = Tensor::new(input.as_slice(), &Device::Cpu)?.unsqueeze(0)?;
-            let logits = model.forward(&x, pos)?.squeeze(0)?;
+            let logits = self.engine.forward(&mut seq, &input, pos)?;
             pos += input.len();
             let logits = if s.repeat_penalty > 1.0 && !generated.is_empty() {
                 let from = generated.len().saturating_sub(REPEAT_WINDOW);

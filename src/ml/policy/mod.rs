@@ -4,25 +4,34 @@
 
 pub mod encoding;
 pub mod net;
+pub mod runner;
 pub mod train;
 
 use std::path::Path;
 
 use crate::decide::action_mask;
-use crate::inference::backends::fail_batch;
 use crate::inference::{Backend, InferenceError, JobInput, JobOutput, StreamContext};
 use encoding::{OBS_DIM, encode};
 use net::{PolicyError, PolicyNet};
+use runner::PolicyRunner;
 
-/// The network as the policy lane's backend.
+/// The network as the policy lane's backend (deciding through [`PolicyRunner`]).
 pub struct PolicyBackend {
-    pub net: PolicyNet,
+    runner: PolicyRunner,
 }
 
 impl PolicyBackend {
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
+        Self::new(&PolicyNet::load(path)?).map_err(|e| PolicyError::Mismatch {
+            path: path.display().to_string(),
+            message: e.to_string(),
+            fix: "retrain it with `npc-minds train-policy`",
+        })
+    }
+
+    pub fn new(net: &PolicyNet) -> candle_core::Result<Self> {
         Ok(PolicyBackend {
-            net: PolicyNet::load(path)?,
+            runner: PolicyRunner::new(net)?,
         })
     }
 }
@@ -54,18 +63,13 @@ impl Backend for PolicyBackend {
                 _ => Err(InferenceError::WrongInput),
             });
         }
-        let decided = match self.net.decide(&rows, &masks) {
-            Ok(d) => d,
-            Err(e) => {
-                return fail_batch(batch, e);
-            }
-        };
+        let decided = self.runner.decide(&rows, &masks);
         slots
             .into_iter()
             .map(|s| {
                 s.map(|i| JobOutput::Policy {
-                    action: decided[i].0,
-                    scores: decided[i].1.clone(),
+                    action: decided[i].action,
+                    scores: decided[i].probs.to_vec(),
                 })
             })
             .collect()

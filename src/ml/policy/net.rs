@@ -44,23 +44,21 @@ fn action_list() -> String {
 /// A large negative logit for masked actions (finite, so softmax stays defined).
 const MASKED: f32 = -1e9;
 
-/// Softmax over the possible actions of one row (impossible ones get 0), and the most likely
-/// possible action. A row with no possible action, or only NaN scores, decides `Idle`.
-fn masked_softmax(row: &[f32], mask: &[bool; ACTIONS]) -> (Action, Vec<f32>) {
+/// Softmax over the possible actions of one row into `p` (impossible ones get 0), and the most
+/// likely possible action. A row with no possible action, or only NaN scores, decides `Idle`.
+pub fn masked_softmax_into(row: &[f32], mask: &[bool; ACTIONS], p: &mut [f32; ACTIONS]) -> Action {
     let possible = |i: usize| mask[i] && row[i].is_finite();
     let max = (0..ACTIONS)
         .filter(|&i| possible(i))
         .map(|i| row[i])
         .fold(f32::NEG_INFINITY, f32::max);
-    let mut p: Vec<f32> = (0..ACTIONS)
-        .map(|i| {
-            if possible(i) {
-                (row[i] - max).exp()
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    for (i, v) in p.iter_mut().enumerate() {
+        *v = if possible(i) {
+            (row[i] - max).exp()
+        } else {
+            0.0
+        };
+    }
     let sum: f32 = p.iter().sum();
     if sum > 0.0 {
         p.iter_mut().for_each(|v| *v /= sum);
@@ -71,7 +69,13 @@ fn masked_softmax(row: &[f32], mask: &[bool; ACTIONS]) -> (Action, Vec<f32>) {
             Some(j) if p[j] >= p[i] => Some(j),
             _ => Some(i),
         });
-    (best.map_or(Action::Idle, |i| Action::ALL[i]), p)
+    best.map_or(Action::Idle, |i| Action::ALL[i])
+}
+
+fn masked_softmax(row: &[f32], mask: &[bool; ACTIONS]) -> (Action, Vec<f32>) {
+    let mut p = [0f32; ACTIONS];
+    let a = masked_softmax_into(row, mask, &mut p);
+    (a, p.to_vec())
 }
 
 impl PolicyNet {
@@ -94,6 +98,11 @@ impl PolicyNet {
             hidden,
             notes,
         })
+    }
+
+    /// The layers that decide (hidden, hidden, logits), for [`super::runner::PolicyRunner`].
+    pub fn layers(&self) -> (&Linear, &Linear, &Linear) {
+        (&self.l1, &self.l2, &self.logits)
     }
 
     /// (n, OBS_DIM) observations → ((n, ACTIONS) logits, (n,) values).

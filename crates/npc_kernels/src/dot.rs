@@ -1,0 +1,241 @@
+//! Dot products: a weight row of packed blocks against quantized activations, and plain `f32`
+//! vectors. Each has a scalar path (the reference the tests compare against) and an AVX2+FMA path;
+//! [`Kernel::best`] picks at run time what this CPU has.
+
+use crate::blocks::{ActBlock, Q8Block, Q41Block, QK};
+
+/// Which implementation computes the dot products.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// Portable Rust, the reference.
+    Scalar,
+    /// AVX2 with FMA (x86-64 only; chosen only when the CPU has both).
+    Avx2,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU runs.
+    pub fn best() -> Kernel {
+        if Self::available().contains(&Kernel::Avx2) {
+            Kernel::Avx2
+        } else {
+            Kernel::Scalar
+        }
+    }
+
+    /// Every kernel this CPU runs (the scalar one always).
+    pub fn available() -> Vec<Kernel> {
+        let mut v = vec![Kernel::Scalar];
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            v.push(Kernel::Avx2);
+        }
+        v
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Scalar => "scalar",
+            Kernel::Avx2 => "avx2",
+        }
+    }
+
+    /// `Σ_b w[b]·a[b]` for Q8_0 weights.
+    pub fn dot_q8(self, w: &[Q8Block], a: &[ActBlock]) -> f32 {
+        assert_eq!(w.len(), a.len(), "dot of unequal lengths");
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Avx2` is only handed out by `available` when the CPU has AVX2 and FMA.
+            Kernel::Avx2 => unsafe { avx2::dot_q8(w, a) },
+            _ => scalar_dot_q8(w, a),
+        }
+    }
+
+    /// `Σ_b w[b]·a[b]` for Q4_1 weights.
+    pub fn dot_q41(self, w: &[Q41Block], a: &[ActBlock]) -> f32 {
+        assert_eq!(w.len(), a.len(), "dot of unequal lengths");
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `dot_q8`.
+            Kernel::Avx2 => unsafe { avx2::dot_q41(w, a) },
+            _ => scalar_dot_q41(w, a),
+        }
+    }
+
+    /// `Σ x[i]·y[i]` in `f32`.
+    pub fn dot(self, x: &[f32], y: &[f32]) -> f32 {
+        assert_eq!(x.len(), y.len(), "dot of unequal lengths");
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `dot_q8`.
+            Kernel::Avx2 => unsafe { avx2::dot_f32(x, y) },
+            _ => x.iter().zip(y).map(|(a, b)| a * b).sum(),
+        }
+    }
+
+    /// `y[i] += a·x[i]`.
+    pub fn axpy(self, a: f32, x: &[f32], y: &mut [f32]) {
+        assert_eq!(x.len(), y.len(), "axpy of unequal lengths");
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `dot_q8`.
+            Kernel::Avx2 => unsafe { avx2::axpy(a, x, y) },
+            _ => {
+                for (yi, xi) in y.iter_mut().zip(x) {
+                    *yi += a * xi;
+                }
+            }
+        }
+    }
+}
+
+fn scalar_dot_q8(w: &[Q8Block], a: &[ActBlock]) -> f32 {
+    let mut sum = 0f32;
+    for (w, a) in w.iter().zip(a) {
+        let i: i32 =
+            w.qs.iter()
+                .zip(&a.qs)
+                .map(|(&x, &y)| x as i32 * y as i32)
+                .sum();
+        sum += i as f32 * (w.d * a.d);
+    }
+    sum
+}
+
+fn scalar_dot_q41(w: &[Q41Block], a: &[ActBlock]) -> f32 {
+    let (mut sum, mut offset) = (0f32, 0f32);
+    for (w, a) in w.iter().zip(a) {
+        let mut i = 0i32;
+        for j in 0..QK / 2 {
+            i += (w.qs[j] & 0x0f) as i32 * a.qs[j] as i32;
+            i += (w.qs[j] >> 4) as i32 * a.qs[j + QK / 2] as i32;
+        }
+        sum += i as f32 * (w.d * a.d);
+        offset += w.m * a.s;
+    }
+    sum + offset
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use crate::blocks::{ActBlock, Q8Block, Q41Block};
+
+    #[target_feature(enable = "avx2,fma")]
+    fn hsum(v: __m256) -> f32 {
+        let lo = _mm256_castps256_ps128(v);
+        let hi = _mm256_extractf128_ps(v, 1);
+        let s = _mm_add_ps(lo, hi);
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        let s = _mm_add_ss(s, _mm_movehdup_ps(s));
+        _mm_cvtss_f32(s)
+    }
+
+    /// Eight partial sums of `x[i]·y[i]` over 32 signed bytes (|x| ≤ 127 as GGML quantizes).
+    #[target_feature(enable = "avx2,fma")]
+    fn i8_pairs(x: __m256i, y: __m256i) -> __m256 {
+        let ax = _mm256_sign_epi8(x, x);
+        let sy = _mm256_sign_epi8(y, x);
+        let d16 = _mm256_maddubs_epi16(ax, sy);
+        _mm256_cvtepi32_ps(_mm256_madd_epi16(d16, _mm256_set1_epi16(1)))
+    }
+
+    /// One accumulator, blocks in order: the same sums as candle's Q8_0 kernel, to the bit.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot_q8(w: &[Q8Block], a: &[ActBlock]) -> f32 {
+        let mut acc = _mm256_setzero_ps();
+        for (w, a) in w.iter().zip(a) {
+            // SAFETY: both arrays are 32 bytes; unaligned loads.
+            let (x, y) = unsafe {
+                (
+                    _mm256_loadu_si256(w.qs.as_ptr() as *const __m256i),
+                    _mm256_loadu_si256(a.qs.as_ptr() as *const __m256i),
+                )
+            };
+            let p = i8_pairs(x, y);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(w.d * a.d), p, acc);
+        }
+        hsum(acc)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot_q41(w: &[Q41Block], a: &[ActBlock]) -> f32 {
+        let mut acc = _mm256_setzero_ps();
+        let mut offset = 0f32;
+        let mask = _mm_set1_epi8(0x0f);
+        for (w, a) in w.iter().zip(a) {
+            // SAFETY: 16 and 32 bytes; unaligned loads.
+            let (q, y) = unsafe {
+                (
+                    _mm_loadu_si128(w.qs.as_ptr() as *const __m128i),
+                    _mm256_loadu_si256(a.qs.as_ptr() as *const __m256i),
+                )
+            };
+            let lo = _mm_and_si128(q, mask);
+            let hi = _mm_and_si128(_mm_srli_epi16(q, 4), mask);
+            let x = _mm256_set_m128i(hi, lo);
+            let d16 = _mm256_maddubs_epi16(x, y);
+            let p = _mm256_cvtepi32_ps(_mm256_madd_epi16(d16, _mm256_set1_epi16(1)));
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(w.d * a.d), p, acc);
+            offset += w.m * a.s;
+        }
+        hsum(acc) + offset
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot_f32(x: &[f32], y: &[f32]) -> f32 {
+        let n = x.len();
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut i = 0;
+        while i + 32 <= n {
+            for (j, a) in acc.iter_mut().enumerate() {
+                // SAFETY: i + 8j + 8 ≤ n.
+                let (p, q) = unsafe {
+                    (
+                        _mm256_loadu_ps(x.as_ptr().add(i + 8 * j)),
+                        _mm256_loadu_ps(y.as_ptr().add(i + 8 * j)),
+                    )
+                };
+                *a = _mm256_fmadd_ps(p, q, *a);
+            }
+            i += 32;
+        }
+        while i + 8 <= n {
+            // SAFETY: i + 8 ≤ n.
+            let (p, q) = unsafe {
+                (
+                    _mm256_loadu_ps(x.as_ptr().add(i)),
+                    _mm256_loadu_ps(y.as_ptr().add(i)),
+                )
+            };
+            acc[0] = _mm256_fmadd_ps(p, q, acc[0]);
+            i += 8;
+        }
+        let s = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+        let mut sum = hsum(s);
+        for k in i..n {
+            sum += x[k] * y[k];
+        }
+        sum
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
+        let n = x.len();
+        let av = _mm256_set1_ps(a);
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: i + 8 ≤ n for both slices (equal lengths).
+            unsafe {
+                let p = _mm256_loadu_ps(x.as_ptr().add(i));
+                let q = _mm256_loadu_ps(y.as_ptr().add(i));
+                _mm256_storeu_ps(y.as_mut_ptr().add(i), _mm256_fmadd_ps(av, p, q));
+            }
+            i += 8;
+        }
+        for k in i..n {
+            y[k] += a * x[k];
+        }
+    }
+}

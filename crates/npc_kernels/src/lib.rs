@@ -1,0 +1,18 @@
+//! npc_minds' CPU arithmetic (the dialogue model's, and the decision policy's), kept in its own crate so that it is always built optimised
+//! (the game's dev build included) and stays free of candle and Bevy types.
+//!
+//! - [`blocks`]: the packed weight blocks (scales already `f32`) and the quantized activations.
+//! - [`dot`]: block dot products with a scalar path and an AVX2 path chosen at run time.
+//! - [`matmul`]: a quantized matrix and the parallel matrix products of a layer.
+//! - [`ops`]: RMSNorm, rotary embedding, attention over a KV cache, SwiGLU, float dot/axpy.
+//! - [`dense`]: float fully connected layers for small networks (the decision policy).
+
+pub mod blocks;
+pub mod dense;
+pub mod dot;
+pub mod matmul;
+pub mod ops;
+
+pub use blocks::{ActBlock, Q8Block, Q41Block, QK};
+pub use dot::Kernel;
+pub use matmul::QMatrix;

@@ -1,0 +1,149 @@
+//! The float operations of a llama-family layer, on plain slices: RMSNorm, the interleaved rotary
+//! embedding GGUF llama weights expect, causal attention with grouped KV heads over each sequence's cache, and
+//! SwiGLU. Attention runs its (token, head) pairs in parallel on the current rayon pool.
+
+use rayon::prelude::*;
+
+use crate::dot::Kernel;
+
+/// `out = x / sqrt(mean(x²) + eps) * w`, row by row (`x.len()` a multiple of `w.len()`), rounded
+/// as candle rounds it.
+pub fn rms_norm(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
+    let d = w.len();
+    for (xr, or) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+        let sum2: f32 = xr.iter().map(|v| v * v).sum();
+        let m = (sum2 / d as f32 + eps).sqrt();
+        for ((o, &v), &g) in or.iter_mut().zip(xr).zip(w) {
+            *o = v / m * g;
+        }
+    }
+}
+
+/// Cosines and sines of the rotary embedding, `positions × head_dim/2` each.
+#[derive(Clone, Debug)]
+pub struct Rope {
+    half: usize,
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+}
+
+impl Rope {
+    /// Tables for `positions` positions with frequencies `base^(-2i/head_dim)`.
+    pub fn new(head_dim: usize, base: f32, positions: usize) -> Self {
+        let half = head_dim / 2;
+        let theta: Vec<f32> = (0..head_dim)
+            .step_by(2)
+            .map(|i| 1.0 / base.powf(i as f32 / head_dim as f32))
+            .collect();
+        let mut cos = Vec::with_capacity(positions * half);
+        let mut sin = Vec::with_capacity(positions * half);
+        for p in 0..positions {
+            for &t in &theta {
+                let a = p as f32 * t;
+                cos.push(a.cos());
+                sin.push(a.sin());
+            }
+        }
+        Rope { half, cos, sin }
+    }
+
+    /// Positions the tables cover.
+    pub fn positions(&self) -> usize {
+        self.cos.len() / self.half.max(1)
+    }
+
+    /// Rotates each head of `x` (one token's heads, `heads × head_dim`) for position `pos`,
+    /// pairing neighbouring values (GGUF llama layout).
+    pub fn apply(&self, x: &mut [f32], pos: usize) {
+        let c = &self.cos[pos * self.half..(pos + 1) * self.half];
+        let s = &self.sin[pos * self.half..(pos + 1) * self.half];
+        for head in x.chunks_exact_mut(2 * self.half) {
+            for i in 0..self.half {
+                let (a, b) = (head[2 * i], head[2 * i + 1]);
+                head[2 * i] = a * c[i] - b * s[i];
+                head[2 * i + 1] = a * s[i] + b * c[i];
+            }
+        }
+    }
+}
+
+/// The shape of attention in one layer.
+#[derive(Clone, Copy, Debug)]
+pub struct Heads {
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub head_dim: usize,
+}
+
+/// What one query row attends to: the first `len` positions of a sequence's cache (rows of
+/// `kv_heads·head_dim`).
+#[derive(Clone, Copy, Debug)]
+pub struct Span<'a> {
+    pub keys: &'a [f32],
+    pub values: &'a [f32],
+    pub len: usize,
+}
+
+/// Attention for query rows that may belong to different sequences: row `r` of `q`
+/// (`heads·head_dim` values) attends `spans[r]`; `out` gets `rows × heads·head_dim`.
+pub fn attention(k: Kernel, h: Heads, q: &[f32], spans: &[Span<'_>], out: &mut [f32]) {
+    let hd = h.head_dim;
+    let kv_dim = h.kv_heads * hd;
+    let group = h.heads / h.kv_heads;
+    let scale = 1.0 / (hd as f32).sqrt();
+    let n_out = spans.len() * h.heads * hd;
+    assert!(
+        q.len() >= n_out && out.len() >= n_out,
+        "attention buffers too short"
+    );
+    let one = |scores: &mut Vec<f32>, (i, o): (usize, &mut [f32])| {
+        let (r, head) = (i / h.heads, i % h.heads);
+        let g = head / group;
+        let span = spans[r];
+        let qv = &q[i * hd..(i + 1) * hd];
+        scores.clear();
+        let mut max = f32::NEG_INFINITY;
+        for j in 0..span.len {
+            let at = j * kv_dim + g * hd;
+            let s = k.dot(qv, &span.keys[at..at + hd]) * scale;
+            max = max.max(s);
+            scores.push(s);
+        }
+        let mut sum = 0f32;
+        for s in scores.iter_mut() {
+            *s = (*s - max).exp();
+            sum += *s;
+        }
+        o.fill(0.0);
+        for (j, s) in scores.iter().enumerate() {
+            let at = j * kv_dim + g * hd;
+            k.axpy(s / sum, &span.values[at..at + hd], o);
+        }
+    };
+    if rayon::current_num_threads() <= 1 {
+        let mut scores = Vec::new();
+        out[..n_out]
+            .chunks_mut(hd)
+            .enumerate()
+            .for_each(|job| one(&mut scores, job));
+    } else {
+        out[..n_out]
+            .par_chunks_mut(hd)
+            .enumerate()
+            .for_each_init(Vec::new, one);
+    }
+}
+
+/// `gate[i] = silu(gate[i]) · up[i]` (SwiGLU's product, in place).
+pub fn swiglu(gate: &mut [f32], up: &[f32]) {
+    for (g, &u) in gate.iter_mut().zip(up) {
+        *g = *g / (1.0 + (-*g).exp()) * u;
+    }
+}
+
+/// `x[i] += y[i]`.
+pub fn add(x: &mut [f32], y: &[f32]) {
+    for (a, &b) in x.iter_mut().zip(y) {
+        *a += b;
+    }
+}

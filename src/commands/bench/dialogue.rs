@@ -1,0 +1,208 @@
+//! `npc-minds bench dialogue`: prompt and decode speed and time to first token, cold and with a
+//! cached persona prefix, for one engine or several side by side (their runs interleaved), and
+//! the aggregate rate of several conversations decoded together (`--batch`).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::{BenchArgs, median, print};
+use crate::ml::dialogue::DialogueModel;
+use crate::ml::dialogue::model::Prompt;
+use crate::ml::dialogue::speed::SpeedRun;
+use crate::ml::lm::engine::EngineKind;
+use crate::ml::model_files::dialogue_model_path;
+
+/// Arguments of the dialogue benchmark.
+
+#[derive(Debug, clap::Args)]
+pub struct DialogueBenchArgs {
+    #[command(flatten)]
+    pub common: BenchArgs,
+    /// Engines to measure, side by side in the same run (their runs interleaved): `ours` (our
+    /// forward pass, Q8_0 weights), `ours-q4` (ours on the file's Q4_1 blocks), `candle`.
+    /// Default: the engine the game uses (`NPC_MINDS_LM_ENGINE`, else `ours`).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub engine: Vec<EngineKind>,
+    /// Also measure candle's stock quantized llama (the reference), side by side.
+    #[arg(long)]
+    pub reference: bool,
+    /// Also decode N conversations together (one batched step per token) and report the
+    /// aggregate rate (`aggregate_decode_tps`).
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+}
+
+/// The measured figures (medians).
+#[derive(Debug, Serialize)]
+pub struct DialogueBench {
+    pub engine: EngineKind,
+    /// What computed: engine, weight format, kernel, bytes read per token.
+    pub engine_detail: String,
+    pub model: String,
+    pub threads: usize,
+    pub runs: usize,
+    pub prompt_tokens: usize,
+    pub cached_prefix_tokens: usize,
+    pub prompt_tps: f64,
+    pub decode_tokens: usize,
+    pub decode_tps: f64,
+    pub ttft_ms_cold: f64,
+    pub ttft_ms_cached: f64,
+    /// Conversations decoded together for `aggregate_decode_tps` (1: not measured).
+    pub batch: usize,
+    /// Tokens/s over all `batch` conversations decoded together (median).
+    pub aggregate_decode_tps: Option<f64>,
+}
+
+/// The same persona and question as the llama.cpp baseline script, split the way the game splits
+/// it (persona cached; mood, task and question after it).
+fn prompt() -> Prompt {
+    Prompt {
+        persona:
+            "You are Greta, the village baker of Millbrook. You are warm but gossipy, you speak \
+                  in short, friendly sentences, and you know everyone's business."
+                .into(),
+        system: "Stay in character, answer in at most three sentences, and never mention that you \
+                 are an AI. You saw the blacksmith near the church late last night. You think the \
+                 mayor has been worried about money."
+            .into(),
+        history: vec![],
+        user: "Good morning Greta! Did you notice anything strange last night?".into(),
+        prefill: String::new(),
+        speaker: "Greta".into(),
+    }
+}
+
+pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
+    let (threads, runs, json) = (
+        a.common.threads,
+        a.common.runs.unwrap_or(5).max(1),
+        a.common.json,
+    );
+    let mut kinds = if a.engine.is_empty() {
+        vec![EngineKind::from_env().map_err(anyhow::Error::msg)?]
+    } else {
+        a.engine
+    };
+    if a.reference && !kinds.contains(&EngineKind::Candle) {
+        kinds.push(EngineKind::Candle);
+    }
+    let batch = a.batch.max(1);
+    let batch_prompts = batch_prompts(batch);
+    let path = dialogue_model_path(&mut |l| eprintln!("{l}"))?;
+    let mut models = Vec::new();
+    for &k in &kinds {
+        let m = DialogueModel::load_engine(&path, k, threads, &mut |l| eprintln!("{l}"))?;
+        eprintln!("{}: {}", k.name(), m.engine());
+        models.push(m);
+    }
+    let req = prompt();
+    let n = 64;
+    let mut samples: Vec<Samples> = kinds.iter().map(|_| Samples::default()).collect();
+    for run in 0..=runs {
+        for ((model, k), s) in models.iter_mut().zip(&kinds).zip(&mut samples) {
+            let c = model.measure(&req, n, true)?;
+            let w = model.measure(&req, 0, false)?;
+            if run == 0 {
+                continue; // warm-up
+            }
+            eprintln!(
+                "run {run} {}: ttft cold {:.1} ms, cached {:.1} ms, decode {:.1} tok/s",
+                k.name(),
+                c.ttft.as_secs_f64() * 1e3,
+                w.ttft.as_secs_f64() * 1e3,
+                c.decode_tokens as f64 / c.decode.as_secs_f64()
+            );
+            s.cold.push(c.ttft.as_secs_f64() * 1e3);
+            s.cached.push(w.ttft.as_secs_f64() * 1e3);
+            s.prompt_tps
+                .push(c.prompt_tokens as f64 / c.ttft.as_secs_f64());
+            s.decode_tps
+                .push(c.decode_tokens as f64 / c.decode.as_secs_f64());
+            s.last = Some((c, w));
+            if batch > 1 {
+                let b = model.measure_batch(&batch_prompts, n)?;
+                let tps = b.decode_tokens as f64 / b.decode.as_secs_f64();
+                eprintln!("run {run} {}: {batch} together, {tps:.1} tok/s", k.name());
+                s.aggregate.push(tps);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for ((model, k), s) in models.iter().zip(&kinds).zip(samples) {
+        let (c, w) = s.last.context("no run was measured")?;
+        out.push(DialogueBench {
+            engine: *k,
+            engine_detail: model.engine(),
+            model: model.model_id().to_string(),
+            threads,
+            runs,
+            prompt_tokens: c.prompt_tokens,
+            cached_prefix_tokens: w.cached_tokens,
+            prompt_tps: median(s.prompt_tps),
+            decode_tokens: n,
+            decode_tps: median(s.decode_tps),
+            ttft_ms_cold: median(s.cold),
+            ttft_ms_cached: median(s.cached),
+            batch,
+            aggregate_decode_tps: (batch > 1).then(|| median(s.aggregate)),
+        });
+    }
+    for r in out.iter().skip(1) {
+        if let (Some(x), Some(y)) = (out[0].aggregate_decode_tps, r.aggregate_decode_tps) {
+            eprintln!(
+                "{} / {}: {batch} conversations together {:.2}×",
+                out[0].engine.name(),
+                r.engine.name(),
+                x / y
+            );
+        }
+        eprintln!(
+            "{} / {}: decode {:.2}×, prompt {:.2}×, cached first token {:.2}× the time",
+            out[0].engine.name(),
+            r.engine.name(),
+            out[0].decode_tps / r.decode_tps,
+            out[0].prompt_tps / r.prompt_tps,
+            out[0].ttft_ms_cached / r.ttft_ms_cached
+        );
+    }
+    if out.len() == 1 {
+        print(&out[0], json)
+    } else {
+        print(&out, json)
+    }
+}
+
+/// One engine's measurements over the runs.
+#[derive(Default)]
+struct Samples {
+    cold: Vec<f64>,
+    cached: Vec<f64>,
+    prompt_tps: Vec<f64>,
+    decode_tps: Vec<f64>,
+    aggregate: Vec<f64>,
+    last: Option<(SpeedRun, SpeedRun)>,
+}
+
+/// `n` conversations with the benchmark's villager, each asked something else (so their
+/// prompts, and positions, differ).
+fn batch_prompts(n: usize) -> Vec<Prompt> {
+    const LINES: [&str; 8] = [
+        "Good morning Greta! Did you notice anything strange last night?",
+        "What bread do you bake?",
+        "Who was out late last night?",
+        "Have you heard the wolves howling near the forest lately, Greta?",
+        "Is the mayor worried?",
+        "Tell me about the blacksmith.",
+        "Do you know where the bell is?",
+        "What do people in the village say about the miller and his money?",
+    ];
+    (0..n)
+        .map(|i| Prompt {
+            user: LINES[i % LINES.len()].into(),
+            ..prompt()
+        })
+        .collect()
+}

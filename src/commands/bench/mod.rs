@@ -1,0 +1,75 @@
+//! `npc-minds bench dialogue`, `bench emotion` and `bench policy`: model speed as medians over
+//! several runs, printed as one JSON object with `--json` (one per engine when several are
+//! compared side by side).
+
+mod dialogue;
+mod emotion;
+mod policy;
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::inference::metrics::percentile;
+pub use dialogue::{DialogueBench, DialogueBenchArgs};
+pub use emotion::EmotionBench;
+pub use policy::{PolicyBench, PolicyBenchArgs};
+
+/// What to measure.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Prompt and decode tokens/s and time to first token, cold and with a cached persona prefix.
+    Dialogue(DialogueBenchArgs),
+    /// Latency of one sentence and throughput of batches of 32.
+    Emotion(BenchArgs),
+    /// The decision policy deciding for a batch of NPCs (encoding, network, masked softmax).
+    Policy(PolicyBenchArgs),
+}
+
+/// Arguments of each benchmark.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Threads for the model.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Measured runs (after one warm-up); medians are reported (default: 5 for dialogue, 20 for
+    /// emotion, 50 for policy).
+    #[arg(long)]
+    pub runs: Option<usize>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl BenchCommand {
+    pub fn threads(&self) -> usize {
+        match self {
+            BenchCommand::Dialogue(a) => a.common.threads,
+            BenchCommand::Emotion(a) => a.threads,
+            BenchCommand::Policy(_) => 1,
+        }
+    }
+}
+
+/// `npc-minds bench ...`.
+pub fn run(c: BenchCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        BenchCommand::Dialogue(a) => dialogue::run(a),
+        BenchCommand::Emotion(a) => emotion::run(a.threads, a.runs.unwrap_or(20), a.json),
+        BenchCommand::Policy(a) => policy::run(a),
+    }
+}
+
+fn print<T: Serialize + std::fmt::Debug>(r: &T, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string(r)?);
+    } else {
+        println!("{r:#?}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    percentile(&v, 0.5)
+}

@@ -1,0 +1,360 @@
+//! Our own forward pass for llama-family models (the dialogue model, SmolLM2): weights packed once
+//! at load (`load`), the arithmetic in the `npc_kernels` crate (SIMD dot products chosen at run
+//! time, parallel products on the caller's rayon pool), a KV cache per sequence that grows in
+//! place, and scratch buffers reused from token to token. No Bevy types; candle is used only to
+//! read the GGUF header. `engine` puts it and candle's stock model behind one interface.
+
+pub mod engine;
+mod load;
+
+use npc_kernels::blocks::{ActBlock, QK, quantize_activations};
+use npc_kernels::matmul::{Product, QMatrix, product, products};
+use npc_kernels::ops::{self, Heads, Rope, Span};
+
+pub use load::read;
+pub use npc_kernels::{self as kernels, Kernel};
+
+/// The model's shape, from the GGUF metadata.
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    pub layers: usize,
+    pub dim: usize,
+    pub hidden: usize,
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub head_dim: usize,
+    pub rope_base: f32,
+    pub eps: f32,
+    /// Positions the model was trained for (the rotary tables cover them).
+    pub context: usize,
+}
+
+impl Config {
+    fn kv_dim(&self) -> usize {
+        self.kv_heads * self.head_dim
+    }
+}
+
+/// One transformer block's weights.
+#[derive(Clone, Debug)]
+pub struct Layer {
+    pub attn_norm: Vec<f32>,
+    pub q: QMatrix,
+    pub k: QMatrix,
+    pub v: QMatrix,
+    pub o: QMatrix,
+    pub ffn_norm: Vec<f32>,
+    pub gate: QMatrix,
+    pub up: QMatrix,
+    pub down: QMatrix,
+}
+
+/// A loaded model: read-only, shared by every sequence.
+#[derive(Debug)]
+pub struct Llama {
+    pub cfg: Config,
+    embed: QMatrix,
+    /// The output projection; `None` when tied to the embedding.
+    output: Option<QMatrix>,
+    norm: Vec<f32>,
+    layers: Vec<Layer>,
+    rope: Rope,
+    kernel: Kernel,
+}
+
+/// One sequence's keys and values, per layer `positions × kv_heads·head_dim`.
+#[derive(Clone, Debug, Default)]
+pub struct KvCache {
+    len: usize,
+    k: Vec<Vec<f32>>,
+    v: Vec<Vec<f32>>,
+}
+
+impl KvCache {
+    /// Positions held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Makes room for `more` positions at once, so that decoding does not reallocate.
+    pub fn reserve(&mut self, cfg: &Config, more: usize) {
+        for c in self.k.iter_mut().chain(self.v.iter_mut()) {
+            c.reserve(more * cfg.kv_dim());
+        }
+    }
+}
+
+/// Tokens fed to one sequence in a forward step.
+pub struct Feed<'a> {
+    pub cache: &'a mut KvCache,
+    pub tokens: &'a [u32],
+}
+
+/// Buffers one forward pass works in, kept between calls.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    x: Vec<f32>,
+    h: Vec<f32>,
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    att: Vec<f32>,
+    proj: Vec<f32>,
+    gate: Vec<f32>,
+    up: Vec<f32>,
+    acts: Vec<ActBlock>,
+    logits: Vec<f32>,
+}
+
+fn sized<T: Clone + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
+    v.resize(n, T::default());
+    &mut v[..n]
+}
+
+impl Llama {
+    pub fn new(
+        cfg: Config,
+        embed: QMatrix,
+        output: Option<QMatrix>,
+        norm: Vec<f32>,
+        layers: Vec<Layer>,
+    ) -> Result<Self, String> {
+        let out_cols = output.as_ref().map_or(embed.cols, |o| o.cols);
+        if embed.cols != cfg.dim || out_cols != cfg.dim || norm.len() != cfg.dim {
+            return Err(format!("embedding width does not match dim {}", cfg.dim));
+        }
+        if !cfg.dim.is_multiple_of(QK) || !cfg.hidden.is_multiple_of(QK) {
+            return Err(format!("widths must be multiples of {QK}: {cfg:?}"));
+        }
+        for (i, l) in layers.iter().enumerate() {
+            let ok = l.q.rows == cfg.dim
+                && l.k.rows == cfg.kv_dim()
+                && l.v.rows == cfg.kv_dim()
+                && l.o.rows == cfg.dim
+                && l.gate.rows == cfg.hidden
+                && l.up.rows == cfg.hidden
+                && l.down.rows == cfg.dim
+                && l.down.cols == cfg.hidden
+                && l.attn_norm.len() == cfg.dim
+                && l.ffn_norm.len() == cfg.dim;
+            if !ok {
+                return Err(format!("block {i}: weight shapes do not match {cfg:?}"));
+            }
+        }
+        Ok(Llama {
+            rope: Rope::new(cfg.head_dim, cfg.rope_base, cfg.context),
+            cfg,
+            embed,
+            output,
+            norm,
+            layers,
+            kernel: Kernel::best(),
+        })
+    }
+
+    /// Computes with kernel `k` from now on (tests compare kernels).
+    pub fn set_kernel(&mut self, k: Kernel) {
+        self.kernel = k;
+    }
+
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
+    pub fn vocab(&self) -> usize {
+        self.output.as_ref().unwrap_or(&self.embed).rows
+    }
+
+    /// The packed format of the block weights (`q8_0`, `q4_1`).
+    pub fn format(&self) -> &'static str {
+        self.layers.first().map_or("-", |l| l.q.format())
+    }
+
+    /// Bytes of weights one decoded token reads.
+    pub fn bytes_per_token(&self) -> usize {
+        let layers: usize = self
+            .layers
+            .iter()
+            .map(|l| {
+                [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down]
+                    .iter()
+                    .map(|m| m.bytes())
+                    .sum::<usize>()
+            })
+            .sum();
+        layers + self.output.as_ref().unwrap_or(&self.embed).bytes()
+    }
+
+    /// An empty sequence.
+    pub fn new_cache(&self) -> KvCache {
+        KvCache {
+            len: 0,
+            k: vec![Vec::new(); self.cfg.layers],
+            v: vec![Vec::new(); self.cfg.layers],
+        }
+    }
+
+    /// Feeds `tokens` at the end of `cache` and returns the next-token logits after the last
+    /// one. Runs on the current rayon pool.
+    pub fn forward<'s>(
+        &self,
+        tokens: &[u32],
+        cache: &mut KvCache,
+        s: &'s mut Scratch,
+    ) -> Result<&'s [f32], String> {
+        self.forward_batch(&mut [Feed { cache, tokens }], s)
+    }
+
+    /// One step for several sequences at once: each feed's tokens go at the end of its cache, and
+    /// the logits after each feed's last token come back (`feeds.len() × vocab`, in feed order).
+    /// Every weight matrix is read once for all the rows. Runs on the current rayon pool.
+    pub fn forward_batch<'s>(
+        &self,
+        feeds: &mut [Feed<'_>],
+        s: &'s mut Scratch,
+    ) -> Result<&'s [f32], String> {
+        let c = self.cfg;
+        let k = self.kernel;
+        // (feed, position) of every row, feeds one after another.
+        let mut rows: Vec<(usize, usize)> = Vec::new();
+        for (f, feed) in feeds.iter().enumerate() {
+            if feed.tokens.is_empty() {
+                return Err("no tokens to feed".into());
+            }
+            let end = feed.cache.len + feed.tokens.len();
+            if end > self.rope.positions() {
+                return Err(format!(
+                    "{end} positions exceed the model's context of {}",
+                    self.rope.positions()
+                ));
+            }
+            if feed.cache.k.len() != c.layers {
+                return Err("the cache was not made by this model".into());
+            }
+            if let Some(&bad) = feed
+                .tokens
+                .iter()
+                .find(|&&id| id as usize >= self.embed.rows)
+            {
+                return Err(format!("token {bad} is outside the vocabulary"));
+            }
+            rows.extend((feed.cache.len..end).map(|p| (f, p)));
+        }
+        let t = rows.len();
+        if t == 0 {
+            return Err("nothing to feed".into());
+        }
+        let (d, kv) = (c.dim, c.kv_dim());
+        let heads = Heads {
+            heads: c.heads,
+            kv_heads: c.kv_heads,
+            head_dim: c.head_dim,
+        };
+        let x = sized(&mut s.x, t * d);
+        let ids = feeds.iter().flat_map(|f| f.tokens.iter());
+        for (row, &id) in x.chunks_exact_mut(d).zip(ids) {
+            self.embed.dequantize_row(id as usize, row);
+        }
+        for (li, l) in self.layers.iter().enumerate() {
+            let h = sized(&mut s.h, t * d);
+            ops::rms_norm(x, &l.attn_norm, c.eps, h);
+            let acts = sized(&mut s.acts, t * d / QK);
+            quantize_activations(h, acts);
+            let (q, kk, vv) = (
+                sized(&mut s.q, t * d),
+                sized(&mut s.k, t * kv),
+                sized(&mut s.v, t * kv),
+            );
+            products(
+                k,
+                &mut [
+                    Product {
+                        w: &l.q,
+                        out: &mut *q,
+                    },
+                    Product {
+                        w: &l.k,
+                        out: &mut *kk,
+                    },
+                    Product {
+                        w: &l.v,
+                        out: &mut *vv,
+                    },
+                ],
+                acts,
+                t,
+            );
+            for (i, &(f, p)) in rows.iter().enumerate() {
+                self.rope.apply(&mut q[i * d..(i + 1) * d], p);
+                self.rope.apply(&mut kk[i * kv..(i + 1) * kv], p);
+                feeds[f].cache.k[li].extend_from_slice(&kk[i * kv..(i + 1) * kv]);
+                feeds[f].cache.v[li].extend_from_slice(&vv[i * kv..(i + 1) * kv]);
+            }
+            let spans: Vec<Span<'_>> = rows
+                .iter()
+                .map(|&(f, p)| Span {
+                    keys: &feeds[f].cache.k[li],
+                    values: &feeds[f].cache.v[li],
+                    len: p + 1,
+                })
+                .collect();
+            let att = sized(&mut s.att, t * d);
+            ops::attention(k, heads, q, &spans, att);
+            quantize_activations(att, acts);
+            let proj = sized(&mut s.proj, t * d);
+            product(k, &l.o, acts, t, proj);
+            ops::add(x, proj);
+
+            ops::rms_norm(x, &l.ffn_norm, c.eps, h);
+            quantize_activations(h, acts);
+            let (g, u) = (
+                sized(&mut s.gate, t * c.hidden),
+                sized(&mut s.up, t * c.hidden),
+            );
+            products(
+                k,
+                &mut [
+                    Product {
+                        w: &l.gate,
+                        out: &mut *g,
+                    },
+                    Product {
+                        w: &l.up,
+                        out: &mut *u,
+                    },
+                ],
+                acts,
+                t,
+            );
+            ops::swiglu(g, u);
+            let acts = sized(&mut s.acts, t * c.hidden / QK);
+            quantize_activations(g, acts);
+            product(k, &l.down, acts, t, proj);
+            ops::add(x, proj);
+        }
+        // The last row of each feed, normed, then the output projection for all of them at once.
+        let n = feeds.len();
+        let h = sized(&mut s.h, n * d);
+        let mut end = 0;
+        for (f, feed) in feeds.iter_mut().enumerate() {
+            end += feed.tokens.len();
+            feed.cache.len += feed.tokens.len();
+            ops::rms_norm(
+                &x[(end - 1) * d..end * d],
+                &self.norm,
+                c.eps,
+                &mut h[f * d..(f + 1) * d],
+            );
+        }
+        let acts = sized(&mut s.acts, n * d / QK);
+        quantize_activations(h, acts);
+        let out = self.output.as_ref().unwrap_or(&self.embed);
+        let logits = sized(&mut s.logits, n * out.rows);
+        product(k, out, acts, n, logits);
+        Ok(logits)
+    }
+}
