@@ -10,6 +10,8 @@ use npc_minds::ml::dialogue::DialogueModel;
 use npc_minds::ml::lm::Kernel;
 use npc_minds::ml::lm::engine::EngineKind;
 use npc_minds::ml::lm::kernels::blocks::{ActBlock, Q8Block, Q41Block, QK, quantize_activations};
+use npc_minds::ml::lm::kernels::dense::Dense;
+use npc_minds::ml::lm::kernels::dot::HeadView;
 use npc_minds::ml::lm::kernels::matmul::{Packed, Product, QMatrix, products};
 use npc_minds::ml::model_files::models_dir;
 
@@ -100,6 +102,58 @@ fn every_kernel_matches_the_scalar_one_on_random_blocks() {
             Kernel::Scalar.axpy(0.7, &x, &mut b);
             for (i, (p, q)) in a.iter().zip(&b).enumerate() {
                 close(*p, *q, &format!("{k:?} axpy of {n} at {i}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn attention_and_dense_layers_match_the_scalar_path() {
+    let mut rng = Rng(0xa77e);
+    for k in Kernel::available() {
+        // One head of 64 over cached rows of 3 heads (the model's shape), various lengths.
+        for len in [1usize, 2, 7, 33, 130] {
+            let stride = 192;
+            let keys = rng.floats(len * stride, 1.0);
+            let values = rng.floats(len * stride, 1.0);
+            let q = rng.floats(64, 1.0);
+            let view = HeadView {
+                keys: &keys,
+                values: &values,
+                len,
+                stride,
+                offset: 64,
+                dim: 64,
+            };
+            let (mut a, mut b) = (vec![0f32; 64], vec![0f32; 64]);
+            k.attend(&q, view, 0.125, &mut Vec::new(), &mut a);
+            Kernel::Scalar.attend(&q, view, 0.125, &mut Vec::new(), &mut b);
+            for (x, y) in a.iter().zip(&b) {
+                close(*x, *y, &format!("{k:?} attention over {len}"));
+            }
+        }
+        // Dense layers of the policy's shapes and ragged ones (outputs not a multiple of 8).
+        for (inputs, outputs) in [(58usize, 64usize), (64, 10), (5, 130), (3, 7)] {
+            let w = rng.floats(inputs * outputs, 0.5);
+            let b = rng.floats(outputs, 0.5);
+            let layer = Dense::new(inputs, outputs, &w, &b).unwrap();
+            let rows = 3;
+            let x = rng.floats(rows * inputs, 1.0);
+            let (mut a, mut c) = (vec![0f32; rows * outputs], vec![0f32; rows * outputs]);
+            for relu in [false, true] {
+                layer.forward(k, &x, rows, relu, &mut a);
+                layer.forward(Kernel::Scalar, &x, rows, relu, &mut c);
+                for r in 0..rows {
+                    for o in 0..outputs {
+                        let mut v = b[o];
+                        for i in 0..inputs {
+                            v += w[o * inputs + i] * x[r * inputs + i];
+                        }
+                        let v = if relu { v.max(0.0) } else { v };
+                        close(a[r * outputs + o], v, &format!("{k:?} dense {inputs}→{outputs}"));
+                        close(c[r * outputs + o], v, "scalar dense");
+                    }
+                }
             }
         }
     }

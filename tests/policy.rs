@@ -157,3 +157,30 @@ fn a_nan_observation_fails_alone() {
     assert!(matches!(&out[1], Err(InferenceError::Backend(m)) if m.contains("needs")));
     assert!(matches!(out[2], Ok(JobOutput::Policy { .. })));
 }
+
+#[test]
+fn the_deciding_runner_agrees_with_the_network() {
+    // The runner (our dense layers, one reused buffer) against candle's forward pass.
+    let net = PolicyNet::new(&VarMap::new(), 64).unwrap();
+    let mut runner = npc_minds::ml::policy::runner::PolicyRunner::new(&net).unwrap();
+    let obs = observations(500);
+    let rows: Vec<_> = obs
+        .iter()
+        .map(|o| npc_minds::ml::policy::encoding::encode(o).unwrap())
+        .collect();
+    let masks: Vec<_> = obs.iter().map(npc_minds::decide::action_mask).collect();
+    let theirs = net.decide(&rows, &masks).unwrap();
+    let ours = runner.decide(&rows, &masks).to_vec();
+    assert_eq!(ours.len(), theirs.len());
+    for (a, (action, probs)) in ours.iter().zip(&theirs) {
+        for (x, y) in a.probs.iter().zip(probs) {
+            assert!((x - y).abs() < 1e-4, "probabilities {:?} vs {probs:?}", a.probs);
+        }
+        if a.action != *action {
+            let (i, j) = (a.action.index(), action.index());
+            assert!((probs[i] - probs[j]).abs() < 1e-4, "a different action only on a tie");
+        }
+    }
+    // Deciding again reuses the buffer and gives the same answer.
+    assert_eq!(runner.decide(&rows, &masks), &ours[..]);
+}

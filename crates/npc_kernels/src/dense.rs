@@ -1,7 +1,7 @@
 //! Dense float layers for small networks (the decision policy): `out = act(W·x + b)` row by row,
 //! with the weights stored input-major so that a row's outputs accumulate as whole vectors (one
-//! multiply-add of the input value across every output per input). The AVX2 path is the same loop
-//! compiled for AVX2 with fused multiply-adds.
+//! multiply-add of the input value across every output per input). The AVX2 path keeps 64 outputs
+//! in registers for the whole row.
 
 use crate::dot::Kernel;
 use crate::matmul::ShapeError;
@@ -51,21 +51,84 @@ impl Dense {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Avx2` is only handed out when the CPU has AVX2 and FMA.
             Kernel::Avx2 => unsafe { forward_avx2(self, x, rows, relu, out) },
-            _ => forward_rows::<false>(self, x, rows, relu, out),
+            _ => forward_rows(self, x, rows, relu, out),
+        }
+    }
+}
+
+/// Outputs in blocks of 64 (eight registers of accumulators held across the whole input), then
+/// of 8, then one by one.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn forward_avx2(l: &Dense, x: &[f32], rows: usize, relu: bool, out: &mut [f32]) {
+    let (n_in, n_out) = (l.inputs, l.outputs);
+    for r in 0..rows {
+        let xr = &x[r * n_in..(r + 1) * n_in];
+        let o = &mut out[r * n_out..(r + 1) * n_out];
+        let mut c = 0;
+        while c + 64 <= n_out {
+            // SAFETY: columns c..c+64 exist in every weight row, the bias and the output row.
+            unsafe { avx2::block::<8>(&l.wt, &l.b, xr, n_out, c, relu, o) };
+            c += 64;
+        }
+        while c + 8 <= n_out {
+            // SAFETY: as above, for c..c+8.
+            unsafe { avx2::block::<1>(&l.wt, &l.b, xr, n_out, c, relu, o) };
+            c += 8;
+        }
+        for j in c..n_out {
+            let mut v = l.b[j];
+            for (i, &xi) in xr.iter().enumerate() {
+                v = xi.mul_add(l.wt[i * n_out + j], v);
+            }
+            o[j] = if relu { v.max(0.0) } else { v };
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn forward_avx2(l: &Dense, x: &[f32], rows: usize, relu: bool, out: &mut [f32]) {
-    forward_rows::<true>(l, x, rows, relu, out)
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    /// Outputs `c..c + 8N` of one row: `N` registers of sums over every input.
+    ///
+    /// # Safety
+    /// AVX2 and FMA must be present; `c + 8N` must not pass `n_out`, and `wt` must hold
+    /// `x.len()` rows of `n_out`.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn block<const N: usize>(
+        wt: &[f32],
+        b: &[f32],
+        x: &[f32],
+        n_out: usize,
+        c: usize,
+        relu: bool,
+        o: &mut [f32],
+    ) {
+        debug_assert!(c + 8 * N <= n_out && wt.len() >= x.len() * n_out);
+        let mut acc = [_mm256_setzero_ps(); N];
+        unsafe {
+            for (j, a) in acc.iter_mut().enumerate() {
+                *a = _mm256_loadu_ps(b.as_ptr().add(c + 8 * j));
+            }
+            for (i, &xi) in x.iter().enumerate() {
+                let xv = _mm256_set1_ps(xi);
+                let w = wt.as_ptr().add(i * n_out + c);
+                for (j, a) in acc.iter_mut().enumerate() {
+                    *a = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w.add(8 * j)), *a);
+                }
+            }
+            let zero = _mm256_setzero_ps();
+            for (j, a) in acc.iter().enumerate() {
+                let v = if relu { _mm256_max_ps(*a, zero) } else { *a };
+                _mm256_storeu_ps(o.as_mut_ptr().add(c + 8 * j), v);
+            }
+        }
+    }
 }
 
-/// The loop both paths share; `FMA` fuses the multiply-adds (only where the CPU has them, or
-/// `mul_add` would be a library call).
-#[inline(always)]
-fn forward_rows<const FMA: bool>(l: &Dense, x: &[f32], rows: usize, relu: bool, out: &mut [f32]) {
+/// The portable loop.
+fn forward_rows(l: &Dense, x: &[f32], rows: usize, relu: bool, out: &mut [f32]) {
     let (n_in, n_out) = (l.inputs, l.outputs);
     for r in 0..rows {
         let o = &mut out[r * n_out..(r + 1) * n_out];
@@ -76,11 +139,7 @@ fn forward_rows<const FMA: bool>(l: &Dense, x: &[f32], rows: usize, relu: bool, 
             }
             let w = &l.wt[i * n_out..(i + 1) * n_out];
             for (oj, &wj) in o.iter_mut().zip(w) {
-                *oj = if FMA {
-                    xi.mul_add(wj, *oj)
-                } else {
-                    *oj + xi * wj
-                };
+                *oj += xi * wj;
             }
         }
         if relu {

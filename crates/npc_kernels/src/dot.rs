@@ -89,6 +89,62 @@ impl Kernel {
     }
 }
 
+/// One query head against a run of cached keys and values (see [`Kernel::attend`]).
+#[derive(Clone, Copy, Debug)]
+pub struct HeadView<'a> {
+    pub keys: &'a [f32],
+    pub values: &'a [f32],
+    /// Positions to attend.
+    pub len: usize,
+    /// Floats between one position's row and the next.
+    pub stride: usize,
+    /// Where this head's `dim` values start in a row.
+    pub offset: usize,
+    pub dim: usize,
+}
+
+impl Kernel {
+    /// `out = softmax(scale · q·K) · V` for one head: `scores` is scratch.
+    pub fn attend(self, q: &[f32], h: HeadView<'_>, scale: f32, scores: &mut Vec<f32>, out: &mut [f32]) {
+        let end = h.len.saturating_sub(1) * h.stride + h.offset + h.dim;
+        assert!(
+            q.len() == h.dim
+                && out.len() == h.dim
+                && h.offset + h.dim <= h.stride
+                && (h.len == 0 || (end <= h.keys.len() && end <= h.values.len())),
+            "attention view out of bounds"
+        );
+        scores.clear();
+        scores.resize(h.len, 0.0);
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `dot_q8`; bounds checked above.
+            Kernel::Avx2 => unsafe { avx2::attend(q, h, scale, scores, out) },
+            _ => attend_with(self, q, h, scale, scores, out),
+        }
+    }
+}
+
+/// The attention of one head, through the kernel's dot and axpy.
+fn attend_with(k: Kernel, q: &[f32], h: HeadView<'_>, scale: f32, scores: &mut [f32], out: &mut [f32]) {
+    let mut max = f32::NEG_INFINITY;
+    for (j, s) in scores.iter_mut().enumerate() {
+        let at = j * h.stride + h.offset;
+        *s = k.dot(q, &h.keys[at..at + h.dim]) * scale;
+        max = max.max(*s);
+    }
+    let mut sum = 0f32;
+    for s in scores.iter_mut() {
+        *s = (*s - max).exp();
+        sum += *s;
+    }
+    out.fill(0.0);
+    for (j, s) in scores.iter().enumerate() {
+        let at = j * h.stride + h.offset;
+        k.axpy(s / sum, &h.values[at..at + h.dim], out);
+    }
+}
+
 fn scalar_dot_q8(w: &[Q8Block], a: &[ActBlock]) -> f32 {
     let mut sum = 0f32;
     for (w, a) in w.iter().zip(a) {
@@ -181,6 +237,35 @@ mod avx2 {
             offset += w.m * a.s;
         }
         hsum(acc) + offset
+    }
+
+    /// [`super::attend_with`] with the dot products and axpys inlined.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn attend(
+        q: &[f32],
+        h: super::HeadView<'_>,
+        scale: f32,
+        scores: &mut [f32],
+        out: &mut [f32],
+    ) {
+        let mut max = f32::NEG_INFINITY;
+        for (j, s) in scores.iter_mut().enumerate() {
+            let at = j * h.stride + h.offset;
+            // SAFETY: the caller checked the view's bounds.
+            *s = unsafe { dot_f32(q, h.keys.get_unchecked(at..at + h.dim)) } * scale;
+            max = max.max(*s);
+        }
+        let mut sum = 0f32;
+        for s in scores.iter_mut() {
+            *s = (*s - max).exp();
+            sum += *s;
+        }
+        out.fill(0.0);
+        for (j, s) in scores.iter().enumerate() {
+            let at = j * h.stride + h.offset;
+            // SAFETY: as above.
+            unsafe { axpy(s / sum, h.values.get_unchecked(at..at + h.dim), out) };
+        }
     }
 
     #[target_feature(enable = "avx2,fma")]

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use crate::dot::Kernel;
+use crate::dot::{HeadView, Kernel};
 
 /// `out = x / sqrt(mean(x²) + eps) * w`, row by row (`x.len()` a multiple of `w.len()`), rounded
 /// as candle rounds it.
@@ -98,27 +98,16 @@ pub fn attention(k: Kernel, h: Heads, q: &[f32], spans: &[Span<'_>], out: &mut [
     );
     let one = |scores: &mut Vec<f32>, (i, o): (usize, &mut [f32])| {
         let (r, head) = (i / h.heads, i % h.heads);
-        let g = head / group;
         let span = spans[r];
-        let qv = &q[i * hd..(i + 1) * hd];
-        scores.clear();
-        let mut max = f32::NEG_INFINITY;
-        for j in 0..span.len {
-            let at = j * kv_dim + g * hd;
-            let s = k.dot(qv, &span.keys[at..at + hd]) * scale;
-            max = max.max(s);
-            scores.push(s);
-        }
-        let mut sum = 0f32;
-        for s in scores.iter_mut() {
-            *s = (*s - max).exp();
-            sum += *s;
-        }
-        o.fill(0.0);
-        for (j, s) in scores.iter().enumerate() {
-            let at = j * kv_dim + g * hd;
-            k.axpy(s / sum, &span.values[at..at + hd], o);
-        }
+        let view = HeadView {
+            keys: span.keys,
+            values: span.values,
+            len: span.len,
+            stride: kv_dim,
+            offset: (head / group) * hd,
+            dim: hd,
+        };
+        k.attend(&q[i * hd..(i + 1) * hd], view, scale, scores, o);
     };
     if rayon::current_num_threads() <= 1 {
         let mut scores = Vec::new();
