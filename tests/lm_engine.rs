@@ -87,6 +87,11 @@ fn every_kernel_matches_the_scalar_one_on_random_blocks() {
                     Kernel::Scalar.dot_q41(&w4, &a),
                     &format!("{k:?} q4_1 × {blocks} blocks"),
                 );
+                // Four tokens at once: each exactly the one-token result.
+                let four: Vec<Vec<ActBlock>> = (0..4).map(|_| acts(&mut rng, blocks)).collect();
+                let refs = [&four[0][..], &four[1][..], &four[2][..], &four[3][..]];
+                assert_eq!(k.dot_q8_x4(&w8, refs), refs.map(|a| k.dot_q8(&w8, a)));
+                assert_eq!(k.dot_q41_x4(&w4, refs), refs.map(|a| k.dot_q41(&w4, a)));
             }
         }
         // Float vectors of every length around the SIMD widths (ragged tails).
@@ -187,7 +192,7 @@ fn grouped_products_match_row_by_row_scalar_dots_with_ragged_rows() {
     let cols = 3 * QK;
     let nb = cols / QK;
     for &rows in &[1usize, 5, 37, 200] {
-        for &tokens in &[1usize, 3] {
+        for &tokens in &[1usize, 3, 6] {
             let a = acts(&mut rng, tokens * nb);
             let m8 = QMatrix::new(rows, cols, Packed::Q8(q8_blocks(&mut rng, rows * nb))).unwrap();
             let m4 = QMatrix::new(

@@ -62,6 +62,29 @@ impl Kernel {
         }
     }
 
+    /// Four Q8_0 dots of one weight row with four tokens' activations, each summed exactly as
+    /// [`Kernel::dot_q8`] sums it (the weight blocks are loaded once for the four).
+    pub fn dot_q8_x4(self, w: &[Q8Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
+        assert!(a.iter().all(|x| x.len() == w.len()), "dot of unequal lengths");
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `dot_q8`.
+            Kernel::Avx2 => unsafe { avx2::dot_q8_x4(w, a) },
+            _ => a.map(|a| scalar_dot_q8(w, a)),
+        }
+    }
+
+    /// Four Q4_1 dots, as [`Kernel::dot_q8_x4`].
+    pub fn dot_q41_x4(self, w: &[Q41Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
+        assert!(a.iter().all(|x| x.len() == w.len()), "dot of unequal lengths");
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `dot_q8`.
+            Kernel::Avx2 => unsafe { avx2::dot_q41_x4(w, a) },
+            _ => a.map(|a| scalar_dot_q41(w, a)),
+        }
+    }
+
     /// `Σ x[i]·y[i]` in `f32`.
     pub fn dot(self, x: &[f32], y: &[f32]) -> f32 {
         assert_eq!(x.len(), y.len(), "dot of unequal lengths");
@@ -213,6 +236,51 @@ mod avx2 {
             acc = _mm256_fmadd_ps(_mm256_set1_ps(w.d * a.d), p, acc);
         }
         hsum(acc)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot_q8_x4(w: &[Q8Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
+        let mut acc = [_mm256_setzero_ps(); 4];
+        for (b, w) in w.iter().enumerate() {
+            // SAFETY: 32-byte arrays; unaligned loads; every `a[t]` is as long as `w`.
+            let x = unsafe { _mm256_loadu_si256(w.qs.as_ptr() as *const __m256i) };
+            for t in 0..4 {
+                let a = unsafe { a[t].get_unchecked(b) };
+                let y = unsafe { _mm256_loadu_si256(a.qs.as_ptr() as *const __m256i) };
+                acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(w.d * a.d), i8_pairs(x, y), acc[t]);
+            }
+        }
+        [hsum(acc[0]), hsum(acc[1]), hsum(acc[2]), hsum(acc[3])]
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot_q41_x4(w: &[Q41Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut offset = [0f32; 4];
+        let mask = _mm_set1_epi8(0x0f);
+        for (b, w) in w.iter().enumerate() {
+            // SAFETY: 16-byte array; unaligned load.
+            let q = unsafe { _mm_loadu_si128(w.qs.as_ptr() as *const __m128i) };
+            let x = _mm256_set_m128i(
+                _mm_and_si128(_mm_srli_epi16(q, 4), mask),
+                _mm_and_si128(q, mask),
+            );
+            for t in 0..4 {
+                // SAFETY: every `a[t]` is as long as `w`; 32-byte array, unaligned load.
+                let a = unsafe { a[t].get_unchecked(b) };
+                let y = unsafe { _mm256_loadu_si256(a.qs.as_ptr() as *const __m256i) };
+                let d16 = _mm256_maddubs_epi16(x, y);
+                let p = _mm256_cvtepi32_ps(_mm256_madd_epi16(d16, _mm256_set1_epi16(1)));
+                acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(w.d * a.d), p, acc[t]);
+                offset[t] += w.m * a.s;
+            }
+        }
+        [
+            hsum(acc[0]) + offset[0],
+            hsum(acc[1]) + offset[1],
+            hsum(acc[2]) + offset[2],
+            hsum(acc[3]) + offset[3],
+        ]
     }
 
     #[target_feature(enable = "avx2,fma")]
