@@ -174,11 +174,18 @@ fn the_deciding_runner_agrees_with_the_network() {
     assert_eq!(ours.len(), theirs.len());
     for (a, (action, probs)) in ours.iter().zip(&theirs) {
         for (x, y) in a.probs.iter().zip(probs) {
-            assert!((x - y).abs() < 1e-4, "probabilities {:?} vs {probs:?}", a.probs);
+            assert!(
+                (x - y).abs() < 1e-4,
+                "probabilities {:?} vs {probs:?}",
+                a.probs
+            );
         }
         if a.action != *action {
             let (i, j) = (a.action.index(), action.index());
-            assert!((probs[i] - probs[j]).abs() < 1e-4, "a different action only on a tie");
+            assert!(
+                (probs[i] - probs[j]).abs() < 1e-4,
+                "a different action only on a tie"
+            );
         }
     }
     // Deciding again reuses the buffer and gives the same answer.

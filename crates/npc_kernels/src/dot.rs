@@ -65,7 +65,10 @@ impl Kernel {
     /// Four Q8_0 dots of one weight row with four tokens' activations, each summed exactly as
     /// [`Kernel::dot_q8`] sums it (the weight blocks are loaded once for the four).
     pub fn dot_q8_x4(self, w: &[Q8Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
-        assert!(a.iter().all(|x| x.len() == w.len()), "dot of unequal lengths");
+        assert!(
+            a.iter().all(|x| x.len() == w.len()),
+            "dot of unequal lengths"
+        );
         match self {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as in `dot_q8`.
@@ -76,7 +79,10 @@ impl Kernel {
 
     /// Four Q4_1 dots, as [`Kernel::dot_q8_x4`].
     pub fn dot_q41_x4(self, w: &[Q41Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
-        assert!(a.iter().all(|x| x.len() == w.len()), "dot of unequal lengths");
+        assert!(
+            a.iter().all(|x| x.len() == w.len()),
+            "dot of unequal lengths"
+        );
         match self {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as in `dot_q8`.
@@ -128,7 +134,14 @@ pub struct HeadView<'a> {
 
 impl Kernel {
     /// `out = softmax(scale · q·K) · V` for one head: `scores` is scratch.
-    pub fn attend(self, q: &[f32], h: HeadView<'_>, scale: f32, scores: &mut Vec<f32>, out: &mut [f32]) {
+    pub fn attend(
+        self,
+        q: &[f32],
+        h: HeadView<'_>,
+        scale: f32,
+        scores: &mut Vec<f32>,
+        out: &mut [f32],
+    ) {
         let end = h.len.saturating_sub(1) * h.stride + h.offset + h.dim;
         assert!(
             q.len() == h.dim
@@ -149,7 +162,14 @@ impl Kernel {
 }
 
 /// The attention of one head, through the kernel's dot and axpy.
-fn attend_with(k: Kernel, q: &[f32], h: HeadView<'_>, scale: f32, scores: &mut [f32], out: &mut [f32]) {
+fn attend_with(
+    k: Kernel,
+    q: &[f32],
+    h: HeadView<'_>,
+    scale: f32,
+    scores: &mut [f32],
+    out: &mut [f32],
+) {
     let mut max = f32::NEG_INFINITY;
     for (j, s) in scores.iter_mut().enumerate() {
         let at = j * h.stride + h.offset;

@@ -22,7 +22,7 @@ pub struct DialogueBenchArgs {
     pub common: BenchArgs,
     /// Engines to measure, side by side in the same run (their runs interleaved): `ours` (our
     /// forward pass, Q8_0 weights), `ours-q4` (ours on the file's Q4_1 blocks), `candle`.
-    /// Default: the engine the game uses (`NPC_MINDS_LM_ENGINE`, else `ours`).
+    /// Default: the engine the game uses (`NPC_MINDS_LM_ENGINE`, else `ours-q4`).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub engine: Vec<EngineKind>,
     /// Also measure candle's stock quantized llama (the reference), side by side.

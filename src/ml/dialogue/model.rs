@@ -94,7 +94,8 @@ pub struct DialogueModel {
 }
 
 impl DialogueModel {
-    /// Loads the GGUF at `path` for the engine `NPC_MINDS_LM_ENGINE` names (ours by default).
+    /// Loads the GGUF at `path` for the engine `NPC_MINDS_LM_ENGINE` names (ours on the Q4_1
+    /// blocks by default).
     pub fn load(path: &Path, threads: usize, log: &mut dyn FnMut(&str)) -> Result<Self, LmError> {
         let kind = EngineKind::from_env().map_err(LmError::Engine)?;
         Self::load_engine(path, kind, threads, log)

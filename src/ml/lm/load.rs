@@ -166,7 +166,11 @@ pub fn read<R: Read + Seek>(ct: &Content, r: &mut R, path: &Path) -> Result<Llam
         eps: meta_f(ct, path, "llama.attention.layer_norm_rms_epsilon", None)?,
         context: meta_u(ct, path, "llama.context_length").unwrap_or(4096),
     };
-    if cfg.heads == 0 || cfg.kv_heads == 0 || !cfg.heads.is_multiple_of(cfg.kv_heads) || !dim.is_multiple_of(heads) {
+    if cfg.heads == 0
+        || cfg.kv_heads == 0
+        || !cfg.heads.is_multiple_of(cfg.kv_heads)
+        || !dim.is_multiple_of(heads)
+    {
         return Err(err(path, format!("inconsistent attention shape {cfg:?}")));
     }
     let mut rd = Reader { ct, r, path };
