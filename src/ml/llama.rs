@@ -13,25 +13,11 @@ use candle_core::quantized::gguf_file::{self, Content, Value};
 use candle_core::quantized::{GgmlDType, QTensor};
 
 use super::lm::engine::{Engine, EngineKind};
-use super::tokenizer::{GgufTokenizer, TokenizerError};
+pub use super::lm::error::LmError;
+use super::tokenizer::GgufTokenizer;
 
 /// Metadata key recording which file (name and size) a requantised copy came from.
 const SOURCE_KEY: &str = "npc_minds.requantized_from";
-
-/// Why the dialogue model could not be loaded or run.
-#[derive(Debug, thiserror::Error)]
-pub enum LmError {
-    #[error("{path}: {message}")]
-    Load { path: String, message: String },
-    #[error("{0}")]
-    Tokenizer(#[from] TokenizerError),
-    #[error("model: {0}")]
-    Candle(#[from] candle_core::Error),
-    #[error("model: {0}")]
-    Engine(String),
-    #[error("understanding the line: {0}")]
-    Encoder(#[from] crate::ml::encoder::EncoderError),
-}
 
 fn load_err(path: &Path, e: impl std::fmt::Display) -> LmError {
     LmError::Load {

@@ -76,12 +76,12 @@ unsafe fn forward_avx2(l: &Dense, x: &[f32], rows: usize, relu: bool, out: &mut 
             unsafe { avx2::block::<1>(&l.wt, &l.b, xr, n_out, c, relu, o) };
             c += 8;
         }
-        for j in c..n_out {
+        for (j, oj) in o.iter_mut().enumerate().skip(c) {
             let mut v = l.b[j];
             for (i, &xi) in xr.iter().enumerate() {
                 v = xi.mul_add(l.wt[i * n_out + j], v);
             }
-            o[j] = if relu { v.max(0.0) } else { v };
+            *oj = if relu { v.max(0.0) } else { v };
         }
     }
 }

@@ -12,8 +12,8 @@ use candle_core::quantized::gguf_file::Content;
 use candle_core::{Device, Tensor};
 use candle_transformers::models::quantized_llama::ModelWeights;
 
+use super::error::LmError;
 use super::{KvCache, Llama, Scratch};
-use crate::ml::llama::LmError;
 
 /// Which implementation runs the model, and on which weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]

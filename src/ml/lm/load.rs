@@ -10,8 +10,8 @@ use candle_core::quantized::gguf_file::Content;
 use npc_kernels::blocks::{Q8Block, Q41Block, QK, f16_bits_to_f32};
 use npc_kernels::matmul::{Packed, QMatrix};
 
+use super::error::LmError;
 use super::{Config, Layer, Llama};
-use crate::ml::llama::LmError;
 
 fn err(path: &Path, message: impl std::fmt::Display) -> LmError {
     LmError::Load {

@@ -5,6 +5,7 @@
 //! read the GGUF header. `engine` puts it and candle's stock model behind one interface.
 
 pub mod engine;
+pub mod error;
 mod load;
 
 use npc_kernels::blocks::{ActBlock, QK, quantize_activations};
