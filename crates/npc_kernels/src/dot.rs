@@ -156,24 +156,36 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as in `dot_q8`; bounds checked above.
             Kernel::Avx2 => unsafe { avx2::attend(q, h, scale, scores, out) },
-            _ => attend_with(self, q, h, scale, scores, out),
+            _ => attend_by(
+                q,
+                h,
+                scale,
+                scores,
+                out,
+                |x, y| Kernel::Scalar.dot(x, y),
+                |a, x, y| Kernel::Scalar.axpy(a, x, y),
+            ),
         }
     }
 }
 
-/// The attention of one head, through the kernel's dot and axpy.
-fn attend_with(
-    k: Kernel,
+/// The attention of one head through these dot and axpy functions (inlined into the AVX2 path,
+/// which passes its own). Only [`Kernel::attend`] calls it, after checking the view's bounds.
+#[inline(always)]
+fn attend_by(
     q: &[f32],
     h: HeadView<'_>,
     scale: f32,
     scores: &mut [f32],
     out: &mut [f32],
+    dot: impl Fn(&[f32], &[f32]) -> f32,
+    axpy: impl Fn(f32, &[f32], &mut [f32]),
 ) {
     let mut max = f32::NEG_INFINITY;
     for (j, s) in scores.iter_mut().enumerate() {
         let at = j * h.stride + h.offset;
-        *s = k.dot(q, &h.keys[at..at + h.dim]) * scale;
+        // SAFETY: `Kernel::attend` checked that every position's row lies inside `keys`.
+        *s = dot(q, unsafe { h.keys.get_unchecked(at..at + h.dim) }) * scale;
         max = max.max(*s);
     }
     let mut sum = 0f32;
@@ -184,7 +196,12 @@ fn attend_with(
     out.fill(0.0);
     for (j, s) in scores.iter().enumerate() {
         let at = j * h.stride + h.offset;
-        k.axpy(s / sum, &h.values[at..at + h.dim], out);
+        // SAFETY: as above, for `values`.
+        axpy(
+            s / sum,
+            unsafe { h.values.get_unchecked(at..at + h.dim) },
+            out,
+        );
     }
 }
 
@@ -327,7 +344,7 @@ mod avx2 {
         hsum(acc) + offset
     }
 
-    /// [`super::attend_with`] with the dot products and axpys inlined.
+    /// [`super::attend_by`] with this module's dot product and axpy inlined.
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn attend(
         q: &[f32],
@@ -336,24 +353,16 @@ mod avx2 {
         scores: &mut [f32],
         out: &mut [f32],
     ) {
-        let mut max = f32::NEG_INFINITY;
-        for (j, s) in scores.iter_mut().enumerate() {
-            let at = j * h.stride + h.offset;
-            // SAFETY: the caller checked the view's bounds.
-            *s = unsafe { dot_f32(q, h.keys.get_unchecked(at..at + h.dim)) } * scale;
-            max = max.max(*s);
-        }
-        let mut sum = 0f32;
-        for s in scores.iter_mut() {
-            *s = (*s - max).exp();
-            sum += *s;
-        }
-        out.fill(0.0);
-        for (j, s) in scores.iter().enumerate() {
-            let at = j * h.stride + h.offset;
-            // SAFETY: as above.
-            unsafe { axpy(s / sum, h.values.get_unchecked(at..at + h.dim), out) };
-        }
+        super::attend_by(
+            q,
+            h,
+            scale,
+            scores,
+            out,
+            // SAFETY: this function only runs where AVX2 and FMA are present.
+            |x, y| unsafe { dot_f32(x, y) },
+            |a, x, y| unsafe { axpy(a, x, y) },
+        )
     }
 
     #[target_feature(enable = "avx2,fma")]

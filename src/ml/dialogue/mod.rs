@@ -11,6 +11,7 @@ pub mod backend;
 pub mod clean;
 pub mod cues;
 pub mod eval;
+mod generate;
 pub mod lexicon;
 pub mod model;
 pub mod plan;

@@ -5,12 +5,8 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use candle_transformers::generation::{LogitsProcessor, Sampling as Sampler};
-
-use super::clean;
-use crate::inference::Sampling;
 use crate::ml::llama::{self, LmError};
 use crate::ml::lm::engine::{Engine, EngineKind, Sequence};
 use crate::ml::tokenizer::GgufTokenizer;
@@ -19,8 +15,6 @@ use crate::ml::tokenizer::GgufTokenizer;
 const PREFIX_CACHE: usize = 16;
 /// Tokens the prompt may take; older history is dropped first, then the player's line is cut.
 const MAX_PROMPT_TOKENS: usize = 1024;
-/// Tokens looked back at for the repeat penalty.
-const REPEAT_WINDOW: usize = 64;
 
 /// One prompt: the persona (cached), the rest of the system turn, earlier turns, the player's
 /// turn, and the start of the reply the model continues (may be empty).
@@ -278,128 +272,5 @@ impl DialogueModel {
     pub(super) fn on_pool<R: Send>(&mut self, f: impl FnOnce(&mut Self) -> R + Send) -> R {
         let pool = self.threads.clone();
         pool.install(|| f(self))
-    }
-
-    /// Generates a reply to `p`, reporting every token and every completed sentence to `on_step`
-    /// until it answers [`Flow::Stop`], the model ends its turn, a line breaks, or
-    /// `sampling.max_tokens` is reached (an unfinished last sentence is then dropped).
-    pub fn generate(
-        &mut self,
-        p: &Prompt,
-        sampling: &Sampling,
-        seed: u64,
-        on_step: &mut (dyn FnMut(Step) -> Flow + Send),
-    ) -> Result<ReplyStats, LmError> {
-        self.on_pool(|m| m.generate_inner(p, sampling, seed, on_step))
-    }
-
-    fn generate_inner(
-        &mut self,
-        p: &Prompt,
-        s: &Sampling,
-        seed: u64,
-        on_step: &mut (dyn FnMut(Step) -> Flow + Send),
-    ) -> Result<ReplyStats, LmError> {
-        let start = Instant::now();
-        let (prefix, rest) = self.prompt_tokens(p)?;
-        let (mut seq, cached) = self.model_after_prefix(&prefix)?;
-        self.engine.reserve(&mut seq, rest.len() + s.max_tokens);
-        let mut stats = ReplyStats {
-            prompt_tokens: prefix.len() + rest.len(),
-            cached_tokens: if cached { prefix.len() } else { 0 },
-            runs: 1,
-            ..Default::default()
-        };
-        let sampler = if s.temperature <= 0.0 {
-            Sampler::ArgMax
-        } else {
-            Sampler::TopKThenTopP {
-                k: 50,
-                p: s.top_p as f64,
-                temperature: s.temperature as f64,
-            }
-        };
-        let mut logits_proc = LogitsProcessor::from_sampling(seed, sampler);
-        let stops = [self.tok.eos, self.tok.im_end, self.tok.im_start, 0];
-        let mut pos = prefix.len();
-        let mut input = rest;
-        let mut generated: Vec<u32> = Vec::new();
-        let mut done = 0usize; // bytes of the cleaned text already reported as sentences
-        let mut decode_started = None;
-        let mut ended = false;
-        let mut stopped = false;
-        while generated.len() < s.max_tokens {
-            let logits = self.engine.forward(&mut seq, &input, pos)?;
-            pos += input.len();
-            let logits = if s.repeat_penalty > 1.0 && !generated.is_empty() {
-                let from = generated.len().saturating_sub(REPEAT_WINDOW);
-                candle_transformers::utils::apply_repeat_penalty(
-                    &logits,
-                    s.repeat_penalty,
-                    &generated[from..],
-                )?
-            } else {
-                logits
-            };
-            let next = logits_proc.sample(&logits)?;
-            if decode_started.is_none() {
-                stats.ttft = start.elapsed();
-                decode_started = Some(Instant::now());
-            }
-            if on_step(Step::Token) == Flow::Stop {
-                stats.cancelled = true;
-                stopped = true;
-                break;
-            }
-            if stops.contains(&next) {
-                ended = true;
-                break;
-            }
-            generated.push(next);
-            input = vec![next];
-            let text = format!("{}{}", p.prefill, self.tok.decode(&generated)?);
-            if text.ends_with('\u{FFFD}') {
-                continue; // half a character: wait for the rest of its bytes
-            }
-            let clean = clean::strip_tags(&text, Some(&p.speaker));
-            // A line break ends the reply: what follows is another turn or a list.
-            let (clean, broke) = match clean.find('\n') {
-                Some(i) => (clean[..i].to_string(), true),
-                None => (clean, false),
-            };
-            for end in clean::sentence_ends(&clean, false) {
-                if end <= done {
-                    continue;
-                }
-                let sentence = clean[done..end].trim().to_string();
-                done = end;
-                if on_step(Step::Sentence(&sentence)) == Flow::Stop {
-                    stopped = true;
-                    break;
-                }
-            }
-            if stopped {
-                break;
-            }
-            if broke {
-                ended = true;
-                break;
-            }
-        }
-        if ended && !stopped {
-            // The model ended its turn: an unpunctuated last sentence still counts.
-            let text = format!("{}{}", p.prefill, self.tok.decode(&generated)?);
-            let clean = clean::strip_tags(&text, Some(&p.speaker));
-            let clean = clean.split('\n').next().unwrap_or("");
-            if done < clean.len() && clean.is_char_boundary(done) {
-                let tail = clean[done..].trim();
-                if tail.chars().any(char::is_alphabetic) {
-                    on_step(Step::Sentence(tail));
-                }
-            }
-        }
-        stats.generated_tokens = generated.len();
-        stats.decode = decode_started.map(|t| t.elapsed()).unwrap_or_default();
-        Ok(stats)
     }
 }
