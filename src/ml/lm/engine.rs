@@ -95,13 +95,6 @@ impl Engine {
         })
     }
 
-    pub fn kind(&self) -> EngineKind {
-        match self {
-            Engine::Ours { kind, .. } => *kind,
-            Engine::Candle(_) => EngineKind::Candle,
-        }
-    }
-
     /// What computes, for reports: engine, weight format and kernel.
     pub fn describe(&self) -> String {
         match self {

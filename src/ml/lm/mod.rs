@@ -166,10 +166,6 @@ impl Llama {
         self.kernel
     }
 
-    pub fn vocab(&self) -> usize {
-        self.output.as_ref().unwrap_or(&self.embed).rows
-    }
-
     /// The packed format of the block weights (`q8_0`, `q4_1`).
     pub fn format(&self) -> &'static str {
         self.layers.first().map_or("-", |l| l.q.format())
