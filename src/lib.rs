@@ -10,6 +10,8 @@ pub mod config;
 pub mod decide;
 pub mod inference;
 pub mod ml;
+pub mod remote;
+pub mod serve;
 pub mod sim;
 pub mod world;
 

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use npc_minds::commands::{self, bench, chat, check, emotion, eval, fetch, play, sim};
+use npc_minds::commands::{self, bench, chat, check, emotion, eval, fetch, play, serve, sim};
 use npc_minds::sim::train::TrainOptions;
 
 /// A village whose NPCs think with local neural models.
@@ -42,6 +42,9 @@ enum Command {
     /// Train the decision policy in the headless village (behaviour cloning of the utility AI,
     /// then actor-critic on the world's reward); writes weights and a learning curve (CSV, PNG).
     TrainPolicy(TrainOptions),
+    /// Serve the models over HTTP in OpenAI's shape (chat, villagers, embeddings, emotions,
+    /// decisions).
+    Serve(serve::ServeArgs),
     /// Measure model speed.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -56,6 +59,7 @@ impl Command {
             Command::Emotion(a) => a.threads,
             Command::Eval(eval::EvalCommand::Dialogue(a)) => a.threads,
             Command::Bench(b) => b.threads(),
+            Command::Serve(a) => a.threads,
             Command::Play(_) => 1,
             Command::Sim(_)
             | Command::CheckConfig(_)
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         Command::Emotion(a) => emotion::classify(a),
         Command::TrainEmotion(a) => emotion::train(a),
         Command::TrainPolicy(o) => commands::train_policy::run(o),
+        Command::Serve(a) => serve::run(a),
         Command::Bench(c) => bench::run(c),
     };
     result.unwrap_or_else(|e| {

@@ -9,6 +9,7 @@ pub mod emotion;
 pub mod eval;
 pub mod fetch;
 pub mod play;
+pub mod serve;
 pub mod sim;
 pub mod train_policy;
 

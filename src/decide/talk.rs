@@ -135,13 +135,16 @@ pub struct DialogueRecord {
     pub speed: ReplySpeed,
 }
 
-/// How fast one reply was generated: tokens over all attempts, seconds to the first token and
-/// seconds of decoding after it.
+/// How fast one reply was generated: tokens over all attempts, seconds to the first token,
+/// seconds of decoding after it, and the prompt tokens read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReplySpeed {
     pub tokens: u32,
     pub first_token_secs: f32,
     pub decode_secs: f32,
+    /// Prompt tokens read over all attempts (cached persona tokens included).
+    #[serde(default)]
+    pub prompt_tokens: u32,
 }
 
 impl ReplySpeed {

@@ -115,6 +115,13 @@ impl Generations {
         }
     }
 
+    /// Drops what is known of `npc` (a caller that will never ask for it again, such as one HTTP
+    /// request of the service), so that the map does not grow without end.
+    pub fn forget(&self, npc: u64) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&npc);
+    }
+
     pub fn is_current(&self, id: RequestId) -> bool {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.get(&id.npc)

@@ -175,6 +175,15 @@ impl InferencePool {
         }
     }
 
+    /// Forgets `npc` on `lane`: for callers whose ids are used once (the service gives every
+    /// request its own), once nothing of it is queued or running any more (a cancelled job still
+    /// queued would otherwise run).
+    pub fn forget(&self, lane: Lane, npc: u64) {
+        if let Some(h) = self.handle(lane) {
+            h.shared.generations.forget(npc);
+        }
+    }
+
     /// Drains every event that is ready, without blocking. Stale results are counted and left out.
     pub fn try_iter(&self) -> impl Iterator<Item = PoolEvent> + '_ {
         self.events.try_iter().filter(|ev| self.accept(ev))

@@ -68,6 +68,11 @@ impl SentenceEncoder {
         })
     }
 
+    /// Tokens the encoder reads of `text` (after truncation), for usage reports.
+    pub fn token_count(&self, text: &str) -> usize {
+        self.tokenizer.encode(text, true).map_or(0, |e| e.len())
+    }
+
     /// One unit-length embedding per text. Texts are sorted by length and run in groups of
     /// similar length, so that short lines are not padded to the longest one in the batch.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {

@@ -1,7 +1,8 @@
-//! candle models and their files (no Bevy types): grounded dialogue (the language model with its GGUF
-//! tokenizer, understanding, planning, checks); the sentence encoder and emotion head; the decision
-//! policy network; fetching and pinned model files.
+//! candle models and their files (no Bevy types): open chat with continuous batching; grounded
+//! dialogue (the language model with its GGUF tokenizer, understanding, planning, checks); the
+//! sentence encoder and emotion head; the decision policy network; fetching and pinned model files.
 
+pub mod chat;
 pub mod dialogue;
 pub mod emotion;
 pub mod encoder;

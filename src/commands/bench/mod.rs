@@ -1,10 +1,11 @@
-//! `npc-minds bench dialogue`, `bench emotion` and `bench policy`: model speed as medians over
+//! `npc-minds bench dialogue`, `bench emotion`, `bench policy` and `bench serve`: model speed as medians over
 //! several runs, printed as one JSON object with `--json` (one per engine when several are
 //! compared side by side).
 
 mod dialogue;
 mod emotion;
 mod policy;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -14,6 +15,7 @@ use crate::inference::metrics::percentile;
 pub use dialogue::{DialogueBench, DialogueBenchArgs};
 pub use emotion::EmotionBench;
 pub use policy::{PolicyBench, PolicyBenchArgs};
+pub use serve::{ServeBench, ServeBenchArgs};
 
 /// What to measure.
 #[derive(Debug, clap::Subcommand)]
@@ -24,6 +26,8 @@ pub enum BenchCommand {
     Emotion(BenchArgs),
     /// The decision policy deciding for a batch of NPCs (encoding, network, masked softmax).
     Policy(PolicyBenchArgs),
+    /// Concurrent streamed chats against the model service on loopback (continuous batching).
+    Serve(ServeBenchArgs),
 }
 
 /// Arguments of each benchmark.
@@ -47,6 +51,7 @@ impl BenchCommand {
             BenchCommand::Dialogue(a) => a.common.threads,
             BenchCommand::Emotion(a) => a.threads,
             BenchCommand::Policy(_) => 1,
+            BenchCommand::Serve(a) => a.threads,
         }
     }
 }
@@ -57,6 +62,7 @@ pub fn run(c: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Dialogue(a) => dialogue::run(a),
         BenchCommand::Emotion(a) => emotion::run(a.threads, a.runs.unwrap_or(20), a.json),
         BenchCommand::Policy(a) => policy::run(a),
+        BenchCommand::Serve(a) => serve::run(a),
     }
 }
 

@@ -174,6 +174,7 @@ impl Backend for DialogueBackend {
                         tokens: r.stats.generated_tokens as u32,
                         first_token_secs: r.stats.ttft.as_secs_f32(),
                         decode_secs: r.stats.decode.as_secs_f32(),
+                        prompt_tokens: r.stats.prompt_tokens as u32,
                     };
                     Ok(JobOutput::Dialogue {
                         text: r.text,

@@ -219,7 +219,7 @@ impl DialogueModel {
     }
 
     /// A model whose KV cache holds `prefix` (from the cache, or computed and cached now).
-    pub(super) fn model_after_prefix(
+    pub(crate) fn model_after_prefix(
         &mut self,
         prefix: &[u32],
     ) -> Result<(Sequence, bool), LmError> {
@@ -239,12 +239,12 @@ impl DialogueModel {
     }
 
     /// A new, empty sequence.
-    pub(super) fn start(&self) -> Sequence {
+    pub(crate) fn start(&self) -> Sequence {
         self.engine.start()
     }
 
     /// One decoding step for several sequences (see [`Engine::step_batch`]).
-    pub(super) fn step_batch(
+    pub(crate) fn step_batch(
         &mut self,
         seqs: &mut [&mut Sequence],
         tokens: &[u32],
@@ -254,12 +254,12 @@ impl DialogueModel {
     }
 
     /// Makes room in `seq` for `more` positions.
-    pub(super) fn reserve(&self, seq: &mut Sequence, more: usize) {
+    pub(crate) fn reserve(&self, seq: &mut Sequence, more: usize) {
         self.engine.reserve(seq, more);
     }
 
     /// Feeds `tokens` at `pos` of `seq`; the logits after the last one.
-    pub(super) fn forward(
+    pub(crate) fn forward(
         &mut self,
         seq: &mut Sequence,
         tokens: &[u32],
@@ -269,7 +269,7 @@ impl DialogueModel {
     }
 
     /// Runs `f` on the model's own thread pool.
-    pub(super) fn on_pool<R: Send>(&mut self, f: impl FnOnce(&mut Self) -> R + Send) -> R {
+    pub(crate) fn on_pool<R: Send>(&mut self, f: impl FnOnce(&mut Self) -> R + Send) -> R {
         let pool = self.threads.clone();
         pool.install(|| f(self))
     }

@@ -1,0 +1,313 @@
+//! The batcher thread: owns a dialogue model, admits queued conversations (reading each prompt),
+//! then advances every running conversation by one token per forward step, so that the weights
+//! are read once per step for all of them.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use candle_core::Tensor;
+use candle_transformers::generation::{LogitsProcessor, Sampling};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError, bounded};
+
+use super::{CONTEXT_TOKENS, ChatEvent, ChatJob, Finish, prompt_tokens, sendable};
+use crate::ml::dialogue::DialogueModel;
+use crate::ml::lm::engine::Sequence;
+
+/// One conversation being decoded.
+struct Running {
+    job: ChatJob,
+    seq: Sequence,
+    pos: usize,
+    prompt_tokens: usize,
+    /// The token to feed next.
+    last: u32,
+    generated: Vec<u32>,
+    /// Bytes of the reply's text already sent.
+    sent: usize,
+    sampler: LogitsProcessor,
+}
+
+/// How busy the batcher is, for metrics and admission.
+#[derive(Default)]
+pub struct BatcherLoad {
+    /// Conversations decoding now.
+    pub running: AtomicUsize,
+    /// Conversations waiting to be admitted.
+    pub queued: AtomicUsize,
+    /// Tokens generated since start.
+    pub tokens: AtomicU64,
+    /// Microseconds spent in batched decoding steps since start.
+    pub decode_micros: AtomicU64,
+}
+
+/// Handle to the batcher thread; dropping it stops the thread (running replies end cancelled).
+pub struct Batcher {
+    tx: Option<Sender<ChatJob>>,
+    load: Arc<BatcherLoad>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    model_id: String,
+}
+
+impl Batcher {
+    /// Starts the thread. At most `max_batch` conversations decode together; `queue` more wait.
+    pub fn spawn(model: DialogueModel, max_batch: usize, queue: usize) -> Self {
+        let (tx, rx) = bounded(queue.max(1));
+        let load = Arc::new(BatcherLoad::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let model_id = model.model_id().to_string();
+        let (l, s) = (load.clone(), stop.clone());
+        let thread = std::thread::Builder::new()
+            .name("npc-chat-batcher".into())
+            .spawn(move || run(model, rx, max_batch.max(1), &l, &s))
+            .expect("spawning the batcher thread");
+        Batcher {
+            tx: Some(tx),
+            load,
+            stop,
+            thread: Some(thread),
+            model_id,
+        }
+    }
+
+    /// Queues a conversation without blocking; gives it back when the queue is full.
+    pub fn try_submit(&self, job: ChatJob) -> Result<(), ChatJob> {
+        let Some(tx) = &self.tx else { return Err(job) };
+        self.load.queued.fetch_add(1, Ordering::Relaxed);
+        tx.try_send(job).map_err(|e| {
+            self.load.queued.fetch_sub(1, Ordering::Relaxed);
+            match e {
+                TrySendError::Full(j) | TrySendError::Disconnected(j) => j,
+            }
+        })
+    }
+
+    pub fn load(&self) -> &BatcherLoad {
+        &self.load
+    }
+
+    pub fn model_id(&self) -> &str {
+        &self.model_id
+    }
+}
+
+impl Drop for Batcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run(
+    mut model: DialogueModel,
+    rx: Receiver<ChatJob>,
+    max_batch: usize,
+    load: &BatcherLoad,
+    stop: &AtomicBool,
+) {
+    let mut running: Vec<Running> = Vec::new();
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            for r in running.drain(..) {
+                finish(r, Finish::Cancelled);
+            }
+            return;
+        }
+        // Admit new conversations while there is room (waiting only when nothing runs).
+        while running.len() < max_batch {
+            let next = if running.is_empty() {
+                match rx.recv_timeout(Duration::from_millis(50)) {
+                    Ok(j) => Some(j),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            } else {
+                match rx.try_recv() {
+                    Ok(j) => Some(j),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            };
+            let Some(job) = next else { break };
+            load.queued.fetch_sub(1, Ordering::Relaxed);
+            if let Some(r) = admit(&mut model, job) {
+                running.push(r);
+            }
+        }
+        load.running.store(running.len(), Ordering::Relaxed);
+        if running.is_empty() {
+            continue;
+        }
+        let t = Instant::now();
+        let stepped = model.on_pool(|m| {
+            let tokens: Vec<u32> = running.iter().map(|r| r.last).collect();
+            let positions: Vec<usize> = running.iter().map(|r| r.pos).collect();
+            let mut seqs: Vec<&mut Sequence> = running.iter_mut().map(|r| &mut r.seq).collect();
+            m.step_batch(&mut seqs, &tokens, &positions)
+        });
+        load.decode_micros
+            .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+        load.tokens
+            .fetch_add(running.len() as u64, Ordering::Relaxed);
+        let logits = match stepped {
+            Ok(l) => l,
+            Err(e) => {
+                for mut r in running.drain(..) {
+                    r.job.sink.send(ChatEvent::Failed(e.to_string()));
+                }
+                continue;
+            }
+        };
+        let mut kept = Vec::with_capacity(running.len());
+        for (mut r, l) in running.drain(..).zip(logits) {
+            r.pos += 1;
+            match next_token(&model, &mut r, &l) {
+                Some(f) => finish(r, f),
+                None => kept.push(r),
+            }
+        }
+        running = kept;
+        load.running.store(running.len(), Ordering::Relaxed);
+    }
+}
+
+/// Reads a new conversation's prompt and samples its first token; `None` when it already ended.
+fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
+    let prompt = match prompt_tokens(model, &job.messages) {
+        Ok(p) => p,
+        Err(e) => {
+            job.sink.send(ChatEvent::Failed(e.to_string()));
+            return None;
+        }
+    };
+    if prompt.len() + job.params.max_tokens > CONTEXT_TOKENS {
+        job.sink.send(ChatEvent::Rejected(format!(
+            "the conversation takes {} tokens and max_tokens asks for {} more, over the model's \
+             {CONTEXT_TOKENS}; send fewer messages or a lower max_tokens",
+            prompt.len(),
+            job.params.max_tokens
+        )));
+        return None;
+    }
+    if job.sink.closed() {
+        return None;
+    }
+    let p = &job.params;
+    let sampling = if p.temperature <= 0.0 {
+        Sampling::ArgMax
+    } else {
+        Sampling::TopKThenTopP {
+            k: 50,
+            p: p.top_p.clamp(0.01, 1.0) as f64,
+            temperature: p.temperature as f64,
+        }
+    };
+    let sampler = LogitsProcessor::from_sampling(p.seed, sampling);
+    let read = model.on_pool(|m| {
+        let mut seq = m.start();
+        m.reserve(&mut seq, prompt.len() + job.params.max_tokens);
+        m.forward(&mut seq, &prompt, 0).map(|l| (seq, l))
+    });
+    let (seq, logits) = match read {
+        Ok(x) => x,
+        Err(e) => {
+            job.sink.send(ChatEvent::Failed(e.to_string()));
+            return None;
+        }
+    };
+    if !job.sink.send(ChatEvent::Started {
+        prompt_tokens: prompt.len(),
+    }) {
+        return None;
+    }
+    let mut r = Running {
+        job,
+        seq,
+        pos: prompt.len(),
+        prompt_tokens: prompt.len(),
+        last: 0,
+        generated: Vec::new(),
+        sent: 0,
+        sampler,
+    };
+    match next_token(model, &mut r, &logits) {
+        Some(f) => {
+            finish(r, f);
+            None
+        }
+        None => Some(r),
+    }
+}
+
+/// Samples the next token of `r` from `logits` and sends what became sendable; `Some` when the
+/// reply ends here.
+fn next_token(model: &DialogueModel, r: &mut Running, logits: &Tensor) -> Option<Finish> {
+    if r.job.sink.closed() {
+        return Some(Finish::Cancelled);
+    }
+    if r.job.deadline.is_some_and(|d| Instant::now() > d) {
+        return Some(Finish::Deadline);
+    }
+    let tok = match r.sampler.sample(logits) {
+        Ok(t) => t,
+        Err(e) => {
+            r.job.sink.send(ChatEvent::Failed(e.to_string()));
+            return Some(Finish::Cancelled);
+        }
+    };
+    let t = model.tokenizer();
+    if !r.job.params.ignore_eos && [t.eos, t.im_end, t.im_start].contains(&tok) {
+        return Some(flush(model, r, Finish::Stop));
+    }
+    r.generated.push(tok);
+    r.last = tok;
+    let text = model.tokenizer().decode(&r.generated).unwrap_or_default();
+    if text.ends_with('\u{FFFD}') {
+        return None; // half a character: wait for the rest of its bytes
+    }
+    let stops = &r.job.params.stop;
+    if let Some(at) = stops
+        .iter()
+        .filter_map(|s| text.get(r.sent..)?.find(s.as_str()).map(|i| r.sent + i))
+        .min()
+    {
+        send_text(r, &text[..at]);
+        return Some(Finish::Stop);
+    }
+    let upto = sendable(&text, stops);
+    if upto > r.sent && !send_text(r, &text[..upto]) {
+        return Some(Finish::Cancelled);
+    }
+    (r.generated.len() >= r.job.params.max_tokens).then(|| flush(model, r, Finish::Length))
+}
+
+/// Sends `text[r.sent..]`; false when nobody listens.
+fn send_text(r: &mut Running, text: &str) -> bool {
+    let Some(new) = text.get(r.sent..).filter(|s| !s.is_empty()) else {
+        return true;
+    };
+    let ok = r.job.sink.send(ChatEvent::Delta(new.to_string()));
+    r.sent = text.len();
+    ok
+}
+
+/// Sends what was held back for a possible stop string, then ends with `f`.
+fn flush(model: &DialogueModel, r: &mut Running, f: Finish) -> Finish {
+    let text = model.tokenizer().decode(&r.generated).unwrap_or_default();
+    let text = text.trim_end_matches('\u{FFFD}');
+    send_text(r, text);
+    f
+}
+
+fn finish(mut r: Running, f: Finish) {
+    r.job.sink.send(ChatEvent::Done {
+        finish: f,
+        prompt_tokens: r.prompt_tokens,
+        completion_tokens: r.generated.len(),
+    });
+}

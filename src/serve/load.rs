@@ -1,0 +1,98 @@
+//! Loading the service's models, once, on a thread of its own while `/health` says "loading":
+//! the open-chat batcher's model, the dialogue lane's grounded dialogue, the emotion classifier,
+//! the policy, and the sentence encoder for embeddings.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use super::state::{Models, Shared};
+use crate::inference::backends::scripted::ScriptedBackend;
+use crate::inference::{Backend, BackendFactory, InferenceError, InferencePool, Lane, factory};
+use crate::ml::chat::Batcher;
+use crate::ml::dialogue::{Dialogue, DialogueBackend, DialogueModel};
+use crate::ml::emotion::{self, EmotionBackend, EmotionClassifier};
+use crate::ml::encoder::SentenceEncoder;
+use crate::ml::model_files;
+use crate::sim::policy::{self, PolicyChoice};
+
+/// What to load.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Threads of each language model's own pool.
+    pub threads: usize,
+    /// The policy network's weights.
+    pub policy_file: PathBuf,
+}
+
+/// A factory that hands out `first` (already loaded) once, then builds anew with `rebuild`
+/// (after a backend panicked).
+fn preloaded<B: Backend + 'static>(
+    first: B,
+    rebuild: impl Fn() -> Result<B, InferenceError> + Send + Sync + 'static,
+) -> BackendFactory {
+    let first = Mutex::new(Some(first));
+    Arc::new(move || {
+        let ready = first.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match ready {
+            Some(b) => Ok(Box::new(b) as Box<dyn Backend>),
+            None => rebuild().map(|b| Box::new(b) as Box<dyn Backend>),
+        }
+    })
+}
+
+fn unavailable(e: impl std::fmt::Display) -> InferenceError {
+    InferenceError::Unavailable(e.to_string())
+}
+
+/// Loads everything; the error says what is missing and how to get it.
+pub fn load(shared: &Shared, o: &LoadOptions, log: &mut dyn FnMut(&str)) -> Result<Models, String> {
+    let dir = model_files::models_dir();
+    let gguf = model_files::dialogue_model_path(log).map_err(|e| e.to_string())?;
+    let (_, enc_dir) = emotion::encoder_files(&dir).map_err(|e| e.to_string())?;
+    let encoder = SentenceEncoder::load(&enc_dir).map_err(|e| e.to_string())?;
+    let open = DialogueModel::load(&gguf, o.threads, log).map_err(|e| e.to_string())?;
+    let batcher = Batcher::spawn(open, shared.limits.max_batch, shared.limits.max_queue);
+    let dialogue = Dialogue::load(&gguf, &dir, o.threads, log).map_err(|e| e.to_string())?;
+    let threads = o.threads;
+    let (g, d) = (gguf.clone(), dir.clone());
+    let dialogue = preloaded(DialogueBackend(dialogue), move || {
+        Dialogue::load(&g, &d, threads, &mut |_| {})
+            .map(DialogueBackend)
+            .map_err(unavailable)
+    });
+    let head = dir.join(emotion::HEAD_FILE);
+    let (emotion_lane, emotion) = match EmotionClassifier::load(&dir, &head) {
+        Ok(c) => {
+            let d = dir.clone();
+            let f = preloaded(EmotionBackend(c), move || {
+                EmotionClassifier::load(&d, &head)
+                    .map(EmotionBackend)
+                    .map_err(unavailable)
+            });
+            (f, true)
+        }
+        Err(e) => {
+            log(&format!(
+                "warning: the emotion model is unavailable ({e}); /v1/emotions answers 503"
+            ));
+            let msg = e.to_string();
+            let f = factory(move || Err::<ScriptedBackend, _>(unavailable(&msg)));
+            (f, false)
+        }
+    };
+    let choice = PolicyChoice::Net(o.policy_file.clone());
+    let pool = InferencePool::builder()
+        .lane(Lane::Dialogue, dialogue)
+        .lane(Lane::Emotion, emotion_lane)
+        .lane(
+            Lane::Policy,
+            policy::backend_factory(choice, |m| eprintln!("warning: {m}")),
+        )
+        .build();
+    Ok(Models {
+        pool,
+        batcher,
+        encoder,
+        emotion,
+    })
+}
