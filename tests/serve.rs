@@ -10,7 +10,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use npc_minds::remote::Client;
+use npc_minds::inference::JobOutput;
+use npc_minds::ml::dialogue::backend::Collect;
+use npc_minds::remote::{Client, RemoteDialogue, RemoteOptions};
 use serde_json::{Value, json};
 
 const KEY: &str = "test-key-0123456789";
@@ -303,6 +305,36 @@ fn serve_answers_our_client_over_a_real_socket() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+
+    // The game's remote lanes: a villager the server knows answers with its record; one it does
+    // not know gets a prompt built by the client; emotions come from /v1/emotions.
+    let remote = RemoteDialogue::connect(&RemoteOptions {
+        url: s.base.clone(),
+        model: None,
+        key: Some(KEY.into()),
+        timeout: Duration::from_secs(120),
+    })
+    .unwrap();
+    assert!(remote.emotions);
+    let cast = common::dialogue::cast();
+    let greta = cast.iter().find(|c| c.name == "Greta").unwrap();
+    let mut req = common::dialogue::request(greta, 0.2, "Good morning, what do you bake?", 5);
+    let mut sink = Collect::default();
+    let (text, record) = remote.respond(&req, &mut sink).unwrap();
+    assert!(
+        !text.is_empty() && sink.text.trim() == text,
+        "{text:?} / {:?}",
+        sink.text
+    );
+    assert!(record.is_some(), "our server sends the villager's record");
+    req.speaker = "Zed the stranger".into();
+    let mut sink = Collect::default();
+    let (text, record) = remote.respond(&req, &mut sink).unwrap();
+    assert!(!text.is_empty() && record.is_none(), "{text:?}");
+    let felt = remote
+        .emotions(&["Thank you so much, this is wonderful!"])
+        .unwrap();
+    assert!(matches!(felt[0], JobOutput::Emotion { .. }), "{felt:?}");
 
     // Metrics count requests by route and status.
     let (_, m) = c.get("/metrics").unwrap();

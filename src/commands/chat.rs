@@ -1,6 +1,7 @@
 //! `npc-minds chat --npc NAME`: talk to one villager in the terminal with the grounded dialogue.
 //! Reads lines from stdin (so it also works piped from a script), prints `Name: reply` on stdout a
-//! checked sentence at a time; `--explain` prints each reply's plan on stderr.
+//! checked sentence at a time; `--explain` prints each reply's plan on stderr. With `--remote URL`
+//! the villager answers from an OpenAI-compatible server instead of the model in this process.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use crate::ml::dialogue::Dialogue;
 use crate::ml::dialogue::realise::Sink;
 use crate::ml::dialogue::request::{self, Turn};
 use crate::ml::model_files::{self, dialogue_model_path};
+use crate::remote::RemoteDialogue;
 use crate::world::rng;
 
 /// Arguments of `npc-minds chat`.
@@ -43,6 +45,8 @@ pub struct ChatArgs {
     /// Folder of modded NPCs.
     #[arg(long, default_value = "mods")]
     pub mods: PathBuf,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 /// The villager called `name`, from the cast in `dir` and `mods`.
@@ -100,6 +104,15 @@ impl Sink for Stdout {
     }
 }
 
+/// The grounded dialogue on the models in this process (fetched on first use).
+fn load_local(threads: usize) -> anyhow::Result<Dialogue> {
+    let path = dialogue_model_path(&mut |l| eprintln!("{l}"))?;
+    let models = model_files::models_dir();
+    Ok(Dialogue::load(&path, &models, threads, &mut |l| {
+        eprintln!("{l}")
+    })?)
+}
+
 /// `npc-minds chat`.
 pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
     if !(-1.0..=1.0).contains(&a.trust) {
@@ -116,17 +129,17 @@ pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
     };
     let mystery = MysteryConfig::load(&a.npc_dir.with_file_name("mystery.ron")).ok();
     let world = Arc::new(request::world_names(&cast, mystery.as_ref()));
-    let loaded = dialogue_model_path(&mut |l| eprintln!("{l}"))
-        .map_err(anyhow::Error::from)
-        .and_then(|p| {
-            let models = model_files::models_dir();
-            Ok(Dialogue::load(&p, &models, a.threads, &mut |l| {
-                eprintln!("{l}")
-            })?)
-        });
-    let mut dialogue = match loaded {
-        Ok(d) => Some(d),
-        Err(e) => {
+    let remote = match a.remote.options()? {
+        Some(o) => Some(
+            RemoteDialogue::connect(&o)
+                .with_context(|| format!("cannot use the server at {}", o.url))?,
+        ),
+        None => None,
+    };
+    let mut dialogue = match remote.is_none().then(|| load_local(a.threads)) {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => {
             eprintln!(
                 "warning: the dialogue model is unavailable ({e:#}); {} answers from fallback lines",
                 npc.name
@@ -174,6 +187,25 @@ pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
         let req = request::request(&npc, a.trust, vad, &history, Turn::Say(line), &world, seed);
         let _ = write!(out, "{}: ", npc.name);
         let _ = out.flush();
+        if let Some(r) = &remote {
+            let answer = match r.respond(&req, &mut Stdout) {
+                Ok((text, record)) => {
+                    if let (true, Some(rec)) = (a.explain, &record) {
+                        eprintln!("{}", explain(rec, &npc));
+                    }
+                    text
+                }
+                Err(e) => {
+                    eprintln!("\nwarning: the server failed ({e}); answering from fallback lines");
+                    let text = npc.fallback_line(turn);
+                    let _ = write!(out, "{text}");
+                    text
+                }
+            };
+            let _ = writeln!(out);
+            history.push((line.to_string(), answer));
+            continue;
+        }
         let answer = match dialogue.as_mut().map(|d| d.respond(&req, &mut Stdout)) {
             Some(Ok(reply)) => {
                 if a.explain {

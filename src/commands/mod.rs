@@ -17,7 +17,53 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use crate::remote::RemoteOptions;
 use crate::sim::policy::PolicyChoice;
+
+/// `--remote`: the models of an OpenAI-compatible server instead of the ones in this process.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct RemoteArgs {
+    /// Use an OpenAI-compatible server at this base URL (our `serve`, or another) for what
+    /// villagers say and, when it has `/v1/emotions`, what they feel.
+    #[arg(long, value_name = "URL")]
+    pub remote: Option<String>,
+    /// The model to ask for villagers the server does not know (default: the first it lists).
+    #[arg(long, value_name = "NAME", requires = "remote")]
+    pub remote_model: Option<String>,
+    /// The environment variable holding the server's API key.
+    #[arg(long, value_name = "VAR", requires = "remote")]
+    pub api_key_env: Option<String>,
+    /// Seconds before a remote call gives up (the villager then answers with a fallback line).
+    #[arg(long, default_value_t = 60, requires = "remote")]
+    pub remote_timeout_secs: u64,
+}
+
+impl RemoteArgs {
+    /// The remote server to use, if any (the key read from its variable).
+    pub fn options(&self) -> anyhow::Result<Option<RemoteOptions>> {
+        let Some(url) = &self.remote else {
+            return Ok(None);
+        };
+        anyhow::ensure!(
+            url.starts_with("http://"),
+            "--remote {url:?}: only plain http:// URLs are supported (put a TLS proxy in front \
+             of a server reached over a network)"
+        );
+        let key = match &self.api_key_env {
+            None => None,
+            Some(var) => Some(
+                std::env::var(var)
+                    .map_err(|_| anyhow::anyhow!("--api-key-env {var}: the variable is not set"))?,
+            ),
+        };
+        Ok(Some(RemoteOptions {
+            url: url.clone(),
+            model: self.remote_model.clone(),
+            key,
+            timeout: std::time::Duration::from_secs(self.remote_timeout_secs.max(1)),
+        }))
+    }
+}
 
 /// Who decides what villagers do.
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -41,6 +41,8 @@ pub struct PlayArgs {
     /// Who decides (default: the trained policy network).
     #[command(flatten)]
     pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 const HEADLESS_HINT: &str =
@@ -65,6 +67,7 @@ pub fn run(a: PlayArgs) -> anyhow::Result<ExitCode> {
             AutopilotMode::Solve => crate::game::AutopilotMode::Solve,
         }),
         policy: a.policy.choice(super::PolicyKind::Net, 1),
+        remote: a.remote.options()?,
     }))
 }
 

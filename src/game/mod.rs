@@ -52,6 +52,9 @@ pub struct GameOptions {
     pub autopilot: Option<AutopilotMode>,
     /// Who decides what villagers do.
     pub policy: PolicyChoice,
+    /// A model server to use for dialogue (and emotions when it has them) instead of the models
+    /// in this process.
+    pub remote: Option<crate::remote::RemoteOptions>,
 }
 
 /// The asset folder: `./assets` when run from the project, else the one the binary was built from.
@@ -84,7 +87,7 @@ pub fn run(opts: GameOptions) -> ExitCode {
         .iter()
         .map(crate::ml::dialogue::request::persona)
         .collect();
-    let pool = game_pool(opts.policy.clone(), personas);
+    let pool = game_pool(opts.policy.clone(), personas, opts.remote.clone());
     let window = WindowPlugin {
         primary_window: Some(Window {
             title: "npc_minds - Millbrook".into(),
@@ -184,12 +187,42 @@ fn nice() -> i32 {
         .unwrap_or(10)
 }
 
+/// The emotion lane on the model in this process (fetched on first use).
+fn local_emotion(models: &std::path::Path) -> BackendFactory {
+    match model_files::ensure(models, "encoder", &mut |l| info!("{l}")) {
+        Ok(_) => emotion::backend_factory(models.to_path_buf(), models.join(emotion::HEAD_FILE)),
+        Err(e) => {
+            warn!("the emotion model is unavailable ({e}); what you say moves no feelings");
+            let msg = e.to_string();
+            factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
+        }
+    }
+}
+
 /// The game's lanes: `choice` for decisions (the trained network unless told otherwise), the real
 /// dialogue model and the real emotion model (both fetched on first use; without the dialogue
 /// model villagers answer from their fallback lines, without the emotion model what the player
 /// says moves no feelings). While idle, the dialogue lane prepares `personas`' prompts.
-fn game_pool(choice: PolicyChoice, personas: Vec<String>) -> InferencePool {
+fn game_pool(
+    choice: PolicyChoice,
+    personas: Vec<String>,
+    remote: Option<crate::remote::RemoteOptions>,
+) -> InferencePool {
     let models = model_files::models_dir();
+    if let Some(o) = remote {
+        info!("villagers talk through the model server at {}", o.url);
+        let local_emotion = local_emotion(&models);
+        let (dialogue, emotion) = crate::remote::factories(o, local_emotion);
+        return InferencePool::builder()
+            .worker_nice(nice())
+            .lane(
+                Lane::Policy,
+                policy::backend_factory(choice, |m| warn!("{m}")),
+            )
+            .lane(Lane::Emotion, emotion)
+            .lane(Lane::Dialogue, dialogue)
+            .build();
+    }
     let dialogue: BackendFactory = match model_files::dialogue_model_path(&mut |l| info!("{l}")) {
         Ok(path) => {
             let models = models.clone();
@@ -207,14 +240,7 @@ fn game_pool(choice: PolicyChoice, personas: Vec<String>) -> InferencePool {
             factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
         }
     };
-    let emotion = match model_files::ensure(&models, "encoder", &mut |l| info!("{l}")) {
-        Ok(_) => emotion::backend_factory(models.clone(), models.join(emotion::HEAD_FILE)),
-        Err(e) => {
-            warn!("the emotion model is unavailable ({e}); what you say moves no feelings");
-            let msg = e.to_string();
-            factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
-        }
-    };
+    let emotion = local_emotion(&models);
     InferencePool::builder()
         .worker_nice(nice())
         .lane(

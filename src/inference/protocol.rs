@@ -141,6 +141,9 @@ pub struct DialogueRequest {
     pub mood: String,
     /// Trust towards the player in [-1, 1].
     pub trust: f32,
+    /// Valence, arousal, dominance the mood was written from (for a remote server that writes
+    /// its own).
+    pub vad: [f32; 3],
     pub knowledge: Vec<KnowledgeEntry>,
     pub world: Arc<WorldNames>,
     /// Earlier turns of this conversation, oldest first: (player, npc).

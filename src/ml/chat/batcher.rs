@@ -178,7 +178,7 @@ fn run(
 
 /// Reads a new conversation's prompt and samples its first token; `None` when it already ended.
 fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
-    let prompt = match prompt_tokens(model, &job.messages) {
+    let (prompt, system) = match prompt_tokens(model, &job.messages) {
         Ok(p) => p,
         Err(e) => {
             job.sink.send(ChatEvent::Failed(e.to_string()));
@@ -208,10 +208,12 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
         }
     };
     let sampler = LogitsProcessor::from_sampling(p.seed, sampling);
+    // The system turn comes from the prefix cache when it was seen before; the rest is read now.
     let read = model.on_pool(|m| {
-        let mut seq = m.start();
-        m.reserve(&mut seq, prompt.len() + job.params.max_tokens);
-        m.forward(&mut seq, &prompt, 0).map(|l| (seq, l))
+        let (mut seq, _) = m.model_after_prefix(&prompt[..system])?;
+        m.reserve(&mut seq, prompt.len() - system + job.params.max_tokens);
+        m.forward(&mut seq, &prompt[system..], system)
+            .map(|l| (seq, l))
     });
     let (seq, logits) = match read {
         Ok(x) => x,

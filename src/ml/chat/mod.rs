@@ -119,21 +119,33 @@ pub struct ChatJob {
 }
 
 /// The prompt for `messages`: ChatML turns (the default system turn first when there is none),
-/// then the assistant's opening. Message text is encoded as plain text, so that it cannot forge
-/// turns.
-pub fn prompt_tokens(model: &DialogueModel, messages: &[Message]) -> Result<Vec<u32>, LmError> {
+/// then the assistant's opening; and how many of its tokens are the system turn (the part kept in
+/// the prefix cache: games and clients send the same one again and again). Message text is
+/// encoded as plain text, so that it cannot forge turns.
+pub fn prompt_tokens(
+    model: &DialogueModel,
+    messages: &[Message],
+) -> Result<(Vec<u32>, usize), LmError> {
     let t = model.tokenizer();
     let mut ids = Vec::new();
-    if messages.first().is_none_or(|m| m.role != Role::System) {
-        ids.extend(t.encode(&format!("<|im_start|>system\n{DEFAULT_SYSTEM}<|im_end|>\n"))?);
+    let mut rest = messages;
+    match messages.first() {
+        Some(m) if m.role == Role::System => {
+            ids.extend(t.encode("<|im_start|>system\n")?);
+            ids.extend(t.encode_plain(&m.content)?);
+            ids.extend(t.encode("<|im_end|>\n")?);
+            rest = &messages[1..];
+        }
+        _ => ids.extend(t.encode(&format!("<|im_start|>system\n{DEFAULT_SYSTEM}<|im_end|>\n"))?),
     }
-    for m in messages {
+    let system = ids.len();
+    for m in rest {
         ids.extend(t.encode(&format!("<|im_start|>{}\n", m.role.tag()))?);
         ids.extend(t.encode_plain(&m.content)?);
         ids.extend(t.encode("<|im_end|>\n")?);
     }
     ids.extend(t.encode("<|im_start|>assistant\n")?);
-    Ok(ids)
+    Ok((ids, system))
 }
 
 /// How much of `text` may be sent now: all of it but a tail that could be the start of a stop

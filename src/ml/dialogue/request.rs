@@ -164,6 +164,7 @@ pub fn request(
         persona: persona(c),
         mood: mood(trust, vad),
         trust,
+        vad,
         knowledge: knowledge(c, trust),
         world: world.clone(),
         history: history[keep..].to_vec(),
