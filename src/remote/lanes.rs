@@ -14,7 +14,12 @@ use crate::decide::EmotionLabel;
 use crate::decide::talk::DialogueRecord;
 use crate::inference::backends::{Backend, StreamContext};
 use crate::inference::{DialogueRequest, InferenceError, JobInput, JobOutput};
+use crate::ml::dialogue::backend::LaneSink;
+use crate::ml::dialogue::clean;
 use crate::ml::dialogue::realise::Sink;
+
+/// Sentences kept of a reply from a server without our checks.
+pub const FOREIGN_SENTENCES: usize = 2;
 
 /// Where the remote server is and how to call it.
 #[derive(Clone, Debug)]
@@ -83,6 +88,11 @@ impl RemoteDialogue {
         })
     }
 
+    /// Whether the server answers as this villager itself.
+    fn knows(&self, speaker: &str) -> bool {
+        self.villagers.contains(&base_name(speaker).to_lowercase())
+    }
+
     /// The request body: `npc:NAME` on our server, else the villager's prompt built here.
     fn body(&self, r: &DialogueRequest) -> Value {
         let name = base_name(&r.speaker);
@@ -92,7 +102,7 @@ impl RemoteDialogue {
             r.line.clone()
         };
         let mut messages = Vec::new();
-        let ours = self.villagers.contains(&name.to_lowercase());
+        let ours = self.knows(name);
         if !ours {
             let facts: Vec<&str> = r
                 .knowledge
@@ -133,25 +143,41 @@ impl RemoteDialogue {
         body
     }
 
-    /// One reply, streamed into `sink`: its text and, from our server, its record.
+    /// One reply, streamed into `sink`: its text and, from our server, its record. From a server
+    /// without our checks the reply is cut after [`FOREIGN_SENTENCES`] sentences (the stream is
+    /// then closed): small models do not stop by themselves.
     pub fn respond(
         &self,
         r: &DialogueRequest,
         sink: &mut dyn Sink,
     ) -> Result<(String, Option<DialogueRecord>), ClientError> {
+        let limit = if self.knows(&r.speaker) {
+            usize::MAX
+        } else {
+            FOREIGN_SENTENCES
+        };
         let mut text = String::new();
         let mut record = None;
         let end = self.client.chat_stream(&self.body(r), &mut |v| {
-            if let Some(t) = v["choices"][0]["delta"]["content"].as_str()
-                && !t.is_empty()
-            {
-                // A server without our checks may start with spaces or a line break.
-                let t = if text.is_empty() { t.trim_start() } else { t };
-                text.push_str(t);
-                sink.emit(t);
-            }
             if let Some(r) = v.get("npc_minds").and_then(|n| n.get("record")) {
                 record = serde_json::from_value::<DialogueRecord>(r.clone()).ok();
+            }
+            let Some(t) = v["choices"][0]["delta"]["content"].as_str() else {
+                return !sink.cancelled();
+            };
+            // A server without our checks may start with spaces or a line break.
+            let t = if text.is_empty() { t.trim_start() } else { t };
+            let before = text.len();
+            text.push_str(t);
+            if let Some(&cut) = clean::sentence_ends(&text, false).get(limit.saturating_sub(1)) {
+                text.truncate(cut);
+                if cut > before {
+                    sink.emit(&text[before..]);
+                }
+                return false;
+            }
+            if !t.is_empty() {
+                sink.emit(t);
             }
             !sink.cancelled()
         })?;
@@ -200,22 +226,6 @@ impl RemoteDialogue {
                 })
             })
             .collect()
-    }
-}
-
-/// Streams one job's text into the pool.
-struct LaneSink<'a> {
-    ctx: &'a mut dyn StreamContext,
-    index: usize,
-}
-
-impl Sink for LaneSink<'_> {
-    fn emit(&mut self, text: &str) {
-        self.ctx.emit(self.index, text);
-    }
-
-    fn cancelled(&self) -> bool {
-        self.ctx.is_cancelled(self.index)
     }
 }
 

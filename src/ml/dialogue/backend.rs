@@ -107,10 +107,10 @@ impl Dialogue {
     }
 }
 
-/// Streams one job's accepted text into the pool.
-struct LaneSink<'a> {
-    ctx: &'a mut dyn StreamContext,
-    index: usize,
+/// Streams one job's accepted text into the pool (also used by the remote dialogue lane).
+pub struct LaneSink<'a> {
+    pub ctx: &'a mut dyn StreamContext,
+    pub index: usize,
 }
 
 impl Sink for LaneSink<'_> {
