@@ -213,15 +213,7 @@ fn game_pool(
         info!("villagers talk through the model server at {}", o.url);
         let local_emotion = local_emotion(&models);
         let (dialogue, emotion) = crate::remote::factories(o, local_emotion);
-        return InferencePool::builder()
-            .worker_nice(nice())
-            .lane(
-                Lane::Policy,
-                policy::backend_factory(choice, |m| warn!("{m}")),
-            )
-            .lane(Lane::Emotion, emotion)
-            .lane(Lane::Dialogue, dialogue)
-            .build();
+        return lanes(choice, emotion, dialogue);
     }
     let dialogue: BackendFactory = match model_files::dialogue_model_path(&mut |l| info!("{l}")) {
         Ok(path) => {
@@ -240,7 +232,11 @@ fn game_pool(
             factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
         }
     };
-    let emotion = local_emotion(&models);
+    lanes(choice, local_emotion(&models), dialogue)
+}
+
+/// The pool with `choice` deciding and these emotion and dialogue lanes, its workers niced.
+fn lanes(choice: PolicyChoice, emotion: BackendFactory, dialogue: BackendFactory) -> InferencePool {
     InferencePool::builder()
         .worker_nice(nice())
         .lane(

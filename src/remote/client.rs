@@ -77,13 +77,20 @@ impl Client {
         })
     }
 
+    /// The request with the bearer key, when there is one.
+    fn authed<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.key {
+            Some(k) => req.header("Authorization", format!("Bearer {k}")),
+            None => req,
+        }
+    }
+
     /// `GET path`: the status and the body as text.
     pub fn get(&self, path: &str) -> Result<(u16, String), ClientError> {
-        let mut req = self.agent.get(self.url(path));
-        if let Some(k) = &self.key {
-            req = req.header("Authorization", format!("Bearer {k}"));
-        }
-        let resp = req.call().map_err(|e| self.transport(path, e))?;
+        let resp = self
+            .authed(self.agent.get(self.url(path)))
+            .call()
+            .map_err(|e| self.transport(path, e))?;
         let status = resp.status().as_u16();
         let text = resp
             .into_body()
@@ -94,14 +101,11 @@ impl Client {
 
     /// `POST path` with raw bytes: the status and the body as text (for tests of bad bodies).
     pub fn post_raw(&self, path: &str, body: &[u8]) -> Result<(u16, String), ClientError> {
-        let mut req = self
-            .agent
-            .post(self.url(path))
-            .header("Content-Type", "application/json");
-        if let Some(k) = &self.key {
-            req = req.header("Authorization", format!("Bearer {k}"));
-        }
-        let resp = req.send(body).map_err(|e| self.transport(path, e))?;
+        let resp = self
+            .authed(self.agent.post(self.url(path)))
+            .header("Content-Type", "application/json")
+            .send(body)
+            .map_err(|e| self.transport(path, e))?;
         let status = resp.status().as_u16();
         let text = resp
             .into_body()
@@ -127,14 +131,9 @@ impl Client {
         let path = "/v1/chat/completions";
         let mut body = body.clone();
         body["stream"] = Value::Bool(true);
-        let mut req = self
-            .agent
-            .post(self.url(path))
-            .header("Content-Type", "application/json");
-        if let Some(k) = &self.key {
-            req = req.header("Authorization", format!("Bearer {k}"));
-        }
-        let resp = req
+        let resp = self
+            .authed(self.agent.post(self.url(path)))
+            .header("Content-Type", "application/json")
             .send(body.to_string().as_bytes())
             .map_err(|e| self.transport(path, e))?;
         let status = resp.status().as_u16();

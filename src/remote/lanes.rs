@@ -14,7 +14,7 @@ use crate::decide::EmotionLabel;
 use crate::decide::talk::DialogueRecord;
 use crate::inference::backends::{Backend, StreamContext};
 use crate::inference::{DialogueRequest, InferenceError, JobInput, JobOutput};
-use crate::ml::dialogue::backend::LaneSink;
+use crate::ml::dialogue::backend::each_dialogue;
 use crate::ml::dialogue::clean;
 use crate::ml::dialogue::realise::Sink;
 
@@ -242,29 +242,17 @@ impl Backend for RemoteDialogueBackend {
         batch: &[JobInput],
         ctx: &mut dyn StreamContext,
     ) -> Vec<Result<JobOutput, InferenceError>> {
-        let mut out = Vec::with_capacity(batch.len());
-        for (index, input) in batch.iter().enumerate() {
-            let JobInput::Dialogue(req) = input else {
-                out.push(Err(InferenceError::WrongInput));
-                continue;
-            };
-            let mut sink = LaneSink {
-                ctx: &mut *ctx,
-                index,
-            };
-            out.push(match self.0.respond(req, &mut sink) {
-                _ if sink.cancelled() => Err(InferenceError::Cancelled),
-                Ok((text, record)) if !text.is_empty() => Ok(JobOutput::Dialogue {
-                    text,
-                    record: record.map(Box::new),
-                }),
-                Ok(_) => Err(InferenceError::Backend(
-                    "the server sent an empty reply".into(),
-                )),
-                Err(e) => Err(InferenceError::Backend(e.to_string())),
-            });
-        }
-        out
+        each_dialogue(batch, ctx, |req, sink| match self.0.respond(req, sink) {
+            _ if sink.cancelled() => Err(InferenceError::Cancelled),
+            Ok((text, record)) if !text.is_empty() => Ok(JobOutput::Dialogue {
+                text,
+                record: record.map(Box::new),
+            }),
+            Ok(_) => Err(InferenceError::Backend(
+                "the server sent an empty reply".into(),
+            )),
+            Err(e) => Err(InferenceError::Backend(e.to_string())),
+        })
     }
 }
 
@@ -281,13 +269,7 @@ impl Backend for RemoteEmotionBackend {
         batch: &[JobInput],
         _ctx: &mut dyn StreamContext,
     ) -> Vec<Result<JobOutput, InferenceError>> {
-        let texts: Vec<&str> = batch
-            .iter()
-            .map(|i| match i {
-                JobInput::Emotion { text } => text.as_str(),
-                _ => "",
-            })
-            .collect();
+        let texts = crate::inference::backends::emotion_texts(batch);
         match self.0.emotions(&texts) {
             Ok(v) if v.len() == batch.len() => v.into_iter().map(Ok).collect(),
             Ok(_) => crate::inference::backends::fail_batch(batch, "the server skipped texts"),

@@ -57,6 +57,17 @@ pub fn each_observation(
         .collect()
 }
 
+/// The text of every emotion job of a batch (empty for any other input, which reads as neutral).
+pub fn emotion_texts(batch: &[JobInput]) -> Vec<&str> {
+    batch
+        .iter()
+        .map(|i| match i {
+            JobInput::Emotion { text } => text.as_str(),
+            _ => "",
+        })
+        .collect()
+}
+
 /// Builds a backend; called again after a panic to get a fresh one.
 pub type BackendFactory =
     Arc<dyn Fn() -> Result<Box<dyn Backend>, InferenceError> + Send + Sync + 'static>;

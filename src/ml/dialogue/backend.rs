@@ -107,10 +107,33 @@ impl Dialogue {
     }
 }
 
-/// Streams one job's accepted text into the pool (also used by the remote dialogue lane).
+/// Streams one job's accepted text into the pool.
 pub struct LaneSink<'a> {
-    pub ctx: &'a mut dyn StreamContext,
-    pub index: usize,
+    ctx: &'a mut dyn StreamContext,
+    index: usize,
+}
+
+/// One result per input of a dialogue batch: `answer` for each request, with a sink that streams
+/// into the pool; `WrongInput` for any other input. The loop of every dialogue backend.
+pub fn each_dialogue(
+    batch: &[JobInput],
+    ctx: &mut dyn StreamContext,
+    mut answer: impl FnMut(&DialogueRequest, &mut LaneSink) -> Result<JobOutput, InferenceError>,
+) -> Vec<Result<JobOutput, InferenceError>> {
+    batch
+        .iter()
+        .enumerate()
+        .map(|(index, input)| match input {
+            JobInput::Dialogue(req) => answer(
+                req,
+                &mut LaneSink {
+                    ctx: &mut *ctx,
+                    index,
+                },
+            ),
+            _ => Err(InferenceError::WrongInput),
+        })
+        .collect()
 }
 
 impl Sink for LaneSink<'_> {
@@ -156,34 +179,22 @@ impl Backend for DialogueBackend {
         batch: &[JobInput],
         ctx: &mut dyn StreamContext,
     ) -> Vec<Result<JobOutput, InferenceError>> {
-        let mut out = Vec::with_capacity(batch.len());
-        for (index, input) in batch.iter().enumerate() {
-            let JobInput::Dialogue(req) = input else {
-                out.push(Err(InferenceError::WrongInput));
-                continue;
-            };
-            let mut sink = LaneSink {
-                ctx: &mut *ctx,
-                index,
-            };
-            out.push(match self.0.respond(req, &mut sink) {
-                Ok(r) if r.stats.cancelled => Err(InferenceError::Cancelled),
-                Ok(r) => {
-                    let mut record = r.record;
-                    record.speed = ReplySpeed {
-                        tokens: r.stats.generated_tokens as u32,
-                        first_token_secs: r.stats.ttft.as_secs_f32(),
-                        decode_secs: r.stats.decode.as_secs_f32(),
-                        prompt_tokens: r.stats.prompt_tokens as u32,
-                    };
-                    Ok(JobOutput::Dialogue {
-                        text: r.text,
-                        record: Some(Box::new(record)),
-                    })
-                }
-                Err(e) => Err(InferenceError::Backend(e.to_string())),
-            });
-        }
-        out
+        each_dialogue(batch, ctx, |req, sink| match self.0.respond(req, sink) {
+            Ok(r) if r.stats.cancelled => Err(InferenceError::Cancelled),
+            Ok(r) => {
+                let mut record = r.record;
+                record.speed = ReplySpeed {
+                    tokens: r.stats.generated_tokens as u32,
+                    first_token_secs: r.stats.ttft.as_secs_f32(),
+                    decode_secs: r.stats.decode.as_secs_f32(),
+                    prompt_tokens: r.stats.prompt_tokens as u32,
+                };
+                Ok(JobOutput::Dialogue {
+                    text: r.text,
+                    record: Some(Box::new(record)),
+                })
+            }
+            Err(e) => Err(InferenceError::Backend(e.to_string())),
+        })
     }
 }

@@ -245,13 +245,7 @@ impl Backend for EmotionBackend {
         batch: &[JobInput],
         _ctx: &mut dyn StreamContext,
     ) -> Vec<Result<JobOutput, InferenceError>> {
-        let texts: Vec<&str> = batch
-            .iter()
-            .map(|i| match i {
-                JobInput::Emotion { text } => text.as_str(),
-                _ => "",
-            })
-            .collect();
+        let texts = crate::inference::backends::emotion_texts(batch);
         let results = match self.0.classify(&texts) {
             Ok(r) => r,
             Err(e) => {
