@@ -91,6 +91,14 @@ impl Client {
             .authed(self.agent.get(self.url(path)))
             .call()
             .map_err(|e| self.transport(path, e))?;
+        self.status_and_text(path, resp)
+    }
+
+    fn status_and_text(
+        &self,
+        path: &str,
+        resp: ureq::http::Response<ureq::Body>,
+    ) -> Result<(u16, String), ClientError> {
         let status = resp.status().as_u16();
         let text = resp
             .into_body()
@@ -106,12 +114,7 @@ impl Client {
             .header("Content-Type", "application/json")
             .send(body)
             .map_err(|e| self.transport(path, e))?;
-        let status = resp.status().as_u16();
-        let text = resp
-            .into_body()
-            .read_to_string()
-            .map_err(|e| self.transport(path, e))?;
-        Ok((status, text))
+        self.status_and_text(path, resp)
     }
 
     /// `POST path` with a JSON body: the status and the JSON answer.
