@@ -21,13 +21,14 @@ const KEY: &str = "test-key-0123456789";
 struct Served {
     child: Child,
     base: String,
-    _dir: std::path::PathBuf,
+    dir: std::path::PathBuf,
 }
 
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -41,7 +42,9 @@ fn have_models() -> bool {
 /// Starts `serve` on a port the system picks, with an API key and these extra arguments, and
 /// waits until `/health` says the models are ready.
 fn serve(extra: &[&str]) -> Served {
-    let dir = std::env::temp_dir().join(format!("npc-serve-test-{}", std::process::id()));
+    static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("npc-serve-test-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let key_file = dir.join("key");
     std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
@@ -72,11 +75,7 @@ fn serve(extra: &[&str]) -> Served {
             eprintln!("[serve] {line}");
         }
     });
-    let served = Served {
-        child,
-        base,
-        _dir: dir,
-    };
+    let served = Served { child, base, dir };
     let anon = Client::new(&served.base, None, Duration::from_secs(10));
     let start = Instant::now();
     loop {
