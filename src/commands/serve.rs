@@ -82,6 +82,11 @@ impl ServeArgs {
 /// `npc-minds serve`.
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let o = a.options()?;
+    anyhow::ensure!(
+        a.npc_dir.is_dir(),
+        "no villagers: {} is not a folder (run npc-minds from the project folder, or pass --npc-dir)",
+        a.npc_dir.display()
+    );
     if !o.addr.ip().is_loopback() && o.limits.api_key.is_none() {
         eprintln!(
             "warning: serving {} to the network without --api-key-file: anyone who reaches it can \

@@ -100,6 +100,12 @@ impl Server {
         for p in &problems {
             log(&format!("warning: {p}"));
         }
+        if cast.is_empty() {
+            log(&format!(
+                "warning: no villagers in {}; npc:NAME models are unavailable",
+                cast_dir.display()
+            ));
+        }
         let mystery = MysteryConfig::load(&cast_dir.with_file_name("mystery.ron")).ok();
         let world = world_names(&cast, mystery.as_ref());
         let shared = Arc::new(Shared::new(o.limits.clone(), cast, world));

@@ -11,7 +11,7 @@ use candle_core::Tensor;
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError, bounded};
 
-use super::{CONTEXT_TOKENS, ChatEvent, ChatJob, Finish, prompt_tokens, sendable};
+use super::{CONTEXT_TOKENS, ChatEvent, ChatJob, Finish, REPEAT_WINDOW, prompt_tokens, sendable};
 use crate::ml::dialogue::DialogueModel;
 use crate::ml::lm::engine::Sequence;
 
@@ -255,6 +255,21 @@ fn next_token(model: &DialogueModel, r: &mut Running, logits: &Tensor) -> Option
     if r.job.deadline.is_some_and(|d| Instant::now() > d) {
         return Some(Finish::Deadline);
     }
+    let p = r.job.params.repeat_penalty;
+    let penalised;
+    let logits = if p != 1.0 && !r.generated.is_empty() {
+        let from = r.generated.len().saturating_sub(REPEAT_WINDOW);
+        let context = &r.generated[from..];
+        match candle_transformers::utils::apply_repeat_penalty(logits, p, context) {
+            Ok(l) => {
+                penalised = l;
+                &penalised
+            }
+            Err(_) => logits,
+        }
+    } else {
+        logits
+    };
     let tok = match r.sampler.sample(logits) {
         Ok(t) => t,
         Err(e) => {

@@ -27,6 +27,9 @@ pub struct ChatRequest {
     /// llama.cpp's extension: the model's end of turn does not end the reply (benchmarks).
     #[serde(default)]
     pub ignore_eos: bool,
+    /// llama.cpp's extension: the penalty on tokens generated in the last 64 (default 1.1; 1 for
+    /// none).
+    pub repeat_penalty: Option<f32>,
     /// Our extension: how the villager feels about the caller.
     pub npc_minds: Option<NpcExtension>,
 }
@@ -80,6 +83,9 @@ pub struct NpcExtension {
     #[serde(default)]
     pub gift: bool,
 }
+
+/// The repeat penalty when a request sets none (a 135M model loops without one).
+const DEFAULT_REPEAT_PENALTY: f32 = 1.1;
 
 /// The most stop strings and the longest one (OpenAI allows 4).
 const MAX_STOPS: usize = 4;
@@ -170,6 +176,13 @@ impl ChatRequest {
                 "top_p: must be above 0 and at most 1",
             ));
         }
+        let repeat_penalty = self.repeat_penalty.unwrap_or(DEFAULT_REPEAT_PENALTY);
+        if !(1.0..=2.0).contains(&repeat_penalty) {
+            return Err(ApiError::bad_request(
+                "invalid_value",
+                "repeat_penalty: must be between 1 and 2",
+            ));
+        }
         let asked = self.max_completion_tokens.or(self.max_tokens);
         if asked == Some(0) {
             return Err(ApiError::bad_request(
@@ -196,6 +209,7 @@ impl ChatRequest {
             seed: self.seed.map_or_else(fresh_seed, |s| s as u64),
             stop,
             ignore_eos: self.ignore_eos,
+            repeat_penalty,
         })
     }
 }
