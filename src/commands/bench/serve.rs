@@ -1,6 +1,6 @@
 //! `npc-minds bench serve`: concurrent streamed chats against the model service over loopback,
 //! as llama.cpp's server is measured (`../shared/tools/llama-server-baseline`): the same prompts,
-//! 64 tokens each with `ignore_eos`. Per concurrency level: aggregate tokens/s, time to first
+//! 64 tokens each with `ignore_eos`, no repeat penalty (llama.cpp's default). Per concurrency level: aggregate tokens/s, time to first
 //! token p50/p99, errors; the process's memory before and after (and after `--soak-secs`).
 
 use std::process::ExitCode;
@@ -92,7 +92,9 @@ fn body(model: &str, i: usize, max_tokens: usize) -> Value {
             {"role": "system", "content": "You are Greta, the village baker of Millbrook. Answer in short, friendly sentences."},
             {"role": "user", "content": format!("Describe your bakery in the morning, take {i}.")},
         ],
+        // No repeat penalty, as llama.cpp's server samples by default.
         "max_tokens": max_tokens, "temperature": 0.7, "seed": i, "ignore_eos": true,
+        "repeat_penalty": 1.0,
         "stream_options": {"include_usage": true},
     })
 }
