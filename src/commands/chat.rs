@@ -187,35 +187,30 @@ pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
         let req = request::request(&npc, a.trust, vad, &history, Turn::Say(line), &world, seed);
         let _ = write!(out, "{}: ", npc.name);
         let _ = out.flush();
-        if let Some(r) = &remote {
-            let answer = match r.respond(&req, &mut Stdout) {
-                Ok((text, record)) => {
-                    if let (true, Some(rec)) = (a.explain, &record) {
-                        eprintln!("{}", explain(rec, &npc));
-                    }
-                    text
+        // From the server with --remote, else from the model here; a failure answers from the
+        // villager's fallback lines.
+        let reply = match (&remote, dialogue.as_mut()) {
+            (Some(r), _) => Some(
+                r.respond(&req, &mut Stdout)
+                    .map_err(|e| format!("the server failed ({e})")),
+            ),
+            (None, Some(d)) => Some(
+                d.respond(&req, &mut Stdout)
+                    .map(|r| (r.text, Some(r.record)))
+                    .map_err(|e| format!("the model failed ({e})")),
+            ),
+            (None, None) => None,
+        };
+        let answer = match reply {
+            Some(Ok((text, record))) => {
+                if let (true, Some(rec)) = (a.explain, &record) {
+                    eprintln!("{}", explain(rec, &npc));
                 }
-                Err(e) => {
-                    eprintln!("\nwarning: the server failed ({e}); answering from fallback lines");
-                    let text = npc.fallback_line(turn);
-                    let _ = write!(out, "{text}");
-                    text
-                }
-            };
-            let _ = writeln!(out);
-            history.push((line.to_string(), answer));
-            continue;
-        }
-        let answer = match dialogue.as_mut().map(|d| d.respond(&req, &mut Stdout)) {
-            Some(Ok(reply)) => {
-                if a.explain {
-                    eprintln!("{}", explain(&reply.record, &npc));
-                }
-                reply.text
+                text
             }
             failed => {
                 if let Some(Err(e)) = failed {
-                    eprintln!("\nwarning: the model failed ({e}); answering from fallback lines");
+                    eprintln!("\nwarning: {e}; answering from fallback lines");
                 }
                 let text = npc.fallback_line(turn);
                 let _ = write!(out, "{text}");

@@ -20,7 +20,7 @@ use super::POLICY_MODEL;
 use super::error::ApiError;
 use super::state::Shared;
 use crate::decide::{Action, Observation};
-use crate::inference::{JobInput, JobOutput, Lane, PoolEvent};
+use crate::inference::{JobInput, JobOutput, Lane};
 
 /// The observation schema this service reads.
 pub const SCHEMA: &str = "npc-minds.observation.v1";
@@ -61,18 +61,14 @@ pub async fn decisions(
             format!("observations: between 1 and {MAX_OBSERVATIONS}"),
         ));
     }
-    let deadline = std::time::Instant::now() + shared.limits.timeout;
-    let mut tickets = Vec::with_capacity(n);
-    for o in req.observations {
-        tickets.push(shared.submit(Lane::Policy, JobInput::Policy(Box::new(o)), deadline)?);
-    }
+    let inputs = req
+        .observations
+        .into_iter()
+        .map(|o| JobInput::Policy(Box::new(o)))
+        .collect();
+    let outs = shared.run_all(Lane::Policy, inputs).await?;
     let mut data = Vec::with_capacity(n);
-    for (i, mut t) in tickets.into_iter().enumerate() {
-        let out = match tokio::time::timeout_at(deadline.into(), t.next()).await {
-            Err(_) => return Err(ApiError::timeout(shared.limits.timeout.as_secs())),
-            Ok(Some(PoolEvent::Completed(c))) => c.result,
-            Ok(_) => return Err(ApiError::internal("the policy lane stopped")),
-        };
+    for (i, out) in outs.into_iter().enumerate() {
         let Ok(JobOutput::Policy { action, scores }) = out else {
             return Err(ApiError::internal(format!("the policy failed: {out:?}")));
         };

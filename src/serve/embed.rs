@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::state::Shared;
 use super::{EMBED_MODEL, EMOTION_MODEL};
 use crate::decide::EmotionLabel;
-use crate::inference::{JobInput, JobOutput, Lane, PoolEvent};
+use crate::inference::{JobInput, JobOutput, Lane};
 
 /// Most texts in one request.
 pub const MAX_INPUTS: usize = 64;
@@ -158,20 +158,13 @@ pub async fn emotions(
             "the emotion model could not be loaded",
         ));
     }
-    let deadline = std::time::Instant::now() + shared.limits.timeout;
-    let mut tickets = Vec::with_capacity(texts.len());
-    for t in &texts {
-        let input = JobInput::Emotion { text: t.clone() };
-        tickets.push(shared.submit(Lane::Emotion, input, deadline)?);
-    }
+    let inputs = texts
+        .iter()
+        .map(|t| JobInput::Emotion { text: t.clone() })
+        .collect();
+    let outs = shared.run_all(Lane::Emotion, inputs).await?;
     let mut data = Vec::with_capacity(texts.len());
-    for (i, (mut ticket, text)) in tickets.into_iter().zip(texts).enumerate() {
-        let wait = tokio::time::timeout_at(deadline.into(), ticket.next());
-        let out = match wait.await {
-            Err(_) => return Err(ApiError::timeout(shared.limits.timeout.as_secs())),
-            Ok(Some(PoolEvent::Completed(c))) => c.result,
-            Ok(_) => return Err(ApiError::internal("the emotion lane stopped")),
-        };
+    for (i, (out, text)) in outs.into_iter().zip(texts).enumerate() {
         let Ok(JobOutput::Emotion { label, scores, vad }) = out else {
             return Err(ApiError::internal(format!(
                 "the emotion model failed: {out:?}"

@@ -12,7 +12,8 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use super::error::ApiError;
 use super::metrics::Metrics;
 use crate::config::NpcConfig;
-use crate::inference::{InferencePool, Job, JobInput, Lane, PoolEvent, Priority, RequestId};
+use crate::inference::{InferenceError, InferencePool, Job, JobInput, JobOutput, Lane};
+use crate::inference::{PoolEvent, Priority, RequestId};
 use crate::inference::{SubmitError, WorldNames};
 use crate::ml::chat::Batcher;
 use crate::ml::encoder::SentenceEncoder;
@@ -124,6 +125,34 @@ impl Shared {
             Err(SubmitError::Full(what)) => Err(ApiError::busy(what)),
             Err(e) => Err(ApiError::unavailable(e.to_string())),
         }
+    }
+
+    /// Queues every input on `lane` at once (so the lane batches them) and waits for all their
+    /// results, in order, within the request's deadline.
+    pub async fn run_all(
+        self: &Arc<Self>,
+        lane: Lane,
+        inputs: Vec<JobInput>,
+    ) -> Result<Vec<Result<JobOutput, InferenceError>>, ApiError> {
+        let deadline = Instant::now() + self.limits.timeout;
+        let tickets = inputs
+            .into_iter()
+            .map(|input| self.submit(lane, input, deadline))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(tickets.len());
+        for mut t in tickets {
+            match tokio::time::timeout_at(deadline.into(), t.next()).await {
+                Err(_) => return Err(ApiError::timeout(self.limits.timeout.as_secs())),
+                Ok(Some(PoolEvent::Completed(c))) => out.push(c.result),
+                Ok(_) => {
+                    return Err(ApiError::internal(format!(
+                        "the {} lane stopped",
+                        lane.name()
+                    )));
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn lock_routes(&self) -> std::sync::MutexGuard<'_, HashMap<u64, UnboundedSender<PoolEvent>>> {
