@@ -47,6 +47,8 @@ fn the_held_out_set_is_answered_with_the_facts_in_character() {
     assert_eq!(s.malformed, 0, "replies not 1-3 sentences on one line");
     assert!(s.model_words >= 0.9, "model's words: {:.3}", s.model_words);
     assert_eq!(s.repeats, 0, "replies repeated within a conversation");
+    // Every retry is a wait the player sits through.
+    assert!(s.retried <= 0.15, "replies retried: {:.3}", s.retried);
 }
 
 #[test]

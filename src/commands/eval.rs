@@ -94,6 +94,10 @@ fn print_summary(set: &str, s: &Summary) {
         "understanding + planning: median {:.1} ms",
         s.understand_ms_median
     );
+    println!(
+        "first words after the line: median {:.0} ms, p90 {:.0} ms",
+        s.first_words_ms_median, s.first_words_ms_p90
+    );
 }
 
 /// `npc-minds eval dialogue`.

@@ -35,8 +35,10 @@ pub struct Reply {
     pub stats: ReplyStats,
 }
 
-/// The prompt for `attempt` of a plan. Later attempts start the reply for the model: the first
-/// words of the fact to state.
+/// The prompt for `attempt` of a plan. A fact to state is started for the model: the first half of
+/// its words on the first attempt (left to itself the model told some other story on more than
+/// half of the tuning set's questions, and each retry costs the player a wait), all but the last
+/// word on later ones.
 pub fn prompt(
     req: &DialogueRequest,
     plan: &crate::decide::talk::DialoguePlan,
@@ -50,10 +52,10 @@ pub fn prompt(
         Vec::new()
     };
     let prefill = match plan.mv {
-        Move::StateFact(k) if attempt >= 1 => {
+        Move::StateFact(k) => {
             let words: Vec<&str> = req.knowledge[k].text.split_whitespace().collect();
-            let n = if attempt == 1 {
-                3
+            let n = if attempt == 0 {
+                words.len().div_ceil(2).max(3)
             } else {
                 words.len().saturating_sub(1).max(3)
             };

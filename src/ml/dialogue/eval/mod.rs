@@ -8,13 +8,14 @@ pub mod set;
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::backend::{Collect, Dialogue};
+use super::backend::Dialogue;
 pub use super::clean::split_sentences;
 use super::lexicon::Lexicon;
+use super::realise::Sink;
 use super::validate::{Checks, Rejection};
 use crate::config::NpcConfig;
 use crate::decide::keys;
@@ -43,6 +44,8 @@ pub struct Scored {
     pub template: bool,
     pub attempts: usize,
     pub understand_ms: f64,
+    /// Milliseconds from the line to the first accepted words (what a player waits for).
+    pub first_words_ms: f64,
 }
 
 /// The rates of a run.
@@ -64,6 +67,9 @@ pub struct Summary {
     /// Replies said twice within one villager's conversation.
     pub repeats: usize,
     pub understand_ms_median: f64,
+    /// First words after the line, median and 90th percentile (ms).
+    pub first_words_ms_median: f64,
+    pub first_words_ms_p90: f64,
 }
 
 /// Where a reply came from and what it cost.
@@ -73,6 +79,25 @@ struct Said {
     attempts: usize,
     intent: &'static str,
     understand: Duration,
+    first_words: Duration,
+}
+
+/// Collects the reply and notes when its first words came.
+struct Timed {
+    started: Instant,
+    first: Option<Duration>,
+}
+
+impl Sink for Timed {
+    fn emit(&mut self, text: &str) {
+        if self.first.is_none() && !text.trim().is_empty() {
+            self.first = Some(self.started.elapsed());
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 fn say(
@@ -90,9 +115,13 @@ fn say(
         npc.temperament.dominance,
     ];
     let req = request::request(npc, trust, vad, history, Turn::Say(line), world, seed);
-    let mut sink = Collect::default();
+    let mut sink = Timed {
+        started: Instant::now(),
+        first: None,
+    };
     let r = d.respond(&req, &mut sink)?;
     Ok(Said {
+        first_words: sink.first.unwrap_or_else(|| sink.started.elapsed()),
         text: r.text,
         template: r.record.source == ReplySource::Template,
         attempts: r.record.rejections.len() + 1,
@@ -150,6 +179,7 @@ fn score(row: &Row, npc: &NpcConfig, said: Said, lexicon: &Lexicon, world: &Worl
         template: said.template,
         attempts: said.attempts,
         understand_ms: said.understand.as_secs_f64() * 1e3,
+        first_words_ms: said.first_words.as_secs_f64() * 1e3,
     }
 }
 
@@ -232,6 +262,7 @@ pub fn score_replies(
                 attempts: 1,
                 intent: "-",
                 understand: Duration::ZERO,
+                first_words: Duration::ZERO,
             };
             score(row, npc, said, &lexicon, world)
         })
@@ -247,6 +278,8 @@ pub fn summarise(scored: &[Scored], repeats: usize) -> Summary {
     let withheld = scored.iter().filter(|s| s.kind == Kind::Withheld).count();
     let mut ms: Vec<f64> = scored.iter().map(|s| s.understand_ms).collect();
     ms.sort_by(f64::total_cmp);
+    let mut first: Vec<f64> = scored.iter().map(|s| s.first_words_ms).collect();
+    first.sort_by(f64::total_cmp);
     Summary {
         rows: scored.len(),
         fact_rows: facts.len(),
@@ -262,6 +295,8 @@ pub fn summarise(scored: &[Scored], repeats: usize) -> Summary {
         template: scored.iter().filter(|s| s.template).count() as f64 / n,
         repeats,
         understand_ms_median: crate::inference::metrics::percentile(&ms, 0.5),
+        first_words_ms_median: crate::inference::metrics::percentile(&first, 0.5),
+        first_words_ms_p90: crate::inference::metrics::percentile(&first, 0.9),
     }
 }
 
