@@ -57,6 +57,7 @@ fn line(s: &Scored) -> String {
     }
     flags.extend(s.breaks.iter().map(|b| format!("BREAK {b}")));
     flags.extend(s.invented.iter().map(|n| format!("NAME {n}")));
+    flags.extend(s.claimed.iter().map(|c| format!("CLAIM {c:?}")));
     if s.template {
         flags.push("template".into());
     }
@@ -82,6 +83,10 @@ fn print_summary(set: &str, s: &Summary) {
     println!("withheld facts leaked: {} of {}", s.leaks, s.withheld_rows);
     println!("persona breaks: {}", s.persona_breaks);
     println!("invented names: {}", s.invented_names);
+    println!(
+        "claims to have witnessed, in replies stating no fact: {}",
+        s.invented_claims
+    );
     println!("replies not 1-3 sentences on one line: {}", s.malformed);
     println!(
         "model's words: {:.1}%; retried: {:.1}%; template lines: {:.1}%",

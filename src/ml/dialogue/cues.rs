@@ -120,3 +120,17 @@ pub const PERSONA_BREAKS: &[&str] = &[
     "translation", "homework", "essay", "poem", "equals", "roleplay", "role-play", "character",
     "in character", "you can't say", "not available",
 ];
+
+/// First-person claims to have witnessed something. A villager's real observations are its
+/// knowledge entries, said only when the plan states one; anywhere else such a claim is the model's
+/// invention ("I did see a man wearing a mask at the market"), and in a mystery it misleads.
+#[rustfmt::skip]
+pub const WITNESS_CLAIMS: &[&str] = &[
+    "i saw", "i've seen", "i have seen", "i had seen", "i did see", "i seen", "i heard",
+    "i've heard", "i have heard", "i did hear", "i noticed", "i've noticed", "i have noticed",
+    "i've been noticing", "i found", "i spotted", "i watched", "i witnessed",
+    "the pleasure of seeing",
+];
+
+/// Words after a witness claim that deny it ("I saw nothing").
+pub const DENIALS: &[&str] = &["nothing", "no one", "nobody", "anything", "anyone", "none"];

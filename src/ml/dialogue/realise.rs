@@ -166,6 +166,7 @@ pub fn respond(
         previous: &previous,
         echo: Some(&guard),
         heard: &req.line,
+        witness: matches!(plan.mv, Move::StateFact(_)),
     };
     let mut rejections = Vec::new();
     let mut stats = ReplyStats {
@@ -221,8 +222,11 @@ pub fn respond(
             }
             // A stated fact ends the reply (what a small model adds after it is mostly
             // invention); other replies stay short.
+            // A villager that knows nothing, or will not say, says so in one sentence: a
+            // second one is where the model makes up a story.
             let done = match plan.mv {
                 Move::StateFact(_) => !accepted.is_empty(),
+                Move::NotKnown | Move::Deflect | Move::Hint(_) => sentences >= 1,
                 _ => sentences >= MAX_SENTENCES,
             };
             if done { Flow::Stop } else { Flow::Continue }

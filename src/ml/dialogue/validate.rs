@@ -4,7 +4,7 @@
 //! said twice, one to three sentences on one line. Pure text functions; each rule is tested.
 
 use super::clean::EchoGuard;
-use super::cues::PERSONA_BREAKS;
+use super::cues::{DENIALS, PERSONA_BREAKS, WITNESS_CLAIMS};
 use super::lexicon::Lexicon;
 use crate::decide::keys;
 
@@ -38,6 +38,8 @@ pub enum Rejection {
     Echo,
     /// Repeats the player's own line.
     Parrot,
+    /// Claims to have witnessed something in a reply that states no planned fact.
+    Testimony(String),
 }
 
 impl std::fmt::Display for Rejection {
@@ -56,6 +58,7 @@ impl std::fmt::Display for Rejection {
             Rejection::Repeated => write!(f, "said before"),
             Rejection::Echo => write!(f, "repeats its instructions"),
             Rejection::Parrot => write!(f, "repeats the player's line"),
+            Rejection::Testimony(p) => write!(f, "claims to have witnessed ({p:?})"),
         }
     }
 }
@@ -79,6 +82,18 @@ pub struct Checks<'a> {
     pub echo: Option<&'a EchoGuard>,
     /// What the player just said (a reply must not parrot it).
     pub heard: &'a str,
+    /// The reply may tell what the villager saw or heard: only when it states a planned fact.
+    pub witness: bool,
+}
+
+/// The first witness claim in `lower` (lower case) that is not a denial ("I saw nothing").
+pub fn witness_claim(lower: &str) -> Option<&'static str> {
+    WITNESS_CLAIMS.iter().copied().find(|p| {
+        lower.match_indices(p).any(|(at, _)| {
+            let rest = lower[at + p.len()..].trim_start();
+            has_phrase(&lower[at..], p) && !DENIALS.iter().any(|d| rest.starts_with(d))
+        })
+    })
 }
 
 fn has_phrase(lower: &str, phrase: &str) -> bool {
@@ -120,6 +135,11 @@ impl Checks<'_> {
         let lower = t.to_lowercase().replace('’', "'");
         if let Some(p) = PERSONA_BREAKS.iter().find(|p| has_phrase(&lower, p)) {
             return Err(Rejection::PersonaBreak(p.to_string()));
+        }
+        if !self.witness
+            && let Some(p) = witness_claim(&lower)
+        {
+            return Err(Rejection::Testimony(p.to_string()));
         }
         let starts_list = t.starts_with(['-', '*', '#', '•', '>', '|']);
         let numbered = t.chars().next().is_some_and(|c| c.is_ascii_digit())
@@ -291,7 +311,31 @@ mod tests {
             previous: &[],
             echo: None,
             heard: "",
+            witness: false,
         }
+    }
+
+    #[test]
+    fn witness_claims_only_with_a_planned_fact() {
+        let l = lex();
+        let c = with(&l, &[]);
+        assert_eq!(
+            c.sentence("I don't know, but I did see a man in a mask at the market."),
+            Err(Rejection::Testimony("i did see".into()))
+        );
+        assert_eq!(
+            c.sentence("Oh, I just had the pleasure of seeing the bell vanish."),
+            Err(Rejection::Testimony("the pleasure of seeing".into()))
+        );
+        assert_eq!(c.sentence("I saw nothing that night, love."), Ok(()));
+        assert_eq!(c.sentence("I heard anything is possible."), Ok(()));
+        // "saw" inside another word is no claim.
+        assert_eq!(c.sentence("Oh, I sawed the logs myself."), Ok(()));
+        let c = Checks {
+            witness: true,
+            ..with(&l, &[])
+        };
+        assert_eq!(c.sentence("I saw a lantern by the hall."), Ok(()));
     }
 
     #[test]

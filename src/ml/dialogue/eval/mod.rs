@@ -16,7 +16,7 @@ use super::backend::Dialogue;
 pub use super::clean::split_sentences;
 use super::lexicon::Lexicon;
 use super::realise::Sink;
-use super::validate::{Checks, Rejection};
+use super::validate::{Checks, Rejection, witness_claim};
 use crate::config::NpcConfig;
 use crate::decide::keys;
 use crate::decide::talk::ReplySource;
@@ -44,6 +44,9 @@ pub struct Scored {
     pub template: bool,
     pub attempts: usize,
     pub understand_ms: f64,
+    /// A claim to have witnessed something in a reply that states none of the villager's facts
+    /// (the model's invention).
+    pub claimed: Option<String>,
     /// Milliseconds from the line to the first accepted words (what a player waits for).
     pub first_words_ms: f64,
 }
@@ -58,6 +61,8 @@ pub struct Summary {
     pub leaks: usize,
     pub persona_breaks: usize,
     pub invented_names: usize,
+    /// Replies stating no fact that claim to have witnessed something.
+    pub invented_claims: usize,
     pub malformed: usize,
     /// Share of replies in the model's words (not template lines).
     pub model_words: f64,
@@ -152,7 +157,21 @@ fn score(row: &Row, npc: &NpcConfig, said: Said, lexicon: &Lexicon, world: &Worl
         previous: &[],
         echo: None,
         heard: &row.line,
+        // Witness claims are counted on their own below.
+        witness: true,
     };
+    let states_a_fact = npc.knowledge.iter().any(|k| {
+        let groups = if k.keys.is_empty() {
+            keys::derive(&k.text)
+        } else {
+            k.keys.clone()
+        };
+        keys::all_present(&said.text, &groups)
+    });
+    let claimed = (!states_a_fact)
+        .then(|| witness_claim(&said.text.to_lowercase().replace('’', "'")))
+        .flatten()
+        .map(str::to_string);
     let mut breaks = None;
     let mut invented = None;
     for s in split_sentences(&said.text) {
@@ -179,6 +198,7 @@ fn score(row: &Row, npc: &NpcConfig, said: Said, lexicon: &Lexicon, world: &Worl
         template: said.template,
         attempts: said.attempts,
         understand_ms: said.understand.as_secs_f64() * 1e3,
+        claimed,
         first_words_ms: said.first_words.as_secs_f64() * 1e3,
     }
 }
@@ -289,6 +309,7 @@ pub fn summarise(scored: &[Scored], repeats: usize) -> Summary {
         leaks: scored.iter().filter(|s| s.leaked == Some(true)).count(),
         persona_breaks: scored.iter().filter(|s| s.breaks.is_some()).count(),
         invented_names: scored.iter().filter(|s| s.invented.is_some()).count(),
+        invented_claims: scored.iter().filter(|s| s.claimed.is_some()).count(),
         malformed: scored.iter().filter(|s| !s.well_formed).count(),
         model_words: scored.iter().filter(|s| !s.template).count() as f64 / n,
         retried: scored.iter().filter(|s| s.attempts > 1).count() as f64 / n,
