@@ -236,7 +236,14 @@ fn drive(
             let reply = speech.filter(|s| s.generation > sent_at && s.done);
             solver.stage = match (reply, said) {
                 (Some(s), _) => {
-                    println!("autopilot: {} said: {}", v.name, s.text);
+                    let how = s.record.as_ref().map_or(String::new(), |r| {
+                        format!(
+                            " [{} rejected, model's first token {:.2} s]",
+                            r.rejections.len(),
+                            r.speed.first_token_secs
+                        )
+                    });
+                    println!("autopilot: {} said: {}{how}", v.name, s.text);
                     // "I might know more": a hint that trust is short. Bread helps, once each.
                     let hinted = s
                         .record
