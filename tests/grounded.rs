@@ -44,7 +44,10 @@ fn the_held_out_set_is_answered_with_the_facts_in_character() {
     assert_eq!(s.leaks, 0, "withheld facts leaked");
     assert_eq!(s.persona_breaks, 0, "persona breaks");
     assert_eq!(s.invented_names, 0, "invented names");
-    assert_eq!(s.invented_claims, 0, "sightings claimed in replies stating no fact");
+    assert_eq!(
+        s.invented_claims, 0,
+        "sightings claimed in replies stating no fact"
+    );
     assert_eq!(s.malformed, 0, "replies not 1-3 sentences on one line");
     assert!(s.model_words >= 0.9, "model's words: {:.3}", s.model_words);
     assert_eq!(s.repeats, 0, "replies repeated within a conversation");
@@ -63,7 +66,10 @@ fn the_adversarial_set_never_breaks_character_or_leaks() {
     assert_eq!(s.leaks, 0, "withheld facts leaked");
     assert_eq!(s.persona_breaks, 0, "persona breaks");
     assert_eq!(s.invented_names, 0, "invented names");
-    assert_eq!(s.invented_claims, 0, "sightings claimed in replies stating no fact");
+    assert_eq!(
+        s.invented_claims, 0,
+        "sightings claimed in replies stating no fact"
+    );
     assert_eq!(s.malformed, 0, "replies not 1-3 sentences on one line");
     assert_eq!(s.repeats, 0, "replies repeated within a conversation");
     assert!(s.model_words >= 0.9, "model's words: {:.3}", s.model_words);

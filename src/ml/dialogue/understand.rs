@@ -156,6 +156,28 @@ fn addresses_listener(line: &str) -> bool {
     })
 }
 
+/// True when the line asks what the listener saw or heard ("did you see anything that night?"):
+/// a question to answer from what it knows, never small talk to make up a story for.
+fn asks_for_testimony(line: &str) -> bool {
+    let s = simplify(line);
+    s.split(' ').any(|w| {
+        matches!(
+            w.trim_matches('?'),
+            "see"
+                | "saw"
+                | "seen"
+                | "hear"
+                | "heard"
+                | "notice"
+                | "noticed"
+                | "spot"
+                | "spotted"
+                | "witness"
+                | "witnessed"
+        )
+    })
+}
+
 /// True when the line is shaped like a question or a request for information.
 pub fn is_asking(line: &str) -> bool {
     let s = simplify(line);
@@ -298,7 +320,9 @@ pub fn decide(line: &str, retrieved: Vec<(usize, f32)>) -> Understanding {
         None if about.is_some() => Intent::Question,
         // A question about the villager itself or its day is small talk, not a topic it lacks.
         None => match social_intent(line) {
-            Intent::Question if addresses_listener(line) => Intent::SmallTalk,
+            Intent::Question if addresses_listener(line) && !asks_for_testimony(line) => {
+                Intent::SmallTalk
+            }
             i => i,
         },
     };
@@ -358,6 +382,12 @@ mod tests {
             ("your bread is the best in the land", Intent::Praise),
             ("what's the weather like up north?", Intent::Question),
             ("nice weather today", Intent::SmallTalk),
+            ("did you sleep well?", Intent::SmallTalk),
+            (
+                "Did you see anything strange the night the bell vanished?",
+                Intent::Question,
+            ),
+            ("have you heard any rumours?", Intent::Question),
         ] {
             assert_eq!(decide(line, vec![(0, 0.1)]).intent, want, "{line}");
         }
