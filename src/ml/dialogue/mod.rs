@@ -12,6 +12,8 @@ pub mod clean;
 pub mod cues;
 pub mod eval;
 mod generate;
+mod identity;
+mod intent;
 pub mod lexicon;
 pub mod model;
 pub mod plan;

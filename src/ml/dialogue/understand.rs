@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 
-use super::cues::*;
+use super::intent::{addresses_listener, asks_for_testimony, social_intent};
+pub use super::intent::{cue_intent, is_asking};
 use crate::decide::keys;
 use crate::decide::talk::Intent;
 use crate::ml::encoder::{EncoderError, SentenceEncoder, cosine};
@@ -35,153 +36,11 @@ pub struct Understanding {
     pub about: Option<usize>,
 }
 
-fn any_phrase(lower: &str, phrases: &[&str]) -> Option<String> {
-    let padded = format!(" {} ", lower);
-    phrases
-        .iter()
-        .find(|p| {
-            let p = p.trim();
-            padded.contains(&format!(" {p} "))
-                || padded.contains(&format!(" {p}?"))
-                || padded.contains(&format!(" {p}!"))
-                || padded.contains(&format!(" {p},"))
-                || padded.contains(&format!(" {p}."))
-        })
-        .map(|p| p.to_string())
-}
-
-/// Lowercase, apostrophes straightened, every non-letter but `'` and `?` made a space.
-fn simplify(line: &str) -> String {
-    let s: String = line
-        .to_lowercase()
-        .replace('’', "'")
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '\'' || c == '?' || c == '<' || c == '|' {
-                c
-            } else {
-                ' '
-            }
-        })
-        .collect();
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Understands lines with the sentence encoder (entry embeddings are computed once per text), or
 /// from shared words alone when there is no encoder.
 pub struct Understander {
     encoder: Option<SentenceEncoder>,
     cache: HashMap<String, Vec<f32>>,
-}
-
-/// The intent cue words give, before retrieval is looked at.
-pub fn cue_intent(line: &str) -> Option<Intent> {
-    let letters = line.chars().filter(|c| c.is_alphabetic()).count();
-    let latin = line
-        .chars()
-        .filter(|c| c.is_alphabetic() && (c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(c)))
-        .count();
-    if letters < 2 || latin * 2 < letters {
-        return Some(Intent::Nonsense);
-    }
-    let s = simplify(line);
-    if line.contains("<|") || any_phrase(&s, MANIPULATION).is_some() {
-        return Some(Intent::Manipulation);
-    }
-    if any_phrase(&s, OFF_ROLE).is_some() || has_sum(line) {
-        return Some(Intent::OffRole);
-    }
-    if any_phrase(&s, INSULT).is_some() {
-        return Some(Intent::Insult);
-    }
-    if any_phrase(&s, ACCUSE).is_some() {
-        return Some(Intent::Accusation);
-    }
-    None
-}
-
-/// Numbers joined by an operator ("37*12", "2 + 2", "6 times 7").
-fn has_sum(line: &str) -> bool {
-    let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-    let b = compact.as_bytes();
-    let symbol = b
-        .windows(3)
-        .any(|w| w[0].is_ascii_digit() && b"+-*/x^=".contains(&w[1]) && w[2].is_ascii_digit());
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let number = |w: &str| {
-        w.trim_matches(|c: char| !c.is_alphanumeric())
-            .parse::<f64>()
-            .is_ok()
-    };
-    let spoken = words.windows(3).any(|w| {
-        number(w[0])
-            && ["times", "plus", "minus", "divided", "multiplied", "over"].contains(&w[1])
-            && (number(w[2]) || w[2] == "by")
-    });
-    symbol || spoken
-}
-
-/// The social intent of a line that is about no entry.
-fn social_intent(line: &str) -> Intent {
-    let s = simplify(line);
-    let asked = s.contains('?') || ASKING.iter().any(|w| s.starts_with(&format!("{w} ")));
-    let first = [
-        (THANKS, Intent::Thanks),
-        (APOLOGY, Intent::Apology),
-        (ABOUT_SELF, Intent::AboutSelf),
-        (PRAISE, Intent::Praise),
-        (FAREWELL, Intent::Farewell),
-        (GREETING, Intent::Greeting),
-    ];
-    for (cues, intent) in first {
-        if any_phrase(&s, cues).is_some() {
-            return intent;
-        }
-    }
-    if asked {
-        Intent::Question
-    } else {
-        Intent::SmallTalk
-    }
-}
-
-/// True when the line speaks to or about the listener ("you", "your").
-fn addresses_listener(line: &str) -> bool {
-    let s = simplify(line);
-    s.split(' ').any(|w| {
-        matches!(
-            w.trim_matches('?'),
-            "you" | "your" | "yours" | "yourself" | "u" | "ya"
-        )
-    })
-}
-
-/// True when the line asks what the listener saw or heard ("did you see anything that night?"):
-/// a question to answer from what it knows, never small talk to make up a story for.
-fn asks_for_testimony(line: &str) -> bool {
-    let s = simplify(line);
-    s.split(' ').any(|w| {
-        matches!(
-            w.trim_matches('?'),
-            "see"
-                | "saw"
-                | "seen"
-                | "hear"
-                | "heard"
-                | "notice"
-                | "noticed"
-                | "spot"
-                | "spotted"
-                | "witness"
-                | "witnessed"
-        )
-    })
-}
-
-/// True when the line is shaped like a question or a request for information.
-pub fn is_asking(line: &str) -> bool {
-    let s = simplify(line);
-    s.contains('?') || any_phrase(&s, ASKING).is_some()
 }
 
 impl Understander {

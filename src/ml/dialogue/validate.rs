@@ -96,7 +96,7 @@ pub fn witness_claim(lower: &str) -> Option<&'static str> {
     })
 }
 
-fn has_phrase(lower: &str, phrase: &str) -> bool {
+pub(super) fn has_phrase(lower: &str, phrase: &str) -> bool {
     let bytes = lower.as_bytes();
     let mut from = 0;
     while let Some(i) = lower[from..].find(phrase) {
@@ -183,59 +183,6 @@ impl Checks<'_> {
         for (k, groups) in self.withheld {
             if keys::all_present(t, groups) {
                 return Err(Rejection::Leak(*k));
-            }
-        }
-        Ok(())
-    }
-
-    /// Claims of being someone else, or its own trade spoken of as another's ("the local baker").
-    fn is_itself(&self, lower: &str) -> Result<(), Rejection> {
-        for other in self.others {
-            let o = other.to_lowercase();
-            if o == self.name.to_lowercase() {
-                continue;
-            }
-            for claim in ["i'm ", "i am ", "my name is ", "name's ", "call me "] {
-                if has_phrase(lower, &format!("{claim}{o}")) {
-                    return Err(Rejection::WrongSelf(format!("{claim}{o}")));
-                }
-            }
-        }
-        // Its own name only where it introduces itself ("Goodbye, Tomas" is the player's line).
-        let me = self.name.to_lowercase();
-        if has_phrase(lower, &me)
-            && ![
-                "i'm ",
-                "i am ",
-                "my name is ",
-                "name's ",
-                "call me ",
-                "it's ",
-            ]
-            .iter()
-            .any(|p| has_phrase(lower, &format!("{p}{me}")))
-        {
-            return Err(Rejection::WrongSelf(format!("names itself {me}")));
-        }
-        let role = self.role.to_lowercase();
-        for other in ["local ", "another ", "a ", "the "] {
-            let phrase = format!("{other}{role}");
-            if has_phrase(lower, &phrase) {
-                let mine = [
-                    "i'm ",
-                    "i am ",
-                    "as ",
-                    "your ",
-                    "just ",
-                    "only ",
-                    "i'm just ",
-                    "being ",
-                ]
-                .iter()
-                .any(|p| has_phrase(lower, &format!("{p}{phrase}")));
-                if !mine {
-                    return Err(Rejection::WrongSelf(phrase));
-                }
             }
         }
         Ok(())
