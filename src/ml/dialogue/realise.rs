@@ -221,9 +221,8 @@ pub fn respond(
                 Err(r) => failure = Some(r),
             }
             // A stated fact ends the reply (what a small model adds after it is mostly
-            // invention); other replies stay short.
-            // A villager that knows nothing, or will not say, says so in one sentence: a
-            // second one is where the model makes up a story.
+            // invention). A villager that knows nothing, or will not say, says so in one
+            // sentence: a second one is where the model makes up a story. Others stay short.
             let done = match plan.mv {
                 Move::StateFact(_) => !accepted.is_empty(),
                 Move::NotKnown | Move::Deflect | Move::Hint(_) => sentences >= 1,

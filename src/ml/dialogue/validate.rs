@@ -1,7 +1,8 @@
 //! Checks every generated sentence and reply before the player sees it: no talk of AI, prompts or
 //! chat windows, no code, markdown, lists or sums, no invented names, no other villager's name or
 //! role taken as its own, the planned fact's key content present, nothing withheld leaked, no reply
-//! said twice, one to three sentences on one line. Pure text functions; each rule is tested.
+//! said twice, one to three sentences on one line, no sightings claimed unless the plan states a
+//! fact. Pure text functions; each rule is tested.
 
 use super::clean::EchoGuard;
 use super::cues::{DENIALS, PERSONA_BREAKS, WITNESS_CLAIMS};
@@ -88,10 +89,13 @@ pub struct Checks<'a> {
 
 /// The first witness claim in `lower` (lower case) that is not a denial ("I saw nothing").
 pub fn witness_claim(lower: &str) -> Option<&'static str> {
+    let open = |c: Option<char>| !c.is_some_and(char::is_alphanumeric);
     WITNESS_CLAIMS.iter().copied().find(|p| {
         lower.match_indices(p).any(|(at, _)| {
-            let rest = lower[at + p.len()..].trim_start();
-            has_phrase(&lower[at..], p) && !DENIALS.iter().any(|d| rest.starts_with(d))
+            let rest = &lower[at + p.len()..];
+            open(lower[..at].chars().next_back())
+                && open(rest.chars().next())
+                && !DENIALS.iter().any(|d| rest.trim_start().starts_with(d))
         })
     })
 }
@@ -276,8 +280,9 @@ mod tests {
         );
         assert_eq!(c.sentence("I saw nothing that night, love."), Ok(()));
         assert_eq!(c.sentence("I heard anything is possible."), Ok(()));
-        // "saw" inside another word is no claim.
+        // A claim's words inside other words are no claim.
         assert_eq!(c.sentence("Oh, I sawed the logs myself."), Ok(()));
+        assert_eq!(c.sentence("The taxi saw better days."), Ok(()));
         let c = Checks {
             witness: true,
             ..with(&l, &[])
