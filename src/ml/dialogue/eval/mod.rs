@@ -137,15 +137,11 @@ fn say(
 
 /// Scores one reply against its row.
 fn score(row: &Row, npc: &NpcConfig, said: Said, lexicon: &Lexicon, world: &WorldNames) -> Scored {
-    let entry = row.fact.map(|k| &npc.knowledge[k]);
-    let groups = entry.map(|f| {
-        if f.keys.is_empty() {
-            keys::derive(&f.text)
-        } else {
-            f.keys.clone()
-        }
-    });
-    let present = groups.as_ref().map(|g| keys::all_present(&said.text, g));
+    // Every entry with its key content (written, or derived from its text).
+    let entries = request::knowledge(npc, row.trust);
+    let present = row
+        .fact
+        .map(|k| keys::all_present(&said.text, &entries[k].keys));
     let checks = Checks {
         lexicon,
         name: &npc.name,
@@ -160,14 +156,9 @@ fn score(row: &Row, npc: &NpcConfig, said: Said, lexicon: &Lexicon, world: &Worl
         // Witness claims are counted on their own below.
         witness: true,
     };
-    let states_a_fact = npc.knowledge.iter().any(|k| {
-        let groups = if k.keys.is_empty() {
-            keys::derive(&k.text)
-        } else {
-            k.keys.clone()
-        };
-        keys::all_present(&said.text, &groups)
-    });
+    let states_a_fact = entries
+        .iter()
+        .any(|e| keys::all_present(&said.text, &e.keys));
     let claimed = (!states_a_fact)
         .then(|| witness_claim(&said.text.to_lowercase().replace('’', "'")))
         .flatten()
