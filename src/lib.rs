@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod decide;
 pub mod inference;
+pub mod memory;
 pub mod ml;
 pub mod remote;
 pub mod serve;

@@ -12,7 +12,9 @@ use anyhow::Context;
 
 use crate::config::files::load_cast;
 use crate::config::{MysteryConfig, NpcConfig};
+use super::chat_memory::MemorySession;
 use crate::decide::talk::DialogueRecord;
+use crate::inference::DialogueRequest;
 use crate::ml::dialogue::Dialogue;
 use crate::ml::dialogue::realise::Sink;
 use crate::ml::dialogue::request::{self, Turn};
@@ -32,9 +34,14 @@ pub struct ChatArgs {
     /// Threads for the model.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// Trust of the NPC towards you, in [-1, 1]: decides which facts it tells.
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-    pub trust: f32,
+    /// Trust of the NPC towards you, in [-1, 1]: decides which facts it tells. Default 0, or
+    /// with `--memory` the trust kept in the file.
+    #[arg(long, allow_negative_numbers = true)]
+    pub trust: Option<f32>,
+    /// The villager's memory of you, kept in this file between chats (created when missing,
+    /// saved after every line): what you told it, how you treated it, what it told you.
+    #[arg(long)]
+    pub memory: Option<PathBuf>,
     /// Print each reply's plan on stderr: intent, knowledge entries found (with scores), the
     /// plan, rejected attempts and where the words came from.
     #[arg(long)]
@@ -64,7 +71,7 @@ pub fn find_npc(cast: &[NpcConfig], name: &str) -> anyhow::Result<NpcConfig> {
 }
 
 /// One line of `--explain`.
-pub fn explain(record: &DialogueRecord, npc: &NpcConfig) -> String {
+pub fn explain(record: &DialogueRecord, req: &DialogueRequest) -> String {
     let found: Vec<String> = record
         .plan
         .retrieved
@@ -75,11 +82,11 @@ pub fn explain(record: &DialogueRecord, npc: &NpcConfig) -> String {
     let conveyed: Vec<String> = record
         .conveyed
         .iter()
-        .map(|k| format!("#{k} {:?}", npc.knowledge.get(*k).map_or("", |f| &f.text)))
+        .map(|k| format!("#{k} {:?}", req.knowledge.get(*k).map_or("", |f| &f.text)))
         .collect();
     format!(
         "[{}] intent {}, found [{}], plan {:?}, {:?}, rejected [{}], conveyed [{}]",
-        npc.name,
+        req.speaker,
         record.plan.intent.name(),
         found.join(", "),
         record.plan.mv,
@@ -115,7 +122,7 @@ fn load_local(threads: usize) -> anyhow::Result<Dialogue> {
 
 /// `npc-minds chat`.
 pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
-    if !(-1.0..=1.0).contains(&a.trust) {
+    if a.trust.is_some_and(|t| !(-1.0..=1.0).contains(&t)) {
         eprintln!("error: --trust must be in [-1, 1]");
         return Ok(ExitCode::from(2));
     }
@@ -127,6 +134,19 @@ pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let mut memory = match &a.memory {
+        Some(path) => match MemorySession::open(path, &npc, a.trust.unwrap_or(0.0)) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
+    if let (Some(m), Some(t)) = (memory.as_mut(), a.trust) {
+        m.memory.trust = t;
+    }
     let mystery = MysteryConfig::load(&a.npc_dir.with_file_name("mystery.ron")).ok();
     let world = Arc::new(request::world_names(&cast, mystery.as_ref()));
     let remote = match a.remote.options()? {
@@ -184,7 +204,13 @@ pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         let seed = rng::mix(a.seed.wrapping_add(turn));
-        let req = request::request(&npc, a.trust, vad, &history, Turn::Say(line), &world, seed);
+        let trust = memory
+            .as_ref()
+            .map_or(a.trust.unwrap_or(0.0), |m| m.memory.trust);
+        let mut req = request::request(&npc, trust, vad, &history, Turn::Say(line), &world, seed);
+        if let Some(m) = memory.as_mut() {
+            m.before(dialogue.as_mut(), line, &mut req);
+        }
         let _ = write!(out, "{}: ", npc.name);
         let _ = out.flush();
         // From the server with --remote, else from the model here; a failure answers from the
@@ -201,11 +227,13 @@ pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
             ),
             (None, None) => None,
         };
+        let mut record = None;
         let answer = match reply {
-            Some(Ok((text, record))) => {
-                if let (true, Some(rec)) = (a.explain, &record) {
-                    eprintln!("{}", explain(rec, &npc));
+            Some(Ok((text, rec))) => {
+                if let (true, Some(rec)) = (a.explain, &rec) {
+                    eprintln!("{}", explain(rec, &req));
                 }
+                record = rec;
                 text
             }
             failed => {
@@ -218,7 +246,17 @@ pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let _ = writeln!(out);
+        if let Some(m) = memory.as_mut()
+            && let Err(e) = m.after(&npc, record.as_ref())
+        {
+            eprintln!("warning: the memory was not saved: {e}");
+        }
         history.push((line.to_string(), answer));
+    }
+    if let Some(m) = memory.as_mut()
+        && let Err(e) = m.end(dialogue.as_mut())
+    {
+        eprintln!("warning: the memory was not saved: {e}");
     }
     Ok(ExitCode::SUCCESS)
 }

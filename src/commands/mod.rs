@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod chat;
+pub mod chat_memory;
 pub mod check;
 pub mod emotion;
 pub mod eval;

@@ -152,6 +152,9 @@ pub struct DialogueRequest {
     pub line: String,
     /// The player gave the NPC a loaf of bread (instead of a line).
     pub gift: bool,
+    /// Key words of what the player told the NPC about themselves (remembered names, places):
+    /// the reply may say them only to the player.
+    pub player_words: Vec<String>,
     pub sampling: Sampling,
     pub seed: u64,
 }

@@ -18,6 +18,7 @@ pub mod lexicon;
 pub mod model;
 pub mod plan;
 pub mod realise;
+pub mod recall;
 pub mod request;
 pub mod speed;
 pub mod understand;

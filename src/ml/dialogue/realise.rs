@@ -167,6 +167,7 @@ pub fn respond(
         echo: Some(&guard),
         heard: &req.line,
         witness: matches!(plan.mv, Move::StateFact(_)),
+        player_words: &req.player_words,
     };
     let mut rejections = Vec::new();
     let mut stats = ReplyStats {

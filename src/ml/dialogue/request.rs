@@ -170,6 +170,7 @@ pub fn request(
         history: history[keep..].to_vec(),
         line,
         gift,
+        player_words: Vec::new(),
         sampling: c.sampling,
         seed,
     }

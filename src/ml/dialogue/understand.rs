@@ -69,6 +69,16 @@ impl Understander {
         Ok(texts.iter().map(|t| self.cache[*t].clone()).collect())
     }
 
+    /// The sentence embedding of `text` (cached), or `None` without an encoder.
+    pub fn embed(&mut self, text: &str) -> Result<Option<Vec<f32>>, EncoderError> {
+        let Some(encoder) = self.encoder.take() else {
+            return Ok(None);
+        };
+        let e = self.embeddings(&encoder, &[text]);
+        self.encoder = Some(encoder);
+        Ok(Some(e?.remove(0)))
+    }
+
     /// Scores every entry against `line`, best first.
     pub fn retrieve(
         &mut self,

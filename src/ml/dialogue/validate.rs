@@ -41,6 +41,9 @@ pub enum Rejection {
     Parrot,
     /// Claims to have witnessed something in a reply that states no planned fact.
     Testimony(String),
+    /// Says what the player told about themselves (their name, their home) of someone other than
+    /// the player ("I'm from Dunmore" after the player said they live there).
+    Misattributed(String),
 }
 
 impl std::fmt::Display for Rejection {
@@ -60,6 +63,7 @@ impl std::fmt::Display for Rejection {
             Rejection::Echo => write!(f, "repeats its instructions"),
             Rejection::Parrot => write!(f, "repeats the player's line"),
             Rejection::Testimony(p) => write!(f, "claims to have witnessed ({p:?})"),
+            Rejection::Misattributed(w) => write!(f, "the player's {w:?} said of someone else"),
         }
     }
 }
@@ -85,6 +89,9 @@ pub struct Checks<'a> {
     pub heard: &'a str,
     /// The reply may tell what the villager saw or heard: only when it states a planned fact.
     pub witness: bool,
+    /// Words the player told about themselves (remembered names, places): a sentence may say
+    /// them only to the player.
+    pub player_words: &'a [String],
 }
 
 /// The first witness claim in `lower` (lower case) that is not a denial ("I saw nothing").
@@ -167,6 +174,7 @@ impl Checks<'_> {
             return Err(Rejection::InventedName(n));
         }
         self.is_itself(&lower)?;
+        self.about_the_player(t)?;
         let heard = keys::words(self.heard);
         let said = keys::words(t);
         if said.len() >= 3
@@ -190,6 +198,23 @@ impl Checks<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A sentence with a word the player told about themselves must be said to them ("you",
+    /// "your"): "I'm from Dunmore" takes the player's home for the villager's.
+    fn about_the_player(&self, sentence: &str) -> Result<(), Rejection> {
+        let words = keys::words(sentence);
+        let to_player = words
+            .iter()
+            .any(|w| matches!(w.as_str(), "you" | "your" | "you're" | "yours" | "you've"));
+        match self
+            .player_words
+            .iter()
+            .find(|p| keys::group_present(&words, p))
+        {
+            Some(p) if !to_player => Err(Rejection::Misattributed(p.clone())),
+            _ => Ok(()),
+        }
     }
 
     /// Rules for the whole reply (after each sentence passed [`Checks::sentence`]).
@@ -263,6 +288,7 @@ mod tests {
             echo: None,
             heard: "",
             witness: false,
+            player_words: &[],
         }
     }
 
@@ -345,6 +371,25 @@ mod tests {
             Err(Rejection::WrongSelf(_))
         ));
         assert_eq!(c.sentence("I'm the baker, love."), Ok(()));
+    }
+
+    #[test]
+    fn what_the_player_told_is_said_only_to_the_player() {
+        let l = Lexicon::new(
+            ["Greta", "Dunmore"],
+            ["i'm", "from", "you", "your", "live", "in", "dear", "home", "is"].map(String::from),
+        );
+        let told = vec!["dunmore".to_string()];
+        let c = Checks {
+            player_words: &told,
+            ..with(&l, &[])
+        };
+        assert_eq!(
+            c.sentence("I'm from Dunmore, by the sea."),
+            Err(Rejection::Misattributed("dunmore".into()))
+        );
+        assert_eq!(c.sentence("You live in Dunmore, dear."), Ok(()));
+        assert_eq!(c.sentence("Your home is Dunmore."), Ok(()));
     }
 
     #[test]

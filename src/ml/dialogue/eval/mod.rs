@@ -155,6 +155,7 @@ fn score(row: &Row, npc: &NpcConfig, said: Said, lexicon: &Lexicon, world: &Worl
         heard: &row.line,
         // Witness claims are counted on their own below.
         witness: true,
+        player_words: &[],
     };
     let states_a_fact = entries
         .iter()

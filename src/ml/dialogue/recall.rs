@@ -1,0 +1,103 @@
+//! A villager's memories of the player in its reply: the memories best retrieved for the line
+//! (recency × relevance × importance) join the request's knowledge as entries it may state, so
+//! "What's my name?" is answered like any other question about a fact, planned, said and checked.
+//! Names the player gave (in any remembered statement) join the world's names, so a villager may
+//! say them back without that counting as an invented name.
+
+use std::sync::Arc;
+
+use super::understand::Understander;
+use crate::inference::{DialogueRequest, KnowledgeEntry};
+use crate::memory::{Memory, MemoryKind, MemoryStream, Query};
+use crate::ml::encoder::EncoderError;
+
+/// Memories offered to a reply.
+pub const RECALLED: usize = 3;
+
+/// A query for `line`, with its embedding when the understander has an encoder.
+pub fn query(understander: &mut Understander, line: &str) -> Result<Query, EncoderError> {
+    Ok(Query::new(line, understander.embed(line)?))
+}
+
+/// Gives `m` the sentence embedding of its text (left empty without an encoder).
+pub fn embed(understander: &mut Understander, m: &mut Memory) -> Result<(), EncoderError> {
+    if let Some(e) = understander.embed(&m.text)? {
+        m.embedding = e;
+    }
+    Ok(())
+}
+
+/// Adds the memories recalled for `query` at `now` to `req` as knowledge entries (after the
+/// villager's own) and the words of what the player told (`stream`'s and `fresh`) to its world
+/// names. Returns the indices in `stream` of the memories added, best first.
+pub fn recall(
+    stream: &MemoryStream,
+    fresh: &[Memory],
+    query: &Query,
+    now: f64,
+    req: &mut DialogueRequest,
+) -> Vec<usize> {
+    let picked = stream.retrieve(query, now, RECALLED, |m| m.kind.recallable());
+    for (i, _) in &picked {
+        let m = &stream.memories[*i];
+        req.knowledge.push(KnowledgeEntry {
+            text: m.text.clone(),
+            keys: m.keys.clone(),
+            topics: m.topics.clone(),
+            allowed: true,
+        });
+    }
+    let told: Vec<&Memory> = stream
+        .memories
+        .iter()
+        .chain(fresh)
+        .filter(|m| m.kind == MemoryKind::Told)
+        .collect();
+    if !told.is_empty() {
+        let mut world = (*req.world).clone();
+        world.words.extend(told.iter().map(|m| m.text.clone()));
+        req.world = Arc::new(world);
+        // Names: the words the player wrote capitalised, past the statement's first word.
+        for m in &told {
+            for w in m.text.split_whitespace().skip(1) {
+                let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+                let lower = w.to_lowercase();
+                if w.chars().next().is_some_and(char::is_uppercase)
+                    && lower != "i"
+                    && !req.player_words.contains(&lower)
+                {
+                    req.player_words.push(lower);
+                }
+            }
+        }
+    }
+    picked.into_iter().map(|(i, _)| i).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decide::talk::Intent;
+    use crate::memory::of_line;
+
+    #[test]
+    fn recalled_memories_become_allowed_entries_and_told_names_become_world_words() {
+        let mut stream = MemoryStream::new(10, 3600.0);
+        for m in of_line("My name is Tom", Intent::SmallTalk, 0.0, None) {
+            stream.add(m);
+        }
+        for m in of_line("nice weather today", Intent::SmallTalk, 1.0, None) {
+            stream.add(m);
+        }
+        let fresh = of_line("I live in Dunmore", Intent::SmallTalk, 2.0, None);
+        let mut req = DialogueRequest::default();
+        let q = Query::new("What is my name?", None);
+        let used = recall(&stream, &fresh, &q, 2.0, &mut req);
+        assert_eq!(used, [0], "plain lines are not recited");
+        assert_eq!(req.knowledge[0].text, "You told me your name is Tom.");
+        assert!(req.knowledge[0].allowed);
+        let words = req.world.words.join(" ");
+        assert!(words.contains("Tom") && words.contains("Dunmore"), "{words}");
+        assert_eq!(req.player_words, ["tom", "dunmore"]);
+    }
+}
