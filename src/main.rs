@@ -58,6 +58,7 @@ impl Command {
             Command::Chat(a) => a.threads,
             Command::Emotion(a) => a.threads,
             Command::Eval(eval::EvalCommand::Dialogue(a)) => a.threads,
+            Command::Eval(eval::EvalCommand::Memory(a)) => a.threads,
             Command::Bench(b) => b.threads(),
             Command::Serve(a) => a.threads,
             Command::Play(_) => 1,

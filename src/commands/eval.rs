@@ -19,6 +19,9 @@ pub enum EvalCommand {
     /// Ask villagers a question set and score the replies (fact stated, leaks, persona breaks,
     /// invented names, form, model words vs template lines, retries, repeats).
     Dialogue(EvalArgs),
+    /// Tell villagers things, ask about them in a later conversation, and score whether they
+    /// remember (memory retrieval and the reply).
+    Memory(super::eval_memory::MemoryEvalArgs),
 }
 
 /// Arguments of `npc-minds eval dialogue`.
@@ -105,8 +108,16 @@ fn print_summary(set: &str, s: &Summary) {
     );
 }
 
+/// `npc-minds eval ...`.
+pub fn run(command: EvalCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        EvalCommand::Dialogue(a) => run_dialogue(a),
+        EvalCommand::Memory(a) => super::eval_memory::run(a),
+    }
+}
+
 /// `npc-minds eval dialogue`.
-pub fn run(EvalCommand::Dialogue(a): EvalCommand) -> anyhow::Result<ExitCode> {
+fn run_dialogue(a: EvalArgs) -> anyhow::Result<ExitCode> {
     let (cast, problems) = load_cast(&a.npc_dir, "no-mods".as_ref());
     for p in &problems {
         eprintln!("warning: {p}");

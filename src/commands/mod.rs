@@ -8,6 +8,7 @@ pub mod chat_memory;
 pub mod check;
 pub mod emotion;
 pub mod eval;
+pub mod eval_memory;
 pub mod fetch;
 pub mod play;
 pub mod serve;

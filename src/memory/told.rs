@@ -16,23 +16,23 @@ pub struct Told {
     pub topics: Vec<String>,
 }
 
-/// Verbs after "I" that make a statement worth keeping, and the same verb said of "you".
-const I_VERBS: &[(&str, &str)] = &[
-    ("am", "are"),
-    ("'m", "'re"),
-    ("was", "were"),
-    ("like", "like"),
-    ("love", "love"),
-    ("hate", "hate"),
-    ("live", "live"),
-    ("come", "come"),
-    ("work", "work"),
-    ("have", "have"),
-    ("need", "need"),
-    ("want", "want"),
-    ("lost", "lost"),
-    ("found", "found"),
-    ("saw", "saw"),
+/// Verbs after "I" that make a statement worth keeping, and how a player may ask about it.
+const I_VERBS: &[(&str, &[&str])] = &[
+    ("am", &["who I am", "my trade"]),
+    ("'m", &["who I am", "my trade"]),
+    ("was", &["who I was"]),
+    ("like", &["what I like"]),
+    ("love", &["what I love"]),
+    ("hate", &["what I hate"]),
+    ("live", &["where I live", "my home"]),
+    ("come", &["where I come from", "my home"]),
+    ("work", &["my work", "my trade", "my job"]),
+    ("have", &["what I have"]),
+    ("need", &["what I need"]),
+    ("want", &["what I want"]),
+    ("lost", &["what I lost"]),
+    ("found", &["what I found"]),
+    ("saw", &["what I saw"]),
 ];
 
 /// Words that make "I am X" a passing state, not something to remember ("I'm tired").
@@ -68,6 +68,31 @@ fn swap(word: &str) -> String {
     swapped.to_string()
 }
 
+/// What a reply must say to recall a statement: the names in it (words written capitalised), or
+/// else the first two content words of what follows the verb ("a blue scarf near the river" →
+/// "blue", "scarf"): more would let the small model invent the rest to fit.
+fn key_words(rest: &[&str]) -> Vec<String> {
+    let clean = |w: &&str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+            .to_string()
+    };
+    let names: Vec<String> = rest
+        .iter()
+        .map(clean)
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase) && w.len() >= 2)
+        .map(|w| w.to_lowercase())
+        .collect();
+    if !names.is_empty() {
+        return names;
+    }
+    rest.iter()
+        .map(clean)
+        .map(|w| w.to_lowercase())
+        .filter(|w| keys::is_content(w) && !matches!(w.as_str(), "called" | "named"))
+        .take(2)
+        .collect()
+}
+
 fn from_sentence(sentence: &str) -> Option<Told> {
     if sentence.is_empty() || sentence.contains('?') {
         return None;
@@ -90,7 +115,7 @@ fn from_sentence(sentence: &str) -> Option<Told> {
         .map(str::to_lowercase)
         .collect();
     let first = lower[0].replace('’', "'");
-    let (topic, rest_at) = if first == "my" {
+    let (mut topics, rest_at) = if first == "my" {
         // "my name is Tom": the subject runs to the verb.
         let verb = lower
             .iter()
@@ -99,15 +124,17 @@ fn from_sentence(sentence: &str) -> Option<Told> {
         if verb < 2 {
             return None;
         }
-        (lower[..verb].join(" ").trim_end_matches("'s").to_string(), verb)
+        (vec![lower[..verb].join(" ").trim_end_matches("'s").to_string()], verb)
     } else {
         let (subject_verb, next) = if first == "i'm" {
             ("'m", 1)
         } else {
             (lower.get(1).map(String::as_str)?, 2)
         };
-        let is_verb = I_VERBS.iter().any(|(v, _)| *v == subject_verb);
-        if !is_verb || lower.get(next).is_some_and(|w| PASSING.contains(&w.as_str())) {
+        let Some((_, asked)) = I_VERBS.iter().find(|(v, _)| *v == subject_verb) else {
+            return None;
+        };
+        if lower.get(next).is_some_and(|w| PASSING.contains(&w.as_str())) {
             return None;
         }
         // "I am called Tom", "I'm Tom" are names.
@@ -115,24 +142,25 @@ fn from_sentence(sentence: &str) -> Option<Told> {
             && (lower.get(next).is_some_and(|w| w == "called")
                 || words.len() == next + 1
                     && words[next].chars().next().is_some_and(char::is_uppercase));
-        let topic = if names {
-            "my name".to_string()
+        let topics: Vec<String> = if names {
+            vec!["my name".into(), "who I am".into()]
         } else {
-            format!("what I {}", if subject_verb == "'m" { "am" } else { subject_verb })
+            asked.iter().map(|t| t.to_string()).collect()
         };
-        (topic, next)
+        (topics, next)
     };
     let told_words: Vec<String> = words.iter().map(|w| swap(w)).collect();
     let told = told_words.join(" ");
     let told = told.trim_end_matches([',', ':']).to_string();
-    let keys: Vec<String> = keys::derive(&words[rest_at..].join(" "));
+    let keys = key_words(&words[rest_at..]);
     if keys.is_empty() {
         return None;
     }
+    topics.push("what I said about myself".into());
     Some(Told {
         text: format!("You told me {told}."),
         keys,
-        topics: vec![topic, "what I said about myself".into()],
+        topics,
     })
 }
 
@@ -156,10 +184,13 @@ mod tests {
     fn likes_and_homes_are_kept_in_the_second_person() {
         let t = from_line("I like apples and I live in Dunmore!");
         assert_eq!(t[0].text, "You told me you like apples and you live in Dunmore.");
-        assert!(t[0].keys.contains(&"dunmore".to_string()));
+        assert_eq!(t[0].keys, ["dunmore"]);
         let t = from_line("My favourite colour is deep blue");
         assert_eq!(t[0].text, "You told me your favourite colour is deep blue.");
         assert_eq!(t[0].topics[0], "my favourite colour");
+        assert_eq!(t[0].keys, ["deep", "blue"]);
+        let t = from_line("I lost my blue scarf near the river");
+        assert_eq!(t[0].keys, ["blue", "scarf"]);
     }
 
     #[test]

@@ -19,9 +19,15 @@ pub fn query(understander: &mut Understander, line: &str) -> Result<Query, Encod
     Ok(Query::new(line, understander.embed(line)?))
 }
 
-/// Gives `m` the sentence embedding of its text (left empty without an encoder).
+/// Gives `m` the sentence embedding of its topics and text (left empty without an encoder): the
+/// topics are how a player asks about it ("my trade" for "You told me you work as a carpenter").
 pub fn embed(understander: &mut Understander, m: &mut Memory) -> Result<(), EncoderError> {
-    if let Some(e) = understander.embed(&m.text)? {
+    let mut text = m.topics.join(". ");
+    if !text.is_empty() {
+        text.push_str(". ");
+    }
+    text.push_str(&m.text);
+    if let Some(e) = understander.embed(&text)? {
         m.embedding = e;
     }
     Ok(())

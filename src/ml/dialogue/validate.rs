@@ -204,6 +204,14 @@ impl Checks<'_> {
     /// "your"): "I'm from Dunmore" takes the player's home for the villager's.
     fn about_the_player(&self, sentence: &str) -> Result<(), Rejection> {
         let words = keys::words(sentence);
+        // "You told me I like pears": what the player said, turned back on the villager.
+        if let Some(at) = words.windows(2).position(|w| w[0] == "told" && w[1] == "me")
+            && words
+                .get(at + 2)
+                .is_some_and(|w| matches!(w.as_str(), "i" | "i'm" | "my"))
+        {
+            return Err(Rejection::Misattributed(words[at + 2].clone()));
+        }
         let to_player = words
             .iter()
             .any(|w| matches!(w.as_str(), "you" | "your" | "you're" | "yours" | "you've"));
@@ -390,6 +398,10 @@ mod tests {
         );
         assert_eq!(c.sentence("You live in Dunmore, dear."), Ok(()));
         assert_eq!(c.sentence("Your home is Dunmore."), Ok(()));
+        assert_eq!(
+            c.sentence("You told me I like pears."),
+            Err(Rejection::Misattributed("i".into()))
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! sentences on one line), where the words came from (model or template) and repeats (each
 //! villager's chat and adversarial rows are also run as one conversation).
 
+pub mod memory;
 pub mod set;
 
 use std::collections::HashSet;
