@@ -72,3 +72,43 @@ pub(super) fn dispatch_decisions(
         }
     }
 }
+
+/// Asks again for every decision in flight (a sim loaded from a save): the same id and
+/// observation, expected by lockstep at the tick it was due when it was first sent.
+pub fn resume_awaiting(world: &mut World) {
+    let mut q = world.query::<(&Villager, &Mind)>();
+    let jobs: Vec<(RequestId, u64, JobInput)> = q
+        .iter(world)
+        .filter(|(_, m)| m.state == MindState::Awaiting)
+        .map(|(v, m)| {
+            let id = RequestId {
+                npc: v.id,
+                generation: m.generation,
+            };
+            (id, m.dispatched_tick, JobInput::Policy(Box::new(m.last_obs.clone())))
+        })
+        .collect();
+    for (id, tick, input) in jobs {
+        let job = Job {
+            id,
+            priority: Priority::Normal,
+            deadline: None,
+            input,
+        };
+        let pool = &world.resource::<Inference>().0;
+        let mut result = pool.try_submit(Lane::Policy, job.clone());
+        while matches!(result, Err(SubmitError::Full(_))) {
+            std::thread::sleep(Duration::from_micros(200));
+            result = pool.try_submit(Lane::Policy, job.clone());
+        }
+        if result.is_err() {
+            // No lane: think again, and the dispatch falls back to the utility AI.
+            let entity = world.resource::<super::components::NpcIndex>().0.get(&id.npc).copied();
+            if let Some(mut mind) = entity.and_then(|e| world.get_mut::<Mind>(e)) {
+                mind.state = MindState::Wanting;
+            }
+        } else if let Some(mut ls) = world.get_resource_mut::<Lockstep>() {
+            ls.expect(tick, id);
+        }
+    }
+}

@@ -36,6 +36,14 @@ pub struct SimArgs {
     /// --npcs, --seconds and --seed come from the recording).
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
+    /// Save the whole village to FILE at the end (atomically; the save before is kept as
+    /// FILE.prev).
+    #[arg(long, value_name = "FILE", conflicts_with = "compare_policies")]
+    pub save: Option<PathBuf>,
+    /// Continue from a save: its villagers, seed and time step, for --seconds more (--npcs and
+    /// --seed come from the save).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["replay", "compare_policies"])]
+    pub load: Option<PathBuf>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub report: ReportFormat,
@@ -65,6 +73,8 @@ pub fn run(a: SimArgs) -> anyhow::Result<ExitCode> {
         lockstep: a.lockstep,
         record: a.record,
         replay: a.replay,
+        save: a.save,
+        load: a.load,
         npc_dir: a.npc_dir,
         mods_dir: a.mods,
         policy: a.policy.choice(super::PolicyKind::Utility, a.seed),

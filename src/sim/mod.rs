@@ -7,6 +7,7 @@ pub mod policy;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod save;
 pub mod train;
 pub mod visitor;
 

@@ -10,11 +10,13 @@ use bevy::time::TimeUpdateStrategy;
 
 use super::record::{FORMAT, RecordError, RecordFile};
 use super::report::{self, SimReport, SimStats, Spread};
+use super::save::{self, SimSave};
 use crate::brain::components::BrainStats;
 use crate::brain::spawn::villager_bundle;
 use crate::brain::{InferencePlugin, Lockstep};
 use crate::config::NpcConfig;
 use crate::config::files::load_cast;
+use crate::memory::file;
 use crate::inference::backends::record::{RecordLog, RecordingBackend, ReplayBackend};
 use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::{Backend, BackendFactory, InferencePool, Lane, factory};
@@ -40,6 +42,10 @@ pub struct SimOptions {
     pub lockstep_offset: u64,
     /// Who decides on the policy lane.
     pub policy: PolicyChoice,
+    /// Save the whole state here at the end.
+    pub save: Option<PathBuf>,
+    /// Start from this save (its villagers, seed and time step) and run `seconds` more.
+    pub load: Option<PathBuf>,
 }
 
 impl Default for SimOptions {
@@ -56,6 +62,8 @@ impl Default for SimOptions {
             mods_dir: PathBuf::from("mods"),
             lockstep_offset: 2,
             policy: PolicyChoice::Utility,
+            save: None,
+            load: None,
         }
     }
 }
@@ -69,6 +77,10 @@ pub enum SimError {
     Record(#[from] RecordError),
     #[error("invalid option: {0}")]
     Options(String),
+    #[error("{0}")]
+    Save(#[from] crate::memory::file::SaveError),
+    #[error("{path}: does not fit this village: {message}")]
+    Restore { path: String, message: String },
 }
 
 /// Builds a pool whose policy lane uses `policy`; the other lanes are scripted.
@@ -141,6 +153,16 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
         }
         None => None,
     };
+    let loaded = match &opts.load {
+        Some(path) => {
+            let (_, s) = file::load::<SimSave>(path, save::SIM_KIND, save::SIM_VERSION)?;
+            opts.npcs = s.npcs;
+            opts.seed = s.seed;
+            opts.dt = s.dt;
+            Some(s)
+        }
+        None => None,
+    };
     if opts.record.is_some() || replay.is_some() {
         opts.lockstep = true;
     }
@@ -182,6 +204,12 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     if opts.lockstep {
         app.insert_resource(Lockstep::new(opts.lockstep_offset));
     }
+    if let (Some(s), Some(path)) = (&loaded, &opts.load) {
+        save::restore(app.world_mut(), s).map_err(|message| SimError::Restore {
+            path: path.display().to_string(),
+            message,
+        })?;
+    }
     let ticks = (opts.seconds / opts.dt as f64).ceil() as u64;
     let mut frame_ms = Vec::with_capacity(ticks as usize);
     let started = Instant::now();
@@ -192,6 +220,10 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     }
     let wall = started.elapsed().as_secs_f64();
     let mut report = finish_report(&mut app, &opts, ticks, wall, &frame_ms);
+    if let Some(path) = &opts.save {
+        let state = save::capture(app.world_mut(), opts.npcs, opts.seed, opts.dt);
+        file::save(path, save::SIM_KIND, save::SIM_VERSION, &state)?;
+    }
     if let Some(file) = replay {
         report.replay_matches = Some(file.state_hash == report.state_hash);
     }

@@ -56,6 +56,39 @@ pub struct Visitor {
     pub said: (u64, u64),
 }
 
+/// What the visitor remembers, as saved: (villager id, last spoke), (villager id, kind words),
+/// the villager followed (by id) and until when, and the words said.
+pub(super) type VisitorState = (
+    Vec<(u64, f64)>,
+    Vec<(u64, u32)>,
+    Option<(u64, f64)>,
+    (u64, u64),
+);
+
+impl Visitor {
+    /// Its state in a fixed order, villagers by id (`ids`: entity → id).
+    pub(super) fn snapshot(&self, ids: &HashMap<Entity, u64>) -> VisitorState {
+        let mut last: Vec<(u64, f64)> = self.last_spoke.iter().map(|(k, v)| (*k, *v)).collect();
+        last.sort_by_key(|x| x.0);
+        let mut kind: Vec<(u64, u32)> = self.kind_words.iter().map(|(k, v)| (*k, *v)).collect();
+        kind.sort_by_key(|x| x.0);
+        let following = self
+            .following
+            .and_then(|(e, until)| ids.get(&e).map(|id| (*id, until)));
+        (last, kind, following, self.said)
+    }
+
+    /// Back from a save (`entities`: villager id → entity).
+    pub(super) fn restore(&mut self, p: &super::save::PlayerSave, entities: &HashMap<u64, Entity>) {
+        self.last_spoke = p.last_spoke.iter().copied().collect();
+        self.kind_words = p.kind_words.iter().copied().collect();
+        self.following = p
+            .following
+            .and_then(|(id, until)| entities.get(&id).map(|e| (*e, until)));
+        self.said = p.said;
+    }
+}
+
 pub(super) fn plugin(app: &mut App) {
     // Between moving villagers and the world's reaction, so lockstep runs stay reproducible.
     app.add_systems(

@@ -28,6 +28,14 @@ fn cell_of(p: Vec2) -> (i32, i32) {
 }
 
 impl ThreatGrid {
+    /// The grid of threats at `positions` (as `move_wolves` leaves it at night; empty by day).
+    pub fn rebuild(&mut self, positions: &[Vec2]) {
+        self.cells.clear();
+        for p in positions {
+            self.cells.entry(cell_of(*p)).or_default().push(*p);
+        }
+    }
+
     /// Direction (unit) and distance to the nearest threat within one cell size, if any.
     pub fn nearest(&self, from: Vec2) -> Option<(Vec2, f32)> {
         let (cx, cy) = cell_of(from);
