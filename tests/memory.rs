@@ -68,8 +68,7 @@ fn a_villager_says_back_in_a_new_chat_what_you_told_it() {
     );
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(replies(&out, "Greta").len(), 3, "{out}");
-    let (_, saved) =
-        file::load::<VillagerMemory>(&greta, VILLAGER_KIND, VILLAGER_VERSION).unwrap();
+    let (_, saved) = file::load::<VillagerMemory>(&greta, VILLAGER_KIND, VILLAGER_VERSION).unwrap();
     assert_eq!(saved.conversations, 1);
     let told: Vec<&str> = saved
         .stream
@@ -85,7 +84,13 @@ fn a_villager_says_back_in_a_new_chat_what_you_told_it() {
             "You told me you live in Dunmore, by the sea."
         ]
     );
-    assert!(saved.stream.memories.iter().all(|m| m.embedding.len() == 384));
+    assert!(
+        saved
+            .stream
+            .memories
+            .iter()
+            .all(|m| m.embedding.len() == 384)
+    );
     assert!(saved.trust > 0.0, "thanks raised trust: {}", saved.trust);
 
     // A new process with only the file: asked in other words than the ones told.
@@ -131,4 +136,84 @@ fn a_damaged_or_foreign_memory_file_is_a_clear_error_and_left_alone() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("truncated"), "{err}");
     let _ = std::fs::remove_dir_all(&d);
+}
+
+/// Waits for the villager's reply to be done (at most a minute) and returns it.
+fn reply(app: &mut bevy::prelude::App, npc: bevy::prelude::Entity) -> String {
+    use npc_minds::brain::talk::Speech;
+    let start = std::time::Instant::now();
+    loop {
+        app.update();
+        if let Some(s) = app.world().get::<Speech>(npc)
+            && s.done
+        {
+            return s.text.clone();
+        }
+        assert!(start.elapsed().as_secs() < 60, "no reply within a minute");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn in_the_village_a_villager_remembers_words_and_bread_through_the_dialogue_lane() {
+    use npc_minds::brain::components::Memories;
+    use npc_minds::brain::talk::{PlayerGave, PlayerSaid};
+    use npc_minds::inference::backends::scripted::ScriptedBackend;
+    use npc_minds::inference::backends::utility::UtilityBackend;
+    use npc_minds::inference::{InferencePool, Lane, factory};
+    use npc_minds::ml::dialogue::{Dialogue, DialogueBackend};
+    use npc_minds::ml::model_files::models_dir;
+    use npc_minds::world::components::Villager;
+
+    if !have_models() {
+        return;
+    }
+    let lm = models_dir().join("SmolLM2-135M-Instruct.Q4_1.gguf");
+    let (cast, _) = npc_minds::config::files::load_cast("assets/npcs".as_ref(), "no-mods".as_ref());
+    let pool = InferencePool::builder()
+        .lane(Lane::Policy, factory(|| Ok(UtilityBackend)))
+        .lane(Lane::Emotion, factory(|| Ok(ScriptedBackend::default())))
+        .lane(
+            Lane::Dialogue,
+            factory(move || {
+                let d = Dialogue::load(&lm, &models_dir(), 2, &mut |_| {})
+                    .map_err(|e| npc_minds::inference::InferenceError::Backend(e.to_string()))?;
+                Ok(DialogueBackend(d))
+            }),
+        )
+        .build();
+    let mut app = npc_minds::sim::run::build_app(&cast, 3, 1, 0.05, pool);
+    let mut q = app
+        .world_mut()
+        .query::<(bevy::prelude::Entity, &Villager)>();
+    let (npc, _) = q.iter(app.world()).find(|(_, v)| v.id == 0).unwrap();
+    let say = |app: &mut bevy::prelude::App, text: &str| {
+        app.world_mut().write_message(PlayerSaid {
+            npc,
+            text: text.into(),
+        });
+    };
+    say(&mut app, "Good day! My name is Corwin.");
+    reply(&mut app, npc);
+    app.world_mut().write_message(PlayerGave { npc });
+    reply(&mut app, npc);
+    let kinds: Vec<MemoryKind> = app
+        .world()
+        .get::<Memories>(npc)
+        .unwrap()
+        .0
+        .memories
+        .iter()
+        .map(|m| m.kind)
+        .collect();
+    assert_eq!(kinds, [MemoryKind::Told, MemoryKind::Gift]);
+    say(&mut app, "Do you still know my name?");
+    let name = reply(&mut app, npc);
+    assert!(name.contains("Corwin"), "{name}");
+    say(&mut app, "What did I bring you earlier?");
+    let gift = reply(&mut app, npc);
+    assert!(
+        gift.to_lowercase().contains("bread") || gift.contains("loaf"),
+        "{gift}"
+    );
 }

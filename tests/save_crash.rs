@@ -27,7 +27,12 @@ fn memory(n: u32) -> VillagerMemory {
     let mut m = VillagerMemory::new("Greta", 0.0, 3600.0);
     m.conversations = n;
     for i in 0..200 {
-        let mut said = of_line(&format!("My name is Tom the {i}th"), Intent::SmallTalk, i as f64, None);
+        let mut said = of_line(
+            &format!("My name is Tom the {i}th"),
+            Intent::SmallTalk,
+            i as f64,
+            None,
+        );
         said[0].embedding = (0..384).map(|j| rng::unit(n as u64, i, j, 7)).collect();
         m.stream.add(said.remove(0));
     }
@@ -99,11 +104,18 @@ fn a_save_killed_at_any_moment_leaves_the_last_complete_one() {
             n == reported || n == reported + 1,
             "round {round}: loaded save {n}, last reported {reported}"
         );
-        assert_eq!(m, memory(m.conversations), "round {round}: the save is whole");
+        assert_eq!(
+            m,
+            memory(m.conversations),
+            "round {round}: the save is whole"
+        );
         reported = n;
     }
     eprintln!("60 kills, {mid_write} of them with a save half-written; last save {reported}");
-    assert!(reported >= 30, "the child saved too rarely to test anything ({reported})");
+    assert!(
+        reported >= 30,
+        "the child saved too rarely to test anything ({reported})"
+    );
     assert!(mid_write > 0, "no kill landed during a write");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -67,6 +67,11 @@ impl Emotion {
     }
 }
 
+/// What the NPC remembers of the player (lines, gifts, rudeness, kindness), recalled into its
+/// replies by the dialogue lane. Added at the first word.
+#[derive(Component, Clone, Debug)]
+pub struct Memories(pub crate::memory::MemoryStream);
+
 /// Trust towards the player in [-1, 1].
 #[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
 pub struct Trust(pub f32);

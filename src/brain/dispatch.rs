@@ -85,7 +85,11 @@ pub fn resume_awaiting(world: &mut World) {
                 npc: v.id,
                 generation: m.generation,
             };
-            (id, m.dispatched_tick, JobInput::Policy(Box::new(m.last_obs.clone())))
+            (
+                id,
+                m.dispatched_tick,
+                JobInput::Policy(Box::new(m.last_obs.clone())),
+            )
         })
         .collect();
     for (id, tick, input) in jobs {
@@ -103,7 +107,11 @@ pub fn resume_awaiting(world: &mut World) {
         }
         if result.is_err() {
             // No lane: think again, and the dispatch falls back to the utility AI.
-            let entity = world.resource::<super::components::NpcIndex>().0.get(&id.npc).copied();
+            let entity = world
+                .resource::<super::components::NpcIndex>()
+                .0
+                .get(&id.npc)
+                .copied();
             if let Some(mut mind) = entity.and_then(|e| world.get_mut::<Mind>(e)) {
                 mind.state = MindState::Wanting;
             }

@@ -2,7 +2,8 @@
 //! [`Speech`], with the record of what the reply planned and conveyed) and the line to the emotion
 //! lane (whose reading the NPC appraises together with the line's intent, see `brain::emotion`).
 //! A failed or missing model answers with a line from the NPC's `fallback_lines`. The request
-//! comes from `ml::dialogue::request` (persona, mood, trust, knowledge, the world's names).
+//! comes from `ml::dialogue::request` (persona, mood, trust, knowledge, the world's names) and
+//! carries the NPC's [`Memories`] of the player; each turn then leaves its own memories.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,14 +12,15 @@ use bevy::prelude::*;
 
 use super::Inference;
 use super::collect::{InferenceCompleted, InferencePartial};
-use super::components::{BrainStats, Emotion, InConversation, NpcIndex, Profile, Trust};
+use super::components::{BrainStats, Emotion, InConversation, Memories, NpcIndex, Profile, Trust};
 use super::emotion::{Experience, NpcExperienced};
 use crate::decide::EmotionLabel;
 use crate::decide::talk::{DialogueRecord, Intent};
 use crate::inference::{Job, JobInput, JobOutput, Lane, Priority, RequestId, WorldNames};
+use crate::memory::{self, MemoryStream};
 use crate::ml::dialogue::request::{self, Turn};
 use crate::ml::dialogue::understand::line_intent;
-use crate::world::components::Villager;
+use crate::world::components::{Villager, WorldClock};
 use crate::world::rng;
 
 /// The player said `text` to `npc`.
@@ -129,12 +131,20 @@ fn send_player_turns(
     mut intents: ResMut<HeardIntents>,
     mut commands: Commands,
     mut stats: ResMut<BrainStats>,
-    mut q: Query<(&Villager, &Profile, &Trust, &Emotion, Option<&mut Speech>)>,
+    clock: Res<WorldClock>,
+    mut q: Query<(
+        &Villager,
+        &Profile,
+        &Trust,
+        &Emotion,
+        Option<&mut Speech>,
+        Option<&mut Memories>,
+    )>,
 ) {
     let lines = said.read().map(|p| (p.npc, Some(p.text.clone())));
     let gifts: Vec<_> = gave.read().map(|g| (g.npc, None)).collect();
     for (npc, text) in lines.collect::<Vec<_>>().into_iter().chain(gifts) {
-        let Ok((v, profile, trust, emotion, speech)) = q.get_mut(npc) else {
+        let Ok((v, profile, trust, emotion, speech, memories)) = q.get_mut(npc) else {
             continue;
         };
         let line = request::cut_line(text.as_deref().unwrap_or(""));
@@ -153,8 +163,26 @@ fn send_player_turns(
             Some(_) => Turn::Say(&line),
             None => Turn::Gift,
         };
-        let request =
+        let mut request =
             request::request(c, trust.0, emotion.vad, &next.history, turn, &world.0, seed);
+        // What it remembers goes with the request; this turn is remembered after it (a line
+        // does not recall itself).
+        request.memory = memories.as_ref().map(|m| Arc::new(m.0.clone()));
+        request.now = clock.elapsed;
+        let now = clock.elapsed;
+        let new_memories = match text {
+            Some(_) => memory::of_line(&line, line_intent(&line), now, Some(emotion.intensity)),
+            None => vec![memory::of_gift(now)],
+        };
+        match memories {
+            Some(mut m) => new_memories.into_iter().for_each(|x| m.0.add(x)),
+            None => {
+                let hour = clock.day_length as f64 / 24.0;
+                let mut stream = MemoryStream::new(memory::stream::CAPACITY, hour);
+                new_memories.into_iter().for_each(|x| stream.add(x));
+                commands.entity(npc).insert(Memories(stream));
+            }
+        }
         let reply = Job {
             id,
             priority: Priority::Focus,

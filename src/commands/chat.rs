@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use super::chat_memory::MemorySession;
 use crate::config::files::load_cast;
 use crate::config::{MysteryConfig, NpcConfig};
-use super::chat_memory::MemorySession;
 use crate::decide::talk::DialogueRecord;
 use crate::inference::DialogueRequest;
 use crate::ml::dialogue::Dialogue;

@@ -5,13 +5,14 @@
 //! so an interrupted chat loses nothing; a damaged file stops the chat and is never overwritten.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::NpcConfig;
 use crate::decide::talk::{DialogueRecord, Intent};
 use crate::inference::DialogueRequest;
 use crate::memory::file::{self, SaveError};
-use crate::memory::{self, Memory, Query, VILLAGER_KIND, VILLAGER_VERSION, VillagerMemory};
+use crate::memory::{self, Memory, VILLAGER_KIND, VILLAGER_VERSION, VillagerMemory};
 use crate::ml::dialogue::Dialogue;
 use crate::ml::dialogue::recall;
 use crate::ml::dialogue::understand::line_intent;
@@ -53,9 +54,7 @@ impl MemorySession {
     pub fn open(path: &Path, npc: &NpcConfig, trust: f32) -> Result<Self, MemoryFileError> {
         let memory = match file::load::<VillagerMemory>(path, VILLAGER_KIND, VILLAGER_VERSION) {
             Ok((_, m)) => m,
-            Err(SaveError::Io { source, .. })
-                if source.kind() == std::io::ErrorKind::NotFound =>
-            {
+            Err(SaveError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 VillagerMemory::new(&npc.name, trust, 3600.0)
             }
             Err(e) => return Err(e.into()),
@@ -76,22 +75,26 @@ impl MemorySession {
         })
     }
 
-    /// Before a reply: remembers `line` (not yet in the stream) and adds what it recalls to `req`.
-    pub fn before(&mut self, dialogue: Option<&mut Dialogue>, line: &str, req: &mut DialogueRequest) {
+    /// Before a reply: remembers `line` (kept back until the reply is made, so the line does not
+    /// recall itself) and gives `req` the memories, which the dialogue recalls from.
+    pub fn before(
+        &mut self,
+        dialogue: Option<&mut Dialogue>,
+        line: &str,
+        req: &mut DialogueRequest,
+    ) {
         let at = now();
         self.intent = line_intent(line);
         self.fresh = memory::of_line(line, self.intent, at, None);
-        let query = match dialogue {
-            Some(d) => {
-                for m in &mut self.fresh {
-                    // Without an embedding a memory is recalled by its words alone.
-                    let _ = recall::embed(&mut d.understander, m);
-                }
-                recall::query(&mut d.understander, line).unwrap_or_else(|_| Query::new(line, None))
+        if let Some(d) = dialogue {
+            for m in &mut self.fresh {
+                // Kept with the file, so a later chat need not embed it again; without an
+                // embedding a memory is recalled by its words.
+                let _ = recall::embed(&mut d.understander, m);
             }
-            None => Query::new(line, None),
-        };
-        recall::recall(&self.memory.stream, &self.fresh, &query, at, req);
+        }
+        req.memory = Some(Arc::new(self.memory.stream.clone()));
+        req.now = at;
     }
 
     /// After a reply: keeps the line's memories and the facts told, moves trust and saves.

@@ -9,6 +9,7 @@ pub use crate::decide::Observation;
 pub use crate::decide::hash::Fnv;
 use crate::decide::talk::DialogueRecord;
 use crate::decide::{Action, EmotionLabel};
+use crate::memory::MemoryStream;
 
 /// One queue and worker per kind of model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -155,6 +156,10 @@ pub struct DialogueRequest {
     /// Key words of what the player told the NPC about themselves (remembered names, places):
     /// the reply may say them only to the player.
     pub player_words: Vec<String>,
+    /// The NPC's memories of the player, recalled into `knowledge` by the dialogue lane (see
+    /// `ml::dialogue::recall`), and the time now on the memories' clock.
+    pub memory: Option<Arc<MemoryStream>>,
+    pub now: f64,
     pub sampling: Sampling,
     pub seed: u64,
 }

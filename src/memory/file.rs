@@ -100,7 +100,12 @@ pub fn encode<T: Serialize>(kind: &str, version: u32, state: &T) -> Result<Vec<u
 }
 
 /// Writes `state` to `path` atomically (see the module's note).
-pub fn save<T: Serialize>(path: &Path, kind: &str, version: u32, state: &T) -> Result<(), SaveError> {
+pub fn save<T: Serialize>(
+    path: &Path,
+    kind: &str,
+    version: u32,
+    state: &T,
+) -> Result<(), SaveError> {
     let p = path.display().to_string();
     let io = |doing: &'static str| {
         let p = p.clone();
@@ -233,7 +238,10 @@ pub fn decode<T: DeserializeOwned>(
         });
     }
     if body.len() > length {
-        return Err(corrupt(format!("{} bytes after the end", body.len() - length)));
+        return Err(corrupt(format!(
+            "{} bytes after the end",
+            body.len() - length
+        )));
     }
     if checksum(body) != sum {
         return Err(corrupt("checksum mismatch".into()));
@@ -274,7 +282,10 @@ mod tests {
         save(&path, "test", 1, &state(1)).unwrap();
         save(&path, "test", 1, &state(2)).unwrap();
         assert_eq!(load::<State>(&path, "test", 1).unwrap(), (1, state(2)));
-        assert_eq!(load::<State>(&prev_path(&path), "test", 1).unwrap().1, state(1));
+        assert_eq!(
+            load::<State>(&prev_path(&path), "test", 1).unwrap().1,
+            state(1)
+        );
         assert!(!tmp_path(&path).exists());
     }
 
@@ -289,7 +300,10 @@ mod tests {
 
         fs::write(&path, &good[..good.len() - 5]).unwrap();
         let e = load::<State>(&path, "test", 1).unwrap_err();
-        assert!(matches!(&e, SaveError::Truncated { prev: Some(p), .. } if *p == prev), "{e}");
+        assert!(
+            matches!(&e, SaveError::Truncated { prev: Some(p), .. } if *p == prev),
+            "{e}"
+        );
         assert!(e.to_string().contains("truncated"));
 
         let mut flipped = good.clone();
@@ -300,14 +314,33 @@ mod tests {
         assert!(e.to_string().contains("checksum mismatch"), "{e}");
 
         fs::write(&path, b"hello world\n").unwrap();
-        assert!(matches!(load::<State>(&path, "test", 1), Err(SaveError::NotASave { .. })));
+        assert!(matches!(
+            load::<State>(&path, "test", 1),
+            Err(SaveError::NotASave { .. })
+        ));
 
         fs::write(&path, encode("test", 7, &state(3)).unwrap()).unwrap();
         let e = load::<State>(&path, "test", 1).unwrap_err();
-        assert!(matches!(e, SaveError::Newer { found: 7, supported: 1, .. }), "{e}");
-        assert!(matches!(load::<State>(&path, "other", 1), Err(SaveError::Kind { .. })));
+        assert!(
+            matches!(
+                e,
+                SaveError::Newer {
+                    found: 7,
+                    supported: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(matches!(
+            load::<State>(&path, "other", 1),
+            Err(SaveError::Kind { .. })
+        ));
 
         // Loading a bad file changed nothing: the previous save still loads.
-        assert_eq!(load::<State>(&prev_path(&path), "test", 1).unwrap().1, state(1));
+        assert_eq!(
+            load::<State>(&prev_path(&path), "test", 1).unwrap().1,
+            state(1)
+        );
     }
 }

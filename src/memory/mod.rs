@@ -75,7 +75,10 @@ pub fn of_line(line: &str, intent: Intent, at: f64, intensity: Option<f32>) -> V
         Intent::Insult => (
             MemoryKind::Insult,
             format!("You were rude to me; you said \"{quoted}\"."),
-            vec!["how I treated you".to_string(), "are you angry with me".into()],
+            vec![
+                "how I treated you".to_string(),
+                "are you angry with me".into(),
+            ],
         ),
         Intent::Praise | Intent::Thanks | Intent::Apology => (
             MemoryKind::Kindness,
@@ -87,7 +90,11 @@ pub fn of_line(line: &str, intent: Intent, at: f64, intensity: Option<f32>) -> V
             format!("You accused someone of the theft; you said \"{quoted}\"."),
             vec!["whom I accused".to_string()],
         ),
-        _ => (MemoryKind::Said, format!("You said \"{quoted}\"."), Vec::new()),
+        _ => (
+            MemoryKind::Said,
+            format!("You said \"{quoted}\"."),
+            Vec::new(),
+        ),
     };
     vec![Memory {
         at,

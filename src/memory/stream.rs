@@ -286,8 +286,18 @@ mod tests {
     #[test]
     fn without_embeddings_shared_words_are_the_relevance() {
         let mut s = MemoryStream::new(10, 3600.0);
-        s.add(memory(0.0, MemoryKind::Told, "You told me your name is Tom.", vec![]));
-        s.add(memory(0.0, MemoryKind::Told, "You told me you like apples.", vec![]));
+        s.add(memory(
+            0.0,
+            MemoryKind::Told,
+            "You told me your name is Tom.",
+            vec![],
+        ));
+        s.add(memory(
+            0.0,
+            MemoryKind::Told,
+            "You told me you like apples.",
+            vec![],
+        ));
         let q = Query::new("Do you remember which fruit... apples?", None);
         assert_eq!(s.retrieve(&q, 1.0, 1, |_| true)[0].0, 1);
     }
@@ -295,7 +305,12 @@ mod tests {
     #[test]
     fn an_important_memory_outweighs_a_slightly_newer_trivial_one() {
         let mut s = MemoryStream::new(10, 3600.0);
-        s.add(memory(0.0, MemoryKind::Accusation, "accused", vec![1.0, 0.0]));
+        s.add(memory(
+            0.0,
+            MemoryKind::Accusation,
+            "accused",
+            vec![1.0, 0.0],
+        ));
         s.add(memory(3600.0, MemoryKind::Said, "said", vec![1.0, 0.0]));
         let q = Query::new("", Some(vec![1.0, 0.0]));
         let ranked = s.retrieve(&q, 7200.0, 2, |_| true);

@@ -37,9 +37,31 @@ const I_VERBS: &[(&str, &[&str])] = &[
 
 /// Words that make "I am X" a passing state, not something to remember ("I'm tired").
 const PASSING: &[&str] = &[
-    "sorry", "fine", "good", "well", "ok", "okay", "here", "back", "tired", "hungry", "sure",
-    "glad", "happy", "sad", "just", "not", "going", "looking", "trying", "asking", "so", "very",
-    "afraid", "listening", "leaving",
+    "sorry",
+    "fine",
+    "good",
+    "well",
+    "ok",
+    "okay",
+    "here",
+    "back",
+    "tired",
+    "hungry",
+    "sure",
+    "glad",
+    "happy",
+    "sad",
+    "just",
+    "not",
+    "going",
+    "looking",
+    "trying",
+    "asking",
+    "so",
+    "very",
+    "afraid",
+    "listening",
+    "leaving",
 ];
 
 /// Every statement about the player in `line`.
@@ -124,7 +146,10 @@ fn from_sentence(sentence: &str) -> Option<Told> {
         if verb < 2 {
             return None;
         }
-        (vec![lower[..verb].join(" ").trim_end_matches("'s").to_string()], verb)
+        (
+            vec![lower[..verb].join(" ").trim_end_matches("'s").to_string()],
+            verb,
+        )
     } else {
         let (subject_verb, next) = if first == "i'm" {
             ("'m", 1)
@@ -134,7 +159,10 @@ fn from_sentence(sentence: &str) -> Option<Told> {
         let Some((_, asked)) = I_VERBS.iter().find(|(v, _)| *v == subject_verb) else {
             return None;
         };
-        if lower.get(next).is_some_and(|w| PASSING.contains(&w.as_str())) {
+        if lower
+            .get(next)
+            .is_some_and(|w| PASSING.contains(&w.as_str()))
+        {
             return None;
         }
         // "I am called Tom", "I'm Tom" are names.
@@ -183,7 +211,10 @@ mod tests {
     #[test]
     fn likes_and_homes_are_kept_in_the_second_person() {
         let t = from_line("I like apples and I live in Dunmore!");
-        assert_eq!(t[0].text, "You told me you like apples and you live in Dunmore.");
+        assert_eq!(
+            t[0].text,
+            "You told me you like apples and you live in Dunmore."
+        );
         assert_eq!(t[0].keys, ["dunmore"]);
         let t = from_line("My favourite colour is deep blue");
         assert_eq!(t[0].text, "You told me your favourite colour is deep blue.");

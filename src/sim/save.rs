@@ -278,8 +278,8 @@ pub fn restore(world: &mut World, save: &SimSave) -> Result<(), String> {
         Vec::new()
     };
     world.resource_mut::<ThreatGrid>().rebuild(&positions);
-    let mut player = world
-        .query_filtered::<(&mut Position, &mut ScriptedWalk, &mut Visitor), With<Player>>();
+    let mut player =
+        world.query_filtered::<(&mut Position, &mut ScriptedWalk, &mut Visitor), With<Player>>();
     let (mut pos, mut walk, mut visitor) = player
         .single_mut(world)
         .map_err(|e| format!("the village has no scripted player: {e}"))?;

@@ -97,11 +97,12 @@ impl Dialogue {
         req: &DialogueRequest,
         sink: &mut dyn Sink,
     ) -> Result<Reply, LmError> {
+        let recalled = super::recall::prepare(&mut self.understander, req)?;
         realise::respond(
             &mut self.model,
             &mut self.understander,
             &self.common,
-            req,
+            recalled.as_ref().unwrap_or(req),
             sink,
         )
     }

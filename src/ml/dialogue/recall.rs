@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::understand::Understander;
+use super::understand::{Understander, line_intent};
 use crate::inference::{DialogueRequest, KnowledgeEntry};
 use crate::memory::{Memory, MemoryKind, MemoryStream, Query};
 use crate::ml::encoder::EncoderError;
@@ -31,6 +31,32 @@ pub fn embed(understander: &mut Understander, m: &mut Memory) -> Result<(), Enco
         m.embedding = e;
     }
     Ok(())
+}
+
+/// `req` with its memories recalled (when it has any and is a line, not a gift): each memory
+/// without an embedding gets one (cached by text), the line is the query, and names the line
+/// itself tells join the world's names.
+pub fn prepare(
+    understander: &mut Understander,
+    req: &DialogueRequest,
+) -> Result<Option<DialogueRequest>, EncoderError> {
+    let Some(stream) = req.memory.as_deref().filter(|_| !req.gift) else {
+        return Ok(None);
+    };
+    let mut stream = stream.clone();
+    for m in stream
+        .memories
+        .iter_mut()
+        .filter(|m| m.embedding.is_empty())
+    {
+        embed(understander, m)?;
+    }
+    let fresh = crate::memory::of_line(&req.line, line_intent(&req.line), req.now, None);
+    let q = query(understander, &req.line)?;
+    let mut out = req.clone();
+    out.memory = None;
+    recall(&stream, &fresh, &q, req.now, &mut out);
+    Ok(Some(out))
 }
 
 /// Adds the memories recalled for `query` at `now` to `req` as knowledge entries (after the
@@ -103,7 +129,10 @@ mod tests {
         assert_eq!(req.knowledge[0].text, "You told me your name is Tom.");
         assert!(req.knowledge[0].allowed);
         let words = req.world.words.join(" ");
-        assert!(words.contains("Tom") && words.contains("Dunmore"), "{words}");
+        assert!(
+            words.contains("Tom") && words.contains("Dunmore"),
+            "{words}"
+        );
         assert_eq!(req.player_words, ["tom", "dunmore"]);
     }
 }

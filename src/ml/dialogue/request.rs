@@ -171,6 +171,8 @@ pub fn request(
         line,
         gift,
         player_words: Vec::new(),
+        memory: None,
+        now: 0.0,
         sampling: c.sampling,
         seed,
     }

@@ -205,7 +205,9 @@ impl Checks<'_> {
     fn about_the_player(&self, sentence: &str) -> Result<(), Rejection> {
         let words = keys::words(sentence);
         // "You told me I like pears": what the player said, turned back on the villager.
-        if let Some(at) = words.windows(2).position(|w| w[0] == "told" && w[1] == "me")
+        if let Some(at) = words
+            .windows(2)
+            .position(|w| w[0] == "told" && w[1] == "me")
             && words
                 .get(at + 2)
                 .is_some_and(|w| matches!(w.as_str(), "i" | "i'm" | "my"))
@@ -385,7 +387,10 @@ mod tests {
     fn what_the_player_told_is_said_only_to_the_player() {
         let l = Lexicon::new(
             ["Greta", "Dunmore"],
-            ["i'm", "from", "you", "your", "live", "in", "dear", "home", "is"].map(String::from),
+            [
+                "i'm", "from", "you", "your", "live", "in", "dear", "home", "is",
+            ]
+            .map(String::from),
         );
         let told = vec!["dunmore".to_string()];
         let c = Checks {

@@ -162,11 +162,13 @@ pub fn run_row(
         npc.temperament.dominance,
     ];
     let mut req = request::request(npc, 0.5, vad, &[], Turn::Say(&row.question), world, seed);
-    let query = recall::query(&mut d.understander, &row.question)?;
-    let used = recall::recall(&stream, &[], &query, now, &mut req);
-    let offered = used
+    req.memory = Some(Arc::new(stream));
+    req.now = now;
+    // As the dialogue lane does it (here to see what was offered).
+    let req = recall::prepare(&mut d.understander, &req)?.expect("a line with memories");
+    let offered = req.knowledge[npc.knowledge.len()..]
         .iter()
-        .any(|&i| says_all(&stream.memories[i].text, &row.expect));
+        .any(|e| says_all(&e.text, &row.expect));
     let mut sink = Collect::default();
     let r = d.respond(&req, &mut sink)?;
     Ok(MemoryScored {
@@ -221,7 +223,8 @@ mod tests {
             Path::new("no-mods"),
         )
         .0;
-        let text = "npc\ttold\tquestion\texpect\n# c\nGreta\tI'm Ada. | I like figs.\tWho am I?\tAda\n";
+        let text =
+            "npc\ttold\tquestion\texpect\n# c\nGreta\tI'm Ada. | I like figs.\tWho am I?\tAda\n";
         let rows = parse_memory_set("m.tsv", text, &cast).unwrap();
         assert_eq!(rows[0].told, ["I'm Ada.", "I like figs."]);
         assert_eq!(rows[0].expect, ["ada"]);
