@@ -38,6 +38,8 @@ pub enum NpcSystems {
     Act,
     /// Needs, threats, injuries and rewards.
     Simulate,
+    /// What villagers tell each other (gossip) and remember.
+    Gossip,
 }
 
 /// Orders [`NpcSystems`] and adds the world, config and brain plugins.
@@ -53,6 +55,7 @@ pub fn core_plugin(app: &mut App) {
             NpcSystems::Apply,
             NpcSystems::Act,
             NpcSystems::Simulate,
+            NpcSystems::Gossip,
         )
             .chain(),
     );

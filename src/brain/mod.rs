@@ -7,6 +7,7 @@ pub mod collect;
 pub mod components;
 pub mod dispatch;
 pub mod emotion;
+pub mod gossip;
 pub mod perceive;
 pub mod spawn;
 pub mod talk;
@@ -60,7 +61,7 @@ impl Plugin for InferencePlugin {
 }
 
 pub(crate) fn plugin(app: &mut App) {
-    app.add_plugins((talk::plugin, emotion::plugin));
+    app.add_plugins((talk::plugin, emotion::plugin, gossip::plugin));
     app.init_resource::<NpcIndex>()
         .init_resource::<BrainStats>()
         .init_resource::<ThinkSettings>()

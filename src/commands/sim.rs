@@ -98,7 +98,8 @@ fn report(opts: SimOptions, json: bool) -> anyhow::Result<ExitCode> {
                 false => {
                     println!(
                         "{} NPCs, {:.0} game s in {:.2} s: {:.0} ticks/s; frame p50 {:.3} ms p99 {:.3} ms; \
-                         AI p50 {:.3} ms p99 {:.3} ms; mean reward {:.4}/NPC/s; harmed {}; state {}",
+                         AI p50 {:.3} ms p99 {:.3} ms; gossip p99 {:.3} ms, {} exchanges, {} rumours \
+                         learnt, widest known by {}; mean reward {:.4}/NPC/s; harmed {}; state {}",
                         report.npcs,
                         report.simulated_seconds,
                         report.wall_seconds,
@@ -107,6 +108,10 @@ fn report(opts: SimOptions, json: bool) -> anyhow::Result<ExitCode> {
                         report.frame_ms.p99,
                         report.ai_ms_per_frame.p50,
                         report.ai_ms_per_frame.p99,
+                        report.gossip_ms_per_frame.p99,
+                        report.gossip.exchanges,
+                        report.gossip.learnt,
+                        report.gossip.max_reach,
                         report.mean_reward,
                         report.harmed,
                         report.state_hash

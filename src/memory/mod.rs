@@ -4,6 +4,7 @@
 //! the dialogue's encoder and handed in).
 
 pub mod file;
+pub mod gossip;
 pub mod stream;
 pub mod told;
 

@@ -23,6 +23,9 @@ pub struct SimStats {
     ai_started: Option<Instant>,
     /// Milliseconds spent in Perceive..Act, one entry per frame.
     pub ai_ms: Vec<f64>,
+    gossip_started: Option<Instant>,
+    /// Milliseconds spent in gossip and memory, one entry per frame.
+    pub gossip_ms: Vec<f64>,
     /// NPC-ticks spent in each action.
     pub actions: [u64; 10],
     pub npc_ticks: u64,
@@ -94,8 +97,22 @@ pub fn plugin(app: &mut App) {
                 .after(NpcSystems::Act)
                 .before(NpcSystems::Simulate),
             count_ticks.after(NpcSystems::Simulate),
+            start_gossip_clock
+                .after(NpcSystems::Simulate)
+                .before(NpcSystems::Gossip),
+            stop_gossip_clock.after(NpcSystems::Gossip),
         ),
     );
+}
+
+fn start_gossip_clock(mut stats: ResMut<SimStats>) {
+    stats.gossip_started = Some(Instant::now());
+}
+
+fn stop_gossip_clock(mut stats: ResMut<SimStats>) {
+    if let Some(t) = stats.gossip_started.take() {
+        stats.gossip_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
 }
 
 fn start_ai_clock(mut stats: ResMut<SimStats>) {
@@ -218,6 +235,9 @@ pub struct SimReport {
     pub ticks_per_second: f64,
     pub frame_ms: Spread,
     pub ai_ms_per_frame: Spread,
+    /// Gossip and memory (after the world's step), per frame.
+    pub gossip_ms_per_frame: Spread,
+    pub gossip: GossipReport,
     pub lanes: BTreeMap<&'static str, LaneReport>,
     pub brain: BrainStats,
     /// Share of NPC-ticks spent in each action.
@@ -241,6 +261,39 @@ pub struct SimReport {
     /// Set when replaying: whether the recorded run's state hash was reproduced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay_matches: Option<bool>,
+}
+
+/// How far talk travelled between villagers.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct GossipReport {
+    /// Times one villager told another something (or only chatted, when it had nothing new).
+    pub exchanges: u64,
+    /// Rumours learnt from another villager.
+    pub learnt: u64,
+    /// Of those, rumours about the player (each moved the listener's trust in them).
+    pub about_player: u64,
+    /// Rumours in the village (clues and the player's deeds, by villager they started with).
+    pub rumours: usize,
+    /// Villagers knowing the most widely known rumour, and a rumour on average.
+    pub max_reach: u32,
+    pub mean_reach: f64,
+    /// Rumours known by at least three villagers.
+    pub reached_three: usize,
+}
+
+impl GossipReport {
+    pub fn of(stats: &crate::brain::gossip::GossipStats) -> Self {
+        let reach: Vec<u32> = stats.reach.values().copied().collect();
+        GossipReport {
+            exchanges: stats.exchanges,
+            learnt: stats.learnt,
+            about_player: stats.about_player,
+            rumours: reach.len(),
+            max_reach: reach.iter().copied().max().unwrap_or(0),
+            mean_reach: reach.iter().map(|&r| r as f64).sum::<f64>() / reach.len().max(1) as f64,
+            reached_three: reach.iter().filter(|&&r| r >= 3).count(),
+        }
+    }
 }
 
 /// Hash of the world state: every villager (by id) and the clock.

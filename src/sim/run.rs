@@ -277,6 +277,8 @@ fn finish_report(
         ticks_per_second: ticks as f64 / wall.max(1e-9),
         frame_ms: Spread::of(frame_ms),
         ai_ms_per_frame: Spread::of(&stats.ai_ms),
+        gossip_ms_per_frame: Spread::of(&stats.gossip_ms),
+        gossip: report::GossipReport::of(world.resource::<crate::brain::gossip::GossipStats>()),
         lanes: metrics.lanes.iter().map(|l| (l.lane, l.into())).collect(),
         brain: world.resource::<BrainStats>().clone(),
         action_histogram: report::histogram(&stats.actions),

@@ -1,5 +1,5 @@
 //! `sim --save FILE` / `sim --load FILE`: the whole state of a headless village (clock, every
-//! villager's body, needs, mind, trust and emotion, the scripted player and its visitor's
+//! villager's body, needs, mind, trust, emotion, rumours and memories, the scripted player and its visitor's
 //! memory of whom it spoke to, the wolves) in a versioned save file (`memory::file`: atomic,
 //! checked). A decision in flight when the run stopped is asked again on load with the same id
 //! and observation, and lockstep applies it at the tick it was due, so save at T, load, run to
@@ -9,8 +9,11 @@ use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::visitor::Visitor;
-use crate::brain::components::{Emotion, Mind, MindState, Trust};
+use crate::brain::components::{Emotion, Memories, Mind, MindState, Trust};
+use crate::brain::gossip::Gossiping;
 use crate::decide::{Action, EmotionLabel, Observation};
+use crate::memory::MemoryStream;
+use crate::memory::gossip::Gossip;
 use crate::world::ScriptedWalk;
 use crate::world::components::{
     CurrentAction, Health, LastInjuries, Needs, Player, PlayerWords, Position, Reward, Villager,
@@ -60,6 +63,10 @@ pub struct VillagerSave {
     pub vad: [f32; 3],
     pub label: EmotionLabel,
     pub intensity: f32,
+    /// Rumours and trust in the others (`None` before its first tick).
+    pub gossip: Option<Gossip>,
+    /// What it remembers of the player (`None` until something happened).
+    pub memories: Option<MemoryStream>,
 }
 
 /// A villager's think cycle.
@@ -118,6 +125,8 @@ type VillagerParts<'a> = (
     &'a Mind,
     &'a Trust,
     &'a Emotion,
+    Option<&'a Gossiping>,
+    Option<&'a Memories>,
 );
 
 /// The state of the sim in `world` (built by `build_app` with `npcs`, `seed`, `dt`).
@@ -125,7 +134,7 @@ pub fn capture(world: &mut World, npcs: usize, seed: u64, dt: f32) -> SimSave {
     let mut villagers: Vec<VillagerSave> = world
         .query::<VillagerParts>()
         .iter(world)
-        .map(|(v, p, n, h, a, r, li, w, m, t, e)| VillagerSave {
+        .map(|(v, p, n, h, a, r, li, w, m, t, e, g, mem)| VillagerSave {
             id: v.id,
             position: p.0.to_array(),
             needs: [n.hunger, n.energy, n.social],
@@ -150,6 +159,8 @@ pub fn capture(world: &mut World, npcs: usize, seed: u64, dt: f32) -> SimSave {
             vad: e.vad,
             label: e.label,
             intensity: e.intensity,
+            gossip: g.map(|g| g.0.clone()),
+            memories: mem.map(|m| m.0.clone()),
         })
         .collect();
     villagers.sort_by_key(|v| v.id);
@@ -252,6 +263,12 @@ pub fn restore(world: &mut World, save: &SimSave) -> Result<(), String> {
                 intensity: s.intensity,
             },
         ));
+        if let Some(g) = &s.gossip {
+            entity.insert(Gossiping(g.clone()));
+        }
+        if let Some(m) = &s.memories {
+            entity.insert(Memories(m.clone()));
+        }
         let m = &s.mind;
         entity.insert(Mind {
             generation: m.generation,
