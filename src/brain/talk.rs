@@ -122,6 +122,16 @@ fn refresh_world(
     world.0 = Arc::new(request::world_names(&cast, None));
 }
 
+/// What a villager brings to hearing the player.
+type Listener<'a> = (
+    &'a Villager,
+    &'a Profile,
+    &'a Trust,
+    &'a Emotion,
+    Option<&'a mut Speech>,
+    Option<&'a mut Memories>,
+);
+
 #[allow(clippy::too_many_arguments)]
 fn send_player_turns(
     mut said: MessageReader<PlayerSaid>,
@@ -132,14 +142,7 @@ fn send_player_turns(
     mut commands: Commands,
     mut stats: ResMut<BrainStats>,
     clock: Res<WorldClock>,
-    mut q: Query<(
-        &Villager,
-        &Profile,
-        &Trust,
-        &Emotion,
-        Option<&mut Speech>,
-        Option<&mut Memories>,
-    )>,
+    mut q: Query<Listener>,
 ) {
     let lines = said.read().map(|p| (p.npc, Some(p.text.clone())));
     let gifts: Vec<_> = gave.read().map(|g| (g.npc, None)).collect();

@@ -156,9 +156,7 @@ fn from_sentence(sentence: &str) -> Option<Told> {
         } else {
             (lower.get(1).map(String::as_str)?, 2)
         };
-        let Some((_, asked)) = I_VERBS.iter().find(|(v, _)| *v == subject_verb) else {
-            return None;
-        };
+        let (_, asked) = I_VERBS.iter().find(|(v, _)| *v == subject_verb)?;
         if lower
             .get(next)
             .is_some_and(|w| PASSING.contains(&w.as_str()))

@@ -303,7 +303,16 @@ pub fn restore(world: &mut World, save: &SimSave) -> Result<(), String> {
     pos.0 = Vec2::from_array(save.player.position);
     walk.leg = save.player.leg;
     walk.toward = save.player.toward.map(Vec2::from_array);
-    visitor.restore(&save.player, &entities);
+    let p = &save.player;
+    visitor.restore(
+        (
+            p.last_spoke.clone(),
+            p.kind_words.clone(),
+            p.following,
+            p.said,
+        ),
+        &entities,
+    );
     // The clock of a loaded village is already running: without this, Bevy's first update after
     // load would see no time pass, where the saved run's next tick saw its full step.
     world

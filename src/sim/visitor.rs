@@ -78,14 +78,13 @@ impl Visitor {
         (last, kind, following, self.said)
     }
 
-    /// Back from a save (`entities`: villager id → entity).
-    pub(super) fn restore(&mut self, p: &super::save::PlayerSave, entities: &HashMap<u64, Entity>) {
-        self.last_spoke = p.last_spoke.iter().copied().collect();
-        self.kind_words = p.kind_words.iter().copied().collect();
-        self.following = p
-            .following
-            .and_then(|(id, until)| entities.get(&id).map(|e| (*e, until)));
-        self.said = p.said;
+    /// Back from a [`Visitor::snapshot`] (`entities`: villager id → entity).
+    pub(super) fn restore(&mut self, state: VisitorState, entities: &HashMap<u64, Entity>) {
+        let (last, kind, following, said) = state;
+        self.last_spoke = last.into_iter().collect();
+        self.kind_words = kind.into_iter().collect();
+        self.following = following.and_then(|(id, until)| entities.get(&id).map(|e| (*e, until)));
+        self.said = said;
     }
 }
 

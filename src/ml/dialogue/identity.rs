@@ -1,8 +1,9 @@
-//! The identity rule of the validator: a villager never claims another villager's name, never names
-//! itself except to introduce itself, and never speaks of its own trade as someone else's ("the
-//! local baker" from the baker).
+//! The identity rules of the validator: a villager never claims another villager's name, never names
+//! itself except to introduce itself, never speaks of its own trade as someone else's ("the local
+//! baker" from the baker), and never takes what the player told about themselves for its own.
 
 use super::validate::{Checks, Rejection, has_phrase};
+use crate::decide::keys;
 
 impl Checks<'_> {
     /// Claims of being someone else, or its own trade spoken of as another's ("the local baker").
@@ -56,5 +57,78 @@ impl Checks<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A sentence with a word the player told about themselves must be said to them ("you",
+    /// "your"): "I'm from Dunmore" takes the player's home for the villager's.
+    pub(super) fn about_the_player(&self, sentence: &str) -> Result<(), Rejection> {
+        let words = keys::words(sentence);
+        // "You told me I like pears": what the player said, turned back on the villager.
+        if let Some(at) = words
+            .windows(2)
+            .position(|w| w[0] == "told" && w[1] == "me")
+            && words
+                .get(at + 2)
+                .is_some_and(|w| matches!(w.as_str(), "i" | "i'm" | "my"))
+        {
+            return Err(Rejection::Misattributed(words[at + 2].clone()));
+        }
+        let to_player = words
+            .iter()
+            .any(|w| matches!(w.as_str(), "you" | "your" | "you're" | "yours" | "you've"));
+        match self
+            .player_words
+            .iter()
+            .find(|p| keys::group_present(&words, p))
+        {
+            Some(p) if !to_player => Err(Rejection::Misattributed(p.clone())),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::dialogue::lexicon::Lexicon;
+
+    fn checks<'a>(lex: &'a Lexicon, told: &'a [String]) -> Checks<'a> {
+        Checks {
+            lexicon: lex,
+            name: "Greta",
+            role: "baker",
+            others: &[],
+            required: None,
+            withheld: &[],
+            allowed_digits: "",
+            previous: &[],
+            echo: None,
+            heard: "",
+            witness: false,
+            player_words: told,
+        }
+    }
+
+    #[test]
+    fn what_the_player_told_is_said_only_to_the_player() {
+        let l = Lexicon::new(
+            ["Greta", "Dunmore"],
+            [
+                "i'm", "from", "you", "your", "live", "in", "dear", "home", "is",
+            ]
+            .map(String::from),
+        );
+        let told = vec!["dunmore".to_string()];
+        let c = checks(&l, &told);
+        assert_eq!(
+            c.sentence("I'm from Dunmore, by the sea."),
+            Err(Rejection::Misattributed("dunmore".into()))
+        );
+        assert_eq!(c.sentence("You live in Dunmore, dear."), Ok(()));
+        assert_eq!(c.sentence("Your home is Dunmore."), Ok(()));
+        assert_eq!(
+            c.sentence("You told me I like pears."),
+            Err(Rejection::Misattributed("i".into()))
+        );
     }
 }

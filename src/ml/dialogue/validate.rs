@@ -200,33 +200,6 @@ impl Checks<'_> {
         Ok(())
     }
 
-    /// A sentence with a word the player told about themselves must be said to them ("you",
-    /// "your"): "I'm from Dunmore" takes the player's home for the villager's.
-    fn about_the_player(&self, sentence: &str) -> Result<(), Rejection> {
-        let words = keys::words(sentence);
-        // "You told me I like pears": what the player said, turned back on the villager.
-        if let Some(at) = words
-            .windows(2)
-            .position(|w| w[0] == "told" && w[1] == "me")
-            && words
-                .get(at + 2)
-                .is_some_and(|w| matches!(w.as_str(), "i" | "i'm" | "my"))
-        {
-            return Err(Rejection::Misattributed(words[at + 2].clone()));
-        }
-        let to_player = words
-            .iter()
-            .any(|w| matches!(w.as_str(), "you" | "your" | "you're" | "yours" | "you've"));
-        match self
-            .player_words
-            .iter()
-            .find(|p| keys::group_present(&words, p))
-        {
-            Some(p) if !to_player => Err(Rejection::Misattributed(p.clone())),
-            _ => Ok(()),
-        }
-    }
-
     /// Rules for the whole reply (after each sentence passed [`Checks::sentence`]).
     pub fn reply(&self, text: &str) -> Result<(), Rejection> {
         let t = text.trim();
@@ -381,32 +354,6 @@ mod tests {
             Err(Rejection::WrongSelf(_))
         ));
         assert_eq!(c.sentence("I'm the baker, love."), Ok(()));
-    }
-
-    #[test]
-    fn what_the_player_told_is_said_only_to_the_player() {
-        let l = Lexicon::new(
-            ["Greta", "Dunmore"],
-            [
-                "i'm", "from", "you", "your", "live", "in", "dear", "home", "is",
-            ]
-            .map(String::from),
-        );
-        let told = vec!["dunmore".to_string()];
-        let c = Checks {
-            player_words: &told,
-            ..with(&l, &[])
-        };
-        assert_eq!(
-            c.sentence("I'm from Dunmore, by the sea."),
-            Err(Rejection::Misattributed("dunmore".into()))
-        );
-        assert_eq!(c.sentence("You live in Dunmore, dear."), Ok(()));
-        assert_eq!(c.sentence("Your home is Dunmore."), Ok(()));
-        assert_eq!(
-            c.sentence("You told me I like pears."),
-            Err(Rejection::Misattributed("i".into()))
-        );
     }
 
     #[test]
