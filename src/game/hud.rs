@@ -92,6 +92,7 @@ fn update_hud(
     replies: Res<ReplyLog>,
     time: Res<Time<Real>>,
     screen: Res<State<Screen>>,
+    saves: Res<super::saves::Saves>,
     mut hud: Query<(&mut Text, &mut Visibility), (With<HudText>, Without<ErrorText>)>,
     mut err: Query<&mut Text, (With<ErrorText>, Without<HudText>)>,
 ) {
@@ -102,12 +103,15 @@ fn update_hud(
     }
     let hour = clock.hour();
     let mut s = format!(
-        "Millbrook {:02}:{:02}   Clues {} (J)   Bread {}   F1 help   F3 metrics",
+        "Millbrook {:02}:{:02}   Clues {} (J)   Bread {}   F1 help   F3 metrics   F5 save   F9 load",
         hour as u32,
         ((hour.fract()) * 60.0) as u32,
         journal.clues.len(),
         gifts.0
     );
+    if let Some((notice, _)) = &saves.notice {
+        s.push_str(&format!("   {notice}"));
+    }
     if let Some(c) = &case.config {
         s.push_str(&format!(
             "\nName the bell thief to {}. Wrong accusations left: {}",

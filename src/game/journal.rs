@@ -14,7 +14,7 @@ use crate::brain::talk::Speech;
 use crate::world::components::{Villager, WorldClock};
 
 /// One clue: what a villager told the player, and when (game day and hour).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Clue {
     pub speaker: String,
     pub text: String,

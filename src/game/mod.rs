@@ -15,6 +15,7 @@ mod labels;
 mod mystery;
 mod pace;
 mod player;
+mod saves;
 mod scene;
 mod screens;
 mod solver;
@@ -121,9 +122,15 @@ pub fn run(opts: GameOptions) -> ExitCode {
             hud::plugin,
             frames::plugin,
             pace::plugin,
+            saves::plugin,
         ));
     if opts.autopilot.is_some() {
         app.insert_resource(tutorial::Tutorial::off());
+        // A play that plays itself leaves no save behind.
+        app.insert_resource(saves::Saves {
+            autosave: false,
+            ..default()
+        });
     }
     app.add_plugins(tutorial::plugin);
     match (opts.autopilot, opts.screenshot) {

@@ -204,9 +204,37 @@ pub fn capture(world: &mut World, npcs: usize, seed: u64, dt: f32) -> SimSave {
     }
 }
 
-/// Puts `save` into `world` (built by `build_app` with the save's `npcs`, `seed` and `dt`), then
-/// asks again for the decisions that were in flight.
+/// Puts `save` into `world` (built by `build_app` with the save's `npcs`, `seed` and `dt`): the
+/// village, then the scripted player.
 pub fn restore(world: &mut World, save: &SimSave) -> Result<(), String> {
+    let entities = restore_village(world, save)?;
+    let mut player =
+        world.query_filtered::<(&mut Position, &mut ScriptedWalk, &mut Visitor), With<Player>>();
+    let (mut pos, mut walk, mut visitor) = player
+        .single_mut(world)
+        .map_err(|e| format!("the village has no scripted player: {e}"))?;
+    pos.0 = Vec2::from_array(save.player.position);
+    walk.leg = save.player.leg;
+    walk.toward = save.player.toward.map(Vec2::from_array);
+    let p = &save.player;
+    visitor.restore(
+        (
+            p.last_spoke.clone(),
+            p.kind_words.clone(),
+            p.following,
+            p.said,
+        ),
+        &entities,
+    );
+    Ok(())
+}
+
+/// Puts the village of `save` into `world` (clock, villagers by id, wolves) and asks again for the
+/// decisions that were in flight. Returns villager id → entity.
+pub fn restore_village(
+    world: &mut World,
+    save: &SimSave,
+) -> Result<std::collections::HashMap<u64, Entity>, String> {
     {
         let mut clock = world.resource_mut::<WorldClock>();
         clock.tick = save.tick;
@@ -295,29 +323,11 @@ pub fn restore(world: &mut World, save: &SimSave) -> Result<(), String> {
         Vec::new()
     };
     world.resource_mut::<ThreatGrid>().rebuild(&positions);
-    let mut player =
-        world.query_filtered::<(&mut Position, &mut ScriptedWalk, &mut Visitor), With<Player>>();
-    let (mut pos, mut walk, mut visitor) = player
-        .single_mut(world)
-        .map_err(|e| format!("the village has no scripted player: {e}"))?;
-    pos.0 = Vec2::from_array(save.player.position);
-    walk.leg = save.player.leg;
-    walk.toward = save.player.toward.map(Vec2::from_array);
-    let p = &save.player;
-    visitor.restore(
-        (
-            p.last_spoke.clone(),
-            p.kind_words.clone(),
-            p.following,
-            p.said,
-        ),
-        &entities,
-    );
     // The clock of a loaded village is already running: without this, Bevy's first update after
     // load would see no time pass, where the saved run's next tick saw its full step.
     world
         .resource_mut::<Time<bevy::time::Real>>()
         .update_with_duration(std::time::Duration::ZERO);
     crate::brain::dispatch::resume_awaiting(world);
-    Ok(())
+    Ok(entities)
 }
