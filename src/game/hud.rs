@@ -1,6 +1,7 @@
 //! On-screen text: the clock, the goal and wrong accusations left, config errors (with
-//! `file:line:col`), and on `F3` per-lane metrics, the last reply's tokens/s, fallback counts and
-//! the frame time.
+//! `file:line:col`), the last save or load, and on `F3` per-lane metrics, the last reply's
+//! tokens/s, fallback counts, the frame time and what the villager you talk to thinks of you and
+//! of the others.
 
 use bevy::prelude::*;
 
@@ -15,7 +16,10 @@ use super::screens::Screen;
 use crate::brain::InferenceMetrics;
 use crate::brain::cast::ConfigErrorLog;
 use crate::brain::components::BrainStats;
-use crate::world::components::WorldClock;
+use crate::brain::components::{InConversation, Memories, Trust};
+use crate::brain::gossip::Gossiping;
+use crate::memory::gossip::Subject;
+use crate::world::components::{Villager, WorldClock};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ShowMetrics>()
@@ -79,6 +83,50 @@ fn toggle_metrics(keys: Res<ButtonInput<KeyCode>>, mut show: ResMut<ShowMetrics>
     }
 }
 
+/// What the villager the player talks to thinks of them and of the others.
+type Relationship<'a> = (
+    &'a Villager,
+    &'a Trust,
+    Option<&'a Gossiping>,
+    Option<&'a Memories>,
+);
+
+/// "Greta: trust in you +0.12, 3 memories of you, heard 2 rumours about you; trusts most Odo
+/// 0.42, Pip 0.36".
+fn relationships((v, trust, gossip, memories): Relationship, all: &Query<&Villager>) -> String {
+    let mut s = format!(
+        "{}: trust in you {:+.2}, {} memories of you",
+        v.name,
+        trust.0,
+        memories.map_or(0, |m| m.0.len())
+    );
+    if let Some(g) = gossip {
+        let heard =
+            g.0.rumours
+                .iter()
+                .filter(|r| {
+                    r.hops > 0 && matches!(r.subject, Subject::PlayerKind | Subject::PlayerRude)
+                })
+                .count();
+        s.push_str(&format!(", heard {heard} rumours about you"));
+        let mut friends: Vec<(u64, f32)> = g.0.relations.iter().map(|(k, t)| (*k, *t)).collect();
+        friends.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let named: Vec<String> = friends
+            .iter()
+            .take(3)
+            .filter_map(|(id, t)| {
+                all.iter()
+                    .find(|o| o.id == *id)
+                    .map(|o| format!("{} {t:.2}", o.name))
+            })
+            .collect();
+        if !named.is_empty() {
+            s.push_str(&format!("; trusts most {}", named.join(", ")));
+        }
+    }
+    s
+}
+
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn update_hud(
     clock: Res<WorldClock>,
@@ -93,6 +141,8 @@ fn update_hud(
     time: Res<Time<Real>>,
     screen: Res<State<Screen>>,
     saves: Res<super::saves::Saves>,
+    talking: Query<Relationship, With<InConversation>>,
+    villagers: Query<&Villager>,
     mut hud: Query<(&mut Text, &mut Visibility), (With<HudText>, Without<ErrorText>)>,
     mut err: Query<&mut Text, (With<ErrorText>, Without<HudText>)>,
 ) {
@@ -138,6 +188,10 @@ fn update_hud(
             "\nfallbacks: decisions {}  replies {}",
             stats.fallbacks, stats.dialogue_fallbacks
         ));
+        if let Some(line) = talking.iter().next().map(|r| relationships(r, &villagers)) {
+            s.push('\n');
+            s.push_str(&line);
+        }
     }
     if let Ok((mut t, _)) = hud.single_mut()
         && t.0 != s

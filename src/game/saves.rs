@@ -145,7 +145,10 @@ fn note(world: &mut World, text: String) {
 fn save_or_load(world: &mut World) {
     let playing = *world.resource::<State<Screen>>().get() == Screen::Playing;
     let keys = world.resource::<ButtonInput<KeyCode>>();
-    let (save, load) = (keys.just_pressed(KeyCode::F5), keys.just_pressed(KeyCode::F9));
+    let (save, load) = (
+        keys.just_pressed(KeyCode::F5),
+        keys.just_pressed(KeyCode::F9),
+    );
     if !playing || !(save || load) {
         return;
     }
@@ -156,7 +159,10 @@ fn save_or_load(world: &mut World) {
     };
     match done {
         Ok(t) => note(world, t),
-        Err(e) => note(world, format!("Not {}: {e}", if save { "saved" } else { "loaded" })),
+        Err(e) => note(
+            world,
+            format!("Not {}: {e}", if save { "saved" } else { "loaded" }),
+        ),
     }
 }
 
@@ -183,8 +189,13 @@ fn autosave(world: &mut World) {
     }
 }
 
+/// Saves when the game is quit (`AppExit`) or its window is being closed (winit may stop the
+/// app before another frame sees `AppExit`).
 fn save_on_exit(world: &mut World) {
-    let exiting = !world.resource::<Messages<AppExit>>().is_empty();
+    let closing = world
+        .get_resource::<Messages<bevy::window::WindowCloseRequested>>()
+        .is_some_and(|m| !m.is_empty());
+    let exiting = closing || !world.resource::<Messages<AppExit>>().is_empty();
     let playing = *world.resource::<State<Screen>>().get() == Screen::Playing;
     if exiting && playing && world.resource::<Saves>().autosave {
         match write(world) {
