@@ -298,9 +298,17 @@ pub fn restore_village(
             entity.insert(Memories(m.clone()));
         }
         let m = &s.mind;
+        // A village that ran on after the save (the game loading) has sent newer requests than
+        // the saved ones: the pool would drop the saved generation as stale, so think afresh.
+        let running = entity.get::<Mind>().map_or(0, |now| now.generation);
+        let (generation, state) = if running >= m.generation && running > 0 {
+            (running + 1, MindState::Wanting)
+        } else {
+            (m.generation, state_of(&m.state)?)
+        };
         entity.insert(Mind {
-            generation: m.generation,
-            state: state_of(&m.state)?,
+            generation,
+            state,
             next_think: m.next_think,
             dispatched_tick: m.dispatched_tick,
             last_obs: m.last_obs.clone(),
