@@ -57,8 +57,8 @@ impl Command {
         match self {
             Command::Chat(a) => a.threads,
             Command::Emotion(a) => a.threads,
-            Command::Eval(eval::EvalCommand::Dialogue(a)) => a.threads,
-            Command::Eval(eval::EvalCommand::Memory(a)) => a.threads,
+            Command::Eval(eval::EvalCommand::Dialogue(a)) => a.run.threads,
+            Command::Eval(eval::EvalCommand::Memory(a)) => a.run.threads,
             Command::Bench(b) => b.threads(),
             Command::Serve(a) => a.threads,
             Command::Play(_) => 1,

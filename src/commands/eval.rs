@@ -7,11 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::config::MysteryConfig;
-use crate::config::files::load_cast;
 use crate::ml::dialogue::eval::{self, Scored, Summary};
-use crate::ml::dialogue::{Dialogue, request};
-use crate::ml::model_files::{self, dialogue_model_path};
 
 /// What to evaluate.
 #[derive(Debug, clap::Subcommand)]
@@ -34,21 +30,8 @@ pub struct EvalArgs {
     /// the model: for comparing another system with the same checks.
     #[arg(long, value_name = "FILE")]
     pub replies: Option<PathBuf>,
-    /// Print one JSON object (summary and every reply) instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// Print every reply on stderr as it is scored.
-    #[arg(long)]
-    pub verbose: bool,
-    /// Seed of the sampling.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// Threads for the model.
-    #[arg(long, default_value_t = 2)]
-    pub threads: usize,
-    /// Folder of the cast.
-    #[arg(long, default_value = "assets/npcs")]
-    pub npc_dir: PathBuf,
+    #[command(flatten)]
+    pub run: super::eval_run::EvalRun,
 }
 
 fn line(s: &Scored) -> String {
@@ -118,16 +101,9 @@ pub fn run(command: EvalCommand) -> anyhow::Result<ExitCode> {
 
 /// `npc-minds eval dialogue`.
 fn run_dialogue(a: EvalArgs) -> anyhow::Result<ExitCode> {
-    let (cast, problems) = load_cast(&a.npc_dir, "no-mods".as_ref());
-    for p in &problems {
-        eprintln!("warning: {p}");
-    }
+    let cast = a.run.cast();
     let rows = eval::load_set(&a.set, &cast)?;
-    let mystery = MysteryConfig::load(&a.npc_dir.with_file_name("mystery.ron")).ok();
-    let world = Arc::new(request::world_names(&cast, mystery.as_ref()));
-    let path = dialogue_model_path(&mut |l| eprintln!("{l}"))?;
-    let models = model_files::models_dir();
-    let mut d = Dialogue::load(&path, &models, a.threads, &mut |l| eprintln!("{l}"))?;
+    let (world, mut d) = a.run.load(&cast)?;
     let (scored, summary) = match &a.replies {
         Some(file) => {
             let text = std::fs::read_to_string(file)
@@ -146,9 +122,9 @@ fn run_dialogue(a: EvalArgs) -> anyhow::Result<ExitCode> {
         None => {
             let total = rows.len();
             let mut done = 0;
-            eval::run(&mut d, &cast, &world, &rows, a.seed, &mut |s| {
+            eval::run(&mut d, &cast, &world, &rows, a.run.seed, &mut |s| {
                 done += 1;
-                if a.verbose {
+                if a.run.verbose {
                     eprintln!("{done}/{total} {}", line(s));
                 } else {
                     eprint!("\r{done}/{total} replies");
@@ -157,7 +133,7 @@ fn run_dialogue(a: EvalArgs) -> anyhow::Result<ExitCode> {
         }
     };
     eprintln!();
-    if a.json {
+    if a.run.json {
         let out = serde_json::json!({ "set": a.set, "summary": summary, "replies": scored });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {

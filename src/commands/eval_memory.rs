@@ -3,13 +3,8 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use crate::config::MysteryConfig;
-use crate::config::files::load_cast;
 use crate::ml::dialogue::eval::memory::{MemoryScored, load_memory_set, run_memory};
-use crate::ml::dialogue::{Dialogue, request};
-use crate::ml::model_files::{self, dialogue_model_path};
 
 /// Arguments of `npc-minds eval memory`.
 #[derive(Debug, clap::Args)]
@@ -17,21 +12,8 @@ pub struct MemoryEvalArgs {
     /// Memory set (TSV: npc, told, question, expect). Default: our held-out set.
     #[arg(long, default_value = "assets/datasets/memory/heldout.tsv")]
     pub set: PathBuf,
-    /// Print one JSON object (summary and every reply) instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// Print every reply on stderr as it is scored.
-    #[arg(long)]
-    pub verbose: bool,
-    /// Seed of the sampling.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// Threads for the model.
-    #[arg(long, default_value_t = 2)]
-    pub threads: usize,
-    /// Folder of the cast.
-    #[arg(long, default_value = "assets/npcs")]
-    pub npc_dir: PathBuf,
+    #[command(flatten)]
+    pub run: super::eval_run::EvalRun,
 }
 
 fn line(s: &MemoryScored) -> String {
@@ -57,28 +39,21 @@ fn line(s: &MemoryScored) -> String {
 
 /// `npc-minds eval memory`.
 pub fn run(a: MemoryEvalArgs) -> anyhow::Result<ExitCode> {
-    let (cast, problems) = load_cast(&a.npc_dir, "no-mods".as_ref());
-    for p in &problems {
-        eprintln!("warning: {p}");
-    }
+    let cast = a.run.cast();
     let rows = load_memory_set(&a.set, &cast)?;
-    let mystery = MysteryConfig::load(&a.npc_dir.with_file_name("mystery.ron")).ok();
-    let world = Arc::new(request::world_names(&cast, mystery.as_ref()));
-    let path = dialogue_model_path(&mut |l| eprintln!("{l}"))?;
-    let models = model_files::models_dir();
-    let mut d = Dialogue::load(&path, &models, a.threads, &mut |l| eprintln!("{l}"))?;
+    let (world, mut d) = a.run.load(&cast)?;
     let total = rows.len();
     let mut done = 0;
-    let (scored, summary) = run_memory(&mut d, &cast, &world, &rows, a.seed, &mut |s| {
+    let (scored, summary) = run_memory(&mut d, &cast, &world, &rows, a.run.seed, &mut |s| {
         done += 1;
-        if a.verbose {
+        if a.run.verbose {
             eprintln!("{done}/{total} {}", line(s));
         } else {
             eprint!("\r{done}/{total} replies");
         }
     })?;
     eprintln!();
-    if a.json {
+    if a.run.json {
         let out = serde_json::json!({ "set": a.set, "summary": summary, "replies": scored });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {

@@ -9,6 +9,7 @@ pub mod check;
 pub mod emotion;
 pub mod eval;
 pub mod eval_memory;
+pub mod eval_run;
 pub mod fetch;
 pub mod play;
 pub mod serve;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::set::SetError;
+use super::set::{SetError, data_lines, read_set, row_error, villager};
 use crate::config::NpcConfig;
 use crate::decide::keys;
 use crate::decide::talk::ReplySource;
@@ -56,16 +56,8 @@ pub fn parse_memory_set(
     cast: &[NpcConfig],
 ) -> Result<Vec<MemoryRow>, SetError> {
     let mut rows = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let at = i + 1;
-        let bad = |message: String| SetError::Row {
-            file: file.into(),
-            line: at,
-            message,
-        };
-        if i == 0 || raw.starts_with('#') || raw.trim().is_empty() {
-            continue;
-        }
+    for (at, raw) in data_lines(text) {
+        let bad = |message: String| row_error(file, at, message);
         let cols: Vec<&str> = raw.split('\t').collect();
         let [npc, told, question, expect] = cols[..] else {
             return Err(bad(format!(
@@ -73,10 +65,7 @@ pub fn parse_memory_set(
                 cols.len()
             )));
         };
-        let c = cast
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(npc.trim()))
-            .ok_or_else(|| bad(format!("no villager named {npc:?}")))?;
+        let c = villager(cast, npc).ok_or_else(|| bad(format!("no villager named {npc:?}")))?;
         let expect: Vec<String> = expect
             .split(',')
             .map(|w| w.trim().to_lowercase())
@@ -98,9 +87,7 @@ pub fn parse_memory_set(
 
 /// Reads a memory set from a file.
 pub fn load_memory_set(path: &Path, cast: &[NpcConfig]) -> Result<Vec<MemoryRow>, SetError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| SetError::Io(path.display().to_string(), e))?;
-    parse_memory_set(&path.display().to_string(), &text, cast)
+    read_set(path, cast, parse_memory_set)
 }
 
 /// One row's outcome.

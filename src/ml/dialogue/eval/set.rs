@@ -48,16 +48,8 @@ pub enum SetError {
 /// separated by tabs. The line is kept as written (spaces too).
 pub fn parse_set(file: &str, text: &str, cast: &[NpcConfig]) -> Result<Vec<Row>, SetError> {
     let mut rows = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let at = i + 1;
-        let bad = |message: String| SetError::Row {
-            file: file.into(),
-            line: at,
-            message,
-        };
-        if i == 0 || raw.starts_with('#') || raw.trim().is_empty() {
-            continue;
-        }
+    for (at, raw) in data_lines(text) {
+        let bad = |message: String| row_error(file, at, message);
         let cols: Vec<&str> = raw.splitn(5, '\t').collect();
         let [npc, trust, kind, fact, line] = cols[..] else {
             return Err(bad(format!(
@@ -65,10 +57,7 @@ pub fn parse_set(file: &str, text: &str, cast: &[NpcConfig]) -> Result<Vec<Row>,
                 cols.len()
             )));
         };
-        let c = cast
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(npc.trim()))
-            .ok_or_else(|| bad(format!("no villager named {npc:?}")))?;
+        let c = villager(cast, npc).ok_or_else(|| bad(format!("no villager named {npc:?}")))?;
         let trust: f32 = trust
             .trim()
             .parse()
@@ -108,9 +97,43 @@ pub fn parse_set(file: &str, text: &str, cast: &[NpcConfig]) -> Result<Vec<Row>,
 
 /// Reads a question set from a file.
 pub fn load_set(path: &Path, cast: &[NpcConfig]) -> Result<Vec<Row>, SetError> {
+    read_set(path, cast, parse_set)
+}
+
+/// The lines of a set that hold rows, with their line numbers: past the header line, `#`
+/// comments and blank lines.
+pub(super) fn data_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, l))
+}
+
+/// An error located at `file:line`.
+pub(super) fn row_error(file: &str, line: usize, message: String) -> SetError {
+    SetError::Row {
+        file: file.into(),
+        line,
+        message,
+    }
+}
+
+/// The villager of `cast` called `npc` (case and spaces aside).
+pub(super) fn villager<'a>(cast: &'a [NpcConfig], npc: &str) -> Option<&'a NpcConfig> {
+    cast.iter()
+        .find(|c| c.name.eq_ignore_ascii_case(npc.trim()))
+}
+
+/// Reads a set file and parses it with `parse` (given the file's name for errors).
+pub(super) fn read_set<T>(
+    path: &Path,
+    cast: &[NpcConfig],
+    parse: fn(&str, &str, &[NpcConfig]) -> Result<T, SetError>,
+) -> Result<T, SetError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| SetError::Io(path.display().to_string(), e))?;
-    parse_set(&path.display().to_string(), &text, cast)
+    parse(&path.display().to_string(), &text, cast)
 }
 
 #[cfg(test)]
