@@ -106,7 +106,8 @@ pub fn resume_awaiting(world: &mut World) {
             result = pool.try_submit(Lane::Policy, job.clone());
         }
         if result.is_err() {
-            // No lane: think again, and the dispatch falls back to the utility AI.
+            // Refused (no lane, or the pool already saw a newer generation): think again; a
+            // dispatch without a lane falls back to the utility AI.
             let entity = world
                 .resource::<super::components::NpcIndex>()
                 .0
