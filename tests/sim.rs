@@ -16,15 +16,7 @@ use npc_minds::sim::run::{build_app, sim_pool};
 use npc_minds::sim::{SimOptions, run_sim};
 use npc_minds::world::components::{CurrentAction, Player, Position, Villager, Wolf};
 
-fn opts(npcs: usize, seconds: f64, seed: u64) -> SimOptions {
-    SimOptions {
-        npcs,
-        seconds,
-        seed,
-        lockstep: true,
-        ..SimOptions::default()
-    }
-}
+use common::lockstep as opts;
 
 #[test]
 fn lockstep_runs_with_the_same_seed_give_the_same_state_hash() {

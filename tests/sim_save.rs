@@ -2,6 +2,8 @@
 //! state hash as a run straight to T + N (by day, and across nightfall with wolves out and
 //! decisions in flight at the save); bad save files are clear errors.
 
+mod common;
+
 use std::path::PathBuf;
 
 use npc_minds::memory::file;
@@ -16,15 +18,7 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
-fn lockstep(npcs: usize, seconds: f64, seed: u64) -> SimOptions {
-    SimOptions {
-        npcs,
-        seconds,
-        seed,
-        lockstep: true,
-        ..SimOptions::default()
-    }
-}
+use common::lockstep;
 
 /// Hash of a run split at `first` seconds (saved, loaded) and of the same run in one go.
 fn split_and_whole(npcs: usize, first: f64, then: f64, seed: u64, name: &str) -> (String, String) {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use npc_minds::decide::Observation;
 use npc_minds::inference::{InferencePool, Job, JobInput, PoolEvent, Priority, RequestId};
+use npc_minds::sim::SimOptions;
 
 /// A policy job for `npc` with the given generation and priority.
 pub fn policy_job(npc: u64, generation: u32, priority: Priority) -> Job {
@@ -111,4 +112,15 @@ pub fn require_model(id: &str, path: PathBuf) -> Option<PathBuf> {
     }
     eprintln!("SKIPPED: {what}; {fix} (set NPC_MINDS_REQUIRE_MODELS=1 to make this a failure)");
     None
+}
+
+/// A lockstep sim of `npcs` villagers for `seconds` game seconds with `seed`.
+pub fn lockstep(npcs: usize, seconds: f64, seed: u64) -> SimOptions {
+    SimOptions {
+        npcs,
+        seconds,
+        seed,
+        lockstep: true,
+        ..SimOptions::default()
+    }
 }

@@ -91,23 +91,7 @@ impl Checks<'_> {
 mod tests {
     use super::*;
     use crate::ml::dialogue::lexicon::Lexicon;
-
-    fn checks<'a>(lex: &'a Lexicon, told: &'a [String]) -> Checks<'a> {
-        Checks {
-            lexicon: lex,
-            name: "Greta",
-            role: "baker",
-            others: &[],
-            required: None,
-            withheld: &[],
-            allowed_digits: "",
-            previous: &[],
-            echo: None,
-            heard: "",
-            witness: false,
-            player_words: told,
-        }
-    }
+    use crate::ml::dialogue::validate::tests::with;
 
     #[test]
     fn what_the_player_told_is_said_only_to_the_player() {
@@ -119,7 +103,10 @@ mod tests {
             .map(String::from),
         );
         let told = vec!["dunmore".to_string()];
-        let c = checks(&l, &told);
+        let c = Checks {
+            player_words: &told,
+            ..with(&l, &[])
+        };
         assert_eq!(
             c.sentence("I'm from Dunmore, by the sea."),
             Err(Rejection::Misattributed("dunmore".into()))

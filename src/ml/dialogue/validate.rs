@@ -245,7 +245,7 @@ fn similar(a: &[String], b: &[String]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn lex() -> Lexicon {
@@ -258,7 +258,8 @@ mod tests {
         )
     }
 
-    fn with<'a>(lex: &'a Lexicon, others: &'a [String]) -> Checks<'a> {
+    /// Checks for Greta the baker with nothing planned (tests set what they need).
+    pub(in crate::ml::dialogue) fn with<'a>(lex: &'a Lexicon, others: &'a [String]) -> Checks<'a> {
         Checks {
             lexicon: lex,
             name: "Greta",
