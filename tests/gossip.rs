@@ -1,9 +1,9 @@
 //! Gossip in the headless village: within one game day a rumour reaches a third villager (told on
 //! by someone who only heard it), the report counts it, and what a villager heard about the
 //! player moves its trust before the player ever spoke to it, and stays as a memory with its
-//! source.
+//! source; a clue heard stays as a memory it may tell, and wolves at night are remembered.
 
-use npc_minds::brain::components::{Memories, Trust};
+use npc_minds::brain::components::{Memories, Profile, Trust};
 use npc_minds::brain::gossip::Gossiping;
 use npc_minds::config::files::load_cast;
 use npc_minds::inference::backends::utility::UtilityBackend;
@@ -80,4 +80,47 @@ fn what_a_villager_heard_about_the_player_moves_its_trust_before_they_speak() {
     );
     let stats = world.resource::<npc_minds::brain::gossip::GossipStats>();
     assert!(stats.reach.values().any(|&r| r >= 3));
+
+    // A clue heard is a memory the villager may tell, with its source and its first teller's
+    // secrecy; wolves at night are remembered by those they came near.
+    type Known = (String, std::sync::Arc<npc_minds::config::NpcConfig>);
+    let known: std::collections::HashMap<u64, Known> = world
+        .query::<(&Villager, &Profile)>()
+        .iter(world)
+        .map(|(v, p)| (v.id, (v.name.clone(), p.0.clone())))
+        .collect();
+    let (mut clues, mut wolves) = (0, 0);
+    for (v, _, _, g, memories) in q.iter(world) {
+        let kept = memories
+            .map(|m| m.0.memories.as_slice())
+            .unwrap_or_default();
+        for r in g.0.rumours.iter().filter(|r| r.hops > 0) {
+            let Subject::Clue(k) = r.subject else {
+                continue;
+            };
+            let fact = &known[&r.origin].1.knowledge[k as usize];
+            let tail: Vec<&str> = fact.text.split_whitespace().rev().take(3).collect();
+            let (teller, origin) = (&known[&r.source].0, &known[&r.origin].0);
+            let m = kept.iter().find(|m| {
+                m.kind == MemoryKind::Heard
+                    && m.text.starts_with(&format!("{teller} told me"))
+                    && (teller == origin || m.text.contains(origin.as_str()))
+                    && tail.iter().all(|w| m.text.contains(w))
+            });
+            let m = m.unwrap_or_else(|| {
+                panic!(
+                    "{} heard {:?} from {teller} but keeps no memory of it",
+                    v.name, fact.text
+                )
+            });
+            assert_eq!(m.min_trust, fact.min_trust, "{}", m.text);
+            clues += 1;
+        }
+        wolves += kept
+            .iter()
+            .filter(|m| m.kind == MemoryKind::Witnessed && m.text.contains("wolf"))
+            .count();
+    }
+    assert!(clues > 0, "no clue was heard in a day");
+    assert!(wolves > 0, "nobody remembers a wolf after a night");
 }

@@ -138,6 +138,29 @@ fn a_damaged_or_foreign_memory_file_is_a_clear_error_and_left_alone() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
+/// A pool with the real dialogue model (the emotion lane scripted, decisions by the utility AI).
+fn real_pool() -> npc_minds::inference::InferencePool {
+    use npc_minds::inference::backends::scripted::ScriptedBackend;
+    use npc_minds::inference::backends::utility::UtilityBackend;
+    use npc_minds::inference::{InferenceError, InferencePool, Lane, factory};
+    use npc_minds::ml::dialogue::{Dialogue, DialogueBackend};
+    use npc_minds::ml::model_files::models_dir;
+
+    let lm = models_dir().join("SmolLM2-135M-Instruct.Q4_1.gguf");
+    InferencePool::builder()
+        .lane(Lane::Policy, factory(|| Ok(UtilityBackend)))
+        .lane(Lane::Emotion, factory(|| Ok(ScriptedBackend::default())))
+        .lane(
+            Lane::Dialogue,
+            factory(move || {
+                let d = Dialogue::load(&lm, &models_dir(), 2, &mut |_| {})
+                    .map_err(|e| InferenceError::Backend(e.to_string()))?;
+                Ok(DialogueBackend(d))
+            }),
+        )
+        .build()
+}
+
 /// Waits for the villager's reply to be done (at most a minute) and returns it.
 fn reply(app: &mut bevy::prelude::App, npc: bevy::prelude::Entity) -> String {
     use npc_minds::brain::talk::Speech;
@@ -158,30 +181,13 @@ fn reply(app: &mut bevy::prelude::App, npc: bevy::prelude::Entity) -> String {
 fn in_the_village_a_villager_remembers_words_and_bread_through_the_dialogue_lane() {
     use npc_minds::brain::components::Memories;
     use npc_minds::brain::talk::{PlayerGave, PlayerSaid};
-    use npc_minds::inference::backends::scripted::ScriptedBackend;
-    use npc_minds::inference::backends::utility::UtilityBackend;
-    use npc_minds::inference::{InferencePool, Lane, factory};
-    use npc_minds::ml::dialogue::{Dialogue, DialogueBackend};
-    use npc_minds::ml::model_files::models_dir;
     use npc_minds::world::components::Villager;
 
     if !have_models() {
         return;
     }
-    let lm = models_dir().join("SmolLM2-135M-Instruct.Q4_1.gguf");
     let (cast, _) = npc_minds::config::files::load_cast("assets/npcs".as_ref(), "no-mods".as_ref());
-    let pool = InferencePool::builder()
-        .lane(Lane::Policy, factory(|| Ok(UtilityBackend)))
-        .lane(Lane::Emotion, factory(|| Ok(ScriptedBackend::default())))
-        .lane(
-            Lane::Dialogue,
-            factory(move || {
-                let d = Dialogue::load(&lm, &models_dir(), 2, &mut |_| {})
-                    .map_err(|e| npc_minds::inference::InferenceError::Backend(e.to_string()))?;
-                Ok(DialogueBackend(d))
-            }),
-        )
-        .build();
+    let pool = real_pool();
     let mut app = npc_minds::sim::run::build_app(&cast, 3, 1, 0.05, pool);
     let mut q = app
         .world_mut()
@@ -215,5 +221,103 @@ fn in_the_village_a_villager_remembers_words_and_bread_through_the_dialogue_lane
     assert!(
         gift.to_lowercase().contains("bread") || gift.contains("loaf"),
         "{gift}"
+    );
+}
+
+/// Asks `npc` `line` and waits for the reply.
+fn ask(app: &mut bevy::prelude::App, npc: bevy::prelude::Entity, line: &str) -> String {
+    app.world_mut()
+        .write_message(npc_minds::brain::talk::PlayerSaid {
+            npc,
+            text: line.into(),
+        });
+    reply(app, npc)
+}
+
+fn villager(app: &mut bevy::prelude::App, name: &str) -> bevy::prelude::Entity {
+    use npc_minds::world::components::Villager;
+    let mut q = app
+        .world_mut()
+        .query::<(bevy::prelude::Entity, &Villager)>();
+    q.iter(app.world())
+        .find(|(_, v)| v.name == name)
+        .map(|(e, _)| e)
+        .unwrap_or_else(|| panic!("no villager {name}"))
+}
+
+#[test]
+fn after_a_save_and_a_load_a_villager_remembers_you_what_it_told_you_and_what_it_heard() {
+    use npc_minds::brain::components::{InConversation, Memories, Trust};
+    use npc_minds::brain::talk::Speech;
+    use npc_minds::memory::gossip::heard_clue;
+    use npc_minds::sim::save::{self, SIM_KIND, SIM_VERSION, SimSave};
+
+    if !have_models() {
+        return;
+    }
+    let (cast, _) = npc_minds::config::files::load_cast("assets/npcs".as_ref(), "no-mods".as_ref());
+    let npcs = cast.len();
+    let mut app = npc_minds::sim::run::build_app(&cast, npcs, 1, 0.05, real_pool());
+    app.update();
+    let greta = villager(&mut app, "Greta");
+    app.world_mut().entity_mut(greta).insert(InConversation);
+    ask(&mut app, greta, "Good day! My name is Corwin.");
+    let told = ask(&mut app, greta, "Did you see anything strange at night?");
+    let facts = app.world().get::<Speech>(greta).unwrap().told.clone();
+    assert_eq!(facts.len(), 1, "{told:?} told no fact");
+    assert!(facts[0].contains("lantern"), "{facts:?}");
+    // Walking away ends the conversation: it leaves a summary of what was told.
+    app.world_mut().entity_mut(greta).remove::<InConversation>();
+    let summary: Vec<String> = app
+        .world()
+        .get::<Memories>(greta)
+        .unwrap()
+        .0
+        .memories
+        .iter()
+        .filter(|m| m.kind == MemoryKind::Summary)
+        .map(|m| m.text.clone())
+        .collect();
+    assert_eq!(summary.len(), 1, "{summary:?}");
+    assert!(summary[0].contains("lantern"), "{summary:?}");
+    // Pip hears Greta's clue (as gossip leaves it).
+    let pip = villager(&mut app, "Pip");
+    let heard = heard_clue(
+        "Greta",
+        "Greta",
+        &cast.iter().find(|c| c.name == "Greta").unwrap().knowledge[0],
+        1.0,
+    );
+    app.world_mut().entity_mut(pip).insert(Memories({
+        let mut s = npc_minds::memory::MemoryStream::new(200, 20.0);
+        s.add(heard);
+        s
+    }));
+    // Saved to a file, loaded into a new game with a new pool.
+    let path = dir("save-load").join("village.save");
+    let state = save::capture(app.world_mut(), npcs, 1, 0.05);
+    file::save(&path, SIM_KIND, SIM_VERSION, &state).unwrap();
+    drop(app);
+    let (_, loaded): (u32, SimSave) = file::load(&path, SIM_KIND, SIM_VERSION).unwrap();
+    let mut app = npc_minds::sim::run::build_app(&cast, npcs, 1, 0.05, real_pool());
+    app.update();
+    save::restore(app.world_mut(), &loaded).unwrap();
+    let greta = villager(&mut app, "Greta");
+    let name = ask(&mut app, greta, "Do you remember my name?");
+    assert!(name.contains("Corwin"), "{name}");
+    let last = ask(&mut app, greta, "What did you tell me last time we talked?");
+    assert!(last.to_lowercase().contains("lantern"), "{last}");
+    let pip = villager(&mut app, "Pip");
+    // Pip trusts the player as far as Greta asked of her clue (the sim's visitor may have
+    // been rude to Pip).
+    app.world_mut().entity_mut(pip).insert(Trust(0.5));
+    let rumour = ask(
+        &mut app,
+        pip,
+        "Did anyone see a light near the town hall at night?",
+    );
+    assert!(
+        rumour.to_lowercase().contains("lantern") && rumour.contains("Greta"),
+        "{rumour}"
     );
 }

@@ -178,20 +178,28 @@ fn appraise_experiences(
     let mut witnesses = Vec::new();
     for m in experienced.read() {
         feel(&mut q, m.npc, m.experience);
-        if m.experience == Experience::Harm
-            && let Ok((_, at)) = positions.get(m.npc)
-        {
-            witnesses.extend(
-                positions
-                    .iter()
-                    .filter(|(e, p)| *e != m.npc && p.0.distance(at.0) <= WITNESS_RANGE)
-                    .map(|(e, _)| e),
-            );
+        if m.experience == Experience::Harm {
+            witnesses.extend(witnesses_of(&positions, m.npc));
         }
     }
     for e in witnesses {
         feel(&mut q, e, Experience::WitnessHarm);
     }
+}
+
+/// The villagers near enough to `victim` to see it hurt (itself left out).
+pub(super) fn witnesses_of(
+    positions: &Query<(Entity, &Position), With<Villager>>,
+    victim: Entity,
+) -> Vec<Entity> {
+    let Ok((_, at)) = positions.get(victim) else {
+        return Vec::new();
+    };
+    positions
+        .iter()
+        .filter(|(e, p)| *e != victim && p.0.distance(at.0) <= WITNESS_RANGE)
+        .map(|(e, _)| e)
+        .collect()
 }
 
 fn feel(q: &mut Query<Feeling>, npc: Entity, e: Experience) {

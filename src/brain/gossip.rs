@@ -2,14 +2,17 @@
 //! the player said to it; villagers socialising at the tavern, market or square tell the nearest
 //! other one something every few seconds, in id order, so lockstep runs stay reproducible. A
 //! rumour about the player moves the listener's trust in them and becomes a memory its replies
-//! can recall ("Greta told me you were rude to Odo").
+//! can recall ("Greta told me you were rude to Odo"); a clue becomes one its replies may tell,
+//! as secret as its first teller kept it ("Greta told me, \"I saw a lantern …\"").
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use bevy::prelude::*;
 
 use super::components::{Memories, Profile, Trust};
 use crate::NpcSystems;
+use crate::config::NpcConfig;
 use crate::decide::Action;
 use crate::memory::gossip::{self, CHAT_TRUST, Gossip, Rumour, Subject};
 use crate::memory::{MemoryStream, stream::CAPACITY};
@@ -88,7 +91,11 @@ type Parts<'a> = (
     &'a mut Gossiping,
     &'a mut Trust,
     Option<&'a mut Memories>,
+    &'a Profile,
 );
+
+/// A rumour's first teller: its name and config (for its clues).
+type Origin = (String, Option<Arc<NpcConfig>>);
 
 fn spread_gossip(
     clock: Res<WorldClock>,
@@ -99,7 +106,7 @@ fn spread_gossip(
 ) {
     let now = clock.elapsed;
     let mut social: Vec<(u64, Entity, Vec2)> = Vec::new();
-    for (e, v, pos, action, words, mut g, _, _) in &mut q {
+    for (e, v, pos, action, words, mut g, _, _, _) in &mut q {
         // What the player said to it is its own first-hand news.
         for (said, seen, subject) in [
             (words.kind, g.0.seen_words.0, Subject::PlayerKind),
@@ -115,7 +122,8 @@ fn spread_gossip(
         }
     }
     social.sort_unstable_by_key(|s| s.0);
-    let mut names: Option<HashMap<u64, String>> = None;
+    let mut names: Option<HashMap<u64, Origin>> = None;
+    let mut new_streams: BTreeMap<Entity, MemoryStream> = BTreeMap::new();
     for &(a_id, a, a_pos) in &social {
         if !q.get(a).is_ok_and(|p| p.5.0.next_chat <= now) {
             continue;
@@ -158,25 +166,33 @@ fn spread_gossip(
         stats.learnt += 1;
         *stats.reach.entry((r.subject, r.origin)).or_default() += 1;
         let moved = gossip::reputation(r.subject, heard.hops);
-        if moved == 0.0 {
-            continue;
+        if moved != 0.0 {
+            stats.about_player += 1;
+            listener.6.0 = (listener.6.0 + moved).clamp(-1.0, 1.0);
         }
-        stats.about_player += 1;
-        listener.6.0 = (listener.6.0 + moved).clamp(-1.0, 1.0);
         let teller_name = teller.1.name.clone();
         let names = names.get_or_insert_with(HashMap::new);
         let origin = match names.get(&r.origin) {
-            Some(n) => n.clone(),
+            Some(o) => o.clone(),
             None => {
-                let n = q
+                let o = q
                     .iter()
                     .find(|p| p.1.id == r.origin)
-                    .map_or_else(|| "someone".to_string(), |p| p.1.name.clone());
-                names.insert(r.origin, n.clone());
-                n
+                    .map(|p| (p.1.name.clone(), Some(p.8.0.clone())));
+                let o = o.unwrap_or_else(|| ("someone".to_string(), None));
+                names.insert(r.origin, o.clone());
+                o
             }
         };
-        let Some(memory) = gossip::heard_memory(r.subject, &teller_name, &origin, now) else {
+        let memory = match r.subject {
+            Subject::Clue(k) => origin
+                .1
+                .as_ref()
+                .and_then(|c| c.knowledge.get(k as usize))
+                .map(|fact| gossip::heard_clue(&teller_name, &origin.0, fact, now)),
+            about_player => gossip::heard_memory(about_player, &teller_name, &origin.0, now),
+        };
+        let Some(memory) = memory else {
             continue;
         };
         let Ok(mut listener) = q.get_mut(b) else {
@@ -184,11 +200,15 @@ fn spread_gossip(
         };
         match listener.7.as_deref_mut() {
             Some(m) => m.0.add(memory),
-            None => {
-                let mut stream = MemoryStream::new(CAPACITY, clock.day_length as f64 / 24.0);
-                stream.add(memory);
-                commands.entity(b).insert(Memories(stream));
-            }
+            // A villager's first memories: kept until the end, as two rumours may reach it in
+            // one frame.
+            None => new_streams
+                .entry(b)
+                .or_insert_with(|| MemoryStream::new(CAPACITY, clock.hour_secs()))
+                .add(memory),
         }
+    }
+    for (e, stream) in new_streams {
+        commands.entity(e).insert(Memories(stream));
     }
 }

@@ -11,6 +11,7 @@ pub mod gossip;
 pub mod perceive;
 pub mod spawn;
 pub mod talk;
+pub mod witness;
 
 use std::sync::Mutex;
 
@@ -61,7 +62,12 @@ impl Plugin for InferencePlugin {
 }
 
 pub(crate) fn plugin(app: &mut App) {
-    app.add_plugins((talk::plugin, emotion::plugin, gossip::plugin));
+    app.add_plugins((
+        talk::plugin,
+        emotion::plugin,
+        gossip::plugin,
+        witness::plugin,
+    ));
     app.init_resource::<NpcIndex>()
         .init_resource::<BrainStats>()
         .init_resource::<ThinkSettings>()

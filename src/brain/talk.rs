@@ -58,6 +58,8 @@ pub struct Speech {
     pub history: Vec<(String, String)>,
     /// What the finished reply planned and conveyed (none for fallback lines).
     pub record: Option<DialogueRecord>,
+    /// The villager's facts told in this conversation so far, for its summary when it ends.
+    pub told: Vec<String>,
 }
 
 impl Speech {
@@ -66,6 +68,7 @@ impl Speech {
         Speech {
             generation: prev.map_or(0, |s| s.generation) + 1,
             history: prev.map(|s| s.history.clone()).unwrap_or_default(),
+            told: prev.map(|s| s.told.clone()).unwrap_or_default(),
             ..default()
         }
     }
@@ -90,22 +93,38 @@ pub(super) fn plugin(app: &mut App) {
         .add_observer(on_leave_conversation);
 }
 
-/// The player walked away: the reply in progress stops within one token and stays as it is.
+/// The player walked away: the reply in progress stops within one token and stays as it is, and
+/// a conversation that told facts leaves its summary memory ("When we last talked, I told you:
+/// …"), made from checked replies only.
 fn on_leave_conversation(
     leave: On<Remove, InConversation>,
     pool: Option<Res<Inference>>,
-    mut q: Query<(&Villager, Option<&mut Speech>)>,
+    clock: Res<WorldClock>,
+    mut commands: Commands,
+    mut q: Query<(&Villager, Option<&mut Speech>, Option<&mut Memories>)>,
 ) {
-    let Ok((v, speech)) = q.get_mut(leave.entity) else {
+    let Ok((v, speech, memories)) = q.get_mut(leave.entity) else {
         return;
     };
     if let Some(pool) = pool {
         pool.cancel(Lane::Dialogue, v.id);
     }
-    if let Some(mut speech) = speech
-        && !speech.done
-    {
-        speech.done = true;
+    let Some(mut speech) = speech else {
+        return;
+    };
+    speech.done = true;
+    let told = std::mem::take(&mut speech.told);
+    let facts: Vec<&str> = told.iter().map(String::as_str).collect();
+    let Some(summary) = memory::summary(&facts, clock.elapsed) else {
+        return;
+    };
+    match memories {
+        Some(mut m) => m.0.add(summary),
+        None => {
+            let mut stream = MemoryStream::new(memory::stream::CAPACITY, clock.hour_secs());
+            stream.add(summary);
+            commands.entity(leave.entity).insert(Memories(stream));
+        }
     }
 }
 
@@ -180,8 +199,7 @@ fn send_player_turns(
         match memories {
             Some(mut m) => new_memories.into_iter().for_each(|x| m.0.add(x)),
             None => {
-                let hour = clock.day_length as f64 / 24.0;
-                let mut stream = MemoryStream::new(memory::stream::CAPACITY, hour);
+                let mut stream = MemoryStream::new(memory::stream::CAPACITY, clock.hour_secs());
                 new_memories.into_iter().for_each(|x| stream.add(x));
                 commands.entity(npc).insert(Memories(stream));
             }
@@ -285,6 +303,14 @@ fn receive_replies(
                 speech.text = text.clone();
                 speech.done = true;
                 speech.record = record.as_deref().cloned();
+                // Facts of its own it told (recalled memories, past its own, are not new).
+                for k in record.iter().flat_map(|r| r.conveyed.iter()) {
+                    if let Some(f) = profile.0.knowledge.get(*k)
+                        && !speech.told.contains(&f.text)
+                    {
+                        speech.told.push(f.text.clone());
+                    }
+                }
                 let turn = (speech.heard.clone(), text.clone());
                 speech.history.push(turn);
                 let excess = speech.history.len().saturating_sub(HISTORY_KEPT);

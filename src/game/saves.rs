@@ -101,14 +101,8 @@ pub fn restore(world: &mut World, save: &GameSave) -> Result<(), String> {
     world.resource_mut::<Journal>().clues = save.clues.clone();
     world.resource_mut::<Case>().wrong = save.wrong_accusations;
     world.resource_mut::<Gifts>().0 = save.bread;
-    let talking: Vec<Entity> = world
-        .query_filtered::<Entity, With<InConversation>>()
-        .iter(world)
-        .collect();
-    for e in talking {
-        world.entity_mut(e).remove::<InConversation>();
-    }
-    // Conversations go back to the saved turns; a generation newer than any reply in flight keeps
+    // Conversations go back to the saved turns (before the open one ends, so that it leaves no
+    // summary in the loaded game); a generation newer than any reply in flight keeps
     // such a reply from landing in the loaded game.
     let histories: std::collections::HashMap<u64, &Vec<(String, String)>> =
         save.histories.iter().map(|(id, h)| (*id, h)).collect();
@@ -121,6 +115,13 @@ pub fn restore(world: &mut World, save: &GameSave) -> Result<(), String> {
             ..Speech::default()
         };
         world.entity_mut(*e).insert(speech);
+    }
+    let talking: Vec<Entity> = world
+        .query_filtered::<Entity, With<InConversation>>()
+        .iter(world)
+        .collect();
+    for e in talking {
+        world.entity_mut(e).remove::<InConversation>();
     }
     Ok(())
 }

@@ -2,14 +2,17 @@
 //! villager's own knowledge entries), each kept with who it started with and who told it. A
 //! villager tells the freshest rumour its listener lacks, if it trusts the listener enough for
 //! that kind of rumour; the listener believes it if it does not distrust the teller. A rumour
-//! about the player moves the listener's trust in them, less the further it travelled. Plain
-//! data and rules; `brain::gossip` runs them in the village.
+//! about the player moves the listener's trust in them, less the further it travelled. What a
+//! villager heard becomes a memory, with its source: the player's deeds, and clues it may pass on
+//! to the player as secretly as they were told. Plain data and rules; `brain::gossip` runs them
+//! in the village.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::stream::{Memory, MemoryKind, importance};
+use crate::config::schema::Fact;
 
 /// What a rumour is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -151,7 +154,67 @@ pub fn heard_memory(subject: Subject, teller: &str, origin: &str, at: f64) -> Op
         importance: importance(MemoryKind::Heard, None),
         embedding: Vec::new(),
         source: Some(teller.to_string()),
+        min_trust: 0.0,
     })
+}
+
+/// The memory of hearing `origin`'s clue `fact` from `teller`, in the villager's voice and with
+/// its source, kept as secret as `origin` kept it (its `min_trust`). A clue told in the first
+/// person is quoted (`Greta told me, "I saw a lantern …"`); any other is reported (`Pip told me
+/// Greta says the mill has had a poor year.`). A reply that tells it must name the teller.
+pub fn heard_clue(teller: &str, origin: &str, fact: &Fact, at: f64) -> Memory {
+    let said = fact.text.trim();
+    let first_person = said
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .any(|w| {
+            matches!(
+                w,
+                "I" | "I'm" | "I've" | "I'd" | "me" | "my" | "Me" | "My" | "myself"
+            )
+        });
+    let via = if teller == origin {
+        String::new()
+    } else {
+        format!(" {origin} said")
+    };
+    let text = if first_person {
+        format!("{teller} told me{via}, \"{said}\"")
+    } else {
+        let mut words = said.splitn(2, ' ');
+        let first = words.next().unwrap_or("");
+        let rest = words.next().map(|r| format!(" {r}")).unwrap_or_default();
+        let first = match first {
+            "The" | "A" | "An" | "Someone" | "It" | "There" | "Nobody" | "No" => {
+                first.to_lowercase()
+            }
+            _ => first.to_string(),
+        };
+        let via = if teller == origin {
+            String::new()
+        } else {
+            format!(" {origin} says")
+        };
+        format!("{teller} told me{via} {first}{rest}")
+    };
+    let mut keys = fact.keys.clone();
+    if keys.is_empty() {
+        keys = crate::decide::keys::derive(said);
+    }
+    keys.push(teller.to_lowercase());
+    let mut topics = fact.topics.clone();
+    topics.push("what have you heard".into());
+    topics.push(format!("what did {teller} tell you"));
+    Memory {
+        at,
+        kind: MemoryKind::Heard,
+        text,
+        keys,
+        topics,
+        importance: importance(MemoryKind::Heard, None),
+        embedding: Vec::new(),
+        source: Some(teller.to_string()),
+        min_trust: fact.min_trust,
+    }
 }
 
 #[cfg(test)]
@@ -222,5 +285,48 @@ mod tests {
         assert_eq!(g.trust_in(4), STRANGER_TRUST);
         g.befriend(4, 5.0);
         assert_eq!(g.trust_in(4), 1.0);
+    }
+
+    fn fact(text: &str, min_trust: f32) -> Fact {
+        Fact {
+            text: text.into(),
+            min_trust,
+            keys: vec!["lantern".into(), "hall".into()],
+            topics: vec!["a light at night".into()],
+        }
+    }
+
+    #[test]
+    fn a_heard_clue_keeps_its_source_and_its_secrecy() {
+        let f = fact(
+            "I saw a lantern moving near the town hall after midnight.",
+            0.4,
+        );
+        let m = heard_clue("Greta", "Greta", &f, 3.0);
+        assert_eq!(
+            m.text,
+            "Greta told me, \"I saw a lantern moving near the town hall after midnight.\""
+        );
+        assert_eq!(m.keys, ["lantern", "hall", "greta"]);
+        assert_eq!((m.min_trust, m.source.as_deref()), (0.4, Some("Greta")));
+        assert!(m.topics.contains(&"a light at night".to_string()));
+        let m = heard_clue("Pip", "Greta", &f, 3.0);
+        assert!(
+            m.text.starts_with("Pip told me Greta said, \"I saw"),
+            "{}",
+            m.text
+        );
+        let m = heard_clue(
+            "Pip",
+            "Tomas",
+            &fact("The mill has had a poor year.", 0.0),
+            3.0,
+        );
+        assert_eq!(
+            m.text,
+            "Pip told me Tomas says the mill has had a poor year."
+        );
+        let m = heard_clue("Pip", "Pip", &fact("Odo paid his tab in full.", 0.0), 3.0);
+        assert_eq!(m.text, "Pip told me Odo paid his tab in full.");
     }
 }

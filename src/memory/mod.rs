@@ -1,10 +1,12 @@
 //! What villagers remember, and saves. `stream` is a villager's bounded memory stream and its
-//! retrieval; `told` turns what a player says about themselves into memories; `file` writes and
+//! retrieval; `told` turns what a player says about themselves into memories; `gossip` is what
+//! villagers tell each other; `seen` is what they witness; `file` writes and
 //! reads versioned save files atomically. Plain data: no Bevy, no candle (embeddings are made by
 //! the dialogue's encoder and handed in).
 
 pub mod file;
 pub mod gossip;
+pub mod seen;
 pub mod stream;
 pub mod told;
 
@@ -68,6 +70,7 @@ pub fn of_line(line: &str, intent: Intent, at: f64, intensity: Option<f32>) -> V
                 topics: t.topics,
                 embedding: Vec::new(),
                 source: None,
+                min_trust: 0.0,
             })
             .collect();
     }
@@ -106,6 +109,7 @@ pub fn of_line(line: &str, intent: Intent, at: f64, intensity: Option<f32>) -> V
         topics,
         embedding: Vec::new(),
         source: None,
+        min_trust: 0.0,
     }]
 }
 
@@ -120,6 +124,7 @@ pub fn of_gift(at: f64) -> Memory {
         importance: stream::importance(MemoryKind::Gift, None),
         embedding: Vec::new(),
         source: None,
+        min_trust: 0.0,
     }
 }
 
@@ -151,6 +156,7 @@ pub fn summary(told_facts: &[&str], at: f64) -> Option<Memory> {
         text,
         embedding: Vec::new(),
         source: None,
+        min_trust: 0.0,
     })
 }
 

@@ -79,6 +79,9 @@ pub struct Memory {
     pub embedding: Vec<f32>,
     /// Who told it, for gossip; `None` when first-hand.
     pub source: Option<String>,
+    /// Trust in the player needed before it is told (a clue heard keeps its teller's secrecy).
+    #[serde(default)]
+    pub min_trust: f32,
 }
 
 /// Weights of retrieval, and how fast memories fade.
@@ -172,6 +175,25 @@ impl MemoryStream {
             }
         }
         self.memories.push(m);
+    }
+
+    /// Adds `m`, unless a memory of the same kind and text is already kept: that one is brought
+    /// up to `m`'s time (and importance, if higher), so a thing seen again and again (a wolf at
+    /// the edge of the village every night) stays one memory.
+    pub fn renew(&mut self, m: Memory) {
+        match self
+            .memories
+            .iter()
+            .position(|x| x.kind == m.kind && x.text == m.text)
+        {
+            Some(i) => {
+                let mut old = self.memories.remove(i);
+                old.at = m.at;
+                old.importance = old.importance.max(m.importance);
+                self.memories.push(old);
+            }
+            None => self.add(m),
+        }
     }
 
     /// The `k` best memories for `query` at time `now` that `filter` admits, best first, with
@@ -268,6 +290,7 @@ mod tests {
             importance: importance(kind, None),
             embedding,
             source: None,
+            min_trust: 0.0,
         }
     }
 
@@ -356,5 +379,28 @@ mod tests {
         let furious = importance(MemoryKind::Insult, Some(1.0));
         assert!(furious > calm && furious <= 1.0);
         assert_eq!(importance(MemoryKind::Said, Some(-3.0)), 0.15);
+    }
+
+    #[test]
+    fn a_thing_seen_again_is_renewed_not_repeated() {
+        let mut s = MemoryStream::new(10, 3600.0);
+        s.renew(memory(
+            0.0,
+            MemoryKind::Witnessed,
+            "A wolf came close",
+            vec![],
+        ));
+        s.renew(memory(5.0, MemoryKind::Gift, "bread", vec![]));
+        s.renew(memory(
+            9.0,
+            MemoryKind::Witnessed,
+            "A wolf came close",
+            vec![],
+        ));
+        let got: Vec<(&str, f64)> = s.memories.iter().map(|m| (m.text.as_str(), m.at)).collect();
+        assert_eq!(got, [("bread", 5.0), ("A wolf came close", 9.0)]);
+        // The same words of another kind are another memory.
+        s.renew(memory(10.0, MemoryKind::Heard, "A wolf came close", vec![]));
+        assert_eq!(s.len(), 3);
     }
 }

@@ -71,6 +71,20 @@ pub fn from_line(line: &str) -> Vec<Told> {
         .collect()
 }
 
+/// The name the player gives in `line` ("Good day, I'm Tom." → "Tom"), as written.
+pub fn name_in(line: &str) -> Option<String> {
+    let told = from_line(line);
+    let key = told
+        .iter()
+        .find(|t| t.topics.first().is_some_and(|t| t == "my name"))?
+        .keys
+        .first()?
+        .clone();
+    line.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .find(|w| w.to_lowercase() == key)
+        .map(str::to_string)
+}
+
 /// The player's own words, each swapped to the second person, kept as written otherwise.
 fn swap(word: &str) -> String {
     let lower = word.to_lowercase();
@@ -204,6 +218,18 @@ mod tests {
         let t = from_line("I'm Tom");
         assert_eq!(t[0].text, "You told me you're Tom.");
         assert_eq!(t[0].topics[0], "my name");
+    }
+
+    #[test]
+    fn the_name_a_player_gives_is_found_as_written() {
+        assert_eq!(
+            name_in("Good day! My name is Corwin.").as_deref(),
+            Some("Corwin")
+        );
+        assert_eq!(name_in("hello, I'm Ada").as_deref(), Some("Ada"));
+        assert_eq!(name_in("I am called Bertram").as_deref(), Some("Bertram"));
+        assert_eq!(name_in("I like apples"), None);
+        assert_eq!(name_in("What is my name?"), None);
     }
 
     #[test]

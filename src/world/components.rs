@@ -39,6 +39,11 @@ impl WorldClock {
     pub fn is_night(&self) -> bool {
         is_night(self.hour())
     }
+
+    /// Seconds of the clock in a game hour (a memory stream's clock).
+    pub fn hour_secs(&self) -> f64 {
+        self.day_length as f64 / 24.0
+    }
 }
 
 /// Position in world units (x right, y up). The game copies it to `Transform`.

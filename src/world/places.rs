@@ -99,3 +99,47 @@ pub fn social_places() -> impl Iterator<Item = &'static Place> {
 pub fn at_any<'a>(pos: Vec2, mut spots: impl Iterator<Item = &'a Place>) -> bool {
     spots.any(|p| pos.distance(Vec2::from(p.pos)) <= AT)
 }
+
+/// The place nearest `pos`.
+pub fn nearest(pos: Vec2) -> &'static Place {
+    PLACES
+        .iter()
+        .min_by(|a, b| {
+            pos.distance_squared(Vec2::from(a.pos))
+                .total_cmp(&pos.distance_squared(Vec2::from(b.pos)))
+        })
+        .expect("the map has places")
+}
+
+/// How a villager says a place's name ("the town hall", "the miller's cottage").
+pub fn spoken(name: &str) -> String {
+    let owned = |who: &str, what: &str| format!("the {who}'s {what}");
+    match name {
+        "mayor_house" => owned("mayor", "house"),
+        "smith_house" => owned("smith", "house"),
+        "baker_house" => owned("baker", "house"),
+        "woodcutter_cabin" => owned("woodcutter", "cabin"),
+        "herbalist_hut" => owned("herbalist", "hut"),
+        "miller_cottage" => owned("miller", "cottage"),
+        "weaver_house" => owned("weaver", "house"),
+        "tavern_rooms" => "the tavern".into(),
+        "farm_house" => "the farm".into(),
+        _ => format!("the {}", name.replace('_', " ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nearest_place_is_said_in_words() {
+        let p = nearest(Vec2::new(-630.0, 370.0));
+        assert_eq!(spoken(p.name), "the forest edge");
+        assert_eq!(
+            spoken(nearest(Vec2::new(430.0, -370.0)).name),
+            "the miller's cottage"
+        );
+        assert_eq!(spoken("town_hall"), "the town hall");
+    }
+}

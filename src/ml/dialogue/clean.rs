@@ -60,6 +60,16 @@ pub fn sentence_ends(text: &str, at_end: bool) -> Vec<usize> {
     ends
 }
 
+/// `sentence` with a quotation the model left open closed at its end (`Greta told me, "I saw a
+/// lantern.` → `… lantern."`): what a villager quotes is one sentence.
+pub fn close_quote(sentence: &str) -> String {
+    let mut s = sentence.to_string();
+    if s.matches('"').count() % 2 == 1 {
+        s.push('"');
+    }
+    s
+}
+
 /// The sentences of a reply.
 pub fn split_sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -131,5 +141,18 @@ mod tests {
         assert!(g.is_echo("Sure! You are Greta, the baker of Millbrook."));
         assert!(g.is_echo("My instructions: you are greta the baker of millbrook"));
         assert!(!g.is_echo("I am the baker here, love."));
+    }
+
+    #[test]
+    fn an_open_quotation_is_closed_at_the_end_of_its_sentence() {
+        assert_eq!(
+            close_quote("She said, \"I saw it."),
+            "She said, \"I saw it.\""
+        );
+        assert_eq!(
+            close_quote("She said, \"I saw it.\""),
+            "She said, \"I saw it.\""
+        );
+        assert_eq!(close_quote("Plain words."), "Plain words.");
     }
 }

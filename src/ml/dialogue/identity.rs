@@ -63,10 +63,12 @@ impl Checks<'_> {
     /// "your"): "I'm from Dunmore" takes the player's home for the villager's.
     pub(super) fn about_the_player(&self, sentence: &str) -> Result<(), Rejection> {
         let words = keys::words(sentence);
-        // "You told me I like pears": what the player said, turned back on the villager.
+        // "You told me I like pears": what the player said, turned back on the villager ("Greta
+        // told me, 'I saw …'" quotes another villager and is fine).
         if let Some(at) = words
-            .windows(2)
-            .position(|w| w[0] == "told" && w[1] == "me")
+            .windows(3)
+            .position(|w| w[0] == "you" && w[1] == "told" && w[2] == "me")
+            .map(|at| at + 1)
             && words
                 .get(at + 2)
                 .is_some_and(|w| matches!(w.as_str(), "i" | "i'm" | "my"))
@@ -116,6 +118,10 @@ mod tests {
         assert_eq!(
             c.sentence("You told me I like pears."),
             Err(Rejection::Misattributed("i".into()))
+        );
+        assert_eq!(
+            c.about_the_player("Greta told me, \"I saw a lantern.\""),
+            Ok(())
         );
     }
 }

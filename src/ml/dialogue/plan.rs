@@ -6,6 +6,7 @@
 use super::understand::Understanding;
 use crate::decide::talk::{DialoguePlan, Intent, Move};
 use crate::inference::DialogueRequest;
+use crate::memory::told;
 
 /// The plan for an understood line.
 pub fn plan(u: &Understanding, req: &DialogueRequest) -> DialoguePlan {
@@ -118,6 +119,7 @@ pub fn task(plan: &DialoguePlan, req: &DialogueRequest) -> String {
 /// How a reply starts, so that it does what the plan says (deflects, hints, thanks, rebuffs,
 /// names its own trade); the model goes on from there in its own words. Empty: the model starts.
 pub fn openers(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
+    let name = told::name_in(&req.line);
     let list: &[&str] = match (plan.mv, plan.intent) {
         (Move::Deflect, _) => &[
             "I can't make sense of that,",
@@ -148,6 +150,15 @@ pub fn openers(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
         ],
         (Move::Respond, Intent::Praise) => {
             &["Oh, thank you", "That's kind of you", "Why, thank you"]
+        }
+        // A player who gives their name hears it back.
+        (Move::Respond, Intent::Greeting | Intent::SmallTalk) if name.is_some() => {
+            let name = name.unwrap_or_default();
+            return vec![
+                format!("Well met, {name}"),
+                format!("Good to meet you, {name}"),
+                format!("Hello, {name}"),
+            ];
         }
         (Move::Respond, Intent::Greeting) => &["Hello", "Good day", "Well met"],
         (Move::Respond, Intent::Farewell) => &["Farewell", "Goodbye", "Safe travels"],

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::clean::{EchoGuard, sentence_ends};
+use super::clean::{EchoGuard, close_quote, sentence_ends};
 use super::lexicon::Lexicon;
 use super::model::{DialogueModel, Flow, Prompt, ReplyStats, Step};
 use super::plan::{self, player_turn, task};
@@ -194,7 +194,7 @@ pub fn respond(
             if !held.is_empty() {
                 held.push(' ');
             }
-            held.push_str(s.trim());
+            held.push_str(&close_quote(s.trim()));
             sentences += 1;
             let candidate = join(&accepted, &held);
             match checks.reply(&candidate) {

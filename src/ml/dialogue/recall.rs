@@ -1,5 +1,6 @@
-//! A villager's memories of the player in its reply: the memories best retrieved for the line
-//! (recency × relevance × importance) join the request's knowledge as entries it may state, so
+//! A villager's memories in its reply: the memories best retrieved for the line (recency ×
+//! relevance × importance) join the request's knowledge as entries it may state (a clue heard
+//! from another villager only once the player is trusted as much as its teller asked), so
 //! "What's my name?" is answered like any other question about a fact, planned, said and checked.
 //! Names the player gave (in any remembered statement) join the world's names, so a villager may
 //! say them back without that counting as an invented name.
@@ -33,17 +34,24 @@ pub fn embed(understander: &mut Understander, m: &mut Memory) -> Result<(), Enco
     Ok(())
 }
 
-/// `req` with its memories recalled (when it has any and is a line, not a gift): each memory
-/// without an embedding gets one (cached by text), the line is the query, and names the line
-/// itself tells join the world's names.
+/// `req` with its memories recalled (when it has any, or its line tells something about the
+/// player, and is a line, not a gift): each memory without an embedding gets one (cached by text),
+/// the line is the query, and names the line itself tells join the world's names.
 pub fn prepare(
     understander: &mut Understander,
     req: &DialogueRequest,
 ) -> Result<Option<DialogueRequest>, EncoderError> {
-    let Some(stream) = req.memory.as_deref().filter(|_| !req.gift) else {
+    if req.gift {
         return Ok(None);
+    }
+    let fresh = crate::memory::of_line(&req.line, line_intent(&req.line), req.now, None);
+    let tells = fresh.iter().any(|m| m.kind == MemoryKind::Told);
+    let mut stream = match req.memory.as_deref() {
+        Some(s) => s.clone(),
+        // Nothing remembered yet, but the line tells a name the reply may say back.
+        None if tells => MemoryStream::new(1, 3600.0),
+        None => return Ok(None),
     };
-    let mut stream = stream.clone();
     for m in stream
         .memories
         .iter_mut()
@@ -51,7 +59,6 @@ pub fn prepare(
     {
         embed(understander, m)?;
     }
-    let fresh = crate::memory::of_line(&req.line, line_intent(&req.line), req.now, None);
     let q = query(understander, &req.line)?;
     let mut out = req.clone();
     out.memory = None;
@@ -76,7 +83,8 @@ pub fn recall(
             text: m.text.clone(),
             keys: m.keys.clone(),
             topics: m.topics.clone(),
-            allowed: true,
+            // A clue heard is told only as far as the player is trusted, as its teller would.
+            allowed: m.min_trust <= req.trust,
         });
     }
     let told: Vec<&Memory> = stream
@@ -134,5 +142,30 @@ mod tests {
             "{words}"
         );
         assert_eq!(req.player_words, ["tom", "dunmore"]);
+    }
+
+    #[test]
+    fn a_heard_clue_is_offered_as_secretly_as_its_teller_kept_it() {
+        let fact = crate::config::schema::Fact {
+            text: "Odo the miller bought a great deal of charcoal this week.".into(),
+            min_trust: 0.4,
+            keys: vec!["charcoal".into()],
+            topics: vec!["who bought a lot of fuel".into()],
+        };
+        let mut stream = MemoryStream::new(10, 3600.0);
+        stream.add(crate::memory::gossip::heard_clue(
+            "Greta", "Greta", &fact, 0.0,
+        ));
+        let q = Query::new("Who has been buying charcoal?", None);
+        for (trust, allowed) in [(0.1, false), (0.5, true)] {
+            let mut req = DialogueRequest {
+                trust,
+                ..DialogueRequest::default()
+            };
+            recall(&stream, &[], &q, 1.0, &mut req);
+            assert_eq!(req.knowledge.len(), 1);
+            assert_eq!(req.knowledge[0].allowed, allowed, "trust {trust}");
+            assert!(req.knowledge[0].keys.contains(&"greta".to_string()));
+        }
     }
 }

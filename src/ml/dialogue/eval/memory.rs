@@ -1,10 +1,10 @@
 //! `eval memory`: memory questions. For each row a villager with an empty memory hears the
 //! player's statements among [`FILLER`] lines (as memories, with the encoder's embeddings, a
-//! minute apart); an hour
+//! minute apart), or hears a clue from another villager, or sees a wolf or someone hurt; an hour
 //! later, in a new conversation, the player asks about one of them. Scored: whether retrieval
 //! offered the right memory, whether the reply says the expected words, and how the reply was
-//! made. Sets are TSV: `npc, told, question, expect` (told lines separated by ` | `, expected words
-//! by commas).
+//! made. Sets are TSV: `npc, told, question, expect` (told items separated by ` | `, see [`Told`];
+//! expected words by commas).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,16 +13,19 @@ use serde::Serialize;
 
 use super::set::{SetError, data_lines, read_set, row_error, villager};
 use crate::config::NpcConfig;
+use crate::config::schema::Fact;
 use crate::decide::keys;
 use crate::decide::talk::ReplySource;
 use crate::inference::WorldNames;
-use crate::memory::{self, MemoryStream};
+use crate::memory::seen::{Seen, witnessed};
+use crate::memory::{self, MemoryStream, gossip};
 use crate::ml::dialogue::Dialogue;
 use crate::ml::dialogue::backend::Collect;
 use crate::ml::dialogue::recall;
 use crate::ml::dialogue::request::{self, Turn};
 use crate::ml::dialogue::understand::line_intent;
 use crate::ml::llama::LmError;
+use crate::world::places;
 
 /// What the player also said around each row's lines, so that retrieval must pick the right
 /// memory among others (statements about themselves among them), none about what the sets ask.
@@ -39,11 +42,26 @@ pub const FILLER: [&str; 10] = [
     "Is it always this quiet here?",
 ];
 
+/// What a row's villager is told or lives through before the question.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Told {
+    /// A line the player says (`My name is Ada.`).
+    Line(String),
+    /// `heard TELLER [ORIGIN] N`: another villager tells it the origin's knowledge entry N.
+    Heard {
+        teller: String,
+        origin: String,
+        fact: Fact,
+    },
+    /// `saw wolf PLACE`, `saw hurt PLACE` or `saw NAME hurt PLACE`: it witnessed that.
+    Saw { seen: Seen, place: String },
+}
+
 /// One row of a memory set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryRow {
     pub npc: String,
-    pub told: Vec<String>,
+    pub told: Vec<Told>,
     pub question: String,
     pub expect: Vec<String>,
     pub at: usize,
@@ -74,15 +92,68 @@ pub fn parse_memory_set(
         if expect.is_empty() || question.trim().is_empty() {
             return Err(bad("a row needs a question and expected words".into()));
         }
+        let told = told
+            .split(" | ")
+            .map(|t| parse_told(t.trim(), cast))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
         rows.push(MemoryRow {
             npc: c.name.clone(),
-            told: told.split(" | ").map(|t| t.trim().to_string()).collect(),
+            told,
             question: question.trim().to_string(),
             expect,
             at,
         });
     }
     Ok(rows)
+}
+
+/// One item of the `told` column (see [`Told`]).
+fn parse_told(item: &str, cast: &[NpcConfig]) -> Result<Told, String> {
+    let words: Vec<&str> = item.split_whitespace().collect();
+    let name = |n: &str| {
+        villager(cast, n)
+            .map(|c| c.name.clone())
+            .ok_or_else(|| format!("no villager named {n:?} in {item:?}"))
+    };
+    let place = |p: &str| match places::find(p) {
+        Some(p) => Ok(p.name.to_string()),
+        None => Err(format!("no place named {p:?} in {item:?}")),
+    };
+    match words[..] {
+        ["heard", teller, .., k] if (3..=4).contains(&words.len()) => {
+            let origin = words[words.len() - 2];
+            let origin = villager(cast, origin)
+                .ok_or_else(|| format!("no villager named {origin:?} in {item:?}"))?;
+            let fact = k
+                .parse::<usize>()
+                .ok()
+                .and_then(|k| origin.knowledge.get(k))
+                .ok_or_else(|| format!("{} has no knowledge entry {k:?}", origin.name))?;
+            Ok(Told::Heard {
+                teller: name(teller)?,
+                origin: origin.name.clone(),
+                fact: fact.clone(),
+            })
+        }
+        ["saw", "wolf", p] => Ok(Told::Saw {
+            seen: Seen::WolfNear,
+            place: place(p)?,
+        }),
+        ["saw", "hurt", p] => Ok(Told::Saw {
+            seen: Seen::Hurt,
+            place: place(p)?,
+        }),
+        ["saw", who, "hurt", p] => Ok(Told::Saw {
+            seen: Seen::SawHurt(name(who)?),
+            place: place(p)?,
+        }),
+        ["heard", ..] | ["saw", ..] => Err(format!(
+            "{item:?}: expected `heard TELLER [ORIGIN] N`, `saw wolf PLACE`, `saw hurt PLACE` \
+             or `saw NAME hurt PLACE`"
+        )),
+        _ => Ok(Told::Line(item.to_string())),
+    }
 }
 
 /// Reads a memory set from a file.
@@ -129,14 +200,28 @@ pub fn run_row(
     let mut stream = MemoryStream::new(memory::stream::CAPACITY, 3600.0);
     // The row's lines in the middle of the filler, a minute apart.
     let half = FILLER.len() / 2;
-    let lines = FILLER[..half]
-        .iter()
-        .copied()
-        .chain(row.told.iter().map(String::as_str))
-        .chain(FILLER[half..].iter().copied());
+    let filler = |f: &[&str]| {
+        f.iter()
+            .map(|l| Told::Line(l.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let items = filler(&FILLER[..half])
+        .into_iter()
+        .chain(row.told.iter().cloned())
+        .chain(filler(&FILLER[half..]));
     let mut said = 0;
-    for (i, line) in lines.enumerate() {
-        for mut m in memory::of_line(line, line_intent(line), i as f64 * 60.0, None) {
+    for (i, item) in items.enumerate() {
+        let at = i as f64 * 60.0;
+        let memories = match item {
+            Told::Line(line) => memory::of_line(&line, line_intent(&line), at, None),
+            Told::Heard {
+                teller,
+                origin,
+                fact,
+            } => vec![gossip::heard_clue(&teller, &origin, &fact, at)],
+            Told::Saw { seen, place } => vec![witnessed(&seen, &place, at)],
+        };
+        for mut m in memories {
             recall::embed(&mut d.understander, &mut m)?;
             stream.add(m);
         }
@@ -213,8 +298,44 @@ mod tests {
         let text =
             "npc\ttold\tquestion\texpect\n# c\nGreta\tI'm Ada. | I like figs.\tWho am I?\tAda\n";
         let rows = parse_memory_set("m.tsv", text, &cast).unwrap();
-        assert_eq!(rows[0].told, ["I'm Ada.", "I like figs."]);
+        assert_eq!(
+            rows[0].told,
+            [
+                Told::Line("I'm Ada.".into()),
+                Told::Line("I like figs.".into())
+            ]
+        );
         assert_eq!(rows[0].expect, ["ada"]);
+        let text = "h\nPip\theard Tomas Greta 1 | saw Bram hurt mill\tq\tw\n";
+        let rows = parse_memory_set("m.tsv", text, &cast).unwrap();
+        match &rows[0].told[..] {
+            [
+                Told::Heard {
+                    teller,
+                    origin,
+                    fact,
+                },
+                Told::Saw { seen, place },
+            ] => {
+                assert_eq!((teller.as_str(), origin.as_str()), ("Tomas", "Greta"));
+                assert!(fact.text.contains("charcoal"), "{}", fact.text);
+                assert_eq!(
+                    (seen, place.as_str()),
+                    (&Seen::SawHurt("Bram".into()), "mill")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            "heard Greta 9",
+            "heard Nobody 0",
+            "saw wolf moon",
+            "saw a cat",
+        ] {
+            let text = format!("h\nPip\t{bad}\tq\tw\n");
+            let e = parse_memory_set("m.tsv", &text, &cast).unwrap_err();
+            assert!(e.to_string().starts_with("m.tsv:2: "), "{bad}: {e}");
+        }
         let e = parse_memory_set("m.tsv", "h\nNobody\ta\tb\tc\n", &cast).unwrap_err();
         assert!(e.to_string().starts_with("m.tsv:2: no villager"), "{e}");
         let e = parse_memory_set("m.tsv", "h\nGreta\ta\tb\n", &cast).unwrap_err();

@@ -1,0 +1,64 @@
+//! What a villager witnessed, as a memory in its own words with the place it happened: a wolf
+//! coming close, being hurt by one, seeing another villager hurt. `brain::witness` makes them in
+//! the village.
+
+use super::stream::{Memory, MemoryKind, importance};
+use crate::world::places;
+
+/// What was seen, in the villager's own words.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Seen {
+    WolfNear,
+    Hurt,
+    SawHurt(String),
+}
+
+/// The memory of `seen` near `place` (a place's name on the map) at `at`.
+pub fn witnessed(seen: &Seen, place: &str, at: f64) -> Memory {
+    let place = places::spoken(place);
+    let (text, topics, mut keys) = match seen {
+        Seen::WolfNear => (
+            format!("A wolf came close to me near {place}."),
+            vec!["did you see any wolves", "were you in danger"],
+            vec!["wolf|wolves".to_string()],
+        ),
+        Seen::Hurt => (
+            format!("A wolf hurt me near {place}."),
+            vec!["were you hurt", "did a wolf attack you"],
+            vec!["wolf|wolves".to_string(), "hurt|bit|bitten|wounded".into()],
+        ),
+        Seen::SawHurt(who) => (
+            format!("I saw a wolf hurt {who} near {place}."),
+            vec!["did anyone get hurt", "did you see any wolves"],
+            vec!["wolf|wolves".to_string(), who.to_lowercase()],
+        ),
+    };
+    keys.dedup();
+    Memory {
+        at,
+        kind: MemoryKind::Witnessed,
+        text,
+        keys,
+        topics: topics.into_iter().map(String::from).collect(),
+        importance: importance(MemoryKind::Witnessed, None),
+        embedding: Vec::new(),
+        source: None,
+        min_trust: 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_was_seen_is_said_with_its_place_and_must_be_told_with_the_wolf() {
+        let m = witnessed(&Seen::SawHurt("Bram".into()), "forest_edge", 7.0);
+        assert_eq!(m.text, "I saw a wolf hurt Bram near the forest edge.");
+        assert_eq!(m.keys, ["wolf|wolves", "bram"]);
+        assert_eq!((m.kind, m.at), (MemoryKind::Witnessed, 7.0));
+        assert!(m.kind.recallable());
+        let m = witnessed(&Seen::WolfNear, "mill", 0.0);
+        assert_eq!(m.text, "A wolf came close to me near the mill.");
+    }
+}
