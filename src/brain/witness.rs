@@ -1,7 +1,8 @@
 //! What a villager witnessed becomes a memory its replies can recall: a wolf coming close, being
 //! hurt by one, seeing another villager hurt, each with the place it happened ("A wolf came close
-//! to me near the forest edge."). A thing seen again is renewed rather than repeated, so a wolf at
-//! the same spot every night stays one memory.
+//! to me near the forest edge."). A villager keeps one sight of each kind a game hour, and a thing
+//! seen again is renewed rather than repeated, so a wolf at the same spot every night stays one
+//! memory.
 
 use std::collections::BTreeMap;
 
@@ -10,13 +11,20 @@ use bevy::prelude::*;
 use super::components::Memories;
 use super::emotion::{Experience, NpcExperienced, witnesses_of};
 use crate::memory::MemoryStream;
-use crate::memory::seen::{Seen, witnessed};
+use crate::memory::seen::{Seen, seen_lately, witnessed};
 use crate::memory::stream::CAPACITY;
 use crate::world::components::{Position, Villager, WorldClock};
 use crate::world::places;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, remember_witnessed.in_set(crate::NpcSystems::Apply));
+}
+
+/// A sight before its words: who was hurt is looked up only for a memory that will be kept.
+enum Sight {
+    WolfNear,
+    Hurt,
+    SawHurt(Entity),
 }
 
 fn remember_witnessed(
@@ -27,27 +35,46 @@ fn remember_witnessed(
     mut streams: Query<&mut Memories>,
     mut commands: Commands,
 ) {
-    let mut seen: Vec<(Entity, Seen)> = Vec::new();
+    let mut sights: Vec<(Entity, Sight)> = Vec::new();
     for m in experienced.read() {
         match m.experience {
-            Experience::Threat => seen.push((m.npc, Seen::WolfNear)),
+            Experience::Threat => sights.push((m.npc, Sight::WolfNear)),
             Experience::Harm => {
-                seen.push((m.npc, Seen::Hurt));
-                if let Ok(victim) = names.get(m.npc) {
-                    for w in witnesses_of(&positions, m.npc) {
-                        seen.push((w, Seen::SawHurt(victim.name.clone())));
-                    }
+                sights.push((m.npc, Sight::Hurt));
+                for w in witnesses_of(&positions, m.npc) {
+                    sights.push((w, Sight::SawHurt(m.npc)));
                 }
             }
             _ => {}
         }
     }
+    let now = clock.elapsed;
     let mut new_streams: BTreeMap<Entity, MemoryStream> = BTreeMap::new();
-    for (npc, what) in seen {
+    for (npc, sight) in sights {
+        let mut seen = match sight {
+            Sight::WolfNear => Seen::WolfNear,
+            Sight::Hurt => Seen::Hurt,
+            Sight::SawHurt(_) => Seen::SawHurt(String::new()),
+        };
+        let lately = match streams.get(npc) {
+            Ok(m) => seen_lately(&m.0, &seen, now),
+            Err(_) => new_streams
+                .get(&npc)
+                .is_some_and(|s| seen_lately(s, &seen, now)),
+        };
+        if lately {
+            continue;
+        }
+        if let Sight::SawHurt(victim) = sight {
+            let Ok(v) = names.get(victim) else {
+                continue;
+            };
+            seen = Seen::SawHurt(v.name.clone());
+        }
         let Ok((_, pos)) = positions.get(npc) else {
             continue;
         };
-        let memory = witnessed(&what, places::nearest(pos.0).name, clock.elapsed);
+        let memory = witnessed(&seen, places::nearest(pos.0).name, now);
         match streams.get_mut(npc) {
             Ok(mut m) => m.0.renew(memory),
             Err(_) => new_streams

@@ -2,7 +2,7 @@
 //! coming close, being hurt by one, seeing another villager hurt. `brain::witness` makes them in
 //! the village.
 
-use super::stream::{Memory, MemoryKind, importance};
+use super::stream::{Memory, MemoryKind, MemoryStream, importance};
 use crate::world::places;
 
 /// What was seen, in the villager's own words.
@@ -11,6 +11,32 @@ pub enum Seen {
     WolfNear,
     Hurt,
     SawHurt(String),
+}
+
+impl Seen {
+    /// How its memory's words start, whoever was hurt and wherever.
+    fn opening(&self) -> &'static str {
+        match self {
+            Seen::WolfNear => "A wolf came close",
+            Seen::Hurt => "A wolf hurt me",
+            Seen::SawHurt(_) => "I saw a wolf hurt",
+        }
+    }
+}
+
+/// True when `stream` already keeps a sight like `seen` (any victim, any place) from the last game
+/// hour before `now`: a villager in a crowd at night sees wolves and hurts again and again, and
+/// keeps one of each kind an hour (the village stays within its frame budget at 1,000 villagers).
+pub fn seen_lately(stream: &MemoryStream, seen: &Seen, now: f64) -> bool {
+    let since = now - stream.hour_secs;
+    let opening = seen.opening();
+    // Memories are kept in the order they were made (a renewed one moves to the end).
+    stream
+        .memories
+        .iter()
+        .rev()
+        .take_while(|m| m.at >= since)
+        .any(|m| m.kind == MemoryKind::Witnessed && m.text.starts_with(opening))
 }
 
 /// The memory of `seen` near `place` (a place's name on the map) at `at`.
@@ -58,6 +84,18 @@ mod tests {
         assert_eq!(m.keys, ["wolf|wolves", "bram"]);
         assert_eq!((m.kind, m.at), (MemoryKind::Witnessed, 7.0));
         assert!(m.kind.recallable());
+        let mut stream = MemoryStream::new(10, 20.0);
+        stream.add(m);
+        let other = Seen::SawHurt("Odo".into());
+        assert!(
+            seen_lately(&stream, &other, 20.0),
+            "within the hour, any victim"
+        );
+        assert!(!seen_lately(&stream, &other, 28.0), "an hour later");
+        assert!(
+            !seen_lately(&stream, &Seen::WolfNear, 8.0),
+            "another kind of sight"
+        );
         let m = witnessed(&Seen::WolfNear, "mill", 0.0);
         assert_eq!(m.text, "A wolf came close to me near the mill.");
     }

@@ -253,7 +253,7 @@ pub fn relevance(q: &Query, m: &Memory) -> f32 {
         && !m.embedding.is_empty()
         && m.embedding.len() == e.len()
     {
-        return e.iter().zip(&m.embedding).map(|(a, b)| a * b).sum();
+        return dot(e, &m.embedding);
     }
     if q.words.is_empty() {
         return 0.0;
@@ -264,6 +264,25 @@ pub fn relevance(q: &Query, m: &Memory) -> f32 {
     }
     let shared = q.words.iter().filter(|w| mine.contains(w)).count();
     shared as f32 / q.words.len() as f32
+}
+
+/// The dot product of two equally long vectors, in eight lanes (which the compiler vectorises; a
+/// single running sum cannot be reordered, so it would not be).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    let mut lanes = [0.0f32; 8];
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            lanes[k] += x[k] * y[k];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }
 
 /// Min-max normalisation to [0, 1]; all-equal values count as 1 (they neither help nor hurt).
@@ -402,5 +421,15 @@ mod tests {
         // The same words of another kind are another memory.
         s.renew(memory(10.0, MemoryKind::Heard, "A wolf came close", vec![]));
         assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn the_lane_dot_product_matches_the_plain_one_with_ragged_tails() {
+        for n in [0usize, 3, 8, 13, 384] {
+            let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.91).cos()).collect();
+            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((dot(&a, &b) - plain).abs() < 1e-4, "{n}");
+        }
     }
 }
