@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::stream::{Memory, MemoryKind, importance};
+use super::stream::{Memory, MemoryKind};
 use crate::config::schema::Fact;
 
 /// What a rumour is about.
@@ -142,19 +142,15 @@ pub fn heard_memory(subject: Subject, teller: &str, origin: &str, at: f64) -> Op
         Subject::Clue(_) => return None,
     };
     let whom = if teller == origin { "them" } else { origin };
+    let topics = vec![
+        "what people say about me".into(),
+        "what you heard about me".into(),
+    ];
+    let text = format!("{teller} told me you were {deed} to {whom}.");
+    let keys = vec![key.into(), teller.to_lowercase()];
     Some(Memory {
-        at,
-        kind: MemoryKind::Heard,
-        text: format!("{teller} told me you were {deed} to {whom}."),
-        keys: vec![key.into(), teller.to_lowercase()],
-        topics: vec![
-            "what people say about me".into(),
-            "what you heard about me".into(),
-        ],
-        importance: importance(MemoryKind::Heard, None),
-        embedding: Vec::new(),
         source: Some(teller.to_string()),
-        min_trust: 0.0,
+        ..Memory::new(MemoryKind::Heard, at, text, keys, topics)
     })
 }
 
@@ -205,15 +201,9 @@ pub fn heard_clue(teller: &str, origin: &str, fact: &Fact, at: f64) -> Memory {
     topics.push("what have you heard".into());
     topics.push(format!("what did {teller} tell you"));
     Memory {
-        at,
-        kind: MemoryKind::Heard,
-        text,
-        keys,
-        topics,
-        importance: importance(MemoryKind::Heard, None),
-        embedding: Vec::new(),
         source: Some(teller.to_string()),
         min_trust: fact.min_trust,
+        ..Memory::new(MemoryKind::Heard, at, text, keys, topics)
     }
 }
 

@@ -62,15 +62,8 @@ pub fn of_line(line: &str, intent: Intent, at: f64, intensity: Option<f32>) -> V
         return told
             .into_iter()
             .map(|t| Memory {
-                at,
-                kind: MemoryKind::Told,
                 importance: stream::importance(MemoryKind::Told, intensity),
-                text: t.text,
-                keys: t.keys,
-                topics: t.topics,
-                embedding: Vec::new(),
-                source: None,
-                min_trust: 0.0,
+                ..Memory::new(MemoryKind::Told, at, t.text, t.keys, t.topics)
             })
             .collect();
     }
@@ -101,31 +94,20 @@ pub fn of_line(line: &str, intent: Intent, at: f64, intensity: Option<f32>) -> V
         ),
     };
     vec![Memory {
-        at,
-        kind,
         importance: stream::importance(kind, intensity),
-        keys: keys::derive(&quoted),
-        text,
-        topics,
-        embedding: Vec::new(),
-        source: None,
-        min_trust: 0.0,
+        ..Memory::new(kind, at, text, keys::derive(&quoted), topics)
     }]
 }
 
 /// The memory of a gift of bread at `at`.
 pub fn of_gift(at: f64) -> Memory {
-    Memory {
+    Memory::new(
+        MemoryKind::Gift,
         at,
-        kind: MemoryKind::Gift,
-        text: "You brought me a loaf of bread.".into(),
-        keys: vec!["bread|loaf".into()],
-        topics: vec!["what I gave you".into(), "my gift".into()],
-        importance: stream::importance(MemoryKind::Gift, None),
-        embedding: Vec::new(),
-        source: None,
-        min_trust: 0.0,
-    }
+        "You brought me a loaf of bread.".into(),
+        vec!["bread|loaf".into()],
+        vec!["what I gave you".into(), "my gift".into()],
+    )
 }
 
 /// What a conversation came to, from the facts the villager told (already checked replies, so
@@ -144,20 +126,11 @@ pub fn summary(told_facts: &[&str], at: f64) -> Option<Memory> {
     for f in &facts {
         keys.extend(keys::derive(f).into_iter().take(2));
     }
-    Some(Memory {
-        at,
-        kind: MemoryKind::Summary,
-        importance: stream::importance(MemoryKind::Summary, None),
-        keys,
-        topics: vec![
-            "what we talked about last time".into(),
-            "what you told me last time".into(),
-        ],
-        text,
-        embedding: Vec::new(),
-        source: None,
-        min_trust: 0.0,
-    })
+    let topics = vec![
+        "what we talked about last time".into(),
+        "what you told me last time".into(),
+    ];
+    Some(Memory::new(MemoryKind::Summary, at, text, keys, topics))
 }
 
 #[cfg(test)]

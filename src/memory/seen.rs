@@ -2,7 +2,7 @@
 //! coming close, being hurt by one, seeing another villager hurt. `brain::witness` makes them in
 //! the village.
 
-use super::stream::{Memory, MemoryKind, MemoryStream, importance};
+use super::stream::{Memory, MemoryKind, MemoryStream};
 use crate::world::places;
 
 /// What was seen, in the villager's own words.
@@ -60,17 +60,13 @@ pub fn witnessed(seen: &Seen, place: &str, at: f64) -> Memory {
         ),
     };
     keys.dedup();
-    Memory {
+    Memory::new(
+        MemoryKind::Witnessed,
         at,
-        kind: MemoryKind::Witnessed,
         text,
         keys,
-        topics: topics.into_iter().map(String::from).collect(),
-        importance: importance(MemoryKind::Witnessed, None),
-        embedding: Vec::new(),
-        source: None,
-        min_trust: 0.0,
-    }
+        topics.into_iter().map(String::from).collect(),
+    )
 }
 
 #[cfg(test)]

@@ -84,6 +84,30 @@ pub struct Memory {
     pub min_trust: f32,
 }
 
+impl Memory {
+    /// A first-hand memory of `kind` at `at`, as important as its kind (no feeling read), not yet
+    /// embedded, told to anyone.
+    pub fn new(
+        kind: MemoryKind,
+        at: f64,
+        text: String,
+        keys: Vec<String>,
+        topics: Vec<String>,
+    ) -> Self {
+        Memory {
+            at,
+            kind,
+            text,
+            keys,
+            topics,
+            importance: importance(kind, None),
+            embedding: Vec::new(),
+            source: None,
+            min_trust: 0.0,
+        }
+    }
+}
+
 /// Weights of retrieval, and how fast memories fade.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Weights {

@@ -111,7 +111,11 @@ fn requantize(src: &Path, dst: &Path, tag: &str) -> Result<(), LmError> {
     metadata.sort_by_key(|(k, _)| *k);
     metadata.push((SOURCE_KEY, &tag_value));
     let refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
-    let tmp = dst.with_extension(format!("{}.tmp", std::process::id()));
+    // A temp file of its own: two loads in one process (tests run in threads) may requantise at
+    // once, and a shared temp file would be written by both, corrupting the copy.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dst.with_extension(format!("{}-{n}.tmp", std::process::id()));
     let out = File::create(&tmp).map_err(|e| load_err(&tmp, e))?;
     let mut w = BufWriter::new(out);
     gguf_file::write(&mut w, &metadata, &refs).map_err(|e| load_err(&tmp, e))?;
