@@ -1,11 +1,12 @@
 //! What villagers remember, and saves. `stream` is a villager's bounded memory stream and its
-//! retrieval; `told` turns what a player says about themselves into memories; `gossip` is what
-//! villagers tell each other; `seen` is what they witness; `file` writes and
-//! reads versioned save files atomically. Plain data: no Bevy, no candle (embeddings are made by
-//! the dialogue's encoder and handed in).
+//! retrieval; `score` rates a memory against a query; `told` turns what a player says about
+//! themselves into memories; `gossip` is what villagers tell each other; `seen` is what they
+//! witness; `file` writes and reads versioned save files atomically. Plain data: no Bevy, no
+//! candle (embeddings are made by the dialogue's encoder and handed in).
 
 pub mod file;
 pub mod gossip;
+pub mod score;
 pub mod seen;
 pub mod stream;
 pub mod told;
