@@ -179,8 +179,7 @@ fn reply(app: &mut bevy::prelude::App, npc: bevy::prelude::Entity) -> String {
 
 #[test]
 fn in_the_village_a_villager_remembers_words_and_bread_through_the_dialogue_lane() {
-    use npc_minds::brain::components::Memories;
-    use npc_minds::brain::talk::{PlayerGave, PlayerSaid};
+    use npc_minds::brain::talk::PlayerGave;
     use npc_minds::world::components::Villager;
 
     if !have_models() {
@@ -193,35 +192,31 @@ fn in_the_village_a_villager_remembers_words_and_bread_through_the_dialogue_lane
         .world_mut()
         .query::<(bevy::prelude::Entity, &Villager)>();
     let (npc, _) = q.iter(app.world()).find(|(_, v)| v.id == 0).unwrap();
-    let say = |app: &mut bevy::prelude::App, text: &str| {
-        app.world_mut().write_message(PlayerSaid {
-            npc,
-            text: text.into(),
-        });
-    };
-    say(&mut app, "Good day! My name is Corwin.");
-    reply(&mut app, npc);
+    ask(&mut app, npc, "Good day! My name is Corwin.");
     app.world_mut().write_message(PlayerGave { npc });
     reply(&mut app, npc);
-    let kinds: Vec<MemoryKind> = app
-        .world()
-        .get::<Memories>(npc)
-        .unwrap()
-        .0
-        .memories
-        .iter()
-        .map(|m| m.kind)
-        .collect();
+    let kinds: Vec<MemoryKind> = memories(&app, npc).into_iter().map(|m| m.0).collect();
     assert_eq!(kinds, [MemoryKind::Told, MemoryKind::Gift]);
-    say(&mut app, "Do you still know my name?");
-    let name = reply(&mut app, npc);
+    let name = ask(&mut app, npc, "Do you still know my name?");
     assert!(name.contains("Corwin"), "{name}");
-    say(&mut app, "What did I bring you earlier?");
-    let gift = reply(&mut app, npc);
+    let gift = ask(&mut app, npc, "What did I bring you earlier?");
     assert!(
         gift.to_lowercase().contains("bread") || gift.contains("loaf"),
         "{gift}"
     );
+}
+
+/// The kind and words of each memory `npc` keeps, oldest first.
+fn memories(app: &bevy::prelude::App, npc: bevy::prelude::Entity) -> Vec<(MemoryKind, String)> {
+    app.world()
+        .get::<npc_minds::brain::components::Memories>(npc)
+        .map(|m| {
+            m.0.memories
+                .iter()
+                .map(|m| (m.kind, m.text.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Asks `npc` `line` and waits for the reply.
@@ -268,15 +263,10 @@ fn after_a_save_and_a_load_a_villager_remembers_you_what_it_told_you_and_what_it
     assert!(facts[0].contains("lantern"), "{facts:?}");
     // Walking away ends the conversation: it leaves a summary of what was told.
     app.world_mut().entity_mut(greta).remove::<InConversation>();
-    let summary: Vec<String> = app
-        .world()
-        .get::<Memories>(greta)
-        .unwrap()
-        .0
-        .memories
-        .iter()
-        .filter(|m| m.kind == MemoryKind::Summary)
-        .map(|m| m.text.clone())
+    let summary: Vec<String> = memories(&app, greta)
+        .into_iter()
+        .filter(|m| m.0 == MemoryKind::Summary)
+        .map(|m| m.1)
         .collect();
     assert_eq!(summary.len(), 1, "{summary:?}");
     assert!(summary[0].contains("lantern"), "{summary:?}");
