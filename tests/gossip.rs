@@ -89,7 +89,7 @@ fn what_a_villager_heard_about_the_player_moves_its_trust_before_they_speak() {
         .iter(world)
         .map(|(v, p)| (v.id, (v.name.clone(), p.0.clone())))
         .collect();
-    let (mut clues, mut wolves) = (0, 0);
+    let (mut clues, mut wolves, mut fled) = (0, 0, 0);
     for (v, _, _, g, memories) in q.iter(world) {
         let kept = memories
             .map(|m| m.0.memories.as_slice())
@@ -120,7 +120,12 @@ fn what_a_villager_heard_about_the_player_moves_its_trust_before_they_speak() {
             .iter()
             .filter(|m| m.kind == MemoryKind::Witnessed && m.text.contains("wolf"))
             .count();
+        fled += kept
+            .iter()
+            .filter(|m| m.kind == MemoryKind::Witnessed && m.text.contains(" run from a wolf"))
+            .count();
     }
     assert!(clues > 0, "no clue was heard in a day");
     assert!(wolves > 0, "nobody remembers a wolf after a night");
+    assert!(fled > 0, "nobody saw anyone run from a wolf in a night");
 }

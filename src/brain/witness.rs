@@ -1,19 +1,20 @@
 //! What a villager witnessed becomes a memory its replies can recall: a wolf coming close, being
-//! hurt by one, seeing another villager hurt, each with the place it happened ("A wolf came close
+//! hurt by one, seeing another villager hurt or run from one, each with the place it happened ("A wolf came close
 //! to me near the forest edge."). A villager keeps one sight of each kind a game hour, and a thing
 //! seen again is renewed rather than repeated, so a wolf at the same spot every night stays one
 //! memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use bevy::prelude::*;
 
 use super::components::Memories;
 use super::emotion::{Experience, NpcExperienced, witnesses_of};
+use crate::decide::Action;
 use crate::memory::MemoryStream;
 use crate::memory::seen::{Seen, seen_lately, witnessed};
 use crate::memory::stream::CAPACITY;
-use crate::world::components::{Position, Villager, WorldClock};
+use crate::world::components::{CurrentAction, Position, Villager, WorldClock};
 use crate::world::places;
 
 pub(super) fn plugin(app: &mut App) {
@@ -25,6 +26,7 @@ enum Sight {
     WolfNear,
     Hurt,
     SawHurt(Entity),
+    SawFlee(Entity),
 }
 
 fn remember_witnessed(
@@ -32,6 +34,8 @@ fn remember_witnessed(
     clock: Res<WorldClock>,
     positions: Query<(Entity, &Position), With<Villager>>,
     names: Query<&Villager>,
+    fleeing: Query<(Entity, &CurrentAction), Changed<CurrentAction>>,
+    mut fled: Local<HashSet<Entity>>,
     mut streams: Query<&mut Memories>,
     mut commands: Commands,
 ) {
@@ -48,6 +52,17 @@ fn remember_witnessed(
             _ => {}
         }
     }
+    // Someone starting to flee is seen by those near (a villager still fleeing decides to flee
+    // again and again; only the start is a sight).
+    for (e, action) in &fleeing {
+        if action.0 != Action::Flee {
+            fled.remove(&e);
+        } else if fled.insert(e) {
+            for w in witnesses_of(&positions, e) {
+                sights.push((w, Sight::SawFlee(e)));
+            }
+        }
+    }
     let now = clock.elapsed;
     let mut new_streams: BTreeMap<Entity, MemoryStream> = BTreeMap::new();
     for (npc, sight) in sights {
@@ -55,6 +70,7 @@ fn remember_witnessed(
             Sight::WolfNear => Seen::WolfNear,
             Sight::Hurt => Seen::Hurt,
             Sight::SawHurt(_) => Seen::SawHurt(String::new()),
+            Sight::SawFlee(_) => Seen::SawFlee(String::new()),
         };
         let lately = match streams.get(npc) {
             Ok(m) => seen_lately(&m.0, &seen, now),
@@ -65,11 +81,17 @@ fn remember_witnessed(
         if lately {
             continue;
         }
-        if let Sight::SawHurt(victim) = sight {
-            let Ok(v) = names.get(victim) else {
-                continue;
-            };
-            seen = Seen::SawHurt(v.name.clone());
+        match sight {
+            Sight::SawHurt(other) | Sight::SawFlee(other) => {
+                let Ok(v) = names.get(other) else {
+                    continue;
+                };
+                seen = match seen {
+                    Seen::SawFlee(_) => Seen::SawFlee(v.name.clone()),
+                    _ => Seen::SawHurt(v.name.clone()),
+                };
+            }
+            Sight::WolfNear | Sight::Hurt => {}
         }
         let Ok((_, pos)) = positions.get(npc) else {
             continue;

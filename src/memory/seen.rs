@@ -1,5 +1,5 @@
 //! What a villager witnessed, as a memory in its own words with the place it happened: a wolf
-//! coming close, being hurt by one, seeing another villager hurt. `brain::witness` makes them in
+//! coming close, being hurt by one, seeing another villager hurt or run from one. `brain::witness` makes them in
 //! the village.
 
 use super::stream::{Memory, MemoryKind, MemoryStream};
@@ -11,15 +11,18 @@ pub enum Seen {
     WolfNear,
     Hurt,
     SawHurt(String),
+    /// Another villager running from a wolf.
+    SawFlee(String),
 }
 
 impl Seen {
-    /// How its memory's words start, whoever was hurt and wherever.
-    fn opening(&self) -> &'static str {
+    /// True when a memory's words tell a sight of this kind, whoever and wherever.
+    fn is_like(&self, text: &str) -> bool {
         match self {
-            Seen::WolfNear => "A wolf came close",
-            Seen::Hurt => "A wolf hurt me",
-            Seen::SawHurt(_) => "I saw a wolf hurt",
+            Seen::WolfNear => text.starts_with("A wolf came close"),
+            Seen::Hurt => text.starts_with("A wolf hurt me"),
+            Seen::SawHurt(_) => text.starts_with("I saw a wolf hurt"),
+            Seen::SawFlee(_) => text.starts_with("I saw ") && text.contains(" run from a wolf"),
         }
     }
 }
@@ -29,14 +32,13 @@ impl Seen {
 /// keeps one of each kind an hour (the village stays within its frame budget at 1,000 villagers).
 pub fn seen_lately(stream: &MemoryStream, seen: &Seen, now: f64) -> bool {
     let since = now - stream.hour_secs;
-    let opening = seen.opening();
     // Memories are kept in the order they were made (a renewed one moves to the end).
     stream
         .memories
         .iter()
         .rev()
         .take_while(|m| m.at >= since)
-        .any(|m| m.kind == MemoryKind::Witnessed && m.text.starts_with(opening))
+        .any(|m| m.kind == MemoryKind::Witnessed && seen.is_like(&m.text))
 }
 
 /// The memory of `seen` near `place` (a place's name on the map) at `at`.
@@ -57,6 +59,11 @@ pub fn witnessed(seen: &Seen, place: &str, at: f64) -> Memory {
             format!("I saw a wolf hurt {who} near {place}."),
             vec!["did anyone get hurt", "did you see any wolves"],
             vec!["wolf|wolves".to_string(), who.to_lowercase()],
+        ),
+        Seen::SawFlee(who) => (
+            format!("I saw {who} run from a wolf near {place}."),
+            vec!["did you see anyone run away", "did you see any wolves"],
+            vec![who.to_lowercase(), "run|ran|running|fled|flee".into()],
         ),
     };
     keys.dedup();
@@ -92,6 +99,10 @@ mod tests {
             !seen_lately(&stream, &Seen::WolfNear, 8.0),
             "another kind of sight"
         );
+        let m = witnessed(&Seen::SawFlee("Odo".into()), "mill", 0.0);
+        assert_eq!(m.text, "I saw Odo run from a wolf near the mill.");
+        assert!(!Seen::SawHurt(String::new()).is_like(&m.text));
+        assert!(Seen::SawFlee(String::new()).is_like(&m.text));
         let m = witnessed(&Seen::WolfNear, "mill", 0.0);
         assert_eq!(m.text, "A wolf came close to me near the mill.");
     }
