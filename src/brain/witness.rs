@@ -29,6 +29,7 @@ enum Sight {
     SawFlee(Entity),
 }
 
+#[allow(clippy::too_many_arguments)]
 fn remember_witnessed(
     mut experienced: MessageReader<NpcExperienced>,
     clock: Res<WorldClock>,
