@@ -72,6 +72,31 @@ impl Emotion {
 #[derive(Component, Clone, Debug)]
 pub struct Memories(pub crate::memory::MemoryStream);
 
+/// The first memories of villagers that have no [`Memories`] yet, gathered over one system run
+/// (two may reach a villager in one frame) and inserted at its end.
+#[derive(Default)]
+pub struct FirstMemories(std::collections::BTreeMap<Entity, crate::memory::MemoryStream>);
+
+impl FirstMemories {
+    /// `npc`'s new stream (on a clock of `hour_secs` an hour), made on first use.
+    pub fn stream(&mut self, npc: Entity, hour_secs: f64) -> &mut crate::memory::MemoryStream {
+        self.0.entry(npc).or_insert_with(|| {
+            crate::memory::MemoryStream::new(crate::memory::stream::CAPACITY, hour_secs)
+        })
+    }
+
+    pub fn get(&self, npc: Entity) -> Option<&crate::memory::MemoryStream> {
+        self.0.get(&npc)
+    }
+
+    /// Gives each villager its stream.
+    pub fn insert(self, commands: &mut Commands) {
+        for (e, stream) in self.0 {
+            commands.entity(e).insert(Memories(stream));
+        }
+    }
+}
+
 /// Trust towards the player in [-1, 1].
 #[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
 pub struct Trust(pub f32);

@@ -5,17 +5,16 @@
 //! can recall ("Greta told me you were rude to Odo"); a clue becomes one its replies may tell,
 //! as secret as its first teller kept it ("Greta told me, \"I saw a lantern …\"").
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bevy::prelude::*;
 
-use super::components::{Memories, Profile, Trust};
+use super::components::{FirstMemories, Memories, Profile, Trust};
 use crate::NpcSystems;
 use crate::config::NpcConfig;
 use crate::decide::Action;
 use crate::memory::gossip::{self, CHAT_TRUST, Gossip, Rumour, Subject};
-use crate::memory::{MemoryStream, stream::CAPACITY};
 use crate::world::components::{
     CurrentAction, PlayerWords, Position, Villager, WorldClock, WorldSeed,
 };
@@ -123,7 +122,7 @@ fn spread_gossip(
     }
     social.sort_unstable_by_key(|s| s.0);
     let mut names: Option<HashMap<u64, Origin>> = None;
-    let mut new_streams: BTreeMap<Entity, MemoryStream> = BTreeMap::new();
+    let mut first = FirstMemories::default();
     for &(a_id, a, a_pos) in &social {
         if !q.get(a).is_ok_and(|p| p.5.0.next_chat <= now) {
             continue;
@@ -200,15 +199,8 @@ fn spread_gossip(
         };
         match listener.7.as_deref_mut() {
             Some(m) => m.0.add(memory),
-            // A villager's first memories: kept until the end, as two rumours may reach it in
-            // one frame.
-            None => new_streams
-                .entry(b)
-                .or_insert_with(|| MemoryStream::new(CAPACITY, clock.hour_secs()))
-                .add(memory),
+            None => first.stream(b, clock.hour_secs()).add(memory),
         }
     }
-    for (e, stream) in new_streams {
-        commands.entity(e).insert(Memories(stream));
-    }
+    first.insert(&mut commands);
 }

@@ -1,19 +1,17 @@
 //! What a villager witnessed becomes a memory its replies can recall: a wolf coming close, being
-//! hurt by one, seeing another villager hurt or run from one, each with the place it happened ("A wolf came close
-//! to me near the forest edge."). A villager keeps one sight of each kind a game hour, and a thing
-//! seen again is renewed rather than repeated, so a wolf at the same spot every night stays one
-//! memory.
+//! hurt by one, seeing another villager hurt or run from one, each with the place it happened
+//! ("A wolf came close to me near the forest edge."). A villager keeps one sight of each kind a
+//! game hour, and a thing seen again is renewed rather than repeated, so a wolf at the same spot
+//! every night stays one memory.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use bevy::prelude::*;
 
-use super::components::Memories;
+use super::components::{FirstMemories, Memories};
 use super::emotion::{Experience, NpcExperienced, witnesses_of};
 use crate::decide::Action;
-use crate::memory::MemoryStream;
 use crate::memory::seen::{Seen, seen_lately, witnessed};
-use crate::memory::stream::CAPACITY;
 use crate::world::components::{CurrentAction, Position, Villager, WorldClock};
 use crate::world::places;
 
@@ -65,48 +63,34 @@ fn remember_witnessed(
         }
     }
     let now = clock.elapsed;
-    let mut new_streams: BTreeMap<Entity, MemoryStream> = BTreeMap::new();
+    let mut first = FirstMemories::default();
     for (npc, sight) in sights {
-        let mut seen = match sight {
+        // Whoever was seen does not matter to how lately a sight of the kind was kept.
+        let kind = match sight {
             Sight::WolfNear => Seen::WolfNear,
             Sight::Hurt => Seen::Hurt,
             Sight::SawHurt(_) => Seen::SawHurt(String::new()),
             Sight::SawFlee(_) => Seen::SawFlee(String::new()),
         };
         let lately = match streams.get(npc) {
-            Ok(m) => seen_lately(&m.0, &seen, now),
-            Err(_) => new_streams
-                .get(&npc)
-                .is_some_and(|s| seen_lately(s, &seen, now)),
+            Ok(m) => seen_lately(&m.0, &kind, now),
+            Err(_) => first.get(npc).is_some_and(|s| seen_lately(s, &kind, now)),
         };
-        if lately {
-            continue;
-        }
-        match sight {
-            Sight::SawHurt(other) | Sight::SawFlee(other) => {
-                let Ok(v) = names.get(other) else {
-                    continue;
-                };
-                seen = match seen {
-                    Seen::SawFlee(_) => Seen::SawFlee(v.name.clone()),
-                    _ => Seen::SawHurt(v.name.clone()),
-                };
-            }
-            Sight::WolfNear | Sight::Hurt => {}
-        }
-        let Ok((_, pos)) = positions.get(npc) else {
+        let name = |other: Entity| names.get(other).ok().map(|v| v.name.clone());
+        let seen = match sight {
+            _ if lately => None,
+            Sight::SawHurt(other) => name(other).map(Seen::SawHurt),
+            Sight::SawFlee(other) => name(other).map(Seen::SawFlee),
+            Sight::WolfNear | Sight::Hurt => Some(kind),
+        };
+        let (Some(seen), Ok((_, pos))) = (seen, positions.get(npc)) else {
             continue;
         };
         let memory = witnessed(&seen, places::nearest(pos.0).name, now);
         match streams.get_mut(npc) {
             Ok(mut m) => m.0.renew(memory),
-            Err(_) => new_streams
-                .entry(npc)
-                .or_insert_with(|| MemoryStream::new(CAPACITY, clock.hour_secs()))
-                .renew(memory),
+            Err(_) => first.stream(npc, clock.hour_secs()).renew(memory),
         }
     }
-    for (e, stream) in new_streams {
-        commands.entity(e).insert(Memories(stream));
-    }
+    first.insert(&mut commands);
 }
