@@ -70,7 +70,8 @@ fn products(c: &mut Criterion) {
     let mut group = c.benchmark_group("product_576x1536");
     let kernel = Kernel::best();
     for q4 in [false, true] {
-        let w = matrix(1536, 576, q4);
+        let mut w = matrix(1536, 576, q4);
+        w.prepare(kernel); // Q4_1 in pairs for AVX-512 VNNI, as the model lays it out
         for threads in [1usize, 2] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)

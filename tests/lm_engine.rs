@@ -12,7 +12,8 @@ use npc_minds::ml::lm::engine::EngineKind;
 use npc_minds::ml::lm::kernels::blocks::{ActBlock, Q8Block, Q41Block, QK, quantize_activations};
 use npc_minds::ml::lm::kernels::dense::Dense;
 use npc_minds::ml::lm::kernels::dot::HeadView;
-use npc_minds::ml::lm::kernels::matmul::{Packed, Product, QMatrix, products};
+use npc_minds::ml::lm::kernels::matmul::{Packed, Product, QMatrix, product, products};
+use npc_minds::ml::lm::kernels::paired::Q41Pairs;
 use npc_minds::ml::model_files::models_dir;
 
 /// A small deterministic generator (xorshift), so failures reproduce.
@@ -255,6 +256,71 @@ fn grouped_products_match_row_by_row_scalar_dots_with_ragged_rows() {
     );
 }
 
+#[test]
+fn q4_1_repacked_in_pairs_gives_the_plain_blocks_results() {
+    // The AVX-512 VNNI layout: lossless, and its products match the scalar kernel on the plain
+    // blocks, for each token alone and for tokens four at a time (bit-identical to one at a time).
+    let mut rng = Rng(0x9a1e);
+    for nb in [2usize, 4, 18, 48] {
+        let rows = 37;
+        let blocks = q41_blocks(&mut rng, rows * nb);
+        let pairs = Q41Pairs::from_blocks(&blocks);
+        assert_eq!(pairs.to_blocks(), blocks, "repacking loses nothing");
+        let plain = QMatrix::new(rows, nb * QK, Packed::Q41(blocks)).unwrap();
+        for k in Kernel::available() {
+            let mut m = plain.clone();
+            m.prepare(Kernel::Avx512Vnni);
+            assert!(
+                matches!(m.data, Packed::Q41Pairs(_)),
+                "even rows are paired"
+            );
+            let (mut a_row, mut b_row) = (vec![0f32; nb * QK], vec![0f32; nb * QK]);
+            m.dequantize_row(5, &mut a_row);
+            plain.dequantize_row(5, &mut b_row);
+            assert_eq!(a_row, b_row, "a paired row reads back the same values");
+            let tokens = 6;
+            let a = acts(&mut rng, tokens * nb);
+            let mut all = vec![f32::NAN; tokens * rows];
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .unwrap();
+            pool.install(|| product(k, &m, &a, tokens, &mut all));
+            for t in 0..tokens {
+                let at = &a[t * nb..(t + 1) * nb];
+                let mut one = vec![f32::NAN; rows];
+                product(k, &m, at, 1, &mut one);
+                for n in 0..rows {
+                    let v = all[t * rows + n];
+                    assert_eq!(
+                        v.to_bits(),
+                        one[n].to_bits(),
+                        "{k:?}: a token's result depends on its batch"
+                    );
+                    close(
+                        v,
+                        plain.row_dot(Kernel::Scalar, n, at),
+                        &format!("{k:?} paired {nb} blocks"),
+                    );
+                }
+            }
+        }
+    }
+    // A row of an odd number of blocks cannot pair, and keeps its blocks.
+    let mut odd = QMatrix::new(2, 3 * QK, Packed::Q41(q41_blocks(&mut rng, 6))).unwrap();
+    odd.prepare(Kernel::Avx512Vnni);
+    assert!(matches!(odd.data, Packed::Q41(_)));
+    assert!(
+        QMatrix::new(
+            2,
+            3 * QK,
+            Packed::Q41Pairs(Q41Pairs::from_blocks(&q41_blocks(&mut rng, 6)))
+        )
+        .is_err(),
+        "a paired matrix of odd rows is refused"
+    );
+}
+
 /// candle picks its quantized product by CPU. With AVX-512-VNNI (or AVX-VNNI) it multiplies Q8_0
 /// weights whose inner size is a multiple of 256 (the MLP's down projection, 1,536) by activations
 /// quantized in blocks of 256 (Q8_K), not in the blocks of 32 (Q8_0) that our engine and candle's
@@ -306,8 +372,14 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
 
 #[test]
 fn our_engine_matches_candle_on_the_same_weights() {
-    let Some(mut ours) = load(EngineKind::Ours) else {
+    let Some(ours) = load(EngineKind::Ours) else {
         return;
+    };
+    // candle runs its AVX2 path (above), so ours runs the kernel that sums as it does; the faster
+    // kernels are compared with the scalar one in `q4_weights_and_the_scalar_kernel_agree_…`.
+    let mut ours = match Kernel::available().contains(&Kernel::Avx2) {
+        true => ours.with_kernel(Kernel::Avx2),
+        false => ours,
     };
     let mut reference = load(EngineKind::Candle).expect("candle loads the same file");
     // One position: no attention over several keys, so every other part (embedding, norms,
@@ -384,7 +456,8 @@ fn a_prompt_fed_in_pieces_gives_the_same_logits_as_fed_whole() {
 
 #[test]
 fn q4_weights_and_the_scalar_kernel_agree_with_the_fast_path() {
-    // The file's own Q4_1 blocks, AVX2 against the scalar kernel: the same model, summed in
+    // The file's own Q4_1 blocks, the best kernel (AVX-512 VNNI on pairs of blocks where the CPU
+    // has it, else AVX2) against the scalar kernel: the same model, summed in
     // another order (lanes against one running sum), which re-quantized activations amplify a
     // little.
     let Some(mut q4) = load(EngineKind::OursQ4) else {
@@ -400,7 +473,10 @@ fn q4_weights_and_the_scalar_kernel_agree_with_the_fast_path() {
         max_diff(&fast_one.logits[0], &slow_one.logits[0]),
         max_diff(&fast.logits[0], &slow.logits[0]),
     );
-    eprintln!("logit difference, avx2 vs scalar (q4_1): one token {one:.4}, a prompt {whole:.4}");
+    eprintln!(
+        "logit difference, {} vs scalar (q4_1): one token {one:.4}, a prompt {whole:.4}",
+        Kernel::best().name()
+    );
     // Against the size of candle's own difference between two cuts of a prompt (~0.9).
     assert!(
         one < 0.25 && whole < 2.0,

@@ -49,8 +49,8 @@ impl Dense {
         );
         match k {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Avx2` is only handed out when the CPU has AVX2 and FMA.
-            Kernel::Avx2 => unsafe { forward_avx2(self, x, rows, relu, out) },
+            // SAFETY: the SIMD kernels are only handed out when the CPU has AVX2 and FMA.
+            k if k.has_avx2() => unsafe { forward_avx2(self, x, rows, relu, out) },
             _ => forward_rows(self, x, rows, relu, out),
         }
     }

@@ -4,6 +4,7 @@
 //! - [`blocks`]: the packed weight blocks (scales already `f32`) and the quantized activations.
 //! - [`dot`]: block dot products with a scalar path and an AVX2 path chosen at run time.
 //! - [`matmul`]: a quantized matrix and the parallel matrix products of a layer.
+//! - [`paired`]: Q4_1 weights and activations repacked in pairs of blocks for the AVX-512 VNNI kernel.
 //! - [`ops`]: RMSNorm, rotary embedding, attention over a KV cache, SwiGLU, float dot/axpy.
 //! - [`dense`]: float fully connected layers for small networks (the decision policy).
 
@@ -12,6 +13,7 @@ pub mod dense;
 pub mod dot;
 pub mod matmul;
 pub mod ops;
+pub mod paired;
 
 pub use blocks::{ActBlock, Q8Block, Q41Block, QK};
 pub use dot::Kernel;

@@ -8,12 +8,15 @@ use rayon::prelude::*;
 
 use crate::blocks::{ActBlock, Q8Block, Q41Block, QK};
 use crate::dot::Kernel;
+use crate::paired::{ActPairs, Q41Pairs};
 
 /// The blocks of a matrix, in one of the packed formats.
 #[derive(Clone, Debug)]
 pub enum Packed {
     Q8(Vec<Q8Block>),
     Q41(Vec<Q41Block>),
+    /// Q4_1 repacked for the AVX-512 VNNI kernel (see [`QMatrix::prepare`]).
+    Q41Pairs(Q41Pairs),
 }
 
 /// A `rows × cols` matrix of packed blocks, row-major (`cols` a multiple of 32).
@@ -41,8 +44,13 @@ impl QMatrix {
         let blocks = match &data {
             Packed::Q8(b) => b.len(),
             Packed::Q41(b) => b.len(),
+            Packed::Q41Pairs(p) if p.d.len() == 2 * p.qs.len() && p.m.len() == p.d.len() => {
+                p.d.len()
+            }
+            Packed::Q41Pairs(_) => usize::MAX,
         };
-        if !cols.is_multiple_of(QK) || blocks != rows * cols / QK {
+        let paired_odd = matches!(data, Packed::Q41Pairs(_)) && !(cols / QK).is_multiple_of(2);
+        if !cols.is_multiple_of(QK) || blocks != rows * cols / QK || paired_odd {
             return Err(ShapeError(format!(
                 "{blocks} blocks do not make a {rows}×{cols} matrix of {QK}-value blocks"
             )));
@@ -60,23 +68,37 @@ impl QMatrix {
         match &self.data {
             Packed::Q8(b) => std::mem::size_of_val(b.as_slice()),
             Packed::Q41(b) => std::mem::size_of_val(b.as_slice()),
+            Packed::Q41Pairs(p) => p.bytes(),
+        }
+    }
+
+    /// Lays the weights out for kernel `k`: Q4_1 rows of an even number of blocks in pairs for
+    /// AVX-512 VNNI, plain blocks for every other kernel (the values are the same either way).
+    pub fn prepare(&mut self, k: Kernel) {
+        let pairs = k == Kernel::Avx512Vnni && self.row_blocks().is_multiple_of(2);
+        match (&self.data, pairs) {
+            (Packed::Q41(b), true) => self.data = Packed::Q41Pairs(Q41Pairs::from_blocks(b)),
+            (Packed::Q41Pairs(p), false) => self.data = Packed::Q41(p.to_blocks()),
+            _ => {}
         }
     }
 
     pub fn format(&self) -> &'static str {
         match &self.data {
             Packed::Q8(_) => "q8_0",
-            Packed::Q41(_) => "q4_1",
+            Packed::Q41(_) | Packed::Q41Pairs(_) => "q4_1",
         }
     }
 
-    /// Row `n` · `a` (one token's quantized activations).
+    /// Row `n` · `a` (one token's quantized activations). A paired matrix is unpacked row by row
+    /// here (slow: products use its own path).
     #[inline]
     pub fn row_dot(&self, k: Kernel, n: usize, a: &[ActBlock]) -> f32 {
         let nb = self.row_blocks();
         match &self.data {
             Packed::Q8(b) => k.dot_q8(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41(b) => k.dot_q41(&b[n * nb..(n + 1) * nb], a),
+            Packed::Q41Pairs(p) => k.dot_q41(&unpair_row(p, n, nb), a),
         }
     }
 
@@ -87,6 +109,7 @@ impl QMatrix {
         match &self.data {
             Packed::Q8(b) => k.dot_q8_x4(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41(b) => k.dot_q41_x4(&b[n * nb..(n + 1) * nb], a),
+            Packed::Q41Pairs(p) => k.dot_q41_x4(&unpair_row(p, n, nb), a),
         }
     }
 
@@ -97,9 +120,15 @@ impl QMatrix {
             match &self.data {
                 Packed::Q8(b) => b[n * nb + i].dequantize(chunk),
                 Packed::Q41(b) => b[n * nb + i].dequantize(chunk),
+                Packed::Q41Pairs(p) => p.block(n * nb + i).dequantize(chunk),
             }
         }
     }
+}
+
+/// Row `n` of a paired matrix as plain blocks.
+fn unpair_row(p: &Q41Pairs, n: usize, nb: usize) -> Vec<Q41Block> {
+    (n * nb..(n + 1) * nb).map(|i| p.block(i)).collect()
 }
 
 /// One product of a group: `out` is `tokens × w.rows`, row-major.
@@ -149,10 +178,19 @@ pub fn products(k: Kernel, group: &mut [Product<'_>], acts: &[ActBlock], tokens:
         outs.push(Out(p.out.as_mut_ptr()));
     }
     let mats: Vec<&QMatrix> = group.iter().map(|p| p.w).collect();
+    let mut paired = ActPairs::default();
+    if mats.iter().any(|m| matches!(m.data, Packed::Q41Pairs(_))) {
+        paired.fill(acts);
+    }
     let run = |&(i, from, to): &(usize, usize, usize)| {
         let w = mats[i];
         let nb = w.row_blocks();
         let out = outs[i];
+        if let Packed::Q41Pairs(p) = &w.data {
+            // SAFETY: rows from..to of the `tokens × rows` output belong to this task alone.
+            unsafe { k.pair_rows(p, nb, (from, to), &paired, tokens, out.0, w.rows) };
+            return;
+        }
         let act = |t: usize| &acts[t * nb..(t + 1) * nb];
         for n in from..to {
             // Tokens four at a time share the row's loads (and give the CPU four independent

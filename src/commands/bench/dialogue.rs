@@ -11,6 +11,7 @@ use super::{BenchArgs, median, print};
 use crate::ml::dialogue::DialogueModel;
 use crate::ml::dialogue::model::Prompt;
 use crate::ml::dialogue::speed::SpeedRun;
+use crate::ml::lm::Kernel;
 use crate::ml::lm::engine::EngineKind;
 use crate::ml::model_files::dialogue_model_path;
 
@@ -32,12 +33,18 @@ pub struct DialogueBenchArgs {
     /// aggregate rate (`aggregate_decode_tps`).
     #[arg(long, default_value_t = 1)]
     pub batch: usize,
+    /// Kernels to run our engines with, side by side (`scalar`, `avx2`, `avx512-vnni`; one this
+    /// CPU lacks is refused). Default: the best this CPU has.
+    #[arg(long, value_delimiter = ',', value_parser = Kernel::from_name)]
+    pub kernel: Vec<Kernel>,
 }
 
 /// The measured figures (medians).
 #[derive(Debug, Serialize)]
 pub struct DialogueBench {
     pub engine: EngineKind,
+    /// The engine, and the kernel when `--kernel` chose one (`ours-q4/avx2`).
+    pub label: String,
     /// What computed: engine, weight format, kernel, bytes read per token.
     pub engine_detail: String,
     pub model: String,
@@ -92,25 +99,36 @@ pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
     let batch = a.batch.max(1);
     let batch_prompts = batch_prompts(batch);
     let path = dialogue_model_path(&mut |l| eprintln!("{l}"))?;
+    // (label, engine, model): each of our engines once per chosen kernel.
     let mut models = Vec::new();
     for &k in &kinds {
-        let m = DialogueModel::load_engine(&path, k, threads, &mut |l| eprintln!("{l}"))?;
-        eprintln!("{}: {}", k.name(), m.engine());
-        models.push(m);
+        let kernels: Vec<Option<Kernel>> = if a.kernel.is_empty() || k == EngineKind::Candle {
+            vec![None]
+        } else {
+            a.kernel.iter().copied().map(Some).collect()
+        };
+        for kernel in kernels {
+            let m = DialogueModel::load_engine(&path, k, threads, &mut |l| eprintln!("{l}"))?;
+            let (m, label) = match kernel {
+                Some(c) => (m.with_kernel(c), format!("{}/{}", k.name(), c.name())),
+                None => (m, k.name().to_string()),
+            };
+            eprintln!("{label}: {}", m.engine());
+            models.push((label, k, m));
+        }
     }
     let req = prompt();
     let n = 64;
-    let mut samples: Vec<Samples> = kinds.iter().map(|_| Samples::default()).collect();
+    let mut samples: Vec<Samples> = models.iter().map(|_| Samples::default()).collect();
     for run in 0..=runs {
-        for ((model, k), s) in models.iter_mut().zip(&kinds).zip(&mut samples) {
+        for ((label, _, model), s) in models.iter_mut().zip(&mut samples) {
             let c = model.measure(&req, n, true)?;
             let w = model.measure(&req, 0, false)?;
             if run == 0 {
                 continue; // warm-up
             }
             eprintln!(
-                "run {run} {}: ttft cold {:.1} ms, cached {:.1} ms, decode {:.1} tok/s",
-                k.name(),
+                "run {run} {label}: ttft cold {:.1} ms, cached {:.1} ms, decode {:.1} tok/s",
                 c.ttft.as_secs_f64() * 1e3,
                 w.ttft.as_secs_f64() * 1e3,
                 c.decode_tokens as f64 / c.decode.as_secs_f64()
@@ -125,16 +143,17 @@ pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
             if batch > 1 {
                 let b = model.measure_batch(&batch_prompts, n)?;
                 let tps = b.decode_tokens as f64 / b.decode.as_secs_f64();
-                eprintln!("run {run} {}: {batch} together, {tps:.1} tok/s", k.name());
+                eprintln!("run {run} {label}: {batch} together, {tps:.1} tok/s");
                 s.aggregate.push(tps);
             }
         }
     }
     let mut out = Vec::new();
-    for ((model, k), s) in models.iter().zip(&kinds).zip(samples) {
+    for ((label, k, model), s) in models.into_iter().zip(samples) {
         let (c, w) = s.last.context("no run was measured")?;
         out.push(DialogueBench {
-            engine: *k,
+            engine: k,
+            label,
             engine_detail: model.engine(),
             model: model.model_id().to_string(),
             threads,
@@ -154,15 +173,15 @@ pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
         if let (Some(x), Some(y)) = (out[0].aggregate_decode_tps, r.aggregate_decode_tps) {
             eprintln!(
                 "{} / {}: {batch} conversations together {:.2}×",
-                out[0].engine.name(),
-                r.engine.name(),
+                out[0].label,
+                r.label,
                 x / y
             );
         }
         eprintln!(
             "{} / {}: decode {:.2}×, prompt {:.2}×, cached first token {:.2}× the time",
-            out[0].engine.name(),
-            r.engine.name(),
+            out[0].label,
+            r.label,
             out[0].decode_tps / r.decode_tps,
             out[0].prompt_tps / r.prompt_tps,
             out[0].ttft_ms_cached / r.ttft_ms_cached

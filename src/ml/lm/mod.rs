@@ -146,20 +146,37 @@ impl Llama {
                 return Err(format!("block {i}: weight shapes do not match {cfg:?}"));
             }
         }
-        Ok(Llama {
+        let mut model = Llama {
             rope: Rope::new(cfg.head_dim, cfg.rope_base, cfg.context),
             cfg,
             embed,
             output,
             norm,
             layers,
-            kernel: Kernel::best(),
-        })
+            kernel: Kernel::Scalar,
+        };
+        model.set_kernel(Kernel::best());
+        Ok(model)
     }
 
-    /// Computes with kernel `k` from now on (tests compare kernels).
+    /// Computes with kernel `k` from now on (tests and benchmarks compare kernels), with every
+    /// matrix laid out for it.
     pub fn set_kernel(&mut self, k: Kernel) {
         self.kernel = k;
+        let layers = self.layers.iter_mut().flat_map(|l| {
+            [
+                &mut l.q,
+                &mut l.k,
+                &mut l.v,
+                &mut l.o,
+                &mut l.gate,
+                &mut l.up,
+                &mut l.down,
+            ]
+        });
+        for m in layers.chain(&mut self.output).chain([&mut self.embed]) {
+            m.prepare(k);
+        }
     }
 
     pub fn kernel(&self) -> Kernel {

@@ -1,0 +1,231 @@
+//! Dot products of paired Q4_1 rows ([`crate::paired`]) with paired activations: the AVX-512 VNNI
+//! path, and the scalar one for every other kernel.
+//!
+//! Per pair and token the AVX-512 path issues one load, one `vpdpbusd`, one conversion, one
+//! multiply of the two broadcast scale pairs and one fused add; the weights' load, shift and mask
+//! are shared by the tokens of a call. The Q4_1 offsets `Σ m·s` are added as a vector dot product
+//! before the final sum. Four tokens at once run, per token, exactly the one-token operations in
+//! the same order, so their results are bit-identical to four one-token calls.
+
+use super::Kernel;
+use crate::paired::{ActPairs, ActRow, PairRow, Q41Pairs, scalar_dot};
+
+impl Kernel {
+    /// A paired Q4_1 row · one token's paired activations.
+    pub fn dot_pairs(self, w: PairRow<'_>, a: ActRow<'_>) -> f32 {
+        let nb = 2 * w.qs.len();
+        assert!(
+            w.d.len() == nb
+                && w.m.len() == nb
+                && a.qs.len() == w.qs.len()
+                && a.d.len() == nb
+                && a.s.len() == nb,
+            "dot of unequal lengths"
+        );
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Avx512Vnni` is only handed out when the CPU has every feature it uses;
+            // lengths checked above.
+            Kernel::Avx512Vnni => unsafe {
+                avx512::dot::<1>(
+                    w.qs.as_ptr(),
+                    w.d.as_ptr(),
+                    w.m.as_ptr(),
+                    w.qs.len(),
+                    [(a.qs.as_ptr(), a.d.as_ptr(), a.s.as_ptr())],
+                )[0]
+            },
+            _ => scalar_dot(w, a),
+        }
+    }
+
+    /// `out[t * stride + n]` = row `n` of `w` (`nb` blocks per row) · token `t` of `a`, for rows
+    /// `from..to` and every token: tokens four at a time share each pair's weights, and each result
+    /// is bit-identical to [`Kernel::dot_pairs`]'.
+    ///
+    /// # Safety
+    /// `out` must be valid for writes at every `t * stride + n` (`t < tokens`, `n` in `from..to`),
+    /// and no other thread may write those elements meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn pair_rows(
+        self,
+        w: &Q41Pairs,
+        nb: usize,
+        (from, to): (usize, usize),
+        a: &ActPairs,
+        tokens: usize,
+        out: *mut f32,
+        stride: usize,
+    ) {
+        assert!(
+            nb.is_multiple_of(2)
+                && from <= to
+                && to * nb <= w.d.len()
+                && to * nb <= w.m.len()
+                && to * nb / 2 <= w.qs.len()
+                && tokens * nb <= a.d.len()
+                && tokens * nb <= a.s.len()
+                && tokens * nb / 2 <= a.qs.len()
+                && to <= stride,
+            "paired rows out of bounds"
+        );
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the CPU has the features (see `dot_pairs`); bounds checked above; `out` as
+            // the caller promised.
+            Kernel::Avx512Vnni => unsafe {
+                avx512::rows(w, nb, (from, to), a, tokens, out, stride)
+            },
+            _ => {
+                for n in from..to {
+                    let row = w.row(n, nb);
+                    for t in 0..tokens {
+                        // SAFETY: the caller's contract.
+                        unsafe { *out.add(t * stride + n) = scalar_dot(row, a.row(t, nb)) };
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    use crate::paired::{ActPairs, Q41Pairs};
+
+    /// Two consecutive `f32`s broadcast as `[x0, x1, x0, x1, …]`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    #[inline]
+    unsafe fn pair_of(x: *const f32) -> __m512 {
+        // SAFETY: the caller passes two readable floats; an unaligned 8-byte read.
+        let bits = unsafe { std::ptr::read_unaligned(x as *const i64) };
+        _mm512_castsi512_ps(_mm512_set1_epi64(bits))
+    }
+
+    /// `Σ x·y` over `n` floats, added to `acc` lane-wise (masked for the last, partial, 16).
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    #[inline]
+    unsafe fn add_dot(x: *const f32, y: *const f32, n: usize, mut acc: __m512) -> __m512 {
+        let mut i = 0;
+        while i < n {
+            let k: __mmask16 = if n - i >= 16 {
+                0xffff
+            } else {
+                (1u16 << (n - i)) - 1
+            };
+            // SAFETY: the caller passes n readable floats; the mask covers only those.
+            unsafe {
+                let (a, b) = (
+                    _mm512_maskz_loadu_ps(k, x.add(i)),
+                    _mm512_maskz_loadu_ps(k, y.add(i)),
+                );
+                acc = _mm512_fmadd_ps(a, b, acc);
+            }
+            i += 16;
+        }
+        acc
+    }
+
+    /// One token's activations: pairs of bytes, scales, sums.
+    type Act = (*const [i8; 64], *const f32, *const f32);
+
+    /// A row of `pairs` pairs (`qs`, scales `d`, offsets `m`) · `T` tokens. The caller guarantees
+    /// `pairs` pairs and `2 · pairs` floats behind every pointer.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    #[inline]
+    pub unsafe fn dot<const T: usize>(
+        qs: *const [u8; 32],
+        d: *const f32,
+        m: *const f32,
+        pairs: usize,
+        a: [Act; T],
+    ) -> [f32; T] {
+        // The low 256 bits keep the low nibbles, the high 256 bits get the high ones.
+        let shift = _mm512_inserti64x4::<1>(_mm512_setzero_si512(), _mm256_set1_epi16(4));
+        let mask = _mm512_set1_epi8(0x0f);
+        let mut acc = [[_mm512_setzero_ps(); 2]; T];
+        let mut pair = |p: usize, lane: usize| {
+            // SAFETY: p < pairs (the caller's guarantee); unaligned loads.
+            unsafe {
+                let q = _mm256_loadu_si256(qs.add(p) as *const __m256i);
+                let x = _mm512_and_si512(_mm512_srlv_epi16(_mm512_broadcast_i64x4(q), shift), mask);
+                let wd = pair_of(d.add(2 * p));
+                for t in 0..T {
+                    let y = _mm512_loadu_si512(a[t].0.add(p) as *const __m512i);
+                    let i = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x, y);
+                    let scale = _mm512_mul_ps(wd, pair_of(a[t].1.add(2 * p)));
+                    acc[t][lane] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), scale, acc[t][lane]);
+                }
+            }
+        };
+        let mut p = 0;
+        while p + 2 <= pairs {
+            pair(p, 0);
+            pair(p + 1, 1);
+            p += 2;
+        }
+        if p < pairs {
+            pair(p, 0);
+        }
+        let mut out = [0f32; T];
+        for t in 0..T {
+            // SAFETY: 2 · pairs offsets and sums.
+            let sum = unsafe { add_dot(m, a[t].2, 2 * pairs, _mm512_add_ps(acc[t][0], acc[t][1])) };
+            out[t] = _mm512_reduce_add_ps(sum);
+        }
+        out
+    }
+
+    /// See `Kernel::pair_rows`, which checked the bounds.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    pub unsafe fn rows(
+        w: &Q41Pairs,
+        nb: usize,
+        (from, to): (usize, usize),
+        a: &ActPairs,
+        tokens: usize,
+        out: *mut f32,
+        stride: usize,
+    ) {
+        let pairs = nb / 2;
+        let act = |t: usize| -> Act {
+            // SAFETY: t < tokens, inside `a` (checked by the caller).
+            unsafe {
+                (
+                    a.qs.as_ptr().add(t * pairs),
+                    a.d.as_ptr().add(t * nb),
+                    a.s.as_ptr().add(t * nb),
+                )
+            }
+        };
+        for n in from..to {
+            // SAFETY: n < to, inside `w` (checked by the caller); `out` as the caller promised.
+            unsafe {
+                let (qs, d, m) = (
+                    w.qs.as_ptr().add(n * pairs),
+                    w.d.as_ptr().add(n * nb),
+                    w.m.as_ptr().add(n * nb),
+                );
+                let mut t = 0;
+                while t + 4 <= tokens {
+                    let v = dot::<4>(
+                        qs,
+                        d,
+                        m,
+                        pairs,
+                        [act(t), act(t + 1), act(t + 2), act(t + 3)],
+                    );
+                    for (i, v) in v.into_iter().enumerate() {
+                        *out.add((t + i) * stride + n) = v;
+                    }
+                    t += 4;
+                }
+                for t in t..tokens {
+                    *out.add(t * stride + n) = dot::<1>(qs, d, m, pairs, [act(t)])[0];
+                }
+            }
+        }
+    }
+}
