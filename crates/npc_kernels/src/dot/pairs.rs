@@ -4,8 +4,8 @@
 //! Per pair and token the AVX-512 path issues one load, one `vpdpbusd`, one conversion, one
 //! multiply of the two broadcast scale pairs and one fused add; the weights' load, shift and mask
 //! are shared by the tokens of a call. The Q4_1 offsets `Σ m·s` are added as a vector dot product
-//! before the final sum. Four tokens at once run, per token, exactly the one-token operations in
-//! the same order, so their results are bit-identical to four one-token calls.
+//! before the final sum. Eight or four tokens at once run, per token, exactly the one-token
+//! operations in the same order, so their results are bit-identical to one-token calls.
 
 use super::Kernel;
 use crate::paired::{ActPairs, ActRow, PairRow, Q41Pairs, scalar_dot};
@@ -40,7 +40,7 @@ impl Kernel {
     }
 
     /// `out[t * stride + n]` = row `n` of `w` (`nb` blocks per row) · token `t` of `a`, for rows
-    /// `from..to` and every token: tokens four at a time share each pair's weights, and each result
+    /// `from..to` and every token: tokens eight or four at a time share each pair's weights, and each result
     /// is bit-identical to [`Kernel::dot_pairs`]'.
     ///
     /// # Safety
@@ -209,6 +209,13 @@ mod avx512 {
                     w.m.as_ptr().add(n * nb),
                 );
                 let mut t = 0;
+                while t + 8 <= tokens {
+                    let v = dot::<8>(qs, d, m, pairs, std::array::from_fn(|i| act(t + i)));
+                    for (i, v) in v.into_iter().enumerate() {
+                        *out.add((t + i) * stride + n) = v;
+                    }
+                    t += 8;
+                }
                 while t + 4 <= tokens {
                     let v = dot::<4>(
                         qs,
