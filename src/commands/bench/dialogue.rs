@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Serialize;
 
-use super::{BenchArgs, median, print};
+use super::{BenchArgs, bandwidth, median, print};
 use crate::ml::dialogue::DialogueModel;
 use crate::ml::dialogue::model::Prompt;
 use crate::ml::dialogue::speed::SpeedRun;
@@ -61,6 +61,12 @@ pub struct DialogueBench {
     pub batch: usize,
     /// Tokens/s over all `batch` conversations decoded together (median).
     pub aggregate_decode_tps: Option<f64>,
+    /// Bytes of weights one decoded token reads (our engine).
+    pub bytes_per_token: Option<usize>,
+    /// This machine's parallel memory read rate on `threads` threads, measured in the same run.
+    pub memory_read_gbps: f64,
+    /// `memory_read_gbps` over `bytes_per_token`: the decode rate no kernel can pass here.
+    pub decode_ceiling_tps: Option<f64>,
 }
 
 /// The same persona and question as the llama.cpp baseline script, split the way the game splits
@@ -117,6 +123,8 @@ pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
             models.push((label, k, m));
         }
     }
+    let gbps = bandwidth::read_gbps(threads)?;
+    eprintln!("memory read on {threads} threads: {gbps:.1} GB/s");
     let req = prompt();
     let n = 64;
     let mut samples: Vec<Samples> = models.iter().map(|_| Samples::default()).collect();
@@ -151,6 +159,7 @@ pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
     let mut out = Vec::new();
     for ((label, k, model), s) in models.into_iter().zip(samples) {
         let (c, w) = s.last.context("no run was measured")?;
+        let bytes = model.bytes_per_token();
         out.push(DialogueBench {
             engine: k,
             label,
@@ -167,6 +176,9 @@ pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
             ttft_ms_cached: median(s.cached),
             batch,
             aggregate_decode_tps: (batch > 1).then(|| median(s.aggregate)),
+            bytes_per_token: bytes,
+            memory_read_gbps: gbps,
+            decode_ceiling_tps: bytes.map(|b| gbps * 1e9 / b as f64),
         });
     }
     for r in out.iter().skip(1) {

@@ -2,6 +2,7 @@
 //! several runs, printed as one JSON object with `--json` (one per engine when several are
 //! compared side by side).
 
+mod bandwidth;
 mod dialogue;
 mod emotion;
 mod policy;

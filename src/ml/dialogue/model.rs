@@ -140,6 +140,11 @@ impl DialogueModel {
         self
     }
 
+    /// Bytes of weights one decoded token reads (our engine; `None` for candle's).
+    pub fn bytes_per_token(&self) -> Option<usize> {
+        self.engine.bytes_per_token()
+    }
+
     /// What computes the model (engine, weights, kernel), for reports.
     pub fn engine(&self) -> String {
         self.engine.describe()

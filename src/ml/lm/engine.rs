@@ -109,6 +109,14 @@ impl Engine {
         }
     }
 
+    /// Bytes of weights one decoded token reads (our engine; candle's is not counted).
+    pub fn bytes_per_token(&self) -> Option<usize> {
+        match self {
+            Engine::Ours { model, .. } => Some(model.bytes_per_token()),
+            Engine::Candle(_) => None,
+        }
+    }
+
     /// Computes with kernel `k` from now on (our engine only; tests compare kernels). Returns
     /// whether it could: a model shared with a live sequence keeps its kernel.
     pub fn set_kernel(&mut self, k: super::Kernel) -> bool {

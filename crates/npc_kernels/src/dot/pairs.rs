@@ -8,40 +8,12 @@
 //! operations in the same order, so their results are bit-identical to one-token calls.
 
 use super::Kernel;
-use crate::paired::{ActPairs, ActRow, PairRow, Q41Pairs, scalar_dot};
+use crate::paired::{ActPairs, Q41Pairs, scalar_dot};
 
 impl Kernel {
-    /// A paired Q4_1 row · one token's paired activations.
-    pub fn dot_pairs(self, w: PairRow<'_>, a: ActRow<'_>) -> f32 {
-        let nb = 2 * w.qs.len();
-        assert!(
-            w.d.len() == nb
-                && w.m.len() == nb
-                && a.qs.len() == w.qs.len()
-                && a.d.len() == nb
-                && a.s.len() == nb,
-            "dot of unequal lengths"
-        );
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Avx512Vnni` is only handed out when the CPU has every feature it uses;
-            // lengths checked above.
-            Kernel::Avx512Vnni => unsafe {
-                avx512::dot::<1>(
-                    w.qs.as_ptr(),
-                    w.d.as_ptr(),
-                    w.m.as_ptr(),
-                    w.qs.len(),
-                    [(a.qs.as_ptr(), a.d.as_ptr(), a.s.as_ptr())],
-                )[0]
-            },
-            _ => scalar_dot(w, a),
-        }
-    }
-
     /// `out[t * stride + n]` = row `n` of `w` (`nb` blocks per row) · token `t` of `a`, for rows
-    /// `from..to` and every token: tokens eight or four at a time share each pair's weights, and each result
-    /// is bit-identical to [`Kernel::dot_pairs`]'.
+    /// `from..to` and every token: tokens eight or four at a time share each pair's weights, and
+    /// each result is bit-identical to the same row and token computed alone.
     ///
     /// # Safety
     /// `out` must be valid for writes at every `t * stride + n` (`t < tokens`, `n` in `from..to`),
@@ -71,8 +43,8 @@ impl Kernel {
         );
         match self {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: the CPU has the features (see `dot_pairs`); bounds checked above; `out` as
-            // the caller promised.
+            // SAFETY: `Avx512Vnni` is only handed out when the CPU has every feature it uses;
+            // bounds checked above; `out` as the caller promised.
             Kernel::Avx512Vnni => unsafe {
                 avx512::rows(w, nb, (from, to), a, tokens, out, stride)
             },
@@ -135,7 +107,7 @@ mod avx512 {
     /// `pairs` pairs and `2 · pairs` floats behind every pointer.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     #[inline]
-    pub unsafe fn dot<const T: usize>(
+    unsafe fn dot<const T: usize>(
         qs: *const [u8; 32],
         d: *const f32,
         m: *const f32,
