@@ -180,7 +180,7 @@ pub fn products(k: Kernel, group: &mut [Product<'_>], acts: &[ActBlock], tokens:
     let mats: Vec<&QMatrix> = group.iter().map(|p| p.w).collect();
     let mut paired = ActPairs::default();
     if mats.iter().any(|m| matches!(m.data, Packed::Q41Pairs(_))) {
-        paired.fill(acts);
+        paired.fill(acts, tokens);
     }
     let run = |&(i, from, to): &(usize, usize, usize)| {
         let w = mats[i];

@@ -90,55 +90,54 @@ pub struct PairRow<'a> {
 }
 
 /// Quantized activations of several tokens in the pair layout: per pair 64 signed bytes, the first
-/// 32 matching the weights' low nibbles and the last 32 their high nibbles; per block the scale `d`
-/// and `s = d·Σq`, as in [`ActBlock`].
+/// 32 matching the weights' low nibbles and the last 32 their high nibbles, and the two blocks'
+/// scales `d`, both pair-major (the tokens of one pair side by side, so the kernel walks all its
+/// tokens from one pointer); per block `s = d·Σq`, as in [`ActBlock`], token-major.
 #[derive(Clone, Debug, Default)]
 pub struct ActPairs {
+    pub tokens: usize,
+    /// Pairs per token.
+    pub pairs: usize,
+    /// Pair `p` of token `t` at `p * tokens + t`.
     pub qs: Vec<[i8; 2 * QK]>,
-    pub d: Vec<f32>,
+    /// As `qs`.
+    pub d: Vec<[f32; 2]>,
+    /// Block `b` of token `t` at `t * 2 * pairs + b`.
     pub s: Vec<f32>,
 }
 
 impl ActPairs {
-    /// Rearranges `acts` (whole rows of an even number of blocks each) into this layout.
-    pub fn fill(&mut self, acts: &[ActBlock]) {
-        assert!(acts.len().is_multiple_of(2), "blocks must pair up");
+    /// Rearranges `acts` (`tokens` rows of an even number of blocks each) into this layout.
+    pub fn fill(&mut self, acts: &[ActBlock], tokens: usize) {
+        let nb = acts.len() / tokens.max(1);
+        assert!(
+            nb.is_multiple_of(2) && nb * tokens == acts.len(),
+            "blocks must pair up"
+        );
+        (self.tokens, self.pairs) = (tokens, nb / 2);
         self.qs.clear();
-        self.qs.extend(acts.chunks_exact(2).map(|p| {
-            std::array::from_fn(|j| {
-                let (b, v) = source(j % QK);
-                p[b].qs[v + (j / QK) * (QK / 2)]
-            })
-        }));
         self.d.clear();
-        self.d.extend(acts.iter().map(|a| a.d));
+        for p in 0..nb / 2 {
+            for t in 0..tokens {
+                let pair = &acts[t * nb + 2 * p..t * nb + 2 * p + 2];
+                self.qs.push(std::array::from_fn(|j| {
+                    let (b, v) = source(j % QK);
+                    pair[b].qs[v + (j / QK) * (QK / 2)]
+                }));
+                self.d.push([pair[0].d, pair[1].d]);
+            }
+        }
         self.s.clear();
         self.s.extend(acts.iter().map(|a| a.s));
     }
-
-    /// Token `t`'s activations, `nb` blocks per token.
-    pub fn row(&self, t: usize, nb: usize) -> ActRow<'_> {
-        ActRow {
-            qs: &self.qs[t * nb / 2..(t + 1) * nb / 2],
-            d: &self.d[t * nb..(t + 1) * nb],
-            s: &self.s[t * nb..(t + 1) * nb],
-        }
-    }
 }
 
-/// One token of [`ActPairs`].
-#[derive(Clone, Copy, Debug)]
-pub struct ActRow<'a> {
-    pub qs: &'a [[i8; 2 * QK]],
-    pub d: &'a [f32],
-    pub s: &'a [f32],
-}
-
-/// The dot product of a paired row and a token in plain Rust, block by block in pair order (the
-/// reference the SIMD path is tested against, and the path for CPUs without AVX-512 VNNI).
-pub fn scalar_dot(w: PairRow<'_>, a: ActRow<'_>) -> f32 {
+/// Row `w` · token `t` of `a` in plain Rust, block by block in pair order (the reference the SIMD
+/// path is tested against, and the path for CPUs without AVX-512 VNNI).
+pub fn scalar_dot(w: PairRow<'_>, a: &ActPairs, t: usize) -> f32 {
     let (mut sum, mut offset) = (0f32, 0f32);
-    for (p, (wq, aq)) in w.qs.iter().zip(a.qs).enumerate() {
+    for (p, wq) in w.qs.iter().enumerate() {
+        let (aq, ad) = (&a.qs[p * a.tokens + t], a.d[p * a.tokens + t]);
         let mut i = [0i32; 2];
         for j in 0..QK {
             let b = (j / 4) % 2;
@@ -146,8 +145,8 @@ pub fn scalar_dot(w: PairRow<'_>, a: ActRow<'_>) -> f32 {
             i[b] += (wq[j] >> 4) as i32 * aq[j + QK] as i32;
         }
         for (b, i) in i.into_iter().enumerate() {
-            sum += i as f32 * (w.d[2 * p + b] * a.d[2 * p + b]);
-            offset += w.m[2 * p + b] * a.s[2 * p + b];
+            sum += i as f32 * (w.d[2 * p + b] * ad[b]);
+            offset += w.m[2 * p + b] * a.s[t * 2 * a.pairs + 2 * p + b];
         }
     }
     sum + offset

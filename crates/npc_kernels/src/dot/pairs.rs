@@ -2,8 +2,9 @@
 //! path, and the scalar one for every other kernel.
 //!
 //! Per pair and token the AVX-512 path issues one load, one `vpdpbusd`, one conversion, one
-//! multiply of the two broadcast scale pairs and one fused add; the weights' load, shift and mask
-//! are shared by the tokens of a call. The Q4_1 offsets `Σ m·s` are added as a vector dot product
+//! multiply of the two broadcast scale pairs and one fused add into the token's accumulator; the
+//! weights' load, shift and mask are shared by the tokens of a call, whose activations sit side by
+//! side (pair-major), so one pointer walks them all. The Q4_1 offsets `Σ m·s` are added as a vector dot product
 //! before the final sum. Eight or four tokens at once run, per token, exactly the one-token
 //! operations in the same order, so their results are bit-identical to one-token calls.
 
@@ -35,9 +36,11 @@ impl Kernel {
                 && to * nb <= w.d.len()
                 && to * nb <= w.m.len()
                 && to * nb / 2 <= w.qs.len()
-                && tokens * nb <= a.d.len()
-                && tokens * nb <= a.s.len()
-                && tokens * nb / 2 <= a.qs.len()
+                && a.pairs == nb / 2
+                && a.tokens == tokens
+                && a.qs.len() == tokens * nb / 2
+                && a.d.len() == tokens * nb / 2
+                && a.s.len() == tokens * nb
                 && to <= stride,
             "paired rows out of bounds"
         );
@@ -53,7 +56,7 @@ impl Kernel {
                     let row = w.row(n, nb);
                     for t in 0..tokens {
                         // SAFETY: the caller's contract.
-                        unsafe { *out.add(t * stride + n) = scalar_dot(row, a.row(t, nb)) };
+                        unsafe { *out.add(t * stride + n) = scalar_dot(row, a, t) };
                     }
                 }
             }
@@ -100,51 +103,45 @@ mod avx512 {
         acc
     }
 
-    /// One token's activations: pairs of bytes, scales, sums.
-    type Act = (*const [i8; 64], *const f32, *const f32);
-
-    /// A row of `pairs` pairs (`qs`, scales `d`, offsets `m`) · `T` tokens. The caller guarantees
-    /// `pairs` pairs and `2 · pairs` floats behind every pointer.
+    /// A row of `pairs` pairs (`qs`, scales `d`, offsets `m`) · `T` tokens whose pairs of bytes and
+    /// scales start at `aq` and `ad` (pair `p` of the `i`-th token at `p * stride + i`) and whose sums
+    /// are at `a_s[i]`. The caller guarantees that every pair and float named exists.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     unsafe fn dot<const T: usize>(
         qs: *const [u8; 32],
         d: *const f32,
         m: *const f32,
         pairs: usize,
-        a: [Act; T],
+        aq: *const [i8; 64],
+        ad: *const [f32; 2],
+        stride: usize,
+        a_s: [*const f32; T],
     ) -> [f32; T] {
         // The low 256 bits keep the low nibbles, the high 256 bits get the high ones.
         let shift = _mm512_inserti64x4::<1>(_mm512_setzero_si512(), _mm256_set1_epi16(4));
         let mask = _mm512_set1_epi8(0x0f);
-        let mut acc = [[_mm512_setzero_ps(); 2]; T];
-        let mut pair = |p: usize, lane: usize| {
-            // SAFETY: p < pairs (the caller's guarantee); unaligned loads.
+        let mut acc = [_mm512_setzero_ps(); T];
+        for p in 0..pairs {
+            // SAFETY: p < pairs, and every named pair exists (the caller's guarantee).
             unsafe {
                 let q = _mm256_loadu_si256(qs.add(p) as *const __m256i);
                 let x = _mm512_and_si512(_mm512_srlv_epi16(_mm512_broadcast_i64x4(q), shift), mask);
                 let wd = pair_of(d.add(2 * p));
+                let (aq, ad) = (aq.add(p * stride), ad.add(p * stride));
                 for t in 0..T {
-                    let y = _mm512_loadu_si512(a[t].0.add(p) as *const __m512i);
+                    let y = _mm512_loadu_si512(aq.add(t) as *const __m512i);
                     let i = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x, y);
-                    let scale = _mm512_mul_ps(wd, pair_of(a[t].1.add(2 * p)));
-                    acc[t][lane] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), scale, acc[t][lane]);
+                    let scale = _mm512_mul_ps(wd, pair_of(ad.add(t) as *const f32));
+                    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), scale, acc[t]);
                 }
             }
-        };
-        let mut p = 0;
-        while p + 2 <= pairs {
-            pair(p, 0);
-            pair(p + 1, 1);
-            p += 2;
-        }
-        if p < pairs {
-            pair(p, 0);
         }
         let mut out = [0f32; T];
         for t in 0..T {
             // SAFETY: 2 · pairs offsets and sums.
-            let sum = unsafe { add_dot(m, a[t].2, 2 * pairs, _mm512_add_ps(acc[t][0], acc[t][1])) };
+            let sum = unsafe { add_dot(m, a_s[t], 2 * pairs, acc[t]) };
             out[t] = _mm512_reduce_add_ps(sum);
         }
         out
@@ -162,39 +159,46 @@ mod avx512 {
         stride: usize,
     ) {
         let pairs = nb / 2;
-        let act = |t: usize| -> Act {
-            // SAFETY: t < tokens, inside `a` (checked by the caller).
-            unsafe {
-                (
-                    a.qs.as_ptr().add(t * pairs),
-                    a.d.as_ptr().add(t * nb),
-                    a.s.as_ptr().add(t * nb),
-                )
-            }
-        };
+        // SAFETY (all below): n < to and t < tokens lie inside `w` and `a` (checked by the
+        // caller); `out` as the caller promised.
+        let sums = |t: usize| unsafe { a.s.as_ptr().add(t * nb) };
         for n in from..to {
-            // SAFETY: n < to, inside `w` (checked by the caller); `out` as the caller promised.
             unsafe {
                 let (qs, d, m) = (
                     w.qs.as_ptr().add(n * pairs),
                     w.d.as_ptr().add(n * nb),
                     w.m.as_ptr().add(n * nb),
                 );
+                let run = |t: usize| (a.qs.as_ptr().add(t), a.d.as_ptr().add(t));
                 let mut t = 0;
                 while t + 8 <= tokens {
-                    let v = dot::<8>(qs, d, m, pairs, std::array::from_fn(|i| act(t + i)));
+                    let (aq, ad) = run(t);
+                    let v = dot::<8>(
+                        qs,
+                        d,
+                        m,
+                        pairs,
+                        aq,
+                        ad,
+                        tokens,
+                        std::array::from_fn(|i| sums(t + i)),
+                    );
                     for (i, v) in v.into_iter().enumerate() {
                         *out.add((t + i) * stride + n) = v;
                     }
                     t += 8;
                 }
                 while t + 4 <= tokens {
+                    let (aq, ad) = run(t);
                     let v = dot::<4>(
                         qs,
                         d,
                         m,
                         pairs,
-                        [act(t), act(t + 1), act(t + 2), act(t + 3)],
+                        aq,
+                        ad,
+                        tokens,
+                        std::array::from_fn(|i| sums(t + i)),
                     );
                     for (i, v) in v.into_iter().enumerate() {
                         *out.add((t + i) * stride + n) = v;
@@ -202,7 +206,9 @@ mod avx512 {
                     t += 4;
                 }
                 for t in t..tokens {
-                    *out.add(t * stride + n) = dot::<1>(qs, d, m, pairs, [act(t)])[0];
+                    let (aq, ad) = run(t);
+                    *out.add(t * stride + n) =
+                        dot::<1>(qs, d, m, pairs, aq, ad, tokens, [sums(t)])[0];
                 }
             }
         }
