@@ -130,11 +130,11 @@ mod avx512 {
                 let x = _mm512_and_si512(_mm512_srlv_epi16(_mm512_broadcast_i64x4(q), shift), mask);
                 let wd = pair_of(d.add(2 * p));
                 let (aq, ad) = (aq.add(p * stride), ad.add(p * stride));
-                for t in 0..T {
+                for (t, acc) in acc.iter_mut().enumerate() {
                     let y = _mm512_loadu_si512(aq.add(t) as *const __m512i);
                     let i = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x, y);
                     let scale = _mm512_mul_ps(wd, pair_of(ad.add(t) as *const f32));
-                    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), scale, acc[t]);
+                    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), scale, *acc);
                 }
             }
         }
