@@ -11,15 +11,15 @@ use std::arch::x86_64::*;
 
 use crate::blocks::{ActBlock, Q8Block};
 
-/// Two activation blocks' 64 bytes: `[a0.qs | a1.qs]`.
+/// Two blocks' 32 bytes each (weights or activations) in one register: `[x | y]`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 #[inline]
-fn acts2(a0: &ActBlock, a1: &ActBlock) -> __m512i {
-    // SAFETY: each `qs` is 32 bytes; unaligned loads.
+fn join(x: &[i8; 32], y: &[i8; 32]) -> __m512i {
+    // SAFETY: 32 bytes each; unaligned loads.
     let (lo, hi) = unsafe {
         (
-            _mm256_loadu_si256(a0.qs.as_ptr() as *const __m256i),
-            _mm256_loadu_si256(a1.qs.as_ptr() as *const __m256i),
+            _mm256_loadu_si256(x.as_ptr() as *const __m256i),
+            _mm256_loadu_si256(y.as_ptr() as *const __m256i),
         )
     };
     _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
@@ -57,19 +57,6 @@ fn last_block(x: __m256i, y: __m256i, scale: f32) -> f32 {
 #[inline]
 fn signed2(x: __m512i) -> (__m512i, __mmask64) {
     (_mm512_abs_epi8(x), _mm512_movepi8_mask(x))
-}
-
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-#[inline]
-fn q8_pair(w0: &Q8Block, w1: &Q8Block) -> __m512i {
-    // SAFETY: each `qs` is 32 bytes; unaligned loads.
-    let (lo, hi) = unsafe {
-        (
-            _mm256_loadu_si256(w0.qs.as_ptr() as *const __m256i),
-            _mm256_loadu_si256(w1.qs.as_ptr() as *const __m256i),
-        )
-    };
-    _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
 }
 
 /// `Σ x·y` of a Q8_0 pair with activations `y`, per 32-bit lane, from [`signed2`]'s parts.
@@ -114,11 +101,11 @@ unsafe fn dot_q8_n<const T: usize>(w: &[Q8Block], a: [&[ActBlock]; T]) -> [f32; 
     let mut pair = |b: usize, lane: usize| {
         // SAFETY: b + 1 < n = w.len() = a[t].len() (checked by the caller).
         let (w0, w1) = unsafe { (w.get_unchecked(b), w.get_unchecked(b + 1)) };
-        let (ax, neg) = signed2(q8_pair(w0, w1));
+        let (ax, neg) = signed2(join(&w0.qs, &w1.qs));
         for t in 0..T {
             // SAFETY: as above.
             let (a0, a1) = unsafe { (a[t].get_unchecked(b), a[t].get_unchecked(b + 1)) };
-            let p = q8_lanes(ax, neg, acts2(a0, a1));
+            let p = q8_lanes(ax, neg, join(&a0.qs, &a1.qs));
             acc[t][lane] = _mm512_fmadd_ps(scales2(w0.d * a0.d, w1.d * a1.d), p, acc[t][lane]);
         }
     };

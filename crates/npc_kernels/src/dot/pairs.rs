@@ -147,6 +147,33 @@ mod avx512 {
         out
     }
 
+    /// Row `n`'s products with tokens `t..t + T` into `out` (row `n` of `w` at `qs`, `d`, `m`).
+    ///
+    /// # Safety
+    /// As `Kernel::pair_rows`, which checked the bounds; `t + T ≤ a.tokens`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn put<const T: usize>(
+        (qs, d, m): (*const [u8; 32], *const f32, *const f32),
+        a: &ActPairs,
+        t: usize,
+        n: usize,
+        out: *mut f32,
+        stride: usize,
+    ) {
+        let nb = 2 * a.pairs;
+        // SAFETY: the caller's guarantee.
+        unsafe {
+            let sums = std::array::from_fn(|i| a.s.as_ptr().add((t + i) * nb));
+            let (aq, ad) = (a.qs.as_ptr().add(t), a.d.as_ptr().add(t));
+            let v = dot::<T>(qs, d, m, a.pairs, aq, ad, a.tokens, sums);
+            for (i, v) in v.into_iter().enumerate() {
+                *out.add((t + i) * stride + n) = v;
+            }
+        }
+    }
+
     /// See `Kernel::pair_rows`, which checked the bounds.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     pub unsafe fn rows(
@@ -158,57 +185,26 @@ mod avx512 {
         out: *mut f32,
         stride: usize,
     ) {
-        let pairs = nb / 2;
-        // SAFETY (all below): n < to and t < tokens lie inside `w` and `a` (checked by the
-        // caller); `out` as the caller promised.
-        let sums = |t: usize| unsafe { a.s.as_ptr().add(t * nb) };
         for n in from..to {
+            // SAFETY: n < to and every t < tokens lie inside `w` and `a` (checked by the caller);
+            // `out` as the caller promised.
             unsafe {
-                let (qs, d, m) = (
-                    w.qs.as_ptr().add(n * pairs),
+                let row = (
+                    w.qs.as_ptr().add(n * nb / 2),
                     w.d.as_ptr().add(n * nb),
                     w.m.as_ptr().add(n * nb),
                 );
-                let run = |t: usize| (a.qs.as_ptr().add(t), a.d.as_ptr().add(t));
                 let mut t = 0;
                 while t + 8 <= tokens {
-                    let (aq, ad) = run(t);
-                    let v = dot::<8>(
-                        qs,
-                        d,
-                        m,
-                        pairs,
-                        aq,
-                        ad,
-                        tokens,
-                        std::array::from_fn(|i| sums(t + i)),
-                    );
-                    for (i, v) in v.into_iter().enumerate() {
-                        *out.add((t + i) * stride + n) = v;
-                    }
+                    put::<8>(row, a, t, n, out, stride);
                     t += 8;
                 }
                 while t + 4 <= tokens {
-                    let (aq, ad) = run(t);
-                    let v = dot::<4>(
-                        qs,
-                        d,
-                        m,
-                        pairs,
-                        aq,
-                        ad,
-                        tokens,
-                        std::array::from_fn(|i| sums(t + i)),
-                    );
-                    for (i, v) in v.into_iter().enumerate() {
-                        *out.add((t + i) * stride + n) = v;
-                    }
+                    put::<4>(row, a, t, n, out, stride);
                     t += 4;
                 }
                 for t in t..tokens {
-                    let (aq, ad) = run(t);
-                    *out.add(t * stride + n) =
-                        dot::<1>(qs, d, m, pairs, aq, ad, tokens, [sums(t)])[0];
+                    put::<1>(row, a, t, n, out, stride);
                 }
             }
         }
