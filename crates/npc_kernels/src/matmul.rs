@@ -188,7 +188,7 @@ pub fn products(k: Kernel, group: &mut [Product<'_>], acts: &[ActBlock], tokens:
         let out = outs[i];
         if let Packed::Q41Pairs(p) = &w.data {
             // SAFETY: rows from..to of the `tokens × rows` output belong to this task alone.
-            unsafe { k.pair_rows(p, nb, (from, to), &paired, tokens, out.0, w.rows) };
+            unsafe { k.pair_rows(p, nb, (from, to), &paired, out.0, w.rows) };
             return;
         }
         let act = |t: usize| &acts[t * nb..(t + 1) * nb];

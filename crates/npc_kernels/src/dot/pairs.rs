@@ -13,23 +13,22 @@ use crate::paired::{ActPairs, Q41Pairs, scalar_dot};
 
 impl Kernel {
     /// `out[t * stride + n]` = row `n` of `w` (`nb` blocks per row) · token `t` of `a`, for rows
-    /// `from..to` and every token: tokens eight or four at a time share each pair's weights, and
+    /// `from..to` and every token of `a`: tokens eight or four at a time share each pair's weights, and
     /// each result is bit-identical to the same row and token computed alone.
     ///
     /// # Safety
-    /// `out` must be valid for writes at every `t * stride + n` (`t < tokens`, `n` in `from..to`),
+    /// `out` must be valid for writes at every `t * stride + n` (`t < a.tokens`, `n` in `from..to`),
     /// and no other thread may write those elements meanwhile.
-    #[allow(clippy::too_many_arguments)]
     pub unsafe fn pair_rows(
         self,
         w: &Q41Pairs,
         nb: usize,
         (from, to): (usize, usize),
         a: &ActPairs,
-        tokens: usize,
         out: *mut f32,
         stride: usize,
     ) {
+        let tokens = a.tokens;
         assert!(
             nb.is_multiple_of(2)
                 && from <= to
@@ -37,7 +36,6 @@ impl Kernel {
                 && to * nb <= w.m.len()
                 && to * nb / 2 <= w.qs.len()
                 && a.pairs == nb / 2
-                && a.tokens == tokens
                 && a.qs.len() == tokens * nb / 2
                 && a.d.len() == tokens * nb / 2
                 && a.s.len() == tokens * nb
@@ -48,9 +46,7 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Avx512Vnni` is only handed out when the CPU has every feature it uses;
             // bounds checked above; `out` as the caller promised.
-            Kernel::Avx512Vnni => unsafe {
-                avx512::rows(w, nb, (from, to), a, tokens, out, stride)
-            },
+            Kernel::Avx512Vnni => unsafe { avx512::rows(w, nb, (from, to), a, out, stride) },
             _ => {
                 for n in from..to {
                     let row = w.row(n, nb);
@@ -181,10 +177,10 @@ mod avx512 {
         nb: usize,
         (from, to): (usize, usize),
         a: &ActPairs,
-        tokens: usize,
         out: *mut f32,
         stride: usize,
     ) {
+        let tokens = a.tokens;
         for n in from..to {
             // SAFETY: n < to and every t < tokens lie inside `w` and `a` (checked by the caller);
             // `out` as the caller promised.
