@@ -49,10 +49,15 @@ impl QMatrix {
             }
             Packed::Q41Pairs(_) => usize::MAX,
         };
-        let paired_odd = matches!(data, Packed::Q41Pairs(_)) && !(cols / QK).is_multiple_of(2);
-        if !cols.is_multiple_of(QK) || blocks != rows * cols / QK || paired_odd {
+        if !cols.is_multiple_of(QK) || blocks != rows * cols / QK {
             return Err(ShapeError(format!(
                 "{blocks} blocks do not make a {rows}×{cols} matrix of {QK}-value blocks"
+            )));
+        }
+        if matches!(data, Packed::Q41Pairs(_)) && !(cols / QK).is_multiple_of(2) {
+            return Err(ShapeError(format!(
+                "rows of {} blocks cannot be paired",
+                cols / QK
             )));
         }
         Ok(QMatrix { rows, cols, data })
