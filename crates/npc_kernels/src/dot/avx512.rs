@@ -32,14 +32,6 @@ fn scales2(s0: f32, s1: f32) -> __m512 {
     _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(s0), _mm512_set1_ps(s1))
 }
 
-/// An activation block's 32 bytes.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-#[inline]
-fn acts1(a: &ActBlock) -> __m256i {
-    // SAFETY: 32 bytes; unaligned load.
-    unsafe { _mm256_loadu_si256(a.qs.as_ptr() as *const __m256i) }
-}
-
 /// `Σ x·y` of one odd last block (`x` unsigned, `y` signed bytes), as a float scaled by `scale`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 #[inline]
@@ -71,9 +63,13 @@ fn q8_lanes(ax: __m512i, neg: __mmask64, y: __m512i) -> __m512 {
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 #[inline]
 fn q8_last(w: &Q8Block, a: &ActBlock, scale: f32) -> f32 {
-    // SAFETY: 32 bytes; unaligned load.
-    let x = unsafe { _mm256_loadu_si256(w.qs.as_ptr() as *const __m256i) };
-    let y = acts1(a);
+    // SAFETY: 32 bytes each; unaligned loads.
+    let (x, y) = unsafe {
+        (
+            _mm256_loadu_si256(w.qs.as_ptr() as *const __m256i),
+            _mm256_loadu_si256(a.qs.as_ptr() as *const __m256i),
+        )
+    };
     let sy = _mm256_mask_sub_epi8(y, _mm256_movepi8_mask(x), _mm256_setzero_si256(), y);
     last_block(_mm256_abs_epi8(x), sy, scale)
 }
