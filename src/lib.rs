@@ -11,6 +11,7 @@ pub mod decide;
 pub mod inference;
 pub mod memory;
 pub mod ml;
+pub mod music;
 pub mod remote;
 pub mod serve;
 pub mod sim;

@@ -4,7 +4,10 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use npc_minds::commands::{self, bench, chat, check, emotion, eval, fetch, play, serve, sim};
+use npc_minds::commands::{
+    self, bench, chat, check, emotion, eval, fetch, music, play, serve, sim,
+};
+use npc_minds::music::model::train::TrainMusicOptions;
 use npc_minds::sim::train::TrainOptions;
 
 /// A village whose NPCs think with local neural models.
@@ -42,6 +45,12 @@ enum Command {
     /// Train the decision policy in the headless village (behaviour cloning of the utility AI,
     /// then actor-critic on the world's reward); writes weights and a learning curve (CSV, PNG).
     TrainPolicy(TrainOptions),
+    /// Train the music model on J. S. Bach's chorales (music21's corpus); prints held-out
+    /// perplexity next to an n-gram baseline's and writes the weights.
+    TrainMusic(TrainMusicOptions),
+    /// Compose and render music for a mood (or a sim run's mood over time) to a WAV file, and
+    /// the same notes to a MIDI file.
+    Music(music::MusicArgs),
     /// Serve the models over HTTP in OpenAI's shape (chat, villagers, embeddings, emotions,
     /// decisions).
     Serve(serve::ServeArgs),
@@ -66,7 +75,10 @@ impl Command {
             | Command::CheckConfig(_)
             | Command::FetchModels(_)
             | Command::TrainEmotion(_)
-            | Command::TrainPolicy(_) => 2,
+            | Command::TrainPolicy(_)
+            | Command::TrainMusic(_) => 2,
+            // The synthesiser runs on one core; the model's small steps gain nothing from two.
+            Command::Music(_) => 1,
         }
     }
 }
@@ -85,6 +97,8 @@ fn main() -> ExitCode {
         Command::Emotion(a) => emotion::classify(a),
         Command::TrainEmotion(a) => emotion::train(a),
         Command::TrainPolicy(o) => commands::train_policy::run(o),
+        Command::TrainMusic(o) => commands::train_music::run(o),
+        Command::Music(a) => music::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Bench(c) => bench::run(c),
     };

@@ -33,6 +33,7 @@ fn entry(wheel_sha: String, file_sha: String) -> ModelEntry {
             path: "toy/weights.bin".into(),
             sha256: file_sha,
         }],
+        keep_wheel: None,
     }
 }
 

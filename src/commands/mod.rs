@@ -11,9 +11,11 @@ pub mod eval;
 pub mod eval_memory;
 pub mod eval_run;
 pub mod fetch;
+pub mod music;
 pub mod play;
 pub mod serve;
 pub mod sim;
+pub mod train_music;
 pub mod train_policy;
 
 use std::path::PathBuf;

@@ -19,6 +19,10 @@ pub struct ModelEntry {
     pub wheel_sha256: String,
     pub license: String,
     pub files: Vec<ModelFile>,
+    /// Keep the verified wheel itself at this path under `models/` (a corpus read at training
+    /// time, such as the music corpus, rather than files taken out of it).
+    #[serde(default)]
+    pub keep_wheel: Option<String>,
 }
 
 /// A file inside a wheel and where it goes under `models/`.
@@ -112,6 +116,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 /// `fetch` checks sums.
 pub fn is_present(dir: &Path, entry: &ModelEntry) -> bool {
     entry.files.iter().all(|f| dir.join(&f.path).is_file())
+        && entry.keep_wheel.iter().all(|w| dir.join(w).is_file())
 }
 
 /// Removes a folder when dropped, so nothing half-written stays behind.
@@ -151,6 +156,10 @@ pub fn fetch(dir: &Path, entry: &ModelEntry, log: &mut dyn FnMut(&str)) -> Resul
     for f in &entry.files {
         let p = dir.join(&f.path);
         ok &= p.is_file() && sha256_file(&p).map_err(io(p.display()))? == f.sha256;
+    }
+    if let Some(w) = &entry.keep_wheel {
+        let p = dir.join(w);
+        ok &= p.is_file() && sha256_file(&p).map_err(io(p.display()))? == entry.wheel_sha256;
     }
     if ok {
         log(&format!(
@@ -244,6 +253,17 @@ pub fn install_from_wheel(
             std::fs::create_dir_all(parent).map_err(io(parent.display()))?;
         }
         std::fs::rename(&from, &to).map_err(io(to.display()))?;
+        log(&format!("{}: {} ready", entry.id, to.display()));
+    }
+    if let Some(w) = &entry.keep_wheel {
+        let to = dir.join(w);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent.display()))?;
+        }
+        // Copied, then renamed: the wheel may sit on another file system.
+        let staged = tmp.join("kept.whl");
+        std::fs::copy(wheel, &staged).map_err(io(staged.display()))?;
+        std::fs::rename(&staged, &to).map_err(io(to.display()))?;
         log(&format!("{}: {} ready", entry.id, to.display()));
     }
     Ok(())

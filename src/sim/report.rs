@@ -223,6 +223,15 @@ impl From<&LaneSnapshot> for LaneReport {
     }
 }
 
+/// The villagers' mean mood at one moment of a sim.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct MoodPoint {
+    pub second: f64,
+    pub valence: f32,
+    pub arousal: f32,
+    pub dominance: f32,
+}
+
 /// The JSON report of `npc-minds sim --report json`.
 #[derive(Clone, Debug, Serialize)]
 pub struct SimReport {
@@ -256,6 +265,9 @@ pub struct SimReport {
     pub harmed: u64,
     /// Share of NPC-ticks with every need in a comfortable range.
     pub needs_satisfied: f64,
+    /// The village's mood over time: the mean valence, arousal and dominance of all villagers,
+    /// once per simulated second (what `npc-minds music --from-sim` plays).
+    pub mood_timeline: Vec<MoodPoint>,
     /// Hash of every villager's state at the end (hex).
     pub state_hash: String,
     /// Set when replaying: whether the recorded run's state hash was reproduced.

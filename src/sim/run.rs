@@ -11,7 +11,7 @@ use bevy::time::TimeUpdateStrategy;
 use super::record::{FORMAT, RecordError, RecordFile};
 use super::report::{self, SimReport, SimStats, Spread};
 use super::save::{self, SimSave};
-use crate::brain::components::BrainStats;
+use crate::brain::components::{BrainStats, Emotion};
 use crate::brain::spawn::villager_bundle;
 use crate::brain::{InferencePlugin, Lockstep};
 use crate::config::NpcConfig;
@@ -212,14 +212,21 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     }
     let ticks = (opts.seconds / opts.dt as f64).ceil() as u64;
     let mut frame_ms = Vec::with_capacity(ticks as usize);
+    let mut moods = Vec::new();
+    let per_second = (1.0 / opts.dt as f64).round().max(1.0) as u64;
     let started = Instant::now();
-    for _ in 0..ticks {
+    for tick in 0..ticks {
+        if tick % per_second == 0 {
+            moods.push(mood_point(app.world_mut(), tick as f64 * opts.dt as f64));
+        }
         let t = Instant::now();
         app.update();
         frame_ms.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let wall = started.elapsed().as_secs_f64();
+    moods.push(mood_point(app.world_mut(), ticks as f64 * opts.dt as f64));
     let mut report = finish_report(&mut app, &opts, ticks, wall, &frame_ms);
+    report.mood_timeline = moods;
     if let Some(path) = &opts.save {
         let state = save::capture(app.world_mut(), opts.npcs, opts.seed, opts.dt);
         file::save(path, save::SIM_KIND, save::SIM_VERSION, &state)?;
@@ -241,6 +248,24 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
         .write(path)?;
     }
     Ok(report)
+}
+
+/// The villagers' mean mood now.
+fn mood_point(world: &mut World, second: f64) -> report::MoodPoint {
+    let (mut sum, mut n) = ([0f32; 3], 0usize);
+    for e in world.query::<&Emotion>().iter(world) {
+        for (s, v) in sum.iter_mut().zip(e.vad) {
+            *s += v;
+        }
+        n += 1;
+    }
+    let mean = |i: usize| sum[i] / n.max(1) as f32;
+    report::MoodPoint {
+        second,
+        valence: mean(0),
+        arousal: mean(1),
+        dominance: mean(2),
+    }
 }
 
 fn finish_report(
@@ -289,6 +314,7 @@ fn finish_report(
         mean_reward: reward_sum / n.max(1) as f64 / simulated.max(1e-9),
         harmed,
         needs_satisfied: stats.satisfied_ticks as f64 / stats.npc_ticks.max(1) as f64,
+        mood_timeline: Vec::new(),
         state_hash,
         replay_matches: None,
     }

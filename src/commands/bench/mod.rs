@@ -1,10 +1,11 @@
-//! `npc-minds bench dialogue`, `bench emotion`, `bench policy` and `bench serve`: model speed as medians over
+//! `npc-minds bench dialogue`, `bench emotion`, `bench policy`, `bench serve` and `bench music`: speed as medians over
 //! several runs, printed as one JSON object with `--json` (one per engine when several are
 //! compared side by side).
 
 mod bandwidth;
 mod dialogue;
 mod emotion;
+mod music;
 mod policy;
 mod serve;
 
@@ -29,6 +30,8 @@ pub enum BenchCommand {
     Policy(PolicyBenchArgs),
     /// Concurrent streamed chats against the model service on loopback (continuous batching).
     Serve(ServeBenchArgs),
+    /// Composing and rendering music on one core, as multiples of real time.
+    Music(music::MusicBenchArgs),
 }
 
 /// Arguments of each benchmark.
@@ -51,7 +54,7 @@ impl BenchCommand {
         match self {
             BenchCommand::Dialogue(a) => a.common.threads,
             BenchCommand::Emotion(a) => a.threads,
-            BenchCommand::Policy(_) => 1,
+            BenchCommand::Policy(_) | BenchCommand::Music(_) => 1,
             BenchCommand::Serve(a) => a.threads,
         }
     }
@@ -64,6 +67,7 @@ pub fn run(c: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Emotion(a) => emotion::run(a.threads, a.runs.unwrap_or(20), a.json),
         BenchCommand::Policy(a) => policy::run(a),
         BenchCommand::Serve(a) => serve::run(a),
+        BenchCommand::Music(a) => music::run(a),
     }
 }
 

@@ -1,0 +1,124 @@
+//! The composer: samples the music model one bar of four voices at a time, conditioned on the
+//! bar's mode and density, carrying the network's state from bar to bar so that a piece goes on
+//! (and changes mood on bar lines) instead of looping. Each voice is kept in its range.
+
+use std::sync::Arc;
+
+use candle_core::Tensor;
+
+use super::MusicError;
+use super::events::{BOS, HOLD, VOCAB, VOICE_RANGE, VOICES, pitch_token};
+use super::model::MusicNet;
+use crate::ml::policy::train::Rng;
+
+/// Eighths in the composer's bar (4/4).
+pub const BAR_STEPS: usize = 8;
+
+/// One composed bar: per voice, one token per eighth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bar {
+    pub major: bool,
+    pub voices: [[u16; BAR_STEPS]; VOICES],
+}
+
+/// Samples bars from the model.
+pub struct Composer {
+    net: Arc<MusicNet>,
+    state: Tensor,
+    last: u16,
+    rng: Rng,
+    /// Sampling temperature (1 = the model's own distribution).
+    pub temperature: f32,
+    /// Per voice: which tokens may be sampled.
+    allowed: [Vec<bool>; VOICES],
+    /// Per voice: whether a note sounds (a hold needs one).
+    sounding: [bool; VOICES],
+}
+
+impl Composer {
+    /// A composer at the start of a piece.
+    pub fn new(net: Arc<MusicNet>, seed: u64) -> Result<Self, MusicError> {
+        let state = net.zero_state(1)?;
+        let allowed = std::array::from_fn(|v| {
+            let (lo, hi) = VOICE_RANGE[v];
+            let mut a = vec![false; VOCAB];
+            // No rests: the chorales hardly have any, and a soundtrack should not fall silent.
+            a[usize::from(HOLD)] = true;
+            for p in lo..=hi {
+                if let Some(t) = pitch_token(p) {
+                    a[usize::from(t)] = true;
+                }
+            }
+            a
+        });
+        Ok(Composer {
+            net,
+            state,
+            last: BOS,
+            rng: Rng(seed ^ 0x6d75_7369_63),
+            temperature: 0.9,
+            allowed,
+            sounding: [false; VOICES],
+        })
+    }
+
+    /// The next bar for this mode and density class.
+    pub fn next_bar(&mut self, major: bool, density: u8) -> Result<Bar, MusicError> {
+        let mut bar = Bar {
+            major,
+            voices: [[HOLD; BAR_STEPS]; VOICES],
+        };
+        for step in 0..BAR_STEPS {
+            for v in 0..VOICES {
+                let (logits, state) =
+                    self.net
+                        .step(self.last, v as u8, step as u8, major, density, &self.state)?;
+                self.state = state;
+                let token = self.sample(&logits, v);
+                self.sounding[v] = true;
+                bar.voices[v][step] = token;
+                self.last = token;
+            }
+        }
+        Ok(bar)
+    }
+
+    /// A token from the logits, among those allowed for voice `v`, at the temperature.
+    fn sample(&mut self, logits: &[f32], v: usize) -> u16 {
+        let hold_ok = self.sounding[v];
+        let allowed = &self.allowed[v];
+        let ok = |i: usize| allowed[i] && (hold_ok || i != usize::from(HOLD));
+        let t = self.temperature.max(1e-3);
+        let max = (0..logits.len())
+            .filter(|&i| ok(i))
+            .map(|i| logits[i])
+            .fold(f32::NEG_INFINITY, f32::max);
+        let weights: Vec<f32> = (0..logits.len())
+            .map(|i| {
+                if ok(i) {
+                    ((logits[i] - max) / t).exp()
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let total: f32 = weights.iter().sum();
+        if !(total.is_finite() && total > 0.0) {
+            // Only when the logits are not numbers: the middle of the voice's range.
+            let (lo, hi) = VOICE_RANGE[v];
+            return pitch_token(lo / 2 + hi / 2).unwrap_or(HOLD);
+        }
+        let mut r = self.rng.unit() * total;
+        for (i, w) in weights.iter().enumerate() {
+            if r < *w {
+                return i as u16;
+            }
+            r -= w;
+        }
+        // Rounding left a sliver: the last allowed token.
+        (0..weights.len())
+            .rev()
+            .find(|&i| weights[i] > 0.0)
+            .unwrap_or(0) as u16
+    }
+}

@@ -1,0 +1,326 @@
+//! Smart music, measured from what comes out: the `music` command's WAV and MIDI files (read
+//! back), the trained model's held-out perplexity against the n-gram baseline, and the
+//! synthesiser's joins. The model is the trained one in models/ (it ships with the repository).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use npc_minds::music::analysis::{self, AudioAnalysis, ScoreAnalysis};
+use npc_minds::music::corpus::{self, Split};
+use npc_minds::music::files::midi;
+use npc_minds::music::model::MusicNet;
+use npc_minds::music::model::ngram::NGram;
+use npc_minds::music::model::train::{TrainMusicOptions, perplexity, train};
+use npc_minds::music::mood::Mood;
+use npc_minds::music::piece::{self, MoodTimeline};
+use npc_minds::music::synth::Synth;
+
+fn model_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/music.safetensors")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("npc-minds-music-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Runs `npc-minds music` with these arguments; returns the exit status and stderr.
+fn music(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_npc-minds"))
+        .arg("music")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Renders a piece with the command and measures its files: the MIDI read back, the WAV's
+/// samples.
+fn render(valence: f32, arousal: f32, seconds: u32, seed: u64) -> (ScoreAnalysis, AudioAnalysis) {
+    let tag = format!("{valence}_{arousal}_{seconds}_{seed}");
+    let (wav, mid) = (
+        scratch(&format!("{tag}.wav")),
+        scratch(&format!("{tag}.mid")),
+    );
+    let (ok, err) = music(&[
+        "--valence",
+        &valence.to_string(),
+        "--arousal",
+        &arousal.to_string(),
+        "--seconds",
+        &seconds.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "--out",
+        wav.to_str().unwrap(),
+        "--midi",
+        mid.to_str().unwrap(),
+    ]);
+    assert!(ok, "music failed: {err}");
+    let score = midi::read_midi(&std::fs::read(&mid).unwrap()).unwrap();
+    (
+        analysis::analyse_score(&score),
+        analysis::analyse_audio(&read_wav(&wav)),
+    )
+}
+
+/// The samples of a 16-bit stereo WAV file as we write it (44-byte header).
+fn read_wav(path: &Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..4], b"RIFF");
+    assert_eq!(&bytes[8..16], b"WAVEfmt ");
+    assert_eq!(u16::from_le_bytes([bytes[22], bytes[23]]), 2, "stereo");
+    assert_eq!(u16::from_le_bytes([bytes[34], bytes[35]]), 16, "16-bit");
+    bytes[44..]
+        .chunks_exact(2)
+        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32767.0)
+        .collect()
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+#[test]
+fn arousal_raises_onset_density_and_tempo_across_seeds() {
+    let mut density = Vec::new();
+    let mut tempo = Vec::new();
+    for arousal in [-0.8, 0.0, 0.8] {
+        let runs: Vec<ScoreAnalysis> = (1..=4)
+            .map(|seed| render(0.3, arousal, 20, seed).0)
+            .collect();
+        density.push(mean(
+            &runs.iter().map(|r| r.onsets_per_second).collect::<Vec<_>>(),
+        ));
+        tempo.push(mean(&runs.iter().map(|r| r.mean_bpm).collect::<Vec<_>>()));
+    }
+    eprintln!("onsets/s by arousal -0.8, 0, 0.8: {density:?}; bpm: {tempo:?}");
+    assert!(
+        density[0] < density[1] && density[1] < density[2],
+        "{density:?}"
+    );
+    assert!(tempo[0] < tempo[1] && tempo[1] < tempo[2], "{tempo:?}");
+    // Not by a hair: the busiest is at least twice the calmest.
+    assert!(density[2] > 2.0 * density[0], "{density:?}");
+}
+
+#[test]
+fn positive_valence_is_more_major_than_negative() {
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    for seed in 1..=4 {
+        pos.push(render(0.6, 0.0, 20, seed).0.major_correlation);
+        neg.push(render(-0.6, 0.0, 20, seed).0.major_correlation);
+    }
+    eprintln!("major-profile correlation: positive {pos:?}, negative {neg:?}");
+    assert!(mean(&pos) > mean(&neg) + 0.1, "{pos:?} vs {neg:?}");
+    // Every seed, not only on average.
+    assert!(
+        pos.iter().zip(&neg).all(|(p, n)| p > n),
+        "{pos:?} vs {neg:?}"
+    );
+}
+
+#[test]
+fn a_minute_has_no_clipping_no_long_silence_and_no_clicks() {
+    for (valence, arousal) in [(0.7, 0.9), (-0.7, -0.9)] {
+        let (score, audio) = render(valence, arousal, 60, 11);
+        eprintln!("{valence}/{arousal}: {audio:?}");
+        assert!(audio.seconds >= 60.0, "{audio:?}");
+        assert_eq!(audio.clipped_samples, 0, "{audio:?}");
+        assert!(
+            audio.peak_dbfs <= 0.0 && audio.peak_dbfs > -30.0,
+            "{audio:?}"
+        );
+        assert!(audio.longest_silence_s <= 2.0, "{audio:?}");
+        // The loudest jump between samples stays in the range of the music itself (a click at
+        // a join would jump by a large share of full scale).
+        assert!(audio.max_step < 0.25, "{audio:?}");
+        assert!(score.pitched_notes > 60, "{score:?}");
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_midi_and_another_seed_does_not() {
+    let files: Vec<Vec<u8>> = [5, 5, 6]
+        .iter()
+        .enumerate()
+        .map(|(i, seed)| {
+            let (wav, mid) = (
+                scratch(&format!("seed{i}.wav")),
+                scratch(&format!("seed{i}.mid")),
+            );
+            let (ok, err) = music(&[
+                "--valence=-0.2",
+                "--arousal=0.4",
+                "--seconds=10",
+                &format!("--seed={seed}"),
+                &format!("--out={}", wav.display()),
+                &format!("--midi={}", mid.display()),
+            ]);
+            assert!(ok, "{err}");
+            std::fs::read(mid).unwrap()
+        })
+        .collect();
+    assert_eq!(files[0], files[1]);
+    assert_ne!(files[0], files[2]);
+}
+
+#[test]
+fn rendering_in_chunks_gives_the_samples_of_rendering_whole() {
+    let net = Arc::new(MusicNet::load(&model_path()).unwrap());
+    let mood = Mood::new(0.2, 0.7, 0.3).unwrap();
+    let (score, _) = piece::compose(net, &MoodTimeline::constant(mood), 12.0, 3).unwrap();
+    let (whole, _) = Synth::render_score(&score, 1.0);
+    // Notes handed over a little ahead of playback, as the game does, and rendered in uneven
+    // chunks.
+    let mut notes = score.notes.clone();
+    notes.sort_by(|a, b| a.start.total_cmp(&b.start));
+    let mut partial = score.clone();
+    partial.notes.clear();
+    let mut synth = Synth::default();
+    let mut chunks = Vec::new();
+    let sizes = [1usize, 4410, 777, 30_000, 12_345];
+    let (mut i, mut next) = (0, 0);
+    while chunks.len() < whole.len() {
+        let n = sizes[i % sizes.len()].min((whole.len() - chunks.len()) / 2);
+        let horizon = (synth.position() + n as u64) as f64 / 44_100.0 + 0.5;
+        while next < notes.len() && score.seconds_at(notes[next].start) < horizon {
+            partial.notes.push(notes[next]);
+            next += 1;
+        }
+        synth.schedule(&partial);
+        synth.render(n, &mut chunks);
+        i += 1;
+    }
+    assert_eq!(chunks.len(), whole.len());
+    assert!(
+        chunks == whole,
+        "chunked rendering differs from whole rendering"
+    );
+    assert_eq!(synth.stats.late_notes, 0);
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_writes_nothing() {
+    let wav = scratch("never.wav");
+    let (ok, err) = music(&["--valence", "1.5", "--out", wav.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("valence 1.5 is outside [-1, 1]"), "{err}");
+    let (ok, err) = music(&["--out", "/nonexistent-dir/x.wav", "--seconds", "2"]);
+    assert!(!ok);
+    assert!(err.contains("/nonexistent-dir/x.wav"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let (ok, err) = music(&[
+        "--out",
+        wav.to_str().unwrap(),
+        "--model",
+        "/nonexistent.safetensors",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("train-music"), "{err}");
+    let (ok, err) = music(&["--out", wav.to_str().unwrap(), "--seconds", "0"]);
+    assert!(!ok);
+    assert!(err.contains("--seconds"), "{err}");
+    assert!(!wav.exists());
+}
+
+#[test]
+fn a_sim_reports_its_mood_and_music_follows_it() {
+    let report = scratch("sim.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_npc-minds"))
+        .args(["sim", "--npcs", "12", "--seconds", "20", "--report", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&report, &out.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let points = json["mood_timeline"].as_array().unwrap();
+    assert_eq!(
+        points.len(),
+        21,
+        "one point per simulated second and the end"
+    );
+    let wav = scratch("sim.wav");
+    let (ok, err) = music(&[
+        "--from-sim",
+        report.to_str().unwrap(),
+        "--seconds",
+        "8",
+        "--out",
+        wav.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(read_wav(&wav).len() > 8 * 44_100 * 2);
+    let (ok, err) = music(&[
+        "--from-sim",
+        wav.to_str().unwrap(),
+        "--out",
+        wav.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("not a JSON sim report"), "{err}");
+}
+
+/// The chorales, when the corpus is fetched (CI fetches it).
+fn corpus() -> Option<corpus::Corpus> {
+    let wheel =
+        npc_minds::ml::model_files::models_dir().join("corpora/music21-10.5.1-py3-none-any.whl");
+    let path = common::require_model("music-corpus", wheel)?;
+    Some(corpus::read_chorales(&path).unwrap())
+}
+
+#[test]
+fn the_model_beats_the_ngram_baseline_on_held_out_chorales() {
+    let Some(corpus) = corpus() else { return };
+    assert!(
+        corpus.pieces.len() > 380,
+        "{} chorales read",
+        corpus.pieces.len()
+    );
+    let net = MusicNet::load(&model_path()).unwrap();
+    let (train_set, test) = (corpus.split(Split::Train), corpus.split(Split::Test));
+    let streams = |ps: &[npc_minds::music::events::Piece]| -> Vec<Vec<u16>> {
+        ps.iter().map(|p| p.flatten(net.thresholds).0).collect()
+    };
+    let ngram = NGram::fit(6, &streams(&train_set)).perplexity(&streams(&test));
+    let ours = perplexity(&net, &test).unwrap();
+    eprintln!("test perplexity: model {ours:.3}, 6-gram {ngram:.3}");
+    assert!(ours < ngram * 0.9, "model {ours} against n-gram {ngram}");
+}
+
+#[test]
+fn training_lowers_the_loss_and_writes_a_loadable_model() {
+    let Some(_) = corpus() else { return };
+    let out = scratch("tiny.safetensors");
+    let opts = TrainMusicOptions {
+        corpus: npc_minds::ml::model_files::models_dir()
+            .join("corpora/music21-10.5.1-py3-none-any.whl"),
+        out: out.clone(),
+        epochs: 2,
+        window: 128,
+        batch: 8,
+        lr: 3e-3,
+        seed: 1,
+        hidden: 32,
+        limit: Some(12),
+    };
+    let report = train(&opts, &mut |_| {}).unwrap();
+    assert!(
+        report.epochs[1].0 < report.epochs[0].0,
+        "{:?}",
+        report.epochs
+    );
+    let net = MusicNet::load(&out).unwrap();
+    assert_eq!(net.shape.hidden, 32);
+}
