@@ -324,3 +324,55 @@ fn training_lowers_the_loss_and_writes_a_loadable_model() {
     let net = MusicNet::load(&out).unwrap();
     assert_eq!(net.shape.hidden, 32);
 }
+
+#[test]
+fn the_stream_renders_ahead_and_follows_a_new_mood_at_bar_lines() {
+    use npc_minds::music::stream::MusicStream;
+    let net = Arc::new(MusicNet::load(&model_path()).unwrap());
+    let calm = Mood::new(0.3, -0.7, 0.0).unwrap();
+    let stream = MusicStream::start(net, 9, calm, 2.0).unwrap();
+    let mut reader = stream.reader();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let wait_for = |what: &str, ok: &dyn Fn() -> bool| {
+        while !ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    wait_for("two seconds rendered ahead", &|| {
+        stream.stats().buffered_s >= 1.9
+    });
+    let calm_tempo = stream.stats().controls.unwrap().tempo_bpm;
+    // A second and a half was ready: reading it finds no gap.
+    let samples: Vec<f32> = (0..2 * 44_100 * 3 / 2)
+        .map(|_| reader.next_sample())
+        .collect();
+    let st = stream.stats();
+    assert_eq!(st.underruns, 0, "{st:?}");
+    assert!(samples.iter().all(|s| s.is_finite() && s.abs() < 1.0));
+    assert!(
+        samples.iter().any(|s| s.abs() > 1e-3),
+        "the stream played silence"
+    );
+    // A wild mood reaches the music at a following bar line.
+    stream.set_mood(Mood::new(0.3, 0.9, 0.0).unwrap());
+    let mut drained = 0usize;
+    while stream.stats().controls.unwrap().tempo_bpm <= calm_tempo + 30.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new mood never arrived"
+        );
+        // Playback goes on while we wait (as fast as the stream has samples).
+        if stream.stats().buffered_s > 0.1 {
+            reader.next_sample();
+            drained += 1;
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+    assert!(stream.stats().failed.is_none());
+    eprintln!("new mood after {drained} samples: {:?}", stream.stats());
+}

@@ -138,7 +138,7 @@ fn update_hud(
     journal: Res<Journal>,
     gifts: Res<Gifts>,
     replies: Res<ReplyLog>,
-    time: Res<Time<Real>>,
+    (time, music): (Res<Time<Real>>, Option<Res<super::music::Soundtrack>>),
     screen: Res<State<Screen>>,
     saves: Res<super::saves::Saves>,
     talking: Query<Relationship, With<InConversation>>,
@@ -188,6 +188,10 @@ fn update_hud(
             "\nfallbacks: decisions {}  replies {}",
             stats.fallbacks, stats.dialogue_fallbacks
         ));
+        if let Some(m) = &music {
+            s.push('\n');
+            s.push_str(&super::music::hud_line(m));
+        }
         if let Some(line) = talking.iter().next().map(|r| relationships(r, &villagers)) {
             s.push('\n');
             s.push_str(&line);

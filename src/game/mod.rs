@@ -12,6 +12,7 @@ mod frames;
 mod hud;
 mod journal;
 mod labels;
+mod music;
 mod mystery;
 mod pace;
 mod player;
@@ -123,7 +124,8 @@ pub fn run(opts: GameOptions) -> ExitCode {
             frames::plugin,
             pace::plugin,
             saves::plugin,
-        ));
+        ))
+        .add_plugins(music::plugin);
     if opts.autopilot.is_some() {
         app.insert_resource(tutorial::Tutorial::off());
         // A play that plays itself leaves no save behind.

@@ -14,6 +14,7 @@ pub mod mood;
 pub mod piece;
 pub mod score;
 pub mod sim_timeline;
+pub mod stream;
 pub mod synth;
 
 use crate::ml::weights::TrainedError;

@@ -1,0 +1,310 @@
+//! The soundtrack in the game: the village's mood around the player (villagers' feelings weighted
+//! by distance, the one you talk to counted most, wolves and night as tension, the ending's
+//! resolution or defeat) goes to the music worker, which composes and renders ahead; Bevy's audio
+//! output pulls the samples. `M` mutes, `+`/`-` set the volume (kept in saves/settings.ron); F3
+//! shows the stream's figures. Without a sound card the game stays silent (Bevy warns once).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bevy::audio::{AddAudioSource, ChannelCount, Decodable, SampleRate, Source};
+use bevy::prelude::*;
+
+use super::chat::ChatBox;
+use super::screens::Screen;
+use crate::brain::components::{Emotion, InConversation};
+use crate::music::mood::Mood;
+use crate::music::stream::{MusicStream, StreamReader, StreamStats};
+use crate::music::synth::SAMPLE_RATE;
+use crate::world::components::{Player, Position, Villager, Wolf, WorldClock};
+
+/// Seconds rendered ahead of playback.
+const AHEAD_S: f64 = 2.0;
+/// A villager this far away (pixels) counts half as much as one next to the player.
+const HALF_WEIGHT_AT: f32 = 120.0;
+/// Wolves closer than this (pixels) make the music tense.
+const WOLF_RANGE: f32 = 350.0;
+
+/// The player's music settings, kept between runs.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(super) struct MusicSettings {
+    pub volume: f32,
+    pub muted: bool,
+}
+
+impl Default for MusicSettings {
+    fn default() -> Self {
+        MusicSettings {
+            volume: 0.7,
+            muted: false,
+        }
+    }
+}
+
+fn settings_path() -> PathBuf {
+    PathBuf::from("saves/settings.ron")
+}
+
+impl MusicSettings {
+    fn load() -> Self {
+        std::fs::read_to_string(settings_path())
+            .ok()
+            .and_then(|t| ron::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    fn save(&self) {
+        let path = settings_path();
+        let text = ron::to_string(self).unwrap_or_default();
+        let ok = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|_| std::fs::write(&path, text));
+        if let Err(e) = ok {
+            warn!("{}: cannot keep the music settings: {e}", path.display());
+        }
+    }
+}
+
+/// The soundtrack's stream and what the game measured of it.
+#[derive(Resource)]
+pub(super) struct Soundtrack {
+    stream: MusicStream,
+    pub settings: MusicSettings,
+    pub mood: Mood,
+    /// Main-thread milliseconds spent on music per frame.
+    pub main_ms: Vec<f32>,
+}
+
+impl Soundtrack {
+    pub fn stats(&self) -> StreamStats {
+        self.stream.stats()
+    }
+}
+
+/// The audio asset Bevy plays: each decoder reads the stream.
+#[derive(Asset, TypePath)]
+struct MusicTrack {
+    reader: std::sync::Mutex<Option<StreamReader>>,
+}
+
+/// Bevy's side of the stream: an endless stereo source.
+struct MusicDecoder(Option<StreamReader>);
+
+impl Iterator for MusicDecoder {
+    type Item = f32;
+    fn next(&mut self) -> Option<f32> {
+        Some(self.0.as_mut().map_or(0.0, StreamReader::next_sample))
+    }
+}
+
+impl Source for MusicDecoder {
+    fn current_span_len(&self) -> Option<usize> {
+        None
+    }
+    fn channels(&self) -> ChannelCount {
+        ChannelCount::new(2).unwrap_or(ChannelCount::MIN)
+    }
+    fn sample_rate(&self) -> SampleRate {
+        SampleRate::new(SAMPLE_RATE).unwrap_or(SampleRate::MIN)
+    }
+    fn total_duration(&self) -> Option<std::time::Duration> {
+        None
+    }
+}
+
+impl Decodable for MusicTrack {
+    type Decoder = MusicDecoder;
+    fn decoder(&self) -> MusicDecoder {
+        MusicDecoder(self.reader.lock().unwrap_or_else(|e| e.into_inner()).take())
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_audio_source::<MusicTrack>()
+        .add_systems(Startup, start_music)
+        .add_systems(Update, (feel_the_village, keys))
+        .add_systems(Last, report_on_exit);
+}
+
+fn start_music(mut commands: Commands, mut tracks: ResMut<Assets<MusicTrack>>) {
+    let path = crate::commands::music::default_model();
+    let net = match crate::commands::music::load_model(&path) {
+        Ok(n) => Arc::new(n),
+        Err(e) => {
+            warn!("no music: {e}");
+            return;
+        }
+    };
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_secs());
+    let stream = match MusicStream::start(net, seed, Mood::default(), AHEAD_S) {
+        Ok(s) => s,
+        Err(e) => {
+            warn!("no music: cannot start its worker: {e}");
+            return;
+        }
+    };
+    let settings = MusicSettings::load();
+    stream.set_volume(settings.volume);
+    stream.set_muted(settings.muted);
+    let handle = tracks.add(MusicTrack {
+        reader: std::sync::Mutex::new(Some(stream.reader())),
+    });
+    commands.spawn(AudioPlayer(handle));
+    commands.insert_resource(Soundtrack {
+        stream,
+        settings,
+        mood: Mood::default(),
+        main_ms: Vec::new(),
+    });
+}
+
+/// The mood the music follows, from what is around the player.
+#[allow(clippy::type_complexity)]
+fn feel_the_village(
+    music: Option<ResMut<Soundtrack>>,
+    screen: Res<State<Screen>>,
+    clock: Res<WorldClock>,
+    player: Query<&Position, With<Player>>,
+    villagers: Query<(&Position, &Emotion, Has<InConversation>), With<Villager>>,
+    wolves: Query<&Position, With<Wolf>>,
+) {
+    let Some(mut music) = music else { return };
+    let started = Instant::now();
+    let mood = match screen.get() {
+        // The ending's themes: resolution, or defeat.
+        Screen::Won => Mood {
+            valence: 0.8,
+            arousal: -0.2,
+            dominance: 0.5,
+        },
+        Screen::Lost => Mood {
+            valence: -0.8,
+            arousal: -0.5,
+            dominance: -0.6,
+        },
+        _ => {
+            let at = player.single().map_or(Vec2::ZERO, |p| p.0);
+            village_mood(at, &villagers, &wolves, clock.is_night())
+        }
+    };
+    music.mood = mood;
+    music.stream.set_mood(mood);
+    let ms = started.elapsed().as_secs_f32() * 1e3;
+    music.main_ms.push(ms);
+}
+
+/// Villagers' feelings weighted by nearness (the one in conversation three times more), then
+/// wolves nearby (tension: arousal up, valence and dominance down) and night (quieter, darker).
+#[allow(clippy::type_complexity)]
+fn village_mood(
+    at: Vec2,
+    villagers: &Query<(&Position, &Emotion, Has<InConversation>), With<Villager>>,
+    wolves: &Query<&Position, With<Wolf>>,
+    night: bool,
+) -> Mood {
+    let (mut sum, mut weight) = ([0f32; 3], 0f32);
+    for (p, e, talking) in villagers {
+        let d = p.0.distance(at);
+        let w = HALF_WEIGHT_AT / (HALF_WEIGHT_AT + d) * if talking { 3.0 } else { 1.0 };
+        for (s, v) in sum.iter_mut().zip(e.vad) {
+            *s += w * v;
+        }
+        weight += w;
+    }
+    let mean = |i: usize| if weight > 0.0 { sum[i] / weight } else { 0.0 };
+    let threat = wolves
+        .iter()
+        .map(|w| (1.0 - w.0.distance(at) / WOLF_RANGE).max(0.0))
+        .fold(0.0, f32::max);
+    let dark = if night { 1.0 } else { 0.0 };
+    Mood {
+        valence: mean(0) - 0.5 * threat - 0.15 * dark,
+        arousal: mean(1) + 0.8 * threat - 0.2 * dark,
+        dominance: mean(2) - 0.5 * threat,
+    }
+    .clamped()
+}
+
+/// `M` mutes and unmutes; `+` and `-` change the volume by a tenth. Not while typing.
+fn keys(keys: Res<ButtonInput<KeyCode>>, chat: Res<ChatBox>, music: Option<ResMut<Soundtrack>>) {
+    let Some(mut music) = music else { return };
+    if chat.with.is_some() {
+        return;
+    }
+    let before = music.settings;
+    let s = &mut music.settings;
+    if keys.just_pressed(KeyCode::KeyM) {
+        s.muted = !s.muted;
+    }
+    if keys.any_just_pressed([KeyCode::Equal, KeyCode::NumpadAdd]) {
+        s.volume = (s.volume + 0.1).min(1.0);
+        s.muted = false;
+    }
+    if keys.any_just_pressed([KeyCode::Minus, KeyCode::NumpadSubtract]) {
+        s.volume = (s.volume - 0.1).max(0.0);
+    }
+    if music.settings != before {
+        let s = music.settings;
+        music.stream.set_volume(s.volume);
+        music.stream.set_muted(s.muted);
+        s.save();
+    }
+}
+
+/// One line for F3.
+pub(super) fn hud_line(music: &Soundtrack) -> String {
+    let st = music.stats();
+    let m = music.mood;
+    let c = st.controls.map_or(String::new(), |c| {
+        format!(
+            "{} {:.0} bpm, ",
+            if c.major { "major" } else { "minor" },
+            c.tempo_bpm
+        )
+    });
+    format!(
+        "music: {c}{} bars, {:.1} s ahead, underruns {}, mood v{:+.2} a{:+.2} d{:+.2}{}{}",
+        st.bars,
+        st.buffered_s,
+        st.underruns,
+        m.valence,
+        m.arousal,
+        m.dominance,
+        if music.settings.muted {
+            ", muted (M)"
+        } else {
+            ""
+        },
+        st.failed
+            .map_or(String::new(), |f| format!(", failed: {f}"))
+    )
+}
+
+fn report_on_exit(mut exit: MessageReader<AppExit>, music: Option<Res<Soundtrack>>) {
+    if exit.read().next().is_none() {
+        return;
+    }
+    let Some(music) = music else {
+        println!("music: off (no model or no worker)");
+        return;
+    };
+    let st = music.stats();
+    let mut ms = music.main_ms.clone();
+    ms.sort_by(f32::total_cmp);
+    let q = |f: f64| crate::inference::metrics::percentile(&ms, f);
+    println!(
+        "music: {} bars ({} major), played {:.1} s, underruns {}, worker {:.1} ms per second of music; \
+         main thread p50 {:.3} ms p99 {:.3} ms per frame",
+        st.bars,
+        st.major_bars,
+        st.played_s,
+        st.underruns,
+        st.work_ms_per_s,
+        q(0.5),
+        q(0.99)
+    );
+}

@@ -1,0 +1,241 @@
+//! The soundtrack as a stream (no Bevy): a music worker thread composes bar by bar for the latest
+//! mood, one bar ahead of what it renders, and renders ahead of playback into a shared buffer; the
+//! audio output pulls samples from a [`StreamReader`]. Mood changes take effect at the next bar
+//! line. The game only sets the mood, volume and mute (never blocks on the worker); the reader
+//! counts underruns (the buffer ran dry while music was due).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::arrange::Arranger;
+use super::compose::Composer;
+use super::model::MusicNet;
+use super::mood::{Controls, Mood};
+use super::piece::controls_with_hysteresis;
+use super::score::Score;
+use super::synth::{SAMPLE_RATE, Synth};
+
+/// Samples a reader takes from the shared buffer at once (interleaved stereo).
+const READ_BLOCK: usize = 2048;
+
+/// What the worker and the readers share.
+struct Shared {
+    buffer: Mutex<VecDeque<f32>>,
+    mood: Mutex<Mood>,
+    /// Playback volume in [0, 1] (f32 bits) and mute.
+    volume: AtomicU32,
+    muted: AtomicBool,
+    stop: AtomicBool,
+    failed: Mutex<Option<String>>,
+    bars: AtomicU64,
+    major_bars: AtomicU64,
+    underruns: AtomicU64,
+    played: AtomicU64,
+    /// Milliseconds of worker time spent composing and rendering (f32 bits, summed).
+    work_ms: Mutex<f64>,
+    last: Mutex<Option<Controls>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What the stream has done so far.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct StreamStats {
+    pub bars: u64,
+    pub major_bars: u64,
+    /// Seconds of audio rendered but not played yet.
+    pub buffered_s: f64,
+    /// Seconds played.
+    pub played_s: f64,
+    /// Times the output found nothing to play while music was due.
+    pub underruns: u64,
+    /// Worker time per second of music composed and rendered.
+    pub work_ms_per_s: f64,
+    pub failed: Option<String>,
+    pub controls: Option<Controls>,
+}
+
+/// A playing soundtrack. Dropping it stops the worker.
+pub struct MusicStream {
+    shared: Arc<Shared>,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl MusicStream {
+    /// Starts the worker: it keeps `ahead` seconds rendered beyond what was played.
+    pub fn start(net: Arc<MusicNet>, seed: u64, mood: Mood, ahead: f64) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            buffer: Mutex::new(VecDeque::new()),
+            mood: Mutex::new(mood.clamped()),
+            volume: AtomicU32::new(0.8f32.to_bits()),
+            muted: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+            failed: Mutex::new(None),
+            bars: AtomicU64::new(0),
+            major_bars: AtomicU64::new(0),
+            underruns: AtomicU64::new(0),
+            played: AtomicU64::new(0),
+            work_ms: Mutex::new(0.0),
+            last: Mutex::new(None),
+        });
+        let s = shared.clone();
+        let worker = std::thread::Builder::new()
+            .name("music".into())
+            .spawn(move || {
+                if let Err(e) = work(&s, net, seed, ahead) {
+                    *lock(&s.failed) = Some(e.to_string());
+                }
+            })?;
+        Ok(MusicStream {
+            shared,
+            worker: Some(worker),
+        })
+    }
+
+    /// The mood the next bars are composed for (clamped into [-1, 1]).
+    pub fn set_mood(&self, mood: Mood) {
+        *lock(&self.shared.mood) = mood.clamped();
+    }
+
+    pub fn set_volume(&self, volume: f32) {
+        let v = if volume.is_finite() {
+            volume.clamp(0.0, 1.0)
+        } else {
+            0.8
+        };
+        self.shared.volume.store(v.to_bits(), Ordering::Relaxed);
+    }
+
+    pub fn set_muted(&self, muted: bool) {
+        self.shared.muted.store(muted, Ordering::Relaxed);
+    }
+
+    /// A reader for the audio output (one at a time is meant to play).
+    pub fn reader(&self) -> StreamReader {
+        StreamReader {
+            shared: self.shared.clone(),
+            block: Vec::with_capacity(READ_BLOCK),
+            at: 0,
+            gain: 0.0,
+        }
+    }
+
+    pub fn stats(&self) -> StreamStats {
+        let s = &self.shared;
+        let sr = f64::from(SAMPLE_RATE);
+        let played = s.played.load(Ordering::Relaxed) as f64 / 2.0 / sr;
+        let buffered = lock(&s.buffer).len() as f64 / 2.0 / sr;
+        StreamStats {
+            bars: s.bars.load(Ordering::Relaxed),
+            major_bars: s.major_bars.load(Ordering::Relaxed),
+            buffered_s: buffered,
+            played_s: played,
+            underruns: s.underruns.load(Ordering::Relaxed),
+            work_ms_per_s: *lock(&s.work_ms) / (played + buffered).max(1e-9),
+            failed: lock(&s.failed).clone(),
+            controls: *lock(&s.last),
+        }
+    }
+}
+
+impl Drop for MusicStream {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+/// The worker: composes one bar ahead, renders every bar whose notes are final, and sleeps while
+/// enough is buffered.
+fn work(s: &Shared, net: Arc<MusicNet>, seed: u64, ahead: f64) -> Result<(), super::MusicError> {
+    let mut composer = Composer::new(net, seed)?;
+    let mut arranger = Arranger::default();
+    let mut score = Score::default();
+    let mut synth = Synth::default();
+    let mut major = None;
+    let ahead_samples = (ahead * f64::from(SAMPLE_RATE) * 2.0) as usize;
+    let mut chunk = Vec::new();
+    while !s.stop.load(Ordering::Relaxed) {
+        if lock(&s.buffer).len() >= ahead_samples {
+            std::thread::sleep(Duration::from_millis(15));
+            continue;
+        }
+        let started = Instant::now();
+        let c = controls_with_hysteresis(*lock(&s.mood), major);
+        major = Some(c.major);
+        let bar = composer.next_bar(c.major, c.density)?;
+        let newest = score.end_beat;
+        arranger.push(&bar, &c, &mut score);
+        synth.schedule(&score);
+        // Every note that starts before the newest bar is final: render up to it.
+        let until = (score.seconds_at(newest) * f64::from(SAMPLE_RATE)).round() as u64;
+        chunk.clear();
+        synth.render(until.saturating_sub(synth.position()) as usize, &mut chunk);
+        lock(&s.buffer).extend(chunk.iter());
+        *lock(&s.work_ms) += started.elapsed().as_secs_f64() * 1e3;
+        s.bars.fetch_add(1, Ordering::Relaxed);
+        s.major_bars
+            .fetch_add(u64::from(c.major), Ordering::Relaxed);
+        *lock(&s.last) = Some(c);
+    }
+    Ok(())
+}
+
+/// Pulls samples for the audio output: interleaved stereo at [`SAMPLE_RATE`], volume and mute
+/// applied with a short ramp (no clicks). Never blocks for long: an empty buffer plays silence
+/// and counts an underrun.
+pub struct StreamReader {
+    shared: Arc<Shared>,
+    block: Vec<f32>,
+    at: usize,
+    gain: f32,
+}
+
+impl StreamReader {
+    /// The next sample (left and right alternate).
+    pub fn next_sample(&mut self) -> f32 {
+        if self.at >= self.block.len() {
+            self.refill();
+        }
+        let x = self.block[self.at];
+        self.at += 1;
+        let s = &self.shared;
+        let target = if s.muted.load(Ordering::Relaxed) {
+            0.0
+        } else {
+            f32::from_bits(s.volume.load(Ordering::Relaxed))
+        };
+        // About 25 ms to reach a new volume.
+        self.gain += (target - self.gain) * 0.001;
+        x * self.gain
+    }
+
+    fn refill(&mut self) {
+        self.block.clear();
+        self.at = 0;
+        let s = &self.shared;
+        {
+            let mut buf = lock(&s.buffer);
+            let n = buf.len().min(READ_BLOCK);
+            self.block.extend(buf.drain(..n));
+        }
+        if self.block.is_empty() {
+            // Music was due (the worker has made some and has not failed) but none is ready.
+            let started = s.bars.load(Ordering::Relaxed) > 1;
+            if started && lock(&s.failed).is_none() && !s.stop.load(Ordering::Relaxed) {
+                s.underruns.fetch_add(1, Ordering::Relaxed);
+            }
+            self.block.resize(256, 0.0);
+        } else {
+            s.played
+                .fetch_add(self.block.len() as u64, Ordering::Relaxed);
+        }
+    }
+}
