@@ -376,3 +376,34 @@ fn the_stream_renders_ahead_and_follows_a_new_mood_at_bar_lines() {
     assert!(stream.stats().failed.is_none());
     eprintln!("new mood after {drained} samples: {:?}", stream.stats());
 }
+
+#[test]
+fn the_taste_command_shows_what_a_settings_file_learnt() {
+    use npc_minds::music::taste::{MusicSettings, Style};
+    let mut settings = MusicSettings::default();
+    let fast = Style {
+        tempo: 2,
+        density: 1,
+        instrumentation: 0,
+    };
+    settings.taste.feedback(fast, true);
+    settings.taste.feedback(fast, true);
+    settings.taste.feedback(Style::NEUTRAL, false);
+    let path = scratch("settings.ron");
+    settings.save(&path).unwrap();
+    assert_eq!(MusicSettings::load(&path).unwrap(), settings);
+    let out = Command::new(env!("CARGO_BIN_EXE_npc-minds"))
+        .args(["music", "--taste", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("2 likes, 1 skips; favourite: tempo faster"),
+        "{text}"
+    );
+    std::fs::write(&path, "not ron").unwrap();
+    let (ok, err) = music(&["--taste", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("not music settings"), "{err}");
+}

@@ -11,11 +11,12 @@ use anyhow::Context;
 
 use crate::ml::model_files;
 use crate::music::analysis::{self, AudioAnalysis, ScoreAnalysis};
-use crate::music::files::{midi, wav};
+use crate::music::files::{self, midi, wav};
 use crate::music::model::MusicNet;
 use crate::music::mood::Mood;
 use crate::music::piece::{self, MoodTimeline};
 use crate::music::synth::{SAMPLE_RATE, Synth, SynthStats};
+use crate::music::taste::MusicSettings;
 use crate::music::{MusicError, sim_timeline};
 
 /// Arguments of `npc-minds music`.
@@ -38,8 +39,8 @@ pub struct MusicArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// The WAV file to write (16-bit PCM, 44.1 kHz stereo).
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, required_unless_present = "taste")]
+    pub out: Option<PathBuf>,
     /// Also write the notes as a standard MIDI file.
     #[arg(long)]
     pub midi: Option<PathBuf>,
@@ -50,6 +51,10 @@ pub struct MusicArgs {
     /// The music model (default: models/music.safetensors).
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Show what the game learnt of the player's taste from this settings file (the game keeps
+    /// it in saves/settings.ron) instead of making music.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "midi", "from_sim"])]
+    pub taste: Option<PathBuf>,
 }
 
 /// What `music` prints.
@@ -86,6 +91,14 @@ pub fn load_model(path: &Path) -> Result<MusicNet, MusicError> {
 }
 
 pub fn run(a: MusicArgs) -> anyhow::Result<ExitCode> {
+    if let Some(path) = &a.taste {
+        let settings = MusicSettings::load(path)?;
+        print!("{}", settings.taste.describe());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(out) = a.out.clone() else {
+        anyhow::bail!("--out FILE.wav is needed");
+    };
     let mood = Mood::new(a.valence, a.arousal, a.dominance)?;
     let (timeline, seconds) = match &a.from_sim {
         Some(path) => {
@@ -102,18 +115,18 @@ pub fn run(a: MusicArgs) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let (samples, synth) = Synth::render_score(&score, 1.5);
     let render_s = t.elapsed().as_secs_f64();
-    wav::write_file(&a.out, &wav::wav_bytes(&samples, SAMPLE_RATE))?;
+    files::write_file(&out, &wav::wav_bytes(&samples, SAMPLE_RATE))?;
     // Measured from what was written: the MIDI bytes read back.
     let midi_bytes = midi::midi_bytes(&score);
     if let Some(path) = &a.midi {
-        wav::write_file(path, &midi_bytes)?;
+        files::write_file(path, &midi_bytes)?;
     }
     let written = midi::read_midi(&midi_bytes)
         .map_err(|e| anyhow::anyhow!(e))
         .context("reading the MIDI back")?;
     let audio_seconds = samples.len() as f64 / 2.0 / f64::from(SAMPLE_RATE);
     let summary = MusicSummary {
-        out: a.out.display().to_string(),
+        out: out.display().to_string(),
         midi: a.midi.as_ref().map(|p| p.display().to_string()),
         bars: bars.len(),
         major_bars: bars.iter().filter(|b| b.major).count(),

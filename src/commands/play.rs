@@ -43,6 +43,9 @@ pub struct PlayArgs {
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
+    /// No soundtrack (the music worker does not start).
+    #[arg(long)]
+    pub no_music: bool,
 }
 
 const HEADLESS_HINT: &str =
@@ -68,6 +71,7 @@ pub fn run(a: PlayArgs) -> anyhow::Result<ExitCode> {
         }),
         policy: a.policy.choice(super::PolicyKind::Net, 1),
         remote: a.remote.options()?,
+        music: !a.no_music,
     }))
 }
 

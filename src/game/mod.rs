@@ -57,6 +57,8 @@ pub struct GameOptions {
     /// A model server to use for dialogue (and emotions when it has them) instead of the models
     /// in this process.
     pub remote: Option<crate::remote::RemoteOptions>,
+    /// Play the soundtrack.
+    pub music: bool,
 }
 
 /// The asset folder: `./assets` when run from the project, else the one the binary was built from.
@@ -124,8 +126,10 @@ pub fn run(opts: GameOptions) -> ExitCode {
             frames::plugin,
             pace::plugin,
             saves::plugin,
-        ))
-        .add_plugins(music::plugin);
+        ));
+    if opts.music {
+        app.add_plugins(music::plugin);
+    }
     if opts.autopilot.is_some() {
         app.insert_resource(tutorial::Tutorial::off());
         // A play that plays itself leaves no save behind.

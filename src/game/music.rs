@@ -1,8 +1,9 @@
 //! The soundtrack in the game: the village's mood around the player (villagers' feelings weighted
 //! by distance, the one you talk to counted most, wolves and night as tension, the ending's
 //! resolution or defeat) goes to the music worker, which composes and renders ahead; Bevy's audio
-//! output pulls the samples. `M` mutes, `+`/`-` set the volume (kept in saves/settings.ron); F3
-//! shows the stream's figures. Without a sound card the game stays silent (Bevy warns once).
+//! output pulls the samples. Each piece (12 bars) is played in a style drawn from the player's
+//! taste; `L` likes it, `K` skips it. `M` mutes, `+`/`-` set the volume; volume, mute and taste
+//! are kept in saves/settings.ron. F3 shows the stream's figures. Without a sound card the game stays silent (Bevy warns once).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,9 +15,11 @@ use bevy::prelude::*;
 use super::chat::ChatBox;
 use super::screens::Screen;
 use crate::brain::components::{Emotion, InConversation};
+use crate::ml::policy::train::Rng;
 use crate::music::mood::Mood;
 use crate::music::stream::{MusicStream, StreamReader, StreamStats};
 use crate::music::synth::SAMPLE_RATE;
+use crate::music::taste::{MusicSettings, Style};
 use crate::world::components::{Player, Position, Villager, Wolf, WorldClock};
 
 /// Seconds rendered ahead of playback.
@@ -26,46 +29,12 @@ const HALF_WEIGHT_AT: f32 = 120.0;
 /// Wolves closer than this (pixels) make the music tense.
 const WOLF_RANGE: f32 = 350.0;
 
-/// The player's music settings, kept between runs.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(super) struct MusicSettings {
-    pub volume: f32,
-    pub muted: bool,
-}
-
-impl Default for MusicSettings {
-    fn default() -> Self {
-        MusicSettings {
-            volume: 0.7,
-            muted: false,
-        }
-    }
-}
-
 fn settings_path() -> PathBuf {
     PathBuf::from("saves/settings.ron")
 }
 
-impl MusicSettings {
-    fn load() -> Self {
-        std::fs::read_to_string(settings_path())
-            .ok()
-            .and_then(|t| ron::from_str(&t).ok())
-            .unwrap_or_default()
-    }
-
-    fn save(&self) {
-        let path = settings_path();
-        let text = ron::to_string(self).unwrap_or_default();
-        let ok = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|_| std::fs::write(&path, text));
-        if let Err(e) = ok {
-            warn!("{}: cannot keep the music settings: {e}", path.display());
-        }
-    }
-}
+/// Bars per piece: after this many the next piece starts in a newly drawn style.
+const PIECE_BARS: u64 = 12;
 
 /// The soundtrack's stream and what the game measured of it.
 #[derive(Resource)]
@@ -73,8 +42,18 @@ pub(super) struct Soundtrack {
     stream: MusicStream,
     pub settings: MusicSettings,
     pub mood: Mood,
+    /// The current piece's style, the bar it started at, whether the player rated it.
+    style: Style,
+    piece_from: u64,
+    rated: bool,
+    rng: Rng,
     /// Main-thread milliseconds spent on music per frame.
     pub main_ms: Vec<f32>,
+    track: Handle<MusicTrack>,
+    /// When the stream was handed to Bevy's audio output (real seconds since start-up), and
+    /// whether it was checked that the output took it.
+    since: Option<f64>,
+    output_checked: bool,
 }
 
 impl Soundtrack {
@@ -124,8 +103,47 @@ impl Decodable for MusicTrack {
 pub(super) fn plugin(app: &mut App) {
     app.add_audio_source::<MusicTrack>()
         .add_systems(Startup, start_music)
-        .add_systems(Update, (feel_the_village, keys))
+        .add_systems(
+            Update,
+            (feel_the_village, keys, next_piece, without_sound_card),
+        )
         .add_systems(Last, report_on_exit);
+}
+
+/// Seconds Bevy's audio output gets to take the stream before it is played silently.
+const OUTPUT_GRACE_S: f64 = 2.0;
+
+/// Without a sound card Bevy's audio output never takes the stream: then it is played into
+/// nothing at the clock's pace, so the soundtrack's work and figures are those of a heard one.
+fn without_sound_card(
+    music: Option<ResMut<Soundtrack>>,
+    tracks: Res<Assets<MusicTrack>>,
+    time: Res<Time<Real>>,
+) {
+    let Some(mut music) = music else { return };
+    if music.output_checked {
+        return;
+    }
+    let now = time.elapsed_secs_f64();
+    let since = *music.since.get_or_insert(now);
+    if now - since < OUTPUT_GRACE_S {
+        return;
+    }
+    let Some(track) = tracks.get(&music.track) else {
+        return;
+    };
+    let unclaimed = track
+        .reader
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    if let Some(reader) = unclaimed {
+        info!("no audio output: the soundtrack plays silently (its figures still count)");
+        if let Err(e) = reader.play_silently() {
+            warn!("the silent soundtrack could not start: {e}");
+        }
+    }
+    music.output_checked = true;
 }
 
 fn start_music(mut commands: Commands, mut tracks: ResMut<Assets<MusicTrack>>) {
@@ -147,18 +165,36 @@ fn start_music(mut commands: Commands, mut tracks: ResMut<Assets<MusicTrack>>) {
             return;
         }
     };
-    let settings = MusicSettings::load();
+    let settings = match MusicSettings::load(&settings_path()) {
+        Ok(s) => s,
+        Err(e) => {
+            if settings_path().exists() {
+                warn!("{e}; using default music settings");
+            }
+            MusicSettings::default()
+        }
+    };
+    let mut rng = Rng(seed);
+    let style = settings.taste.choose(&mut rng);
+    stream.set_style(style);
     stream.set_volume(settings.volume);
     stream.set_muted(settings.muted);
     let handle = tracks.add(MusicTrack {
         reader: std::sync::Mutex::new(Some(stream.reader())),
     });
-    commands.spawn(AudioPlayer(handle));
+    commands.spawn(AudioPlayer(handle.clone()));
     commands.insert_resource(Soundtrack {
         stream,
         settings,
         mood: Mood::default(),
+        style,
+        piece_from: 0,
+        rated: false,
+        rng,
         main_ms: Vec::new(),
+        track: handle,
+        since: None,
+        output_checked: false,
     });
 }
 
@@ -229,14 +265,16 @@ fn village_mood(
     .clamped()
 }
 
-/// `M` mutes and unmutes; `+` and `-` change the volume by a tenth. Not while typing.
+/// `M` mutes and unmutes; `+` and `-` change the volume by a tenth; `L` likes the piece, `K`
+/// skips it (a new piece starts at the next bar line). Not while typing.
 fn keys(keys: Res<ButtonInput<KeyCode>>, chat: Res<ChatBox>, music: Option<ResMut<Soundtrack>>) {
     let Some(mut music) = music else { return };
     if chat.with.is_some() {
         return;
     }
     let before = music.settings;
-    let s = &mut music.settings;
+    let m = &mut *music;
+    let s = &mut m.settings;
     if keys.just_pressed(KeyCode::KeyM) {
         s.muted = !s.muted;
     }
@@ -247,11 +285,40 @@ fn keys(keys: Res<ButtonInput<KeyCode>>, chat: Res<ChatBox>, music: Option<ResMu
     if keys.any_just_pressed([KeyCode::Minus, KeyCode::NumpadSubtract]) {
         s.volume = (s.volume - 0.1).max(0.0);
     }
-    if music.settings != before {
-        let s = music.settings;
-        music.stream.set_volume(s.volume);
-        music.stream.set_muted(s.muted);
-        s.save();
+    if keys.just_pressed(KeyCode::KeyL) && !m.rated {
+        s.taste.feedback(m.style, true);
+        m.rated = true;
+    }
+    if keys.just_pressed(KeyCode::KeyK) {
+        if !m.rated {
+            s.taste.feedback(m.style, false);
+        }
+        m.start_piece();
+    }
+    if m.settings != before {
+        m.stream.set_volume(m.settings.volume);
+        m.stream.set_muted(m.settings.muted);
+        if let Err(e) = m.settings.save(&settings_path()) {
+            warn!("cannot keep the music settings: {e}");
+        }
+    }
+}
+
+impl Soundtrack {
+    /// A new piece in a style drawn from the player's taste, from the next bar line.
+    fn start_piece(&mut self) {
+        self.style = self.settings.taste.choose(&mut self.rng);
+        self.stream.set_style(self.style);
+        self.piece_from = self.stream.stats().bars;
+        self.rated = false;
+    }
+}
+
+/// After [`PIECE_BARS`] bars the next piece starts.
+fn next_piece(music: Option<ResMut<Soundtrack>>) {
+    let Some(mut music) = music else { return };
+    if music.stream.stats().bars >= music.piece_from + PIECE_BARS {
+        music.start_piece();
     }
 }
 
@@ -267,7 +334,8 @@ pub(super) fn hud_line(music: &Soundtrack) -> String {
         )
     });
     format!(
-        "music: {c}{} bars, {:.1} s ahead, underruns {}, mood v{:+.2} a{:+.2} d{:+.2}{}{}",
+        "music: {c}{} bars, {:.1} s ahead, underruns {}, mood v{:+.2} a{:+.2} d{:+.2}{}{}\n\
+         style: {} (L like, K skip{})",
         st.bars,
         st.buffered_s,
         st.underruns,
@@ -280,7 +348,9 @@ pub(super) fn hud_line(music: &Soundtrack) -> String {
             ""
         },
         st.failed
-            .map_or(String::new(), |f| format!(", failed: {f}"))
+            .map_or(String::new(), |f| format!(", failed: {f}")),
+        music.style.describe(),
+        if music.rated { ", liked" } else { "" }
     )
 }
 

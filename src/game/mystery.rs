@@ -108,7 +108,8 @@ fn title_text(case: &Case) -> String {
     match &case.config {
         Some(c) => format!(
             "{}\n\n{}\n\nWASD / arrows: walk    E: talk    Enter: say    Tab: give bread\n\
-             J: clue journal    Esc: leave a chat    F1: help    F3: metrics\n\n\
+             J: clue journal    Esc: leave a chat    F1: help    F3: metrics\n\
+             Music: M mute    + / - volume    L like    K skip\n\n\
              Press Enter to begin",
             c.title, c.premise
         ),

@@ -16,6 +16,7 @@ pub mod score;
 pub mod sim_timeline;
 pub mod stream;
 pub mod synth;
+pub mod taste;
 
 use crate::ml::weights::TrainedError;
 use corpus::CorpusError;

@@ -17,6 +17,7 @@ use super::mood::{Controls, Mood};
 use super::piece::controls_with_hysteresis;
 use super::score::Score;
 use super::synth::{SAMPLE_RATE, Synth};
+use super::taste::Style;
 
 /// Samples a reader takes from the shared buffer at once (interleaved stereo).
 const READ_BLOCK: usize = 2048;
@@ -25,6 +26,7 @@ const READ_BLOCK: usize = 2048;
 struct Shared {
     buffer: Mutex<VecDeque<f32>>,
     mood: Mutex<Mood>,
+    style: Mutex<Style>,
     /// Playback volume in [0, 1] (f32 bits) and mute.
     volume: AtomicU32,
     muted: AtomicBool,
@@ -72,6 +74,7 @@ impl MusicStream {
         let shared = Arc::new(Shared {
             buffer: Mutex::new(VecDeque::new()),
             mood: Mutex::new(mood.clamped()),
+            style: Mutex::new(Style::NEUTRAL),
             volume: AtomicU32::new(0.8f32.to_bits()),
             muted: AtomicBool::new(false),
             stop: AtomicBool::new(false),
@@ -100,6 +103,11 @@ impl MusicStream {
     /// The mood the next bars are composed for (clamped into [-1, 1]).
     pub fn set_mood(&self, mood: Mood) {
         *lock(&self.shared.mood) = mood.clamped();
+    }
+
+    /// The style the next bars are played in (the player's taste).
+    pub fn set_style(&self, style: Style) {
+        *lock(&self.shared.style) = style;
     }
 
     pub fn set_volume(&self, volume: f32) {
@@ -168,7 +176,8 @@ fn work(s: &Shared, net: Arc<MusicNet>, seed: u64, ahead: f64) -> Result<(), sup
             continue;
         }
         let started = Instant::now();
-        let c = controls_with_hysteresis(*lock(&s.mood), major);
+        let mut c = controls_with_hysteresis(*lock(&s.mood), major);
+        lock(&s.style).apply(&mut c);
         major = Some(c.major);
         let bar = composer.next_bar(c.major, c.density)?;
         let newest = score.end_beat;
@@ -215,6 +224,27 @@ impl StreamReader {
         // About 25 ms to reach a new volume.
         self.gain += (target - self.gain) * 0.001;
         x * self.gain
+    }
+
+    /// Plays the stream into nothing at the pace of the clock, on a thread of its own, until the
+    /// stream stops: for a machine without a sound card, so that the music (and what it costs) goes
+    /// on as if heard.
+    pub fn play_silently(mut self) -> std::io::Result<()> {
+        std::thread::Builder::new()
+            .name("music-silent".into())
+            .spawn(move || {
+                let started = Instant::now();
+                let mut taken = 0u64;
+                while !self.shared.stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(20));
+                    let due = (started.elapsed().as_secs_f64() * f64::from(SAMPLE_RATE)) as u64 * 2;
+                    while taken < due {
+                        self.next_sample();
+                        taken += 1;
+                    }
+                }
+            })
+            .map(|_| ())
     }
 
     fn refill(&mut self) {
