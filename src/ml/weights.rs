@@ -75,3 +75,37 @@ pub fn linear_tensors(layers: &[(&str, &candle_nn::Linear)]) -> Vec<(String, Ten
     }
     out
 }
+
+/// A trained model's metadata as read at load, with errors that name the file and say how to fix
+/// it (`fix`: what to run).
+pub struct Metadata<'a> {
+    pub path: &'a Path,
+    pub meta: &'a HashMap<String, String>,
+    pub fix: &'static str,
+}
+
+impl Metadata<'_> {
+    /// The file does not hold what was expected.
+    pub fn mismatch(&self, message: impl std::fmt::Display) -> TrainedError {
+        TrainedError::Mismatch {
+            path: self.path.display().to_string(),
+            message: message.to_string(),
+            fix: self.fix,
+        }
+    }
+
+    /// A key's value, or a mismatch when it is missing.
+    pub fn get(&self, key: &str) -> Result<String, TrainedError> {
+        self.meta
+            .get(key)
+            .cloned()
+            .ok_or_else(|| self.mismatch(format!("metadata has no {key:?}")))
+    }
+
+    /// A key's value parsed as a number.
+    pub fn num<T: std::str::FromStr>(&self, key: &str) -> Result<T, TrainedError> {
+        self.get(key)?
+            .parse()
+            .map_err(|_| self.mismatch(format!("{key} is not a number")))
+    }
+}

@@ -55,7 +55,7 @@ impl Composer {
             net,
             state,
             last: BOS,
-            rng: Rng(seed ^ 0x6d75_7369_63),
+            rng: Rng(seed ^ 0x006d_7573_6963),
             temperature: 0.9,
             allowed,
             sounding: [false; VOICES],

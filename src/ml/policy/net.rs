@@ -146,33 +146,25 @@ impl PolicyNet {
 
     /// Loads weights, checking format, encoding version, sizes and action order.
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
-        let shown = path.display().to_string();
         let (bytes, meta) = weights::read(path)?;
-        let mismatch = |message: String| PolicyError::Mismatch {
-            path: shown.clone(),
-            message,
+        let m = weights::Metadata {
+            path,
+            meta: &meta,
             fix: RETRAIN,
         };
-        let get = |key: &str| {
-            meta.get(key)
-                .cloned()
-                .ok_or_else(|| mismatch(format!("metadata has no {key:?}")))
-        };
         let expect = |key: &str, want: String| -> Result<(), PolicyError> {
-            let got = get(key)?;
+            let got = m.get(key)?;
             if got == want {
                 Ok(())
             } else {
-                Err(mismatch(format!("{key} is {got:?}, expected {want:?}")))
+                Err(m.mismatch(format!("{key} is {got:?}, expected {want:?}")))
             }
         };
         expect("format", FORMAT.into())?;
         expect("obs_version", OBS_VERSION.to_string())?;
         expect("obs_dim", OBS_DIM.to_string())?;
         expect("actions", action_list())?;
-        let hidden: usize = get("hidden")?
-            .parse()
-            .map_err(|_| mismatch("hidden is not a number".into()))?;
+        let hidden: usize = m.num("hidden")?;
         let notes = meta
             .iter()
             .filter(|(k, _)| {
@@ -181,8 +173,8 @@ impl PolicyNet {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
-            .map_err(|e| mismatch(e.to_string()))?;
-        Self::build(vb, hidden, notes).map_err(|e| mismatch(e.to_string()))
+            .map_err(|e| m.mismatch(e))?;
+        Self::build(vb, hidden, notes).map_err(|e| m.mismatch(e))
     }
 
     /// Writes the weights with their metadata.

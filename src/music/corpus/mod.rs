@@ -104,7 +104,7 @@ fn read_mxl(bytes: &[u8]) -> Result<XmlScore, String> {
         .file_names()
         .flatten()
         .map(|n| n.into_owned())
-        .find(|n| n.ends_with(".xml") && !n.starts_with("META-INF"))
+        .find(|n| (n.ends_with(".xml") || n.ends_with(".musicxml")) && !n.starts_with("META-INF"))
         .ok_or("no score inside the .mxl")?;
     let mut text = String::new();
     zip.by_name(&name)
@@ -203,7 +203,7 @@ fn pickup_steps(measures: &[f64], bar_steps: usize, step: f64) -> usize {
     match measures {
         [first, second, ..] => {
             let len = ((second - first) / step).round() as usize;
-            if len < bar_steps { bar_steps - len } else { 0 }
+            bar_steps.saturating_sub(len)
         }
         _ => 0,
     }

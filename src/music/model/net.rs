@@ -176,32 +176,22 @@ impl MusicNet {
     /// Reads a trained network.
     pub fn load(path: &Path) -> Result<Self, TrainedError> {
         let (bytes, meta) = weights::read(path)?;
-        let mismatch = |message: String| TrainedError::Mismatch {
-            path: path.display().to_string(),
-            message,
+        let m = weights::Metadata {
+            path,
+            meta: &meta,
             fix: RETRAIN,
         };
-        let get = |key: &str| {
-            meta.get(key)
-                .cloned()
-                .ok_or_else(|| mismatch(format!("metadata has no {key:?}")))
-        };
-        let num = |key: &str| -> Result<f64, TrainedError> {
-            get(key)?
-                .parse()
-                .map_err(|_| mismatch(format!("{key} is not a number")))
-        };
-        if get("format")? != FORMAT {
-            return Err(mismatch(format!("format is not {FORMAT}")));
+        if m.get("format")? != FORMAT {
+            return Err(m.mismatch(format!("format is not {FORMAT}")));
         }
-        if num("vocab")? as usize != VOCAB {
-            return Err(mismatch(format!("its vocabulary is not {VOCAB} events")));
+        if m.num::<usize>("vocab")? != VOCAB {
+            return Err(m.mismatch(format!("its vocabulary is not {VOCAB} events")));
         }
         let shape = Shape {
-            embed: num("embed")? as usize,
-            hidden: num("hidden")? as usize,
+            embed: m.num("embed")?,
+            hidden: m.num("hidden")?,
         };
-        let thresholds = [num("density_low")? as f32, num("density_high")? as f32];
+        let thresholds = [m.num("density_low")?, m.num("density_high")?];
         let reserved = [
             "format",
             "vocab",
@@ -216,8 +206,8 @@ impl MusicNet {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
-            .map_err(|e| mismatch(e.to_string()))?;
-        Self::build(vb, shape, thresholds, notes).map_err(|e| mismatch(e.to_string()))
+            .map_err(|e| m.mismatch(e))?;
+        Self::build(vb, shape, thresholds, notes).map_err(|e| m.mismatch(e))
     }
 
     /// Writes the weights with their metadata and `notes`.

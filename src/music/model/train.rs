@@ -170,6 +170,9 @@ pub fn train(
         test.len(),
         corpus.skipped.len()
     ));
+    for (name, why) in &corpus.skipped {
+        log(&format!("  skipped {name}: {why}"));
+    }
     if train_set.is_empty() || valid.is_empty() {
         return Err(MusicError::Corpus(
             "too few chorales for a training and a validation set".into(),

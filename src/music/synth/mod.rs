@@ -80,7 +80,10 @@ fn voicing(layer: Layer, pitch: u8) -> (Instrument, f32) {
     match layer {
         Layer::Melody => (Instrument::Lead, 0.5),
         // Pad notes spread left and right by pitch.
-        Layer::Pad => (Instrument::Pad, if pitch % 2 == 0 { 0.3 } else { 0.7 }),
+        Layer::Pad => (
+            Instrument::Pad,
+            if pitch.is_multiple_of(2) { 0.3 } else { 0.7 },
+        ),
         Layer::Bass => (Instrument::Bass, 0.5),
         Layer::Percussion => match pitch {
             KICK => (Instrument::Kick, 0.5),
@@ -129,7 +132,7 @@ impl Synth {
         // Latest first, so the next note to start is popped from the end; notes starting together
         // in one fixed order whatever order they were scheduled in, so voices are summed in the
         // same order (the same samples, bit for bit, however the score was handed over).
-        self.queue.sort_by(|a, b| b.key().cmp(&a.key()));
+        self.queue.sort_by_key(|s| std::cmp::Reverse(s.key()));
     }
 
     /// Appends `frames` interleaved stereo frames to `out`.
@@ -149,7 +152,7 @@ impl Synth {
             }
             let mut mix = [0f32; 2];
             for v in &mut self.voices {
-                let [l, r] = v.next();
+                let [l, r] = v.sample();
                 mix[0] += l;
                 mix[1] += r;
             }
@@ -162,7 +165,7 @@ impl Synth {
             }
             self.stats.limited_frames += u64::from(limited);
             self.now += 1;
-            if self.now % 64 == 0 {
+            if self.now.is_multiple_of(64) {
                 self.stats.max_voices = self.stats.max_voices.max(self.voices.len());
                 self.voices.retain(|v| !v.done());
             }

@@ -199,7 +199,7 @@ impl Voice {
     }
 
     /// The next stereo sample.
-    pub fn next(&mut self) -> [f32; 2] {
+    pub fn sample(&mut self) -> [f32; 2] {
         let env = self.envelope();
         let sr = SAMPLE_RATE as f32;
         let t = self.t as f32 / sr;
