@@ -682,7 +682,7 @@ fn the_model_manifest_never_panics_and_errors_name_the_file() {
         read_manifest(&scratch.0)
             .expect("the shipped manifest reads")
             .len(),
-        2
+        3
     );
     let shown = scratch.0.join("manifest.ron").display().to_string();
     let ok = AtomicUsize::new(0);
