@@ -90,7 +90,7 @@ impl Arranger {
             f64::from(c.articulation)
         };
         let written = at - o.start;
-        let pitch = (i16::from(o.pitch) + i16::from(c.register)).clamp(0, 127) as u8;
+        let pitch = (i16::from(o.pitch) + i16::from(c.transpose)).clamp(0, 127) as u8;
         score.notes.push(Note {
             layer,
             start: o.start,

@@ -1,5 +1,5 @@
 //! The composer: samples the music model one bar of four voices at a time, conditioned on the
-//! bar's mode and density, carrying the network's state from bar to bar so that a piece goes on
+//! bar's mode, density and register, carrying the network's state from bar to bar so that a piece goes on
 //! (and changes mood on bar lines) instead of looping. Each voice is kept in its range.
 
 use std::sync::Arc;
@@ -62,17 +62,23 @@ impl Composer {
         })
     }
 
-    /// The next bar for this mode and density class.
-    pub fn next_bar(&mut self, major: bool, density: u8) -> Result<Bar, MusicError> {
+    /// The next bar for this mode, density class and register class.
+    pub fn next_bar(&mut self, major: bool, density: u8, register: u8) -> Result<Bar, MusicError> {
         let mut bar = Bar {
             major,
             voices: [[HOLD; BAR_STEPS]; VOICES],
         };
         for step in 0..BAR_STEPS {
             for v in 0..VOICES {
-                let (logits, state) =
-                    self.net
-                        .step(self.last, v as u8, step as u8, major, density, &self.state)?;
+                let (logits, state) = self.net.step(
+                    self.last,
+                    v as u8,
+                    step as u8,
+                    major,
+                    density,
+                    register,
+                    &self.state,
+                )?;
                 self.state = state;
                 let token = self.sample(&logits, v);
                 self.sounding[v] = true;

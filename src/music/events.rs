@@ -1,7 +1,8 @@
 //! The music model's events: four voices (soprano, alto, tenor, bass) on an eighth-note grid, one
 //! token per voice per step (a new pitch, hold the sounding note, or rest), interleaved step by
 //! step after one start token. Pieces are transposed so that the tonic is C; the mode, the position
-//! in the bar and how busy the bar is are the controls the model is conditioned on.
+//! in the bar, how busy the bar is and how high its melody lies are the controls the model is
+//! conditioned on.
 
 /// Continue the note (or rest) that sounds in this voice.
 pub const HOLD: u16 = 0;
@@ -24,6 +25,8 @@ pub const STEPS_PER_QUARTER: usize = 2;
 pub const MAX_BAR_STEPS: usize = 16;
 /// Density classes: sparse, moderate, busy bars (thresholds come from the training set).
 pub const DENSITIES: usize = 3;
+/// Register classes: low, middle, high melody (thresholds come from the training set).
+pub const REGISTERS: usize = 3;
 /// The range each voice is kept in when sampling (MIDI, tonic C), from the chorales' own ranges.
 pub const VOICE_RANGE: [(u8, u8); VOICES] = [(57, 81), (52, 74), (45, 69), (33, 64)];
 
@@ -53,6 +56,8 @@ pub struct Piece {
     pub position: Vec<u8>,
     /// Per step: the fraction of the bar's voice-steps that start a note (its bar's busyness).
     pub bar_density: Vec<f32>,
+    /// Per step: the mean MIDI pitch of the soprano over its bar (the bar's register).
+    pub bar_register: Vec<f32>,
     /// Per voice, per step: a token.
     pub voices: [Vec<u16>; VOICES],
 }
@@ -64,6 +69,32 @@ pub struct Conditions {
     pub position: u8,
     pub major: bool,
     pub density: u8,
+    pub register: u8,
+}
+
+/// Where bar densities and registers split into classes (terciles of the training set).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Classes {
+    pub density: [f32; 2],
+    pub register: [f32; 2],
+}
+
+impl Classes {
+    /// Terciles of the bars of `pieces`.
+    pub fn of(pieces: &[Piece]) -> Self {
+        let terciles = |get: &dyn Fn(&Piece) -> &Vec<f32>, fallback: [f32; 2]| {
+            let mut all: Vec<f32> = pieces.iter().flat_map(|p| get(p).iter().copied()).collect();
+            if all.is_empty() {
+                return fallback;
+            }
+            all.sort_by(f32::total_cmp);
+            [all[all.len() / 3], all[2 * all.len() / 3]]
+        };
+        Classes {
+            density: terciles(&|p| &p.bar_density, [0.3, 0.5]),
+            register: terciles(&|p| &p.bar_register, [67.0, 71.0]),
+        }
+    }
 }
 
 impl Piece {
@@ -73,8 +104,8 @@ impl Piece {
     }
 
     /// The token stream (start token, then each step's four voices) and, for every token after
-    /// the start, its conditions. `thresholds` split bar densities into classes.
-    pub fn flatten(&self, thresholds: [f32; 2]) -> (Vec<u16>, Vec<Conditions>) {
+    /// the start, its conditions.
+    pub fn flatten(&self, classes: Classes) -> (Vec<u16>, Vec<Conditions>) {
         let mut tokens = Vec::with_capacity(1 + self.steps() * VOICES);
         let mut conds = Vec::with_capacity(self.steps() * VOICES);
         tokens.push(BOS);
@@ -85,7 +116,8 @@ impl Piece {
                     voice: v as u8,
                     position: self.position[s],
                     major: self.major,
-                    density: density_class(self.bar_density[s], thresholds),
+                    density: class(self.bar_density[s], classes.density),
+                    register: class(self.bar_register[s], classes.register),
                 });
             }
         }
@@ -93,28 +125,15 @@ impl Piece {
     }
 }
 
-/// The density class of a bar's onset fraction.
-pub fn density_class(fraction: f32, thresholds: [f32; 2]) -> u8 {
-    if fraction < thresholds[0] {
+/// The class (0, 1, 2) of a value split at two thresholds.
+pub fn class(value: f32, thresholds: [f32; 2]) -> u8 {
+    if value < thresholds[0] {
         0
-    } else if fraction < thresholds[1] {
+    } else if value < thresholds[1] {
         1
     } else {
         2
     }
-}
-
-/// Thresholds that split the bars of `pieces` into three equal-sized density classes.
-pub fn density_thresholds(pieces: &[Piece]) -> [f32; 2] {
-    let mut all: Vec<f32> = pieces
-        .iter()
-        .flat_map(|p| p.bar_density.iter().copied())
-        .collect();
-    if all.is_empty() {
-        return [0.3, 0.5];
-    }
-    all.sort_by(f32::total_cmp);
-    [all[all.len() / 3], all[2 * all.len() / 3]]
 }
 
 #[cfg(test)]

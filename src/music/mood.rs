@@ -65,8 +65,10 @@ pub struct Controls {
     /// Bar density class 0..3: conditions the model.
     pub density: u8,
     pub tempo_bpm: f32,
+    /// Register class 0..3 (low, middle, high melody): conditions the model.
+    pub register: u8,
     /// Semitones the whole texture is moved from the model's C.
-    pub register: i8,
+    pub transpose: i8,
     /// MIDI velocity of a full-gain note.
     pub velocity: u8,
     /// Sounding fraction of each note's written length (1 legato, lower detached).
@@ -95,7 +97,17 @@ pub fn controls(mood: Mood) -> Controls {
             2
         },
         tempo_bpm: 88.0 + 36.0 * a + 8.0 * v,
-        register: (4.0 * v + 3.0 * a - 2.0 * d).round() as i8,
+        register: {
+            let height = 0.6 * v + 0.4 * a - 0.3 * d;
+            if height < -0.25 {
+                0
+            } else if height < 0.25 {
+                1
+            } else {
+                2
+            }
+        },
+        transpose: (3.0 * v + 2.0 * a - 2.0 * d).round() as i8,
         velocity: (74.0 + 24.0 * a + 12.0 * d).round().clamp(1.0, 127.0) as u8,
         articulation: 0.95 - 0.3 * a.max(0.0),
         layers: Layers {

@@ -84,7 +84,7 @@ pub fn compose(
             timeline.at(score.seconds()),
             bars.last().map(|b: &Controls| b.major),
         );
-        let bar = composer.next_bar(c.major, c.density)?;
+        let bar = composer.next_bar(c.major, c.density, c.register)?;
         arranger.push(&bar, &c, &mut score);
         bars.push(c);
     }

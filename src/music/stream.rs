@@ -179,7 +179,7 @@ fn work(s: &Shared, net: Arc<MusicNet>, seed: u64, ahead: f64) -> Result<(), sup
         let mut c = controls_with_hysteresis(*lock(&s.mood), major);
         lock(&s.style).apply(&mut c);
         major = Some(c.major);
-        let bar = composer.next_bar(c.major, c.density)?;
+        let bar = composer.next_bar(c.major, c.density, c.register)?;
         let newest = score.end_beat;
         arranger.push(&bar, &c, &mut score);
         synth.schedule(&score);

@@ -175,8 +175,20 @@ pub fn grid(name: &str, score: &XmlScore) -> Result<Piece, String> {
     for (v, part) in parts.iter().enumerate() {
         voices[v] = voice_tokens(part, steps, step, shift, &mut onsets)?;
     }
+    // The soprano's sounding pitch at each step (for the bar's register).
+    let mut sounding: Vec<Option<u8>> = Vec::with_capacity(steps);
+    let mut last = None;
+    for &t in &voices[0] {
+        last = match t {
+            crate::music::events::HOLD => last,
+            REST => None,
+            t => crate::music::events::token_pitch(t),
+        };
+        sounding.push(last);
+    }
     // Each step's bar density: onsets in its bar over the bar's voice-steps.
     let mut bar_density = vec![0.0; steps];
+    let mut bar_register = vec![0.0; steps];
     let mut s = 0;
     while s < steps {
         let mut e = s + 1;
@@ -186,6 +198,9 @@ pub fn grid(name: &str, score: &XmlScore) -> Result<Piece, String> {
         let n: u32 = onsets[s..e].iter().sum();
         let d = n as f32 / ((e - s) * VOICES) as f32;
         bar_density[s..e].iter_mut().for_each(|x| *x = d);
+        let pitches: Vec<f32> = (s..e).filter_map(|i| sounding[i]).map(f32::from).collect();
+        let mean = pitches.iter().sum::<f32>() / pitches.len().max(1) as f32;
+        bar_register[s..e].iter_mut().for_each(|x| *x = mean);
         s = e;
     }
     Ok(Piece {
@@ -194,6 +209,7 @@ pub fn grid(name: &str, score: &XmlScore) -> Result<Piece, String> {
         bar_steps: bar_steps as u8,
         position,
         bar_density,
+        bar_register,
         voices,
     })
 }

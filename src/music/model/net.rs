@@ -1,6 +1,6 @@
 //! The music model: a GRU over the interleaved four-voice events of [`crate::music::events`],
 //! conditioned at every token on the voice, the position in the bar, the mode and the bar's
-//! density class (embeddings added to the previous token's). Saved as safetensors with metadata
+//! density and register classes (embeddings added to the previous token's). Saved as safetensors with metadata
 //! that says what it was trained for, checked at load.
 
 use std::collections::HashMap;
@@ -10,10 +10,10 @@ use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Embedding, Linear, VarBuilder, VarMap};
 
 use crate::ml::weights::{self, TrainedError};
-use crate::music::events::{DENSITIES, MAX_BAR_STEPS, VOCAB, VOICES};
+use crate::music::events::{Classes, DENSITIES, MAX_BAR_STEPS, REGISTERS, VOCAB, VOICES};
 
 /// Identifies the file format in the metadata.
-pub const FORMAT: &str = "npc-minds-music/1";
+pub const FORMAT: &str = "npc-minds-music/2";
 const RETRAIN: &str = "retrain it with `npc-minds train-music`";
 
 /// Sizes of the network.
@@ -39,12 +39,13 @@ pub struct MusicNet {
     position: Embedding,
     mode: Embedding,
     density: Embedding,
+    register: Embedding,
     input: Linear,
     recurrent: Linear,
     out: Linear,
     pub shape: Shape,
-    /// Bar-density thresholds between the classes (from the training set).
-    pub thresholds: [f32; 2],
+    /// Where bar densities and registers split into classes (from the training set).
+    pub classes: Classes,
     /// Free-form facts about the training run, kept in the file.
     pub notes: Vec<(String, String)>,
 }
@@ -55,19 +56,20 @@ pub struct CondTensors {
     pub position: Tensor,
     pub mode: Tensor,
     pub density: Tensor,
+    pub register: Tensor,
 }
 
 impl MusicNet {
     /// A fresh network whose variables live in `vars` (for training).
-    pub fn new(vars: &VarMap, shape: Shape, thresholds: [f32; 2]) -> candle_core::Result<Self> {
+    pub fn new(vars: &VarMap, shape: Shape, classes: Classes) -> candle_core::Result<Self> {
         let vb = VarBuilder::from_varmap(vars, DType::F32, &Device::Cpu);
-        Self::build(vb, shape, thresholds, vec![])
+        Self::build(vb, shape, classes, vec![])
     }
 
     fn build(
         vb: VarBuilder,
         shape: Shape,
-        thresholds: [f32; 2],
+        classes: Classes,
         notes: Vec<(String, String)>,
     ) -> candle_core::Result<Self> {
         let (e, h) = (shape.embed, shape.hidden);
@@ -77,11 +79,12 @@ impl MusicNet {
             position: candle_nn::embedding(MAX_BAR_STEPS, e, vb.pp("position"))?,
             mode: candle_nn::embedding(2, e, vb.pp("mode"))?,
             density: candle_nn::embedding(DENSITIES, e, vb.pp("density"))?,
+            register: candle_nn::embedding(REGISTERS, e, vb.pp("register"))?,
             input: candle_nn::linear(e, 3 * h, vb.pp("gru_input"))?,
             recurrent: candle_nn::linear(h, 3 * h, vb.pp("gru_recurrent"))?,
             out: candle_nn::linear(h, VOCAB, vb.pp("out"))?,
             shape,
-            thresholds,
+            classes,
             notes,
         })
     }
@@ -97,7 +100,8 @@ impl MusicNet {
             + self.voice.forward(&c.voice)?
             + self.position.forward(&c.position)?
             + self.mode.forward(&c.mode)?
-            + self.density.forward(&c.density)?)?;
+            + self.density.forward(&c.density)?
+            + self.register.forward(&c.register)?)?;
         self.input.forward(&x)
     }
 
@@ -125,12 +129,13 @@ impl MusicNet {
         // big projected tensor instead would make the backward pass build a zero-padded gradient
         // of the whole tensor at every step.
         let by_step = |t: &Tensor| t.t()?.contiguous();
-        let (tokens, voice, position, mode, density) = (
+        let (tokens, voice, position, mode, density, register) = (
             by_step(tokens)?,
             by_step(&c.voice)?,
             by_step(&c.position)?,
             by_step(&c.mode)?,
             by_step(&c.density)?,
+            by_step(&c.register)?,
         );
         let steps = tokens.dim(0)?;
         let mut h = h.clone();
@@ -141,6 +146,7 @@ impl MusicNet {
                 position: position.get(t)?,
                 mode: mode.get(t)?,
                 density: density.get(t)?,
+                register: register.get(t)?,
             };
             let xi = self.inputs(&tokens.get(t)?, &ct)?;
             h = self.cell(&xi, &h)?;
@@ -158,6 +164,7 @@ impl MusicNet {
         position: u8,
         major: bool,
         density: u8,
+        register: u8,
         h: &Tensor,
     ) -> candle_core::Result<(Vec<f32>, Tensor)> {
         let one = |v: u32| Tensor::new(&[v], &Device::Cpu);
@@ -166,6 +173,7 @@ impl MusicNet {
             position: one(u32::from(position))?,
             mode: one(u32::from(major))?,
             density: one(u32::from(density))?,
+            register: one(u32::from(register))?,
         };
         let xi = self.inputs(&one(u32::from(token))?, &c)?;
         let h = self.cell(&xi, h)?;
@@ -191,7 +199,10 @@ impl MusicNet {
             embed: m.num("embed")?,
             hidden: m.num("hidden")?,
         };
-        let thresholds = [m.num("density_low")?, m.num("density_high")?];
+        let classes = Classes {
+            density: [m.num("density_low")?, m.num("density_high")?],
+            register: [m.num("register_low")?, m.num("register_high")?],
+        };
         let reserved = [
             "format",
             "vocab",
@@ -199,6 +210,8 @@ impl MusicNet {
             "hidden",
             "density_low",
             "density_high",
+            "register_low",
+            "register_high",
         ];
         let notes = meta
             .iter()
@@ -207,7 +220,7 @@ impl MusicNet {
             .collect();
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
             .map_err(|e| m.mismatch(e))?;
-        Self::build(vb, shape, thresholds, notes).map_err(|e| m.mismatch(e))
+        Self::build(vb, shape, classes, notes).map_err(|e| m.mismatch(e))
     }
 
     /// Writes the weights with their metadata and `notes`.
@@ -217,8 +230,10 @@ impl MusicNet {
         meta.insert("vocab".into(), VOCAB.to_string());
         meta.insert("embed".into(), self.shape.embed.to_string());
         meta.insert("hidden".into(), self.shape.hidden.to_string());
-        meta.insert("density_low".into(), self.thresholds[0].to_string());
-        meta.insert("density_high".into(), self.thresholds[1].to_string());
+        meta.insert("density_low".into(), self.classes.density[0].to_string());
+        meta.insert("density_high".into(), self.classes.density[1].to_string());
+        meta.insert("register_low".into(), self.classes.register[0].to_string());
+        meta.insert("register_high".into(), self.classes.register[1].to_string());
         let mut tensors = weights::linear_tensors(&[
             ("gru_input", &self.input),
             ("gru_recurrent", &self.recurrent),
@@ -230,6 +245,7 @@ impl MusicNet {
             ("position", &self.position),
             ("mode", &self.mode),
             ("density", &self.density),
+            ("register", &self.register),
         ] {
             tensors.push((format!("{name}.weight"), e.embeddings().clone()));
         }

@@ -12,7 +12,7 @@ use super::ngram::NGram;
 use crate::ml::policy::train::{Rng, seeded_init};
 use crate::music::MusicError;
 use crate::music::corpus::{self, Split};
-use crate::music::events::{Conditions, HOLD, Piece, density_thresholds};
+use crate::music::events::{Classes, Conditions, HOLD, Piece};
 
 /// Options of `npc-minds train-music`.
 #[derive(Clone, Debug, clap::Args)]
@@ -74,7 +74,7 @@ struct Batch {
 fn batch(rows: &[Vec<(u16, Conditions, u16)>]) -> candle_core::Result<Batch> {
     let len = rows.iter().map(Vec::len).max().unwrap_or(0);
     let n = rows.len();
-    let mut cols: [Vec<u32>; 6] = Default::default();
+    let mut cols: [Vec<u32>; 7] = Default::default();
     let mut mask = Vec::with_capacity(n * len);
     for row in rows {
         for i in 0..len {
@@ -85,6 +85,7 @@ fn batch(rows: &[Vec<(u16, Conditions, u16)>]) -> candle_core::Result<Batch> {
                     position: 0,
                     major: true,
                     density: 0,
+                    register: 0,
                 },
                 HOLD,
             ));
@@ -94,6 +95,7 @@ fn batch(rows: &[Vec<(u16, Conditions, u16)>]) -> candle_core::Result<Batch> {
                 u32::from(c.position),
                 u32::from(c.major),
                 u32::from(c.density),
+                u32::from(c.register),
                 u32::from(target),
             ];
             for (col, v) in cols.iter_mut().zip(values) {
@@ -110,15 +112,16 @@ fn batch(rows: &[Vec<(u16, Conditions, u16)>]) -> candle_core::Result<Batch> {
             position: t(&cols[2])?,
             mode: t(&cols[3])?,
             density: t(&cols[4])?,
+            register: t(&cols[5])?,
         },
-        targets: t(&cols[5])?,
+        targets: t(&cols[6])?,
         mask,
     })
 }
 
 /// A piece as (previous token, conditions, target) triples.
-fn triples(p: &Piece, thresholds: [f32; 2]) -> Vec<(u16, Conditions, u16)> {
-    let (tokens, conds) = p.flatten(thresholds);
+fn triples(p: &Piece, classes: Classes) -> Vec<(u16, Conditions, u16)> {
+    let (tokens, conds) = p.flatten(classes);
     (1..tokens.len())
         .map(|i| (tokens[i - 1], conds[i - 1], tokens[i]))
         .collect()
@@ -129,7 +132,7 @@ pub fn perplexity(net: &MusicNet, pieces: &[Piece]) -> candle_core::Result<f64> 
     if pieces.is_empty() {
         return Ok(f64::NAN);
     }
-    let rows: Vec<_> = pieces.iter().map(|p| triples(p, net.thresholds)).collect();
+    let rows: Vec<_> = pieces.iter().map(|p| triples(p, net.classes)).collect();
     let b = batch(&rows)?;
     let (logits, _) = net.forward(&b.inputs, &b.conds, &net.zero_state(rows.len())?)?;
     let logp = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
@@ -178,11 +181,11 @@ pub fn train(
             "too few chorales for a training and a validation set".into(),
         ));
     }
-    let thresholds = density_thresholds(&train_set);
+    let classes = Classes::of(&train_set);
 
     // The baseline first: n-gram orders chosen on validation.
     let streams =
-        |ps: &[Piece]| -> Vec<Vec<u16>> { ps.iter().map(|p| p.flatten(thresholds).0).collect() };
+        |ps: &[Piece]| -> Vec<Vec<u16>> { ps.iter().map(|p| p.flatten(classes).0).collect() };
     let (train_streams, valid_streams) = (streams(&train_set), streams(&valid));
     let mut best_order = (1, f64::INFINITY);
     for order in 1..=9 {
@@ -201,10 +204,7 @@ pub fn train(
     ));
 
     // Training windows over the concatenated pieces.
-    let all: Vec<_> = train_set
-        .iter()
-        .flat_map(|p| triples(p, thresholds))
-        .collect();
+    let all: Vec<_> = train_set.iter().flat_map(|p| triples(p, classes)).collect();
     report.train_tokens = all.len();
     let windows: Vec<Vec<_>> = all.chunks_exact(opts.window).map(<[_]>::to_vec).collect();
     let vars = VarMap::new();
@@ -212,7 +212,7 @@ pub fn train(
         hidden: opts.hidden,
         ..Shape::default()
     };
-    let net = MusicNet::new(&vars, shape, thresholds)?;
+    let net = MusicNet::new(&vars, shape, classes)?;
     seeded_init(&vars, opts.seed)?;
     let mut opt = AdamW::new(
         vars.all_vars(),
