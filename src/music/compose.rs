@@ -7,7 +7,7 @@ use std::sync::Arc;
 use candle_core::Tensor;
 
 use super::MusicError;
-use super::events::{BOS, HOLD, VOCAB, VOICE_RANGE, VOICES, pitch_token};
+use super::events::{BOS, Conditions, HOLD, VOCAB, VOICE_RANGE, VOICES, pitch_token};
 use super::model::MusicNet;
 use crate::ml::policy::train::Rng;
 
@@ -70,15 +70,14 @@ impl Composer {
         };
         for step in 0..BAR_STEPS {
             for v in 0..VOICES {
-                let (logits, state) = self.net.step(
-                    self.last,
-                    v as u8,
-                    step as u8,
+                let c = Conditions {
+                    voice: v as u8,
+                    position: step as u8,
                     major,
                     density,
                     register,
-                    &self.state,
-                )?;
+                };
+                let (logits, state) = self.net.step(self.last, c, &self.state)?;
                 self.state = state;
                 let token = self.sample(&logits, v);
                 self.sounding[v] = true;

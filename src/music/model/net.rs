@@ -10,7 +10,9 @@ use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Embedding, Linear, VarBuilder, VarMap};
 
 use crate::ml::weights::{self, TrainedError};
-use crate::music::events::{Classes, DENSITIES, MAX_BAR_STEPS, REGISTERS, VOCAB, VOICES};
+use crate::music::events::{
+    Classes, Conditions, DENSITIES, MAX_BAR_STEPS, REGISTERS, VOCAB, VOICES,
+};
 
 /// Identifies the file format in the metadata.
 pub const FORMAT: &str = "npc-minds-music/2";
@@ -156,24 +158,21 @@ impl MusicNet {
         Ok((self.out.forward(&hs)?, h))
     }
 
-    /// The next token's logits (vocab) for one sequence, and the new state.
+    /// The next token's logits (vocab) for one sequence, given the previous token and the
+    /// conditions of the one to predict, and the new state.
     pub fn step(
         &self,
         token: u16,
-        voice: u8,
-        position: u8,
-        major: bool,
-        density: u8,
-        register: u8,
+        c: Conditions,
         h: &Tensor,
     ) -> candle_core::Result<(Vec<f32>, Tensor)> {
         let one = |v: u32| Tensor::new(&[v], &Device::Cpu);
         let c = CondTensors {
-            voice: one(u32::from(voice))?,
-            position: one(u32::from(position))?,
-            mode: one(u32::from(major))?,
-            density: one(u32::from(density))?,
-            register: one(u32::from(register))?,
+            voice: one(u32::from(c.voice))?,
+            position: one(u32::from(c.position))?,
+            mode: one(u32::from(c.major))?,
+            density: one(u32::from(c.density))?,
+            register: one(u32::from(c.register))?,
         };
         let xi = self.inputs(&one(u32::from(token))?, &c)?;
         let h = self.cell(&xi, h)?;
