@@ -17,8 +17,6 @@ pub const HIGHEST: u8 = 90;
 pub const VOCAB: usize = 3 + (HIGHEST - LOWEST) as usize + 1;
 /// Soprano, alto, tenor, bass.
 pub const VOICES: usize = 4;
-/// The voices' names, in token order.
-pub const VOICE_NAMES: [&str; VOICES] = ["soprano", "alto", "tenor", "bass"];
 /// Steps per quarter note (the grid is in eighths).
 pub const STEPS_PER_QUARTER: usize = 2;
 /// Positions in a bar the model knows (a 3/2 or 12/8 bar has 12 eighths).

@@ -7,7 +7,7 @@ mod reverb;
 mod voice;
 
 use super::score::{HAT, KICK, Layer, SNARE, Score};
-pub use voice::{Instrument, Voice, frequency};
+use voice::{Instrument, Voice};
 
 /// Samples per second (per channel).
 pub const SAMPLE_RATE: u32 = 44_100;

@@ -12,7 +12,7 @@ const TABLE: usize = 2048;
 
 /// Which sound a voice makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Instrument {
+pub(super) enum Instrument {
     Lead,
     Pad,
     Bass,
@@ -110,7 +110,7 @@ impl Instrument {
 }
 
 /// One sounding note.
-pub struct Voice {
+pub(super) struct Voice {
     instrument: Instrument,
     env: Envelope,
     /// Samples since the note started, and when its release starts.
@@ -130,7 +130,7 @@ pub struct Voice {
 }
 
 /// MIDI pitch → Hz.
-pub fn frequency(pitch: u8) -> f32 {
+fn frequency(pitch: u8) -> f32 {
     440.0 * 2f32.powf((f32::from(pitch) - 69.0) / 12.0)
 }
 
