@@ -42,7 +42,7 @@ fn take_screenshot(keys: Res<ButtonInput<KeyCode>>, mut n: Local<u32>, mut comma
 struct ShowMetrics(bool);
 
 #[derive(Component)]
-struct HudText;
+pub(super) struct HudText;
 
 #[derive(Component)]
 struct ErrorText;

@@ -115,7 +115,7 @@ fn spawn(mut commands: Commands) {
         BackgroundColor(Color::srgba(0.1, 0.2, 0.15, 0.9)),
         Node {
             position_type: PositionType::Absolute,
-            top: px(64.0),
+            top: px(TOP),
             left: percent(22.0),
             width: percent(56.0),
             padding: UiRect::all(px(10.0)),
@@ -171,14 +171,29 @@ fn advance(
     }
 }
 
+/// The tutorial's top edge when the HUD is short; below the HUD when it is taller (F3).
+const TOP: f32 = 64.0;
+/// Space kept between the HUD and the tutorial.
+const GAP: f32 = 8.0;
+
 fn show(
     tut: Res<Tutorial>,
     screen: Res<State<Screen>>,
-    mut q: Query<(&mut Text, &mut Visibility), With<TutorialText>>,
+    hud: Query<(&ComputedNode, &UiGlobalTransform), With<super::hud::HudText>>,
+    mut q: Query<(&mut Text, &mut Visibility, &mut Node), With<TutorialText>>,
 ) {
-    let Ok((mut text, mut vis)) = q.single_mut() else {
+    let Ok((mut text, mut vis, mut node)) = q.single_mut() else {
         return;
     };
+    // Never over the HUD: with F3's metrics it grows down the screen.
+    if let Ok((computed, at)) = hud.single() {
+        let scale = computed.inverse_scale_factor();
+        let bottom = (at.translation.y + computed.size().y / 2.0) * scale;
+        let top = px(TOP.max(bottom + GAP));
+        if node.top != top {
+            node.top = top;
+        }
+    }
     let step = tut.step.filter(|_| *screen.get() == Screen::Playing);
     vis.set_if_neq(shown(step.is_some()));
     if let Some(i) = step {
