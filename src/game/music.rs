@@ -309,7 +309,7 @@ impl Soundtrack {
     fn start_piece(&mut self) {
         self.style = self.settings.taste.choose(&mut self.rng);
         self.stream.set_style(self.style);
-        self.piece_from = self.stream.stats().bars;
+        self.piece_from = self.stream.bars();
         self.rated = false;
     }
 }
@@ -317,7 +317,7 @@ impl Soundtrack {
 /// After [`PIECE_BARS`] bars the next piece starts.
 fn next_piece(music: Option<ResMut<Soundtrack>>) {
     let Some(mut music) = music else { return };
-    if music.stream.stats().bars >= music.piece_from + PIECE_BARS {
+    if music.stream.bars() >= music.piece_from + PIECE_BARS {
         music.start_piece();
     }
 }

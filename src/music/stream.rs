@@ -133,6 +133,11 @@ impl MusicStream {
         }
     }
 
+    /// Bars composed so far (one atomic read: cheap enough for every frame).
+    pub fn bars(&self) -> u64 {
+        self.shared.bars.load(Ordering::Relaxed)
+    }
+
     pub fn stats(&self) -> StreamStats {
         let s = &self.shared;
         let sr = f64::from(SAMPLE_RATE);
