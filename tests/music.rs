@@ -9,6 +9,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use npc_minds::music::analysis::{self, AudioAnalysis, ScoreAnalysis};
+use npc_minds::music::arrange::Arranger;
+use npc_minds::music::compose::Composer;
 use npc_minds::music::corpus::{self, Split};
 use npc_minds::music::files::midi;
 use npc_minds::music::model::MusicNet;
@@ -16,6 +18,7 @@ use npc_minds::music::model::ngram::NGram;
 use npc_minds::music::model::train::{TrainMusicOptions, perplexity, train};
 use npc_minds::music::mood::Mood;
 use npc_minds::music::piece::{self, MoodTimeline};
+use npc_minds::music::score::Score;
 use npc_minds::music::synth::Synth;
 
 fn model_path() -> PathBuf {
@@ -207,6 +210,55 @@ fn rendering_in_chunks_gives_the_samples_of_rendering_whole() {
         chunks == whole,
         "chunked rendering differs from whole rendering"
     );
+    assert_eq!(synth.stats.late_notes, 0);
+}
+
+#[test]
+fn a_stream_that_forgets_played_bars_renders_the_same_samples_and_stays_small() {
+    // The game's stream lets its score forget each bar once the synthesiser has it, so an
+    // hour-long game keeps a bar or two. Played that way, the samples must be those of the piece
+    // kept whole.
+    let net = Arc::new(MusicNet::load(&model_path()).unwrap());
+    let timeline = MoodTimeline(vec![
+        (0.0, Mood::new(-0.6, 0.2, 0.0).unwrap()),
+        (10.0, Mood::new(0.7, 0.9, 0.4).unwrap()),
+    ]);
+    let (whole_score, bars) = piece::compose(net.clone(), &timeline, 24.0, 11).unwrap();
+    let (whole, _) = Synth::render_score(&whole_score, 1.0);
+
+    let mut composer = Composer::new(net, 11).unwrap();
+    let mut arranger = Arranger::default();
+    let mut score = Score::default();
+    let mut synth = Synth::default();
+    let mut streamed = Vec::new();
+    let mut largest = (0, 0);
+    for c in &bars {
+        let bar = composer.next_bar(c.major, c.density, c.register).unwrap();
+        let newest = score.end_beat;
+        arranger.push(&bar, c, &mut score);
+        largest = (
+            largest.0.max(score.notes.len()),
+            largest.1.max(score.tempo.len()),
+        );
+        let keep_from = arranger.earliest_open().map_or(newest, |b| b.min(newest));
+        synth.schedule_and_forget(&mut score, keep_from);
+        let until = (score.seconds_at(newest) * 44_100.0).round() as u64;
+        synth.render((until - synth.position()) as usize, &mut streamed);
+    }
+    assert!(bars.len() >= 10, "only {} bars", bars.len());
+    assert!(
+        streamed.len() > 44_100 * 2 * 15,
+        "{} samples",
+        streamed.len()
+    );
+    assert!(
+        streamed[..] == whole[..streamed.len()],
+        "the forgetting stream's samples differ from the whole piece's"
+    );
+    assert_eq!(score.end_beat, whole_score.end_beat);
+    // Never more than one bar's notes and a few bars' tempo marks, however long it plays.
+    assert!(largest.0 < 120, "{} notes held at once", largest.0);
+    assert!(largest.1 <= 4, "{} tempo marks held at once", largest.1);
     assert_eq!(synth.stats.late_notes, 0);
 }
 

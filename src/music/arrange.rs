@@ -63,6 +63,11 @@ impl Arranger {
         percussion(c, start, score);
     }
 
+    /// Where the earliest note still sounding started (it is not in the score yet), if any.
+    pub fn earliest_open(&self) -> Option<f64> {
+        self.open.iter().flatten().map(|o| o.start).reduce(f64::min)
+    }
+
     /// Ends every note at the end of the score.
     pub fn finish(&mut self, score: &mut Score) {
         let end = score.end_beat;

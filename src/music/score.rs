@@ -72,4 +72,16 @@ impl Score {
         self.end_beat += beats;
         beat
     }
+
+    /// Forgets every note (once the synthesiser has them) and the tempo marks of the bars that
+    /// end before `beat`, so a score played for hours stays a bar or two long. Times from `beat`
+    /// on keep their meaning; `end_beat` is unchanged.
+    pub fn forget_before(&mut self, beat: f64) {
+        self.notes.clear();
+        let keep_from = self
+            .tempo
+            .partition_point(|m| m.beat <= beat)
+            .saturating_sub(1);
+        self.tempo.drain(..keep_from);
+    }
 }

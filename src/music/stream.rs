@@ -187,7 +187,8 @@ fn work(s: &Shared, net: Arc<MusicNet>, seed: u64, ahead: f64) -> Result<(), sup
         let bar = composer.next_bar(c.major, c.density, c.register)?;
         let newest = score.end_beat;
         arranger.push(&bar, &c, &mut score);
-        synth.schedule(&score);
+        let keep_from = arranger.earliest_open().map_or(newest, |b| b.min(newest));
+        synth.schedule_and_forget(&mut score, keep_from);
         // Every note that starts before the newest bar is final: render up to it.
         let until = (score.seconds_at(newest) * f64::from(SAMPLE_RATE)).round() as u64;
         chunk.clear();

@@ -135,6 +135,15 @@ impl Synth {
         self.queue.sort_by_key(|s| std::cmp::Reverse(s.key()));
     }
 
+    /// Schedules `score`'s new notes, then lets the score forget them and the tempo of the bars
+    /// before `keep_from` (the earliest beat still to be scheduled): how a stream that never ends
+    /// keeps its score small.
+    pub fn schedule_and_forget(&mut self, score: &mut Score, keep_from: f64) {
+        self.schedule(score);
+        score.forget_before(keep_from);
+        self.scheduled = 0;
+    }
+
     /// Appends `frames` interleaved stereo frames to `out`.
     pub fn render(&mut self, frames: usize, out: &mut Vec<f32>) {
         out.reserve(frames * 2);
