@@ -52,6 +52,7 @@ pub(super) fn plugin(app: &mut App) {
 fn spawn_marker(mut commands: Commands) {
     commands.spawn((
         EdgeMarker,
+        super::view::Covers,
         Visibility::Hidden,
         Text::new(""),
         TextFont::from_font_size(16.0),
@@ -81,6 +82,7 @@ fn spawn_bubbles(
                 owner: npc,
                 idle: REFRESH_SECS,
             },
+            super::view::Covers,
             Node {
                 position_type: PositionType::Absolute,
                 max_width: px(300.0),

@@ -52,6 +52,7 @@ fn spawn(mut commands: Commands) {
     };
     commands.spawn((
         Panel,
+        super::view::Covers,
         Visibility::Hidden,
         Node {
             position_type: PositionType::Absolute,
@@ -75,6 +76,7 @@ fn spawn(mut commands: Commands) {
     ));
     commands.spawn((
         Hint,
+        super::view::Covers,
         Text::new(""),
         TextFont::from_font_size(16.0),
         TextColor(Color::srgb(1.0, 0.95, 0.8)),

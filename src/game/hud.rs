@@ -50,6 +50,7 @@ struct ErrorText;
 fn spawn_hud(mut commands: Commands) {
     commands.spawn((
         HudText,
+        super::view::Covers,
         Text::new(""),
         TextFont::from_font_size(15.0),
         BackgroundColor(Color::srgba(0.05, 0.06, 0.1, 0.75)),
@@ -64,6 +65,7 @@ fn spawn_hud(mut commands: Commands) {
     ));
     commands.spawn((
         ErrorText,
+        super::view::Covers,
         Text::new(""),
         TextFont::from_font_size(15.0),
         TextColor(Color::srgb(1.0, 0.45, 0.4)),

@@ -213,6 +213,7 @@ fn toggle(
 fn spawn_panel(mut commands: Commands) {
     commands.spawn((
         JournalPanel,
+        super::view::Covers,
         Visibility::Hidden,
         Node {
             position_type: PositionType::Absolute,
@@ -235,6 +236,7 @@ fn spawn_panel(mut commands: Commands) {
     ));
     commands.spawn((
         ClueNotice,
+        super::view::Covers,
         Visibility::Hidden,
         Text::new("New clue in your journal (J)"),
         TextFont::from_font_size(17.0),

@@ -1,11 +1,12 @@
 //! Name labels under villagers near the player: the name, what it is doing and how it feels, on a
-//! dark backing so they read on any ground. Labels never overlap: when villagers stand close, the
-//! lower label is pushed down until it is clear.
+//! dark backing so they read on any ground. Labels never overlap each other or a panel (HUD, chat,
+//! journal, bubbles): when villagers stand close, the lower label is pushed down until it is clear;
+//! a label a panel would push far from its villager is hidden.
 
 use bevy::prelude::*;
 
 use super::screens::Screen;
-use super::view::shown;
+use super::view::{Covers, View, covered, shown};
 
 use super::chat::{ChatBox, TalkTarget};
 use super::scene::feeling_text;
@@ -20,6 +21,8 @@ const BELOW: f32 = -14.0;
 const HEIGHT: f32 = 26.0;
 /// Space left between stacked labels (also keeps rounding from finding the same overlap again).
 const GAP: f32 = 2.0;
+/// Farthest a panel may push a label down before the label is hidden instead, world units.
+const MAX_NUDGE: f32 = 3.0 * HEIGHT;
 /// Approximate width of one character at the label's size.
 const CHAR_W: f32 = 6.6;
 
@@ -80,8 +83,10 @@ fn write_labels(
     }
 }
 
-/// Where each shown label goes: under its villager, pushed down past labels already placed.
-pub(super) fn stack(wanted: &[(Vec2, f32)]) -> Vec<Vec2> {
+/// Where each shown label goes: under its villager, pushed down past the panels (`covered`, world
+/// rectangles) and the labels already placed; `None` when a panel would push it further than
+/// [`MAX_NUDGE`] from its villager (the villager is under the panel, and so would its label be).
+pub(super) fn stack(wanted: &[(Vec2, f32)], covered: &[Rect]) -> Vec<Option<Vec2>> {
     let mut order: Vec<usize> = (0..wanted.len()).collect();
     // Top of the screen first, then left to right: the upper label keeps its place.
     order.sort_by(|&a, &b| {
@@ -91,53 +96,74 @@ pub(super) fn stack(wanted: &[(Vec2, f32)]) -> Vec<Vec2> {
             .total_cmp(&wanted[a].0.y)
             .then(wanted[a].0.x.total_cmp(&wanted[b].0.x))
     });
-    let mut placed: Vec<(Vec2, f32)> = Vec::new();
-    let mut out = vec![Vec2::ZERO; wanted.len()];
+    let mut placed: Vec<Rect> = covered.to_vec();
+    let mut out = vec![None; wanted.len()];
     for i in order {
-        let (mut at, w) = wanted[i];
-        // Each placed label can push this one at most once (it only moves down, and a pushed
-        // label ends a whole gap below the one it hit), so this ends.
-        while let Some(hit) = placed
-            .iter()
-            .find(|(p, pw)| (p.x - at.x).abs() < (pw + w) / 2.0 && (p.y - at.y).abs() < HEIGHT)
-        {
-            at.y = hit.0.y - HEIGHT - GAP;
+        let (want, w) = wanted[i];
+        let mut at = want;
+        let mut by_panel = false;
+        // Each rectangle can push this label at most once (it only moves down, and a pushed label
+        // ends a whole gap below what it hit), so this ends.
+        while let Some((k, hit)) = placed.iter().enumerate().find(|(_, r)| {
+            let label = Rect::from_center_size(at, Vec2::new(w, HEIGHT));
+            !label.intersect(**r).is_empty()
+        }) {
+            by_panel |= k < covered.len();
+            at.y = hit.min.y - HEIGHT / 2.0 - GAP;
         }
-        placed.push((at, w));
-        out[i] = at;
+        if by_panel && want.y - at.y > MAX_NUDGE {
+            continue;
+        }
+        placed.push(Rect::from_center_size(at, Vec2::new(w, HEIGHT)));
+        out[i] = Some(at);
     }
     out
 }
 
+#[allow(clippy::type_complexity)]
 fn place_labels(
     screen: Res<State<Screen>>,
     chat: Res<ChatBox>,
     target: Res<TalkTarget>,
+    view: View,
+    panels: Query<(&ComputedNode, &UiGlobalTransform, &InheritedVisibility), With<Covers>>,
     player: Query<&Position, With<Player>>,
     villagers: Query<&Position, With<Villager>>,
-    mut labels: Query<(&Label, &mut Transform, &mut Visibility)>,
+    mut labels: Query<(&Label, &mut Transform, &mut Visibility), Without<Camera2d>>,
 ) {
     let Ok(me) = player.single() else { return };
+    // The title and end screens have the window to themselves.
+    let playing = *screen.get() == Screen::Playing;
     let mut near_labels = Vec::new();
-    for (label, _, mut vis) in &mut labels {
+    for (label, ..) in &labels {
         let Ok(pos) = villagers.get(label.owner) else {
             continue;
         };
-        // The title and end screens have the window to themselves.
-        let near = *screen.get() == Screen::Playing
+        let near = playing
             && (pos.0.distance(me.0) <= LABEL_RANGE
                 || chat.with == Some(label.owner)
                 || target.0 == Some(label.owner));
-        vis.set_if_neq(shown(near));
         if near {
             near_labels.push((label.owner, pos.0 + Vec2::Y * BELOW, label.width));
         }
     }
+    let covered: Vec<Rect> = match view.get() {
+        Some(frame) => covered(&panels)
+            .into_iter()
+            .map(|r| frame.rect_to_world(r))
+            .collect(),
+        None => Vec::new(),
+    };
     let wanted: Vec<(Vec2, f32)> = near_labels.iter().map(|(_, at, w)| (*at, *w)).collect();
-    let at = stack(&wanted);
-    for (label, mut t, _) in &mut labels {
-        if let Some(i) = near_labels.iter().position(|(o, ..)| *o == label.owner) {
-            let next = at[i].extend(t.translation.z);
+    let at = stack(&wanted, &covered);
+    for (label, mut t, mut vis) in &mut labels {
+        let place = near_labels
+            .iter()
+            .position(|(o, ..)| *o == label.owner)
+            .and_then(|i| at[i]);
+        vis.set_if_neq(shown(place.is_some()));
+        if let Some(place) = place {
+            let next = place.extend(t.translation.z);
             if t.translation != next {
                 t.translation = next;
             }
@@ -155,7 +181,10 @@ mod tests {
         let wanted: Vec<(Vec2, f32)> = (0..10)
             .map(|i| (Vec2::new(0.1 * i as f32, -13.7 + 0.3 * i as f32), 70.0))
             .collect();
-        let at = stack(&wanted);
+        let at: Vec<Vec2> = stack(&wanted, &[])
+            .into_iter()
+            .map(Option::unwrap)
+            .collect();
         for i in 0..at.len() {
             for j in 0..i {
                 assert!((at[i].y - at[j].y).abs() >= HEIGHT, "{i} and {j}: {at:?}");
@@ -170,7 +199,10 @@ mod tests {
             (Vec2::new(10.0, 5.0), 60.0),
             (Vec2::new(300.0, 0.0), 60.0),
         ];
-        let at = stack(&wanted);
+        let at: Vec<Vec2> = stack(&wanted, &[])
+            .into_iter()
+            .map(Option::unwrap)
+            .collect();
         // The higher one keeps its place, the other goes below it, the far one is untouched.
         assert_eq!(at[1], Vec2::new(10.0, 5.0));
         assert_eq!(at[0], Vec2::new(0.0, 5.0 - HEIGHT - GAP));
@@ -180,6 +212,38 @@ mod tests {
                 let overlap =
                     (at[i].x - at[j].x).abs() < 60.0 && (at[i].y - at[j].y).abs() < HEIGHT;
                 assert!(!overlap, "labels {i} and {j} overlap");
+            }
+        }
+    }
+
+    #[test]
+    fn labels_keep_clear_of_panels_or_hide_under_them() {
+        // A panel from x -100..100, y 0..150 (world units, y up).
+        let panel = Rect::new(-100.0, 0.0, 100.0, 150.0);
+        let wanted = [
+            // Just touching the panel's bottom edge: nudged below it.
+            (Vec2::new(0.0, 5.0), 60.0),
+            // Deep under the panel: hidden.
+            (Vec2::new(50.0, 120.0), 60.0),
+            // Clear of it: untouched.
+            (Vec2::new(300.0, 20.0), 60.0),
+            // Right under the nudged one: stacked below it.
+            (Vec2::new(10.0, -20.0), 60.0),
+        ];
+        let at = stack(&wanted, &[panel]);
+        assert_eq!(at[0], Some(Vec2::new(0.0, -HEIGHT / 2.0 - GAP)));
+        assert_eq!(at[1], None);
+        assert_eq!(at[2], Some(Vec2::new(300.0, 20.0)));
+        let placed: Vec<Rect> = at
+            .iter()
+            .zip(&wanted)
+            .filter_map(|(a, (_, w))| a.map(|a| Rect::from_center_size(a, Vec2::new(*w, HEIGHT))))
+            .collect();
+        assert_eq!(placed.len(), 3);
+        for (i, a) in placed.iter().enumerate() {
+            assert!(a.intersect(panel).is_empty(), "label {i} is over the panel");
+            for b in &placed[..i] {
+                assert!(a.intersect(*b).is_empty(), "labels overlap: {a:?} {b:?}");
             }
         }
     }

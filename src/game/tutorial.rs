@@ -107,6 +107,7 @@ pub(super) fn plugin(app: &mut App) {
 fn spawn(mut commands: Commands) {
     commands.spawn((
         TutorialText,
+        super::view::Covers,
         Visibility::Hidden,
         Text::new(""),
         TextFont::from_font_size(17.0),

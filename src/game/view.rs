@@ -43,6 +43,17 @@ impl Frame {
         Vec2::new(self.size.x / 2.0 + d.x, self.size.y / 2.0 - d.y)
     }
 
+    /// A window position (logical pixels, y down) in the world.
+    pub fn to_world(self, screen: Vec2) -> Vec2 {
+        let d = Vec2::new(screen.x - self.size.x / 2.0, self.size.y / 2.0 - screen.y);
+        self.centre + d * self.scale
+    }
+
+    /// A window rectangle in the world.
+    pub fn rect_to_world(self, r: Rect) -> Rect {
+        Rect::from_corners(self.to_world(r.min), self.to_world(r.max))
+    }
+
     /// True when `at` (window coordinates) is inside the window, `margin` pixels beyond it allowed.
     pub fn contains(self, at: Vec2, margin: f32) -> bool {
         at.x >= -margin
@@ -50,6 +61,25 @@ impl Frame {
             && at.x <= self.size.x + margin
             && at.y <= self.size.y + margin
     }
+}
+
+/// A UI panel that world text (villagers' labels) keeps clear of: the HUD, the chat, the journal,
+/// the tutorial.
+#[derive(Component)]
+pub(super) struct Covers;
+
+/// Where the visible [`Covers`] panels are, in window coordinates (logical pixels).
+pub(super) fn covered(
+    panels: &Query<(&ComputedNode, &UiGlobalTransform, &InheritedVisibility), With<Covers>>,
+) -> Vec<Rect> {
+    panels
+        .iter()
+        .filter(|(c, _, vis)| vis.get() && c.size().x > 0.0)
+        .map(|(c, at, _)| {
+            let scale = c.inverse_scale_factor();
+            Rect::from_center_size(at.translation * scale, c.size() * scale)
+        })
+        .collect()
 }
 
 /// Shown (inheriting its parent's visibility) or hidden.
@@ -93,6 +123,17 @@ mod tests {
         assert!(f.contains(Vec2::new(0.0, 0.0), 0.0));
         assert!(!f.contains(Vec2::new(-5.0, 10.0), 0.0));
         assert!(f.contains(Vec2::new(-5.0, 10.0), 10.0));
+        for p in [
+            Vec2::new(3.0, -7.0),
+            Vec2::new(640.0, 360.0),
+            Vec2::new(1279.0, 2.5),
+        ] {
+            assert!(f.to_screen(f.to_world(p)).distance(p) < 1e-3, "{p}");
+        }
+        // The window's top left corner is up and left of the centre in the world.
+        let r = f.rect_to_world(Rect::new(0.0, 0.0, 20.0, 10.0));
+        assert_eq!(r.min, Vec2::new(100.0 - 320.0, 50.0 + 180.0 - 5.0));
+        assert_eq!(r.max, Vec2::new(100.0 - 310.0, 50.0 + 180.0));
     }
 
     #[test]
