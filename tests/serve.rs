@@ -345,6 +345,69 @@ fn serve_answers_our_client_over_a_real_socket() {
     assert!(m.contains("npc_minds_request_seconds_bucket"), "{m}");
 }
 
+/// `sim --remote`: the sim's visitor talks to villagers through the server, over a real socket, at
+/// the clock's pace; a wrong key turns every reply into a fallback line, counted.
+#[test]
+fn the_sim_talks_to_villagers_through_serve() {
+    if !have_models() {
+        return;
+    }
+    let s = serve(&[]);
+    let sim = |key: &str, seconds: &str| -> Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_npc-minds"))
+            .args([
+                "sim",
+                "--npcs",
+                "8",
+                "--seconds",
+                seconds,
+                "--report",
+                "json",
+            ])
+            .args(["--remote", &s.base, "--api-key-env", "NPC_SIM_TEST_KEY"])
+            .args(["--remote-timeout-secs", "30"])
+            .env("NPC_SIM_TEST_KEY", key)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(!stderr.contains(KEY), "the key was logged");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let started = Instant::now();
+    let r = sim(KEY, "15");
+    assert!(
+        started.elapsed() >= Duration::from_secs(14),
+        "the sim keeps the clock's pace with --remote"
+    );
+    let t = &r["talk"];
+    let n = |k: &str| t[k].as_u64().unwrap();
+    assert_eq!(t["models"], s.base.as_str());
+    assert!(n("lines") >= 3, "{t}");
+    assert!(n("replies") >= 2, "{t}");
+    assert_eq!(n("fallbacks"), 0, "{t}");
+    assert_eq!(
+        n("replies") + n("superseded") + n("in_flight"),
+        n("lines") + n("gifts"),
+        "{t}"
+    );
+    // What the villagers felt came from the server's emotion model.
+    assert!(r["lanes"]["emotion"]["done"].as_u64().unwrap() >= 2, "{r}");
+    assert_eq!(r["lanes"]["emotion"]["failed"], 0, "{r}");
+
+    let r = sim("not-the-key", "8");
+    let t = &r["talk"];
+    assert!(t["lines"].as_u64().unwrap() >= 1, "{t}");
+    assert_eq!(t["replies"], 0, "{t}");
+    assert_eq!(
+        t["fallbacks"],
+        t["lines"].as_u64().unwrap() + t["gifts"].as_u64().unwrap()
+            - t["in_flight"].as_u64().unwrap(),
+        "{t}"
+    );
+}
+
 /// The real Python `openai` client (see `scripts/openai_client_check.py`).
 #[test]
 fn the_python_openai_client_works_against_serve() {

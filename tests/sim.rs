@@ -29,6 +29,37 @@ fn lockstep_runs_with_the_same_seed_give_the_same_state_hash() {
 }
 
 #[test]
+fn a_talking_visitor_is_answered_through_the_lanes_and_stays_reproducible() {
+    let talking = |seed| {
+        run_sim(SimOptions {
+            talk: true,
+            ..opts(10, 40.0, seed)
+        })
+        .unwrap()
+    };
+    let (a, b) = (talking(5), talking(5));
+    assert_eq!(a.state_hash, b.state_hash, "--talk in lockstep reproduces");
+    let t = a.talk.as_ref().expect("a talk report");
+    assert_eq!(t.models, "scripted");
+    assert!(t.lines >= 5, "{t:?}");
+    // Every line and loaf is a dialogue job; with scripted lanes none fails.
+    assert_eq!(t.fallbacks, 0, "{t:?}");
+    assert_eq!(
+        t.replies + t.superseded + t.in_flight,
+        t.lines + t.gifts,
+        "{t:?}"
+    );
+    // Each line is also felt through the emotion lane (a loaf is felt as a gift, not read).
+    let felt = a.lanes["emotion"].done;
+    assert!(felt + 2 >= t.lines && felt <= t.lines, "{felt} of {t:?}");
+    // Without --talk the lanes stay idle and the report has no talk.
+    let quiet = run_sim(opts(10, 40.0, 5)).unwrap();
+    assert!(quiet.talk.is_none());
+    assert_eq!(quiet.lanes["emotion"].done, 0);
+    assert_eq!(quiet.lanes["dialogue"].done, 0);
+}
+
+#[test]
 fn a_replay_reproduces_the_recorded_run_without_any_model() {
     let path = std::env::temp_dir().join(format!("npc-minds-{}.replay", std::process::id()));
     let recorded = run_sim(SimOptions {

@@ -55,6 +55,14 @@ pub struct SimArgs {
     pub mods: PathBuf,
     #[command(flatten)]
     pub policy: PolicyArgs,
+    /// The visitor says real lines, answered through the dialogue and emotion lanes (scripted
+    /// here, or a server's with --remote); the report gains `talk`.
+    #[arg(long)]
+    pub talk: bool,
+    /// With --remote the sim talks through that server (implies --talk) at the clock's pace: a
+    /// 60-second run takes a minute.
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
     /// Run random, utility and the policy network on the same seeds (lockstep) and print
     /// `{"random": {...}, "utility": {...}, "policy": {...}}`.
     #[arg(long, conflicts_with_all = ["record", "replay"])]
@@ -78,9 +86,15 @@ pub fn run(a: SimArgs) -> anyhow::Result<ExitCode> {
         npc_dir: a.npc_dir,
         mods_dir: a.mods,
         policy: a.policy.choice(super::PolicyKind::Utility, a.seed),
+        talk: a.talk,
+        remote: a.remote.options()?,
         ..SimOptions::default()
     };
     if a.compare_policies {
+        anyhow::ensure!(
+            opts.remote.is_none() && !opts.talk,
+            "--compare-policies runs in lockstep: it cannot take --talk or --remote"
+        );
         let table = crate::sim::compare::compare_policies(&opts, &a.seeds, a.policy.policy_file)?;
         println!("{}", serde_json::to_string_pretty(&table)?);
         return Ok(ExitCode::SUCCESS);
@@ -117,6 +131,23 @@ fn report(opts: SimOptions, json: bool) -> anyhow::Result<ExitCode> {
                         report.state_hash
                     );
                 }
+            }
+            if let (false, Some(t)) = (json, &report.talk) {
+                println!(
+                    "talk ({}): {} lines and {} loaves; {} replies, {} from fallback lines, {} \
+                     superseded, {} unfinished at the end{}",
+                    t.models,
+                    t.lines,
+                    t.gifts,
+                    t.replies,
+                    t.fallbacks,
+                    t.superseded,
+                    t.in_flight,
+                    t.reply_ms.map_or(String::new(), |p| format!(
+                        "; reply p50 {:.0} ms p99 {:.0} ms",
+                        p.p50, p.p99
+                    )),
+                );
             }
             if replaying && report.replay_matches != Some(true) {
                 anyhow::bail!("the replay did not reproduce the recorded state hash");

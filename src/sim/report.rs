@@ -232,6 +232,27 @@ pub struct MoodPoint {
     pub dominance: f32,
 }
 
+/// The visitor's real lines and the villagers' replies (`sim --talk`, `sim --remote`).
+#[derive(Clone, Debug, Serialize)]
+pub struct TalkReport {
+    /// Who answered: the server's URL, or "scripted".
+    pub models: String,
+    /// Lines the visitor said, and loaves it gave (each thanked in words).
+    pub lines: u64,
+    pub gifts: u64,
+    /// Replies the dialogue lane finished.
+    pub replies: u64,
+    /// Replies said from a villager's fallback lines: the model or server failed or timed out, or
+    /// the lane's queue was full.
+    pub fallbacks: u64,
+    /// Replies left unfinished because the visitor spoke to the villager again first.
+    pub superseded: u64,
+    /// Replies still being made when the run ended.
+    pub in_flight: u64,
+    /// How long the dialogue lane took per reply, from submission, in milliseconds.
+    pub reply_ms: Option<crate::inference::metrics::Percentiles>,
+}
+
 /// The JSON report of `npc-minds sim --report json`.
 #[derive(Clone, Debug, Serialize)]
 pub struct SimReport {
@@ -259,6 +280,9 @@ pub struct SimReport {
     pub reactions: ReactionShares,
     /// Words the sim's visitor said to villagers: kind (bread included), rude.
     pub visitor_said: (u64, u64),
+    /// With `--talk` or `--remote`: the visitor's lines and the villagers' replies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub talk: Option<TalkReport>,
     /// Mean reward per NPC per simulated second.
     pub mean_reward: f64,
     /// Injuries from threats, all NPCs together.

@@ -20,8 +20,9 @@ use crate::inference::backends::record::{RecordLog, RecordingBackend, ReplayBack
 use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::{Backend, BackendFactory, InferencePool, Lane, factory};
 use crate::memory::file;
+use crate::remote::RemoteOptions;
 use crate::sim::policy::{self, PolicyChoice};
-use crate::sim::visitor::Visitor;
+use crate::sim::visitor::{Talking, Visitor};
 use crate::world::components::{Health, Player, Position, Reward, WorldSeed};
 use crate::world::{ScriptedWalk, rng, threats, wolves_for};
 
@@ -46,6 +47,11 @@ pub struct SimOptions {
     pub save: Option<PathBuf>,
     /// Start from this save (its villagers, seed and time step) and run `seconds` more.
     pub load: Option<PathBuf>,
+    /// The visitor says real lines through the dialogue and emotion lanes (`visitor::Talking`).
+    pub talk: bool,
+    /// Those lanes call this OpenAI-compatible server (implies `talk`; the sim then keeps the
+    /// clock's pace, so the server sees the load of a game being played).
+    pub remote: Option<RemoteOptions>,
 }
 
 impl Default for SimOptions {
@@ -64,6 +70,8 @@ impl Default for SimOptions {
             policy: PolicyChoice::Utility,
             save: None,
             load: None,
+            talk: false,
+            remote: None,
         }
     }
 }
@@ -89,6 +97,18 @@ pub fn sim_pool(policy: BackendFactory) -> InferencePool {
         .lane(Lane::Policy, policy)
         .lane(Lane::Emotion, factory(|| Ok(ScriptedBackend::default())))
         .lane(Lane::Dialogue, factory(|| Ok(ScriptedBackend::default())))
+        .build()
+}
+
+/// The same with the dialogue lane (and the emotion lane, when the server has our emotions) on a
+/// remote server; the emotion lane is scripted otherwise.
+fn remote_pool(policy: BackendFactory, remote: RemoteOptions) -> InferencePool {
+    let scripted = factory(|| Ok(ScriptedBackend::default()));
+    let (dialogue, emotion) = crate::remote::factories(remote, scripted);
+    InferencePool::builder()
+        .lane(Lane::Policy, policy)
+        .lane(Lane::Emotion, emotion)
+        .lane(Lane::Dialogue, dialogue)
         .build()
 }
 
@@ -166,6 +186,16 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     if opts.record.is_some() || replay.is_some() {
         opts.lockstep = true;
     }
+    if opts.remote.is_some() {
+        if opts.lockstep {
+            return Err(SimError::Options(
+                "--remote cannot be combined with --lockstep, --record or --replay: a server's \
+                 replies arrive when they arrive, so the run cannot be reproduced"
+                    .into(),
+            ));
+        }
+        opts.talk = true;
+    }
     let positive = |v: f64| v.is_finite() && v > 0.0;
     if opts.npcs == 0 || !positive(opts.seconds) || !positive(opts.dt as f64) {
         return Err(SimError::Options(
@@ -200,7 +230,14 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
         }
         (None, None) => policy::backend_factory(opts.policy.clone(), warn_policy),
     };
-    let mut app = build_app(&cast, opts.npcs, opts.seed, opts.dt, sim_pool(policy));
+    let pool = match opts.remote.clone() {
+        Some(remote) => remote_pool(policy, remote),
+        None => sim_pool(policy),
+    };
+    let mut app = build_app(&cast, opts.npcs, opts.seed, opts.dt, pool);
+    if opts.talk {
+        app.insert_resource(Talking);
+    }
     if opts.lockstep {
         app.insert_resource(Lockstep::new(opts.lockstep_offset));
     }
@@ -218,6 +255,13 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     for tick in 0..ticks {
         if tick % per_second == 0 {
             moods.push(mood_point(app.world_mut(), tick as f64 * opts.dt as f64));
+        }
+        if opts.remote.is_some() {
+            // At the clock's pace: a tick no earlier than its game time.
+            let due = Duration::from_secs_f64(tick as f64 * opts.dt as f64);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
         }
         let t = Instant::now();
         app.update();
@@ -284,13 +328,31 @@ fn finish_report(
             (r + rw.total, h + hl.injuries as u64, n + 1)
         });
     let simulated = ticks as f64 * opts.dt as f64;
-    let visitor_said = world
+    let (visitor_said, lines, gifts) = world
         .query::<&Visitor>()
         .iter(world)
-        .map(|v| v.said)
+        .map(|v| (v.said, v.lines, v.gifts))
         .next()
         .unwrap_or_default();
     let metrics = world.resource::<crate::brain::Inference>().0.metrics();
+    let talk = opts.talk.then(|| {
+        let dialogue = metrics.lane(Lane::Dialogue);
+        report::TalkReport {
+            models: opts
+                .remote
+                .as_ref()
+                .map_or_else(|| "scripted".to_string(), |r| r.url.clone()),
+            lines,
+            gifts,
+            replies: dialogue.map_or(0, |l| l.done.saturating_sub(l.failed)),
+            fallbacks: world.resource::<BrainStats>().dialogue_fallbacks,
+            superseded: dialogue.map_or(0, |l| l.stale),
+            in_flight: dialogue.map_or(0, |l| {
+                l.submitted.saturating_sub(l.done + l.dropped + l.stale)
+            }),
+            reply_ms: dialogue.map(|l| l.latency_ms),
+        }
+    });
     let stats = world.resource::<SimStats>();
     SimReport {
         npcs: opts.npcs,
@@ -311,6 +373,7 @@ fn finish_report(
         harm_by_action: report::counts(&stats.harm_actions),
         reactions: stats.reactions.shares(),
         visitor_said,
+        talk,
         mean_reward: reward_sum / n.max(1) as f64 / simulated.max(1e-9),
         harmed,
         needs_satisfied: stats.satisfied_ticks as f64 / stats.npc_ticks.max(1) as f64,

@@ -4,6 +4,11 @@
 //! rude or fickle), brings bread with every third kind word, and now and then follows the villager it
 //! spoke to. What it says reaches the villager as the game's own experiences (praise, insult, gift),
 //! so trust, emotion, needs and reward move just as when a person plays.
+//!
+//! With [`Talking`] (`sim --talk`, and `sim --remote`) it says real lines instead: each goes through
+//! the dialogue and emotion lanes as a player's typed line does in the game (`brain::talk`), so the
+//! villager answers in words and feels what the emotion model reads in the line; a loaf is felt as a
+//! gift and thanked in words.
 
 use std::collections::HashMap;
 
@@ -11,6 +16,7 @@ use bevy::prelude::*;
 
 use crate::NpcSystems;
 use crate::brain::emotion::{Experience, NpcExperienced};
+use crate::brain::talk::{PlayerGave, PlayerSaid};
 use crate::world::components::{Player, Position, Villager, WorldClock, WorldSeed};
 use crate::world::{ScriptedWalk, rng};
 
@@ -24,6 +30,37 @@ const FOLLOW_FOR: f64 = 20.0;
 const FOLLOW_CHANCE: f32 = 0.25;
 /// Every this many kind words to a villager, the kind word is bread.
 const BREAD_EVERY: u32 = 3;
+
+/// The visitor says real lines (see the module doc).
+#[derive(Resource, Default)]
+pub struct Talking;
+
+/// What a kind visitor says; each reads as praise (`ml::dialogue::understand::line_intent`).
+const KIND_LINES: [&str; 6] = [
+    "Your work is wonderful, the whole village is lucky to have you.",
+    "I admire how hard you work, thank you for all you do.",
+    "You are very kind, and your work is the best in Millbrook.",
+    "Well done today, your work looks lovely.",
+    "You're a wonderful neighbour, I really admire you.",
+    "What beautiful work, you are so talented.",
+];
+
+/// What a rude visitor says; each reads as an insult.
+const RUDE_LINES: [&str; 6] = [
+    "You are a useless fool.",
+    "Get out of my way, you lazy idiot.",
+    "Your work is pathetic and worthless.",
+    "Shut up, you stupid old fool.",
+    "You're a liar and a coward.",
+    "Nobody likes you, you miserable wretch.",
+];
+
+/// The line said to villager `id` on the visitor's turn `turn`.
+pub fn line(kind: bool, seed: u64, id: u64, turn: u64) -> &'static str {
+    let lines = if kind { &KIND_LINES } else { &RUDE_LINES };
+    let i = (rng::unit(seed, id, turn, 0x11e5) * lines.len() as f32) as usize;
+    lines[i.min(lines.len() - 1)]
+}
 
 /// How the visitor treats one villager.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +91,9 @@ pub struct Visitor {
     following: Option<(Entity, f64)>,
     /// Words said in all: kind, rude.
     pub said: (u64, u64),
+    /// With [`Talking`]: lines said through the lanes, and loaves given, in this run.
+    pub lines: u64,
+    pub gifts: u64,
 }
 
 /// What the visitor remembers, as saved: (villager id, last spoke), (villager id, kind words),
@@ -101,7 +141,10 @@ fn visit(
     seed: Res<WorldSeed>,
     mut player: Query<(&Position, &mut ScriptedWalk, &mut Visitor), With<Player>>,
     villagers: Query<(Entity, &Villager, &Position)>,
+    talking: Option<Res<Talking>>,
     mut said: MessageWriter<NpcExperienced>,
+    mut lines: MessageWriter<PlayerSaid>,
+    mut gave: MessageWriter<PlayerGave>,
 ) {
     let Ok((at, mut walk, mut visitor)) = player.single_mut() else {
         return;
@@ -135,20 +178,34 @@ fn visit(
             Manner::Rude => false,
             Manner::Fickle => rng::unit(seed.0, id, turn, 0x5eed) < 0.5,
         };
-        let experience = if kind {
+        let gift = if kind {
             visitor.said.0 += 1;
             let k = visitor.kind_words.entry(id).or_default();
             *k += 1;
-            if *k % BREAD_EVERY == 0 {
-                Experience::Gift
-            } else {
-                Experience::Praise
-            }
+            *k % BREAD_EVERY == 0
         } else {
             visitor.said.1 += 1;
-            Experience::Insult
+            false
         };
-        said.write(NpcExperienced { npc, experience });
+        let experience = match (gift, kind) {
+            (true, _) => Some(Experience::Gift),
+            (false, true) if talking.is_none() => Some(Experience::Praise),
+            (false, false) if talking.is_none() => Some(Experience::Insult),
+            _ => None,
+        };
+        if let Some(experience) = experience {
+            said.write(NpcExperienced { npc, experience });
+        }
+        if talking.is_some() {
+            if gift {
+                visitor.gifts += 1;
+                gave.write(PlayerGave { npc });
+            } else {
+                visitor.lines += 1;
+                let text = line(kind, seed.0, id, turn).to_string();
+                lines.write(PlayerSaid { npc, text });
+            }
+        }
         if visitor.following.is_none() && rng::unit(seed.0, id, turn, 0xf011) < FOLLOW_CHANCE {
             visitor.following = Some((npc, now + FOLLOW_FOR));
         }
@@ -168,5 +225,22 @@ mod tests {
         assert!((share(Manner::Fickle) - 0.2).abs() < 0.05);
         assert!((0..1000).all(|id| manner(9, id) == all[id as usize]));
         assert!((0..1000).any(|id| manner(10, id) != all[id as usize]));
+    }
+
+    #[test]
+    fn the_visitors_lines_read_as_the_manner_it_means() {
+        use crate::decide::talk::Intent;
+        use crate::ml::dialogue::understand::line_intent;
+        for l in KIND_LINES {
+            assert_eq!(line_intent(l), Intent::Praise, "{l}");
+        }
+        for l in RUDE_LINES {
+            assert_eq!(line_intent(l), Intent::Insult, "{l}");
+        }
+        // Every line is used, and the choice is fixed by the seed.
+        let chosen: std::collections::HashSet<_> =
+            (0..200).map(|t| line(t % 2 == 0, 9, 3, t)).collect();
+        assert_eq!(chosen.len(), KIND_LINES.len() + RUDE_LINES.len());
+        assert_eq!(line(true, 9, 3, 4), line(true, 9, 3, 4));
     }
 }
