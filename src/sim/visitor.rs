@@ -136,6 +136,7 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
+#[allow(clippy::too_many_arguments)]
 fn visit(
     clock: Res<WorldClock>,
     seed: Res<WorldSeed>,
