@@ -9,8 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use npc_minds::music::analysis::{self, AudioAnalysis, ScoreAnalysis};
-use npc_minds::music::arrange::Arranger;
-use npc_minds::music::compose::Composer;
+use npc_minds::music::bars::BarRenderer;
 use npc_minds::music::corpus::{self, Split};
 use npc_minds::music::files::midi;
 use npc_minds::music::model::MusicNet;
@@ -18,8 +17,8 @@ use npc_minds::music::model::ngram::NGram;
 use npc_minds::music::model::train::{TrainMusicOptions, perplexity, train};
 use npc_minds::music::mood::Mood;
 use npc_minds::music::piece::{self, MoodTimeline};
-use npc_minds::music::score::Score;
 use npc_minds::music::synth::Synth;
+use npc_minds::music::taste::Style;
 
 fn model_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/music.safetensors")
@@ -214,10 +213,10 @@ fn rendering_in_chunks_gives_the_samples_of_rendering_whole() {
 }
 
 #[test]
-fn a_stream_that_forgets_played_bars_renders_the_same_samples_and_stays_small() {
-    // The game's stream lets its score forget each bar once the synthesiser has it, so an
-    // hour-long game keeps a bar or two. Played that way, the samples must be those of the piece
-    // kept whole.
+fn bar_by_bar_rendering_gives_the_samples_of_the_whole_piece() {
+    // The music lane makes the game's soundtrack one bar per job, its score forgetting each bar
+    // once the synthesiser has it (an hour-long game keeps a bar or two). Joined, the bars must be
+    // the samples of the same piece composed and rendered whole.
     let net = Arc::new(MusicNet::load(&model_path()).unwrap());
     let timeline = MoodTimeline(vec![
         (0.0, Mood::new(-0.6, 0.2, 0.0).unwrap()),
@@ -225,41 +224,21 @@ fn a_stream_that_forgets_played_bars_renders_the_same_samples_and_stays_small() 
     ]);
     let (whole_score, bars) = piece::compose(net.clone(), &timeline, 24.0, 11).unwrap();
     let (whole, _) = Synth::render_score(&whole_score, 1.0);
-
-    let mut composer = Composer::new(net, 11).unwrap();
-    let mut arranger = Arranger::default();
-    let mut score = Score::default();
-    let mut synth = Synth::default();
-    let mut streamed = Vec::new();
-    let mut largest = (0, 0);
-    for c in &bars {
-        let bar = composer.next_bar(c.major, c.density, c.register).unwrap();
-        let newest = score.end_beat;
-        arranger.push(&bar, c, &mut score);
-        largest = (
-            largest.0.max(score.notes.len()),
-            largest.1.max(score.tempo.len()),
-        );
-        let keep_from = arranger.earliest_open().map_or(newest, |b| b.min(newest));
-        synth.schedule_and_forget(&mut score, keep_from);
-        let until = (score.seconds_at(newest) * 44_100.0).round() as u64;
-        synth.render((until - synth.position()) as usize, &mut streamed);
+    let mut renderer = BarRenderer::new(net, 11).unwrap();
+    let mut joined = Vec::new();
+    for (i, mark) in whole_score.tempo.iter().enumerate() {
+        let bar = renderer
+            .next(timeline.at(mark.second), Style::NEUTRAL)
+            .unwrap();
+        assert_eq!(bar.controls, bars[i], "bar {i}");
+        joined.extend(bar.samples);
     }
     assert!(bars.len() >= 10, "only {} bars", bars.len());
+    assert!(joined.len() > 44_100 * 2 * 15, "{} samples", joined.len());
     assert!(
-        streamed.len() > 44_100 * 2 * 15,
-        "{} samples",
-        streamed.len()
+        joined[..] == whole[..joined.len()],
+        "the bars' samples differ from the whole piece's"
     );
-    assert!(
-        streamed[..] == whole[..streamed.len()],
-        "the forgetting stream's samples differ from the whole piece's"
-    );
-    assert_eq!(score.end_beat, whole_score.end_beat);
-    // Never more than one bar's notes and a few bars' tempo marks, however long it plays.
-    assert!(largest.0 < 120, "{} notes held at once", largest.0);
-    assert!(largest.1 <= 4, "{} tempo marks held at once", largest.1);
-    assert_eq!(synth.stats.late_notes, 0);
 }
 
 #[test]
@@ -382,25 +361,65 @@ fn training_lowers_the_loss_and_writes_a_loadable_model() {
 
 #[test]
 fn the_stream_renders_ahead_and_follows_a_new_mood_at_bar_lines() {
+    // As in the game: the stream asks for bars, the worker pool's music lane makes them.
+    use npc_minds::inference::{
+        InferencePool, Job, JobInput, JobOutput, Lane, PoolEvent, Priority, RequestId,
+    };
     use npc_minds::music::stream::MusicStream;
-    let net = Arc::new(MusicNet::load(&model_path()).unwrap());
+    let pool = InferencePool::builder()
+        .lane(
+            Lane::Music,
+            npc_minds::inference::backends::music::factory(model_path(), 9),
+        )
+        .build();
     let calm = Mood::new(0.3, -0.7, 0.0).unwrap();
-    let stream = MusicStream::start(net, 9, calm, 2.0).unwrap();
-    let mut reader = stream.reader();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let wait_for = |what: &str, ok: &dyn Fn() -> bool| {
-        while !ok() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "timed out waiting for {what}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
+    let stream = MusicStream::new(calm, 2.0);
+    let mut asked = 0;
+    let mut feed = || {
+        if let Some((mood, style)) = stream.request() {
+            asked += 1;
+            let job = Job {
+                id: RequestId {
+                    npc: 1,
+                    generation: asked,
+                },
+                priority: Priority::Normal,
+                deadline: None,
+                input: JobInput::Music { mood, style },
+            };
+            pool.try_submit(Lane::Music, job).unwrap();
+        }
+        for ev in pool.try_iter() {
+            if let PoolEvent::Completed(c) = ev {
+                match c.result {
+                    Ok(JobOutput::Music(bar)) => stream.push(&bar),
+                    other => panic!("the music lane failed: {other:?}"),
+                }
+            }
         }
     };
-    wait_for("two seconds rendered ahead", &|| {
-        stream.stats().buffered_s >= 1.9
-    });
+    let mut reader = stream.reader();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while stream.stats().buffered_s < 1.9 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for two seconds rendered ahead"
+        );
+        feed();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let calm_tempo = stream.stats().controls.unwrap().tempo_bpm;
+    // It stops asking once two seconds are ready.
+    let before = stream.stats().bars;
+    for _ in 0..20 {
+        feed();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(
+        stream.stats().bars,
+        before,
+        "it asked for more than it needs"
+    );
     // A second and a half was ready: reading it finds no gap.
     let samples: Vec<f32> = (0..2 * 44_100 * 3 / 2)
         .map(|_| reader.next_sample())
@@ -420,6 +439,7 @@ fn the_stream_renders_ahead_and_follows_a_new_mood_at_bar_lines() {
             std::time::Instant::now() < deadline,
             "the new mood never arrived"
         );
+        feed();
         // Playback goes on while we wait (as fast as the stream has samples).
         if stream.stats().buffered_s > 0.1 {
             reader.next_sample();
@@ -429,7 +449,51 @@ fn the_stream_renders_ahead_and_follows_a_new_mood_at_bar_lines() {
         }
     }
     assert!(stream.stats().failed.is_none());
+    assert_eq!(pool.metrics().lane(Lane::Music).unwrap().failed, 0);
     eprintln!("new mood after {drained} samples: {:?}", stream.stats());
+}
+
+#[test]
+fn the_music_lane_without_a_model_says_so_and_the_stream_stops_asking() {
+    use npc_minds::inference::{
+        InferenceError, InferencePool, Job, JobInput, Lane, PoolEvent, Priority, RequestId,
+    };
+    use npc_minds::music::stream::MusicStream;
+    let missing = scratch("no-such-music.safetensors");
+    let pool = InferencePool::builder()
+        .lane(
+            Lane::Music,
+            npc_minds::inference::backends::music::factory(missing, 1),
+        )
+        .build();
+    let stream = MusicStream::new(Mood::default(), 2.0);
+    let (mood, style) = stream.request().unwrap();
+    assert_eq!(stream.request(), None, "one bar at a time");
+    let job = Job {
+        id: RequestId {
+            npc: 1,
+            generation: 1,
+        },
+        priority: Priority::Normal,
+        deadline: None,
+        input: JobInput::Music { mood, style },
+    };
+    pool.try_submit(Lane::Music, job).unwrap();
+    let Some(PoolEvent::Completed(c)) = pool.recv_timeout(std::time::Duration::from_secs(30))
+    else {
+        panic!("no answer from the music lane")
+    };
+    let Err(InferenceError::Unavailable(why)) = c.result else {
+        panic!("expected the model to be missing: {:?}", c.result)
+    };
+    assert!(why.contains("no music model there"), "{why}");
+    stream.fail(why);
+    assert_eq!(
+        stream.request(),
+        None,
+        "a failed stream asks for nothing more"
+    );
+    assert!(stream.stats().failed.is_some());
 }
 
 #[test]

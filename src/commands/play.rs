@@ -43,7 +43,7 @@ pub struct PlayArgs {
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
-    /// No soundtrack (the music worker does not start).
+    /// No soundtrack (the pool gets no music lane).
     #[arg(long)]
     pub no_music: bool,
 }

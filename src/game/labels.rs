@@ -120,7 +120,7 @@ pub(super) fn stack(wanted: &[(Vec2, f32)], covered: &[Rect]) -> Vec<Option<Vec2
     out
 }
 
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn place_labels(
     screen: Res<State<Screen>>,
     chat: Res<ChatBox>,

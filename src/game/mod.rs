@@ -91,7 +91,8 @@ pub fn run(opts: GameOptions) -> ExitCode {
         .iter()
         .map(crate::ml::dialogue::request::persona)
         .collect();
-    let pool = game_pool(opts.policy.clone(), personas, opts.remote.clone());
+    let music = opts.music.then(music::lane);
+    let pool = game_pool(opts.policy.clone(), personas, opts.remote.clone(), music);
     let window = WindowPlugin {
         primary_window: Some(Window {
             title: "npc_minds - Millbrook".into(),
@@ -220,13 +221,14 @@ fn game_pool(
     choice: PolicyChoice,
     personas: Vec<String>,
     remote: Option<crate::remote::RemoteOptions>,
+    music: Option<BackendFactory>,
 ) -> InferencePool {
     let models = model_files::models_dir();
     if let Some(o) = remote {
         info!("villagers talk through the model server at {}", o.url);
         let local_emotion = local_emotion(&models);
         let (dialogue, emotion) = crate::remote::factories(o, local_emotion);
-        return lanes(choice, emotion, dialogue);
+        return lanes(choice, emotion, dialogue, music);
     }
     let dialogue: BackendFactory = match model_files::dialogue_model_path(&mut |l| info!("{l}")) {
         Ok(path) => {
@@ -245,18 +247,28 @@ fn game_pool(
             factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
         }
     };
-    lanes(choice, local_emotion(&models), dialogue)
+    lanes(choice, local_emotion(&models), dialogue, music)
 }
 
-/// The pool with `choice` deciding and these emotion and dialogue lanes, its workers niced.
-fn lanes(choice: PolicyChoice, emotion: BackendFactory, dialogue: BackendFactory) -> InferencePool {
-    InferencePool::builder()
+/// The pool with `choice` deciding, these emotion and dialogue lanes and the soundtrack's lane
+/// (unless `--no-music`), its workers niced.
+fn lanes(
+    choice: PolicyChoice,
+    emotion: BackendFactory,
+    dialogue: BackendFactory,
+    music: Option<BackendFactory>,
+) -> InferencePool {
+    let pool = InferencePool::builder()
         .worker_nice(nice())
         .lane(
             Lane::Policy,
             policy::backend_factory(choice, |m| warn!("{m}")),
         )
         .lane(Lane::Emotion, emotion)
-        .lane(Lane::Dialogue, dialogue)
-        .build()
+        .lane(Lane::Dialogue, dialogue);
+    match music {
+        Some(m) => pool.lane(Lane::Music, m),
+        None => pool,
+    }
+    .build()
 }

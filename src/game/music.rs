@@ -1,12 +1,12 @@
 //! The soundtrack in the game: the village's mood around the player (villagers' feelings weighted
 //! by distance, the one you talk to counted most, wolves and night as tension, the ending's
-//! resolution or defeat) goes to the music worker, which composes and renders ahead; Bevy's audio
-//! output pulls the samples. Each piece (12 bars) is played in a style drawn from the player's
+//! resolution or defeat) goes with each request for the next bar to the worker pool's music lane,
+//! which composes and renders it off the frame, ahead of playback; Bevy's audio output pulls the
+//! samples. Each piece (12 bars) is played in a style drawn from the player's
 //! taste; `L` likes it, `K` skips it. `M` mutes, `+`/`-` set the volume; volume, mute and taste
 //! are kept in saves/settings.ron. F3 shows the stream's figures. Without a sound card the game stays silent (Bevy warns once).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use bevy::audio::{AddAudioSource, ChannelCount, Decodable, SampleRate, Source};
@@ -15,7 +15,9 @@ use bevy::prelude::*;
 use super::chat::ChatBox;
 use super::screens::Screen;
 use crate::brain::components::{Emotion, InConversation};
-use crate::ml::policy::train::Rng;
+use crate::brain::{Inference, InferenceCompleted};
+use crate::inference::{BackendFactory, Job, JobInput, JobOutput, Lane, Priority, RequestId};
+use crate::ml::seeded::Rng;
 use crate::music::mood::Mood;
 use crate::music::stream::{MusicStream, StreamReader, StreamStats};
 use crate::music::synth::SAMPLE_RATE;
@@ -54,11 +56,20 @@ pub(super) struct Soundtrack {
     /// whether it was checked that the output took it.
     since: Option<f64>,
     output_checked: bool,
+    /// Bars asked of the music lane.
+    asked: u32,
 }
 
 impl Soundtrack {
     pub fn stats(&self) -> StreamStats {
         self.stream.stats()
+    }
+
+    /// Adds the time since `started` to this frame's main-thread music time.
+    fn add_main_time(&mut self, started: Instant) {
+        if let Some(ms) = self.main_ms.last_mut() {
+            *ms += started.elapsed().as_secs_f32() * 1e3;
+        }
     }
 }
 
@@ -105,7 +116,12 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Startup, start_music)
         .add_systems(
             Update,
-            (feel_the_village, keys, next_piece, without_sound_card),
+            (
+                (feel_the_village, ask_for_bars, take_bars).chain(),
+                keys,
+                next_piece,
+                without_sound_card,
+            ),
         )
         .add_systems(Last, report_on_exit);
 }
@@ -146,25 +162,23 @@ fn without_sound_card(
     music.output_checked = true;
 }
 
-fn start_music(mut commands: Commands, mut tracks: ResMut<Assets<MusicTrack>>) {
-    let path = crate::commands::music::default_model();
-    let net = match crate::commands::music::load_model(&path) {
-        Ok(n) => Arc::new(n),
-        Err(e) => {
-            warn!("no music: {e}");
-            return;
-        }
-    };
-    let seed = std::time::SystemTime::now()
+/// The music lane's backend: the trained model in models/, a new piece each run.
+pub(super) fn lane() -> BackendFactory {
+    crate::inference::backends::music::factory(crate::commands::music::default_model(), run_seed())
+}
+
+fn run_seed() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| d.as_secs());
-    let stream = match MusicStream::start(net, seed, Mood::default(), AHEAD_S) {
-        Ok(s) => s,
-        Err(e) => {
-            warn!("no music: cannot start its worker: {e}");
-            return;
-        }
-    };
+        .map_or(1, |d| d.as_secs())
+}
+
+/// The soundtrack's jobs carry this id (no villager has it); each bar is a new generation.
+const MUSIC_JOB: u64 = u64::MAX - 1;
+
+fn start_music(mut commands: Commands, mut tracks: ResMut<Assets<MusicTrack>>) {
+    let seed = run_seed();
+    let stream = MusicStream::new(Mood::default(), AHEAD_S);
     let settings = match MusicSettings::load(&settings_path()) {
         Ok(s) => s,
         Err(e) => {
@@ -195,7 +209,57 @@ fn start_music(mut commands: Commands, mut tracks: ResMut<Assets<MusicTrack>>) {
         track: handle,
         since: None,
         output_checked: false,
+        asked: 0,
     });
+}
+
+/// Asks the music lane for the next bar whenever the stream wants one (never waits for it).
+fn ask_for_bars(music: Option<ResMut<Soundtrack>>, pool: Option<Res<Inference>>) {
+    let (Some(mut music), Some(pool)) = (music, pool) else {
+        return;
+    };
+    let started = Instant::now();
+    let Some((mood, style)) = music.stream.request() else {
+        return;
+    };
+    music.asked += 1;
+    let job = Job {
+        id: RequestId {
+            npc: MUSIC_JOB,
+            generation: music.asked,
+        },
+        priority: Priority::Normal,
+        deadline: None,
+        input: JobInput::Music { mood, style },
+    };
+    if let Err(e) = pool.0.try_submit(Lane::Music, job) {
+        debug!("the next bar waits: {e}");
+        music.stream.withdraw();
+    }
+    music.add_main_time(started);
+}
+
+/// Hands the bars the music lane made to the stream; a lane that cannot make them stops the music
+/// with one warning.
+fn take_bars(music: Option<ResMut<Soundtrack>>, mut done: MessageReader<InferenceCompleted>) {
+    let Some(mut music) = music else { return };
+    let started = Instant::now();
+    for InferenceCompleted(c) in done.read() {
+        if c.lane != Lane::Music {
+            continue;
+        }
+        match &c.result {
+            Ok(JobOutput::Music(bar)) => music.stream.push(bar),
+            Ok(_) => music
+                .stream
+                .fail("the music lane answered something else".into()),
+            Err(e) => {
+                warn!("no music: {e}");
+                music.stream.fail(e.to_string());
+            }
+        }
+    }
+    music.add_main_time(started);
 }
 
 /// The mood the music follows, from what is around the player.
@@ -359,7 +423,7 @@ fn report_on_exit(mut exit: MessageReader<AppExit>, music: Option<Res<Soundtrack
         return;
     }
     let Some(music) = music else {
-        println!("music: off (no model or no worker)");
+        println!("music: off (--no-music)");
         return;
     };
     let st = music.stats();
@@ -367,14 +431,16 @@ fn report_on_exit(mut exit: MessageReader<AppExit>, music: Option<Res<Soundtrack
     ms.sort_by(f32::total_cmp);
     let q = |f: f64| crate::inference::metrics::percentile(&ms, f);
     println!(
-        "music: {} bars ({} major), played {:.1} s, underruns {}, worker {:.1} ms per second of music; \
-         main thread p50 {:.3} ms p99 {:.3} ms per frame",
+        "music: {} bars ({} major), played {:.1} s, underruns {}, music lane {:.1} ms per second of \
+         music; main thread p50 {:.3} ms p99 {:.3} ms per frame{}",
         st.bars,
         st.major_bars,
         st.played_s,
         st.underruns,
         st.work_ms_per_s,
         q(0.5),
-        q(0.99)
+        q(0.99),
+        st.failed
+            .map_or(String::new(), |f| format!("; failed: {f}"))
     );
 }

@@ -50,6 +50,13 @@ impl LaneConfig {
                 workers: 1,
                 supersede: true,
             },
+            // One bar asked for at a time; each is played, none supersedes another.
+            Lane::Music => LaneConfig {
+                capacity: 4,
+                max_batch: 1,
+                workers: 1,
+                supersede: false,
+            },
         }
     }
 }

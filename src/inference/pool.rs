@@ -139,6 +139,11 @@ impl InferencePool {
         self.lanes.iter().find(|h| h.shared.lane == lane)
     }
 
+    /// Whether the pool was built with this lane.
+    pub fn has_lane(&self, lane: Lane) -> bool {
+        self.handle(lane).is_some()
+    }
+
     /// Queues a job without blocking. A newer generation for the same NPC supersedes older ones.
     pub fn try_submit(&self, lane: Lane, job: Job) -> Result<(), SubmitError> {
         let h = self.handle(lane).ok_or(SubmitError::NoLane(lane.name()))?;

@@ -10,6 +10,9 @@ pub use crate::decide::hash::Fnv;
 use crate::decide::talk::DialogueRecord;
 use crate::decide::{Action, EmotionLabel};
 use crate::memory::MemoryStream;
+use crate::music::bars::RenderedBar;
+use crate::music::mood::Mood;
+use crate::music::taste::Style;
 
 /// One queue and worker per kind of model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -17,10 +20,12 @@ pub enum Lane {
     Dialogue,
     Emotion,
     Policy,
+    /// The soundtrack, one bar per job (the game's; see `backends::music`).
+    Music,
 }
 
 impl Lane {
-    pub const ALL: [Lane; 3] = [Lane::Dialogue, Lane::Emotion, Lane::Policy];
+    pub const ALL: [Lane; 4] = [Lane::Dialogue, Lane::Emotion, Lane::Policy, Lane::Music];
 
     pub fn index(self) -> usize {
         self as usize
@@ -31,6 +36,7 @@ impl Lane {
             Lane::Dialogue => "dialogue",
             Lane::Emotion => "emotion",
             Lane::Policy => "policy",
+            Lane::Music => "music",
         }
     }
 }
@@ -173,6 +179,8 @@ pub enum JobInput {
     Emotion { text: String },
     /// A decision to make.
     Policy(Box<Observation>),
+    /// The soundtrack's next bar, for this mood, in this style.
+    Music { mood: Mood, style: Style },
 }
 
 impl JobInput {
@@ -199,6 +207,12 @@ impl JobInput {
             }
             JobInput::Emotion { text } => h.write_bytes(text.as_bytes()),
             JobInput::Policy(obs) => h.write(obs.stable_hash()),
+            JobInput::Music { mood, style } => {
+                for x in [mood.valence, mood.arousal, mood.dominance] {
+                    h.write(u64::from(x.to_bits()));
+                }
+                h.write_bytes(&[style.tempo, style.density, style.instrumentation]);
+            }
         }
         h.finish()
     }
@@ -222,6 +236,8 @@ pub enum JobOutput {
     },
     /// The chosen action and a score per action in [`Action::ALL`] order.
     Policy { action: Action, scores: Vec<f32> },
+    /// A bar of the soundtrack.
+    Music(Box<RenderedBar>),
 }
 
 /// Why a job produced no output. Faults are data: they come back through the result channel.

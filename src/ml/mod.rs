@@ -10,6 +10,7 @@ pub mod llama;
 pub mod lm;
 pub mod model_files;
 pub mod policy;
+pub mod seeded;
 pub mod tokenizer;
 pub mod weights;
 

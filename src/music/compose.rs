@@ -9,7 +9,7 @@ use candle_core::Tensor;
 use super::MusicError;
 use super::events::{BOS, Conditions, HOLD, VOCAB, VOICE_RANGE, VOICES, pitch_token};
 use super::model::MusicNet;
-use crate::ml::policy::train::Rng;
+use crate::ml::seeded::Rng;
 
 /// Eighths in the composer's bar (4/4).
 pub const BAR_STEPS: usize = 8;

@@ -49,7 +49,7 @@ impl Mood {
 }
 
 /// How loud each layer plays, 0 (silent) to 1.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layers {
     pub melody: f32,
     pub pad: f32,
@@ -58,7 +58,7 @@ pub struct Layers {
 }
 
 /// What the composer and the arranger are told for one bar.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Controls {
     /// Major (true) or minor mode: conditions the model.
     pub major: bool,

@@ -1,28 +1,25 @@
-//! The soundtrack as a stream (no Bevy): a music worker thread composes bar by bar for the latest
-//! mood, one bar ahead of what it renders, and renders ahead of playback into a shared buffer; the
-//! audio output pulls samples from a [`StreamReader`]. Mood changes take effect at the next bar
-//! line. The game only sets the mood, volume and mute (never blocks on the worker); the reader
-//! counts underruns (the buffer ran dry while music was due).
+//! The soundtrack as a stream (no Bevy, no threads of its own): it asks for the next bar while less
+//! than `ahead` seconds are rendered beyond playback ([`MusicStream::request`], for the latest mood
+//! and style), keeps the bars it is given ([`MusicStream::push`]; the music lane of the worker pool
+//! makes them) in a shared buffer, and the audio output pulls samples from a [`StreamReader`]. Mood
+//! changes take effect at the next bar line. The game only sets the mood, style, volume and mute
+//! and hands bars over (never blocks); the reader counts underruns (the buffer ran dry while music
+//! was due).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::arrange::Arranger;
-use super::compose::Composer;
-use super::model::MusicNet;
+use super::bars::RenderedBar;
 use super::mood::{Controls, Mood};
-use super::piece::controls_with_hysteresis;
-use super::score::Score;
-use super::synth::{SAMPLE_RATE, Synth};
+use super::synth::SAMPLE_RATE;
 use super::taste::Style;
 
 /// Samples a reader takes from the shared buffer at once (interleaved stereo).
 const READ_BLOCK: usize = 2048;
 
-/// What the worker and the readers share.
+/// What the stream, its feeder and the readers share.
 struct Shared {
     buffer: Mutex<VecDeque<f32>>,
     mood: Mutex<Mood>,
@@ -31,12 +28,16 @@ struct Shared {
     volume: AtomicU32,
     muted: AtomicBool,
     stop: AtomicBool,
+    /// A bar was asked for and has not come yet.
+    pending: AtomicBool,
+    /// Interleaved samples to keep rendered beyond playback.
+    ahead: usize,
     failed: Mutex<Option<String>>,
     bars: AtomicU64,
     major_bars: AtomicU64,
     underruns: AtomicU64,
     played: AtomicU64,
-    /// Milliseconds of worker time spent composing and rendering (f32 bits, summed).
+    /// Milliseconds spent composing and rendering the bars, summed.
     work_ms: Mutex<f64>,
     last: Mutex<Option<Controls>>,
 }
@@ -56,21 +57,20 @@ pub struct StreamStats {
     pub played_s: f64,
     /// Times the output found nothing to play while music was due.
     pub underruns: u64,
-    /// Worker time per second of music composed and rendered.
+    /// Time spent composing and rendering per second of music.
     pub work_ms_per_s: f64,
     pub failed: Option<String>,
     pub controls: Option<Controls>,
 }
 
-/// A playing soundtrack. Dropping it stops the worker.
+/// A playing soundtrack. Dropping it stops a silent player (see [`StreamReader::play_silently`]).
 pub struct MusicStream {
     shared: Arc<Shared>,
-    worker: Option<JoinHandle<()>>,
 }
 
 impl MusicStream {
-    /// Starts the worker: it keeps `ahead` seconds rendered beyond what was played.
-    pub fn start(net: Arc<MusicNet>, seed: u64, mood: Mood, ahead: f64) -> std::io::Result<Self> {
+    /// A stream that asks for bars until `ahead` seconds are rendered beyond what was played.
+    pub fn new(mood: Mood, ahead: f64) -> Self {
         let shared = Arc::new(Shared {
             buffer: Mutex::new(VecDeque::new()),
             mood: Mutex::new(mood.clamped()),
@@ -78,6 +78,8 @@ impl MusicStream {
             volume: AtomicU32::new(0.8f32.to_bits()),
             muted: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            pending: AtomicBool::new(false),
+            ahead: (ahead.max(0.0) * f64::from(SAMPLE_RATE) * 2.0) as usize,
             failed: Mutex::new(None),
             bars: AtomicU64::new(0),
             major_bars: AtomicU64::new(0),
@@ -86,18 +88,45 @@ impl MusicStream {
             work_ms: Mutex::new(0.0),
             last: Mutex::new(None),
         });
-        let s = shared.clone();
-        let worker = std::thread::Builder::new()
-            .name("music".into())
-            .spawn(move || {
-                if let Err(e) = work(&s, net, seed, ahead) {
-                    *lock(&s.failed) = Some(e.to_string());
-                }
-            })?;
-        Ok(MusicStream {
-            shared,
-            worker: Some(worker),
-        })
+        MusicStream { shared }
+    }
+
+    /// The mood and style of the next bar to make, when one is due: less than `ahead` seconds are
+    /// buffered, no bar is on its way and nothing failed. Each `Some` must be answered with
+    /// [`MusicStream::push`], [`MusicStream::fail`] or [`MusicStream::withdraw`].
+    pub fn request(&self) -> Option<(Mood, Style)> {
+        let s = &self.shared;
+        if s.pending.load(Ordering::Relaxed)
+            || lock(&s.failed).is_some()
+            || lock(&s.buffer).len() >= s.ahead
+        {
+            return None;
+        }
+        s.pending.store(true, Ordering::Relaxed);
+        Some((*lock(&s.mood), *lock(&s.style)))
+    }
+
+    /// The bar asked for: its samples join the buffer.
+    pub fn push(&self, bar: &RenderedBar) {
+        let s = &self.shared;
+        lock(&s.buffer).extend(bar.samples.iter());
+        *lock(&s.work_ms) += bar.work_ms;
+        s.bars.fetch_add(1, Ordering::Relaxed);
+        s.major_bars
+            .fetch_add(u64::from(bar.controls.major), Ordering::Relaxed);
+        *lock(&s.last) = Some(bar.controls);
+        s.pending.store(false, Ordering::Relaxed);
+    }
+
+    /// The bar asked for could not be made: the music stops here (its figures say why).
+    pub fn fail(&self, why: String) {
+        *lock(&self.shared.failed) = Some(why);
+        self.shared.pending.store(false, Ordering::Relaxed);
+    }
+
+    /// The bar asked for was not sent (a full queue): it is asked for again.
+    pub fn withdraw(&self) {
+        self.shared.pending.store(false, Ordering::Relaxed);
     }
 
     /// The mood the next bars are composed for (clamped into [-1, 1]).
@@ -159,48 +188,7 @@ impl MusicStream {
 impl Drop for MusicStream {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
-        if let Some(w) = self.worker.take() {
-            let _ = w.join();
-        }
     }
-}
-
-/// The worker: composes one bar ahead, renders every bar whose notes are final, and sleeps while
-/// enough is buffered.
-fn work(s: &Shared, net: Arc<MusicNet>, seed: u64, ahead: f64) -> Result<(), super::MusicError> {
-    let mut composer = Composer::new(net, seed)?;
-    let mut arranger = Arranger::default();
-    let mut score = Score::default();
-    let mut synth = Synth::default();
-    let mut major = None;
-    let ahead_samples = (ahead * f64::from(SAMPLE_RATE) * 2.0) as usize;
-    let mut chunk = Vec::new();
-    while !s.stop.load(Ordering::Relaxed) {
-        if lock(&s.buffer).len() >= ahead_samples {
-            std::thread::sleep(Duration::from_millis(15));
-            continue;
-        }
-        let started = Instant::now();
-        let mut c = controls_with_hysteresis(*lock(&s.mood), major);
-        lock(&s.style).apply(&mut c);
-        major = Some(c.major);
-        let bar = composer.next_bar(c.major, c.density, c.register)?;
-        let newest = score.end_beat;
-        arranger.push(&bar, &c, &mut score);
-        let keep_from = arranger.earliest_open().map_or(newest, |b| b.min(newest));
-        synth.schedule_and_forget(&mut score, keep_from);
-        // Every note that starts before the newest bar is final: render up to it.
-        let until = (score.seconds_at(newest) * f64::from(SAMPLE_RATE)).round() as u64;
-        chunk.clear();
-        synth.render(until.saturating_sub(synth.position()) as usize, &mut chunk);
-        lock(&s.buffer).extend(chunk.iter());
-        *lock(&s.work_ms) += started.elapsed().as_secs_f64() * 1e3;
-        s.bars.fetch_add(1, Ordering::Relaxed);
-        s.major_bars
-            .fetch_add(u64::from(c.major), Ordering::Relaxed);
-        *lock(&s.last) = Some(c);
-    }
-    Ok(())
 }
 
 /// Pulls samples for the audio output: interleaved stereo at [`SAMPLE_RATE`], volume and mute
@@ -263,7 +251,7 @@ impl StreamReader {
             self.block.extend(buf.drain(..n));
         }
         if self.block.is_empty() {
-            // Music was due (the worker has made some and has not failed) but none is ready.
+            // Music was due (some was made and nothing failed) but none is ready.
             let started = s.bars.load(Ordering::Relaxed) > 1;
             if started && lock(&s.failed).is_none() && !s.stop.load(Ordering::Relaxed) {
                 s.underruns.fetch_add(1, Ordering::Relaxed);

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::MusicError;
 use super::mood::Controls;
-use crate::ml::policy::train::Rng;
+use crate::ml::seeded::Rng;
 
 /// The player's music settings, kept between runs (the game keeps them in saves/settings.ron).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -81,7 +81,8 @@ pub async fn metrics(State(shared): State<Arc<Shared>>) -> Result<Response, ApiE
                 load.running.load(Ordering::Relaxed) as f64,
             ),
         ];
-        for lane in Lane::ALL {
+        // The lanes this server has (a game's music lane is not one).
+        for lane in Lane::ALL.into_iter().filter(|l| m.pool.has_lane(*l)) {
             depth.push((
                 format!("queue=\"{}\"", lane.name()),
                 m.pool.queue_depth(lane) as f64,

@@ -67,6 +67,16 @@ impl ScriptedBackend {
                 }
                 JobOutput::Dialogue { text, record: None }
             }
+            // A bar of silence (a tenth of a second) with the mood's controls.
+            JobInput::Music { mood, style } => {
+                let mut controls = crate::music::mood::controls(mood.clamped());
+                style.apply(&mut controls);
+                JobOutput::Music(Box::new(crate::music::bars::RenderedBar {
+                    samples: vec![0.0; 2 * crate::music::synth::SAMPLE_RATE as usize / 10],
+                    controls,
+                    work_ms: 0.0,
+                }))
+            }
         }
     }
 }

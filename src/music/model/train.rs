@@ -9,7 +9,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
 
 use super::net::{CondTensors, MusicNet, Shape};
 use super::ngram::NGram;
-use crate::ml::policy::train::{Rng, seeded_init};
+use crate::ml::seeded::{Rng, seeded_init};
 use crate::music::MusicError;
 use crate::music::corpus::{self, Split};
 use crate::music::events::{Classes, Conditions, HOLD, Piece};

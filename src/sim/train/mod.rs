@@ -16,8 +16,9 @@ use candle_nn::VarMap;
 use crate::config::files::load_cast;
 use crate::ml::policy::net::{HIDDEN, PolicyError, PolicyNet};
 use crate::ml::policy::train::{
-    PolicySettings, Rng, SamplerState, actor_critic_step, clone_step, optimizer, seeded_init,
+    PolicySettings, SamplerState, actor_critic_step, clone_step, optimizer,
 };
+use crate::ml::seeded::{Rng, seeded_init};
 use episode::run_episode;
 
 /// Why training stopped.

@@ -1,0 +1,63 @@
+//! The music lane's backend: the soundtrack's next bar per job, composed by the trained music model
+//! and rendered by our synthesiser (`music::bars`). It keeps the piece going between jobs, so bars
+//! join without a seam.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{Backend, BackendFactory, StreamContext};
+use crate::inference::protocol::{InferenceError, JobInput, JobOutput};
+use crate::music::bars::BarRenderer;
+use crate::music::model::MusicNet;
+
+pub struct MusicBackend {
+    renderer: BarRenderer,
+}
+
+impl MusicBackend {
+    pub fn new(net: Arc<MusicNet>, seed: u64) -> Result<Self, InferenceError> {
+        BarRenderer::new(net, seed)
+            .map(|renderer| MusicBackend { renderer })
+            .map_err(|e| InferenceError::Unavailable(e.to_string()))
+    }
+}
+
+/// A factory loading the model at `path` (on the lane's worker thread, off the frame). After a
+/// panic the lane gets a fresh piece from the same seed.
+pub fn factory(path: PathBuf, seed: u64) -> BackendFactory {
+    Arc::new(move || {
+        if !path.is_file() {
+            return Err(InferenceError::Unavailable(format!(
+                "{}: no music model there; it ships in the repository's models/ folder, or train \
+                 one with `npc-minds train-music`",
+                path.display()
+            )));
+        }
+        let net = MusicNet::load(&path).map_err(|e| InferenceError::Unavailable(e.to_string()))?;
+        Ok(Box::new(MusicBackend::new(Arc::new(net), seed)?) as Box<dyn Backend>)
+    })
+}
+
+impl Backend for MusicBackend {
+    fn model_id(&self) -> String {
+        "music-gru".into()
+    }
+
+    fn infer(
+        &mut self,
+        batch: &[JobInput],
+        _ctx: &mut dyn StreamContext,
+    ) -> Vec<Result<JobOutput, InferenceError>> {
+        batch
+            .iter()
+            .map(|input| match input {
+                JobInput::Music { mood, style } => self
+                    .renderer
+                    .next(*mood, *style)
+                    .map(|bar| JobOutput::Music(Box::new(bar)))
+                    .map_err(|e| InferenceError::Backend(e.to_string())),
+                _ => Err(InferenceError::WrongInput),
+            })
+            .collect()
+    }
+}
