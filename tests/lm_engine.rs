@@ -138,17 +138,33 @@ fn attention_and_dense_layers_match_the_scalar_path() {
                 close(*x, *y, &format!("{k:?} attention over {len}"));
             }
         }
-        // Dense layers of the policy's shapes and ragged ones (outputs not a multiple of 8).
-        for (inputs, outputs) in [(58usize, 64usize), (64, 10), (5, 130), (3, 7)] {
+        // Dense layers of the policy's shapes and ragged ones (outputs not a multiple of 8 or 16),
+        // over row counts that use the four-row blocks and their remainders.
+        let shapes = [
+            (58usize, 64usize),
+            (64, 10),
+            (5, 130),
+            (3, 7),
+            (64, 12),
+            (7, 80),
+            (64, 64),
+        ];
+        for ((inputs, outputs), rows) in shapes.into_iter().zip([3usize, 9, 4, 1, 13, 6, 41]) {
             let w = rng.floats(inputs * outputs, 0.5);
             let b = rng.floats(outputs, 0.5);
             let layer = Dense::new(inputs, outputs, &w, &b).unwrap();
-            let rows = 3;
             let x = rng.floats(rows * inputs, 1.0);
             let (mut a, mut c) = (vec![0f32; rows * outputs], vec![0f32; rows * outputs]);
             for relu in [false, true] {
                 layer.forward(k, &x, rows, relu, &mut a);
                 layer.forward(Kernel::Scalar, &x, rows, relu, &mut c);
+                if k == Kernel::Avx512Vnni {
+                    // Four rows at a time, the same fused multiply-adds per output in the same
+                    // order as AVX2: the same bits.
+                    let mut avx2 = vec![0f32; rows * outputs];
+                    layer.forward(Kernel::Avx2, &x, rows, relu, &mut avx2);
+                    assert!(a == avx2, "AVX-512 {inputs}→{outputs} differs from AVX2");
+                }
                 for r in 0..rows {
                     for o in 0..outputs {
                         let mut v = b[o];

@@ -14,6 +14,7 @@ use crate::decide::{Observation, action_mask};
 use crate::ml::policy::encoding::{ACTIONS, OBS_DIM, encode};
 use crate::ml::policy::net::{HIDDEN, PolicyNet};
 use crate::ml::policy::runner::PolicyRunner;
+use npc_kernels::Kernel;
 
 /// Arguments of the policy benchmark.
 #[derive(Debug, clap::Args)]
@@ -30,6 +31,11 @@ pub struct PolicyBenchArgs {
     /// Also time candle's network on the same batch (the path it replaces), side by side.
     #[arg(long)]
     pub reference: bool,
+    /// Kernels to run the dense layers with, side by side in each run (`scalar`, `avx2`,
+    /// `avx512-vnni`; one this CPU lacks is refused). The top-level figures are the first's.
+    /// Default: the best this CPU has.
+    #[arg(long, value_delimiter = ',', value_parser = Kernel::from_name)]
+    pub kernel: Vec<Kernel>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -48,6 +54,16 @@ pub struct PolicyBench {
     pub reference_ms_per_batch: Option<f64>,
     /// How many decisions the two paths disagreed on (float rounding near ties).
     pub reference_disagreements: Option<usize>,
+    /// Every kernel asked for, measured in the same runs.
+    pub kernels: Vec<KernelFigures>,
+}
+
+/// One kernel's figures (medians).
+#[derive(Debug, Serialize)]
+pub struct KernelFigures {
+    pub kernel: &'static str,
+    pub ms_per_batch: f64,
+    pub decisions_per_s: f64,
 }
 
 /// Observations spread over the day, needs, distances and threats.
@@ -76,23 +92,37 @@ pub fn run(a: PolicyBenchArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let mut runner = PolicyRunner::new(&net)?;
+    let kernels = match a.kernel.is_empty() {
+        true => vec![Kernel::best()],
+        false => a.kernel.clone(),
+    };
     let obs = observations(a.npcs.max(1));
     let (mut rows, mut masks): (Vec<[f32; OBS_DIM]>, Vec<[bool; ACTIONS]>) =
         (Vec::with_capacity(obs.len()), Vec::with_capacity(obs.len()));
     let runs = a.runs.max(1);
-    let (mut ours, mut reference) = (Vec::new(), Vec::new());
+    let mut ours: Vec<Vec<f64>> = vec![Vec::new(); kernels.len()];
+    let mut reference = Vec::new();
     let mut disagreements = 0;
     for run in 0..=runs {
-        let t = Instant::now();
-        rows.clear();
-        masks.clear();
-        for o in &obs {
-            rows.push(encode(o)?);
-            masks.push(action_mask(o));
+        let mut ours_actions = Vec::new();
+        for (i, k) in kernels.iter().enumerate() {
+            runner.set_kernel(*k);
+            let t = Instant::now();
+            rows.clear();
+            masks.clear();
+            for o in &obs {
+                rows.push(encode(o)?);
+                masks.push(action_mask(o));
+            }
+            let decided = runner.decide(&rows, &masks);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            if i == 0 {
+                ours_actions = decided.iter().map(|d| d.action).collect();
+            }
+            if run > 0 {
+                ours[i].push(ms);
+            }
         }
-        let decided = runner.decide(&rows, &masks);
-        let ms = t.elapsed().as_secs_f64() * 1e3;
-        let ours_actions: Vec<_> = decided.iter().map(|d| d.action).collect();
         if a.reference {
             let t = Instant::now();
             let rows: Vec<[f32; OBS_DIM]> = obs.iter().map(encode).collect::<Result<_, _>>()?;
@@ -108,20 +138,30 @@ pub fn run(a: PolicyBenchArgs) -> anyhow::Result<ExitCode> {
                     .count();
             }
         }
-        if run > 0 {
-            ours.push(ms);
-        }
     }
-    let ms = median(ours);
+    let figures: Vec<KernelFigures> = kernels
+        .iter()
+        .zip(ours)
+        .map(|(k, times)| {
+            let ms = median(times);
+            KernelFigures {
+                kernel: k.name(),
+                ms_per_batch: ms,
+                decisions_per_s: obs.len() as f64 / (ms / 1e3),
+            }
+        })
+        .collect();
+    let ms = figures[0].ms_per_batch;
     let r = PolicyBench {
         weights,
-        kernel: npc_kernels::Kernel::best().name(),
+        kernel: kernels[0].name(),
         npcs: obs.len(),
         runs,
         ms_per_batch: ms,
         decisions_per_s: obs.len() as f64 / (ms / 1e3),
         reference_ms_per_batch: a.reference.then(|| median(reference)),
         reference_disagreements: a.reference.then_some(disagreements),
+        kernels: figures,
     };
     if let Some(refms) = r.reference_ms_per_batch {
         eprintln!(
