@@ -37,12 +37,12 @@ pub struct Talking;
 
 /// What a kind visitor says; each reads as praise (`ml::dialogue::understand::line_intent`).
 const KIND_LINES: [&str; 6] = [
-    "Your work is wonderful, the whole village is lucky to have you.",
-    "I admire how hard you work, thank you for all you do.",
-    "You are very kind, and your work is the best in Millbrook.",
-    "Well done today, your work looks lovely.",
     "You're a wonderful neighbour, I really admire you.",
     "What beautiful work, you are so talented.",
+    "You are so kind and clever.",
+    "You do wonderful work, I admire it.",
+    "What a lovely job you did.",
+    "Well done, that was brilliant work.",
 ];
 
 /// What a rude visitor says; each reads as an insult.
