@@ -187,14 +187,15 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
         opts.lockstep = true;
     }
     if opts.remote.is_some() {
-        if opts.lockstep {
-            return Err(SimError::Options(
-                "--remote cannot be combined with --lockstep, --record or --replay: a server's \
-                 replies arrive when they arrive, so the run cannot be reproduced"
-                    .into(),
-            ));
-        }
         opts.talk = true;
+    }
+    if opts.talk && opts.lockstep {
+        return Err(SimError::Options(
+            "--talk and --remote cannot be combined with --lockstep, --record or --replay: lockstep \
+             holds decisions for their tick, but replies and feelings apply when they arrive, so \
+             the run could not be reproduced"
+                .into(),
+        ));
     }
     let positive = |v: f64| v.is_finite() && v > 0.0;
     if opts.npcs == 0 || !positive(opts.seconds) || !positive(opts.dt as f64) {
