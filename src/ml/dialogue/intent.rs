@@ -88,11 +88,18 @@ fn has_sum(line: &str) -> bool {
 pub(super) fn social_intent(line: &str) -> Intent {
     let s = simplify(line);
     let asked = s.contains('?') || ASKING.iter().any(|w| s.starts_with(&format!("{w} ")));
+    // Asked about its work, the villager talks about it; told its work is wonderful, it is praised.
+    let (about, praise) = ((ABOUT_SELF, Intent::AboutSelf), (PRAISE, Intent::Praise));
+    let (second, third) = if asked {
+        (about, praise)
+    } else {
+        (praise, about)
+    };
     let first = [
         (THANKS, Intent::Thanks),
         (APOLOGY, Intent::Apology),
-        (ABOUT_SELF, Intent::AboutSelf),
-        (PRAISE, Intent::Praise),
+        second,
+        third,
         (FAREWELL, Intent::Farewell),
         (GREETING, Intent::Greeting),
     ];
