@@ -1,36 +1,32 @@
-//! The soundtrack in the game: the village's mood around the player (villagers' feelings weighted
-//! by distance, the one you talk to counted most, wolves and night as tension, the ending's
-//! resolution or defeat) goes with each request for the next bar to the worker pool's music lane,
-//! which composes and renders it off the frame, ahead of playback; Bevy's audio output pulls the
-//! samples. Each piece (12 bars) is played in a style drawn from the player's
-//! taste; `L` likes it, `K` skips it. `M` mutes, `+`/`-` set the volume; volume, mute and taste
-//! are kept in saves/settings.ron. F3 shows the stream's figures. Without a sound card the game stays silent (Bevy warns once).
+//! The soundtrack in the game: the village's mood around the player (`mood`) goes with each
+//! request for the next bar to the worker pool's music lane, which composes and renders it off the
+//! frame, ahead of playback; Bevy's audio output pulls the samples (`output`). Each piece (12 bars)
+//! is played in a style drawn from the player's taste; `L` likes it, `K` skips it. `M` mutes,
+//! `+`/`-` set the volume; volume, mute and taste are kept in saves/settings.ron. F3 shows the
+//! stream's figures. Without a sound card the game stays silent (Bevy warns once).
+
+mod mood;
+mod output;
+
+use mood::feel_the_village;
+use output::{MusicTrack, without_sound_card};
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use bevy::audio::{AddAudioSource, ChannelCount, Decodable, SampleRate, Source};
+use bevy::audio::AddAudioSource;
 use bevy::prelude::*;
 
 use super::chat::ChatBox;
-use super::screens::Screen;
-use crate::brain::components::{Emotion, InConversation};
 use crate::brain::{Inference, InferenceCompleted};
 use crate::inference::{BackendFactory, Job, JobInput, JobOutput, Lane, Priority, RequestId};
 use crate::ml::seeded::Rng;
 use crate::music::mood::Mood;
-use crate::music::stream::{MusicStream, StreamReader, StreamStats};
-use crate::music::synth::SAMPLE_RATE;
+use crate::music::stream::{MusicStream, StreamStats};
 use crate::music::taste::{MusicSettings, Style};
-use crate::world::components::{Player, Position, Villager, Wolf, WorldClock};
 
 /// Seconds rendered ahead of playback.
 const AHEAD_S: f64 = 2.0;
-/// A villager this far away (pixels) counts half as much as one next to the player.
-const HALF_WEIGHT_AT: f32 = 120.0;
-/// Wolves closer than this (pixels) make the music tense.
-const WOLF_RANGE: f32 = 350.0;
-
 fn settings_path() -> PathBuf {
     PathBuf::from("saves/settings.ron")
 }
@@ -73,44 +69,6 @@ impl Soundtrack {
     }
 }
 
-/// The audio asset Bevy plays: each decoder reads the stream.
-#[derive(Asset, TypePath)]
-struct MusicTrack {
-    reader: std::sync::Mutex<Option<StreamReader>>,
-}
-
-/// Bevy's side of the stream: an endless stereo source.
-struct MusicDecoder(Option<StreamReader>);
-
-impl Iterator for MusicDecoder {
-    type Item = f32;
-    fn next(&mut self) -> Option<f32> {
-        Some(self.0.as_mut().map_or(0.0, StreamReader::next_sample))
-    }
-}
-
-impl Source for MusicDecoder {
-    fn current_span_len(&self) -> Option<usize> {
-        None
-    }
-    fn channels(&self) -> ChannelCount {
-        ChannelCount::new(2).unwrap_or(ChannelCount::MIN)
-    }
-    fn sample_rate(&self) -> SampleRate {
-        SampleRate::new(SAMPLE_RATE).unwrap_or(SampleRate::MIN)
-    }
-    fn total_duration(&self) -> Option<std::time::Duration> {
-        None
-    }
-}
-
-impl Decodable for MusicTrack {
-    type Decoder = MusicDecoder;
-    fn decoder(&self) -> MusicDecoder {
-        MusicDecoder(self.reader.lock().unwrap_or_else(|e| e.into_inner()).take())
-    }
-}
-
 pub(super) fn plugin(app: &mut App) {
     app.add_audio_source::<MusicTrack>()
         .add_systems(Startup, start_music)
@@ -124,42 +82,6 @@ pub(super) fn plugin(app: &mut App) {
             ),
         )
         .add_systems(Last, report_on_exit);
-}
-
-/// Seconds Bevy's audio output gets to take the stream before it is played silently.
-const OUTPUT_GRACE_S: f64 = 2.0;
-
-/// Without a sound card Bevy's audio output never takes the stream: then it is played into
-/// nothing at the clock's pace, so the soundtrack's work and figures are those of a heard one.
-fn without_sound_card(
-    music: Option<ResMut<Soundtrack>>,
-    tracks: Res<Assets<MusicTrack>>,
-    time: Res<Time<Real>>,
-) {
-    let Some(mut music) = music else { return };
-    if music.output_checked {
-        return;
-    }
-    let now = time.elapsed_secs_f64();
-    let since = *music.since.get_or_insert(now);
-    if now - since < OUTPUT_GRACE_S {
-        return;
-    }
-    let Some(track) = tracks.get(&music.track) else {
-        return;
-    };
-    let unclaimed = track
-        .reader
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take();
-    if let Some(reader) = unclaimed {
-        info!("no audio output: the soundtrack plays silently (its figures still count)");
-        if let Err(e) = reader.play_silently() {
-            warn!("the silent soundtrack could not start: {e}");
-        }
-    }
-    music.output_checked = true;
 }
 
 /// The music lane's backend: the trained model in models/, a new piece each run.
@@ -260,73 +182,6 @@ fn take_bars(music: Option<ResMut<Soundtrack>>, mut done: MessageReader<Inferenc
         }
     }
     music.add_main_time(started);
-}
-
-/// The mood the music follows, from what is around the player.
-#[allow(clippy::type_complexity)]
-fn feel_the_village(
-    music: Option<ResMut<Soundtrack>>,
-    screen: Res<State<Screen>>,
-    clock: Res<WorldClock>,
-    player: Query<&Position, With<Player>>,
-    villagers: Query<(&Position, &Emotion, Has<InConversation>), With<Villager>>,
-    wolves: Query<&Position, With<Wolf>>,
-) {
-    let Some(mut music) = music else { return };
-    let started = Instant::now();
-    let mood = match screen.get() {
-        // The ending's themes: resolution, or defeat.
-        Screen::Won => Mood {
-            valence: 0.8,
-            arousal: -0.2,
-            dominance: 0.5,
-        },
-        Screen::Lost => Mood {
-            valence: -0.8,
-            arousal: -0.5,
-            dominance: -0.6,
-        },
-        _ => {
-            let at = player.single().map_or(Vec2::ZERO, |p| p.0);
-            village_mood(at, &villagers, &wolves, clock.is_night())
-        }
-    };
-    music.mood = mood;
-    music.stream.set_mood(mood);
-    let ms = started.elapsed().as_secs_f32() * 1e3;
-    music.main_ms.push(ms);
-}
-
-/// Villagers' feelings weighted by nearness (the one in conversation three times more), then
-/// wolves nearby (tension: arousal up, valence and dominance down) and night (quieter, darker).
-#[allow(clippy::type_complexity)]
-fn village_mood(
-    at: Vec2,
-    villagers: &Query<(&Position, &Emotion, Has<InConversation>), With<Villager>>,
-    wolves: &Query<&Position, With<Wolf>>,
-    night: bool,
-) -> Mood {
-    let (mut sum, mut weight) = ([0f32; 3], 0f32);
-    for (p, e, talking) in villagers {
-        let d = p.0.distance(at);
-        let w = HALF_WEIGHT_AT / (HALF_WEIGHT_AT + d) * if talking { 3.0 } else { 1.0 };
-        for (s, v) in sum.iter_mut().zip(e.vad) {
-            *s += w * v;
-        }
-        weight += w;
-    }
-    let mean = |i: usize| if weight > 0.0 { sum[i] / weight } else { 0.0 };
-    let threat = wolves
-        .iter()
-        .map(|w| (1.0 - w.0.distance(at) / WOLF_RANGE).max(0.0))
-        .fold(0.0, f32::max);
-    let dark = if night { 1.0 } else { 0.0 };
-    Mood {
-        valence: mean(0) - 0.5 * threat - 0.15 * dark,
-        arousal: mean(1) + 0.8 * threat - 0.2 * dark,
-        dominance: mean(2) - 0.5 * threat,
-    }
-    .clamped()
 }
 
 /// `M` mutes and unmutes; `+` and `-` change the volume by a tenth; `L` likes the piece, `K`
