@@ -1,5 +1,6 @@
 //! The inference worker pool, transport only: plain Rust, no Bevy. Jobs in through bounded queues,
-//! events out; backends are adapters over the models in `ml` and the rules in `decide`.
+//! events out; backends are adapters over the models in `ml`, the rules in `decide` and the
+//! soundtrack in `music`.
 
 pub mod backends;
 mod lane;
