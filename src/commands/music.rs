@@ -2,22 +2,21 @@
 //! to a 16-bit WAV file and, if asked, the MIDI file of exactly the notes rendered. Prints what
 //! the output measures as JSON.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::ml::model_files;
 use crate::music::analysis::{self, AudioAnalysis, ScoreAnalysis};
 use crate::music::files::{self, midi, wav};
-use crate::music::model::MusicNet;
+use crate::music::model::{default_path, load};
 use crate::music::mood::Mood;
 use crate::music::piece::{self, MoodTimeline};
+use crate::music::sim_timeline;
 use crate::music::synth::{SAMPLE_RATE, Synth, SynthStats};
 use crate::music::taste::MusicSettings;
-use crate::music::{MusicError, sim_timeline};
 
 /// Arguments of `npc-minds music`.
 #[derive(Debug, clap::Args)]
@@ -74,22 +73,6 @@ struct MusicSummary {
 }
 
 /// The default music model's path.
-pub fn default_model() -> PathBuf {
-    model_files::models_dir().join("music.safetensors")
-}
-
-/// Loads the music model, saying how to get one when it is missing.
-pub fn load_model(path: &Path) -> Result<MusicNet, MusicError> {
-    if !path.is_file() {
-        return Err(MusicError::Invalid(format!(
-            "{}: no music model there; it ships in the repository's models/ folder, or train one \
-             with `npc-minds train-music`",
-            path.display()
-        )));
-    }
-    Ok(MusicNet::load(path)?)
-}
-
 pub fn run(a: MusicArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &a.taste {
         let settings = MusicSettings::load(path)?;
@@ -108,7 +91,7 @@ pub fn run(a: MusicArgs) -> anyhow::Result<ExitCode> {
         }
         None => (MoodTimeline::constant(mood), a.seconds.unwrap_or(30.0)),
     };
-    let net = Arc::new(load_model(&a.model.clone().unwrap_or_else(default_model))?);
+    let net = Arc::new(load(&a.model.clone().unwrap_or_else(default_path))?);
     let t = Instant::now();
     let (score, bars) = piece::compose(net, &timeline, seconds, a.seed)?;
     let compose_ms = t.elapsed().as_secs_f64() * 1e3;

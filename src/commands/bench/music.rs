@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::{median, print};
-use crate::commands::music::{default_model, load_model};
+use crate::music::model::{default_path, load};
 use crate::music::mood::Mood;
 use crate::music::piece::{self, MoodTimeline};
 use crate::music::synth::{SAMPLE_RATE, Synth};
@@ -42,7 +42,7 @@ pub struct MusicBench {
 }
 
 pub fn run(a: MusicBenchArgs) -> anyhow::Result<ExitCode> {
-    let net = Arc::new(load_model(&default_model())?);
+    let net = Arc::new(load(&default_path())?);
     // A busy mood: every layer plays.
     let timeline = MoodTimeline::constant(Mood::new(0.4, 0.8, 0.2)?);
     let (mut compose, mut render) = (Vec::new(), Vec::new());

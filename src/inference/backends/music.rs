@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::{Backend, BackendFactory, StreamContext};
 use crate::inference::protocol::{InferenceError, JobInput, JobOutput};
 use crate::music::bars::BarRenderer;
-use crate::music::model::MusicNet;
+use crate::music::model::{MusicNet, load};
 
 pub struct MusicBackend {
     renderer: BarRenderer,
@@ -26,14 +26,7 @@ impl MusicBackend {
 /// panic the lane gets a fresh piece from the same seed.
 pub fn factory(path: PathBuf, seed: u64) -> BackendFactory {
     Arc::new(move || {
-        if !path.is_file() {
-            return Err(InferenceError::Unavailable(format!(
-                "{}: no music model there; it ships in the repository's models/ folder, or train \
-                 one with `npc-minds train-music`",
-                path.display()
-            )));
-        }
-        let net = MusicNet::load(&path).map_err(|e| InferenceError::Unavailable(e.to_string()))?;
+        let net = load(&path).map_err(|e| InferenceError::Unavailable(e.to_string()))?;
         Ok(Box::new(MusicBackend::new(Arc::new(net), seed)?) as Box<dyn Backend>)
     })
 }
