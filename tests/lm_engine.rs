@@ -9,9 +9,9 @@ mod common;
 use npc_minds::ml::dialogue::DialogueModel;
 use npc_minds::ml::lm::Kernel;
 use npc_minds::ml::lm::engine::EngineKind;
+use npc_minds::ml::lm::kernels::attention::{Heads, Span, attention, push_key};
 use npc_minds::ml::lm::kernels::blocks::{ActBlock, Q8Block, Q41Block, QK, quantize_activations};
 use npc_minds::ml::lm::kernels::dense::Dense;
-use npc_minds::ml::lm::kernels::dot::HeadView;
 use npc_minds::ml::lm::kernels::matmul::{Packed, Product, QMatrix, product, products};
 use npc_minds::ml::lm::kernels::paired::Q41Pairs;
 use npc_minds::ml::model_files::models_dir;
@@ -114,28 +114,71 @@ fn every_kernel_matches_the_scalar_one_on_random_blocks() {
 }
 
 #[test]
-fn attention_and_dense_layers_match_the_scalar_path() {
+fn attention_and_dense_layers_match_plain_arithmetic() {
     let mut rng = Rng(0xa77e);
     for k in Kernel::available() {
-        // One head of 64 over cached rows of 3 heads (the model's shape), various lengths.
-        for len in [1usize, 2, 7, 33, 130] {
-            let stride = 192;
-            let keys = rng.floats(len * stride, 1.0);
-            let values = rng.floats(len * stride, 1.0);
-            let q = rng.floats(64, 1.0);
-            let view = HeadView {
-                keys: &keys,
-                values: &values,
-                len,
-                stride,
-                offset: 64,
-                dim: 64,
+        // Query rows of several sequences over their caches, keys in tiles: the model's shape
+        // (9 heads sharing 3 KV heads of 64), one head per KV head, and a width the AVX-512 path
+        // leaves to the portable one; lengths around the tile size.
+        for (heads, kv_heads, dim) in [(9usize, 3usize, 64usize), (4, 4, 64), (8, 2, 32)] {
+            let shape = Heads {
+                heads,
+                kv_heads,
+                head_dim: dim,
             };
-            let (mut a, mut b) = (vec![0f32; 64], vec![0f32; 64]);
-            k.attend(&q, view, 0.125, &mut Vec::new(), &mut a);
-            Kernel::Scalar.attend(&q, view, 0.125, &mut Vec::new(), &mut b);
-            for (x, y) in a.iter().zip(&b) {
-                close(*x, *y, &format!("{k:?} attention over {len}"));
+            let kv_dim = kv_heads * dim;
+            let lens = [1usize, 2, 7, 16, 17, 33, 130];
+            let caches: Vec<(Vec<f32>, Vec<f32>, Vec<f32>)> = lens
+                .iter()
+                .map(|&len| {
+                    let rows = rng.floats(len * kv_dim, 1.5);
+                    let mut tiles = Vec::new();
+                    for (p, key) in rows.chunks_exact(kv_dim).enumerate() {
+                        push_key(&mut tiles, p, key);
+                    }
+                    (rows, tiles, rng.floats(len * kv_dim, 1.0))
+                })
+                .collect();
+            let spans: Vec<Span<'_>> = caches
+                .iter()
+                .zip(lens)
+                .map(|((_, tiles, values), len)| Span {
+                    keys: tiles,
+                    values,
+                    len,
+                })
+                .collect();
+            let q = rng.floats(lens.len() * heads * dim, 1.0);
+            let mut got = vec![0f32; q.len()];
+            attention(k, shape, &q, &spans, &mut got);
+            // Plain arithmetic on the row-major keys.
+            let scale = 1.0 / (dim as f32).sqrt();
+            for (r, ((keys, _, values), len)) in caches.iter().zip(lens).enumerate() {
+                for h in 0..heads {
+                    let off = (h / (heads / kv_heads)) * dim;
+                    let qh = &q[(r * heads + h) * dim..][..dim];
+                    let s: Vec<f64> = (0..len)
+                        .map(|j| {
+                            let key = &keys[j * kv_dim + off..][..dim];
+                            qh.iter().zip(key).map(|(a, b)| (a * b) as f64).sum::<f64>()
+                                * scale as f64
+                        })
+                        .collect();
+                    let max = s.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                    let e: Vec<f64> = s.iter().map(|v| (v - max).exp()).collect();
+                    let sum: f64 = e.iter().sum();
+                    for d in 0..dim {
+                        let want: f64 = (0..len)
+                            .map(|j| e[j] * values[j * kv_dim + off + d] as f64)
+                            .sum::<f64>()
+                            / sum;
+                        close(
+                            got[(r * heads + h) * dim + d],
+                            want as f32,
+                            &format!("{k:?} attention {heads}/{kv_heads}×{dim} over {len}"),
+                        );
+                    }
+                }
             }
         }
         // Dense layers of the policy's shapes and ragged ones (outputs not a multiple of 8 or 16),

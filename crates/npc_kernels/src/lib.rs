@@ -5,9 +5,12 @@
 //! - [`dot`]: block dot products with a scalar path and an AVX2 path chosen at run time.
 //! - [`matmul`]: a quantized matrix and the parallel matrix products of a layer.
 //! - [`paired`]: Q4_1 weights and activations repacked in pairs of blocks for the AVX-512 VNNI kernel.
-//! - [`ops`]: RMSNorm, rotary embedding, attention over a KV cache, SwiGLU, float dot/axpy.
+//! - [`attention`]: causal attention with grouped KV heads over each sequence's cache (keys in
+//!   transposed tiles).
+//! - [`ops`]: RMSNorm, rotary embedding, SwiGLU.
 //! - [`dense`]: float fully connected layers for small networks (the decision policy).
 
+pub mod attention;
 pub mod blocks;
 pub mod dense;
 pub mod dot;

@@ -1,10 +1,6 @@
 //! The float operations of a llama-family layer, on plain slices: RMSNorm, the interleaved rotary
-//! embedding GGUF llama weights expect, causal attention with grouped KV heads over each sequence's cache, and
-//! SwiGLU. Attention runs its (token, head) pairs in parallel on the current rayon pool.
-
-use rayon::prelude::*;
-
-use crate::dot::{HeadView, Kernel};
+//! embedding GGUF llama weights expect, and SwiGLU (attention has its own module,
+//! [`crate::attention`]).
 
 /// `out = x / sqrt(mean(x²) + eps) * w`, row by row (`x.len()` a multiple of `w.len()`), rounded
 /// as candle rounds it.
@@ -64,62 +60,6 @@ impl Rope {
                 head[2 * i + 1] = a * s[i] + b * c[i];
             }
         }
-    }
-}
-
-/// The shape of attention in one layer.
-#[derive(Clone, Copy, Debug)]
-pub struct Heads {
-    pub heads: usize,
-    pub kv_heads: usize,
-    pub head_dim: usize,
-}
-
-/// What one query row attends to: the first `len` positions of a sequence's cache (rows of
-/// `kv_heads·head_dim`).
-#[derive(Clone, Copy, Debug)]
-pub struct Span<'a> {
-    pub keys: &'a [f32],
-    pub values: &'a [f32],
-    pub len: usize,
-}
-
-/// Attention for query rows that may belong to different sequences: row `r` of `q`
-/// (`heads·head_dim` values) attends `spans[r]`; `out` gets `rows × heads·head_dim`.
-pub fn attention(k: Kernel, h: Heads, q: &[f32], spans: &[Span<'_>], out: &mut [f32]) {
-    let hd = h.head_dim;
-    let kv_dim = h.kv_heads * hd;
-    let group = h.heads / h.kv_heads;
-    let scale = 1.0 / (hd as f32).sqrt();
-    let n_out = spans.len() * h.heads * hd;
-    assert!(
-        q.len() >= n_out && out.len() >= n_out,
-        "attention buffers too short"
-    );
-    let one = |scores: &mut Vec<f32>, (i, o): (usize, &mut [f32])| {
-        let (r, head) = (i / h.heads, i % h.heads);
-        let span = spans[r];
-        let view = HeadView {
-            keys: span.keys,
-            values: span.values,
-            len: span.len,
-            stride: kv_dim,
-            offset: (head / group) * hd,
-            dim: hd,
-        };
-        k.attend(&q[i * hd..(i + 1) * hd], view, scale, scores, o);
-    };
-    if rayon::current_num_threads() <= 1 {
-        let mut scores = Vec::new();
-        out[..n_out]
-            .chunks_mut(hd)
-            .enumerate()
-            .for_each(|job| one(&mut scores, job));
-    } else {
-        out[..n_out]
-            .par_chunks_mut(hd)
-            .enumerate()
-            .for_each_init(Vec::new, one);
     }
 }
 

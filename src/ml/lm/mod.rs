@@ -8,9 +8,10 @@ pub mod engine;
 pub mod error;
 mod load;
 
+use npc_kernels::attention::{self, Heads, Span, push_key};
 use npc_kernels::blocks::{ActBlock, QK, quantize_activations};
 use npc_kernels::matmul::{Product, QMatrix, product, products};
-use npc_kernels::ops::{self, Heads, Rope, Span};
+use npc_kernels::ops::{self, Rope};
 
 pub use load::read;
 pub use npc_kernels::{self as kernels, Kernel};
@@ -63,7 +64,8 @@ pub struct Llama {
     kernel: Kernel,
 }
 
-/// One sequence's keys and values, per layer `positions × kv_heads·head_dim`.
+/// One sequence's keys and values, per layer: keys in transposed tiles of positions
+/// ([`attention::push_key`]), values in rows of `kv_heads·head_dim`.
 #[derive(Clone, Debug, Default)]
 pub struct KvCache {
     len: usize,
@@ -83,7 +85,11 @@ impl KvCache {
 
     /// Makes room for `more` positions at once, so that decoding does not reallocate.
     pub fn reserve(&mut self, cfg: &Config, more: usize) {
-        for c in self.k.iter_mut().chain(self.v.iter_mut()) {
+        let keys = attention::key_floats(self.len + more, cfg.kv_dim());
+        for c in &mut self.k {
+            c.reserve(keys.saturating_sub(c.len()));
+        }
+        for c in &mut self.v {
             c.reserve(more * cfg.kv_dim());
         }
     }
@@ -305,7 +311,7 @@ impl Llama {
             for (i, &(f, p)) in rows.iter().enumerate() {
                 self.rope.apply(&mut q[i * d..(i + 1) * d], p);
                 self.rope.apply(&mut kk[i * kv..(i + 1) * kv], p);
-                feeds[f].cache.k[li].extend_from_slice(&kk[i * kv..(i + 1) * kv]);
+                push_key(&mut feeds[f].cache.k[li], p, &kk[i * kv..(i + 1) * kv]);
                 feeds[f].cache.v[li].extend_from_slice(&vv[i * kv..(i + 1) * kv]);
             }
             let spans: Vec<Span<'_>> = rows
@@ -317,7 +323,7 @@ impl Llama {
                 })
                 .collect();
             let att = sized(&mut s.att, t * d);
-            ops::attention(k, heads, q, &spans, att);
+            attention::attention(k, heads, q, &spans, att);
             quantize_activations(att, acts);
             let proj = sized(&mut s.proj, t * d);
             product(k, &l.o, acts, t, proj);

@@ -110,27 +110,6 @@ pub unsafe fn dot_q41(w: &[Q41Block], a: &[ActBlock]) -> f32 {
     hsum(acc) + offset
 }
 
-/// [`super::attend_by`] with this module's dot product and axpy inlined.
-#[target_feature(enable = "avx2,fma")]
-pub unsafe fn attend(
-    q: &[f32],
-    h: super::HeadView<'_>,
-    scale: f32,
-    scores: &mut [f32],
-    out: &mut [f32],
-) {
-    super::attend_by(
-        q,
-        h,
-        scale,
-        scores,
-        out,
-        // SAFETY: this function only runs where AVX2 and FMA are present.
-        |x, y| unsafe { dot_f32(x, y) },
-        |a, x, y| unsafe { axpy(a, x, y) },
-    )
-}
-
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn dot_f32(x: &[f32], y: &[f32]) -> f32 {
     let n = x.len();
