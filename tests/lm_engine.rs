@@ -64,6 +64,43 @@ fn close(a: f32, b: f32, what: &str) {
 }
 
 #[test]
+fn activations_round_half_away_from_zero_as_ggml_does() {
+    // GGML's Q8 rounding written plainly: q = round(x / d), d = max|x| / 127 (kept as f16, which
+    // `Q8Block::quantize` shares), s = d·Σq (through f16: within a part in a thousand).
+    fn check(b: &ActBlock, x: &[f32]) {
+        let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let id = if amax != 0.0 {
+            1.0 / (amax / 127.0)
+        } else {
+            0.0
+        };
+        let qs: [i8; QK] = std::array::from_fn(|i| (x[i] * id).round() as i8);
+        assert_eq!(b.qs, qs, "rounding of {x:?}");
+        assert_eq!(b.d, Q8Block::quantize(x).d);
+        let sum = qs.iter().map(|&q| q as f32).sum::<f32>() * b.d;
+        assert!((b.s - sum).abs() <= 1e-3 * sum.abs(), "s {} vs {sum}", b.s);
+    }
+    let mut rng = Rng(0x0dd5);
+    let mut x = rng.floats(40 * QK, 4.0);
+    // A block whose scale is exactly 1, so that every value is a tie: ±k.5 and ±127.
+    for (i, v) in x[..QK].iter_mut().enumerate() {
+        *v = (i as f32 - 16.0) + 0.5;
+    }
+    x[0] = 127.0;
+    x[1] = -126.5;
+    // An all-zero block and one of tiny values.
+    x[QK..2 * QK].fill(0.0);
+    for v in &mut x[2 * QK..3 * QK] {
+        *v *= 1e-30;
+    }
+    let mut got = vec![ActBlock::default(); 40];
+    quantize_activations(&x, &mut got);
+    for (b, chunk) in got.iter().zip(x.chunks_exact(QK)) {
+        check(b, chunk);
+    }
+}
+
+#[test]
 fn every_kernel_matches_the_scalar_one_on_random_blocks() {
     let kernels = Kernel::available();
     eprintln!(

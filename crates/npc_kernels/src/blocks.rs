@@ -78,21 +78,62 @@ impl Q41Block {
 
 /// GGML's Q8 scale for a block: `d = max|x| / 127` stored as f16, and `1/d` (unrounded) to
 /// quantize with.
+#[inline(always)]
 fn scale(x: &[f32]) -> (f32, f32) {
-    let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+    // Eight running maxima, so that the compiler keeps them in one vector register.
+    let mut m = [0f32; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (m, v) in m.iter_mut().zip(c) {
+            *m = m.max(v.abs());
+        }
+    }
+    let amax = chunks
+        .remainder()
+        .iter()
+        .fold(m.into_iter().fold(0f32, f32::max), |m, v| m.max(v.abs()));
     let d = amax / 127.0;
     let id = if d != 0.0 { 1.0 / d } else { 0.0 };
     (f16::from_f32(d).to_f32(), id)
 }
 
+/// `x` rounded half away from zero (as `f32::round`), as an `i8` (`|x| ≤ 127.5` here): written with
+/// `trunc`, which the vector units have, where `round` is a library call. `x - trunc(x)` is exact.
+#[inline(always)]
+fn round_i8(x: f32) -> i8 {
+    let t = x.trunc();
+    let r = if (x - t).abs() >= 0.5 {
+        t + 1f32.copysign(x)
+    } else {
+        t
+    };
+    r as i8
+}
+
 /// Quantizes `x` (a multiple of 32 long) into `out`, one block per 32 values.
 pub fn quantize_activations(x: &[f32], out: &mut [ActBlock]) {
     debug_assert_eq!(x.len(), out.len() * QK);
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2.
+        return unsafe { quantize_avx2(x, out) };
+    }
+    quantize_blocks(x, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn quantize_avx2(x: &[f32], out: &mut [ActBlock]) {
+    quantize_blocks(x, out)
+}
+
+#[inline(always)]
+fn quantize_blocks(x: &[f32], out: &mut [ActBlock]) {
     for (b, chunk) in out.iter_mut().zip(x.chunks_exact(QK)) {
         let (d, id) = scale(chunk);
         let mut sum = 0i32;
         for (q, &v) in b.qs.iter_mut().zip(chunk) {
-            *q = (v * id).round() as i8;
+            *q = round_i8(v * id);
             sum += *q as i32;
         }
         b.d = d;

@@ -91,8 +91,9 @@ pub struct PairRow<'a> {
 
 /// Quantized activations of several tokens in the pair layout: per pair 64 signed bytes, the first
 /// 32 matching the weights' low nibbles and the last 32 their high nibbles, and the two blocks'
-/// scales `d`, both pair-major (the tokens of one pair side by side, so the kernel walks all its
-/// tokens from one pointer); per block `s = d·Σq`, as in [`ActBlock`], token-major.
+/// scales `d` repeated across a 512-bit register (`[d0, d1, d0, d1, …]`, the lanes of the products),
+/// both pair-major (the tokens of one pair side by side, so the kernel walks all its tokens from
+/// one pointer); per block `s = d·Σq`, as in [`ActBlock`], token-major.
 #[derive(Clone, Debug, Default)]
 pub struct ActPairs {
     pub tokens: usize,
@@ -100,8 +101,8 @@ pub struct ActPairs {
     pub pairs: usize,
     /// Pair `p` of token `t` at `p * tokens + t`.
     pub qs: Vec<[i8; 2 * QK]>,
-    /// As `qs`.
-    pub d: Vec<[f32; 2]>,
+    /// As `qs`: the pair's two scales, eight times.
+    pub d: Vec<[f32; 16]>,
     /// Block `b` of token `t` at `t * 2 * pairs + b`.
     pub s: Vec<f32>,
 }
@@ -124,7 +125,7 @@ impl ActPairs {
                     let (b, v) = source(j % QK);
                     pair[b].qs[v + (j / QK) * (QK / 2)]
                 }));
-                self.d.push([pair[0].d, pair[1].d]);
+                self.d.push(std::array::from_fn(|i| pair[i % 2].d));
             }
         }
         self.s.clear();

@@ -1,12 +1,14 @@
 //! Dot products of paired Q4_1 rows ([`crate::paired`]) with paired activations: the AVX-512 VNNI
 //! path, and the scalar one for every other kernel.
 //!
-//! Per pair and token the AVX-512 path issues one load, one `vpdpbusd`, one conversion, one
-//! multiply of the two broadcast scale pairs and one fused add into the token's accumulator; the
-//! weights' load, shift and mask are shared by the tokens of a call, whose activations sit side by
-//! side (pair-major), so one pointer walks them all. The Q4_1 offsets `Σ m·s` are added as a vector dot product
-//! before the final sum. Eight or four tokens at once run, per token, exactly the one-token
-//! operations in the same order, so their results are bit-identical to one-token calls.
+//! Per pair and token the AVX-512 path issues one `vpdpbusd` (its activations loaded with it), one
+//! conversion, one multiply of the weights' scale pair by the activations' (already broadcast, read
+//! with the multiply) and one fused add into the token's accumulator; the weights' load, shift and
+//! mask are shared by the tokens of a call, whose activations sit side by side (pair-major), so one
+//! pointer walks them all. The Q4_1 offsets `Σ m·s` are added as a vector dot product before the
+//! final sum, which adds the sixteen lanes in one fixed tree: eight tokens' trees share their
+//! shuffles. Eight or four tokens at once run, per token, exactly the one-token operations in the
+//! same order, so their results are bit-identical to one-token calls.
 
 use super::Kernel;
 use crate::paired::{ActPairs, Q41Pairs, scalar_dot};
@@ -111,7 +113,7 @@ mod avx512 {
         m: *const f32,
         pairs: usize,
         aq: *const [i8; 64],
-        ad: *const [f32; 2],
+        ad: *const [f32; 16],
         stride: usize,
         a_s: [*const f32; T],
     ) -> [f32; T] {
@@ -129,16 +131,60 @@ mod avx512 {
                 for (t, acc) in acc.iter_mut().enumerate() {
                     let y = _mm512_loadu_si512(aq.add(t) as *const __m512i);
                     let i = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x, y);
-                    let scale = _mm512_mul_ps(wd, pair_of(ad.add(t) as *const f32));
+                    let scale = _mm512_mul_ps(wd, _mm512_loadu_ps(ad.add(t) as *const f32));
                     *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), scale, *acc);
                 }
             }
         }
-        let mut out = [0f32; T];
         for t in 0..T {
             // SAFETY: 2 · pairs offsets and sums.
-            let sum = unsafe { add_dot(m, a_s[t], 2 * pairs, acc[t]) };
-            out[t] = _mm512_reduce_add_ps(sum);
+            acc[t] = unsafe { add_dot(m, a_s[t], 2 * pairs, acc[t]) };
+        }
+        sums(acc)
+    }
+
+    /// Each register's sixteen lanes summed in one fixed order: 128-bit quarters `(q0 + q2) +
+    /// (q1 + q3)`, then within the quarter `(l0 + l2) + (l1 + l3)`. Eight registers share the
+    /// shuffles (a transposing tree); fewer are summed one by one, in the same order.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+    #[inline]
+    fn sums<const T: usize>(acc: [__m512; T]) -> [f32; T] {
+        let mut out = [0f32; T];
+        if T == 8 {
+            // Quarters: [a0 + a2, a1 + a3, b0 + b2, b1 + b3] for each pair of registers …
+            let half = |x: __m512, y: __m512| {
+                _mm512_add_ps(
+                    _mm512_shuffle_f32x4::<0b01_00_01_00>(x, y),
+                    _mm512_shuffle_f32x4::<0b11_10_11_10>(x, y),
+                )
+            };
+            // … then [a, b, c, d], each quarter one register's four partial lanes.
+            let quarter = |x: __m512, y: __m512| {
+                _mm512_add_ps(
+                    _mm512_shuffle_f32x4::<0b10_00_10_00>(x, y),
+                    _mm512_shuffle_f32x4::<0b11_01_11_01>(x, y),
+                )
+            };
+            let u = quarter(half(acc[0], acc[1]), half(acc[2], acc[3]));
+            let w = quarter(half(acc[4], acc[5]), half(acc[6], acc[7]));
+            // Lanes: [u0 + u2, w0 + w2, u1 + u3, w1 + w3], then the first plus the third.
+            let z = _mm512_add_ps(_mm512_unpacklo_ps(u, w), _mm512_unpackhi_ps(u, w));
+            let r = _mm512_add_ps(z, _mm512_permute_ps::<0b01_00_11_10>(z));
+            let mut lanes = [0f32; 16];
+            // SAFETY: 16 floats.
+            unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), r) };
+            for i in 0..4 {
+                out[i] = lanes[4 * i];
+                out[i + 4] = lanes[4 * i + 1];
+            }
+            return out;
+        }
+        for (o, v) in out.iter_mut().zip(acc) {
+            let v = _mm512_add_ps(v, _mm512_shuffle_f32x4::<0b01_00_11_10>(v, v));
+            let v = _mm512_add_ps(v, _mm512_shuffle_f32x4::<0b10_11_00_01>(v, v));
+            let v = _mm512_add_ps(v, _mm512_permute_ps::<0b01_00_11_10>(v));
+            let v = _mm512_add_ps(v, _mm512_permute_ps::<0b10_11_00_01>(v));
+            *o = _mm_cvtss_f32(_mm512_castps512_ps128(v));
         }
         out
     }
@@ -181,27 +227,36 @@ mod avx512 {
         stride: usize,
     ) {
         let tokens = a.tokens;
-        for n in from..to {
-            // SAFETY: n < to and every t < tokens lie inside `w` and `a` (checked by the caller);
-            // `out` as the caller promised.
+        let row = |n: usize| {
+            // SAFETY: n < to lies inside `w` (checked by the caller).
             unsafe {
-                let row = (
+                (
                     w.qs.as_ptr().add(n * nb / 2),
                     w.d.as_ptr().add(n * nb),
                     w.m.as_ptr().add(n * nb),
-                );
-                let mut t = 0;
-                while t + 8 <= tokens {
-                    put::<8>(row, a, t, n, out, stride);
-                    t += 8;
-                }
-                while t + 4 <= tokens {
-                    put::<4>(row, a, t, n, out, stride);
-                    t += 4;
-                }
-                for t in t..tokens {
-                    put::<1>(row, a, t, n, out, stride);
-                }
+                )
+            }
+        };
+        // Token groups outside, rows inside: a group's activations stay in the L1 cache while the
+        // task's rows pass by.
+        // SAFETY: every t < tokens lies inside `a` (checked by the caller); `out` as the caller
+        // promised.
+        let mut t = 0;
+        while t + 8 <= tokens {
+            for n in from..to {
+                unsafe { put::<8>(row(n), a, t, n, out, stride) };
+            }
+            t += 8;
+        }
+        while t + 4 <= tokens {
+            for n in from..to {
+                unsafe { put::<4>(row(n), a, t, n, out, stride) };
+            }
+            t += 4;
+        }
+        for t in t..tokens {
+            for n in from..to {
+                unsafe { put::<1>(row(n), a, t, n, out, stride) };
             }
         }
     }
