@@ -13,6 +13,7 @@ use npc_minds::ml::lm::kernels::attention::{Heads, Span, attention, push_key};
 use npc_minds::ml::lm::kernels::blocks::{ActBlock, Q8Block, Q41Block, QK, quantize_activations};
 use npc_minds::ml::lm::kernels::dense::Dense;
 use npc_minds::ml::lm::kernels::matmul::{Packed, Product, QMatrix, product, products};
+use npc_minds::ml::lm::kernels::ops::swiglu;
 use npc_minds::ml::lm::kernels::paired::Q41Pairs;
 use npc_minds::ml::model_files::models_dir;
 
@@ -97,6 +98,28 @@ fn activations_round_half_away_from_zero_as_ggml_does() {
     quantize_activations(&x, &mut got);
     for (b, chunk) in got.iter().zip(x.chunks_exact(QK)) {
         check(b, chunk);
+    }
+}
+
+#[test]
+fn swiglu_matches_plain_arithmetic_on_every_kernel() {
+    let mut rng = Rng(0x5111);
+    for k in Kernel::available() {
+        for n in [1usize, 15, 16, 17, 1536] {
+            let mut g = rng.floats(n, 12.0);
+            // Far into both tails, where exp over- or underflows without a clamp.
+            g[0] = -100.0;
+            if n > 1 {
+                g[1] = 95.0;
+            }
+            let u = rng.floats(n, 2.0);
+            let mut got = g.clone();
+            swiglu(k, &mut got, &u);
+            for ((x, &g), &u) in got.iter().zip(&g).zip(&u) {
+                let want = (g as f64 / (1.0 + (-g as f64).exp()) * u as f64) as f32;
+                close(*x, want, &format!("{k:?} swiglu({g}) of {n}"));
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //!
 //! Every kernel runs the same steps: scores for a group of query heads, a softmax, then the values.
 //! The AVX-512 path (head width 64, up to four query heads per KV head, SmolLM2's shape) does them
-//! in registers with a polynomial `exp`; the portable path, the reference, uses `f32::exp`, and
+//! in registers with a polynomial `exp` ([`crate::simd`]); the portable path, the reference, uses `f32::exp`, and
 //! runs with 256-bit vectors under the AVX2 kernel. A job is one (query row, KV head) pair; jobs run
 //! in parallel on the current rayon pool.
 
@@ -215,26 +215,7 @@ mod avx512 {
     use std::arch::x86_64::*;
 
     use super::{Job, TILE};
-
-    /// `e^x` for `x ≤ 0` (scores less their maximum), to about one part in 10⁷: `x = n·ln 2 + r`
-    /// with `|r| ≤ ln 2 / 2`, a degree-7 polynomial for `e^r` (Cephes' `expf` coefficients), then
-    /// `2^n` by `vscalefps`.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    fn exp(x: __m512) -> __m512 {
-        let x = _mm512_max_ps(x, _mm512_set1_ps(-87.0));
-        let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
-            _mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E)),
-        );
-        let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693_359_4), x);
-        let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.121_944_4e-4), r);
-        let mut p = _mm512_set1_ps(1.987_569_1e-4);
-        for c in [1.398_2e-3, 8.333_452e-3, 4.166_579_6e-2, 0.166_666_65, 0.5] {
-            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
-        }
-        let y = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
-        _mm512_scalef_ps(_mm512_add_ps(y, _mm512_set1_ps(1.0)), n)
-    }
+    use crate::simd::avx512::exp;
 
     /// Which of tile `t`'s positions are among the first `len`.
     #[inline]

@@ -8,6 +8,7 @@
 //! - [`attention`]: causal attention with grouped KV heads over each sequence's cache (keys in
 //!   transposed tiles).
 //! - [`ops`]: RMSNorm, rotary embedding, SwiGLU.
+//! - [`simd`]: vector pieces the kernels share (`exp`).
 //! - [`dense`]: float fully connected layers for small networks (the decision policy).
 
 pub mod attention;
@@ -17,6 +18,7 @@ pub mod dot;
 pub mod matmul;
 pub mod ops;
 pub mod paired;
+pub mod simd;
 
 pub use blocks::{ActBlock, Q8Block, Q41Block, QK};
 pub use dot::Kernel;

@@ -2,6 +2,8 @@
 //! embedding GGUF llama weights expect, and SwiGLU (attention has its own module,
 //! [`crate::attention`]).
 
+use crate::dot::Kernel;
+
 /// `out = x / sqrt(mean(x²) + eps) * w`, row by row (`x.len()` a multiple of `w.len()`), rounded
 /// as candle rounds it.
 pub fn rms_norm(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
@@ -63,10 +65,37 @@ impl Rope {
     }
 }
 
-/// `gate[i] = silu(gate[i]) · up[i]` (SwiGLU's product, in place).
-pub fn swiglu(gate: &mut [f32], up: &[f32]) {
+/// `gate[i] = silu(gate[i]) · up[i]` (SwiGLU's product, in place): with the AVX-512 kernel sixteen
+/// at a time through [`crate::simd`]'s `exp`, otherwise with `f32::exp`.
+pub fn swiglu(k: Kernel, gate: &mut [f32], up: &[f32]) {
+    assert_eq!(gate.len(), up.len(), "swiglu of unequal lengths");
+    #[cfg(target_arch = "x86_64")]
+    if k == Kernel::Avx512Vnni {
+        // SAFETY: `Avx512Vnni` is only handed out when the CPU has AVX-512 F; equal lengths.
+        return unsafe { swiglu_avx512(gate, up) };
+    }
+    let _ = k;
     for (g, &u) in gate.iter_mut().zip(up) {
         *g = *g / (1.0 + (-*g).exp()) * u;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn swiglu_avx512(gate: &mut [f32], up: &[f32]) {
+    use std::arch::x86_64::*;
+    let one = _mm512_set1_ps(1.0);
+    for i in (0..gate.len()).step_by(16) {
+        let n = (gate.len() - i).min(16);
+        let m: __mmask16 = if n == 16 { 0xffff } else { (1 << n) - 1 };
+        // SAFETY: the mask covers only the n floats left in both slices.
+        unsafe {
+            let g = _mm512_maskz_loadu_ps(m, gate.as_ptr().add(i));
+            let u = _mm512_maskz_loadu_ps(m, up.as_ptr().add(i));
+            let e = crate::simd::avx512::exp(_mm512_sub_ps(_mm512_setzero_ps(), g));
+            let r = _mm512_mul_ps(_mm512_div_ps(g, _mm512_add_ps(one, e)), u);
+            _mm512_mask_storeu_ps(gate.as_mut_ptr().add(i), m, r);
+        }
     }
 }
 

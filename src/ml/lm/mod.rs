@@ -350,7 +350,7 @@ impl Llama {
                 acts,
                 t,
             );
-            ops::swiglu(g, u);
+            ops::swiglu(k, g, u);
             let acts = sized(&mut s.acts, t * c.hidden / QK);
             quantize_activations(g, acts);
             product(k, &l.down, acts, t, proj);
