@@ -7,8 +7,8 @@
 use rayon::prelude::*;
 
 use crate::blocks::{ActBlock, Q8Block, Q41Block, QK};
-use crate::dot::Kernel;
-use crate::paired::{ActPairs, Q41Pairs};
+use crate::dot::{Kernel, Pairs};
+use crate::paired::{ActPairs, Q8Pairs, Q41Pairs};
 
 /// The blocks of a matrix, in one of the packed formats.
 #[derive(Clone, Debug)]
@@ -17,6 +17,8 @@ pub enum Packed {
     Q41(Vec<Q41Block>),
     /// Q4_1 repacked for the AVX-512 VNNI kernel (see [`QMatrix::prepare`]).
     Q41Pairs(Q41Pairs),
+    /// Q8_0 repacked for the same kernel.
+    Q8Pairs(Q8Pairs),
 }
 
 /// A `rows × cols` matrix of packed blocks, row-major (`cols` a multiple of 32).
@@ -47,14 +49,17 @@ impl QMatrix {
             Packed::Q41Pairs(p) if p.d.len() == 2 * p.qs.len() && p.m.len() == p.d.len() => {
                 p.d.len()
             }
-            Packed::Q41Pairs(_) => usize::MAX,
+            Packed::Q8Pairs(p) if p.d.len() == 2 * p.qs.len() => p.d.len(),
+            Packed::Q41Pairs(_) | Packed::Q8Pairs(_) => usize::MAX,
         };
         if !cols.is_multiple_of(QK) || blocks != rows * cols / QK {
             return Err(ShapeError(format!(
                 "{blocks} blocks do not make a {rows}×{cols} matrix of {QK}-value blocks"
             )));
         }
-        if matches!(data, Packed::Q41Pairs(_)) && !(cols / QK).is_multiple_of(2) {
+        if matches!(data, Packed::Q41Pairs(_) | Packed::Q8Pairs(_))
+            && !(cols / QK).is_multiple_of(2)
+        {
             return Err(ShapeError(format!(
                 "rows of {} blocks cannot be paired",
                 cols / QK
@@ -74,23 +79,35 @@ impl QMatrix {
             Packed::Q8(b) => std::mem::size_of_val(b.as_slice()),
             Packed::Q41(b) => std::mem::size_of_val(b.as_slice()),
             Packed::Q41Pairs(p) => p.bytes(),
+            Packed::Q8Pairs(p) => p.bytes(),
         }
     }
 
-    /// Lays the weights out for kernel `k`: Q4_1 rows of an even number of blocks in pairs for
-    /// AVX-512 VNNI, plain blocks for every other kernel (the values are the same either way).
+    /// Lays the weights out for kernel `k`: rows of an even number of blocks in pairs for AVX-512
+    /// VNNI, plain blocks for every other kernel (the values are the same either way).
     pub fn prepare(&mut self, k: Kernel) {
         let pairs = k == Kernel::Avx512Vnni && self.row_blocks().is_multiple_of(2);
         match (&self.data, pairs) {
             (Packed::Q41(b), true) => self.data = Packed::Q41Pairs(Q41Pairs::from_blocks(b)),
             (Packed::Q41Pairs(p), false) => self.data = Packed::Q41(p.to_blocks()),
+            (Packed::Q8(b), true) => self.data = Packed::Q8Pairs(Q8Pairs::from_blocks(b)),
+            (Packed::Q8Pairs(p), false) => self.data = Packed::Q8(p.to_blocks()),
             _ => {}
+        }
+    }
+
+    /// The matrix in pairs, if it is laid out so.
+    fn pairs(&self) -> Option<Pairs<'_>> {
+        match &self.data {
+            Packed::Q41Pairs(p) => Some(Pairs::Q41(p)),
+            Packed::Q8Pairs(p) => Some(Pairs::Q8(p)),
+            _ => None,
         }
     }
 
     pub fn format(&self) -> &'static str {
         match &self.data {
-            Packed::Q8(_) => "q8_0",
+            Packed::Q8(_) | Packed::Q8Pairs(_) => "q8_0",
             Packed::Q41(_) | Packed::Q41Pairs(_) => "q4_1",
         }
     }
@@ -104,6 +121,7 @@ impl QMatrix {
             Packed::Q8(b) => k.dot_q8(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41(b) => k.dot_q41(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41Pairs(p) => k.dot_q41(&unpair_row(p, n, nb), a),
+            Packed::Q8Pairs(p) => k.dot_q8(&unpair_row8(p, n, nb), a),
         }
     }
 
@@ -115,6 +133,7 @@ impl QMatrix {
             Packed::Q8(b) => k.dot_q8_x4(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41(b) => k.dot_q41_x4(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41Pairs(p) => k.dot_q41_x4(&unpair_row(p, n, nb), a),
+            Packed::Q8Pairs(p) => k.dot_q8_x4(&unpair_row8(p, n, nb), a),
         }
     }
 
@@ -126,6 +145,7 @@ impl QMatrix {
                 Packed::Q8(b) => b[n * nb + i].dequantize(chunk),
                 Packed::Q41(b) => b[n * nb + i].dequantize(chunk),
                 Packed::Q41Pairs(p) => p.block(n * nb + i).dequantize(chunk),
+                Packed::Q8Pairs(p) => p.block(n * nb + i).dequantize(chunk),
             }
         }
     }
@@ -133,6 +153,11 @@ impl QMatrix {
 
 /// Row `n` of a paired matrix as plain blocks.
 fn unpair_row(p: &Q41Pairs, n: usize, nb: usize) -> Vec<Q41Block> {
+    (n * nb..(n + 1) * nb).map(|i| p.block(i)).collect()
+}
+
+/// Row `n` of a paired Q8_0 matrix as plain blocks.
+fn unpair_row8(p: &Q8Pairs, n: usize, nb: usize) -> Vec<Q8Block> {
     (n * nb..(n + 1) * nb).map(|i| p.block(i)).collect()
 }
 
@@ -184,14 +209,14 @@ pub fn products(k: Kernel, group: &mut [Product<'_>], acts: &[ActBlock], tokens:
     }
     let mats: Vec<&QMatrix> = group.iter().map(|p| p.w).collect();
     let mut paired = ActPairs::default();
-    if mats.iter().any(|m| matches!(m.data, Packed::Q41Pairs(_))) {
+    if mats.iter().any(|m| m.pairs().is_some()) {
         paired.fill(acts, tokens);
     }
     let run = |&(i, from, to): &(usize, usize, usize)| {
         let w = mats[i];
         let nb = w.row_blocks();
         let out = outs[i];
-        if let Packed::Q41Pairs(p) = &w.data {
+        if let Some(p) = w.pairs() {
             // SAFETY: rows from..to of the `tokens × rows` output belong to this task alone.
             unsafe { k.pair_rows(p, nb, (from, to), &paired, out.0, w.rows) };
             return;

@@ -186,3 +186,4 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod pairs;
+pub use pairs::Pairs;

@@ -1,29 +1,53 @@
-//! Dot products of paired Q4_1 rows ([`crate::paired`]) with paired activations: the AVX-512 VNNI
-//! path, and the scalar one for every other kernel.
+//! Dot products of paired rows ([`crate::paired`]: Q4_1 nibbles or biased Q8_0 bytes) with paired
+//! activations: the AVX-512 VNNI path, and the scalar one for every other kernel.
 //!
 //! Per pair and token the AVX-512 path issues one `vpdpbusd` (its activations loaded with it), one
 //! conversion, one multiply of the weights' scale pair by the activations' (already broadcast, read
-//! with the multiply) and one fused add into the token's accumulator; the weights' load, shift and
-//! mask are shared by the tokens of a call, whose activations sit side by side (pair-major), so one
-//! pointer walks them all. The Q4_1 offsets `Σ m·s` are added as a vector dot product before the
-//! final sum, which adds the sixteen lanes in one fixed tree: eight tokens' trees share their
-//! shuffles. Eight or four tokens at once run, per token, exactly the one-token operations in the
-//! same order, so their results are bit-identical to one-token calls.
+//! with the multiply) and one fused add into the token's accumulator; the weights' load (and, for
+//! Q4_1, shift and mask) are shared by the tokens of a call, whose activations sit side by side
+//! (pair-major), so one pointer walks them all. The offsets (Q4_1's `Σ m·s`, Q8_0's bias `−128·Σ
+//! d·sums`) are added as a vector dot product before the final sum, which adds the sixteen lanes in
+//! one fixed tree: eight tokens' trees share their shuffles. Eight or four tokens at once run, per
+//! token, exactly the one-token operations in the same order, so their results are bit-identical to
+//! one-token calls.
 
 use super::Kernel;
-use crate::paired::{ActPairs, Q41Pairs, scalar_dot};
+use crate::paired::{ActPairs, Q8Pairs, Q41Pairs, scalar_dot, scalar_dot8};
+
+/// A paired matrix, in either format.
+#[derive(Clone, Copy, Debug)]
+pub enum Pairs<'a> {
+    Q41(&'a Q41Pairs),
+    Q8(&'a Q8Pairs),
+}
+
+impl Pairs<'_> {
+    /// Whether rows `..to` of `nb` blocks lie inside the matrix.
+    fn holds(&self, to: usize, nb: usize) -> bool {
+        match self {
+            Pairs::Q41(w) => {
+                to * nb <= w.d.len() && to * nb <= w.m.len() && to * nb / 2 <= w.qs.len()
+            }
+            Pairs::Q8(w) => to * nb <= w.d.len() && to * nb / 2 <= w.qs.len(),
+        }
+    }
+}
+
+/// Rows per block of a task: a block's weights stay in the L1 cache while every token group of a
+/// long prompt passes by.
+const ROW_BLOCK: usize = 32;
 
 impl Kernel {
     /// `out[t * stride + n]` = row `n` of `w` (`nb` blocks per row) · token `t` of `a`, for rows
-    /// `from..to` and every token of `a`: tokens eight or four at a time share each pair's weights, and
-    /// each result is bit-identical to the same row and token computed alone.
+    /// `from..to` and every token of `a`: tokens eight or four at a time share each pair's weights,
+    /// and each result is bit-identical to the same row and token computed alone.
     ///
     /// # Safety
     /// `out` must be valid for writes at every `t * stride + n` (`t < a.tokens`, `n` in `from..to`),
     /// and no other thread may write those elements meanwhile.
     pub unsafe fn pair_rows(
         self,
-        w: &Q41Pairs,
+        w: Pairs<'_>,
         nb: usize,
         (from, to): (usize, usize),
         a: &ActPairs,
@@ -34,13 +58,12 @@ impl Kernel {
         assert!(
             nb.is_multiple_of(2)
                 && from <= to
-                && to * nb <= w.d.len()
-                && to * nb <= w.m.len()
-                && to * nb / 2 <= w.qs.len()
+                && w.holds(to, nb)
                 && a.pairs == nb / 2
                 && a.qs.len() == tokens * nb / 2
                 && a.d.len() == tokens * nb / 2
                 && a.s.len() == tokens * nb
+                && a.sums.len() == tokens * nb
                 && to <= stride,
             "paired rows out of bounds"
         );
@@ -48,13 +71,35 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Avx512Vnni` is only handed out when the CPU has every feature it uses;
             // bounds checked above; `out` as the caller promised.
-            Kernel::Avx512Vnni => unsafe { avx512::rows(w, nb, (from, to), a, out, stride) },
+            Kernel::Avx512Vnni => unsafe {
+                match w {
+                    Pairs::Q41(w) => {
+                        let row = avx512::Row {
+                            qs: w.qs.as_ptr() as *const u8,
+                            d: w.d.as_ptr(),
+                            m: w.m.as_ptr(),
+                        };
+                        avx512::rows::<false>(row, nb, (from, to), a, out, stride)
+                    }
+                    Pairs::Q8(w) => {
+                        let row = avx512::Row {
+                            qs: w.qs.as_ptr() as *const u8,
+                            d: w.d.as_ptr(),
+                            m: w.d.as_ptr(),
+                        };
+                        avx512::rows::<true>(row, nb, (from, to), a, out, stride)
+                    }
+                }
+            },
             _ => {
                 for n in from..to {
-                    let row = w.row(n, nb);
                     for t in 0..tokens {
+                        let v = match w {
+                            Pairs::Q41(w) => scalar_dot(w.row(n, nb), a, t),
+                            Pairs::Q8(w) => scalar_dot8(w, n, nb, a, t),
+                        };
                         // SAFETY: the caller's contract.
-                        unsafe { *out.add(t * stride + n) = scalar_dot(row, a, t) };
+                        unsafe { *out.add(t * stride + n) = v };
                     }
                 }
             }
@@ -66,7 +111,36 @@ impl Kernel {
 mod avx512 {
     use std::arch::x86_64::*;
 
-    use crate::paired::{ActPairs, Q41Pairs};
+    use super::ROW_BLOCK;
+    use crate::paired::ActPairs;
+
+    /// Where a matrix starts: pairs of bytes (32 for Q4_1, 64 for Q8_0), scales, offsets (for Q8_0
+    /// the scales again: its offset is `−128·d`).
+    #[derive(Clone, Copy)]
+    pub struct Row {
+        pub qs: *const u8,
+        pub d: *const f32,
+        pub m: *const f32,
+    }
+
+    impl Row {
+        /// Row `n` of `nb` blocks.
+        ///
+        /// # Safety
+        /// The row exists.
+        #[inline]
+        unsafe fn at<const Q8: bool>(self, n: usize, nb: usize) -> Row {
+            let bytes = if Q8 { 64 } else { 32 };
+            // SAFETY: the caller's guarantee.
+            unsafe {
+                Row {
+                    qs: self.qs.add(n * nb / 2 * bytes),
+                    d: self.d.add(n * nb),
+                    m: self.m.add(n * nb),
+                }
+            }
+        }
+    }
 
     /// Two consecutive `f32`s broadcast as `[x0, x1, x0, x1, …]`.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
@@ -101,32 +175,32 @@ mod avx512 {
         acc
     }
 
-    /// A row of `pairs` pairs (`qs`, scales `d`, offsets `m`) · `T` tokens whose pairs of bytes and
-    /// scales start at `aq` and `ad` (pair `p` of the `i`-th token at `p * stride + i`) and whose sums
-    /// are at `a_s[i]`. The caller guarantees that every pair and float named exists.
+    /// A row of `pairs` pairs · `T` tokens whose pairs of bytes and scales start at `aq` and `ad`
+    /// (pair `p` of the `i`-th token at `p * stride + i`) and whose block sums (`s` for Q4_1, the
+    /// unrounded `sums` for Q8_0) are at `a_s[i]`. The caller guarantees that every pair and float
+    /// named exists.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     #[inline]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn dot<const T: usize>(
-        qs: *const [u8; 32],
-        d: *const f32,
-        m: *const f32,
+    unsafe fn dot<const T: usize, const Q8: bool>(
+        w: Row,
         pairs: usize,
-        aq: *const [i8; 64],
-        ad: *const [f32; 16],
-        stride: usize,
+        (aq, ad, stride): (*const [i8; 64], *const [f32; 16], usize),
         a_s: [*const f32; T],
     ) -> [f32; T] {
-        // The low 256 bits keep the low nibbles, the high 256 bits get the high ones.
+        // Q4_1: the low 256 bits keep the low nibbles, the high 256 bits get the high ones.
         let shift = _mm512_inserti64x4::<1>(_mm512_setzero_si512(), _mm256_set1_epi16(4));
         let mask = _mm512_set1_epi8(0x0f);
         let mut acc = [_mm512_setzero_ps(); T];
         for p in 0..pairs {
             // SAFETY: p < pairs, and every named pair exists (the caller's guarantee).
             unsafe {
-                let q = _mm256_loadu_si256(qs.add(p) as *const __m256i);
-                let x = _mm512_and_si512(_mm512_srlv_epi16(_mm512_broadcast_i64x4(q), shift), mask);
-                let wd = pair_of(d.add(2 * p));
+                let x = if Q8 {
+                    _mm512_loadu_si512(w.qs.add(64 * p) as *const __m512i)
+                } else {
+                    let q = _mm256_loadu_si256(w.qs.add(32 * p) as *const __m256i);
+                    _mm512_and_si512(_mm512_srlv_epi16(_mm512_broadcast_i64x4(q), shift), mask)
+                };
+                let wd = pair_of(w.d.add(2 * p));
                 let (aq, ad) = (aq.add(p * stride), ad.add(p * stride));
                 for (t, acc) in acc.iter_mut().enumerate() {
                     let y = _mm512_loadu_si512(aq.add(t) as *const __m512i);
@@ -137,8 +211,15 @@ mod avx512 {
             }
         }
         for t in 0..T {
-            // SAFETY: 2 · pairs offsets and sums.
-            acc[t] = unsafe { add_dot(m, a_s[t], 2 * pairs, acc[t]) };
+            // SAFETY: 2 · pairs offsets (or scales) and sums.
+            acc[t] = unsafe {
+                if Q8 {
+                    let bias = add_dot(w.m, a_s[t], 2 * pairs, _mm512_setzero_ps());
+                    _mm512_fmadd_ps(bias, _mm512_set1_ps(-128.0), acc[t])
+                } else {
+                    add_dot(w.m, a_s[t], 2 * pairs, acc[t])
+                }
+            };
         }
         sums(acc)
     }
@@ -189,37 +270,37 @@ mod avx512 {
         out
     }
 
-    /// Row `n`'s products with tokens `t..t + T` into `out` (row `n` of `w` at `qs`, `d`, `m`).
+    /// Row `n`'s products (the row at `w`) with tokens `t..t + T` into `out`.
     ///
     /// # Safety
-    /// As `Kernel::pair_rows`, which checked the bounds; `t + T ≤ a.tokens`.
+    /// As `Kernel::pair_rows`, which checked the bounds; tokens `t..t + T` lie in one group.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     #[inline]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn put<const T: usize>(
-        (qs, d, m): (*const [u8; 32], *const f32, *const f32),
+    unsafe fn put<const T: usize, const Q8: bool>(
+        w: Row,
         a: &ActPairs,
-        t: usize,
-        n: usize,
+        (t, n): (usize, usize),
         out: *mut f32,
         stride: usize,
     ) {
         let nb = 2 * a.pairs;
+        let sums = if Q8 { &a.sums } else { &a.s };
         // SAFETY: the caller's guarantee.
         unsafe {
-            let sums = std::array::from_fn(|i| a.s.as_ptr().add((t + i) * nb));
-            let (aq, ad) = (a.qs.as_ptr().add(t), a.d.as_ptr().add(t));
-            let v = dot::<T>(qs, d, m, a.pairs, aq, ad, a.tokens, sums);
+            let s = std::array::from_fn(|i| sums.as_ptr().add((t + i) * nb));
+            let at = a.index(0, t);
+            let acts = (a.qs.as_ptr().add(at), a.d.as_ptr().add(at), a.group_len(t));
+            let v = dot::<T, Q8>(w, a.pairs, acts, s);
             for (i, v) in v.into_iter().enumerate() {
                 *out.add((t + i) * stride + n) = v;
             }
         }
     }
 
-    /// See `Kernel::pair_rows`, which checked the bounds.
+    /// See `Kernel::pair_rows`, which checked the bounds (`w` is the matrix's first row).
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-    pub unsafe fn rows(
-        w: &Q41Pairs,
+    pub unsafe fn rows<const Q8: bool>(
+        w: Row,
         nb: usize,
         (from, to): (usize, usize),
         a: &ActPairs,
@@ -227,36 +308,29 @@ mod avx512 {
         stride: usize,
     ) {
         let tokens = a.tokens;
-        let row = |n: usize| {
-            // SAFETY: n < to lies inside `w` (checked by the caller).
-            unsafe {
-                (
-                    w.qs.as_ptr().add(n * nb / 2),
-                    w.d.as_ptr().add(n * nb),
-                    w.m.as_ptr().add(n * nb),
-                )
+        // Blocks of rows outside, token groups inside: a block's weights stay in the L1 cache
+        // while a long prompt's tokens pass by (a batch of eight is one group).
+        // SAFETY: rows from..to and every t < tokens lie inside `w` and `a` (checked by the
+        // caller); `out` as the caller promised.
+        for first in (from..to).step_by(ROW_BLOCK) {
+            let block = first..(first + ROW_BLOCK).min(to);
+            let mut t = 0;
+            while t + 8 <= tokens {
+                for n in block.clone() {
+                    unsafe { put::<8, Q8>(w.at::<Q8>(n, nb), a, (t, n), out, stride) };
+                }
+                t += 8;
             }
-        };
-        // Token groups outside, rows inside: a group's activations stay in the L1 cache while the
-        // task's rows pass by.
-        // SAFETY: every t < tokens lies inside `a` (checked by the caller); `out` as the caller
-        // promised.
-        let mut t = 0;
-        while t + 8 <= tokens {
-            for n in from..to {
-                unsafe { put::<8>(row(n), a, t, n, out, stride) };
+            while t + 4 <= tokens {
+                for n in block.clone() {
+                    unsafe { put::<4, Q8>(w.at::<Q8>(n, nb), a, (t, n), out, stride) };
+                }
+                t += 4;
             }
-            t += 8;
-        }
-        while t + 4 <= tokens {
-            for n in from..to {
-                unsafe { put::<4>(row(n), a, t, n, out, stride) };
-            }
-            t += 4;
-        }
-        for t in t..tokens {
-            for n in from..to {
-                unsafe { put::<1>(row(n), a, t, n, out, stride) };
+            for t in t..tokens {
+                for n in block.clone() {
+                    unsafe { put::<1, Q8>(w.at::<Q8>(n, nb), a, (t, n), out, stride) };
+                }
             }
         }
     }
