@@ -1,6 +1,6 @@
 //! The float operations of a llama-family layer, on plain slices: RMSNorm, the interleaved rotary
-//! embedding GGUF llama weights expect, and SwiGLU (attention has its own module,
-//! [`crate::attention`]).
+//! embedding GGUF llama weights expect, SwiGLU, and a softmax's denominator (attention has its own
+//! module, [`crate::attention`]).
 
 use crate::dot::Kernel;
 
@@ -97,6 +97,35 @@ unsafe fn swiglu_avx512(gate: &mut [f32], up: &[f32]) {
             _mm512_mask_storeu_ps(gate.as_mut_ptr().add(i), m, r);
         }
     }
+}
+
+/// `Σ e^((x[i] − shift)·scale)`: a softmax's denominator (with the AVX-512 kernel sixteen at a time
+/// through [`crate::simd`]'s `exp`, otherwise with `f32::exp`).
+pub fn exp_sum(k: Kernel, x: &[f32], shift: f32, scale: f32) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if k == Kernel::Avx512Vnni {
+        // SAFETY: `Avx512Vnni` is only handed out when the CPU has AVX-512 F.
+        return unsafe { exp_sum_avx512(x, shift, scale) };
+    }
+    let _ = k;
+    x.iter().map(|&v| ((v - shift) * scale).exp()).sum()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn exp_sum_avx512(x: &[f32], shift: f32, scale: f32) -> f32 {
+    use std::arch::x86_64::*;
+    let (sh, sc) = (_mm512_set1_ps(shift), _mm512_set1_ps(scale));
+    let mut acc = _mm512_setzero_ps();
+    for i in (0..x.len()).step_by(16) {
+        let n = (x.len() - i).min(16);
+        let m: __mmask16 = if n == 16 { 0xffff } else { (1 << n) - 1 };
+        // SAFETY: the mask covers only the n floats left.
+        let v = unsafe { _mm512_maskz_loadu_ps(m, x.as_ptr().add(i)) };
+        let e = crate::simd::avx512::exp(_mm512_mul_ps(_mm512_sub_ps(v, sh), sc));
+        acc = _mm512_add_ps(acc, _mm512_maskz_mov_ps(m, e));
+    }
+    _mm512_reduce_add_ps(acc)
 }
 
 /// `x[i] += y[i]`.

@@ -1,6 +1,7 @@
-//! The batcher thread: owns a dialogue model, admits queued conversations (reading each prompt),
-//! then advances every running conversation by one token per forward step, so that the weights
-//! are read once per step for all of them.
+//! The batcher thread: owns a dialogue model, admits queued conversations, then advances every
+//! running conversation in one forward step: one token for those decoding, the next piece of the
+//! prompt for those just admitted. The weights are read once per step for all of them, and a new
+//! conversation's prompt does not stop the others' replies.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -8,12 +9,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use candle_core::Tensor;
-use candle_transformers::generation::{LogitsProcessor, Sampling};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError, bounded};
 
 use super::{CONTEXT_TOKENS, ChatEvent, ChatJob, Finish, REPEAT_WINDOW, prompt_tokens, sendable};
 use crate::ml::dialogue::DialogueModel;
 use crate::ml::lm::engine::Sequence;
+use crate::ml::lm::sample::{Sampler, Sampling};
 
 /// One conversation being decoded.
 struct Running {
@@ -23,11 +24,18 @@ struct Running {
     prompt_tokens: usize,
     /// The token to feed next.
     last: u32,
+    /// Prompt tokens not read yet (fed before the first token is sampled).
+    pending: Vec<u32>,
     generated: Vec<u32>,
     /// Bytes of the reply's text already sent.
     sent: usize,
-    sampler: LogitsProcessor,
+    sampler: Sampler,
 }
+
+/// Prompt tokens read per step at most, over all new conversations (oldest first): a step stays
+/// short, so that the conversations already decoding keep their pace, and a new conversation's first
+/// token does not wait for every other new prompt.
+const PROMPT_BUDGET: usize = 64;
 
 /// How busy the batcher is, for metrics and admission.
 #[derive(Default)]
@@ -144,16 +152,35 @@ fn run(
             continue;
         }
         let t = Instant::now();
+        // A decoding conversation feeds its last token; one still reading feeds its next piece
+        // while the step's prompt budget lasts (one left without is fed nothing this step).
+        let mut budget = PROMPT_BUDGET;
+        let feeds: Vec<Vec<u32>> = running
+            .iter()
+            .map(|r| match r.pending.len() {
+                0 => vec![r.last],
+                n => {
+                    let take = n.min(budget);
+                    budget -= take;
+                    r.pending[..take].to_vec()
+                }
+            })
+            .collect();
         let stepped = model.on_pool(|m| {
-            let tokens: Vec<u32> = running.iter().map(|r| r.last).collect();
-            let positions: Vec<usize> = running.iter().map(|r| r.pos).collect();
-            let mut seqs: Vec<&mut Sequence> = running.iter_mut().map(|r| &mut r.seq).collect();
-            m.step_batch(&mut seqs, &tokens, &positions)
+            let mut refs: Vec<&[u32]> = Vec::new();
+            let mut positions = Vec::new();
+            let mut seqs: Vec<&mut Sequence> = Vec::new();
+            for (r, f) in running.iter_mut().zip(&feeds) {
+                if !f.is_empty() {
+                    refs.push(f);
+                    positions.push(r.pos);
+                    seqs.push(&mut r.seq);
+                }
+            }
+            m.step_feeds(&mut seqs, &refs, &positions)
         });
         load.decode_micros
             .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
-        load.tokens
-            .fetch_add(running.len() as u64, Ordering::Relaxed);
         let logits = match stepped {
             Ok(l) => l,
             Err(e) => {
@@ -164,19 +191,56 @@ fn run(
             }
         };
         let mut kept = Vec::with_capacity(running.len());
-        for (mut r, l) in running.drain(..).zip(logits) {
-            r.pos += 1;
+        let mut sampled = 0;
+        let mut logits = logits.into_iter();
+        for (mut r, fed) in running.drain(..).zip(&feeds) {
+            if fed.is_empty() {
+                kept.push(r);
+                continue;
+            }
+            let Some(l) = logits.next() else {
+                r.job
+                    .sink
+                    .send(ChatEvent::Failed("a step lost its logits".into()));
+                continue;
+            };
+            r.pos += fed.len();
+            if !r.pending.is_empty() {
+                r.pending.drain(..fed.len());
+                if !r.pending.is_empty() {
+                    match still_wanted(&r) {
+                        Some(f) => finish(r, f),
+                        None => kept.push(r),
+                    }
+                    continue;
+                }
+            }
+            sampled += 1;
             match next_token(&model, &mut r, &l) {
                 Some(f) => finish(r, f),
                 None => kept.push(r),
             }
         }
+        load.tokens.fetch_add(sampled, Ordering::Relaxed);
         running = kept;
         load.running.store(running.len(), Ordering::Relaxed);
     }
 }
 
-/// Reads a new conversation's prompt and samples its first token; `None` when it already ended.
+/// Why `r` should stop now (its client left or its deadline passed), if it should.
+fn still_wanted(r: &Running) -> Option<Finish> {
+    if r.job.sink.closed() {
+        return Some(Finish::Cancelled);
+    }
+    r.job
+        .deadline
+        .is_some_and(|d| Instant::now() > d)
+        .then_some(Finish::Deadline)
+}
+
+/// Checks a new conversation's prompt and starts it from the cached system turn (read now when it
+/// was not seen before); the rest of the prompt is read by the next steps, beside the others.
+/// `None` when it already ended.
 fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
     let (prompt, system) = match prompt_tokens(model, &job.messages) {
         Ok(p) => p,
@@ -185,6 +249,11 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
             return None;
         }
     };
+    if prompt.is_empty() {
+        job.sink
+            .send(ChatEvent::Failed("the conversation has no tokens".into()));
+        return None;
+    }
     if prompt.len() + job.params.max_tokens > CONTEXT_TOKENS {
         job.sink.send(ChatEvent::Rejected(format!(
             "the conversation takes {} tokens and max_tokens asks for {} more, over the model's \
@@ -203,20 +272,20 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
     } else {
         Sampling::TopKThenTopP {
             k: 50,
-            p: p.top_p.clamp(0.01, 1.0) as f64,
-            temperature: p.temperature as f64,
+            p: p.top_p.clamp(0.01, 1.0),
+            temperature: p.temperature,
         }
     };
-    let sampler = LogitsProcessor::from_sampling(p.seed, sampling);
-    // The system turn comes from the prefix cache when it was seen before; the rest is read now.
-    let read = model.on_pool(|m| {
+    let sampler = Sampler::new(p.seed, sampling);
+    // At least one token is left to read: its logits give the first token.
+    let system = system.min(prompt.len() - 1);
+    let started = model.on_pool(|m| {
         let (mut seq, _) = m.model_after_prefix(&prompt[..system])?;
         m.reserve(&mut seq, prompt.len() - system + job.params.max_tokens);
-        m.forward(&mut seq, &prompt[system..], system)
-            .map(|l| (seq, l))
+        Ok::<_, crate::ml::lm::error::LmError>(seq)
     });
-    let (seq, logits) = match read {
-        Ok(x) => x,
+    let seq = match started {
+        Ok(s) => s,
         Err(e) => {
             job.sink.send(ChatEvent::Failed(e.to_string()));
             return None;
@@ -227,56 +296,36 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
     }) {
         return None;
     }
-    let mut r = Running {
+    Some(Running {
         job,
         seq,
-        pos: prompt.len(),
+        pos: system,
         prompt_tokens: prompt.len(),
         last: 0,
+        pending: prompt[system..].to_vec(),
         generated: Vec::new(),
         sent: 0,
         sampler,
-    };
-    match next_token(model, &mut r, &logits) {
-        Some(f) => {
-            finish(r, f);
-            None
-        }
-        None => Some(r),
-    }
+    })
 }
 
 /// Samples the next token of `r` from `logits` and sends what became sendable; `Some` when the
 /// reply ends here.
 fn next_token(model: &DialogueModel, r: &mut Running, logits: &Tensor) -> Option<Finish> {
-    if r.job.sink.closed() {
-        return Some(Finish::Cancelled);
+    if let Some(f) = still_wanted(r) {
+        return Some(f);
     }
-    if r.job.deadline.is_some_and(|d| Instant::now() > d) {
-        return Some(Finish::Deadline);
-    }
-    let p = r.job.params.repeat_penalty;
-    let penalised;
-    let logits = if p != 1.0 && !r.generated.is_empty() {
-        let from = r.generated.len().saturating_sub(REPEAT_WINDOW);
-        let context = &r.generated[from..];
-        match candle_transformers::utils::apply_repeat_penalty(logits, p, context) {
-            Ok(l) => {
-                penalised = l;
-                &penalised
-            }
-            Err(_) => logits,
-        }
-    } else {
-        logits
-    };
-    let tok = match r.sampler.sample(logits) {
-        Ok(t) => t,
+    let values = match logits.to_vec1::<f32>() {
+        Ok(v) => v,
         Err(e) => {
             r.job.sink.send(ChatEvent::Failed(e.to_string()));
             return Some(Finish::Cancelled);
         }
     };
+    let from = r.generated.len().saturating_sub(REPEAT_WINDOW);
+    let tok = r
+        .sampler
+        .sample(&values, r.job.params.repeat_penalty, &r.generated[from..]);
     let t = model.tokenizer();
     if !r.job.params.ignore_eos && [t.eos, t.im_end, t.im_start].contains(&tok) {
         return Some(flush(model, r, Finish::Stop));

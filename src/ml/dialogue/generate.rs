@@ -3,12 +3,11 @@
 
 use std::time::Instant;
 
-use candle_transformers::generation::{LogitsProcessor, Sampling as Sampler};
-
 use super::clean;
 use super::model::{DialogueModel, Flow, Prompt, ReplyStats, Step};
 use crate::inference::Sampling;
 use crate::ml::llama::LmError;
+use crate::ml::lm::sample::{Sampler, Sampling as Mode};
 
 /// Tokens looked back at for the repeat penalty.
 const REPEAT_WINDOW: usize = 64;
@@ -44,16 +43,21 @@ impl DialogueModel {
             runs: 1,
             ..Default::default()
         };
-        let sampler = if s.temperature <= 0.0 {
-            Sampler::ArgMax
+        let mode = if s.temperature <= 0.0 {
+            Mode::ArgMax
         } else {
-            Sampler::TopKThenTopP {
+            Mode::TopKThenTopP {
                 k: 50,
-                p: s.top_p as f64,
-                temperature: s.temperature as f64,
+                p: s.top_p,
+                temperature: s.temperature,
             }
         };
-        let mut logits_proc = LogitsProcessor::from_sampling(seed, sampler);
+        let mut sampler = Sampler::new(seed, mode);
+        let penalty = if s.repeat_penalty > 1.0 {
+            s.repeat_penalty
+        } else {
+            1.0
+        };
         let stops = [
             self.tokenizer().eos,
             self.tokenizer().im_end,
@@ -70,17 +74,8 @@ impl DialogueModel {
         while generated.len() < s.max_tokens {
             let logits = self.forward(&mut seq, &input, pos)?;
             pos += input.len();
-            let logits = if s.repeat_penalty > 1.0 && !generated.is_empty() {
-                let from = generated.len().saturating_sub(REPEAT_WINDOW);
-                candle_transformers::utils::apply_repeat_penalty(
-                    &logits,
-                    s.repeat_penalty,
-                    &generated[from..],
-                )?
-            } else {
-                logits
-            };
-            let next = logits_proc.sample(&logits)?;
+            let from = generated.len().saturating_sub(REPEAT_WINDOW);
+            let next = sampler.sample(&logits.to_vec1::<f32>()?, penalty, &generated[from..]);
             if decode_started.is_none() {
                 stats.ttft = start.elapsed();
                 decode_started = Some(Instant::now());

@@ -258,6 +258,16 @@ impl DialogueModel {
         self.engine.step_batch(seqs, tokens, positions)
     }
 
+    /// One step for several sequences, each fed its own tokens (see [`Engine::step_feeds`]).
+    pub(crate) fn step_feeds(
+        &mut self,
+        seqs: &mut [&mut Sequence],
+        feeds: &[&[u32]],
+        positions: &[usize],
+    ) -> Result<Vec<candle_core::Tensor>, LmError> {
+        self.engine.step_feeds(seqs, feeds, positions)
+    }
+
     /// Makes room in `seq` for `more` positions.
     pub(crate) fn reserve(&self, seq: &mut Sequence, more: usize) {
         self.engine.reserve(seq, more);

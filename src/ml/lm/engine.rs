@@ -146,27 +146,39 @@ impl Engine {
     }
 
     /// One decoding step for several sequences: `tokens[i]` goes at the end of `seqs[i]`; the
-    /// logits after each come back in order. Our engine does them in one forward step (the
-    /// weights read once for all); candle's does them one after another.
+    /// logits after each come back in order (see [`Engine::step_feeds`]).
     pub fn step_batch(
         &mut self,
         seqs: &mut [&mut Sequence],
         tokens: &[u32],
         positions: &[usize],
     ) -> Result<Vec<Tensor>, LmError> {
-        if seqs.len() != tokens.len() || seqs.len() != positions.len() {
+        let feeds: Vec<&[u32]> = tokens.iter().map(std::slice::from_ref).collect();
+        self.step_feeds(seqs, &feeds, positions)
+    }
+
+    /// One step for several sequences, each fed its own tokens (a decoded token, or a prompt
+    /// being read): `feeds[i]` goes at the end of `seqs[i]`, which holds `positions[i]`; the
+    /// logits after each feed's last token come back in order. Our engine does them in one
+    /// forward step (the weights read once for all); candle's does them one after another.
+    pub fn step_feeds(
+        &mut self,
+        seqs: &mut [&mut Sequence],
+        feeds: &[&[u32]],
+        positions: &[usize],
+    ) -> Result<Vec<Tensor>, LmError> {
+        if seqs.len() != feeds.len() || seqs.len() != positions.len() {
             return Err(LmError::Engine(
-                "a batch needs one token per sequence".into(),
+                "a batch needs one feed and one position per sequence".into(),
             ));
         }
         if let Engine::Ours { model, scratch, .. } = self {
-            let mut feeds = Vec::with_capacity(seqs.len());
-            for ((seq, tok), &pos) in seqs.iter_mut().zip(tokens).zip(positions) {
+            let mut batch = Vec::with_capacity(seqs.len());
+            for ((seq, &tokens), &pos) in seqs.iter_mut().zip(feeds).zip(positions) {
                 match &mut **seq {
-                    Sequence::Ours(cache) if cache.len() == pos => feeds.push(super::Feed {
-                        cache,
-                        tokens: std::slice::from_ref(tok),
-                    }),
+                    Sequence::Ours(cache) if cache.len() == pos => {
+                        batch.push(super::Feed { cache, tokens })
+                    }
                     _ => {
                         return Err(LmError::Engine(
                             "a batched sequence is not at its position or not ours".into(),
@@ -175,18 +187,18 @@ impl Engine {
                 }
             }
             let logits = model
-                .forward_batch(&mut feeds, scratch)
+                .forward_batch(&mut batch, scratch)
                 .map_err(LmError::Engine)?;
-            let vocab = logits.len() / tokens.len();
+            let vocab = logits.len() / feeds.len();
             return logits
                 .chunks_exact(vocab)
                 .map(|l| Ok(Tensor::from_slice(l, vocab, &Device::Cpu)?))
                 .collect();
         }
         seqs.iter_mut()
-            .zip(tokens)
+            .zip(feeds)
             .zip(positions)
-            .map(|((seq, &tok), &pos)| self.forward(seq, &[tok], pos))
+            .map(|((seq, &tokens), &pos)| self.forward(seq, tokens, pos))
             .collect()
     }
 

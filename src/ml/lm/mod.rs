@@ -7,6 +7,7 @@
 pub mod engine;
 pub mod error;
 mod load;
+pub mod sample;
 
 use npc_kernels::attention::{self, Heads, Span, push_key};
 use npc_kernels::blocks::{ActBlock, QK, quantize_activations};
