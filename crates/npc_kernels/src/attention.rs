@@ -287,21 +287,21 @@ mod avx512 {
             unsafe {
                 let v = job.span.values.as_ptr().add(j * kv_dim + off);
                 let v = [0, 16, 32, 48].map(|i| _mm512_loadu_ps(v.add(i)));
-                for g in 0..G {
+                for (g, og) in o.iter_mut().enumerate() {
                     let p = _mm512_set1_ps(*sp.add(g * row + j));
-                    for i in 0..4 {
-                        o[g][i] = _mm512_fmadd_ps(p, v[i], o[g][i]);
+                    for (oi, &vi) in og.iter_mut().zip(&v) {
+                        *oi = _mm512_fmadd_ps(p, vi, *oi);
                     }
                 }
             }
         }
-        for g in 0..G {
-            for i in 0..4 {
+        for (g, (og, inv)) in o.iter().zip(inv).enumerate() {
+            for (i, &oi) in og.iter().enumerate() {
                 // SAFETY: `out` holds G × D floats.
                 unsafe {
                     _mm512_storeu_ps(
                         out.as_mut_ptr().add(g * D + i * 16),
-                        _mm512_mul_ps(o[g][i], _mm512_set1_ps(inv[g])),
+                        _mm512_mul_ps(oi, _mm512_set1_ps(inv)),
                     )
                 };
             }

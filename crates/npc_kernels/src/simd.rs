@@ -7,6 +7,9 @@ pub mod avx512 {
     /// `e^x` lane by lane, to about one part in 10⁷ (inputs clamped to [−87, 88], where `e^x` is a
     /// normal float): `x = n·ln 2 + r` with `|r| ≤ ln 2 / 2`, a degree-7 polynomial for `e^r`
     /// (Cephes' `expf` coefficients), then `2^n` by `vscalefps`.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F (callers are themselves compiled for it).
     #[target_feature(enable = "avx512f")]
     #[inline]
     pub fn exp(x: __m512) -> __m512 {
