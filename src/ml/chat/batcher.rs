@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use candle_core::Tensor;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError, bounded};
 
-use super::{CONTEXT_TOKENS, ChatEvent, ChatJob, Finish, REPEAT_WINDOW, prompt_tokens, sendable};
+use super::{CONTEXT_TOKENS, ChatEvent, ChatJob, Finish, prompt_tokens, sendable};
 use crate::ml::dialogue::DialogueModel;
 use crate::ml::lm::engine::Sequence;
 use crate::ml::lm::sample::{Sampler, Sampling};
@@ -267,16 +267,7 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
         return None;
     }
     let p = &job.params;
-    let sampling = if p.temperature <= 0.0 {
-        Sampling::ArgMax
-    } else {
-        Sampling::TopKThenTopP {
-            k: 50,
-            p: p.top_p.clamp(0.01, 1.0),
-            temperature: p.temperature,
-        }
-    };
-    let sampler = Sampler::new(p.seed, sampling);
+    let sampler = Sampler::new(p.seed, Sampling::new(p.temperature, p.top_p));
     // At least one token is left to read: its logits give the first token.
     let system = system.min(prompt.len() - 1);
     let started = model.on_pool(|m| {
@@ -322,10 +313,9 @@ fn next_token(model: &DialogueModel, r: &mut Running, logits: &Tensor) -> Option
             return Some(Finish::Cancelled);
         }
     };
-    let from = r.generated.len().saturating_sub(REPEAT_WINDOW);
     let tok = r
         .sampler
-        .sample(&values, r.job.params.repeat_penalty, &r.generated[from..]);
+        .sample(&values, r.job.params.repeat_penalty, &r.generated);
     let t = model.tokenizer();
     if !r.job.params.ignore_eos && [t.eos, t.im_end, t.im_start].contains(&tok) {
         return Some(flush(model, r, Finish::Stop));

@@ -57,12 +57,9 @@ pub struct ChatParams {
     /// The model's end of turn does not end the reply (benchmarks: every reply `max_tokens` long).
     pub ignore_eos: bool,
     /// Divides (or multiplies, when negative) the logits of tokens among the last
-    /// [`REPEAT_WINDOW`] generated; 1 for none.
+    /// [`REPEAT_WINDOW`](crate::ml::lm::sample::REPEAT_WINDOW) generated; 1 for none.
     pub repeat_penalty: f32,
 }
-
-/// Generated tokens the repeat penalty looks back at.
-pub const REPEAT_WINDOW: usize = 64;
 
 /// Why a reply ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,9 +9,6 @@ use crate::inference::Sampling;
 use crate::ml::llama::LmError;
 use crate::ml::lm::sample::{Sampler, Sampling as Mode};
 
-/// Tokens looked back at for the repeat penalty.
-const REPEAT_WINDOW: usize = 64;
-
 impl DialogueModel {
     /// Generates a reply to `p`, reporting every token and every completed sentence to `on_step`
     /// until it answers [`Flow::Stop`], the model ends its turn, a line breaks, or
@@ -43,16 +40,7 @@ impl DialogueModel {
             runs: 1,
             ..Default::default()
         };
-        let mode = if s.temperature <= 0.0 {
-            Mode::ArgMax
-        } else {
-            Mode::TopKThenTopP {
-                k: 50,
-                p: s.top_p,
-                temperature: s.temperature,
-            }
-        };
-        let mut sampler = Sampler::new(seed, mode);
+        let mut sampler = Sampler::new(seed, Mode::new(s.temperature, s.top_p));
         let penalty = if s.repeat_penalty > 1.0 {
             s.repeat_penalty
         } else {
@@ -74,8 +62,7 @@ impl DialogueModel {
         while generated.len() < s.max_tokens {
             let logits = self.forward(&mut seq, &input, pos)?;
             pos += input.len();
-            let from = generated.len().saturating_sub(REPEAT_WINDOW);
-            let next = sampler.sample(&logits.to_vec1::<f32>()?, penalty, &generated[from..]);
+            let next = sampler.sample(&logits.to_vec1::<f32>()?, penalty, &generated);
             if decode_started.is_none() {
                 stats.ttft = start.elapsed();
                 decode_started = Some(Instant::now());

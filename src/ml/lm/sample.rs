@@ -18,6 +18,25 @@ pub enum Sampling {
     TopKThenTopP { k: usize, p: f32, temperature: f32 },
 }
 
+/// Generated tokens the repetition penalty looks back at.
+pub const REPEAT_WINDOW: usize = 64;
+
+impl Sampling {
+    /// Greedy at temperature 0 (or below), otherwise the 50 most likely within `top_p` (clamped
+    /// to 0.01..=1).
+    pub fn new(temperature: f32, top_p: f32) -> Self {
+        if temperature <= 0.0 {
+            Sampling::ArgMax
+        } else {
+            Sampling::TopKThenTopP {
+                k: 50,
+                p: top_p.clamp(0.01, 1.0),
+                temperature,
+            }
+        }
+    }
+}
+
 /// A seeded sampler; the same seed and logits give the same tokens.
 #[derive(Clone, Debug)]
 pub struct Sampler {
@@ -42,10 +61,12 @@ impl Sampler {
         }
     }
 
-    /// The next token after `logits`. Each token of `context` counts once against the penalty
-    /// (1 = none): a positive logit is divided by it, a negative one multiplied.
-    pub fn sample(&mut self, logits: &[f32], penalty: f32, context: &[u32]) -> u32 {
+    /// The next token after `logits`. Each of the last [`REPEAT_WINDOW`] tokens `generated`
+    /// counts once against the penalty (1 = none): a positive logit is divided by it, a negative
+    /// one multiplied.
+    pub fn sample(&mut self, logits: &[f32], penalty: f32, generated: &[u32]) -> u32 {
         assert!(!logits.is_empty(), "no logits to sample from");
+        let context = &generated[generated.len().saturating_sub(REPEAT_WINDOW)..];
         let logits = if penalty != 1.0 && !context.is_empty() {
             self.penalised.clear();
             self.penalised.extend_from_slice(logits);
