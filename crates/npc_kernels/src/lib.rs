@@ -1,4 +1,4 @@
-//! npc_minds' CPU arithmetic (the dialogue model's, and the decision policy's), kept in its own crate so that it is always built optimised
+//! npc_minds' CPU arithmetic (the dialogue model's, the sentence encoder's and the decision policy's), kept in its own crate so that it is always built optimised
 //! (the game's dev build included) and stays free of candle and Bevy types.
 //!
 //! - [`blocks`]: the packed weight blocks (scales already `f32`) and the quantized activations.
@@ -10,11 +10,13 @@
 //! - [`ops`]: RMSNorm, rotary embedding, SwiGLU.
 //! - [`simd`]: vector pieces the kernels share (`exp`).
 //! - [`dense`]: float fully connected layers for small networks (the decision policy).
+//! - [`encoder`]: the sentence encoder's float layers, attention and LayerNorm.
 
 pub mod attention;
 pub mod blocks;
 pub mod dense;
 pub mod dot;
+pub mod encoder;
 pub mod matmul;
 pub mod ops;
 pub mod paired;
