@@ -17,7 +17,7 @@ pub mod weights;
 /// Sets how many threads candle's CPU kernels use. Call at start-up, before any thread is spawned;
 /// explicit environment values win. Two settings, because candle has two pools: quantized matmuls
 /// (the dialogue model) run on its own pool sized once from `CANDLE_NUM_THREADS`; float matmuls
-/// (the sentence encoder) run on rayon's global pool and read `RAYON_NUM_THREADS` at every call,
+/// (the sentence encoder on candle's path) and our encoder's layers run on rayon's global pool and read `RAYON_NUM_THREADS` at every call,
 /// falling back to counting cores in `/proc/cpuinfo` each time when it is unset.
 pub fn set_candle_threads(n: usize) {
     for var in ["CANDLE_NUM_THREADS", "RAYON_NUM_THREADS"] {

@@ -4,13 +4,29 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::{median, print};
+use super::{BenchArgs, median, print};
 use crate::inference::metrics::percentile;
+use crate::ml::emotion::{EmotionClassifier, HEAD_FILE};
+use crate::ml::encoder::EncoderPath;
+use crate::ml::model_files;
+
+/// Arguments of the emotion benchmark.
+#[derive(Debug, clap::Args)]
+pub struct EmotionBenchArgs {
+    #[command(flatten)]
+    pub common: BenchArgs,
+    /// Also measure the classifier on candle's stock BERT (the reference), side by side: the runs
+    /// of both are interleaved.
+    #[arg(long)]
+    pub reference: bool,
+}
 
 /// Figures of `bench emotion` (medians).
 #[derive(Debug, Serialize)]
 pub struct EmotionBench {
     pub model: String,
+    /// The encoder's forward pass (`ours (avx512-vnni)`, or `candle` on CPUs without AVX-512).
+    pub encoder: String,
     pub threads: usize,
     pub runs: usize,
     /// One sentence per forward pass.
@@ -18,6 +34,19 @@ pub struct EmotionBench {
     pub single_p90_ms: f64,
     pub batch_size: usize,
     /// A batch of `batch_size` sentences per forward pass.
+    pub batch_ms: f64,
+    pub batch_sentences_per_s: f64,
+    /// With `--reference`: the same on candle's BERT, measured in the same runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<EmotionFigures>,
+}
+
+/// One encoder's figures (medians).
+#[derive(Debug, Serialize)]
+pub struct EmotionFigures {
+    pub encoder: String,
+    pub single_ms: f64,
+    pub single_p90_ms: f64,
     pub batch_ms: f64,
     pub batch_sentences_per_s: f64,
 }
@@ -34,39 +63,67 @@ const SENTENCES: [&str; 8] = [
     "Where can I find the blacksmith?",
 ];
 
-pub fn run(threads: usize, runs: usize, json: bool) -> anyhow::Result<ExitCode> {
-    let classifier =
-        crate::ml::emotion::EmotionClassifier::load_default(&mut |l| eprintln!("{l}"))?;
+pub fn run(a: EmotionBenchArgs) -> anyhow::Result<ExitCode> {
+    let models = model_files::models_dir();
+    model_files::ensure(&models, "encoder", &mut |l| eprintln!("{l}"))?;
+    let head = models.join(HEAD_FILE);
+    let mut classifiers = vec![EmotionClassifier::load(&models, &head)?];
+    if a.reference {
+        classifiers.push(EmotionClassifier::load_with(
+            &models,
+            &head,
+            EncoderPath::Candle,
+        )?);
+    }
     let batch: Vec<&str> = SENTENCES.iter().cycle().take(32).copied().collect();
-    let runs = runs.max(1);
-    let (mut single, mut batched) = (Vec::new(), Vec::new());
+    let runs = a.common.runs.unwrap_or(20).max(1);
+    let mut single = vec![Vec::new(); classifiers.len()];
+    let mut batched = vec![Vec::new(); classifiers.len()];
     for run in 0..=runs {
-        for s in SENTENCES {
+        for (i, c) in classifiers.iter().enumerate() {
+            for s in SENTENCES {
+                let t = std::time::Instant::now();
+                c.classify(&[s])?;
+                if run > 0 {
+                    single[i].push(t.elapsed().as_secs_f64() * 1e3);
+                }
+            }
             let t = std::time::Instant::now();
-            classifier.classify(&[s])?;
+            c.classify(&batch)?;
             if run > 0 {
-                single.push(t.elapsed().as_secs_f64() * 1e3);
+                batched[i].push(t.elapsed().as_secs_f64() * 1e3);
             }
         }
-        let t = std::time::Instant::now();
-        classifier.classify(&batch)?;
-        if run > 0 {
-            batched.push(t.elapsed().as_secs_f64() * 1e3);
-        }
     }
-    let batch_ms = median(batched);
-    let r = EmotionBench {
-        model: classifier.model_id(),
-        threads,
-        runs,
-        single_ms: median(single.clone()),
-        single_p90_ms: {
+    let mut figures: Vec<EmotionFigures> = classifiers
+        .iter()
+        .zip(single)
+        .zip(batched)
+        .map(|((c, mut single), batched)| {
+            let batch_ms = median(batched);
             single.sort_by(f64::total_cmp);
-            percentile(&single, 0.9)
-        },
+            EmotionFigures {
+                encoder: c.encoder.path().name(),
+                single_ms: median(single.clone()),
+                single_p90_ms: percentile(&single, 0.9),
+                batch_ms,
+                batch_sentences_per_s: batch.len() as f64 / (batch_ms / 1e3),
+            }
+        })
+        .collect();
+    let reference = (figures.len() > 1).then(|| figures.remove(1));
+    let ours = figures.remove(0);
+    let r = EmotionBench {
+        model: classifiers[0].model_id(),
+        encoder: ours.encoder,
+        threads: a.common.threads,
+        runs,
+        single_ms: ours.single_ms,
+        single_p90_ms: ours.single_p90_ms,
         batch_size: batch.len(),
-        batch_ms,
-        batch_sentences_per_s: batch.len() as f64 / (batch_ms / 1e3),
+        batch_ms: ours.batch_ms,
+        batch_sentences_per_s: ours.batch_sentences_per_s,
+        reference,
     };
-    print(&r, json)
+    print(&r, a.common.json)
 }

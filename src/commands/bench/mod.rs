@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::inference::metrics::percentile;
 pub use dialogue::{DialogueBench, DialogueBenchArgs};
-pub use emotion::EmotionBench;
+pub use emotion::{EmotionBench, EmotionBenchArgs};
 pub use policy::{PolicyBench, PolicyBenchArgs};
 pub use serve::{ServeBench, ServeBenchArgs};
 
@@ -25,7 +25,7 @@ pub enum BenchCommand {
     /// Prompt and decode tokens/s and time to first token, cold and with a cached persona prefix.
     Dialogue(DialogueBenchArgs),
     /// Latency of one sentence and throughput of batches of 32.
-    Emotion(BenchArgs),
+    Emotion(EmotionBenchArgs),
     /// The decision policy deciding for a batch of NPCs (encoding, network, masked softmax).
     Policy(PolicyBenchArgs),
     /// Concurrent streamed chats against the model service on loopback (continuous batching).
@@ -53,7 +53,7 @@ impl BenchCommand {
     pub fn threads(&self) -> usize {
         match self {
             BenchCommand::Dialogue(a) => a.common.threads,
-            BenchCommand::Emotion(a) => a.threads,
+            BenchCommand::Emotion(a) => a.common.threads,
             BenchCommand::Policy(_) | BenchCommand::Music(_) => 1,
             BenchCommand::Serve(a) => a.threads,
         }
@@ -64,7 +64,7 @@ impl BenchCommand {
 pub fn run(c: BenchCommand) -> anyhow::Result<ExitCode> {
     match c {
         BenchCommand::Dialogue(a) => dialogue::run(a),
-        BenchCommand::Emotion(a) => emotion::run(a.threads, a.runs.unwrap_or(20), a.json),
+        BenchCommand::Emotion(a) => emotion::run(a),
         BenchCommand::Policy(a) => policy::run(a),
         BenchCommand::Serve(a) => serve::run(a),
         BenchCommand::Music(a) => music::run(a),

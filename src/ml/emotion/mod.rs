@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
 
-use super::encoder::{EncoderError, SentenceEncoder};
+use super::encoder::{EncoderError, EncoderPath, SentenceEncoder};
 use super::model_files::{self, FetchError, ModelEntry};
 use crate::decide::EmotionLabel;
 use crate::inference::backends::fail_batch;
@@ -157,8 +157,17 @@ impl EmotionClassifier {
     /// Loads the pinned encoder (it must have been fetched) and the head at `head_path`, checking
     /// that the head was trained for this encoder.
     pub fn load(models: &Path, head_path: &Path) -> Result<Self, EmotionError> {
+        Self::load_with(models, head_path, EncoderPath::best())
+    }
+
+    /// As [`EmotionClassifier::load`], with the encoder on the given forward pass.
+    pub fn load_with(
+        models: &Path,
+        head_path: &Path,
+        path: EncoderPath,
+    ) -> Result<Self, EmotionError> {
         let (entry, dir) = encoder_files(models)?;
-        let encoder = SentenceEncoder::load(&dir)?;
+        let encoder = SentenceEncoder::load_with(&dir, path)?;
         let encoder_id = encoder_id(&entry);
         let head = EmotionHead::load(head_path, &encoder_id, encoder.dim)?;
         Ok(EmotionClassifier {
