@@ -18,7 +18,7 @@ use npc_minds::ml::dialogue::request::Turn;
 #[test]
 fn the_tokenizer_round_trips_and_knows_the_special_tokens() {
     let Some(d) = model() else { return };
-    let t = d.model.tokenizer();
+    let t = d.voice.tokenizer();
     for text in [
         "Hello, world! 12345",
         "Crème brûlée à la café, naïve façade",
@@ -285,9 +285,10 @@ fn missing_and_corrupt_model_files_are_clear_errors() {
 fn a_warmed_persona_is_served_from_the_cache_on_the_first_reply() {
     let Some(mut d) = model() else { return };
     let persona = npc_minds::ml::dialogue::request::persona(&npc("Greta"));
-    d.model.clear_prefix_cache();
-    assert!(d.model.warm(&persona).unwrap(), "a cold persona is work");
-    assert!(!d.model.warm(&persona).unwrap(), "a warm one is not");
+    let model = d.voice.own().expect("the lane's own model");
+    model.clear_prefix_cache();
+    assert!(model.warm(&persona).unwrap(), "a cold persona is work");
+    assert!(!model.warm(&persona).unwrap(), "a warm one is not");
     let prompt = Prompt {
         persona,
         system: "Greet the customer.".into(),
@@ -300,8 +301,7 @@ fn a_warmed_persona_is_served_from_the_cache_on_the_first_reply() {
         max_tokens: 4,
         ..Sampling::default()
     };
-    let stats = d
-        .model
+    let stats = model
         .generate(&prompt, &sampling, 1, &mut |_| Flow::Continue)
         .unwrap();
     assert!(

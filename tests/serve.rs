@@ -345,6 +345,84 @@ fn serve_answers_our_client_over_a_real_socket() {
     assert!(m.contains("npc_minds_request_seconds_bucket"), "{m}");
 }
 
+/// The gauge `name` in a `/metrics` text.
+fn gauge(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+}
+
+/// Villagers asked at once are understood by separate dialogue workers and decoded by the batcher
+/// in the same steps (the service holds one copy of the language model): the batcher's peak shows
+/// them together; every reply is grounded (a plan in its record); a streamed one comes in pieces.
+#[test]
+fn villagers_asked_at_once_reply_together_on_the_batcher() {
+    if !have_models() {
+        return;
+    }
+    let served = serve(&[]);
+    let c = Client::new(&served.base, Some(KEY.into()), Duration::from_secs(120));
+    let (_, m) = c.get("/metrics").unwrap();
+    assert_eq!(gauge(&m, "npc_minds_batch_peak_conversations"), 0.0);
+    let asks = [
+        ("Greta", "Good morning! What do you bake?"),
+        ("Bram", "Hello there. How is the smithy today?"),
+        ("Hilda", "What happened to the bell?"),
+    ];
+    let replies: Vec<(u16, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = asks
+            .iter()
+            .map(|(npc, line)| {
+                let c = &c;
+                s.spawn(move || {
+                    c.post(
+                        "/v1/chat/completions",
+                        &json!({"model": format!("npc:{npc}"), "npc_minds": {"trust": 0.5},
+                                "messages": [{"role": "user", "content": line}]}),
+                    )
+                    .unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for ((npc, _), (st, r)) in asks.iter().zip(&replies) {
+        assert_eq!(*st, 200, "{npc}: {r}");
+        let text = r["choices"][0]["message"]["content"].as_str().unwrap();
+        assert!(!text.trim().is_empty(), "{npc} said nothing: {r}");
+        assert!(r["npc_minds"]["record"]["plan"].is_object(), "{npc}: {r}");
+        assert!(
+            r["usage"]["completion_tokens"].as_u64().unwrap() > 0,
+            "{npc}: {r}"
+        );
+    }
+    let (_, m) = c.get("/metrics").unwrap();
+    let peak = gauge(&m, "npc_minds_batch_peak_conversations");
+    assert!(
+        peak >= 2.0,
+        "the villagers never decoded together (peak {peak})"
+    );
+    // A streamed villager's reply arrives in pieces and ends with [DONE].
+    let mut pieces = 0;
+    let end = c
+        .chat_stream(
+            &json!({"model": "npc:Greta",
+                    "messages": [{"role": "user", "content": "Do you have rye bread?"}]}),
+            &mut |v| {
+                if v["choices"][0]["delta"]["content"].is_string() {
+                    pieces += 1;
+                }
+                true
+            },
+        )
+        .unwrap();
+    assert!(
+        pieces >= 1 && end.done && end.error.is_none(),
+        "{pieces} pieces, {end:?}"
+    );
+}
+
 /// `sim --remote`: the sim's visitor talks to villagers through the server, over a real socket, at
 /// the clock's pace; a wrong key turns every reply into a fallback line, counted.
 #[test]

@@ -116,7 +116,7 @@ fn run_dialogue(a: EvalArgs) -> anyhow::Result<ExitCode> {
                 replies.len(),
                 rows.len()
             );
-            let common = Arc::new(d.model.tokenizer().common_words());
+            let common = Arc::new(d.voice.tokenizer().common_words());
             eval::score_replies(&rows, &replies, &cast, &world, common)
         }
         None => {

@@ -27,6 +27,7 @@ pub enum TokenizerError {
 }
 
 /// A byte-level BPE tokenizer plus the ids the chat format needs.
+#[derive(Clone)]
 pub struct GgufTokenizer {
     inner: Tokenizer,
     pub bos: u32,

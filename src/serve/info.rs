@@ -68,8 +68,15 @@ pub async fn metrics(State(shared): State<Arc<Shared>>) -> Result<Response, ApiE
             &mut out,
             "npc_minds_batch_decode_tokens_per_second",
             "gauge",
-            "Open chat: tokens per second of batched decoding since start.",
+            "Open chats and villagers: tokens per second of batched decoding since start.",
             &[("", if secs > 0.0 { tokens / secs } else { 0.0 })],
+        );
+        metric(
+            &mut out,
+            "npc_minds_batch_peak_conversations",
+            "gauge",
+            "The most conversations (open chats and villagers) one batched step has fed since start.",
+            &[("", load.peak_batch.load(Ordering::Relaxed) as f64)],
         );
         let mut depth = vec![
             (

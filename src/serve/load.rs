@@ -1,5 +1,6 @@
 //! Loading the service's models, once, on a thread of its own while `/health` says "loading":
-//! the open-chat batcher's model, the dialogue lane's grounded dialogue, the emotion classifier,
+//! the batcher's model (open chats and villagers' replies), the dialogue lane's understanding and
+//! planning of villagers' lines, the emotion classifier,
 //! the policy, and the sentence encoder for embeddings.
 
 use std::path::PathBuf;
@@ -7,13 +8,19 @@ use std::sync::{Arc, Mutex};
 
 use super::state::{Models, Shared};
 use crate::inference::backends::scripted::ScriptedBackend;
-use crate::inference::{Backend, BackendFactory, InferenceError, InferencePool, Lane, factory};
+use crate::inference::{
+    Backend, BackendFactory, InferenceError, InferencePool, Lane, LaneConfig, factory,
+};
 use crate::ml::chat::Batcher;
-use crate::ml::dialogue::{Dialogue, DialogueBackend, DialogueModel};
+use crate::ml::dialogue::understand::Understander;
+use crate::ml::dialogue::{Dialogue, DialogueBackend, DialogueModel, SharedVoice, Voice};
 use crate::ml::emotion::{self, EmotionBackend, EmotionClassifier};
 use crate::ml::encoder::SentenceEncoder;
 use crate::ml::model_files;
 use crate::sim::policy::{self, PolicyChoice};
+
+/// Villagers understood and planned at once (each then waits on the batcher while it decodes).
+const MAX_VILLAGER_WORKERS: usize = 8;
 
 /// What to load.
 #[derive(Clone, Debug)]
@@ -49,17 +56,28 @@ pub fn load(shared: &Shared, o: &LoadOptions, log: &mut dyn FnMut(&str)) -> Resu
     let dir = model_files::models_dir();
     let gguf = model_files::dialogue_model_path(log).map_err(|e| e.to_string())?;
     let (_, enc_dir) = emotion::encoder_files(&dir).map_err(|e| e.to_string())?;
-    let encoder = SentenceEncoder::load(&enc_dir).map_err(|e| e.to_string())?;
-    let open = DialogueModel::load(&gguf, o.threads, log).map_err(|e| e.to_string())?;
-    let batcher = Batcher::spawn(open, shared.limits.max_batch, shared.limits.max_queue);
-    let dialogue = Dialogue::load(&gguf, &dir, o.threads, log).map_err(|e| e.to_string())?;
-    let threads = o.threads;
-    let (g, d) = (gguf.clone(), dir.clone());
-    let dialogue = preloaded(DialogueBackend(dialogue), move || {
-        Dialogue::load(&g, &d, threads, &mut |_| {})
-            .map(DialogueBackend)
-            .map_err(unavailable)
+    let encoder = Arc::new(SentenceEncoder::load(&enc_dir).map_err(|e| e.to_string())?);
+    let model = DialogueModel::load(&gguf, o.threads, log).map_err(|e| e.to_string())?;
+    let tokenizer = Arc::new(model.tokenizer().clone());
+    let model_id = model.model_id().to_string();
+    let batcher = Batcher::spawn(model, shared.limits.max_batch, shared.limits.max_queue);
+    // Villagers reply through the batcher too, beside open chats: each of the dialogue lane's
+    // workers understands and plans one villager's line, then follows its reply as the batcher
+    // decodes it with the others.
+    let queue = batcher.queue().ok_or("the batcher stopped while loading")?;
+    let enc = encoder.clone();
+    let dialogue = factory(move || {
+        let voice = SharedVoice::new(queue.clone(), tokenizer.clone(), model_id.clone());
+        let understander = Understander::new(Some(enc.clone()));
+        Ok(DialogueBackend(Dialogue::new(
+            Voice::Shared(voice),
+            understander,
+        )))
     });
+    let villagers = LaneConfig {
+        workers: shared.limits.max_batch.clamp(1, MAX_VILLAGER_WORKERS),
+        ..LaneConfig::for_lane(Lane::Dialogue)
+    };
     let head = dir.join(emotion::HEAD_FILE);
     let (emotion_lane, emotion) = match EmotionClassifier::load(&dir, &head) {
         Ok(c) => {
@@ -82,7 +100,7 @@ pub fn load(shared: &Shared, o: &LoadOptions, log: &mut dyn FnMut(&str)) -> Resu
     };
     let choice = PolicyChoice::Net(o.policy_file.clone());
     let pool = InferencePool::builder()
-        .lane(Lane::Dialogue, dialogue)
+        .lane_with(Lane::Dialogue, villagers, dialogue)
         .lane(Lane::Emotion, emotion_lane)
         .lane(
             Lane::Policy,

@@ -39,7 +39,8 @@ pub struct Limits {
 pub struct Models {
     pub pool: InferencePool,
     pub batcher: Batcher,
-    pub encoder: SentenceEncoder,
+    /// Shared with the dialogue lane's workers (understanding villagers' lines).
+    pub encoder: Arc<SentenceEncoder>,
     /// Emotion and policy answer from the pool; these say whether those lanes have real models.
     pub emotion: bool,
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use candle_core::Tensor;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError, bounded};
 
-use super::{CONTEXT_TOKENS, ChatEvent, ChatJob, Finish, prompt_tokens, sendable};
+use super::{CONTEXT_TOKENS, ChatEvent, ChatJob, ChatPrompt, Finish, prompt_tokens, sendable};
 use crate::ml::dialogue::DialogueModel;
 use crate::ml::lm::engine::Sequence;
 use crate::ml::lm::sample::{Sampler, Sampling};
@@ -48,15 +48,52 @@ pub struct BatcherLoad {
     pub tokens: AtomicU64,
     /// Microseconds spent in batched decoding steps since start.
     pub decode_micros: AtomicU64,
+    /// The most conversations one step has fed since start.
+    pub peak_batch: AtomicUsize,
 }
 
 /// Handle to the batcher thread; dropping it stops the thread (running replies end cancelled).
 pub struct Batcher {
-    tx: Option<Sender<ChatJob>>,
+    queue: Option<ChatQueue>,
     load: Arc<BatcherLoad>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     model_id: String,
+}
+
+/// Where conversations are queued for the batcher; cloned by every thread that submits (the
+/// service's handlers, the dialogue lane's workers for villagers).
+#[derive(Clone)]
+pub struct ChatQueue {
+    tx: Sender<ChatJob>,
+    load: Arc<BatcherLoad>,
+}
+
+impl ChatQueue {
+    /// Queues a conversation without blocking; gives it back when the queue is full or the
+    /// batcher has stopped.
+    pub fn try_submit(&self, job: ChatJob) -> Result<(), ChatJob> {
+        self.load.queued.fetch_add(1, Ordering::Relaxed);
+        self.tx.try_send(job).map_err(|e| {
+            self.load.queued.fetch_sub(1, Ordering::Relaxed);
+            match e {
+                TrySendError::Full(j) | TrySendError::Disconnected(j) => j,
+            }
+        })
+    }
+
+    /// Queues a conversation, waiting up to `wait` for room; gives it back when none came.
+    pub fn submit_within(&self, job: ChatJob, wait: Duration) -> Result<(), ChatJob> {
+        self.load.queued.fetch_add(1, Ordering::Relaxed);
+        self.tx.send_timeout(job, wait).map_err(|e| {
+            self.load.queued.fetch_sub(1, Ordering::Relaxed);
+            e.into_inner()
+        })
+    }
+
+    pub fn load(&self) -> &BatcherLoad {
+        &self.load
+    }
 }
 
 impl Batcher {
@@ -72,7 +109,10 @@ impl Batcher {
             .spawn(move || run(model, rx, max_batch.max(1), &l, &s))
             .expect("spawning the batcher thread");
         Batcher {
-            tx: Some(tx),
+            queue: Some(ChatQueue {
+                tx,
+                load: load.clone(),
+            }),
             load,
             stop,
             thread: Some(thread),
@@ -82,14 +122,15 @@ impl Batcher {
 
     /// Queues a conversation without blocking; gives it back when the queue is full.
     pub fn try_submit(&self, job: ChatJob) -> Result<(), ChatJob> {
-        let Some(tx) = &self.tx else { return Err(job) };
-        self.load.queued.fetch_add(1, Ordering::Relaxed);
-        tx.try_send(job).map_err(|e| {
-            self.load.queued.fetch_sub(1, Ordering::Relaxed);
-            match e {
-                TrySendError::Full(j) | TrySendError::Disconnected(j) => j,
-            }
-        })
+        match &self.queue {
+            Some(q) => q.try_submit(job),
+            None => Err(job),
+        }
+    }
+
+    /// A queue handle for other threads (`None` only while the batcher is being dropped).
+    pub fn queue(&self) -> Option<ChatQueue> {
+        self.queue.clone()
     }
 
     pub fn load(&self) -> &BatcherLoad {
@@ -103,8 +144,9 @@ impl Batcher {
 
 impl Drop for Batcher {
     fn drop(&mut self) {
+        // Clones of the queue may outlive this handle: the flag stops the thread either way.
         self.stop.store(true, Ordering::Relaxed);
-        self.tx.take();
+        self.queue.take();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -166,6 +208,8 @@ fn run(
                 }
             })
             .collect();
+        let fed = feeds.iter().filter(|f| !f.is_empty()).count();
+        load.peak_batch.fetch_max(fed, Ordering::Relaxed);
         let stepped = model.on_pool(|m| {
             let mut refs: Vec<&[u32]> = Vec::new();
             let mut positions = Vec::new();
@@ -242,10 +286,20 @@ fn still_wanted(r: &Running) -> Option<Finish> {
 /// was not seen before); the rest of the prompt is read by the next steps, beside the others.
 /// `None` when it already ended.
 fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
-    let (prompt, system) = match prompt_tokens(model, &job.messages) {
-        Ok(p) => p,
-        Err(e) => {
-            job.sink.send(ChatEvent::Failed(e.to_string()));
+    let (prompt, system) = match std::mem::replace(&mut job.prompt, ChatPrompt::Warm(Vec::new())) {
+        ChatPrompt::Messages(m) => match prompt_tokens(model, &m) {
+            Ok(p) => p,
+            Err(e) => {
+                job.sink.send(ChatEvent::Failed(e.to_string()));
+                return None;
+            }
+        },
+        ChatPrompt::Tokens { ids, cached } => {
+            let cached = cached.min(ids.len());
+            (ids, cached)
+        }
+        ChatPrompt::Warm(ids) => {
+            warm(model, &ids, job);
             return None;
         }
     };
@@ -298,6 +352,22 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
         sent: 0,
         sampler,
     })
+}
+
+/// Reads `prefix` into the prefix cache (nothing when it is there already) and ends the job.
+fn warm(model: &mut DialogueModel, prefix: &[u32], mut job: ChatJob) {
+    if prefix.is_empty() || prefix.len() >= CONTEXT_TOKENS || job.sink.closed() {
+        return;
+    }
+    let read = model.on_pool(|m| m.model_after_prefix(prefix).map(|_| ()));
+    job.sink.send(match read {
+        Ok(()) => ChatEvent::Done {
+            finish: Finish::Stop,
+            prompt_tokens: prefix.len(),
+            completion_tokens: 0,
+        },
+        Err(e) => ChatEvent::Failed(e.to_string()),
+    });
 }
 
 /// Samples the next token of `r` from `logits` and sends what became sendable; `Some` when the

@@ -6,7 +6,7 @@
 
 mod batcher;
 
-pub use batcher::{Batcher, BatcherLoad};
+pub use batcher::{Batcher, BatcherLoad, ChatQueue};
 
 use std::time::Instant;
 
@@ -112,9 +112,22 @@ pub trait ChatSink: Send {
     fn closed(&self) -> bool;
 }
 
+/// What the model reads before it replies.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChatPrompt {
+    /// A conversation in the OpenAI shape, templated by [`prompt_tokens`].
+    Messages(Vec<Message>),
+    /// A prompt already in tokens (a villager's grounded prompt); its first `cached` tokens (the
+    /// persona) are kept in the prefix cache.
+    Tokens { ids: Vec<u32>, cached: usize },
+    /// No reply: these tokens are read into the prefix cache now, so that the first reply that
+    /// starts with them does not read them (a villager's persona, while the service is idle).
+    Warm(Vec<u32>),
+}
+
 /// One conversation to continue.
 pub struct ChatJob {
-    pub messages: Vec<Message>,
+    pub prompt: ChatPrompt,
     pub params: ChatParams,
     /// The reply ends with [`Finish::Deadline`] after this instant.
     pub deadline: Option<Instant>,

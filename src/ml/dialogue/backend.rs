@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::model::DialogueModel;
 use super::realise::{self, Reply, Sink};
 use super::understand::Understander;
+use super::voice::Voice;
 use crate::decide::talk::ReplySpeed;
 use crate::inference::backends::{Backend, StreamContext};
 use crate::inference::{DialogueRequest, InferenceError, JobInput, JobOutput};
@@ -26,7 +27,8 @@ enum EncoderUnavailable {
 
 /// Everything one dialogue reply needs.
 pub struct Dialogue {
-    pub model: DialogueModel,
+    /// What writes the replies: the lane's own model, or the service's batcher.
+    pub voice: Voice,
     pub understander: Understander,
     common: Arc<HashSet<String>>,
     /// Personas whose prompt prefix is computed while the lane is idle (see [`Dialogue::warm_later`]).
@@ -56,13 +58,16 @@ impl Dialogue {
                 None
             }
         };
-        Ok(Self::new(model, Understander::new(encoder)))
+        Ok(Self::new(
+            Voice::Own(model),
+            Understander::new(encoder.map(Arc::new)),
+        ))
     }
 
-    pub fn new(model: DialogueModel, understander: Understander) -> Self {
-        let common = Arc::new(model.tokenizer().common_words());
+    pub fn new(voice: Voice, understander: Understander) -> Self {
+        let common = Arc::new(voice.tokenizer().common_words());
         Dialogue {
-            model,
+            voice,
             understander,
             common,
             to_warm: Vec::new(),
@@ -80,7 +85,7 @@ impl Dialogue {
     /// Warms the next persona in the list, if any is left.
     fn warm_next(&mut self) {
         while let Some(persona) = self.to_warm.pop() {
-            match self.model.warm(&persona) {
+            match self.voice.warm(&persona) {
                 Ok(true) => return,
                 Ok(false) => continue,
                 Err(e) => {
@@ -99,7 +104,7 @@ impl Dialogue {
     ) -> Result<Reply, LmError> {
         let recalled = super::recall::prepare(&mut self.understander, req)?;
         realise::respond(
-            &mut self.model,
+            &mut self.voice,
             &mut self.understander,
             &self.common,
             recalled.as_ref().unwrap_or(req),
@@ -168,7 +173,7 @@ pub struct DialogueBackend(pub Dialogue);
 
 impl Backend for DialogueBackend {
     fn model_id(&self) -> String {
-        self.0.model.model_id().to_string()
+        self.0.voice.model_id().to_string()
     }
 
     fn idle(&mut self) {

@@ -55,7 +55,7 @@ impl DialogueModel {
         let mut pos = prefix.len();
         let mut input = rest;
         let mut generated: Vec<u32> = Vec::new();
-        let mut done = 0usize; // bytes of the cleaned text already reported as sentences
+        let mut sentences = Sentences::new(p);
         let mut decode_started = None;
         let mut ended = false;
         let mut stopped = false;
@@ -78,49 +78,99 @@ impl DialogueModel {
             }
             generated.push(next);
             input = vec![next];
-            let text = format!("{}{}", p.prefill, self.tokenizer().decode(&generated)?);
+            let text = self.tokenizer().decode(&generated)?;
             if text.ends_with('\u{FFFD}') {
                 continue; // half a character: wait for the rest of its bytes
             }
-            let clean = clean::strip_tags(&text, Some(&p.speaker));
-            // A line break ends the reply: what follows is another turn or a list.
-            let (clean, broke) = match clean.find('\n') {
-                Some(i) => (clean[..i].to_string(), true),
-                None => (clean, false),
-            };
-            for end in clean::sentence_ends(&clean, false) {
-                if end <= done {
-                    continue;
-                }
-                let sentence = clean[done..end].trim().to_string();
-                done = end;
-                if on_step(Step::Sentence(&sentence)) == Flow::Stop {
+            match sentences.feed(&text, on_step) {
+                Fed::More => {}
+                Fed::Stopped => {
                     stopped = true;
                     break;
                 }
-            }
-            if stopped {
-                break;
-            }
-            if broke {
-                ended = true;
-                break;
+                Fed::LineBreak => {
+                    ended = true;
+                    break;
+                }
             }
         }
         if ended && !stopped {
-            // The model ended its turn: an unpunctuated last sentence still counts.
-            let text = format!("{}{}", p.prefill, self.tokenizer().decode(&generated)?);
-            let clean = clean::strip_tags(&text, Some(&p.speaker));
-            let clean = clean.split('\n').next().unwrap_or("");
-            if done < clean.len() && clean.is_char_boundary(done) {
-                let tail = clean[done..].trim();
-                if tail.chars().any(char::is_alphabetic) {
-                    on_step(Step::Sentence(tail));
-                }
-            }
+            let text = self.tokenizer().decode(&generated)?;
+            sentences.end(&text, on_step);
         }
         stats.generated_tokens = generated.len();
         stats.decode = decode_started.map(|t| t.elapsed()).unwrap_or_default();
         Ok(stats)
+    }
+}
+
+/// What [`Sentences::feed`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Fed {
+    /// Go on generating.
+    More,
+    /// The caller answered [`Flow::Stop`] to a sentence.
+    Stopped,
+    /// A line break ends the reply: what follows is another turn or a list.
+    LineBreak,
+}
+
+/// Cuts a reply's text, as it grows, into the sentences reported to the caller: the prefill comes
+/// first, tags and a leading "Name:" are dropped, a line break ends the reply. Shared by the
+/// model's own generation and by replies decoded in the service's batcher.
+pub(super) struct Sentences<'a> {
+    prefill: &'a str,
+    speaker: &'a str,
+    /// Bytes of the cleaned text already reported.
+    done: usize,
+}
+
+impl<'a> Sentences<'a> {
+    pub(super) fn new(p: &'a Prompt) -> Self {
+        Sentences {
+            prefill: &p.prefill,
+            speaker: &p.speaker,
+            done: 0,
+        }
+    }
+
+    fn clean(&self, generated: &str) -> String {
+        clean::strip_tags(&format!("{}{generated}", self.prefill), Some(self.speaker))
+    }
+
+    /// Reports the sentences `generated` (all the text so far, whole characters) completes.
+    pub(super) fn feed(
+        &mut self,
+        generated: &str,
+        on_step: &mut (dyn FnMut(Step) -> Flow + Send),
+    ) -> Fed {
+        let clean = self.clean(generated);
+        let (clean, broke) = match clean.find('\n') {
+            Some(i) => (&clean[..i], true),
+            None => (clean.as_str(), false),
+        };
+        for end in clean::sentence_ends(clean, false) {
+            if end <= self.done {
+                continue;
+            }
+            let sentence = clean[self.done..end].trim().to_string();
+            self.done = end;
+            if on_step(Step::Sentence(&sentence)) == Flow::Stop {
+                return Fed::Stopped;
+            }
+        }
+        if broke { Fed::LineBreak } else { Fed::More }
+    }
+
+    /// The model ended its turn: an unpunctuated last sentence still counts.
+    pub(super) fn end(&mut self, generated: &str, on_step: &mut (dyn FnMut(Step) -> Flow + Send)) {
+        let clean = self.clean(generated);
+        let clean = clean.split('\n').next().unwrap_or("");
+        if self.done < clean.len() && clean.is_char_boundary(self.done) {
+            let tail = clean[self.done..].trim();
+            if tail.chars().any(char::is_alphabetic) {
+                on_step(Step::Sentence(tail));
+            }
+        }
     }
 }

@@ -4,8 +4,9 @@
 //! `understand` (intent by cue words, knowledge by sentence embeddings) → `plan` (state a fact,
 //! hint, deflect, thank...) → `realise` (the model says the plan, a sentence at a time) →
 //! `validate` (persona, names, the fact's key content, leaks, repeats), with retries and a
-//! template line as the last resort. `model` is the language model itself, `request` builds the
-//! lane's input from an NPC's config, `backend` serves the dialogue lane.
+//! template line as the last resort. `model` is the language model itself, `voice` says whether the
+//! lane's own model or the service's batcher writes the reply, `request` builds the lane's input from
+//! an NPC's config, `backend` serves the dialogue lane.
 
 pub mod backend;
 pub mod clean;
@@ -23,6 +24,8 @@ pub mod request;
 pub mod speed;
 pub mod understand;
 pub mod validate;
+pub mod voice;
 
 pub use backend::{Dialogue, DialogueBackend};
 pub use model::DialogueModel;
+pub use voice::{SharedVoice, Voice};

@@ -159,17 +159,10 @@ impl DialogueModel {
         self.prefixes.clear();
     }
 
-    /// The cached part of a prompt: the system turn's opening with the persona.
-    fn prefix_tokens(&self, persona: &str) -> Result<Vec<u32>, LmError> {
-        Ok(self
-            .tok
-            .encode(&format!("<|im_start|>system\n{persona}\n"))?)
-    }
-
     /// Computes and caches `persona`'s prefix now (when nothing else waits), so that the first
     /// reply in that voice starts from the cache. Returns whether there was work to do.
     pub fn warm(&mut self, persona: &str) -> Result<bool, LmError> {
-        let prefix = self.prefix_tokens(persona)?;
+        let prefix = prefix_tokens(&self.tok, persona)?;
         if self.prefixes.iter().any(|(p, _)| *p == prefix) {
             return Ok(false);
         }
@@ -177,50 +170,9 @@ impl DialogueModel {
             .map(|_| true)
     }
 
-    /// The prompt as (cached prefix, rest). Player text and earlier replies are encoded so that
-    /// they cannot forge turns.
+    /// The prompt as (cached prefix, rest): see [`prompt_tokens`].
     pub fn prompt_tokens(&self, p: &Prompt) -> Result<(Vec<u32>, Vec<u32>), LmError> {
-        let t = &self.tok;
-        let prefix = self.prefix_tokens(&p.persona)?;
-        let system = t.encode(&format!("{}<|im_end|>\n", p.system))?;
-        let mut turns: Vec<Vec<u32>> = Vec::new();
-        for (player, npc) in &p.history {
-            let mut ids = t.encode("<|im_start|>user\n")?;
-            ids.extend(t.encode_plain(player)?);
-            ids.extend(t.encode("<|im_end|>\n<|im_start|>assistant\n")?);
-            ids.extend(t.encode_plain(npc)?);
-            ids.extend(t.encode("<|im_end|>\n")?);
-            turns.push(ids);
-        }
-        let mut line = t.encode_plain(&p.user)?;
-        let open = t.encode("<|im_start|>user\n")?;
-        let close = t.encode("<|im_end|>\n<|im_start|>assistant\n")?;
-        let prefill = if p.prefill.is_empty() {
-            Vec::new()
-        } else {
-            t.encode_plain(&p.prefill)?
-        };
-        let fixed = prefix.len() + system.len() + open.len() + close.len() + prefill.len();
-        let budget = MAX_PROMPT_TOKENS.saturating_sub(fixed + 16);
-        line.truncate(budget);
-        let mut used = line.len();
-        let mut kept = Vec::new();
-        for turn in turns.into_iter().rev() {
-            if used + turn.len() > budget {
-                break;
-            }
-            used += turn.len();
-            kept.push(turn);
-        }
-        let mut rest = system;
-        for turn in kept.into_iter().rev() {
-            rest.extend(turn);
-        }
-        rest.extend(open);
-        rest.extend(line);
-        rest.extend(close);
-        rest.extend(prefill);
-        Ok((prefix, rest))
+        prompt_tokens(&self.tok, p)
     }
 
     /// A model whose KV cache holds `prefix` (from the cache, or computed and cached now).
@@ -288,4 +240,54 @@ impl DialogueModel {
         let pool = self.threads.clone();
         pool.install(|| f(self))
     }
+}
+
+/// The cached part of a prompt: the system turn's opening with the persona.
+pub fn prefix_tokens(t: &GgufTokenizer, persona: &str) -> Result<Vec<u32>, LmError> {
+    Ok(t.encode(&format!("<|im_start|>system\n{persona}\n"))?)
+}
+
+/// The prompt as (cached prefix, rest). Player text and earlier replies are encoded so that
+/// they cannot forge turns.
+pub fn prompt_tokens(t: &GgufTokenizer, p: &Prompt) -> Result<(Vec<u32>, Vec<u32>), LmError> {
+    let prefix = prefix_tokens(t, &p.persona)?;
+    let system = t.encode(&format!("{}<|im_end|>\n", p.system))?;
+    let mut turns: Vec<Vec<u32>> = Vec::new();
+    for (player, npc) in &p.history {
+        let mut ids = t.encode("<|im_start|>user\n")?;
+        ids.extend(t.encode_plain(player)?);
+        ids.extend(t.encode("<|im_end|>\n<|im_start|>assistant\n")?);
+        ids.extend(t.encode_plain(npc)?);
+        ids.extend(t.encode("<|im_end|>\n")?);
+        turns.push(ids);
+    }
+    let mut line = t.encode_plain(&p.user)?;
+    let open = t.encode("<|im_start|>user\n")?;
+    let close = t.encode("<|im_end|>\n<|im_start|>assistant\n")?;
+    let prefill = if p.prefill.is_empty() {
+        Vec::new()
+    } else {
+        t.encode_plain(&p.prefill)?
+    };
+    let fixed = prefix.len() + system.len() + open.len() + close.len() + prefill.len();
+    let budget = MAX_PROMPT_TOKENS.saturating_sub(fixed + 16);
+    line.truncate(budget);
+    let mut used = line.len();
+    let mut kept = Vec::new();
+    for turn in turns.into_iter().rev() {
+        if used + turn.len() > budget {
+            break;
+        }
+        used += turn.len();
+        kept.push(turn);
+    }
+    let mut rest = system;
+    for turn in kept.into_iter().rev() {
+        rest.extend(turn);
+    }
+    rest.extend(open);
+    rest.extend(line);
+    rest.extend(close);
+    rest.extend(prefill);
+    Ok((prefix, rest))
 }

@@ -11,10 +11,11 @@ use std::sync::Arc;
 
 use super::clean::{EchoGuard, close_quote, sentence_ends};
 use super::lexicon::Lexicon;
-use super::model::{DialogueModel, Flow, Prompt, ReplyStats, Step};
+use super::model::{Flow, Prompt, ReplyStats, Step};
 use super::plan::{self, player_turn, task};
 use super::understand::{Entry, Understander};
 use super::validate::{Checks, Rejection};
+use super::voice::Voice;
 use crate::decide::keys;
 use crate::decide::talk::{DialogueRecord, Move, ReplySource};
 use crate::inference::DialogueRequest;
@@ -100,7 +101,7 @@ pub trait Sink: Send {
 
 /// Understands, plans and says one reply; accepted text goes to `sink` as it is accepted.
 pub fn respond(
-    model: &mut DialogueModel,
+    model: &mut Voice,
     understander: &mut Understander,
     common: &Arc<HashSet<String>>,
     req: &DialogueRequest,

@@ -10,6 +10,7 @@ pub use super::intent::{cue_intent, is_asking};
 use crate::decide::keys;
 use crate::decide::talk::Intent;
 use crate::ml::encoder::{EncoderError, SentenceEncoder, cosine};
+use std::sync::Arc;
 
 /// A line that is not a question is about its best entry from this score on.
 pub const ABOUT: f32 = 0.60;
@@ -39,12 +40,12 @@ pub struct Understanding {
 /// Understands lines with the sentence encoder (entry embeddings are computed once per text), or
 /// from shared words alone when there is no encoder.
 pub struct Understander {
-    encoder: Option<SentenceEncoder>,
+    encoder: Option<Arc<SentenceEncoder>>,
     cache: HashMap<String, Vec<f32>>,
 }
 
 impl Understander {
-    pub fn new(encoder: Option<SentenceEncoder>) -> Self {
+    pub fn new(encoder: Option<Arc<SentenceEncoder>>) -> Self {
         Understander {
             encoder,
             cache: HashMap::new(),
@@ -89,7 +90,7 @@ impl Understander {
             return Ok(Vec::new());
         }
         let encoder = self.encoder.take();
-        let scored = self.score(encoder.as_ref(), line, entries);
+        let scored = self.score(encoder.as_deref(), line, entries);
         self.encoder = encoder;
         scored
     }

@@ -16,4 +16,7 @@ pub enum LmError {
     Engine(String),
     #[error("understanding the line: {0}")]
     Encoder(#[from] crate::ml::encoder::EncoderError),
+    /// The service's batcher could not take or finish the reply (queue full, stopped, failed).
+    #[error("batched decoding: {0}")]
+    Batcher(String),
 }

@@ -24,7 +24,7 @@ use super::CHAT_MODEL;
 use super::error::ApiError;
 use super::state::Shared;
 use crate::inference::{JobInput, Lane};
-use crate::ml::chat::ChatJob;
+use crate::ml::chat::{ChatJob, ChatPrompt};
 use crate::ml::dialogue::request::{self as dialogue, Turn};
 
 /// Sampling defaults for open chat when the request leaves them out (a 135M model wanders at
@@ -113,7 +113,7 @@ pub async fn completions(
             let params = req.params(shared.limits.max_tokens, OPEN_DEFAULTS)?;
             let (tx, rx) = unbounded_channel();
             let job = ChatJob {
-                messages,
+                prompt: ChatPrompt::Messages(messages),
                 params,
                 deadline: Some(deadline.into_std()),
                 sink: Box::new(ChannelSink(tx)),

@@ -208,7 +208,7 @@ pub fn run(
 ) -> Result<(Vec<Scored>, Summary), LmError> {
     let lexicon = Lexicon::with_common(
         world.words.iter().map(String::as_str),
-        Arc::new(d.model.tokenizer().common_words()),
+        Arc::new(d.voice.tokenizer().common_words()),
     );
     let mut scored = Vec::new();
     for (i, row) in rows.iter().enumerate() {
