@@ -26,6 +26,9 @@ struct Running {
     last: u32,
     /// Prompt tokens not read yet (fed before the first token is sampled).
     pending: Vec<u32>,
+    /// A prefix (the system turn, a persona) not in the cache yet: once read, the sequence is
+    /// cached for the next conversations that start with it.
+    to_cache: Option<Vec<u32>>,
     generated: Vec<u32>,
     /// Bytes of the reply's text already sent.
     sent: usize,
@@ -202,7 +205,9 @@ fn run(
             .map(|r| match r.pending.len() {
                 0 => vec![r.last],
                 n => {
-                    let take = n.min(budget);
+                    // A prefix to cache is read up to its end exactly, then cached.
+                    let to_prefix_end = r.to_cache.as_ref().map_or(n, |p| p.len() - r.pos);
+                    let take = n.min(budget).min(to_prefix_end);
                     budget -= take;
                     r.pending[..take].to_vec()
                 }
@@ -249,6 +254,11 @@ fn run(
                 continue;
             };
             r.pos += fed.len();
+            if r.to_cache.as_ref().is_some_and(|p| p.len() == r.pos)
+                && let Some(prefix) = r.to_cache.take()
+            {
+                model.keep_prefix(&prefix, &r.seq);
+            }
             if !r.pending.is_empty() {
                 r.pending.drain(..fed.len());
                 if !r.pending.is_empty() {
@@ -282,9 +292,9 @@ fn still_wanted(r: &Running) -> Option<Finish> {
         .then_some(Finish::Deadline)
 }
 
-/// Checks a new conversation's prompt and starts it from the cached system turn (read now when it
-/// was not seen before); the rest of the prompt is read by the next steps, beside the others.
-/// `None` when it already ended.
+/// Checks a new conversation's prompt and starts it from the cached system turn when it was seen
+/// before; the rest of the prompt (all of it, otherwise) is read by the next steps, beside the
+/// others. `None` when it already ended.
 fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
     let (prompt, system) = match std::mem::replace(&mut job.prompt, ChatPrompt::Warm(Vec::new())) {
         ChatPrompt::Messages(m) => match prompt_tokens(model, &m) {
@@ -324,18 +334,12 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
     let sampler = Sampler::new(p.seed, Sampling::new(p.temperature, p.top_p));
     // At least one token is left to read: its logits give the first token.
     let system = system.min(prompt.len() - 1);
-    let started = model.on_pool(|m| {
-        let (mut seq, _) = m.model_after_prefix(&prompt[..system])?;
-        m.reserve(&mut seq, prompt.len() - system + job.params.max_tokens);
-        Ok::<_, crate::ml::lm::error::LmError>(seq)
-    });
-    let seq = match started {
-        Ok(s) => s,
-        Err(e) => {
-            job.sink.send(ChatEvent::Failed(e.to_string()));
-            return None;
-        }
+    let prefix = &prompt[..system];
+    let (mut seq, pos, to_cache) = match model.cached_prefix(prefix) {
+        Some(seq) => (seq, system, None),
+        None => (model.start(), 0, (system > 0).then(|| prefix.to_vec())),
     };
+    model.reserve(&mut seq, prompt.len() - pos + job.params.max_tokens);
     if !job.sink.send(ChatEvent::Started {
         prompt_tokens: prompt.len(),
     }) {
@@ -344,10 +348,11 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
     Some(Running {
         job,
         seq,
-        pos: system,
+        pos,
         prompt_tokens: prompt.len(),
         last: 0,
-        pending: prompt[system..].to_vec(),
+        pending: prompt[pos..].to_vec(),
+        to_cache,
         generated: Vec::new(),
         sent: 0,
         sampler,

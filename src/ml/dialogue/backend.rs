@@ -59,7 +59,7 @@ impl Dialogue {
             }
         };
         Ok(Self::new(
-            Voice::Own(model),
+            Voice::Own(Box::new(model)),
             Understander::new(encoder.map(Arc::new)),
         ))
     }

@@ -180,19 +180,33 @@ impl DialogueModel {
         &mut self,
         prefix: &[u32],
     ) -> Result<(Sequence, bool), LmError> {
-        if let Some(i) = self.prefixes.iter().position(|(p, _)| p == prefix) {
-            let entry = self.prefixes.remove(i);
-            let seq = entry.1.clone();
-            self.prefixes.push(entry); // most recently used last
+        if let Some(seq) = self.cached_prefix(prefix) {
             return Ok((seq, true));
         }
         let mut seq = self.engine.start();
         self.engine.forward(&mut seq, prefix, 0)?;
+        self.keep_prefix(prefix, &seq);
+        Ok((seq, false))
+    }
+
+    /// A copy of the sequence cached after `prefix`, if there is one.
+    pub(crate) fn cached_prefix(&mut self, prefix: &[u32]) -> Option<Sequence> {
+        let i = self.prefixes.iter().position(|(p, _)| p == prefix)?;
+        let entry = self.prefixes.remove(i);
+        let seq = entry.1.clone();
+        self.prefixes.push(entry); // most recently used last
+        Some(seq)
+    }
+
+    /// Caches `seq`, which has read exactly `prefix` (the least recently used entry makes room).
+    pub(crate) fn keep_prefix(&mut self, prefix: &[u32], seq: &Sequence) {
+        if self.prefixes.iter().any(|(p, _)| p == prefix) {
+            return;
+        }
         if self.prefixes.len() >= PREFIX_CACHE {
             self.prefixes.remove(0);
         }
         self.prefixes.push((prefix.to_vec(), seq.clone()));
-        Ok((seq, false))
     }
 
     /// A new, empty sequence.

@@ -22,8 +22,8 @@ use crate::ml::tokenizer::GgufTokenizer;
 const QUEUE_WAIT: Duration = Duration::from_secs(30);
 
 pub enum Voice {
-    /// The lane's own model.
-    Own(DialogueModel),
+    /// The lane's own model (boxed: it is large beside a handle to the batcher).
+    Own(Box<DialogueModel>),
     /// The service's batcher.
     Shared(SharedVoice),
 }
@@ -46,7 +46,7 @@ impl Voice {
     /// The lane's own model, when it has one.
     pub fn own(&mut self) -> Option<&mut DialogueModel> {
         match self {
-            Voice::Own(m) => Some(m),
+            Voice::Own(m) => Some(&mut **m),
             Voice::Shared(_) => None,
         }
     }
