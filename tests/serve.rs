@@ -353,11 +353,13 @@ fn gauge(metrics: &str, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {name} in {metrics}"))
 }
 
-/// Villagers asked at once are understood by separate dialogue workers and decoded by the batcher
-/// in the same steps (the service holds one copy of the language model): the batcher's peak shows
-/// them together; every reply is grounded (a plan in its record); a streamed one comes in pieces.
+/// Villagers are understood and planned by the dialogue lane's workers, and their replies decoded
+/// by the batcher in the same steps as other conversations (the service holds one copy of the
+/// language model): villagers asked while a long open chat streams join its steps (the batcher's
+/// peak in `/metrics`); three asked at once all answer, grounded (a plan in each record); a streamed
+/// villager's reply comes in pieces.
 #[test]
-fn villagers_asked_at_once_reply_together_on_the_batcher() {
+fn villagers_reply_on_the_batcher_beside_other_conversations() {
     if !have_models() {
         return;
     }
@@ -370,7 +372,27 @@ fn villagers_asked_at_once_reply_together_on_the_batcher() {
         ("Bram", "Hello there. How is the smithy today?"),
         ("Hilda", "What happened to the bell?"),
     ];
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
     let replies: Vec<(u16, Value)> = std::thread::scope(|s| {
+        // A long open chat, so that the villagers surely arrive while it decodes.
+        let chat = s.spawn(|| {
+            let mut first = Some(started_tx);
+            c.chat_stream(
+                &json!({"model": "smollm2-135m-instruct", "temperature": 0, "max_tokens": 400,
+                        "ignore_eos": true,
+                        "messages": [{"role": "user", "content": "Tell me a long story."}]}),
+                &mut |_| {
+                    if let Some(tx) = first.take() {
+                        let _ = tx.send(());
+                    }
+                    true
+                },
+            )
+            .unwrap()
+        });
+        started_rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the open chat streams");
         let handles: Vec<_> = asks
             .iter()
             .map(|(npc, line)| {
@@ -385,7 +407,9 @@ fn villagers_asked_at_once_reply_together_on_the_batcher() {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+        let replies = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert!(chat.join().unwrap().done, "the open chat ended well");
+        replies
     });
     for ((npc, _), (st, r)) in asks.iter().zip(&replies) {
         assert_eq!(*st, 200, "{npc}: {r}");
@@ -401,7 +425,7 @@ fn villagers_asked_at_once_reply_together_on_the_batcher() {
     let peak = gauge(&m, "npc_minds_batch_peak_conversations");
     assert!(
         peak >= 2.0,
-        "the villagers never decoded together (peak {peak})"
+        "no villager was decoded beside the open chat (peak {peak})"
     );
     // A streamed villager's reply arrives in pieces and ends with [DONE].
     let mut pieces = 0;
