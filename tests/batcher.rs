@@ -1,7 +1,8 @@
 //! The batcher with the real dialogue model (skipped without the fetched weights; a failure in CI
 //! or with `NPC_MINDS_REQUIRE_MODELS=1`): greedy replies are the same whether their system turn is
-//! read cold (in budgeted steps, then cached), served from the prefix cache, or decoded beside
-//! another conversation; a prompt already in tokens (a villager's) and a warm-up job work too.
+//! read cold (in budgeted steps, then cached), served from the prefix cache, waited for while
+//! another conversation reads it, or decoded beside another conversation; a prompt already in
+//! tokens (a villager's) and a warm-up job work too.
 
 mod common;
 
@@ -113,6 +114,21 @@ fn greedy_replies_agree_cold_cached_and_beside_another() {
     assert_eq!(cold, cached, "the cached system turn gives the same reply");
     assert_eq!(cold, beside, "decoding beside another gives the same reply");
     assert_ne!(cold.0, other_reply.0);
+
+    // Two conversations with a system turn not seen before, together: one reads it while the
+    // other waits for the cache; both say what it says alone afterwards.
+    let fresh = messages(
+        "You are Hilda, who keeps the tavern by the square.",
+        "What do you serve?",
+    );
+    let (x, y) = (
+        submit(&b, ChatPrompt::Messages(fresh.clone())),
+        submit(&b, ChatPrompt::Messages(fresh.clone())),
+    );
+    let (x, y) = (reply(&x), reply(&y));
+    let alone = reply(&submit(&b, ChatPrompt::Messages(fresh)));
+    assert_eq!(x, alone, "the one that read the system turn");
+    assert_eq!(y, alone, "the one that waited for the cache");
 
     // The same prompt in tokens, its system turn marked as the part to cache, and a warm-up.
     let (ids, system) = npc_minds::ml::chat::prompt_tokens(&m, &ask).unwrap();

@@ -164,12 +164,34 @@ fn run(
     stop: &AtomicBool,
 ) {
     let mut running: Vec<Running> = Vec::new();
+    // Conversations waiting for a prefix another one is reading (then served from the cache).
+    let mut parked: Vec<ChatJob> = Vec::new();
     loop {
         if stop.load(Ordering::Relaxed) {
             for r in running.drain(..) {
                 finish(r, Finish::Cancelled);
             }
+            for mut job in parked.drain(..) {
+                job.sink
+                    .send(ChatEvent::Failed("the batcher stopped".into()));
+            }
             return;
+        }
+        // Parked conversations count as queued.
+        for job in std::mem::take(&mut parked) {
+            if running.len() >= max_batch {
+                parked.push(job);
+                continue;
+            }
+            load.queued.fetch_sub(1, Ordering::Relaxed);
+            match admit(&mut model, job, &running) {
+                Admission::Run(r) => running.push(r),
+                Admission::Park(j) => {
+                    load.queued.fetch_add(1, Ordering::Relaxed);
+                    parked.push(j);
+                }
+                Admission::Ended => {}
+            }
         }
         // Admit new conversations while there is room (waiting only when nothing runs).
         while running.len() < max_batch {
@@ -188,8 +210,13 @@ fn run(
             };
             let Some(job) = next else { break };
             load.queued.fetch_sub(1, Ordering::Relaxed);
-            if let Some(r) = admit(&mut model, job) {
-                running.push(r);
+            match admit(&mut model, job, &running) {
+                Admission::Run(r) => running.push(r),
+                Admission::Park(j) => {
+                    load.queued.fetch_add(1, Ordering::Relaxed);
+                    parked.push(j);
+                }
+                Admission::Ended => {}
             }
         }
         load.running.store(running.len(), Ordering::Relaxed);
@@ -292,16 +319,38 @@ fn still_wanted(r: &Running) -> Option<Finish> {
         .then_some(Finish::Deadline)
 }
 
+/// What became of a conversation offered to the batcher.
+enum Admission {
+    Run(Running),
+    /// Its system turn is being read by a running conversation: it waits to start from the cache.
+    Park(ChatJob),
+    /// It ended already (answered, refused, failed, or nobody listens).
+    Ended,
+}
+
 /// Checks a new conversation's prompt and starts it from the cached system turn when it was seen
 /// before; the rest of the prompt (all of it, otherwise) is read by the next steps, beside the
-/// others. `None` when it already ended.
-fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
+/// others. While another conversation reads the same system turn, it waits for the cache instead.
+fn admit(model: &mut DialogueModel, job: ChatJob, running: &[Running]) -> Admission {
+    match start(model, job, running) {
+        Ok(r) => Admission::Run(r),
+        Err(Some(job)) => Admission::Park(job),
+        Err(None) => Admission::Ended,
+    }
+}
+
+/// [`admit`]'s work: `Err(Some(job))` to park it, `Err(None)` when it ended.
+fn start(
+    model: &mut DialogueModel,
+    mut job: ChatJob,
+    running: &[Running],
+) -> Result<Running, Option<ChatJob>> {
     let (prompt, system) = match std::mem::replace(&mut job.prompt, ChatPrompt::Warm(Vec::new())) {
         ChatPrompt::Messages(m) => match prompt_tokens(model, &m) {
             Ok(p) => p,
             Err(e) => {
                 job.sink.send(ChatEvent::Failed(e.to_string()));
-                return None;
+                return Err(None);
             }
         },
         ChatPrompt::Tokens { ids, cached } => {
@@ -310,13 +359,13 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
         }
         ChatPrompt::Warm(ids) => {
             warm(model, &ids, job);
-            return None;
+            return Err(None);
         }
     };
     if prompt.is_empty() {
         job.sink
             .send(ChatEvent::Failed("the conversation has no tokens".into()));
-        return None;
+        return Err(None);
     }
     if prompt.len() + job.params.max_tokens > CONTEXT_TOKENS {
         job.sink.send(ChatEvent::Rejected(format!(
@@ -325,16 +374,28 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
             prompt.len(),
             job.params.max_tokens
         )));
-        return None;
+        return Err(None);
     }
     if job.sink.closed() {
-        return None;
+        return Err(None);
     }
     let p = &job.params;
     let sampler = Sampler::new(p.seed, Sampling::new(p.temperature, p.top_p));
     // At least one token is left to read: its logits give the first token.
     let system = system.min(prompt.len() - 1);
     let prefix = &prompt[..system];
+    if system > 0
+        && running
+            .iter()
+            .any(|r| r.to_cache.as_deref() == Some(prefix))
+    {
+        // Parked in tokens, so that its messages are not templated again.
+        job.prompt = ChatPrompt::Tokens {
+            ids: prompt,
+            cached: system,
+        };
+        return Err(Some(job));
+    }
     let (mut seq, pos, to_cache) = match model.cached_prefix(prefix) {
         Some(seq) => (seq, system, None),
         None => (model.start(), 0, (system > 0).then(|| prefix.to_vec())),
@@ -343,9 +404,9 @@ fn admit(model: &mut DialogueModel, mut job: ChatJob) -> Option<Running> {
     if !job.sink.send(ChatEvent::Started {
         prompt_tokens: prompt.len(),
     }) {
-        return None;
+        return Err(None);
     }
-    Some(Running {
+    Ok(Running {
         job,
         seq,
         pos,
