@@ -185,7 +185,7 @@ fn run(
             }
             load.queued.fetch_sub(1, Ordering::Relaxed);
             match admit(&mut model, job, &running) {
-                Admission::Run(r) => running.push(r),
+                Admission::Run(r) => running.push(*r),
                 Admission::Park(j) => {
                     load.queued.fetch_add(1, Ordering::Relaxed);
                     parked.push(j);
@@ -211,7 +211,7 @@ fn run(
             let Some(job) = next else { break };
             load.queued.fetch_sub(1, Ordering::Relaxed);
             match admit(&mut model, job, &running) {
-                Admission::Run(r) => running.push(r),
+                Admission::Run(r) => running.push(*r),
                 Admission::Park(j) => {
                     load.queued.fetch_add(1, Ordering::Relaxed);
                     parked.push(j);
@@ -321,7 +321,7 @@ fn still_wanted(r: &Running) -> Option<Finish> {
 
 /// What became of a conversation offered to the batcher.
 enum Admission {
-    Run(Running),
+    Run(Box<Running>),
     /// Its system turn is being read by a running conversation: it waits to start from the cache.
     Park(ChatJob),
     /// It ended already (answered, refused, failed, or nobody listens).
@@ -333,7 +333,7 @@ enum Admission {
 /// others. While another conversation reads the same system turn, it waits for the cache instead.
 fn admit(model: &mut DialogueModel, job: ChatJob, running: &[Running]) -> Admission {
     match start(model, job, running) {
-        Ok(r) => Admission::Run(r),
+        Ok(r) => Admission::Run(Box::new(r)),
         Err(Some(job)) => Admission::Park(job),
         Err(None) => Admission::Ended,
     }
