@@ -40,6 +40,9 @@ struct Running {
 /// token does not wait for every other new prompt.
 const PROMPT_BUDGET: usize = 64;
 
+/// Prompt tokens read per step when no conversation is decoding (nobody's pace to keep).
+const IDLE_PROMPT_BUDGET: usize = 512;
+
 /// How busy the batcher is, for metrics and admission.
 #[derive(Default)]
 pub struct BatcherLoad {
@@ -226,7 +229,13 @@ fn run(
         let t = Instant::now();
         // A decoding conversation feeds its last token; one still reading feeds its next piece
         // while the step's prompt budget lasts (one left without is fed nothing this step).
-        let mut budget = PROMPT_BUDGET;
+        // With no reply decoding there is no pace to keep: prompts are read in larger pieces.
+        let decoding = running.iter().any(|r| r.pending.is_empty());
+        let mut budget = if decoding {
+            PROMPT_BUDGET
+        } else {
+            IDLE_PROMPT_BUDGET
+        };
         let feeds: Vec<Vec<u32>> = running
             .iter()
             .map(|r| match r.pending.len() {
