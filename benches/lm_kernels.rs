@@ -1,10 +1,12 @@
 //! The dialogue model's kernels on SmolLM2's shapes (K = 576 and 1536): one weight row against one
 //! token's activations for every kernel this CPU has, and a whole matrix product (576 → 1536, one
-//! token and a batch of 8) on one and two threads.
+//! token and a batch of 8) on one and two threads. Also the sentence encoder's float layer
+//! (384 → 1536 with GELU, MiniLM's widest) on a typed line's 12 rows and a batch's 448, per kernel.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use npc_minds::ml::lm::Kernel;
 use npc_minds::ml::lm::kernels::blocks::{ActBlock, Q8Block, Q41Block, QK, quantize_activations};
+use npc_minds::ml::lm::kernels::encoder::linear::{Act, Linear};
 use npc_minds::ml::lm::kernels::matmul::{Packed, QMatrix, product};
 
 fn values(n: usize, seed: u32) -> Vec<f32> {
@@ -90,5 +92,21 @@ fn products(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, row_dots, products);
+fn encoder_layers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("encoder_384x1536_gelu");
+    let layer = Linear::new(384, 1536, &values(384 * 1536, 3), &values(1536, 5)).unwrap();
+    for k in Kernel::available() {
+        for rows in [12usize, 448] {
+            let x = values(384 * rows, 9);
+            let mut out = vec![0f32; 1536 * rows];
+            group.throughput(Throughput::Elements((384 * 1536 * rows) as u64));
+            group.bench_with_input(BenchmarkId::new(k.name(), rows), &rows, |b, &r| {
+                b.iter(|| layer.forward(k, &x, r, Act::Gelu, &mut out))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, row_dots, products, encoder_layers);
 criterion_main!(benches);
