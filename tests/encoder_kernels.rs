@@ -3,28 +3,13 @@
 //! around the block and tile sizes), GELU against an exact error function across its range,
 //! attention over spans around the vector width, and the residual LayerNorm.
 
+mod common;
+
+use common::rng::Rng;
 use npc_minds::ml::lm::Kernel;
 use npc_minds::ml::lm::kernels::encoder::attention::{Heads, attend};
 use npc_minds::ml::lm::kernels::encoder::linear::{Act, Linear};
 use npc_minds::ml::lm::kernels::encoder::norm::add_layer_norm;
-
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    /// Uniform in [-scale, scale).
-    fn floats(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n)
-            .map(|_| ((self.next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0) * scale)
-            .collect()
-    }
-}
 
 fn gelu64(x: f64) -> f64 {
     0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))

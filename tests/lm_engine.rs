@@ -17,24 +17,7 @@ use npc_minds::ml::lm::kernels::ops::swiglu;
 use npc_minds::ml::lm::kernels::paired::{Q8Pairs, Q41Pairs};
 use npc_minds::ml::model_files::models_dir;
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    /// Uniform in [-1, 1).
-    fn f(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn floats(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| self.f() * scale).collect()
-    }
-}
+use common::rng::Rng;
 
 fn q8_blocks(rng: &mut Rng, n: usize) -> Vec<Q8Block> {
     (0..n)

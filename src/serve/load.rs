@@ -65,13 +65,13 @@ pub fn load(shared: &Shared, o: &LoadOptions, log: &mut dyn FnMut(&str)) -> Resu
     // workers understands and plans one villager's line, then follows its reply as the batcher
     // decodes it with the others.
     let queue = batcher.queue().ok_or("the batcher stopped while loading")?;
-    let enc = encoder.clone();
+    // The workers share the encoder and the embeddings of what they have understood.
+    let understander = Understander::new(Some(encoder.clone()));
     let dialogue = factory(move || {
         let voice = SharedVoice::new(queue.clone(), tokenizer.clone(), model_id.clone());
-        let understander = Understander::new(Some(enc.clone()));
         Ok(DialogueBackend(Dialogue::new(
             Voice::Shared(voice),
-            understander,
+            understander.clone(),
         )))
     });
     let villagers = LaneConfig {

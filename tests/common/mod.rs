@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod dialogue;
+pub mod rng;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

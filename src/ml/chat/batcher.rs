@@ -187,14 +187,7 @@ fn run(
                 continue;
             }
             load.queued.fetch_sub(1, Ordering::Relaxed);
-            match admit(&mut model, job, &running) {
-                Admission::Run(r) => running.push(*r),
-                Admission::Park(j) => {
-                    load.queued.fetch_add(1, Ordering::Relaxed);
-                    parked.push(j);
-                }
-                Admission::Ended => {}
-            }
+            offer(&mut model, job, &mut running, &mut parked, load);
         }
         // Admit new conversations while there is room (waiting only when nothing runs).
         while running.len() < max_batch {
@@ -213,14 +206,7 @@ fn run(
             };
             let Some(job) = next else { break };
             load.queued.fetch_sub(1, Ordering::Relaxed);
-            match admit(&mut model, job, &running) {
-                Admission::Run(r) => running.push(*r),
-                Admission::Park(j) => {
-                    load.queued.fetch_add(1, Ordering::Relaxed);
-                    parked.push(j);
-                }
-                Admission::Ended => {}
-            }
+            offer(&mut model, job, &mut running, &mut parked, load);
         }
         load.running.store(running.len(), Ordering::Relaxed);
         if running.is_empty() {
@@ -326,6 +312,24 @@ fn still_wanted(r: &Running) -> Option<Finish> {
         .deadline
         .is_some_and(|d| Instant::now() > d)
         .then_some(Finish::Deadline)
+}
+
+/// Admits `job` into `running`, or parks it (counted as queued again).
+fn offer(
+    model: &mut DialogueModel,
+    job: ChatJob,
+    running: &mut Vec<Running>,
+    parked: &mut Vec<ChatJob>,
+    load: &BatcherLoad,
+) {
+    match admit(model, job, running) {
+        Admission::Run(r) => running.push(*r),
+        Admission::Park(j) => {
+            load.queued.fetch_add(1, Ordering::Relaxed);
+            parked.push(j);
+        }
+        Admission::Ended => {}
+    }
 }
 
 /// What became of a conversation offered to the batcher.

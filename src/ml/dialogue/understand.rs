@@ -10,7 +10,7 @@ pub use super::intent::{cue_intent, is_asking};
 use crate::decide::keys;
 use crate::decide::talk::Intent;
 use crate::ml::encoder::{EncoderError, SentenceEncoder, cosine};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A line that is not a question is about its best entry from this score on.
 pub const ABOUT: f32 = 0.60;
@@ -38,18 +38,28 @@ pub struct Understanding {
 }
 
 /// Understands lines with the sentence encoder (entry embeddings are computed once per text), or
-/// from shared words alone when there is no encoder.
+/// from shared words alone when there is no encoder. Clones share the encoder and the embeddings
+/// already computed (the service's dialogue workers each hold one).
+#[derive(Clone)]
 pub struct Understander {
     encoder: Option<Arc<SentenceEncoder>>,
-    cache: HashMap<String, Vec<f32>>,
+    cache: Arc<Mutex<HashMap<String, Vec<f32>>>>,
 }
+
+/// Embeddings kept at most; the cache starts again empty when it would pass this (players' lines
+/// are embedded too, and a service hears new ones forever).
+const CACHE_ENTRIES: usize = 8192;
 
 impl Understander {
     pub fn new(encoder: Option<Arc<SentenceEncoder>>) -> Self {
         Understander {
             encoder,
-            cache: HashMap::new(),
+            cache: Arc::default(),
         }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<f32>>> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn embeddings(
@@ -57,17 +67,24 @@ impl Understander {
         encoder: &SentenceEncoder,
         texts: &[&str],
     ) -> Result<Vec<Vec<f32>>, EncoderError> {
-        let missing: Vec<&str> = texts
-            .iter()
-            .copied()
-            .filter(|t| !self.cache.contains_key(*t))
-            .collect();
+        let mut out: Vec<Option<Vec<f32>>> = {
+            let cache = self.cache();
+            texts.iter().map(|t| cache.get(*t).cloned()).collect()
+        };
+        let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
         if !missing.is_empty() {
-            for (t, e) in missing.iter().zip(encoder.embed(&missing)?) {
-                self.cache.insert(t.to_string(), e);
+            let new: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
+            let embedded = encoder.embed(&new)?;
+            let mut cache = self.cache();
+            if cache.len() + embedded.len() > CACHE_ENTRIES {
+                cache.clear();
+            }
+            for (&i, e) in missing.iter().zip(embedded) {
+                cache.insert(texts[i].to_string(), e.clone());
+                out[i] = Some(e);
             }
         }
-        Ok(texts.iter().map(|t| self.cache[*t].clone()).collect())
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
     }
 
     /// The sentence embedding of `text` (cached), or `None` without an encoder.
