@@ -8,6 +8,7 @@ use super::{BenchArgs, median, print};
 use crate::inference::metrics::percentile;
 use crate::ml::emotion::{EmotionClassifier, HEAD_FILE};
 use crate::ml::encoder::EncoderPath;
+use crate::ml::lm::Kernel;
 use crate::ml::model_files;
 
 /// Arguments of the emotion benchmark.
@@ -19,6 +20,10 @@ pub struct EmotionBenchArgs {
     /// of both are interleaved.
     #[arg(long)]
     pub reference: bool,
+    /// Our encoder's kernel (`scalar`, `avx2`, `avx512-vnni`; one this CPU lacks is refused).
+    /// Default: the encoder path this CPU gets (ours on AVX-512, candle's otherwise).
+    #[arg(long, value_parser = Kernel::from_name)]
+    pub kernel: Option<Kernel>,
 }
 
 /// Figures of `bench emotion` (medians).
@@ -67,7 +72,8 @@ pub fn run(a: EmotionBenchArgs) -> anyhow::Result<ExitCode> {
     let models = model_files::models_dir();
     model_files::ensure(&models, "encoder", &mut |l| eprintln!("{l}"))?;
     let head = models.join(HEAD_FILE);
-    let mut classifiers = vec![EmotionClassifier::load(&models, &head)?];
+    let path = a.kernel.map_or(EncoderPath::best(), EncoderPath::Kernels);
+    let mut classifiers = vec![EmotionClassifier::load_with(&models, &head, path)?];
     if a.reference {
         classifiers.push(EmotionClassifier::load_with(
             &models,

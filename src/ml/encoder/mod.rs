@@ -1,7 +1,7 @@
 //! The sentence encoder: all-MiniLM-L6-v2, its `tokenizer.json` through the `tokenizers` crate,
 //! mean pooling over real tokens and L2 normalisation. Batched. No Bevy types.
 //!
-//! - [`bert`]: our own forward pass on `npc_kernels` (the default where the CPU has AVX-512).
+//! - [`bert`]: our own forward pass on `npc_kernels` (the default where the CPU has AVX2 or AVX-512).
 //! - [`reference`]: candle's stock BERT (the reference, and the path on other CPUs).
 
 mod bert;
@@ -49,11 +49,12 @@ pub enum EncoderPath {
 }
 
 impl EncoderPath {
-    /// Ours where the CPU has AVX-512 (where it is faster than candle's), candle's elsewhere.
+    /// Ours where the CPU has AVX2 or AVX-512 (about twice as fast as candle's there), candle's on
+    /// others (our portable loops would be slower than its `gemm`).
     pub fn best() -> EncoderPath {
         match Kernel::best() {
-            k @ Kernel::Avx512Vnni => EncoderPath::Kernels(k),
-            _ => EncoderPath::Candle,
+            Kernel::Scalar => EncoderPath::Candle,
+            k => EncoderPath::Kernels(k),
         }
     }
 

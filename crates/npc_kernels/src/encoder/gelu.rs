@@ -71,3 +71,34 @@ pub mod avx512 {
         _mm512_fmadd_ps(half_x, e, half_x)
     }
 }
+
+#[cfg(target_arch = "x86_64")]
+pub mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{A, P};
+    use crate::simd::avx2::exp;
+
+    /// [`super::gelu`] over eight lanes.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA (callers are themselves compiled for them).
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    pub fn gelu(x: __m256) -> __m256 {
+        let z = _mm256_mul_ps(x, _mm256_set1_ps(std::f32::consts::FRAC_1_SQRT_2));
+        let sign = _mm256_set1_ps(-0.0);
+        let a = _mm256_andnot_ps(sign, z);
+        let one = _mm256_set1_ps(1.0);
+        let t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(P), a, one));
+        let mut poly = _mm256_set1_ps(A[4]);
+        for c in [A[3], A[2], A[1], A[0]] {
+            poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(c));
+        }
+        poly = _mm256_mul_ps(poly, t);
+        let e = exp(_mm256_mul_ps(_mm256_sub_ps(_mm256_setzero_ps(), a), a));
+        let erf = _mm256_or_ps(_mm256_fnmadd_ps(poly, e, one), _mm256_and_ps(sign, z));
+        let half_x = _mm256_mul_ps(x, _mm256_set1_ps(0.5));
+        _mm256_fmadd_ps(half_x, erf, half_x)
+    }
+}

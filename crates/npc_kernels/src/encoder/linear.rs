@@ -4,7 +4,7 @@
 //! input, the 64 weights of its outputs side by side (`[input][64]`, the last panel padded with
 //! zeros). The AVX-512 kernel keeps a block of up to six rows × 64 outputs in 24 registers and, per
 //! input, loads the panel's four vectors once for all six rows: 24 multiply-adds per 4 loads and 6
-//! broadcasts. Rows are taken in tiles that stay in the core's cache while every panel passes over
+//! broadcasts. The AVX2 kernel does three rows × half a panel the same way (12 per 4 and 3). Rows are taken in tiles that stay in the core's cache while every panel passes over
 //! them, and (tile, panel) pairs are shared out over the rayon pool.
 
 use rayon::prelude::*;
@@ -79,8 +79,8 @@ impl Linear {
     }
 
     /// `out[r] = act(W · x[r] + b)` for `rows` rows (`x`: `rows × inputs`, `out`: `rows × outputs`).
-    /// The AVX-512 kernel runs under [`Kernel::Avx512Vnni`]; every other kernel runs the portable
-    /// loop, the reference the tests compare against.
+    /// The AVX-512 kernel runs under [`Kernel::Avx512Vnni`], the AVX2 one under [`Kernel::Avx2`];
+    /// the scalar kernel runs the portable loop, the reference the tests compare against.
     pub fn forward(&self, k: Kernel, x: &[f32], rows: usize, act: Act, out: &mut [f32]) {
         assert!(
             x.len() == rows * self.inputs && out.len() == rows * self.outputs,
@@ -127,6 +127,12 @@ impl Linear {
             // SAFETY: `Avx512Vnni` is only handed out when the CPU has AVX-512 F; the rows and
             // panel exist and the caller owns their outputs.
             unsafe { avx512::tile(self, x, (r0, r1), p, act, out) };
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if k == Kernel::Avx2 {
+            // SAFETY: `Avx2` is only handed out when the CPU has AVX2 and FMA; as above.
+            unsafe { avx2::tile(self, x, (r0, r1), p, act, out) };
             return;
         }
         let _ = k;
@@ -241,6 +247,101 @@ mod avx512 {
                     };
                     _mm512_mask_storeu_ps(o.add(16 * j), mask(l, p, j), v);
                 }
+            }
+        }
+    }
+}
+
+/// Three rows × half a panel (32 outputs, four registers) at a time: 12 accumulators, three
+/// broadcast inputs and one weight register, AVX2's sixteen.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{Act, Linear, Out, PANEL};
+    use crate::encoder::gelu;
+
+    /// # Safety
+    /// AVX2 and FMA; as [`Linear::tile`].
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn tile(
+        l: &Linear,
+        x: &[f32],
+        (r0, r1): (usize, usize),
+        p: usize,
+        act: Act,
+        out: Out,
+    ) {
+        for half in 0..2 {
+            if p * PANEL + 32 * half >= l.outputs {
+                break; // the last panel's padding
+            }
+            let mut r = r0;
+            while r < r1 {
+                let n = (r1 - r).min(3);
+                // SAFETY: rows r..r+n exist; the caller owns their outputs in this panel.
+                unsafe {
+                    match n {
+                        3 => block::<3>(l, x, r, p, half, act, out),
+                        2 => block::<2>(l, x, r, p, half, act, out),
+                        _ => block::<1>(l, x, r, p, half, act, out),
+                    }
+                }
+                r += n;
+            }
+        }
+    }
+
+    /// Rows `r..r + R` × outputs `32·half .. 32·half + 32` of panel `p`.
+    ///
+    /// # Safety
+    /// AVX2 and FMA; the rows exist and their outputs in this panel belong to the caller.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn block<const R: usize>(
+        l: &Linear,
+        x: &[f32],
+        r: usize,
+        p: usize,
+        half: usize,
+        act: Act,
+        out: Out,
+    ) {
+        let n_in = l.inputs;
+        let first = p * PANEL + 32 * half;
+        let w = l.panel(p).as_ptr().wrapping_add(32 * half);
+        debug_assert!(x.len() >= (r + R) * n_in);
+        // SAFETY (every access below): the panel holds `n_in × 64` floats and the padded bias 64
+        // from p·64, of which this half reads 32; rows r..r+R of `x` hold `n_in` floats each;
+        // outputs past the layer's last are kept in a local array and never stored.
+        unsafe {
+            let b = l.bias.as_ptr().add(first);
+            let bias: [__m256; 4] = std::array::from_fn(|j| _mm256_loadu_ps(b.add(8 * j)));
+            let mut acc = [bias; R];
+            let xs = x.as_ptr().add(r * n_in);
+            for i in 0..n_in {
+                let xv: [__m256; R] =
+                    std::array::from_fn(|k| _mm256_set1_ps(*xs.add(k * n_in + i)));
+                let wi = w.add(i * PANEL);
+                for j in 0..4 {
+                    let wv = _mm256_loadu_ps(wi.add(8 * j));
+                    for (row, xk) in acc.iter_mut().zip(&xv) {
+                        row[j] = _mm256_fmadd_ps(*xk, wv, row[j]);
+                    }
+                }
+            }
+            let real = l.outputs.saturating_sub(first).min(32);
+            for (k, row) in acc.iter().enumerate() {
+                let o = out.0.add((r + k) * l.outputs + first);
+                let mut lanes = [0f32; 32];
+                for (j, a) in row.iter().enumerate() {
+                    let v = match act {
+                        Act::Identity => *a,
+                        Act::Gelu => gelu::avx2::gelu(*a),
+                    };
+                    _mm256_storeu_ps(lanes.as_mut_ptr().add(8 * j), v);
+                }
+                std::ptr::copy_nonoverlapping(lanes.as_ptr(), o, real);
             }
         }
     }
