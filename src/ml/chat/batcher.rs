@@ -8,32 +8,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use candle_core::Tensor;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError, bounded};
 
-use super::{CONTEXT_TOKENS, ChatEvent, ChatJob, ChatPrompt, Finish, prompt_tokens, sendable};
+use super::admit::{Admission, admit};
+use super::running::{Running, finish, next_token, still_wanted};
+use super::{ChatEvent, ChatJob, Finish};
 use crate::ml::dialogue::DialogueModel;
 use crate::ml::lm::engine::Sequence;
-use crate::ml::lm::sample::{Sampler, Sampling};
-
-/// One conversation being decoded.
-struct Running {
-    job: ChatJob,
-    seq: Sequence,
-    pos: usize,
-    prompt_tokens: usize,
-    /// The token to feed next.
-    last: u32,
-    /// Prompt tokens not read yet (fed before the first token is sampled).
-    pending: Vec<u32>,
-    /// A prefix (the system turn, a persona) not in the cache yet: once read, the sequence is
-    /// cached for the next conversations that start with it.
-    to_cache: Option<Vec<u32>>,
-    generated: Vec<u32>,
-    /// Bytes of the reply's text already sent.
-    sent: usize,
-    sampler: Sampler,
-}
 
 /// Prompt tokens read per step at most, over all new conversations (oldest first): a step stays
 /// short, so that the conversations already decoding keep their pace, and a new conversation's first
@@ -303,17 +284,6 @@ fn run(
     }
 }
 
-/// Why `r` should stop now (its client left or its deadline passed), if it should.
-fn still_wanted(r: &Running) -> Option<Finish> {
-    if r.job.sink.closed() {
-        return Some(Finish::Cancelled);
-    }
-    r.job
-        .deadline
-        .is_some_and(|d| Instant::now() > d)
-        .then_some(Finish::Deadline)
-}
-
 /// Admits `job` into `running`, or parks it (counted as queued again).
 fn offer(
     model: &mut DialogueModel,
@@ -330,189 +300,4 @@ fn offer(
         }
         Admission::Ended => {}
     }
-}
-
-/// What became of a conversation offered to the batcher.
-enum Admission {
-    Run(Box<Running>),
-    /// Its system turn is being read by a running conversation: it waits to start from the cache.
-    Park(ChatJob),
-    /// It ended already (answered, refused, failed, or nobody listens).
-    Ended,
-}
-
-/// Checks a new conversation's prompt and starts it from the cached system turn when it was seen
-/// before; the rest of the prompt (all of it, otherwise) is read by the next steps, beside the
-/// others. While another conversation reads the same system turn, it waits for the cache instead.
-fn admit(model: &mut DialogueModel, job: ChatJob, running: &[Running]) -> Admission {
-    match start(model, job, running) {
-        Ok(r) => Admission::Run(Box::new(r)),
-        Err(Some(job)) => Admission::Park(job),
-        Err(None) => Admission::Ended,
-    }
-}
-
-/// [`admit`]'s work: `Err(Some(job))` to park it, `Err(None)` when it ended.
-fn start(
-    model: &mut DialogueModel,
-    mut job: ChatJob,
-    running: &[Running],
-) -> Result<Running, Option<ChatJob>> {
-    let (prompt, system) = match std::mem::replace(&mut job.prompt, ChatPrompt::Warm(Vec::new())) {
-        ChatPrompt::Messages(m) => match prompt_tokens(model, &m) {
-            Ok(p) => p,
-            Err(e) => {
-                job.sink.send(ChatEvent::Failed(e.to_string()));
-                return Err(None);
-            }
-        },
-        ChatPrompt::Tokens { ids, cached } => {
-            let cached = cached.min(ids.len());
-            (ids, cached)
-        }
-        ChatPrompt::Warm(ids) => {
-            warm(model, &ids, job);
-            return Err(None);
-        }
-    };
-    if prompt.is_empty() {
-        job.sink
-            .send(ChatEvent::Failed("the conversation has no tokens".into()));
-        return Err(None);
-    }
-    if prompt.len() + job.params.max_tokens > CONTEXT_TOKENS {
-        job.sink.send(ChatEvent::Rejected(format!(
-            "the conversation takes {} tokens and max_tokens asks for {} more, over the model's \
-             {CONTEXT_TOKENS}; send fewer messages or a lower max_tokens",
-            prompt.len(),
-            job.params.max_tokens
-        )));
-        return Err(None);
-    }
-    if job.sink.closed() {
-        return Err(None);
-    }
-    let p = &job.params;
-    let sampler = Sampler::new(p.seed, Sampling::new(p.temperature, p.top_p));
-    // At least one token is left to read: its logits give the first token.
-    let system = system.min(prompt.len() - 1);
-    let prefix = &prompt[..system];
-    if system > 0
-        && running
-            .iter()
-            .any(|r| r.to_cache.as_deref() == Some(prefix))
-    {
-        // Parked in tokens, so that its messages are not templated again.
-        job.prompt = ChatPrompt::Tokens {
-            ids: prompt,
-            cached: system,
-        };
-        return Err(Some(job));
-    }
-    let (mut seq, pos, to_cache) = match model.cached_prefix(prefix) {
-        Some(seq) => (seq, system, None),
-        None => (model.start(), 0, (system > 0).then(|| prefix.to_vec())),
-    };
-    model.reserve(&mut seq, prompt.len() - pos + job.params.max_tokens);
-    if !job.sink.send(ChatEvent::Started {
-        prompt_tokens: prompt.len(),
-    }) {
-        return Err(None);
-    }
-    Ok(Running {
-        job,
-        seq,
-        pos,
-        prompt_tokens: prompt.len(),
-        last: 0,
-        pending: prompt[pos..].to_vec(),
-        to_cache,
-        generated: Vec::new(),
-        sent: 0,
-        sampler,
-    })
-}
-
-/// Reads `prefix` into the prefix cache (nothing when it is there already) and ends the job.
-fn warm(model: &mut DialogueModel, prefix: &[u32], mut job: ChatJob) {
-    if prefix.is_empty() || prefix.len() >= CONTEXT_TOKENS || job.sink.closed() {
-        return;
-    }
-    let read = model.on_pool(|m| m.model_after_prefix(prefix).map(|_| ()));
-    job.sink.send(match read {
-        Ok(()) => ChatEvent::Done {
-            finish: Finish::Stop,
-            prompt_tokens: prefix.len(),
-            completion_tokens: 0,
-        },
-        Err(e) => ChatEvent::Failed(e.to_string()),
-    });
-}
-
-/// Samples the next token of `r` from `logits` and sends what became sendable; `Some` when the
-/// reply ends here.
-fn next_token(model: &DialogueModel, r: &mut Running, logits: &Tensor) -> Option<Finish> {
-    if let Some(f) = still_wanted(r) {
-        return Some(f);
-    }
-    let values = match logits.to_vec1::<f32>() {
-        Ok(v) => v,
-        Err(e) => {
-            r.job.sink.send(ChatEvent::Failed(e.to_string()));
-            return Some(Finish::Cancelled);
-        }
-    };
-    let tok = r
-        .sampler
-        .sample(&values, r.job.params.repeat_penalty, &r.generated);
-    let t = model.tokenizer();
-    if !r.job.params.ignore_eos && [t.eos, t.im_end, t.im_start].contains(&tok) {
-        return Some(flush(model, r, Finish::Stop));
-    }
-    r.generated.push(tok);
-    r.last = tok;
-    let text = model.tokenizer().decode(&r.generated).unwrap_or_default();
-    if text.ends_with('\u{FFFD}') {
-        return None; // half a character: wait for the rest of its bytes
-    }
-    let stops = &r.job.params.stop;
-    if let Some(at) = stops
-        .iter()
-        .filter_map(|s| text.get(r.sent..)?.find(s.as_str()).map(|i| r.sent + i))
-        .min()
-    {
-        send_text(r, &text[..at]);
-        return Some(Finish::Stop);
-    }
-    let upto = sendable(&text, stops);
-    if upto > r.sent && !send_text(r, &text[..upto]) {
-        return Some(Finish::Cancelled);
-    }
-    (r.generated.len() >= r.job.params.max_tokens).then(|| flush(model, r, Finish::Length))
-}
-
-/// Sends `text[r.sent..]`; false when nobody listens.
-fn send_text(r: &mut Running, text: &str) -> bool {
-    let Some(new) = text.get(r.sent..).filter(|s| !s.is_empty()) else {
-        return true;
-    };
-    let ok = r.job.sink.send(ChatEvent::Delta(new.to_string()));
-    r.sent = text.len();
-    ok
-}
-
-/// Sends what was held back for a possible stop string, then ends with `f`.
-fn flush(model: &DialogueModel, r: &mut Running, f: Finish) -> Finish {
-    let text = model.tokenizer().decode(&r.generated).unwrap_or_default();
-    let text = text.trim_end_matches('\u{FFFD}');
-    send_text(r, text);
-    f
-}
-
-fn finish(mut r: Running, f: Finish) {
-    r.job.sink.send(ChatEvent::Done {
-        finish: f,
-        prompt_tokens: r.prompt_tokens,
-        completion_tokens: r.generated.len(),
-    });
 }

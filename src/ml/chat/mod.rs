@@ -1,10 +1,15 @@
 //! Open chat on the dialogue model: a ChatML prompt from any list of messages, and the batcher
 //! that decodes every running conversation in one forward step per token (continuous batching:
 //! a conversation joins at its first token and leaves at its last, without waiting for the
-//! others). What the service's plain model id answers with. No Bevy and no async types: results go
-//! back through a [`ChatSink`] the caller supplies.
+//! others). What the service's plain model id answers with, and what decodes its villagers' replies.
+//! No Bevy and no async types: results go back through a [`ChatSink`] the caller supplies.
+//!
+//! `batcher` is the thread and its loop, `admit` starts a conversation (from the prefix cache when it
+//! can), `running` is a conversation being decoded and how its tokens become text.
 
+mod admit;
 mod batcher;
+mod running;
 
 pub use batcher::{Batcher, BatcherLoad, ChatQueue};
 
