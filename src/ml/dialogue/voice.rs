@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, unbounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::generate::{Fed, Sentences};
 use super::model::{DialogueModel, Flow, Prompt, ReplyStats, Step, prefix_tokens, prompt_tokens};
@@ -20,6 +20,9 @@ use crate::ml::tokenizer::GgufTokenizer;
 
 /// How long a villager's reply waits for room in the batcher's queue before it fails.
 const QUEUE_WAIT: Duration = Duration::from_secs(30);
+/// How long a worker waits for the batcher's next event (a parked or long prompt included) before
+/// it gives the reply up, so that a stuck batcher never holds a worker.
+const EVENT_WAIT: Duration = Duration::from_secs(120);
 
 pub enum Voice {
     /// The lane's own model (boxed: it is large beside a handle to the batcher).
@@ -179,12 +182,11 @@ impl SharedVoice {
             // Stopped before the batcher's count came: the text holds the tokens so far.
             stats.generated_tokens = self.tok.encode_plain(&text)?.len();
         }
-        stats.runs = 1;
         Ok(stats)
     }
 }
 
-/// The batcher's parameters for the lane's sampling (`max_tokens` 0 for a warm-up).
+/// The batcher's parameters for the lane's sampling (a warm-up reads none of them).
 fn params(s: &Sampling, seed: u64) -> ChatParams {
     ChatParams {
         temperature: s.temperature,
@@ -219,8 +221,17 @@ fn follow(
         }
     };
     loop {
-        let Ok(event) = rx.recv() else {
-            return Err(LmError::Batcher("the batcher stopped".into()));
+        let event = match rx.recv_timeout(EVENT_WAIT) {
+            Ok(e) => e,
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(LmError::Batcher("the batcher stopped".into()));
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                return Err(LmError::Batcher(format!(
+                    "no word from the batcher for {} s",
+                    EVENT_WAIT.as_secs()
+                )));
+            }
         };
         match event {
             ChatEvent::Started { .. } => {}
