@@ -4,13 +4,13 @@
 //! each entry's text and topics, plus a small bonus for shared content words).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use super::intent::{addresses_listener, asks_for_testimony, social_intent};
 pub use super::intent::{cue_intent, is_asking};
 use crate::decide::keys;
 use crate::decide::talk::Intent;
 use crate::ml::encoder::{EncoderError, SentenceEncoder, cosine};
-use std::sync::{Arc, Mutex};
 
 /// A line that is not a question is about its best entry from this score on.
 pub const ABOUT: f32 = 0.60;
