@@ -79,25 +79,27 @@ pub fn load(shared: &Shared, o: &LoadOptions, log: &mut dyn FnMut(&str)) -> Resu
         ..LaneConfig::for_lane(Lane::Dialogue)
     };
     let head = dir.join(emotion::HEAD_FILE);
-    let (emotion_lane, emotion) = match EmotionClassifier::load(&dir, &head) {
-        Ok(c) => {
-            let d = dir.clone();
-            let f = preloaded(EmotionBackend(c), move || {
-                EmotionClassifier::load(&d, &head)
-                    .map(EmotionBackend)
-                    .map_err(unavailable)
-            });
-            (f, true)
-        }
-        Err(e) => {
-            log(&format!(
-                "warning: the emotion model is unavailable ({e}); /v1/emotions answers 503"
-            ));
-            let msg = e.to_string();
-            let f = factory(move || Err::<ScriptedBackend, _>(unavailable(&msg)));
-            (f, false)
-        }
-    };
+    // The emotion lane reads with the same encoder as the dialogue workers and the embeddings route.
+    let (emotion_lane, emotion) =
+        match EmotionClassifier::with_encoder(&dir, &head, encoder.clone()) {
+            Ok(c) => {
+                let (d, e) = (dir.clone(), encoder.clone());
+                let f = preloaded(EmotionBackend(c), move || {
+                    EmotionClassifier::with_encoder(&d, &head, e.clone())
+                        .map(EmotionBackend)
+                        .map_err(unavailable)
+                });
+                (f, true)
+            }
+            Err(e) => {
+                log(&format!(
+                    "warning: the emotion model is unavailable ({e}); /v1/emotions answers 503"
+                ));
+                let msg = e.to_string();
+                let f = factory(move || Err::<ScriptedBackend, _>(unavailable(&msg)));
+                (f, false)
+            }
+        };
     let choice = PolicyChoice::Net(o.policy_file.clone());
     let pool = InferencePool::builder()
         .lane_with(Lane::Dialogue, villagers, dialogue)

@@ -8,6 +8,7 @@ pub mod pipeline;
 pub mod train;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use candle_core::{Device, Tensor};
 
@@ -148,7 +149,8 @@ fn softmax(row: &[f32]) -> [f32; 7] {
 
 /// Encoder + head.
 pub struct EmotionClassifier {
-    pub encoder: SentenceEncoder,
+    /// Shared where another part of the program embeds text too (the service's dialogue workers).
+    pub encoder: Arc<SentenceEncoder>,
     pub head: EmotionHead,
     encoder_id: String,
 }
@@ -166,8 +168,21 @@ impl EmotionClassifier {
         head_path: &Path,
         path: EncoderPath,
     ) -> Result<Self, EmotionError> {
-        let (entry, dir) = encoder_files(models)?;
-        let encoder = SentenceEncoder::load_with(&dir, path)?;
+        let (_, dir) = encoder_files(models)?;
+        Self::with_encoder(
+            models,
+            head_path,
+            Arc::new(SentenceEncoder::load_with(&dir, path)?),
+        )
+    }
+
+    /// The head at `head_path` on an encoder already loaded (from the pinned files in `models`).
+    pub fn with_encoder(
+        models: &Path,
+        head_path: &Path,
+        encoder: Arc<SentenceEncoder>,
+    ) -> Result<Self, EmotionError> {
+        let (entry, _) = encoder_files(models)?;
         let encoder_id = encoder_id(&entry);
         let head = EmotionHead::load(head_path, &encoder_id, encoder.dim)?;
         Ok(EmotionClassifier {
