@@ -37,6 +37,7 @@ use crate::brain::InferencePlugin;
 use crate::brain::cast::{CastPlugin, register_mods_source};
 use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::{BackendFactory, InferenceError, InferencePool, Lane, factory};
+use crate::ml::dialogue::backend::SharedEncoder;
 use crate::ml::dialogue::{Dialogue, DialogueBackend};
 use crate::ml::emotion;
 use crate::ml::model_files;
@@ -202,9 +203,13 @@ fn nice() -> i32 {
 }
 
 /// The emotion lane on the model in this process (fetched on first use).
-fn local_emotion(models: &std::path::Path) -> BackendFactory {
+fn local_emotion(models: &std::path::Path, encoder: SharedEncoder) -> BackendFactory {
     match model_files::ensure(models, "encoder", &mut |l| info!("{l}")) {
-        Ok(_) => emotion::backend_factory(models.to_path_buf(), models.join(emotion::HEAD_FILE)),
+        Ok(_) => emotion::backend_factory_sharing(
+            models.to_path_buf(),
+            models.join(emotion::HEAD_FILE),
+            move || encoder.get(),
+        ),
         Err(e) => {
             warn!("the emotion model is unavailable ({e}); what you say moves no feelings");
             let msg = e.to_string();
@@ -224,17 +229,19 @@ fn game_pool(
     music: Option<BackendFactory>,
 ) -> InferencePool {
     let models = model_files::models_dir();
+    // The dialogue and emotion lanes read with one copy of the sentence encoder.
+    let encoder = SharedEncoder::new(models.clone());
     if let Some(o) = remote {
         info!("villagers talk through the model server at {}", o.url);
-        let local_emotion = local_emotion(&models);
+        let local_emotion = local_emotion(&models, encoder);
         let (dialogue, emotion) = crate::remote::factories(o, local_emotion);
         return lanes(choice, emotion, dialogue, music);
     }
     let dialogue: BackendFactory = match model_files::dialogue_model_path(&mut |l| info!("{l}")) {
         Ok(path) => {
-            let models = models.clone();
+            let encoder = encoder.clone();
             factory(move || {
-                Dialogue::load(&path, &models, 1, &mut |l| info!("{l}"))
+                Dialogue::load_with_encoder(&path, 1, encoder.get(), &mut |l| info!("{l}"))
                     .map(|d| DialogueBackend(d.warm_later(personas.clone())))
                     .map_err(|e| InferenceError::Unavailable(e.to_string()))
             })
@@ -247,7 +254,7 @@ fn game_pool(
             factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
         }
     };
-    lanes(choice, local_emotion(&models), dialogue, music)
+    lanes(choice, local_emotion(&models, encoder), dialogue, music)
 }
 
 /// The pool with `choice` deciding, these emotion and dialogue lanes and the soundtrack's lane

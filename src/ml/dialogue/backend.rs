@@ -3,8 +3,8 @@
 //! understand → plan → realise → validate.
 
 use std::collections::HashSet;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use super::model::DialogueModel;
 use super::realise::{self, Reply, Sink};
@@ -45,22 +45,25 @@ impl Dialogue {
         log: &mut dyn FnMut(&str),
     ) -> Result<Self, LmError> {
         let model = DialogueModel::load(gguf, threads, log)?;
-        let encoder = match crate::ml::emotion::encoder_files(models)
-            .map_err(EncoderUnavailable::Files)
-            .and_then(|(_, dir)| SentenceEncoder::load(&dir).map_err(EncoderUnavailable::Load))
-        {
-            Ok(e) => Some(e),
-            Err(e) => {
-                log(&format!(
-                    "warning: the sentence encoder is unavailable ({e}); lines are understood \
-                     from their words alone"
-                ));
-                None
-            }
-        };
+        let encoder = load_encoder(models, log);
         Ok(Self::new(
             Voice::Own(Box::new(model)),
-            Understander::new(encoder.map(Arc::new)),
+            Understander::new(encoder),
+        ))
+    }
+
+    /// As [`Dialogue::load`], with an encoder loaded elsewhere (the game's emotion lane reads
+    /// with the same one).
+    pub fn load_with_encoder(
+        gguf: &Path,
+        threads: usize,
+        encoder: Option<Arc<SentenceEncoder>>,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Self, LmError> {
+        let model = DialogueModel::load(gguf, threads, log)?;
+        Ok(Self::new(
+            Voice::Own(Box::new(model)),
+            Understander::new(encoder),
         ))
     }
 
@@ -110,6 +113,47 @@ impl Dialogue {
             recalled.as_ref().unwrap_or(req),
             sink,
         )
+    }
+}
+
+/// The pinned sentence encoder from `models`, or `None` (logged: lines are then understood from
+/// their words alone).
+pub fn load_encoder(models: &Path, log: &mut dyn FnMut(&str)) -> Option<Arc<SentenceEncoder>> {
+    match crate::ml::emotion::encoder_files(models)
+        .map_err(EncoderUnavailable::Files)
+        .and_then(|(_, dir)| SentenceEncoder::load(&dir).map_err(EncoderUnavailable::Load))
+    {
+        Ok(e) => Some(Arc::new(e)),
+        Err(e) => {
+            log(&format!(
+                "warning: the sentence encoder is unavailable ({e}); lines are understood from \
+                 their words alone"
+            ));
+            None
+        }
+    }
+}
+
+/// The sentence encoder two lanes share (the game's dialogue lane, understanding lines, and its
+/// emotion lane): loaded once, by whichever lane starts first, the other waiting for it.
+#[derive(Clone)]
+pub struct SharedEncoder {
+    models: PathBuf,
+    cell: Arc<OnceLock<Option<Arc<SentenceEncoder>>>>,
+}
+
+impl SharedEncoder {
+    pub fn new(models: PathBuf) -> Self {
+        SharedEncoder {
+            models,
+            cell: Arc::default(),
+        }
+    }
+
+    pub fn get(&self) -> Option<Arc<SentenceEncoder>> {
+        self.cell
+            .get_or_init(|| load_encoder(&self.models, &mut |l| tracing::info!("{l}")))
+            .clone()
     }
 }
 

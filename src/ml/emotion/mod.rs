@@ -256,6 +256,23 @@ pub fn backend_factory(models: PathBuf, head: PathBuf) -> BackendFactory {
     })
 }
 
+/// As [`backend_factory`], on the encoder `encoder` hands out (loaded once and shared with other
+/// lanes; `None` when it could not be loaded).
+pub fn backend_factory_sharing(
+    models: PathBuf,
+    head: PathBuf,
+    encoder: impl Fn() -> Option<Arc<SentenceEncoder>> + Send + Sync + 'static,
+) -> BackendFactory {
+    factory(move || {
+        let e = encoder().ok_or_else(|| {
+            InferenceError::Unavailable("the sentence encoder could not be loaded".into())
+        })?;
+        EmotionClassifier::with_encoder(&models, &head, e)
+            .map(EmotionBackend)
+            .map_err(|e| InferenceError::Unavailable(e.to_string()))
+    })
+}
+
 /// The classifier as the emotion lane's backend.
 pub struct EmotionBackend(pub EmotionClassifier);
 
