@@ -77,10 +77,6 @@ impl ChatQueue {
             e.into_inner()
         })
     }
-
-    pub fn load(&self) -> &BatcherLoad {
-        &self.load
-    }
 }
 
 impl Batcher {

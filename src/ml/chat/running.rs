@@ -98,7 +98,7 @@ fn send_text(r: &mut Running, text: &str) -> bool {
 }
 
 /// Sends what was held back for a possible stop string, then ends with `f`.
-pub(super) fn flush(model: &DialogueModel, r: &mut Running, f: Finish) -> Finish {
+fn flush(model: &DialogueModel, r: &mut Running, f: Finish) -> Finish {
     let text = model.tokenizer().decode(&r.generated).unwrap_or_default();
     let text = text.trim_end_matches('\u{FFFD}');
     send_text(r, text);
