@@ -1,22 +1,25 @@
 //! A quantized weight matrix (rows of packed blocks, one row per output) and the products of a
 //! layer: `out[t][n] = W[n] · x[t]` for a batch of token rows. Rows are split across the caller's
-//! rayon pool in chunks; for each weight row every token is done before the next row, so a row is
-//! read from memory once per product however many tokens there are. Several matrices that read
-//! the same input (q, k and v; gate and up) run as one parallel job.
+//! rayon pool in chunks; for each weight row (or tile of sixteen rows) every token is done before
+//! the next, so a row is read from memory once per product however many tokens there are. Several
+//! matrices that read the same input (q, k and v; gate and up) run as one parallel job.
 
 use rayon::prelude::*;
 
 use crate::blocks::{ActBlock, Q8Block, Q41Block, QK};
 use crate::dot::{Kernel, Pairs};
 use crate::paired::{ActPairs, Q8Pairs, Q41Pairs};
+use crate::tiled::{Q41Tiles, TILE_ROWS};
 
 /// The blocks of a matrix, in one of the packed formats.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Packed {
     Q8(Vec<Q8Block>),
     Q41(Vec<Q41Block>),
-    /// Q4_1 repacked for the AVX-512 VNNI kernel (see [`QMatrix::prepare`]).
+    /// Q4_1 repacked in pairs for the AVX-512 VNNI kernel (rows not a multiple of 16).
     Q41Pairs(Q41Pairs),
+    /// Q4_1 repacked in tiles of sixteen rows for the same kernel (see [`QMatrix::prepare`]).
+    Q41Tiles(Q41Tiles),
     /// Q8_0 repacked for the same kernel.
     Q8Pairs(Q8Pairs),
 }
@@ -50,7 +53,8 @@ impl QMatrix {
                 p.d.len()
             }
             Packed::Q8Pairs(p) if p.d.len() == 2 * p.qs.len() => p.d.len(),
-            Packed::Q41Pairs(_) | Packed::Q8Pairs(_) => usize::MAX,
+            Packed::Q41Tiles(t) if t.rows() == rows && t.nb * QK == cols => rows * t.nb,
+            Packed::Q41Pairs(_) | Packed::Q8Pairs(_) | Packed::Q41Tiles(_) => usize::MAX,
         };
         if !cols.is_multiple_of(QK) || blocks != rows * cols / QK {
             return Err(ShapeError(format!(
@@ -80,19 +84,38 @@ impl QMatrix {
             Packed::Q41(b) => std::mem::size_of_val(b.as_slice()),
             Packed::Q41Pairs(p) => p.bytes(),
             Packed::Q8Pairs(p) => p.bytes(),
+            Packed::Q41Tiles(t) => t.bytes(),
         }
     }
 
-    /// Lays the weights out for kernel `k`: rows of an even number of blocks in pairs for AVX-512
-    /// VNNI, plain blocks for every other kernel (the values are the same either way).
+    /// Lays the weights out for kernel `k`. For AVX-512 VNNI: Q4_1 in tiles of sixteen rows
+    /// where the rows allow, otherwise (and Q8_0) rows of an even number of blocks in pairs; plain
+    /// blocks for every other kernel. The values are the same either way.
     pub fn prepare(&mut self, k: Kernel) {
-        let pairs = k == Kernel::Avx512Vnni && self.row_blocks().is_multiple_of(2);
-        match (&self.data, pairs) {
-            (Packed::Q41(b), true) => self.data = Packed::Q41Pairs(Q41Pairs::from_blocks(b)),
-            (Packed::Q41Pairs(p), false) => self.data = Packed::Q41(p.to_blocks()),
-            (Packed::Q8(b), true) => self.data = Packed::Q8Pairs(Q8Pairs::from_blocks(b)),
-            (Packed::Q8Pairs(p), false) => self.data = Packed::Q8(p.to_blocks()),
-            _ => {}
+        let vnni = k == Kernel::Avx512Vnni;
+        let (nb, rows) = (self.row_blocks(), self.rows);
+        let tiles = vnni && rows.is_multiple_of(TILE_ROWS) && rows > 0;
+        let pairs = vnni && nb.is_multiple_of(2);
+        // Back to plain blocks first, then into the layout `k` wants.
+        self.data = match std::mem::replace(&mut self.data, Packed::Q8(Vec::new())) {
+            Packed::Q41Pairs(p) => Packed::Q41(p.to_blocks()),
+            Packed::Q41Tiles(t) => Packed::Q41(t.to_blocks()),
+            Packed::Q8Pairs(p) => Packed::Q8(p.to_blocks()),
+            plain => plain,
+        };
+        self.data = match std::mem::replace(&mut self.data, Packed::Q8(Vec::new())) {
+            Packed::Q41(b) if tiles => Packed::Q41Tiles(Q41Tiles::from_blocks(&b, nb)),
+            Packed::Q41(b) if pairs => Packed::Q41Pairs(Q41Pairs::from_blocks(&b)),
+            Packed::Q8(b) if pairs => Packed::Q8Pairs(Q8Pairs::from_blocks(&b)),
+            plain => plain,
+        };
+    }
+
+    /// The matrix in tiles, if it is laid out so.
+    fn tiles(&self) -> Option<&Q41Tiles> {
+        match &self.data {
+            Packed::Q41Tiles(t) => Some(t),
+            _ => None,
         }
     }
 
@@ -108,7 +131,7 @@ impl QMatrix {
     pub fn format(&self) -> &'static str {
         match &self.data {
             Packed::Q8(_) | Packed::Q8Pairs(_) => "q8_0",
-            Packed::Q41(_) | Packed::Q41Pairs(_) => "q4_1",
+            Packed::Q41(_) | Packed::Q41Pairs(_) | Packed::Q41Tiles(_) => "q4_1",
         }
     }
 
@@ -122,6 +145,7 @@ impl QMatrix {
             Packed::Q41(b) => k.dot_q41(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41Pairs(p) => k.dot_q41(&unpair_row(p, n, nb), a),
             Packed::Q8Pairs(p) => k.dot_q8(&unpair_row8(p, n, nb), a),
+            Packed::Q41Tiles(t) => k.dot_q41(&untile_row(t, n), a),
         }
     }
 
@@ -134,6 +158,7 @@ impl QMatrix {
             Packed::Q41(b) => k.dot_q41_x4(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41Pairs(p) => k.dot_q41_x4(&unpair_row(p, n, nb), a),
             Packed::Q8Pairs(p) => k.dot_q8_x4(&unpair_row8(p, n, nb), a),
+            Packed::Q41Tiles(t) => k.dot_q41_x4(&untile_row(t, n), a),
         }
     }
 
@@ -146,6 +171,7 @@ impl QMatrix {
                 Packed::Q41(b) => b[n * nb + i].dequantize(chunk),
                 Packed::Q41Pairs(p) => p.block(n * nb + i).dequantize(chunk),
                 Packed::Q8Pairs(p) => p.block(n * nb + i).dequantize(chunk),
+                Packed::Q41Tiles(t) => t.block(n * nb + i).dequantize(chunk),
             }
         }
     }
@@ -154,6 +180,11 @@ impl QMatrix {
 /// Row `n` of a paired matrix as plain blocks.
 fn unpair_row(p: &Q41Pairs, n: usize, nb: usize) -> Vec<Q41Block> {
     (n * nb..(n + 1) * nb).map(|i| p.block(i)).collect()
+}
+
+/// Row `n` of a tiled matrix as plain blocks.
+fn untile_row(t: &Q41Tiles, n: usize) -> Vec<Q41Block> {
+    (n * t.nb..(n + 1) * t.nb).map(|i| t.block(i)).collect()
 }
 
 /// Row `n` of a paired Q8_0 matrix as plain blocks.
@@ -199,7 +230,10 @@ pub fn products(k: Kernel, group: &mut [Product<'_>], acts: &[ActBlock], tokens:
             tokens * p.w.rows,
             "output does not match the matrix"
         );
-        let step = chunk_rows(p.w.rows, threads);
+        let mut step = chunk_rows(p.w.rows, threads);
+        if p.w.tiles().is_some() {
+            step = step.next_multiple_of(TILE_ROWS);
+        }
         let mut r = 0;
         while r < p.w.rows {
             tasks.push((i, r, (r + step).min(p.w.rows)));
@@ -216,6 +250,11 @@ pub fn products(k: Kernel, group: &mut [Product<'_>], acts: &[ActBlock], tokens:
         let w = mats[i];
         let nb = w.row_blocks();
         let out = outs[i];
+        if let Some(t) = w.tiles() {
+            // SAFETY: rows from..to (whole tiles) of the output belong to this task alone.
+            unsafe { k.tile_rows(t, (from, to), acts, tokens, out.0, w.rows) };
+            return;
+        }
         if let Some(p) = w.pairs() {
             // SAFETY: rows from..to of the `tokens × rows` output belong to this task alone.
             unsafe { k.pair_rows(p, nb, (from, to), &paired, out.0, w.rows) };

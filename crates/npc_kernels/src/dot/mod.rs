@@ -186,4 +186,5 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod pairs;
+mod tiles;
 pub use pairs::Pairs;
