@@ -73,7 +73,7 @@ fn products(c: &mut Criterion) {
     let kernel = Kernel::best();
     for q4 in [false, true] {
         let mut w = matrix(1536, 576, q4);
-        w.prepare(kernel); // Q4_1 in pairs for AVX-512 VNNI, as the model lays it out
+        w.prepare(kernel); // Q4_1 in tiles of sixteen rows for AVX-512 VNNI, as the model lays it out
         for threads in [1usize, 2] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
