@@ -15,7 +15,7 @@ use npc_minds::ml::lm::kernels::dense::Dense;
 use npc_minds::ml::lm::kernels::matmul::{Packed, Product, QMatrix, product, products};
 use npc_minds::ml::lm::kernels::ops::swiglu;
 use npc_minds::ml::lm::kernels::paired::{Q8Pairs, Q41Pairs};
-use npc_minds::ml::lm::kernels::tiled::{Q41Tiles, scalar_dot};
+use npc_minds::ml::lm::kernels::tiled::{Q8Tiles, Q41Tiles, scalar_dot, scalar_dot8};
 use npc_minds::ml::model_files::models_dir;
 
 use common::rng::Rng;
@@ -360,69 +360,86 @@ fn grouped_products_match_row_by_row_scalar_dots_with_ragged_rows() {
 }
 
 #[test]
-fn q4_1_in_tiles_of_sixteen_rows_gives_the_plain_blocks_results() {
-    // The AVX-512 VNNI layout of Q4_1 when the rows come in sixteens: lossless; every kernel's
-    // product matches the scalar kernel on the plain blocks, and the tiled scalar reference to the
-    // bit; each token's result is the same alone, in a group and in a prompt of 21 tokens (8 + 8 +
-    // 4 + 1), split over threads in whole tiles.
+fn q4_1_and_q8_0_in_tiles_of_sixteen_rows_give_the_plain_blocks_results() {
+    // The AVX-512 VNNI layout when the rows come in sixteens: lossless; every kernel's product
+    // matches the scalar kernel on the plain blocks, and the tiled scalar reference to the bit;
+    // each token's result is the same alone, in a group and in a prompt of 21 tokens (8 + 8 + 4 +
+    // 1), split over threads in whole tiles.
     let mut rng = Rng(0x711e);
     for nb in [1usize, 2, 3, 18, 48] {
         let rows = 48;
         let q4 = q41_blocks(&mut rng, rows * nb);
-        let tiles = Q41Tiles::from_blocks(&q4, nb);
-        assert_eq!(tiles.to_blocks(), q4, "tiling loses nothing");
-        assert_eq!(tiles.rows(), rows);
-        let plain = QMatrix::new(rows, nb * QK, Packed::Q41(q4)).unwrap();
-        let mut m = plain.clone();
-        m.prepare(Kernel::Avx512Vnni);
-        assert!(
-            matches!(m.data, Packed::Q41Tiles(_)),
-            "sixteens of rows are tiled"
+        let q8 = q8_blocks(&mut rng, rows * nb);
+        assert_eq!(
+            Q41Tiles::from_blocks(&q4, nb).to_blocks(),
+            q4,
+            "tiling Q4_1 loses nothing"
         );
-        assert_eq!(m.bytes(), plain.bytes(), "tiles read what the blocks held");
-        let (mut a_row, mut b_row) = (vec![0f32; nb * QK], vec![0f32; nb * QK]);
-        m.dequantize_row(21, &mut a_row);
-        plain.dequantize_row(21, &mut b_row);
-        assert_eq!(a_row, b_row, "a tiled row reads back the same values");
-        let tokens = 21;
-        let a = acts(&mut rng, tokens * nb);
-        for k in Kernel::available() {
-            let mut all = vec![f32::NAN; tokens * rows];
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(2)
-                .build()
-                .unwrap();
-            pool.install(|| product(k, &m, &a, tokens, &mut all));
-            for t in 0..tokens {
-                let at = &a[t * nb..(t + 1) * nb];
-                let mut one = vec![f32::NAN; rows];
-                product(k, &m, at, 1, &mut one);
-                for n in 0..rows {
-                    let v = all[t * rows + n];
-                    assert_eq!(
-                        v.to_bits(),
-                        one[n].to_bits(),
-                        "{k:?}: a token's result depends on its batch"
-                    );
-                    let Packed::Q41Tiles(tiles) = &m.data else {
-                        unreachable!()
-                    };
-                    assert_eq!(
-                        v.to_bits(),
-                        scalar_dot(tiles.group(n / 16), n % 16, at).to_bits(),
-                        "{k:?}: tiled row {n} of {nb} blocks differs from its scalar reference"
-                    );
-                    close(
-                        v,
-                        plain.row_dot(Kernel::Scalar, n, at),
-                        &format!("{k:?} tiled q4_1 of {nb} blocks"),
-                    );
+        assert_eq!(
+            Q8Tiles::from_blocks(&q8, nb).to_blocks(),
+            q8,
+            "tiling Q8_0 loses nothing"
+        );
+        let plains = [
+            QMatrix::new(rows, nb * QK, Packed::Q41(q4)).unwrap(),
+            QMatrix::new(rows, nb * QK, Packed::Q8(q8)).unwrap(),
+        ];
+        for plain in &plains {
+            let mut m = plain.clone();
+            m.prepare(Kernel::Avx512Vnni);
+            assert!(
+                matches!(m.data, Packed::Q41Tiles(_) | Packed::Q8Tiles(_)),
+                "sixteens of rows are tiled"
+            );
+            assert!(m.bytes() >= plain.bytes(), "tiles hold every block");
+            let (mut a_row, mut b_row) = (vec![0f32; nb * QK], vec![0f32; nb * QK]);
+            m.dequantize_row(21, &mut a_row);
+            plain.dequantize_row(21, &mut b_row);
+            assert_eq!(a_row, b_row, "a tiled row reads back the same values");
+            let reference = |n: usize, at: &[ActBlock]| match &m.data {
+                Packed::Q41Tiles(t) => scalar_dot(t.group(n / 16), n % 16, at),
+                Packed::Q8Tiles(t) => scalar_dot8(t.group(n / 16), n % 16, at),
+                _ => unreachable!(),
+            };
+            let tokens = 21;
+            let a = acts(&mut rng, tokens * nb);
+            for k in Kernel::available() {
+                let mut all = vec![f32::NAN; tokens * rows];
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(2)
+                    .build()
+                    .unwrap();
+                pool.install(|| product(k, &m, &a, tokens, &mut all));
+                for t in 0..tokens {
+                    let at = &a[t * nb..(t + 1) * nb];
+                    let mut one = vec![f32::NAN; rows];
+                    product(k, &m, at, 1, &mut one);
+                    for n in 0..rows {
+                        let v = all[t * rows + n];
+                        assert_eq!(
+                            v.to_bits(),
+                            one[n].to_bits(),
+                            "{k:?}: a token's result depends on its batch"
+                        );
+                        assert_eq!(
+                            v.to_bits(),
+                            reference(n, at).to_bits(),
+                            "{k:?}: tiled {} row {n} of {nb} blocks differs from its scalar \
+                             reference",
+                            plain.format()
+                        );
+                        close(
+                            v,
+                            plain.row_dot(Kernel::Scalar, n, at),
+                            &format!("{k:?} tiled {} of {nb} blocks", plain.format()),
+                        );
+                    }
                 }
             }
+            // Laid out for another kernel, the plain blocks come back.
+            m.prepare(Kernel::Scalar);
+            assert_eq!(&m.data, &plain.data, "untiled for the scalar kernel");
         }
-        // Laid out for another kernel, the plain blocks come back.
-        m.prepare(Kernel::Scalar);
-        assert_eq!(m.data, plain.data, "untiled for the scalar kernel");
     }
 }
 

@@ -7,9 +7,9 @@
 use rayon::prelude::*;
 
 use crate::blocks::{ActBlock, Q8Block, Q41Block, QK};
-use crate::dot::{Kernel, Pairs};
+use crate::dot::{Kernel, Pairs, Tiled};
 use crate::paired::{ActPairs, Q8Pairs, Q41Pairs};
-use crate::tiled::{Q41Tiles, TILE_ROWS};
+use crate::tiled::{Q8Tiles, Q41Tiles, TILE_ROWS, block_sums};
 
 /// The blocks of a matrix, in one of the packed formats.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +20,8 @@ pub enum Packed {
     Q41Pairs(Q41Pairs),
     /// Q4_1 repacked in tiles of sixteen rows for the same kernel (see [`QMatrix::prepare`]).
     Q41Tiles(Q41Tiles),
+    /// Q8_0 in tiles of sixteen rows.
+    Q8Tiles(Q8Tiles),
     /// Q8_0 repacked for the same kernel.
     Q8Pairs(Q8Pairs),
 }
@@ -54,7 +56,10 @@ impl QMatrix {
             }
             Packed::Q8Pairs(p) if p.d.len() == 2 * p.qs.len() => p.d.len(),
             Packed::Q41Tiles(t) if t.rows() == rows && t.nb * QK == cols => rows * t.nb,
-            Packed::Q41Pairs(_) | Packed::Q8Pairs(_) | Packed::Q41Tiles(_) => usize::MAX,
+            Packed::Q8Tiles(t) if t.rows() == rows && t.nb * QK == cols => rows * t.nb,
+            Packed::Q41Pairs(_) | Packed::Q8Pairs(_) | Packed::Q41Tiles(_) | Packed::Q8Tiles(_) => {
+                usize::MAX
+            }
         };
         if !cols.is_multiple_of(QK) || blocks != rows * cols / QK {
             return Err(ShapeError(format!(
@@ -85,11 +90,12 @@ impl QMatrix {
             Packed::Q41Pairs(p) => p.bytes(),
             Packed::Q8Pairs(p) => p.bytes(),
             Packed::Q41Tiles(t) => t.bytes(),
+            Packed::Q8Tiles(t) => t.bytes(),
         }
     }
 
-    /// Lays the weights out for kernel `k`. For AVX-512 VNNI: Q4_1 in tiles of sixteen rows
-    /// where the rows allow, otherwise (and Q8_0) rows of an even number of blocks in pairs; plain
+    /// Lays the weights out for kernel `k`. For AVX-512 VNNI: tiles of sixteen rows where the rows
+    /// allow, otherwise rows of an even number of blocks in pairs; plain
     /// blocks for every other kernel. The values are the same either way.
     pub fn prepare(&mut self, k: Kernel) {
         let vnni = k == Kernel::Avx512Vnni;
@@ -101,20 +107,23 @@ impl QMatrix {
             Packed::Q41Pairs(p) => Packed::Q41(p.to_blocks()),
             Packed::Q41Tiles(t) => Packed::Q41(t.to_blocks()),
             Packed::Q8Pairs(p) => Packed::Q8(p.to_blocks()),
+            Packed::Q8Tiles(t) => Packed::Q8(t.to_blocks()),
             plain => plain,
         };
         self.data = match std::mem::replace(&mut self.data, Packed::Q8(Vec::new())) {
             Packed::Q41(b) if tiles => Packed::Q41Tiles(Q41Tiles::from_blocks(&b, nb)),
             Packed::Q41(b) if pairs => Packed::Q41Pairs(Q41Pairs::from_blocks(&b)),
+            Packed::Q8(b) if tiles => Packed::Q8Tiles(Q8Tiles::from_blocks(&b, nb)),
             Packed::Q8(b) if pairs => Packed::Q8Pairs(Q8Pairs::from_blocks(&b)),
             plain => plain,
         };
     }
 
     /// The matrix in tiles, if it is laid out so.
-    fn tiles(&self) -> Option<&Q41Tiles> {
+    fn tiles(&self) -> Option<Tiled<'_>> {
         match &self.data {
-            Packed::Q41Tiles(t) => Some(t),
+            Packed::Q41Tiles(t) => Some(Tiled::Q41(t)),
+            Packed::Q8Tiles(t) => Some(Tiled::Q8(t)),
             _ => None,
         }
     }
@@ -130,7 +139,7 @@ impl QMatrix {
 
     pub fn format(&self) -> &'static str {
         match &self.data {
-            Packed::Q8(_) | Packed::Q8Pairs(_) => "q8_0",
+            Packed::Q8(_) | Packed::Q8Pairs(_) | Packed::Q8Tiles(_) => "q8_0",
             Packed::Q41(_) | Packed::Q41Pairs(_) | Packed::Q41Tiles(_) => "q4_1",
         }
     }
@@ -146,6 +155,7 @@ impl QMatrix {
             Packed::Q41Pairs(p) => k.dot_q41(&unpair_row(p, n, nb), a),
             Packed::Q8Pairs(p) => k.dot_q8(&unpair_row8(p, n, nb), a),
             Packed::Q41Tiles(t) => k.dot_q41(&untile_row(t, n), a),
+            Packed::Q8Tiles(t) => k.dot_q8(&untile_row8(t, n), a),
         }
     }
 
@@ -159,6 +169,7 @@ impl QMatrix {
             Packed::Q41Pairs(p) => k.dot_q41_x4(&unpair_row(p, n, nb), a),
             Packed::Q8Pairs(p) => k.dot_q8_x4(&unpair_row8(p, n, nb), a),
             Packed::Q41Tiles(t) => k.dot_q41_x4(&untile_row(t, n), a),
+            Packed::Q8Tiles(t) => k.dot_q8_x4(&untile_row8(t, n), a),
         }
     }
 
@@ -172,6 +183,7 @@ impl QMatrix {
                 Packed::Q41Pairs(p) => p.block(n * nb + i).dequantize(chunk),
                 Packed::Q8Pairs(p) => p.block(n * nb + i).dequantize(chunk),
                 Packed::Q41Tiles(t) => t.block(n * nb + i).dequantize(chunk),
+                Packed::Q8Tiles(t) => t.block(n * nb + i).dequantize(chunk),
             }
         }
     }
@@ -184,6 +196,11 @@ fn unpair_row(p: &Q41Pairs, n: usize, nb: usize) -> Vec<Q41Block> {
 
 /// Row `n` of a tiled matrix as plain blocks.
 fn untile_row(t: &Q41Tiles, n: usize) -> Vec<Q41Block> {
+    (n * t.nb..(n + 1) * t.nb).map(|i| t.block(i)).collect()
+}
+
+/// Row `n` of a tiled Q8_0 matrix as plain blocks.
+fn untile_row8(t: &Q8Tiles, n: usize) -> Vec<Q8Block> {
     (n * t.nb..(n + 1) * t.nb).map(|i| t.block(i)).collect()
 }
 
@@ -246,13 +263,17 @@ pub fn products(k: Kernel, group: &mut [Product<'_>], acts: &[ActBlock], tokens:
     if mats.iter().any(|m| m.pairs().is_some()) {
         paired.fill(acts, tokens);
     }
+    let mut sums = Vec::new();
+    if mats.iter().any(|m| matches!(m.tiles(), Some(Tiled::Q8(_)))) {
+        block_sums(acts, &mut sums);
+    }
     let run = |&(i, from, to): &(usize, usize, usize)| {
         let w = mats[i];
         let nb = w.row_blocks();
         let out = outs[i];
         if let Some(t) = w.tiles() {
             // SAFETY: rows from..to (whole tiles) of the output belong to this task alone.
-            unsafe { k.tile_rows(t, (from, to), acts, tokens, out.0, w.rows) };
+            unsafe { k.tile_rows(t, (from, to), (acts, &sums), tokens, out.0, w.rows) };
             return;
         }
         if let Some(p) = w.pairs() {

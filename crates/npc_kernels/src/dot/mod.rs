@@ -188,3 +188,4 @@ mod avx512;
 mod pairs;
 mod tiles;
 pub use pairs::Pairs;
+pub use tiles::Tiled;
