@@ -4,9 +4,7 @@
 //! - [`blocks`]: the packed weight blocks (scales already `f32`) and the quantized activations.
 //! - [`dot`]: block dot products with a scalar path and an AVX2 path chosen at run time.
 //! - [`matmul`]: a quantized matrix and the parallel matrix products of a layer.
-//! - [`paired`]: Q8_0 (and odd-sized Q4_1) weights and activations repacked in pairs of blocks for
-//!   the AVX-512 VNNI kernel.
-//! - [`tiled`]: Q4_1 weights repacked in tiles of sixteen rows for the same kernel.
+//! - [`tiled`]: Q4_1 and Q8_0 weights repacked in tiles of sixteen rows for the AVX-512 VNNI kernel.
 //! - [`attention`]: causal attention with grouped KV heads over each sequence's cache (keys in
 //!   transposed tiles).
 //! - [`ops`]: RMSNorm, rotary embedding, SwiGLU.
@@ -21,7 +19,6 @@ pub mod dot;
 pub mod encoder;
 pub mod matmul;
 pub mod ops;
-pub mod paired;
 pub mod simd;
 pub mod tiled;
 

@@ -7,8 +7,7 @@
 use rayon::prelude::*;
 
 use crate::blocks::{ActBlock, Q8Block, Q41Block, QK};
-use crate::dot::{Kernel, Pairs, Tiled};
-use crate::paired::{ActPairs, Q8Pairs, Q41Pairs};
+use crate::dot::{Kernel, Tiled};
 use crate::tiled::{Q8Tiles, Q41Tiles, TILE_ROWS, block_sums};
 
 /// The blocks of a matrix, in one of the packed formats.
@@ -16,14 +15,11 @@ use crate::tiled::{Q8Tiles, Q41Tiles, TILE_ROWS, block_sums};
 pub enum Packed {
     Q8(Vec<Q8Block>),
     Q41(Vec<Q41Block>),
-    /// Q4_1 repacked in pairs for the AVX-512 VNNI kernel (rows not a multiple of 16).
-    Q41Pairs(Q41Pairs),
-    /// Q4_1 repacked in tiles of sixteen rows for the same kernel (see [`QMatrix::prepare`]).
+    /// Q4_1 repacked in tiles of sixteen rows for the AVX-512 VNNI kernel (see
+    /// [`QMatrix::prepare`]).
     Q41Tiles(Q41Tiles),
-    /// Q8_0 in tiles of sixteen rows.
+    /// Q8_0 in tiles of sixteen rows, for the same kernel.
     Q8Tiles(Q8Tiles),
-    /// Q8_0 repacked for the same kernel.
-    Q8Pairs(Q8Pairs),
 }
 
 /// A `rows × cols` matrix of packed blocks, row-major (`cols` a multiple of 32).
@@ -51,27 +47,13 @@ impl QMatrix {
         let blocks = match &data {
             Packed::Q8(b) => b.len(),
             Packed::Q41(b) => b.len(),
-            Packed::Q41Pairs(p) if p.d.len() == 2 * p.qs.len() && p.m.len() == p.d.len() => {
-                p.d.len()
-            }
-            Packed::Q8Pairs(p) if p.d.len() == 2 * p.qs.len() => p.d.len(),
             Packed::Q41Tiles(t) if t.rows() == rows && t.nb * QK == cols => rows * t.nb,
             Packed::Q8Tiles(t) if t.rows() == rows && t.nb * QK == cols => rows * t.nb,
-            Packed::Q41Pairs(_) | Packed::Q8Pairs(_) | Packed::Q41Tiles(_) | Packed::Q8Tiles(_) => {
-                usize::MAX
-            }
+            Packed::Q41Tiles(_) | Packed::Q8Tiles(_) => usize::MAX,
         };
         if !cols.is_multiple_of(QK) || blocks != rows * cols / QK {
             return Err(ShapeError(format!(
                 "{blocks} blocks do not make a {rows}×{cols} matrix of {QK}-value blocks"
-            )));
-        }
-        if matches!(data, Packed::Q41Pairs(_) | Packed::Q8Pairs(_))
-            && !(cols / QK).is_multiple_of(2)
-        {
-            return Err(ShapeError(format!(
-                "rows of {} blocks cannot be paired",
-                cols / QK
             )));
         }
         Ok(QMatrix { rows, cols, data })
@@ -87,34 +69,27 @@ impl QMatrix {
         match &self.data {
             Packed::Q8(b) => std::mem::size_of_val(b.as_slice()),
             Packed::Q41(b) => std::mem::size_of_val(b.as_slice()),
-            Packed::Q41Pairs(p) => p.bytes(),
-            Packed::Q8Pairs(p) => p.bytes(),
             Packed::Q41Tiles(t) => t.bytes(),
             Packed::Q8Tiles(t) => t.bytes(),
         }
     }
 
-    /// Lays the weights out for kernel `k`. For AVX-512 VNNI: tiles of sixteen rows where the rows
-    /// allow, otherwise rows of an even number of blocks in pairs; plain
-    /// blocks for every other kernel. The values are the same either way.
+    /// Lays the weights out for kernel `k`: for AVX-512 VNNI in tiles of sixteen rows where the
+    /// rows come in sixteens (every matrix of the models we load), otherwise plain blocks (which
+    /// every kernel reads). The values are the same either way.
     pub fn prepare(&mut self, k: Kernel) {
         let vnni = k == Kernel::Avx512Vnni;
         let (nb, rows) = (self.row_blocks(), self.rows);
         let tiles = vnni && rows.is_multiple_of(TILE_ROWS) && rows > 0;
-        let pairs = vnni && nb.is_multiple_of(2);
         // Back to plain blocks first, then into the layout `k` wants.
         self.data = match std::mem::replace(&mut self.data, Packed::Q8(Vec::new())) {
-            Packed::Q41Pairs(p) => Packed::Q41(p.to_blocks()),
             Packed::Q41Tiles(t) => Packed::Q41(t.to_blocks()),
-            Packed::Q8Pairs(p) => Packed::Q8(p.to_blocks()),
             Packed::Q8Tiles(t) => Packed::Q8(t.to_blocks()),
             plain => plain,
         };
         self.data = match std::mem::replace(&mut self.data, Packed::Q8(Vec::new())) {
             Packed::Q41(b) if tiles => Packed::Q41Tiles(Q41Tiles::from_blocks(&b, nb)),
-            Packed::Q41(b) if pairs => Packed::Q41Pairs(Q41Pairs::from_blocks(&b)),
             Packed::Q8(b) if tiles => Packed::Q8Tiles(Q8Tiles::from_blocks(&b, nb)),
-            Packed::Q8(b) if pairs => Packed::Q8Pairs(Q8Pairs::from_blocks(&b)),
             plain => plain,
         };
     }
@@ -128,23 +103,14 @@ impl QMatrix {
         }
     }
 
-    /// The matrix in pairs, if it is laid out so.
-    fn pairs(&self) -> Option<Pairs<'_>> {
-        match &self.data {
-            Packed::Q41Pairs(p) => Some(Pairs::Q41(p)),
-            Packed::Q8Pairs(p) => Some(Pairs::Q8(p)),
-            _ => None,
-        }
-    }
-
     pub fn format(&self) -> &'static str {
         match &self.data {
-            Packed::Q8(_) | Packed::Q8Pairs(_) | Packed::Q8Tiles(_) => "q8_0",
-            Packed::Q41(_) | Packed::Q41Pairs(_) | Packed::Q41Tiles(_) => "q4_1",
+            Packed::Q8(_) | Packed::Q8Tiles(_) => "q8_0",
+            Packed::Q41(_) | Packed::Q41Tiles(_) => "q4_1",
         }
     }
 
-    /// Row `n` · `a` (one token's quantized activations). A paired matrix is unpacked row by row
+    /// Row `n` · `a` (one token's quantized activations). A tiled matrix is unpacked row by row
     /// here (slow: products use its own path).
     #[inline]
     pub fn row_dot(&self, k: Kernel, n: usize, a: &[ActBlock]) -> f32 {
@@ -152,8 +118,6 @@ impl QMatrix {
         match &self.data {
             Packed::Q8(b) => k.dot_q8(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41(b) => k.dot_q41(&b[n * nb..(n + 1) * nb], a),
-            Packed::Q41Pairs(p) => k.dot_q41(&unpair_row(p, n, nb), a),
-            Packed::Q8Pairs(p) => k.dot_q8(&unpair_row8(p, n, nb), a),
             Packed::Q41Tiles(t) => k.dot_q41(&untile_row(t, n), a),
             Packed::Q8Tiles(t) => k.dot_q8(&untile_row8(t, n), a),
         }
@@ -166,8 +130,6 @@ impl QMatrix {
         match &self.data {
             Packed::Q8(b) => k.dot_q8_x4(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41(b) => k.dot_q41_x4(&b[n * nb..(n + 1) * nb], a),
-            Packed::Q41Pairs(p) => k.dot_q41_x4(&unpair_row(p, n, nb), a),
-            Packed::Q8Pairs(p) => k.dot_q8_x4(&unpair_row8(p, n, nb), a),
             Packed::Q41Tiles(t) => k.dot_q41_x4(&untile_row(t, n), a),
             Packed::Q8Tiles(t) => k.dot_q8_x4(&untile_row8(t, n), a),
         }
@@ -180,18 +142,11 @@ impl QMatrix {
             match &self.data {
                 Packed::Q8(b) => b[n * nb + i].dequantize(chunk),
                 Packed::Q41(b) => b[n * nb + i].dequantize(chunk),
-                Packed::Q41Pairs(p) => p.block(n * nb + i).dequantize(chunk),
-                Packed::Q8Pairs(p) => p.block(n * nb + i).dequantize(chunk),
                 Packed::Q41Tiles(t) => t.block(n * nb + i).dequantize(chunk),
                 Packed::Q8Tiles(t) => t.block(n * nb + i).dequantize(chunk),
             }
         }
     }
-}
-
-/// Row `n` of a paired matrix as plain blocks.
-fn unpair_row(p: &Q41Pairs, n: usize, nb: usize) -> Vec<Q41Block> {
-    (n * nb..(n + 1) * nb).map(|i| p.block(i)).collect()
 }
 
 /// Row `n` of a tiled matrix as plain blocks.
@@ -202,11 +157,6 @@ fn untile_row(t: &Q41Tiles, n: usize) -> Vec<Q41Block> {
 /// Row `n` of a tiled Q8_0 matrix as plain blocks.
 fn untile_row8(t: &Q8Tiles, n: usize) -> Vec<Q8Block> {
     (n * t.nb..(n + 1) * t.nb).map(|i| t.block(i)).collect()
-}
-
-/// Row `n` of a paired Q8_0 matrix as plain blocks.
-fn unpair_row8(p: &Q8Pairs, n: usize, nb: usize) -> Vec<Q8Block> {
-    (n * nb..(n + 1) * nb).map(|i| p.block(i)).collect()
 }
 
 /// One product of a group: `out` is `tokens × w.rows`, row-major.
@@ -259,10 +209,6 @@ pub fn products(k: Kernel, group: &mut [Product<'_>], acts: &[ActBlock], tokens:
         outs.push(Out(p.out.as_mut_ptr()));
     }
     let mats: Vec<&QMatrix> = group.iter().map(|p| p.w).collect();
-    let mut paired = ActPairs::default();
-    if mats.iter().any(|m| m.pairs().is_some()) {
-        paired.fill(acts, tokens);
-    }
     let mut sums = Vec::new();
     if mats.iter().any(|m| matches!(m.tiles(), Some(Tiled::Q8(_)))) {
         block_sums(acts, &mut sums);
@@ -274,11 +220,6 @@ pub fn products(k: Kernel, group: &mut [Product<'_>], acts: &[ActBlock], tokens:
         if let Some(t) = w.tiles() {
             // SAFETY: rows from..to (whole tiles) of the output belong to this task alone.
             unsafe { k.tile_rows(t, (from, to), (acts, &sums), tokens, out.0, w.rows) };
-            return;
-        }
-        if let Some(p) = w.pairs() {
-            // SAFETY: rows from..to of the `tokens × rows` output belong to this task alone.
-            unsafe { k.pair_rows(p, nb, (from, to), &paired, out.0, w.rows) };
             return;
         }
         let act = |t: usize| &acts[t * nb..(t + 1) * nb];

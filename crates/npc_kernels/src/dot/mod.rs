@@ -1,8 +1,8 @@
 //! Dot products: a weight row of packed blocks against quantized activations, and plain `f32`
 //! vectors. Each has a scalar path (the reference the tests compare against) and an AVX2+FMA path
 //! ([`avx2`]); Q8_0 rows also have an AVX-512 VNNI path ([`avx512`]: two blocks per instruction,
-//! bytes multiplied and summed into 32-bit lanes in one step), and Q4_1 rows repacked in pairs
-//! theirs ([`pairs`]). [`Kernel::best`] picks at run time what this CPU has.
+//! bytes multiplied and summed into 32-bit lanes in one step), and matrices repacked in tiles of
+//! sixteen rows theirs ([`tiles`]). [`Kernel::best`] picks at run time what this CPU has.
 
 use crate::blocks::{ActBlock, Q8Block, Q41Block, QK};
 
@@ -89,7 +89,7 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as in `dot_q8`.
             // (Q4_1 rows in plain blocks take the AVX2 path under AVX-512 too: the VNNI kernel
-            // reads them repacked in pairs, `pairs`.)
+            // reads them repacked in tiles, `tiles`.)
             k if k.has_avx2() => unsafe { avx2::dot_q41(w, a) },
             _ => scalar_dot_q41(w, a),
         }
@@ -185,7 +185,5 @@ fn scalar_dot_q41(w: &[Q41Block], a: &[ActBlock]) -> f32 {
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
-mod pairs;
 mod tiles;
-pub use pairs::Pairs;
 pub use tiles::Tiled;
