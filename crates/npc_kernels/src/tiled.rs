@@ -28,17 +28,72 @@ pub struct Tile {
     pub m: [f32; TILE_ROWS],
 }
 
-/// A Q4_1 matrix in tiles: row group `g` (rows `16g..16g + 16`), block `b` is tile `g * nb + b`.
+/// A matrix in tiles of one format: row group `g` (rows `16g..16g + 16`), block `b` is tile
+/// `g * nb + b`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Q41Tiles {
-    pub tiles: Vec<Tile>,
+pub struct Tiles<T> {
+    pub tiles: Vec<T>,
     /// Blocks per row.
     pub nb: usize,
 }
 
-impl Q41Tiles {
+/// A Q4_1 matrix in tiles.
+pub type Q41Tiles = Tiles<Tile>;
+/// A Q8_0 matrix in tiles.
+pub type Q8Tiles = Tiles<Tile8>;
+
+/// How one format's blocks of sixteen rows make a tile and come back out of it.
+pub trait Packing: Sized {
+    type Block;
+    /// The tile of the sixteen rows' blocks `rows`.
+    fn pack(rows: [&Self::Block; TILE_ROWS]) -> Self;
+    /// Row `r`'s block, as it was before packing.
+    fn unpack(&self, r: usize) -> Self::Block;
+}
+
+impl Packing for Tile {
+    type Block = Q41Block;
+
+    fn pack(rows: [&Q41Block; TILE_ROWS]) -> Self {
+        Tile {
+            qs: std::array::from_fn(|j| std::array::from_fn(|i| rows[i / 4].qs[4 * j + i % 4])),
+            d: rows.map(|b| b.d),
+            m: rows.map(|b| b.m),
+        }
+    }
+
+    fn unpack(&self, r: usize) -> Q41Block {
+        Q41Block {
+            d: self.d[r],
+            m: self.m[r],
+            qs: std::array::from_fn(|k| self.qs[k / 4][4 * r + k % 4]),
+        }
+    }
+}
+
+impl Packing for Tile8 {
+    type Block = Q8Block;
+
+    fn pack(rows: [&Q8Block; TILE_ROWS]) -> Self {
+        Tile8 {
+            qs: std::array::from_fn(|j| {
+                std::array::from_fn(|i| (rows[i / 4].qs[4 * j + i % 4] as u8) ^ 0x80)
+            }),
+            d: rows.map(|b| b.d),
+        }
+    }
+
+    fn unpack(&self, r: usize) -> Q8Block {
+        Q8Block {
+            d: self.d[r],
+            qs: std::array::from_fn(|k| (self.qs[k / 4][4 * r + k % 4] ^ 0x80) as i8),
+        }
+    }
+}
+
+impl<T: Packing> Tiles<T> {
     /// Repacks row-major blocks of `nb` per row (the row count a multiple of [`TILE_ROWS`]).
-    pub fn from_blocks(blocks: &[Q41Block], nb: usize) -> Self {
+    pub fn from_blocks(blocks: &[T::Block], nb: usize) -> Self {
         let rows = blocks.len() / nb.max(1);
         assert!(
             nb > 0 && rows * nb == blocks.len() && rows.is_multiple_of(TILE_ROWS),
@@ -48,32 +103,22 @@ impl Q41Tiles {
         let mut tiles = Vec::with_capacity(blocks.len() / TILE_ROWS);
         for g in 0..rows / TILE_ROWS {
             for b in 0..nb {
-                let block = |r: usize| &blocks[(g * TILE_ROWS + r) * nb + b];
-                tiles.push(Tile {
-                    qs: std::array::from_fn(|j| {
-                        std::array::from_fn(|i| block(i / 4).qs[4 * j + i % 4])
-                    }),
-                    d: std::array::from_fn(|r| block(r).d),
-                    m: std::array::from_fn(|r| block(r).m),
-                });
+                tiles.push(T::pack(std::array::from_fn(|r| {
+                    &blocks[(g * TILE_ROWS + r) * nb + b]
+                })));
             }
         }
-        Q41Tiles { tiles, nb }
+        Tiles { tiles, nb }
     }
 
     /// Block `i` (row-major over the whole matrix) as it was before repacking.
-    pub fn block(&self, i: usize) -> Q41Block {
+    pub fn block(&self, i: usize) -> T::Block {
         let (n, b) = (i / self.nb, i % self.nb);
-        let (tile, r) = (&self.tiles[n / TILE_ROWS * self.nb + b], n % TILE_ROWS);
-        Q41Block {
-            d: tile.d[r],
-            m: tile.m[r],
-            qs: std::array::from_fn(|k| tile.qs[k / 4][4 * r + k % 4]),
-        }
+        self.tiles[n / TILE_ROWS * self.nb + b].unpack(n % TILE_ROWS)
     }
 
     /// Every block, row-major, as before repacking.
-    pub fn to_blocks(&self) -> Vec<Q41Block> {
+    pub fn to_blocks(&self) -> Vec<T::Block> {
         (0..self.tiles.len() * TILE_ROWS)
             .map(|i| self.block(i))
             .collect()
@@ -90,7 +135,7 @@ impl Q41Tiles {
     }
 
     /// The `nb` tiles of row group `g`.
-    pub fn group(&self, g: usize) -> &[Tile] {
+    pub fn group(&self, g: usize) -> &[T] {
         &self.tiles[g * self.nb..(g + 1) * self.nb]
     }
 }
@@ -120,71 +165,6 @@ pub fn scalar_dot(tiles: &[Tile], r: usize, a: &[ActBlock]) -> f32 {
 pub struct Tile8 {
     pub qs: [[u8; 64]; 8],
     pub d: [f32; TILE_ROWS],
-}
-
-/// A Q8_0 matrix in tiles: row group `g`, block `b` is tile `g * nb + b`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Q8Tiles {
-    pub tiles: Vec<Tile8>,
-    /// Blocks per row.
-    pub nb: usize,
-}
-
-impl Q8Tiles {
-    /// Repacks row-major blocks of `nb` per row (the row count a multiple of [`TILE_ROWS`]).
-    pub fn from_blocks(blocks: &[Q8Block], nb: usize) -> Self {
-        let rows = blocks.len() / nb.max(1);
-        assert!(
-            nb > 0 && rows * nb == blocks.len() && rows.is_multiple_of(TILE_ROWS),
-            "{} blocks of {nb} per row do not make whole tiles",
-            blocks.len()
-        );
-        let mut tiles = Vec::with_capacity(blocks.len() / TILE_ROWS);
-        for g in 0..rows / TILE_ROWS {
-            for b in 0..nb {
-                let block = |r: usize| &blocks[(g * TILE_ROWS + r) * nb + b];
-                tiles.push(Tile8 {
-                    qs: std::array::from_fn(|j| {
-                        std::array::from_fn(|i| (block(i / 4).qs[4 * j + i % 4] as u8) ^ 0x80)
-                    }),
-                    d: std::array::from_fn(|r| block(r).d),
-                });
-            }
-        }
-        Q8Tiles { tiles, nb }
-    }
-
-    /// Block `i` (row-major over the whole matrix) as it was before repacking.
-    pub fn block(&self, i: usize) -> Q8Block {
-        let (n, b) = (i / self.nb, i % self.nb);
-        let (tile, r) = (&self.tiles[n / TILE_ROWS * self.nb + b], n % TILE_ROWS);
-        Q8Block {
-            d: tile.d[r],
-            qs: std::array::from_fn(|k| (tile.qs[k / 4][4 * r + k % 4] ^ 0x80) as i8),
-        }
-    }
-
-    /// Every block, row-major, as before repacking.
-    pub fn to_blocks(&self) -> Vec<Q8Block> {
-        (0..self.tiles.len() * TILE_ROWS)
-            .map(|i| self.block(i))
-            .collect()
-    }
-
-    /// Rows of the matrix.
-    pub fn rows(&self) -> usize {
-        self.tiles.len() / self.nb.max(1) * TILE_ROWS
-    }
-
-    /// Bytes the kernel reads for the whole matrix.
-    pub fn bytes(&self) -> usize {
-        std::mem::size_of_val(self.tiles.as_slice())
-    }
-
-    /// The `nb` tiles of row group `g`.
-    pub fn group(&self, g: usize) -> &[Tile8] {
-        &self.tiles[g * self.nb..(g + 1) * self.nb]
-    }
 }
 
 /// Each block's `Σq` of `acts`, as integers (what a Q8_0 tile's bias takes back out).
