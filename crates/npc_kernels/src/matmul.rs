@@ -118,8 +118,8 @@ impl QMatrix {
         match &self.data {
             Packed::Q8(b) => k.dot_q8(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41(b) => k.dot_q41(&b[n * nb..(n + 1) * nb], a),
-            Packed::Q41Tiles(t) => k.dot_q41(&untile_row(t, n), a),
-            Packed::Q8Tiles(t) => k.dot_q8(&untile_row8(t, n), a),
+            Packed::Q41Tiles(t) => k.dot_q41(&t.row(n), a),
+            Packed::Q8Tiles(t) => k.dot_q8(&t.row(n), a),
         }
     }
 
@@ -130,8 +130,8 @@ impl QMatrix {
         match &self.data {
             Packed::Q8(b) => k.dot_q8_x4(&b[n * nb..(n + 1) * nb], a),
             Packed::Q41(b) => k.dot_q41_x4(&b[n * nb..(n + 1) * nb], a),
-            Packed::Q41Tiles(t) => k.dot_q41_x4(&untile_row(t, n), a),
-            Packed::Q8Tiles(t) => k.dot_q8_x4(&untile_row8(t, n), a),
+            Packed::Q41Tiles(t) => k.dot_q41_x4(&t.row(n), a),
+            Packed::Q8Tiles(t) => k.dot_q8_x4(&t.row(n), a),
         }
     }
 
@@ -147,16 +147,6 @@ impl QMatrix {
             }
         }
     }
-}
-
-/// Row `n` of a tiled matrix as plain blocks.
-fn untile_row(t: &Q41Tiles, n: usize) -> Vec<Q41Block> {
-    (n * t.nb..(n + 1) * t.nb).map(|i| t.block(i)).collect()
-}
-
-/// Row `n` of a tiled Q8_0 matrix as plain blocks.
-fn untile_row8(t: &Q8Tiles, n: usize) -> Vec<Q8Block> {
-    (n * t.nb..(n + 1) * t.nb).map(|i| t.block(i)).collect()
 }
 
 /// One product of a group: `out` is `tokens × w.rows`, row-major.

@@ -117,6 +117,13 @@ impl<T: Packing> Tiles<T> {
         self.tiles[n / TILE_ROWS * self.nb + b].unpack(n % TILE_ROWS)
     }
 
+    /// Row `n`'s blocks, as before repacking.
+    pub fn row(&self, n: usize) -> Vec<T::Block> {
+        (n * self.nb..(n + 1) * self.nb)
+            .map(|i| self.block(i))
+            .collect()
+    }
+
     /// Every block, row-major, as before repacking.
     pub fn to_blocks(&self) -> Vec<T::Block> {
         (0..self.tiles.len() * TILE_ROWS)
