@@ -8,6 +8,7 @@ use bevy::prelude::*;
 use super::view::shown;
 
 use super::chat::{ChatBox, TalkTarget};
+use super::paint::Paint;
 use super::scene::ring_colour;
 use crate::brain::components::{Emotion, Profile};
 use crate::world::act::BOUNDS;
@@ -46,11 +47,11 @@ struct Eye;
 
 /// The clothes, recoloured once the villager's trade is known.
 #[derive(Component)]
-struct Clothes(Handle<ColorMaterial>);
+struct Clothes(Handle<Paint>);
 
 /// The ring at a villager's feet showing its emotion (its own material, recoloured as it changes).
 #[derive(Component)]
-struct EmotionRing(Handle<ColorMaterial>);
+struct EmotionRing(Handle<Paint>);
 
 /// The marker over the villager `E` would talk to.
 #[derive(Component)]
@@ -84,16 +85,18 @@ fn trade_colour(role: &str) -> Color {
 fn body(
     commands: &mut Commands,
     meshes: &mut Assets<Mesh>,
-    materials: &mut Assets<ColorMaterial>,
+    materials: &mut Assets<Paint>,
     entity: Entity,
     clothes: Color,
     scale: f32,
-) -> Handle<ColorMaterial> {
-    let cloth = materials.add(ColorMaterial::from(clothes));
-    let skin = materials.add(ColorMaterial::from(Color::srgb(0.96, 0.8, 0.66)));
-    let dark = materials.add(ColorMaterial::from(Color::srgb(0.15, 0.12, 0.1)));
-    let shade = materials.add(ColorMaterial::from(Color::srgba(0.0, 0.05, 0.0, 0.28)));
+) -> Handle<Paint> {
+    let cloth = materials.add(Paint::new(clothes));
+    let skin = materials.add(Paint::new(Color::srgb(0.96, 0.8, 0.66)));
+    let dark = materials.add(Paint::new(Color::srgb(0.15, 0.12, 0.1)));
+    let shade = materials.add(Paint::new(Color::srgba(0.0, 0.05, 0.0, 0.28)));
+    let trousers = materials.add(Paint::new(Color::srgb(0.25, 0.2, 0.17)));
     let s = scale;
+    let leg = meshes.add(Rectangle::new(3.0 * s, 8.0 * s));
     commands.entity(entity).with_children(|f| {
         f.spawn((
             Mesh2d(meshes.add(Ellipse::new(9.0 * s, 3.5 * s))),
@@ -103,7 +106,8 @@ fn body(
         for side in [-1.0f32, 1.0] {
             f.spawn((
                 Leg(side),
-                Sprite::from_color(Color::srgb(0.25, 0.2, 0.17), Vec2::new(3.0 * s, 8.0 * s)),
+                Mesh2d(leg.clone()),
+                MeshMaterial2d(trousers.clone()),
                 Transform::from_xyz(side * 2.5 * s, 4.0 * s, 0.1),
             ));
         }
@@ -132,10 +136,10 @@ fn on_add_villager(
     add: On<Add, Villager>,
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<ColorMaterial>>,
+    mut materials: ResMut<Assets<Paint>>,
 ) {
     let e = add.entity;
-    let ring = materials.add(ColorMaterial::from(ring_colour(&Emotion::default())));
+    let ring = materials.add(Paint::new(ring_colour(&Emotion::default())));
     commands.entity(e).insert((
         Gait::default(),
         Transform::from_xyz(0.0, 0.0, 10.0),
@@ -149,7 +153,7 @@ fn on_add_villager(
         Color::srgb(0.6, 0.55, 0.5),
         1.0,
     );
-    let marker = materials.add(ColorMaterial::from(Color::srgb(1.0, 0.95, 0.4)));
+    let marker = materials.add(Paint::new(Color::srgb(1.0, 0.95, 0.4)));
     commands.entity(e).with_children(|f| {
         f.spawn((
             EmotionRing(ring.clone()),
@@ -175,7 +179,7 @@ fn on_add_player(
     add: On<Add, Player>,
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<ColorMaterial>>,
+    mut materials: ResMut<Assets<Paint>>,
 ) {
     let e = add.entity;
     commands.entity(e).insert((
@@ -183,7 +187,7 @@ fn on_add_player(
         Transform::from_xyz(0.0, 0.0, 10.0),
         Visibility::default(),
     ));
-    let gold = materials.add(ColorMaterial::from(Color::srgb(1.0, 0.82, 0.2)));
+    let gold = materials.add(Paint::new(Color::srgb(1.0, 0.82, 0.2)));
     commands.entity(e).with_child((
         Mesh2d(meshes.add(Annulus::new(12.0, 16.0))),
         MeshMaterial2d(gold),
@@ -203,11 +207,11 @@ fn on_add_wolf(
     add: On<Add, Wolf>,
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<ColorMaterial>>,
+    mut materials: ResMut<Assets<Paint>>,
 ) {
-    let fur = materials.add(ColorMaterial::from(Color::srgb(0.3, 0.3, 0.33)));
-    let shade = materials.add(ColorMaterial::from(Color::srgba(0.0, 0.05, 0.0, 0.28)));
-    let eye = materials.add(ColorMaterial::from(Color::srgb(1.0, 0.85, 0.2)));
+    let fur = materials.add(Paint::new(Color::srgb(0.3, 0.3, 0.33)));
+    let shade = materials.add(Paint::new(Color::srgba(0.0, 0.05, 0.0, 0.28)));
+    let eye = materials.add(Paint::new(Color::srgb(1.0, 0.85, 0.2)));
     commands
         .entity(add.entity)
         .insert((
@@ -271,12 +275,12 @@ fn sync_transforms(
 fn dress_by_trade(
     villagers: Query<(&Profile, &Children), Changed<Profile>>,
     clothes: Query<&Clothes>,
-    mut materials: ResMut<Assets<ColorMaterial>>,
+    mut materials: ResMut<Assets<Paint>>,
 ) {
     for (profile, children) in &villagers {
         for c in children.iter().filter_map(|c| clothes.get(c).ok()) {
             if let Some(mut m) = materials.get_mut(&c.0) {
-                m.color = trade_colour(&profile.0.role);
+                m.set(trade_colour(&profile.0.role));
             }
         }
     }
@@ -330,12 +334,12 @@ fn step(
 fn colour_rings(
     villagers: Query<(&Emotion, &Children), Changed<Emotion>>,
     rings: Query<&EmotionRing>,
-    mut materials: ResMut<Assets<ColorMaterial>>,
+    mut materials: ResMut<Assets<Paint>>,
 ) {
     for (emotion, children) in &villagers {
         for ring in children.iter().filter_map(|c| rings.get(c).ok()) {
             if let Some(mut m) = materials.get_mut(&ring.0) {
-                m.color = ring_colour(emotion);
+                m.set(ring_colour(emotion));
             }
         }
     }

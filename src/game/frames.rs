@@ -19,7 +19,7 @@ pub(super) struct FrameLog {
     frames: u64,
     /// Frames with no reply in progress.
     pub quiet: Vec<f32>,
-    /// Frames while some villager's reply was being generated.
+    /// Frames while some villager's reply was being generated (from Enter to its last word).
     pub generating: Vec<f32>,
 }
 
@@ -130,13 +130,19 @@ fn time_replies(
     }
 }
 
-fn record(time: Res<Time<Real>>, mut log: ResMut<FrameLog>, speech: Query<&Speech>) {
+fn record(
+    time: Res<Time<Real>>,
+    mut log: ResMut<FrameLog>,
+    replies: Res<ReplyLog>,
+    speech: Query<&Speech>,
+) {
     log.frames += 1;
     if log.frames <= WARM_UP_FRAMES {
         return;
     }
     let ms = time.delta_secs() * 1000.0;
-    if speech.iter().any(|s| !s.done) {
+    // A reply is generated from Enter (reading the line, the prompt) to its last word.
+    if !replies.waiting.is_empty() || speech.iter().any(|s| !s.done) {
         log.generating.push(ms);
     } else {
         log.quiet.push(ms);

@@ -15,6 +15,7 @@ mod labels;
 mod music;
 mod mystery;
 mod pace;
+mod paint;
 mod player;
 mod saves;
 mod scene;
@@ -112,6 +113,7 @@ pub fn run(opts: GameOptions) -> ExitCode {
             InferencePlugin::new(pool),
             CastPlugin { with_mods },
         ))
+        .add_plugins(paint::plugin)
         .add_plugins((
             village::plugin,
             figures::plugin,

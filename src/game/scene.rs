@@ -4,6 +4,7 @@
 
 use bevy::prelude::*;
 
+use super::paint::Paint;
 use super::view::shown;
 
 use super::village::{Glow, z};
@@ -54,13 +55,15 @@ pub(super) fn feeling_text(e: &Emotion) -> String {
 #[derive(Component)]
 struct NightOverlay;
 
-fn spawn_night(mut commands: Commands) {
+fn spawn_night(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut paints: ResMut<Assets<Paint>>,
+) {
     commands.spawn((
         NightOverlay,
-        Sprite::from_color(
-            Color::srgba(0.02, 0.02, 0.12, 0.0),
-            Vec2::new(8000.0, 8000.0),
-        ),
+        Mesh2d(meshes.add(Rectangle::new(8000.0, 8000.0))),
+        MeshMaterial2d(paints.add(Paint::new(Color::srgba(0.02, 0.02, 0.12, 0.0)))),
         Transform::from_xyz(0.0, 0.0, z::NIGHT),
     ));
 }
@@ -81,37 +84,34 @@ fn darkness(hour: f32) -> f32 {
 
 /// The overlay darkens with the hour; windows and lanterns light up as it does (only when the
 /// darkness changed, so a quiet frame recolours nothing).
-#[allow(clippy::type_complexity)]
 fn tint_night(
     clock: Res<WorldClock>,
     mut last: Local<Option<f32>>,
-    mut night: Query<(&mut Sprite, &mut Visibility), (With<NightOverlay>, Without<Glow>)>,
-    mut sprites: Query<(&Glow, &mut Sprite), Without<NightOverlay>>,
-    mut meshes: Query<(&Glow, &MeshMaterial2d<ColorMaterial>)>,
-    mut glows: Query<&mut Visibility, (With<Glow>, Without<NightOverlay>)>,
-    mut materials: ResMut<Assets<ColorMaterial>>,
+    mut night: Query<(&MeshMaterial2d<Paint>, &mut Visibility), With<NightOverlay>>,
+    glows: Query<(&Glow, &MeshMaterial2d<Paint>)>,
+    mut glowing: Query<&mut Visibility, (With<Glow>, Without<NightOverlay>)>,
+    mut paints: ResMut<Assets<Paint>>,
 ) {
     let d = darkness(clock.hour());
     if last.is_some_and(|l| (l - d).abs() < 0.005) {
         return;
     }
     *last = Some(d);
-    for (mut s, mut vis) in &mut night {
-        s.color = Color::srgba(0.02, 0.02, 0.12, d);
+    for (m, mut vis) in &mut night {
+        if let Some(mut p) = paints.get_mut(&m.0) {
+            p.set_alpha(d);
+        }
         // In daylight the overlay is not drawn at all (a full-window blend costs in software).
         vis.set_if_neq(shown(d > 0.0));
     }
     // Full light at full darkness (0.6).
     let lit = d / 0.6;
-    for (glow, mut s) in &mut sprites {
-        s.color.set_alpha(glow.0 * lit);
-    }
-    for (glow, m) in &mut meshes {
-        if let Some(mut m) = materials.get_mut(&m.0) {
-            m.color.set_alpha(glow.0 * lit);
+    for (glow, m) in &glows {
+        if let Some(mut p) = paints.get_mut(&m.0) {
+            p.set_alpha(glow.0 * lit);
         }
     }
-    for mut vis in &mut glows {
+    for mut vis in &mut glowing {
         vis.set_if_neq(shown(lit > 0.0));
     }
 }

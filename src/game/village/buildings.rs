@@ -83,7 +83,7 @@ pub(super) fn draw_place(kit: &mut Kit, p: &Place) {
                 Color::srgb(0.35, 0.3, 0.3),
             );
             for i in 0..4 {
-                let puff = kit.circle(
+                let puff = kit.circle_entity(
                     chimney + Vec2::Y * 14.0,
                     5.0,
                     z::NIGHT - 1.0,
@@ -219,17 +219,16 @@ pub(super) fn draw_place(kit: &mut Kit, p: &Place) {
             for k in 0..4 {
                 let angle = k as f32 * std::f32::consts::FRAC_PI_2;
                 let dir = Vec2::from_angle(angle);
-                let blade = kit
-                    .commands
-                    .spawn((
-                        Sprite::from_color(Color::srgb(0.93, 0.9, 0.82), Vec2::new(40.0, 9.0)),
-                        Transform::from_translation((dir * 22.0).extend(0.0))
-                            .with_rotation(Quat::from_rotation_z(angle)),
-                    ))
-                    .id();
+                let blade = kit.rect_entity(
+                    dir * 22.0,
+                    Vec2::new(40.0, 9.0),
+                    angle,
+                    0.0,
+                    Color::srgb(0.93, 0.9, 0.82),
+                );
                 kit.commands.entity(sails).add_child(blade);
             }
-            let cap = kit.circle(Vec2::ZERO, 4.0, 0.001, Color::srgb(0.3, 0.22, 0.15));
+            let cap = kit.circle_entity(Vec2::ZERO, 4.0, 0.001, Color::srgb(0.3, 0.22, 0.15));
             kit.commands.entity(sails).add_child(cap);
         }
         PlaceKind::Chapel => {

@@ -1,20 +1,25 @@
-//! The village's drawing kit: sprites and meshes with shared materials (one per colour, so they
-//! batch), and the few composite shapes every building uses (house, window, lantern, tree, shadow).
+//! The village's drawing kit: still shapes go onto the merged canvas; the few that move or glow
+//! (sails, smoke, lit windows, lantern halos) are meshes of their own in shared paints (one per
+//! colour). And the composite shapes every building uses (house, window, lantern, tree, shadow).
 
 use std::collections::HashMap;
 
 use bevy::prelude::*;
 
+use super::canvas::Canvas;
 use super::{Glow, z};
+use crate::game::paint::Paint;
 use crate::world::act::BOUNDS;
 
-/// Shapes with shared meshes and materials (one per size and colour, so they batch).
+/// Still shapes onto the canvas; moving and glowing ones as entities with shared meshes and paints.
 pub(super) struct Kit<'w, 's, 'a> {
     pub(super) commands: &'a mut Commands<'w, 's>,
     pub(super) meshes: &'a mut Assets<Mesh>,
-    pub(super) materials: &'a mut Assets<ColorMaterial>,
-    pub(super) paints: HashMap<[u16; 4], Handle<ColorMaterial>>,
-    pub(super) circles: HashMap<u32, Handle<Mesh>>,
+    pub(super) materials: &'a mut Assets<Paint>,
+    pub(super) canvas: Canvas,
+    paints: HashMap<[u16; 4], Handle<Paint>>,
+    /// The unit square every rectangle entity is scaled from.
+    square: Option<Handle<Mesh>>,
 }
 
 fn key(c: Color) -> [u16; 4] {
@@ -27,37 +32,67 @@ pub(super) fn solid_z(y: f32) -> f32 {
     z::SOLID + (BOUNDS.y + 200.0 - y) / 1000.0
 }
 
-impl Kit<'_, '_, '_> {
-    pub(super) fn paint(&mut self, c: Color) -> Handle<ColorMaterial> {
+impl<'w, 's, 'a> Kit<'w, 's, 'a> {
+    pub(super) fn new(
+        commands: &'a mut Commands<'w, 's>,
+        meshes: &'a mut Assets<Mesh>,
+        materials: &'a mut Assets<Paint>,
+    ) -> Self {
+        Kit {
+            commands,
+            meshes,
+            materials,
+            canvas: Canvas::default(),
+            paints: HashMap::new(),
+            square: None,
+        }
+    }
+
+    /// Draws the canvas (call once every still shape is on it).
+    pub(super) fn finish(self) {
+        debug!("the still village: {} meshes", self.canvas.patches());
+        self.canvas.draw(self.commands, self.meshes, self.materials);
+    }
+
+    fn paint(&mut self, c: Color) -> Handle<Paint> {
         let materials = &mut *self.materials;
         self.paints
             .entry(key(c))
-            .or_insert_with(|| materials.add(ColorMaterial::from(c)))
+            .or_insert_with(|| materials.add(Paint::new(c)))
             .clone()
     }
 
-    pub(super) fn rect(&mut self, at: Vec2, size: Vec2, z: f32, c: Color) -> Entity {
+    fn square(&mut self) -> Handle<Mesh> {
+        let meshes = &mut *self.meshes;
+        self.square
+            .get_or_insert_with(|| meshes.add(Rectangle::new(1.0, 1.0)))
+            .clone()
+    }
+
+    /// A rectangle that moves or changes colour: `size`, centred on `at`, turned by `angle`.
+    pub(super) fn rect_entity(
+        &mut self,
+        at: Vec2,
+        size: Vec2,
+        angle: f32,
+        z: f32,
+        c: Color,
+    ) -> Entity {
+        let (square, paint) = (self.square(), self.paint(c));
         self.commands
             .spawn((
-                Sprite::from_color(c, size),
-                Transform::from_xyz(at.x, at.y, z),
+                Mesh2d(square),
+                MeshMaterial2d(paint),
+                Transform::from_xyz(at.x, at.y, z)
+                    .with_rotation(Quat::from_rotation_z(angle))
+                    .with_scale(size.extend(1.0)),
             ))
             .id()
     }
 
-    /// A rectangle from `a` to `b`, `width` wide (a path or a stream).
-    pub(super) fn band(&mut self, a: Vec2, b: Vec2, width: f32, z: f32, c: Color) {
-        let d = b - a;
-        let mid = (a + b) / 2.0;
-        self.commands.spawn((
-            Sprite::from_color(c, Vec2::new(d.length() + width, width)),
-            Transform::from_xyz(mid.x, mid.y, z).with_rotation(Quat::from_rotation_z(d.to_angle())),
-        ));
-    }
-
-    /// Puts `mesh` at `at` (depth `z`) in colour `c`.
-    fn place(&mut self, mesh: Handle<Mesh>, at: Vec2, z: f32, c: Color) -> Entity {
-        let paint = self.paint(c);
+    /// A circle that moves or changes colour.
+    pub(super) fn circle_entity(&mut self, at: Vec2, r: f32, z: f32, c: Color) -> Entity {
+        let (mesh, paint) = (self.meshes.add(Circle::new(r)), self.paint(c));
         self.commands
             .spawn((
                 Mesh2d(mesh),
@@ -67,36 +102,33 @@ impl Kit<'_, '_, '_> {
             .id()
     }
 
-    pub(super) fn circle(&mut self, at: Vec2, r: f32, z: f32, c: Color) -> Entity {
-        let meshes = &mut *self.meshes;
-        let mesh = self
-            .circles
-            .entry((r * 10.0) as u32)
-            .or_insert_with(|| meshes.add(Circle::new(r)))
-            .clone();
-        self.place(mesh, at, z, c)
+    pub(super) fn rect(&mut self, at: Vec2, size: Vec2, z: f32, c: Color) {
+        self.canvas.rect(at, size, 0.0, z, c);
     }
 
-    pub(super) fn ellipse(&mut self, at: Vec2, half: Vec2, z: f32, c: Color) -> Entity {
-        let mesh = self.meshes.add(Ellipse::new(half.x, half.y));
-        self.place(mesh, at, z, c)
+    /// A rectangle from `a` to `b`, `width` wide (a path or a stream).
+    pub(super) fn band(&mut self, a: Vec2, b: Vec2, width: f32, z: f32, c: Color) {
+        let d = b - a;
+        let size = Vec2::new(d.length() + width, width);
+        self.canvas.rect((a + b) / 2.0, size, d.to_angle(), z, c);
+    }
+
+    pub(super) fn circle(&mut self, at: Vec2, r: f32, z: f32, c: Color) {
+        self.canvas.ellipse(at, Vec2::splat(r), z, c);
+    }
+
+    pub(super) fn ellipse(&mut self, at: Vec2, half: Vec2, z: f32, c: Color) {
+        self.canvas.ellipse(at, half, z, c);
     }
 
     /// A roof: a triangle from `half_width` either side of `at` up to `height` above it.
-    pub(super) fn roof(
-        &mut self,
-        at: Vec2,
-        half_width: f32,
-        height: f32,
-        z: f32,
-        c: Color,
-    ) -> Entity {
-        let mesh = self.meshes.add(Triangle2d::new(
-            Vec2::new(-half_width, 0.0),
-            Vec2::new(half_width, 0.0),
-            Vec2::new(0.0, height),
-        ));
-        self.place(mesh, at, z, c)
+    pub(super) fn roof(&mut self, at: Vec2, half_width: f32, height: f32, z: f32, c: Color) {
+        let corners = [
+            at + Vec2::new(-half_width, 0.0),
+            at + Vec2::new(half_width, 0.0),
+            at + Vec2::new(0.0, height),
+        ];
+        self.canvas.triangle(corners, z, c);
     }
 
     /// A soft shadow: a transparent ellipse, a little to the south-east.
@@ -108,11 +140,14 @@ impl Kit<'_, '_, '_> {
     /// A window that glows warm at night.
     pub(super) fn window(&mut self, at: Vec2, z: f32) {
         self.rect(at, Vec2::new(7.0, 8.0), z, Color::srgb(0.22, 0.2, 0.22));
-        self.commands.spawn((
-            Glow(0.95),
-            Sprite::from_color(Color::srgba(1.0, 0.8, 0.35, 0.0), Vec2::new(7.0, 8.0)),
-            Transform::from_xyz(at.x, at.y, z::GLOW),
-        ));
+        let glow = self.rect_entity(
+            at,
+            Vec2::new(7.0, 8.0),
+            0.0,
+            z::GLOW,
+            Color::srgba(1.0, 0.8, 0.35, 0.0),
+        );
+        self.commands.entity(glow).insert(Glow(0.95));
     }
 
     /// A lantern: a post and a warm halo at night.
@@ -130,7 +165,7 @@ impl Kit<'_, '_, '_> {
             z + 0.001,
             Color::srgb(1.0, 0.85, 0.45),
         );
-        let halo = self.circle(
+        let halo = self.circle_entity(
             at + Vec2::Y * 19.0,
             28.0,
             z::GLOW,

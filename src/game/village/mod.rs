@@ -3,12 +3,12 @@
 //! from), and a building for each trade: homes, the smithy with its chimney smoke, market stalls,
 //! the tavern and its sign, the mill with turning sails, the chapel, the town hall whose tower has
 //! lost its bell, the fields. Everything casts a soft shadow; windows and lanterns glow at night.
-//! No image files: every shape is a coloured sprite or mesh made here.
+//! No image files: every shape is made here, in flat paint (`game::paint`); the still ones are
+//! merged into a few meshes (`canvas`).
 
 mod buildings;
+mod canvas;
 mod kit;
-
-use std::collections::HashMap;
 
 use bevy::prelude::*;
 
@@ -116,15 +116,9 @@ fn clearance(p: &Place) -> f32 {
 fn draw_village(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<ColorMaterial>>,
+    mut materials: ResMut<Assets<super::paint::Paint>>,
 ) {
-    let mut kit = Kit {
-        commands: &mut commands,
-        meshes: &mut meshes,
-        materials: &mut materials,
-        paints: HashMap::new(),
-        circles: HashMap::new(),
-    };
+    let mut kit = Kit::new(&mut commands, &mut meshes, &mut materials);
     // Grass is the clear colour (no full-screen layer to fill: with software rendering every
     // layer of pixels costs); darker ground under the forest.
     kit.ellipse(
@@ -182,6 +176,7 @@ fn draw_village(
         planted.push(at);
         kit.tree(at, r, in_forest);
     }
+    kit.finish();
 }
 
 fn turn_sails(time: Res<Time>, mut q: Query<(&Spin, &mut Transform)>) {
