@@ -110,7 +110,7 @@ fn fill_backgrounds(
         if background.0.alpha() <= 0.0 {
             continue;
         }
-        let edge = border.map_or(background.0, |b| b.top);
+        let edge = border.map_or(Color::NONE, |b| b.top);
         let fill = fills.add(Fill {
             colour: background.0.to_linear(),
             edge: edge.to_linear(),
@@ -168,5 +168,80 @@ impl Material2d for Paint {
         } else {
             AlphaMode2d::Opaque
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paint_blends_only_when_it_can_be_seen_through() {
+        assert_eq!(Paint::new(Color::WHITE).alpha_mode(), AlphaMode2d::Opaque);
+        let half = Paint::new(Color::srgba(1.0, 1.0, 1.0, 0.5));
+        assert_eq!(half.alpha_mode(), AlphaMode2d::Blend);
+        // Corner colours carry the alpha: white paint, still blended.
+        let shadows = Paint::see_through(Color::WHITE);
+        assert_eq!(shadows.alpha_mode(), AlphaMode2d::Blend);
+        let mut glow = Paint::new(Color::srgba(1.0, 0.8, 0.3, 0.0));
+        glow.set_alpha(0.9);
+        assert_eq!(glow.alpha_mode(), AlphaMode2d::Blend);
+        glow.set(Color::BLACK);
+        assert_eq!(glow.alpha_mode(), AlphaMode2d::Opaque);
+    }
+
+    #[test]
+    fn ui_backgrounds_become_fills_of_the_same_colours() {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+            .init_asset::<Fill>()
+            .add_systems(Update, fill_backgrounds);
+        let panel = app
+            .world_mut()
+            .spawn((
+                Node::default(),
+                BackgroundColor(Color::srgba(0.05, 0.06, 0.1, 0.86)),
+                BorderColor::all(Color::srgb(0.8, 0.75, 0.6)),
+            ))
+            .id();
+        let hint = app
+            .world_mut()
+            .spawn((Node::default(), BackgroundColor(Color::srgb(0.1, 0.2, 0.3))))
+            .id();
+        let bare = app
+            .world_mut()
+            .spawn((Node::default(), BackgroundColor(Color::NONE)))
+            .id();
+        app.update();
+        let world = app.world();
+        let fill_of = |e: Entity| {
+            let handle = &world.get::<MaterialNode<Fill>>(e).expect("a fill").0;
+            world
+                .resource::<Assets<Fill>>()
+                .get(handle)
+                .unwrap()
+                .clone()
+        };
+        let p = fill_of(panel);
+        assert_eq!(p.colour, Color::srgba(0.05, 0.06, 0.1, 0.86).to_linear());
+        assert_eq!(p.edge, Color::srgb(0.8, 0.75, 0.6).to_linear());
+        // Bevy's own background and border draw nothing now (a node may keep transparent ones).
+        assert!(
+            world
+                .get::<BackgroundColor>(panel)
+                .is_none_or(|b| b.0.alpha() == 0.0)
+        );
+        assert!(
+            world
+                .get::<BorderColor>(panel)
+                .is_none_or(|b| b.top.alpha() == 0.0 && b.left.alpha() == 0.0)
+        );
+        // No border colour: a see-through edge, as Bevy draws it.
+        let h = fill_of(hint);
+        assert_eq!(h.colour, Color::srgb(0.1, 0.2, 0.3).to_linear());
+        assert_eq!(h.edge.alpha, 0.0);
+        // A transparent background draws nothing; it stays as it was.
+        assert!(world.get::<MaterialNode<Fill>>(bare).is_none());
+        assert!(world.get::<BackgroundColor>(bare).is_some());
     }
 }
