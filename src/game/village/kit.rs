@@ -16,7 +16,7 @@ pub(super) struct Kit<'w, 's, 'a> {
     pub(super) commands: &'a mut Commands<'w, 's>,
     pub(super) meshes: &'a mut Assets<Mesh>,
     pub(super) materials: &'a mut Assets<Paint>,
-    pub(super) canvas: Canvas,
+    canvas: Canvas,
     paints: HashMap<[u16; 4], Handle<Paint>>,
     /// The unit square every rectangle entity is scaled from.
     square: Option<Handle<Mesh>>,
