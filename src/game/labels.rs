@@ -9,6 +9,7 @@ use super::screens::Screen;
 use super::view::{Covers, View, covered, shown};
 
 use super::chat::{ChatBox, TalkTarget};
+use super::paint::Paint;
 use super::scene::feeling_text;
 use super::village::z;
 use crate::brain::components::Emotion;
@@ -35,27 +36,60 @@ struct Label {
 pub(super) fn plugin(app: &mut App) {
     app.add_observer(on_add_villager).add_systems(
         Update,
-        (write_labels, place_labels)
+        (write_labels, size_boxes, place_labels)
             .chain()
             .after(super::player::FollowCamera),
     );
 }
 
+/// A label's dark box, drawn just behind its text. (Bevy's `TextBackgroundColor` draws the box at
+/// the text's own depth, and which of the two comes first is then left to chance: the box could
+/// cover the words.)
+#[derive(Component)]
+struct LabelBox;
+
 /// Labels are their own entities (not children), drawn above the night overlay.
-fn on_add_villager(add: On<Add, Villager>, mut commands: Commands) {
-    commands.spawn((
-        Label {
-            owner: add.entity,
-            width: 0.0,
-        },
-        Text2d::new(""),
-        TextFont::from_font_size(12.0),
-        TextColor(Color::srgb(1.0, 0.98, 0.92)),
-        TextBackgroundColor(Color::srgba(0.05, 0.05, 0.08, 0.72)),
-        TextLayout::justify(Justify::Center),
-        Transform::from_xyz(0.0, 0.0, z::GLOW + 2.0),
-        Visibility::Hidden,
-    ));
+fn on_add_villager(
+    add: On<Add, Villager>,
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut paints: ResMut<Assets<Paint>>,
+) {
+    let square = meshes.add(Rectangle::new(1.0, 1.0));
+    let dark = paints.add(Paint::new(Color::srgba(0.05, 0.05, 0.08, 0.72)));
+    commands
+        .spawn((
+            Label {
+                owner: add.entity,
+                width: 0.0,
+            },
+            Text2d::new(""),
+            TextFont::from_font_size(12.0),
+            TextColor(Color::srgb(1.0, 0.98, 0.92)),
+            TextLayout::justify(Justify::Center),
+            Transform::from_xyz(0.0, 0.0, z::GLOW + 2.0),
+            Visibility::Hidden,
+        ))
+        .with_child((
+            LabelBox,
+            Mesh2d(square),
+            MeshMaterial2d(dark),
+            Transform::from_xyz(0.0, 0.0, -0.01).with_scale(Vec3::ZERO),
+        ));
+}
+
+/// Each label's box as wide as its longest line and as tall as its two lines.
+fn size_boxes(
+    labels: Query<(&Label, &Children), Changed<Label>>,
+    mut boxes: Query<&mut Transform, With<LabelBox>>,
+) {
+    for (label, children) in &labels {
+        for child in children.iter() {
+            if let Ok(mut t) = boxes.get_mut(child) {
+                t.scale = Vec3::new(label.width, HEIGHT + 2.0, 1.0);
+            }
+        }
+    }
 }
 
 #[allow(clippy::type_complexity)]
