@@ -8,7 +8,7 @@ use bevy::prelude::*;
 use super::view::shown;
 
 use super::chat::{ChatBox, TalkTarget};
-use super::paint::Paint;
+use super::paint::{Paint, Palette};
 use super::scene::ring_colour;
 use crate::brain::components::{Emotion, Profile};
 use crate::world::act::BOUNDS;
@@ -30,6 +30,9 @@ pub(super) fn plugin(app: &mut App) {
                 .chain(),
         );
 }
+
+/// A figure's soft shadow.
+const SHADE: Color = Color::srgba(0.0, 0.05, 0.0, 0.28);
 
 /// How a figure walks: where it was last frame, its stride's phase, which way it looks.
 #[derive(Component, Default)]
@@ -86,17 +89,19 @@ fn body(
     commands: &mut Commands,
     meshes: &mut Assets<Mesh>,
     materials: &mut Assets<Paint>,
+    palette: &mut Palette,
     entity: Entity,
     clothes: Color,
     scale: f32,
 ) -> Handle<Paint> {
+    // The clothes are recoloured per villager; the rest is shared by every figure.
     let cloth = materials.add(Paint::new(clothes));
-    let skin = materials.add(Paint::new(Color::srgb(0.96, 0.8, 0.66)));
-    let dark = materials.add(Paint::new(Color::srgb(0.15, 0.12, 0.1)));
-    let shade = materials.add(Paint::new(Color::srgba(0.0, 0.05, 0.0, 0.28)));
-    let trousers = materials.add(Paint::new(Color::srgb(0.25, 0.2, 0.17)));
+    let skin = palette.paint(materials, Color::srgb(0.96, 0.8, 0.66));
+    let dark = palette.paint(materials, Color::srgb(0.15, 0.12, 0.1));
+    let shade = palette.paint(materials, SHADE);
+    let trousers = palette.paint(materials, Color::srgb(0.25, 0.2, 0.17));
     let s = scale;
-    let leg = meshes.add(Rectangle::new(3.0 * s, 8.0 * s));
+    let leg = palette.square(meshes);
     commands.entity(entity).with_children(|f| {
         f.spawn((
             Mesh2d(meshes.add(Ellipse::new(9.0 * s, 3.5 * s))),
@@ -108,7 +113,11 @@ fn body(
                 Leg(side),
                 Mesh2d(leg.clone()),
                 MeshMaterial2d(trousers.clone()),
-                Transform::from_xyz(side * 2.5 * s, 4.0 * s, 0.1),
+                Transform::from_xyz(side * 2.5 * s, 4.0 * s, 0.1).with_scale(Vec3::new(
+                    3.0 * s,
+                    8.0 * s,
+                    1.0,
+                )),
             ));
         }
         f.spawn((
@@ -137,6 +146,7 @@ fn on_add_villager(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<Paint>>,
+    mut palette: ResMut<Palette>,
 ) {
     let e = add.entity;
     let ring = materials.add(Paint::new(ring_colour(&Emotion::default())));
@@ -149,11 +159,12 @@ fn on_add_villager(
         &mut commands,
         &mut meshes,
         &mut materials,
+        &mut palette,
         e,
         Color::srgb(0.6, 0.55, 0.5),
         1.0,
     );
-    let marker = materials.add(Paint::new(Color::srgb(1.0, 0.95, 0.4)));
+    let marker = palette.paint(&mut materials, Color::srgb(1.0, 0.95, 0.4));
     commands.entity(e).with_children(|f| {
         f.spawn((
             EmotionRing(ring.clone()),
@@ -180,6 +191,7 @@ fn on_add_player(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<Paint>>,
+    mut palette: ResMut<Palette>,
 ) {
     let e = add.entity;
     commands.entity(e).insert((
@@ -187,7 +199,7 @@ fn on_add_player(
         Transform::from_xyz(0.0, 0.0, 10.0),
         Visibility::default(),
     ));
-    let gold = materials.add(Paint::new(Color::srgb(1.0, 0.82, 0.2)));
+    let gold = palette.paint(&mut materials, Color::srgb(1.0, 0.82, 0.2));
     commands.entity(e).with_child((
         Mesh2d(meshes.add(Annulus::new(12.0, 16.0))),
         MeshMaterial2d(gold),
@@ -197,6 +209,7 @@ fn on_add_player(
         &mut commands,
         &mut meshes,
         &mut materials,
+        &mut palette,
         e,
         Color::srgb(0.2, 0.45, 0.95),
         1.15,
@@ -208,10 +221,11 @@ fn on_add_wolf(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<Paint>>,
+    mut palette: ResMut<Palette>,
 ) {
-    let fur = materials.add(Paint::new(Color::srgb(0.3, 0.3, 0.33)));
-    let shade = materials.add(Paint::new(Color::srgba(0.0, 0.05, 0.0, 0.28)));
-    let eye = materials.add(Paint::new(Color::srgb(1.0, 0.85, 0.2)));
+    let fur = palette.paint(&mut materials, Color::srgb(0.3, 0.3, 0.33));
+    let shade = palette.paint(&mut materials, SHADE);
+    let eye = palette.paint(&mut materials, Color::srgb(1.0, 0.85, 0.2));
     commands
         .entity(add.entity)
         .insert((

@@ -9,7 +9,7 @@ use super::screens::Screen;
 use super::view::{Covers, View, covered, shown};
 
 use super::chat::{ChatBox, TalkTarget};
-use super::paint::Paint;
+use super::paint::{Paint, Palette};
 use super::scene::feeling_text;
 use super::village::z;
 use crate::brain::components::Emotion;
@@ -54,9 +54,10 @@ fn on_add_villager(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut paints: ResMut<Assets<Paint>>,
+    mut palette: ResMut<Palette>,
 ) {
-    let square = meshes.add(Rectangle::new(1.0, 1.0));
-    let dark = paints.add(Paint::new(Color::srgba(0.05, 0.05, 0.08, 0.72)));
+    let square = palette.square(&mut meshes);
+    let dark = palette.paint(&mut paints, Color::srgba(0.05, 0.05, 0.08, 0.72));
     commands
         .spawn((
             Label {

@@ -14,6 +14,8 @@
 //! non-transparent background for a `Fill` of the same colours (one border colour, one corner
 //! radius).
 
+use std::collections::HashMap;
+
 use bevy::prelude::*;
 use bevy::render::render_resource::AsBindGroup;
 use bevy::shader::ShaderRef;
@@ -69,6 +71,7 @@ pub(super) fn plugin(app: &mut App) {
         Material2dPlugin::<Paint>::default(),
         UiMaterialPlugin::<Fill>::default(),
     ))
+    .init_resource::<Palette>()
     .add_systems(
         PostUpdate,
         fill_backgrounds.before(bevy::ui::UiSystems::Layout),
@@ -82,6 +85,33 @@ pub(super) fn plugin(app: &mut App) {
         FILL_SHADER.id(),
         Shader::from_wgsl(FILL_SOURCE, "npc_minds/fill.wgsl"),
     );
+}
+
+/// One paint per colour for everything drawn in it, and one unit square for every rectangle, so
+/// that shapes alike batch into one draw. (A paint recoloured for one entity alone, such as a
+/// villager's clothes or emotion ring, is made on its own instead.)
+#[derive(Resource, Default)]
+pub(super) struct Palette {
+    paints: HashMap<[u16; 4], Handle<Paint>>,
+    square: Option<Handle<Mesh>>,
+}
+
+impl Palette {
+    pub fn paint(&mut self, paints: &mut Assets<Paint>, c: Color) -> Handle<Paint> {
+        let s = c.to_srgba();
+        let key = [s.red, s.green, s.blue, s.alpha].map(|x| (x * 1000.0) as u16);
+        self.paints
+            .entry(key)
+            .or_insert_with(|| paints.add(Paint::new(c)))
+            .clone()
+    }
+
+    /// A 1×1 square centred on its origin (scale it to the rectangle wanted).
+    pub fn square(&mut self, meshes: &mut Assets<Mesh>) -> Handle<Mesh> {
+        self.square
+            .get_or_insert_with(|| meshes.add(Rectangle::new(1.0, 1.0)))
+            .clone()
+    }
 }
 
 /// A UI background in flat colour, with a border in `edge` (as wide as the node's border).

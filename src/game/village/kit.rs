@@ -2,13 +2,11 @@
 //! (sails, smoke, lit windows, lantern halos) are meshes of their own in shared paints (one per
 //! colour). And the composite shapes every building uses (house, window, lantern, tree, shadow).
 
-use std::collections::HashMap;
-
 use bevy::prelude::*;
 
 use super::canvas::Canvas;
 use super::{Glow, z};
-use crate::game::paint::Paint;
+use crate::game::paint::{Paint, Palette};
 use crate::world::act::BOUNDS;
 
 /// Still shapes onto the canvas; moving and glowing ones as entities with shared meshes and paints.
@@ -16,15 +14,8 @@ pub(super) struct Kit<'w, 's, 'a> {
     pub(super) commands: &'a mut Commands<'w, 's>,
     pub(super) meshes: &'a mut Assets<Mesh>,
     pub(super) materials: &'a mut Assets<Paint>,
+    palette: &'a mut Palette,
     canvas: Canvas,
-    paints: HashMap<[u16; 4], Handle<Paint>>,
-    /// The unit square every rectangle entity is scaled from.
-    square: Option<Handle<Mesh>>,
-}
-
-fn key(c: Color) -> [u16; 4] {
-    let s = c.to_srgba();
-    [s.red, s.green, s.blue, s.alpha].map(|x| (x * 1000.0) as u16)
 }
 
 /// Draw order of a solid thing standing at `y`: lower on screen, in front.
@@ -37,14 +28,14 @@ impl<'w, 's, 'a> Kit<'w, 's, 'a> {
         commands: &'a mut Commands<'w, 's>,
         meshes: &'a mut Assets<Mesh>,
         materials: &'a mut Assets<Paint>,
+        palette: &'a mut Palette,
     ) -> Self {
         Kit {
             commands,
             meshes,
             materials,
+            palette,
             canvas: Canvas::default(),
-            paints: HashMap::new(),
-            square: None,
         }
     }
 
@@ -55,18 +46,11 @@ impl<'w, 's, 'a> Kit<'w, 's, 'a> {
     }
 
     fn paint(&mut self, c: Color) -> Handle<Paint> {
-        let materials = &mut *self.materials;
-        self.paints
-            .entry(key(c))
-            .or_insert_with(|| materials.add(Paint::new(c)))
-            .clone()
+        self.palette.paint(self.materials, c)
     }
 
     fn square(&mut self) -> Handle<Mesh> {
-        let meshes = &mut *self.meshes;
-        self.square
-            .get_or_insert_with(|| meshes.add(Rectangle::new(1.0, 1.0)))
-            .clone()
+        self.palette.square(self.meshes)
     }
 
     /// A rectangle that moves or changes colour: `size`, centred on `at`, turned by `angle`.

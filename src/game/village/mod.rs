@@ -117,8 +117,9 @@ fn draw_village(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<super::paint::Paint>>,
+    mut palette: ResMut<super::paint::Palette>,
 ) {
-    let mut kit = Kit::new(&mut commands, &mut meshes, &mut materials);
+    let mut kit = Kit::new(&mut commands, &mut meshes, &mut materials, &mut palette);
     // Grass is the clear colour (no full-screen layer to fill: with software rendering every
     // layer of pixels costs); darker ground under the forest.
     kit.ellipse(
