@@ -26,6 +26,10 @@ pub struct PlayArgs {
     /// Save a PNG of the window shortly before exiting (needs --frames).
     #[arg(long, value_name = "FILE", requires = "frames")]
     pub screenshot: Option<PathBuf>,
+    /// Append this run's frame times to FILE (CSV: run, frame, ms, phase) and print the summary
+    /// of every run in it, so that several runs can be pooled.
+    #[arg(long, value_name = "FILE")]
+    pub frame_log: Option<PathBuf>,
     /// Play by itself (for CI and screenshots); --frames is the limit. `talk` (the default):
     /// walk to the nearest villager, say a line, wait for the streamed reply, save
     /// --screenshot, exit 0 only if the villager replied and the screenshot is not blank.
@@ -65,6 +69,7 @@ pub fn run(a: PlayArgs) -> anyhow::Result<ExitCode> {
         mods: a.mods,
         frames: a.frames,
         screenshot: a.screenshot,
+        frame_log: a.frame_log,
         autopilot: a.autopilot.map(|m| match m {
             AutopilotMode::Talk => crate::game::AutopilotMode::Talk,
             AutopilotMode::Solve => crate::game::AutopilotMode::Solve,

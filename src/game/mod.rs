@@ -51,6 +51,8 @@ pub struct GameOptions {
     pub frames: u64,
     /// Save a screenshot of the last frame here (needs `frames`).
     pub screenshot: Option<PathBuf>,
+    /// Append the frame times here at exit (`--frame-log`).
+    pub frame_log: Option<PathBuf>,
     /// Play by itself (needs `frames` as the limit and `screenshot`): talk to one villager, or
     /// solve the whole mystery.
     pub autopilot: Option<AutopilotMode>,
@@ -133,6 +135,9 @@ pub fn run(opts: GameOptions) -> ExitCode {
         ));
     if opts.music {
         app.add_plugins(music::plugin);
+    }
+    if let Some(file) = opts.frame_log {
+        app.insert_resource(frames::FrameLog::to_file(file));
     }
     if opts.autopilot.is_some() {
         app.insert_resource(tutorial::Tutorial::off());
