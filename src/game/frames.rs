@@ -150,9 +150,11 @@ impl FrameLog {
             // The last run was cut off mid-line: its broken line stays apart from this run's.
             writeln!(f)?;
         }
-        f.write_all(self.csv_lines(&run).as_bytes())?;
-        drop(f);
-        let (all, runs) = FrameLog::from_csv(&std::fs::read_to_string(path)?);
+        let lines = self.csv_lines(&run);
+        f.write_all(lines.as_bytes())?;
+        // The earlier runs as read before appending, then this one: the file is read once.
+        let earlier = String::from_utf8_lossy(&before);
+        let (all, runs) = FrameLog::from_csv(&format!("{earlier}\n{lines}"));
         Ok(format!(
             "{runs} run(s) in {}: {}",
             path.display(),
