@@ -7,6 +7,7 @@ mod autopilot;
 mod bubbles;
 mod chat;
 mod conversation;
+mod direct;
 mod figures;
 mod frames;
 mod hud;
@@ -115,7 +116,7 @@ pub fn run(opts: GameOptions) -> ExitCode {
             InferencePlugin::new(pool),
             CastPlugin { with_mods },
         ))
-        .add_plugins(paint::plugin)
+        .add_plugins((paint::plugin, direct::plugin))
         .add_plugins((
             village::plugin,
             figures::plugin,

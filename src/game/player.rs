@@ -32,6 +32,8 @@ pub(super) fn plugin(app: &mut App) {
 fn spawn_player(mut commands: Commands) {
     commands.spawn((
         Camera2d,
+        // Drawn straight into the window, without Bevy's full-window copy.
+        super::direct::camera_graph(),
         // Multisampling would shade every pixel four times; with software rendering (Xvfb,
         // llvmpipe) that is most of a frame.
         Msaa::Off,
