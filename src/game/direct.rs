@@ -17,8 +17,9 @@ use bevy::core_pipeline::core_2d::{
 use bevy::core_pipeline::upscaling::upscaling;
 use bevy::ecs::schedule::{ScheduleBuildSettings, ScheduleLabel};
 use bevy::prelude::*;
-use bevy::render::camera::{CameraMainPassTextureFormats, CameraRenderGraph, ExtractedCamera};
-use bevy::render::camera::extract_cameras;
+use bevy::render::camera::{
+    CameraMainPassTextureFormats, CameraRenderGraph, ExtractedCamera, extract_cameras,
+};
 use bevy::render::render_phase::{ViewBinnedRenderPhases, ViewSortedRenderPhases};
 use bevy::render::render_resource::{RenderPassDescriptor, StoreOp, TextureFormat};
 use bevy::render::renderer::{CurrentView, RenderContext, ViewQuery};
@@ -171,7 +172,9 @@ fn draw_world(
     let drawn = [
         opaque.get(key).map(|p| p.render(&mut pass, world, entity)),
         masked.get(key).map(|p| p.render(&mut pass, world, entity)),
-        transparent.get(key).map(|p| p.render(&mut pass, world, entity)),
+        transparent
+            .get(key)
+            .map(|p| p.render(&mut pass, world, entity)),
     ];
     for e in drawn.into_iter().flatten().filter_map(Result::err) {
         error!("drawing the village into the window: {e:?}");
