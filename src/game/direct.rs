@@ -109,7 +109,8 @@ fn ui_in_window_format(
     }
 }
 
-/// So are the village's pipelines (before they are specialised for the view).
+/// The village's pipelines too are built for its window's format (set before they are specialised
+/// for the view).
 fn world_in_window_format(
     windows: Res<ExtractedWindows>,
     mut cameras: Query<(&ExtractedCamera, &mut ExtractedView)>,
