@@ -1,4 +1,4 @@
-"""The real Python `openai` client against a running `npc-minds serve` (run by tests/serve.rs).
+"""The real Python `openai` client against a running `npc-minds serve` (run by tests/suite/serve.rs).
 
 Usage: python openai_client_check.py BASE_URL API_KEY
 Checks chat, streamed chat, a villager, embeddings, and that a bad key, a malformed body, an

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh python3 python3-venv
 cargo build --locked --all-targets
 cargo run --locked --quiet --bin npc-minds -- fetch-models
-# The real Python `openai` client, pinned, in a virtualenv: tests/serve.rs runs it against `serve`.
+# The real Python `openai` client, pinned, in a virtualenv: tests/suite/serve.rs runs it against `serve`.
 venv=target/openai-venv
 if ! "$venv/bin/python" -c 'import openai, sys; sys.exit(openai.__version__ != "3.57.0")' 2>/dev/null; then
   python3 -m venv "$venv"

@@ -68,6 +68,7 @@ impl Command {
             Command::Emotion(a) => a.threads,
             Command::Eval(eval::EvalCommand::Dialogue(a)) => a.run.threads,
             Command::Eval(eval::EvalCommand::Memory(a)) => a.run.threads,
+            Command::Eval(eval::EvalCommand::Conversations(a)) => a.run.threads,
             Command::Bench(b) => b.threads(),
             Command::Serve(a) => a.threads,
             Command::Play(_) => 1,

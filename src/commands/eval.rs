@@ -18,6 +18,10 @@ pub enum EvalCommand {
     /// Tell villagers things, ask about them in a later conversation, and score whether they
     /// remember (memory retrieval and the reply).
     Memory(super::eval_memory::MemoryEvalArgs),
+    /// Play whole conversations (follow-ups, "anything else?", evidence, claims, hostile lines)
+    /// and score every turn: answered right, and no leak, break, invented name or event, changed
+    /// meaning, echo or repeated sentence.
+    Conversations(super::eval_talks::TalkEvalArgs),
 }
 
 /// Arguments of `npc-minds eval dialogue`.
@@ -96,6 +100,7 @@ pub fn run(command: EvalCommand) -> anyhow::Result<ExitCode> {
     match command {
         EvalCommand::Dialogue(a) => run_dialogue(a),
         EvalCommand::Memory(a) => super::eval_memory::run(a),
+        EvalCommand::Conversations(a) => super::eval_talks::run(a),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod emotion;
 pub mod eval;
 pub mod eval_memory;
 pub mod eval_run;
+pub mod eval_talks;
 pub mod fetch;
 pub mod music;
 pub mod play;

@@ -5,6 +5,7 @@ pub mod files;
 pub mod loader;
 pub mod mystery;
 pub mod schema;
+pub mod talk;
 pub mod validate;
 
 pub use mystery::{MysteryConfig, MysteryError};

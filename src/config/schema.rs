@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::decide::Action;
+use crate::decide::talk::Details;
 use crate::inference::Sampling;
 
 /// One NPC as a modder writes it.
@@ -38,6 +39,10 @@ pub struct NpcConfig {
     /// repeat_penalty 1.15, max_tokens 80).
     #[serde(default)]
     pub sampling: Sampling,
+    /// What the villager talks about freely in small talk (its trade, its day, what it likes, what
+    /// it thinks of others): small talk draws on these and nothing tied to the mystery.
+    #[serde(default)]
+    pub talk_about: Vec<String>,
 }
 
 /// Personality traits, each in [0, 1].
@@ -94,7 +99,7 @@ impl Default for Temperament {
 }
 
 /// A piece of knowledge and the trust, in [-1, 1], needed before the NPC reveals it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fact {
     pub text: String,
@@ -108,6 +113,19 @@ pub struct Fact {
     /// Other ways a player may ask about it ("who bought charcoal"), to find it by meaning.
     #[serde(default)]
     pub topics: Vec<String>,
+    /// What the villager can tell when asked more about it: `who`, `where`, `when`, `why`, `how`,
+    /// `what`, and `unknown` (what it did not see). A follow-up it has no detail for is answered
+    /// with `unknown`, or with an honest "I couldn't say", never an invented detail.
+    #[serde(default)]
+    pub details: Details,
+    /// Said, in the villager's voice, while trust holds the fact back: what would change its mind
+    /// ("Bring me proof you're on the right track and I'll talk.").
+    #[serde(default)]
+    pub unlock: String,
+    /// Key groups (as in `keys`) a player's line must carry to unlock the fact below `min_trust`:
+    /// a clue from elsewhere that bears on it, cited as a detective confronts a witness.
+    #[serde(default)]
+    pub evidence: Vec<String>,
 }
 
 /// From `from` to `to` o'clock (may wrap past midnight) the NPC leans towards `action`.

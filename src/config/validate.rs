@@ -188,6 +188,9 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
             }
         }
     }
+    for (field, message) in super::talk::check(c) {
+        bad(field, message);
+    }
     for (i, e) in c.schedule.iter().enumerate() {
         if !(0.0..24.0).contains(&e.from) {
             bad(

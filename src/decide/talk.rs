@@ -32,11 +32,15 @@ pub enum Intent {
     Nonsense,
     /// Not a line: the player gave the villager a loaf of bread.
     Gift,
+    /// A question about what was just said: "who was it?", "where?", "are you sure?".
+    FollowUp,
+    /// Asks for more: "anything else?", "tell me more", "who else would know?".
+    More,
 }
 
 impl Intent {
     /// Every intent, in a fixed order.
-    pub const ALL: [Intent; 14] = [
+    pub const ALL: [Intent; 16] = [
         Intent::Question,
         Intent::Greeting,
         Intent::Farewell,
@@ -51,6 +55,8 @@ impl Intent {
         Intent::Manipulation,
         Intent::Nonsense,
         Intent::Gift,
+        Intent::FollowUp,
+        Intent::More,
     ];
 
     /// The snake_case name used in data files, JSON and `--explain`.
@@ -70,12 +76,101 @@ impl Intent {
             Intent::Manipulation => "manipulation",
             Intent::Nonsense => "nonsense",
             Intent::Gift => "gift",
+            Intent::FollowUp => "follow_up",
+            Intent::More => "more",
         }
     }
 
     /// The intent called `name`.
     pub fn parse(name: &str) -> Option<Intent> {
         Intent::ALL.into_iter().find(|i| i.name() == name.trim())
+    }
+}
+
+/// What a follow-up asks about the fact under discussion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ask {
+    Who,
+    Where,
+    When,
+    Why,
+    How,
+    /// What it was, what it looked like.
+    What,
+    /// "Are you sure?", "was it really...?"
+    Sure,
+}
+
+impl Ask {
+    /// The word a villager says it does not know ("who", "where").
+    pub fn word(self) -> &'static str {
+        match self {
+            Ask::Who => "who",
+            Ask::Where => "where",
+            Ask::When => "when",
+            Ask::Why => "why",
+            Ask::How => "how",
+            Ask::What => "what",
+            Ask::Sure => "sure",
+        }
+    }
+}
+
+/// What a villager can tell when asked more about one of its facts, each in its own words; an empty
+/// one is not known (`unknown` then says, in its words, what it did not see). Written in the
+/// knowledge entries of `*.npc.ron`: `details: (who: "...", where: "...", unknown: "...")`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Details {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub who: String,
+    #[serde(default, rename = "where", skip_serializing_if = "String::is_empty")]
+    pub place: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub when: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub why: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub how: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub what: String,
+    /// What the villager did not see or does not know about it ("I only saw the light, not who
+    /// carried it").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unknown: String,
+}
+
+impl Details {
+    /// The detail that answers `ask`, when the villager knows it.
+    pub fn get(&self, ask: Ask) -> Option<&str> {
+        let d = match ask {
+            Ask::Who => &self.who,
+            Ask::Where => &self.place,
+            Ask::When => &self.when,
+            Ask::Why => &self.why,
+            Ask::How => &self.how,
+            Ask::What => &self.what,
+            Ask::Sure => return None,
+        };
+        (!d.trim().is_empty()).then_some(d.as_str())
+    }
+
+    /// Every detail written, with its field name (`unknown` last).
+    pub fn written(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("who", &self.who),
+            ("where", &self.place),
+            ("when", &self.when),
+            ("why", &self.why),
+            ("how", &self.how),
+            ("what", &self.what),
+            ("unknown", &self.unknown),
+        ]
+        .into_iter()
+        .filter(|(_, d)| !d.trim().is_empty())
+        .map(|(n, d)| (n, d.as_str()))
+        .collect()
     }
 }
 
@@ -99,6 +194,29 @@ pub enum Move {
     /// Stay in character and turn the talk back to the village (off-role, manipulation, nonsense,
     /// accusations made to someone who is not the judge).
     Deflect,
+    /// A follow-up about entry `k` that its details answer: say that detail.
+    Detail(usize, Ask),
+    /// A follow-up about entry `k` that its details do not answer: say honestly what it does not
+    /// know of it, inventing nothing.
+    NoDetail(usize, Ask),
+    /// Entry `k` was told already in this conversation: refer back to it briefly, not word for word.
+    Recall(usize),
+    /// Nothing more it may tell: say so and point to villager `i` of the request's leads.
+    Lead(usize),
+}
+
+impl Move {
+    /// The knowledge entry the reply is about, if any.
+    pub fn entry(self) -> Option<usize> {
+        match self {
+            Move::StateFact(k)
+            | Move::Hint(k)
+            | Move::Detail(k, _)
+            | Move::NoDetail(k, _)
+            | Move::Recall(k) => Some(k),
+            _ => None,
+        }
+    }
 }
 
 /// A reply planned before any word is generated.
@@ -127,6 +245,12 @@ pub struct DialogueRecord {
     pub plan: DialoguePlan,
     /// Knowledge entries (indexes) the reply stated.
     pub conveyed: Vec<usize>,
+    /// Details of its facts the reply said (their text): clues too.
+    #[serde(default)]
+    pub details: Vec<String>,
+    /// Entries the player unlocked below their trust by citing evidence.
+    #[serde(default)]
+    pub unlocked: Vec<usize>,
     pub source: ReplySource,
     /// Why rejected attempts were rejected, in order.
     pub rejections: Vec<String>,

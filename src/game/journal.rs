@@ -20,18 +20,26 @@ pub struct Clue {
     pub text: String,
     pub day: u32,
     pub hour: f32,
+    /// Told below the villager's trust because the player cited another clue as evidence.
+    #[serde(default)]
+    pub unlocked: bool,
 }
 
 impl Clue {
     /// "Day 1, 09:40 — Hilda: Odo drank alone …"
     pub fn line(&self) -> String {
         format!(
-            "Day {}, {:02}:{:02}  {}: {}",
+            "Day {}, {:02}:{:02}  {}: {}{}",
             self.day,
             self.hour as u32,
             (self.hour.fract() * 60.0) as u32,
             self.speaker,
-            self.text
+            self.text,
+            if self.unlocked {
+                "  (your evidence opened this)"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -174,18 +182,24 @@ fn write_clues(
         let Some(record) = speech.record.as_ref().filter(|_| speech.done) else {
             continue;
         };
-        for &i in &record.conveyed {
-            let Some(fact) = profile.0.knowledge.get(i) else {
-                continue;
-            };
+        let day = (elapsed_hours / 24.0) as u32 + 1;
+        // Facts it stated, then details of them it gave when asked more.
+        let facts = record.conveyed.iter().filter_map(|&i| {
+            let fact = profile.0.knowledge.get(i)?;
+            Some((fact.text.clone(), record.unlocked.contains(&i)))
+        });
+        let details = record.details.iter().map(|d| (d.clone(), false));
+        for (text, unlocked) in facts.chain(details) {
             let clue = Clue {
                 speaker: v.name.clone(),
-                text: fact.text.clone(),
-                day: (elapsed_hours / 24.0) as u32 + 1,
+                text,
+                day,
                 hour: clock.hour(),
+                unlocked,
             };
+            let text = clue.text.clone();
             if journal.add(clue) {
-                info!("journal: {} told the player: {}", v.name, fact.text);
+                info!("journal: {} told the player: {text}", v.name);
                 journal.notice = NOTICE_SECS;
             }
         }
@@ -301,6 +315,7 @@ mod tests {
             text: text.into(),
             day: 1,
             hour: 9.0,
+            unlocked: false,
         }
     }
 
@@ -373,6 +388,7 @@ mod tests {
                 text: (*t).into(),
                 day: 1,
                 hour: 9.0,
+                unlocked: false,
             });
         }
         j

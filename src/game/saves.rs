@@ -232,6 +232,7 @@ mod tests {
             text: "Odo drank alone".into(),
             day: 1,
             hour: 9.5,
+            unlocked: false,
         });
         world.resource_mut::<Gifts>().0 = 1;
         let greta = world

@@ -11,7 +11,7 @@ use bevy::prelude::*;
 
 use super::autopilot::{Autopilot, LINGER_FRAMES, walk_to};
 use super::chat::{ChatBox, Gifts, LineTyped, end_chat, give_bread, open_chat};
-use super::journal::{Journal, Suspect, clear_lead};
+use super::journal::{Clue, Journal, Suspect, clear_lead};
 use super::mystery::{AccuseAnswer, Case};
 use super::screens::Screen;
 use crate::brain::components::Profile;
@@ -23,14 +23,24 @@ use crate::world::components::{Player, Position, Villager};
 /// Seconds (real) it waits for one reply before moving on.
 const REPLY_TIMEOUT_SECS: f32 = 90.0;
 
-/// The questions of a visit to a villager working at `work`.
-fn questions(work: &str) -> Vec<String> {
+/// The questions of a visit to a villager working at `work`, as a player asks them: what it saw,
+/// a follow-up, its workplace, "anything else?", money, then `evidence` (a clue another villager
+/// gave, which may unlock what this one holds back) and "anything more?", and whom else to ask.
+fn questions(work: &str, evidence: Option<&Clue>) -> Vec<String> {
     let work = work.replace('_', " ");
-    vec![
+    let mut q: Vec<String> = vec![
         "Good day to you! Did you see anything strange the night the bell vanished?".into(),
+        "Who was it?".into(),
         format!("Did anything unusual happen at the {work} lately?"),
+        "Is there anything else you know that could help me?".into(),
         "Has anyone been acting oddly or spending money lately?".into(),
-    ]
+    ];
+    if let Some(c) = evidence {
+        q.push(format!("{} told me this: {}", c.speaker, c.text));
+        q.push("Now, is there anything more you can tell me?".into());
+    }
+    q.push("Who else should I ask?".into());
+    q
 }
 
 /// Said after the villager thanked it for bread, before asking again: kindness earns trust.
@@ -188,7 +198,8 @@ fn drive(
             walk_to(&mut me, at.0, dt);
             let generation = speech.map_or(0, |s| s.generation);
             let fed = matches!(stage, Stage::Reask(..));
-            solver.stage = match questions(&p.0.work).get(i) {
+            let evidence = journal.clues.iter().rev().find(|c| c.speaker != v.name);
+            solver.stage = match questions(&p.0.work, evidence).get(i) {
                 None => {
                     end_chat(&mut commands, &mut chat, None);
                     Stage::Choose
@@ -347,7 +358,17 @@ mod tests {
 
     #[test]
     fn a_visit_asks_about_the_villagers_workplace() {
-        let q = questions("forest_edge");
+        let q = questions("forest_edge", None);
         assert!(q.iter().any(|l| l.contains("at the forest edge")));
+        let clue = Clue {
+            speaker: "Greta".into(),
+            text: "I saw a lantern.".into(),
+            day: 1,
+            hour: 9.0,
+            unlocked: false,
+        };
+        let q = questions("forest_edge", Some(&clue));
+        assert!(q.contains(&"Greta told me this: I saw a lantern.".to_string()));
+        assert!(q.iter().any(|l| l.contains("anything else")));
     }
 }

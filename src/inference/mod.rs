@@ -14,5 +14,5 @@ pub use metrics::{LaneSnapshot, PoolMetrics};
 pub use pool::{InferencePool, PoolBuilder, SubmitError};
 pub use protocol::{
     Completed, DialogueRequest, InferenceError, Job, JobInput, JobOutput, KnowledgeEntry, Lane,
-    PoolEvent, Priority, RequestId, Sampling, WorldNames,
+    Person, PoolEvent, Priority, RequestId, Sampling, WorldNames,
 };

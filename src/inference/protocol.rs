@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::decide::Observation;
 pub use crate::decide::hash::Fnv;
-use crate::decide::talk::DialogueRecord;
+use crate::decide::talk::{Details, DialogueRecord};
 use crate::decide::{Action, EmotionLabel};
 use crate::memory::MemoryStream;
 use crate::music::bars::RenderedBar;
@@ -122,6 +122,28 @@ pub struct KnowledgeEntry {
     /// Whether trust allows telling it now. An entry that is not allowed is never put in a
     /// prompt; the planner may only hint that there is something.
     pub allowed: bool,
+    /// What the villager can say when asked more about it (who, where, when...).
+    pub details: Details,
+    /// What would make the villager tell it, said in its voice while it holds it back.
+    pub unlock: String,
+    /// Key groups a player's line must carry to unlock it below its trust (a clue cited).
+    pub evidence: Vec<String>,
+    /// Allowed below its trust because the player cited evidence that bears on it (its `evidence`
+    /// key groups, in this line or earlier in the conversation).
+    pub unlocked: bool,
+    /// A memory of the player recalled for this turn, not one of the villager's own facts.
+    pub recalled: bool,
+}
+
+/// A villager another one may send the player to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Person {
+    pub name: String,
+    pub role: String,
+    /// Where it works, as people say it ("the tavern").
+    pub place: String,
+    /// The content words of what it knows (never said: they rank who to send the player to).
+    pub knows: Vec<String>,
 }
 
 /// The names of the game's world that replies are checked against.
@@ -131,6 +153,11 @@ pub struct WorldNames {
     pub villagers: Vec<String>,
     /// Texts whose every word may be said capitalised (names, roles, places, knowledge, mystery).
     pub words: Vec<String>,
+    /// Every villager, with its trade and workplace: whom a villager can send the player to.
+    pub people: Vec<Person>,
+    /// Words tied to the mystery (its title and the villagers' knowledge, less names, trades,
+    /// places and everyday words): a reply that states no fact may not bring them up.
+    pub mystery_words: Vec<String>,
 }
 
 /// One turn to answer (a player's line, or a gift), with everything the reply is planned from.
@@ -162,6 +189,8 @@ pub struct DialogueRequest {
     /// Key words of what the player told the NPC about themselves (remembered names, places):
     /// the reply may say them only to the player.
     pub player_words: Vec<String>,
+    /// What the villager talks about freely (its trade, its day, its likes): small talk's subjects.
+    pub talk_about: Vec<String>,
     /// The NPC's memories of the player, recalled into `knowledge` by the dialogue lane (see
     /// `ml::dialogue::recall`), and the time now on the memories' clock.
     pub memory: Option<Arc<MemoryStream>>,

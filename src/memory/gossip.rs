@@ -283,6 +283,7 @@ mod tests {
             min_trust,
             keys: vec!["lantern".into(), "hall".into()],
             topics: vec!["a light at night".into()],
+            ..Fact::default()
         }
     }
 

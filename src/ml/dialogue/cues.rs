@@ -134,3 +134,84 @@ pub const WITNESS_CLAIMS: &[&str] = &[
 
 /// Words after a witness claim that deny it ("I saw nothing").
 pub const DENIALS: &[&str] = &["nothing", "no one", "nobody", "anything", "anyone", "none"];
+
+/// Words of the villagers' knowledge that everyday talk uses too: never taken as tied to the
+/// mystery (see `request::world_names`).
+#[rustfmt::skip]
+pub const EVERYDAY: &[&str] = &[
+    "alone", "back", "bought", "closer", "dawn", "door", "drank", "ever", "fire", "forty", "full",
+    "hands", "hangs", "heavy", "home", "late", "left", "night", "office", "open", "paid", "path",
+    "poor", "road", "swear", "town", "village", "water", "wolves", "wolf", "yesterday", "week",
+    "hot", "house", "bed", "year",
+];
+
+/// Lines that ask for more of what the villager knows ("anything else?").
+#[rustfmt::skip]
+pub const MORE: &[&str] = &[
+    "anything else", "what else", "something else", "anything more", "tell me more", "what more",
+    "more to tell", "more to it", "go on", "and then", "is that all", "that all", "else you know",
+    "anything further", "any more", "anymore", "else to tell", "else can you tell", "more?",
+    "say more", "know more", "keep going", "what other", "anything other",
+];
+
+/// Lines that ask whom else to ask ("who else would know?").
+#[rustfmt::skip]
+pub const ASK_LEAD: &[&str] = &[
+    "who else", "anyone else", "anybody else", "someone else", "who should i ask",
+    "who should i talk", "who could i ask", "who can i ask", "who might know", "who would know",
+    "who could know", "who else might", "where should i look", "where else", "who to ask",
+    "who to talk to", "who do i ask", "who'd know",
+];
+
+/// Follow-up cues and what they ask (checked in order; the first that fits wins).
+#[rustfmt::skip]
+pub const FOLLOW_UP: &[(&str, crate::decide::talk::Ask)] = {
+    use crate::decide::talk::Ask::*;
+    &[
+        ("are you sure", Sure), ("you sure", Sure), ("really", Sure), ("truly", Sure),
+        ("is that true", Sure), ("for certain", Sure), ("no doubt", Sure), ("positive", Sure),
+        ("what time", When), ("what hour", When), ("when", When), ("how long ago", When),
+        ("which night", When), ("what day", When),
+        ("who", Who), ("whose", Who), ("whom", Who), ("which one", Who), ("what did he look", What),
+        ("what did she look", What), ("what did they look", What), ("what was it", What),
+        ("what did it", What), ("what kind", What), ("what sort", What), ("which way", Where),
+        ("where", Where), ("what place", Where), ("why", Why), ("what for", Why), ("how come", Why),
+        ("how", How), ("was it", Sure), ("was that", Sure), ("what", What),
+    ]
+};
+
+/// Words that refer back to what was just said ("it", "that", "him").
+#[rustfmt::skip]
+pub const BACK_REFERENCES: &[&str] = &[
+    "it", "that", "this", "he", "she", "they", "him", "her", "them", "there", "then", "those",
+    "the one", "whoever", "the person", "the fellow", "the man", "the woman",
+];
+
+/// Lines that ask what the player told about themselves ("what's my name?").
+#[rustfmt::skip]
+pub const ABOUT_PLAYER: &[&str] = &[
+    "my name", "did i say", "did i tell", "what did i", "where am i from", "where i'm from",
+    "where i come from", "remember me", "who am i", "my trade", "my job", "what i do", "i told you",
+];
+
+/// Words that deny or negate.
+#[rustfmt::skip]
+pub const NEGATIONS: &[&str] = &[
+    "not", "n't", "never", "no", "nobody", "nothing", "none", "no one", "neither", "nor",
+    "without", "didn't", "don't", "doesn't", "wasn't", "weren't", "isn't", "aren't", "hadn't",
+    "haven't", "hasn't", "couldn't", "wouldn't", "can't", "cannot", "won't",
+];
+
+/// Words for a person: a fact that names nobody gains no one in the villager's words.
+#[rustfmt::skip]
+pub const PERSONS: &[&str] = &[
+    "man", "woman", "girl", "boy", "child", "stranger", "lady", "fellow", "figure", "person",
+    "lad", "lass", "someone", "somebody", "men", "women", "people", "thief", "traveller",
+];
+
+/// Words for a time of day or a day.
+#[rustfmt::skip]
+pub const TIMES: &[&str] = &[
+    "dawn", "morning", "noon", "midday", "afternoon", "evening", "dusk", "night", "midnight",
+    "yesterday", "today", "tonight", "week", "sunrise", "sunset",
+];

@@ -3,7 +3,7 @@
 //! social intent of a line about no entry, and whether it asks for something.
 
 use super::cues::*;
-use crate::decide::talk::Intent;
+use crate::decide::talk::{Ask, Intent};
 
 pub(super) fn any_phrase(lower: &str, phrases: &[&str]) -> Option<String> {
     let padded = format!(" {} ", lower);
@@ -152,4 +152,74 @@ pub(super) fn asks_for_testimony(line: &str) -> bool {
 pub fn is_asking(line: &str) -> bool {
     let s = simplify(line);
     s.contains('?') || any_phrase(&s, ASKING).is_some()
+}
+
+/// What a follow-up asks about what was just said ("who was it?", "where exactly?", "are you
+/// sure?"): a short question that refers back (it, that, he...) or is only a few words long.
+pub fn follow_up(line: &str) -> Option<Ask> {
+    let s = simplify(line);
+    let n = s
+        .split(' ')
+        .filter(|w| !w.trim_matches('?').is_empty())
+        .count();
+    if n == 0 || n > 9 || !is_asking(line) {
+        return None;
+    }
+    let ask = asked(line)?;
+    let refers = any_phrase(&s, BACK_REFERENCES).is_some();
+    let short = n <= 3 && !addresses_listener(line);
+    (refers || short || ask == Ask::Sure).then_some(ask)
+}
+
+/// What a question asks by its first cue word ("where is the key kept?" asks where).
+pub fn asked(line: &str) -> Option<Ask> {
+    let s = simplify(line);
+    FOLLOW_UP
+        .iter()
+        .find(|(cue, _)| any_phrase(&s, &[cue]).is_some())
+        .map(|(_, a)| *a)
+}
+
+/// True when the line asks for more of what the villager knows ("anything else?").
+pub fn asks_more(line: &str) -> bool {
+    any_phrase(&simplify(line), MORE).is_some()
+}
+
+/// True when the line asks whom else to ask ("who else would know?").
+pub fn asks_lead(line: &str) -> bool {
+    any_phrase(&simplify(line), ASK_LEAD).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follow_ups_ask_about_what_was_just_said() {
+        for (line, want) in [
+            ("Who was it?", Some(Ask::Who)),
+            ("Where exactly was that?", Some(Ask::Where)),
+            ("What time was that?", Some(Ask::When)),
+            ("when?", Some(Ask::When)),
+            ("Are you sure?", Some(Ask::Sure)),
+            ("Why would he do that?", Some(Ask::Why)),
+            ("Was it him?", Some(Ask::Sure)),
+            ("How are you?", None),
+            ("What do you sell?", None),
+            ("Sorry, what did I say my name was?", None),
+            (
+                "Did you see anything strange the night the bell vanished?",
+                None,
+            ),
+        ] {
+            assert_eq!(follow_up(line), want, "{line}");
+        }
+        assert!(asks_more(
+            "Is there anything else you know that could help me?"
+        ));
+        assert!(asks_more("tell me more"));
+        assert!(!asks_more("Did you see anything strange?"));
+        assert!(asks_lead("Who else would know about it?"));
+        assert!(!asks_lead("Who was it?"));
+    }
 }

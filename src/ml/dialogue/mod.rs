@@ -10,12 +10,15 @@
 
 pub mod backend;
 pub mod clean;
+pub mod conversation;
 pub mod cues;
 pub mod eval;
 mod generate;
 mod identity;
 mod intent;
 pub mod lexicon;
+pub mod lines;
+pub mod meaning;
 pub mod model;
 pub mod plan;
 pub mod realise;

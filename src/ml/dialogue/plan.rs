@@ -1,27 +1,54 @@
-//! Planning a reply from what the line means, what the villager knows and how far it trusts the
-//! player: state a fact, hint at one it withholds, say it does not know, answer the social act,
-//! rebuff an insult, thank for a gift, or deflect in character. Then the task the model is given
-//! for each plan, and the line built from the plan when every attempt fails the checks.
+//! Planning a reply from what the line means, what the villager knows, how far it trusts the
+//! player and what this conversation has already said: state a fact (or, told already, add a
+//! detail or refer back to it), answer a follow-up from the fact's details or say honestly what
+//! it does not know, bring the next thing it knows, send the player to someone who might know,
+//! hint at what it withholds and what would change its mind, answer the social act, rebuff an
+//! insult, thank for a gift, or deflect in character. What the model is told for each plan, and
+//! the lines said when every attempt fails, are in `lines`.
 
+use super::conversation::Conversation;
+pub use super::lines::{content, openers, task, template, unlock_line};
 use super::understand::Understanding;
-use crate::decide::talk::{DialoguePlan, Intent, Move};
+use crate::decide::keys;
+use crate::decide::talk::{Ask, DialoguePlan, Intent, Move};
 use crate::inference::DialogueRequest;
-use crate::memory::told;
 
-/// The plan for an understood line.
-pub fn plan(u: &Understanding, req: &DialogueRequest) -> DialoguePlan {
+/// How well another entry must match a follow-up (with the topic) to answer it instead of the
+/// topic's own details ("Who was it?" after "someone asked me about bronze" → "It was Odo who
+/// asked").
+pub const FOLLOW_OTHER: f32 = 0.55;
+
+/// The plan for an understood line in a conversation.
+pub fn plan(u: &Understanding, req: &DialogueRequest, conv: &Conversation) -> DialoguePlan {
     let intent = if req.gift { Intent::Gift } else { u.intent };
+    // Evidence this very line cites opens a withheld fact: the villager answers with it.
+    let opened = (!req.gift)
+        .then(|| {
+            req.knowledge
+                .iter()
+                .position(|e| e.unlocked && keys::all_present(&req.line, &e.evidence))
+        })
+        .flatten()
+        .filter(|&k| !conv.was_told(k));
     let mv = match intent {
+        Intent::Question | Intent::SmallTalk | Intent::FollowUp | Intent::More
+            if opened.is_some() =>
+        {
+            Move::StateFact(opened.unwrap_or_default())
+        }
         Intent::Question => match u.about {
-            Some(k) if req.knowledge.get(k).is_some_and(|e| e.allowed) => Move::StateFact(k),
-            // What it may not tell comes first, but something it may tell is nearly as close:
-            // it tells that.
-            Some(k) => match close_allowed(u, req) {
-                Some(j) => Move::StateFact(j),
-                None => Move::Hint(k),
-            },
+            Some(k) => question(k, u, req, conv),
             None => Move::NotKnown,
         },
+        Intent::FollowUp => match conv.topic {
+            Some(t) => follow_up(t, u, req, conv),
+            // Nothing said yet to follow up: a question like any other.
+            None => match u.candidate {
+                Some(k) => question(k, u, req, conv),
+                None => Move::NotKnown,
+            },
+        },
+        Intent::More => more(u, req, conv),
         Intent::Insult => Move::Rebuff,
         Intent::Gift => Move::Thank,
         Intent::OffRole | Intent::Manipulation | Intent::Nonsense | Intent::Accusation => {
@@ -39,6 +66,83 @@ pub fn plan(u: &Understanding, req: &DialogueRequest) -> DialoguePlan {
         intent,
         mv,
         retrieved: u.retrieved.clone(),
+    }
+}
+
+/// Entry `k` (allowed) in this conversation: its fact, or, told already, the detail asked for (or
+/// the next one not told), or a brief reference back.
+fn tell(k: usize, ask: Option<Ask>, req: &DialogueRequest, conv: &Conversation) -> Move {
+    if !conv.was_told(k) {
+        return Move::StateFact(k);
+    }
+    let details = &req.knowledge[k].details;
+    // Asked who, where, when...: that detail when it has one not told yet; else a brief
+    // reference back (the question was the fact again). Not asked: the next detail.
+    let next = match ask {
+        Some(a) => Some(a).filter(|&a| details.get(a).is_some()),
+        None => conv.untold_detail(req, k),
+    };
+    match next.filter(|&a| !conv.details_told.contains(&(k, a))) {
+        Some(a) => Move::Detail(k, a),
+        None => Move::Recall(k),
+    }
+}
+
+/// A question about entry `k`.
+fn question(k: usize, u: &Understanding, req: &DialogueRequest, conv: &Conversation) -> Move {
+    if req.knowledge.get(k).is_some_and(|e| e.allowed) {
+        return tell(k, u.wh, req, conv);
+    }
+    // What it may not tell comes first, but something it may tell is nearly as close: it tells
+    // that.
+    match close_allowed(u, req) {
+        Some(j) => tell(j, u.wh, req, conv),
+        None => Move::Hint(k),
+    }
+}
+
+/// A follow-up about topic `t`: another entry that answers it, the topic's detail, or what the
+/// villager does not know of it.
+fn follow_up(t: usize, u: &Understanding, req: &DialogueRequest, conv: &Conversation) -> Move {
+    let ask = u.follow_up.unwrap_or(Ask::What);
+    if ask == Ask::Sure {
+        return Move::Recall(t);
+    }
+    // The topic's own detail first; another entry only for what the topic's details lack.
+    let details = &req.knowledge[t].details;
+    if details.get(ask).is_some() {
+        return if conv.details_told.contains(&(t, ask)) {
+            Move::Recall(t)
+        } else {
+            Move::Detail(t, ask)
+        };
+    }
+    let other = u
+        .follow_retrieved
+        .iter()
+        .find(|(j, _)| *j != t && !req.knowledge[*j].recalled)
+        .filter(|(j, s)| *s >= FOLLOW_OTHER && !conv.was_told(*j));
+    if let Some(&(j, _)) = other {
+        return if req.knowledge[j].allowed {
+            Move::StateFact(j)
+        } else {
+            Move::Hint(j)
+        };
+    }
+    Move::NoDetail(t, ask)
+}
+
+/// "Anything else?": the next thing it may tell that the player has not heard, or, when nothing
+/// is left (or the player asked whom else to ask), someone who might know.
+fn more(u: &Understanding, req: &DialogueRequest, conv: &Conversation) -> Move {
+    if !u.lead
+        && let Some(&k) = conv.untold(req).first()
+    {
+        return Move::StateFact(k);
+    }
+    match conv.lead(req) {
+        Some(i) => Move::Lead(i),
+        None => Move::NotKnown,
     }
 }
 
@@ -74,172 +178,147 @@ pub fn player_turn(plan: &DialoguePlan, line: &str) -> String {
     }
 }
 
-/// The task line of the system turn.
-pub fn task(plan: &DialoguePlan, req: &DialogueRequest) -> String {
-    let role = &req.role;
-    match plan.mv {
-        Move::StateFact(k) => format!(
-            "The traveller asks about something you know. Tell them plainly: \"{}\"",
-            req.knowledge[k].text
-        ),
-        Move::Hint(_) => "The traveller asks about something you do know, but you do not trust \
-                          them enough yet. Say you might know something, but you will only tell \
-                          someone you trust. Do not say what it is."
-            .into(),
-        Move::NotKnown => "The traveller asks about something you know nothing about. Say so \
-                           honestly and briefly."
-            .into(),
-        Move::Rebuff => "The traveller has just insulted you. Answer curtly and coldly, hurt \
-                         and unfriendly."
-            .into(),
-        Move::Thank => "The traveller has just given you a loaf of bread. Thank them warmly for \
-                        the bread."
-            .into(),
-        Move::Deflect => format!(
-            "The traveller says something strange that a {role} in a small village knows \
-             nothing about. Say you do not understand and talk about your work instead."
-        ),
-        Move::Respond => match plan.intent {
-            Intent::Greeting => "The traveller greets you. Greet them back.".into(),
-            Intent::Farewell => "The traveller is leaving. Say goodbye.".into(),
-            Intent::Thanks => "The traveller thanks you. Answer kindly.".into(),
-            Intent::Apology => {
-                "The traveller apologises to you. Accept the apology, a little warmer now.".into()
-            }
-            Intent::Praise => "The traveller says something kind. Thank them.".into(),
-            Intent::AboutSelf => format!(
-                "The traveller asks about you. Say that you are the {role} of Millbrook and tell \
-                 them a little about your work."
-            ),
-            _ => "Chat with the traveller about everyday village life.".into(),
-        },
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::decide::talk::Details;
+    use crate::inference::{KnowledgeEntry, Person, WorldNames};
+    use crate::ml::dialogue::understand::decide;
+
+    /// Bram: someone asked about melting bronze (told at 0.2); who it was (at 0.7).
+    fn bram(trust: f32, history: &[(&str, &str)]) -> DialogueRequest {
+        let entry = |text: &str, keys: &[&str], min: f32| KnowledgeEntry {
+            text: text.into(),
+            keys: keys.iter().map(|s| s.to_string()).collect(),
+            allowed: min <= trust,
+            ..Default::default()
+        };
+        let mut asked = entry(
+            "Someone asked me last week how hot a fire must be to melt bronze.",
+            &["melt", "bronze"],
+            0.2,
+        );
+        asked.details = Details {
+            when: "Last market day, near closing.".into(),
+            ..Default::default()
+        };
+        let person = |name: &str, knows: &[&str]| Person {
+            name: name.into(),
+            knows: knows.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        DialogueRequest {
+            speaker: "Bram".into(),
+            knowledge: vec![
+                asked,
+                entry(
+                    "It was Odo who asked about melting bronze.",
+                    &["Odo", "bronze"],
+                    0.7,
+                ),
+                entry("The forge needs new bellows.", &["bellows"], -1.0),
+            ],
+            history: history
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            world: Arc::new(WorldNames {
+                people: vec![
+                    person("Bram", &["bronze"]),
+                    person("Wren", &["bronze", "mill"]),
+                ],
+                mystery_words: vec!["bronze".into()],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
     }
-}
 
-/// How a reply starts, so that it does what the plan says (deflects, hints, thanks, rebuffs,
-/// names its own trade); the model goes on from there in its own words. Empty: the model starts.
-pub fn openers(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
-    let name = told::name_in(&req.line);
-    let list: &[&str] = match (plan.mv, plan.intent) {
-        (Move::Deflect, _) => &[
-            "I can't make sense of that,",
-            "That's beyond me,",
-            "I wouldn't know about such things,",
-        ],
-        (Move::Hint(_), _) => &[
-            "I might know a thing or two about that,",
-            "Maybe I know something,",
-            "There's something I could tell you,",
-        ],
-        (Move::NotKnown, _) => &[
-            "I don't know anything about that,",
-            "Can't say I know,",
-            "No idea,",
-        ],
-        (Move::Rebuff, _) => &["Mind your tongue,", "How dare you,", "That's rude,"],
-        (Move::Thank, _) => &[
-            "Bread, for me? Thank you",
-            "Oh, thank you for the bread",
-            "A loaf! Thank you",
-        ],
-        (Move::Respond, Intent::Thanks) => &["You're welcome", "Glad to help", "Any time"],
-        (Move::Respond, Intent::Apology) => &[
-            "Apology accepted,",
-            "All right, I forgive you,",
-            "Let's forget it,",
-        ],
-        (Move::Respond, Intent::Praise) => {
-            &["Oh, thank you", "That's kind of you", "Why, thank you"]
-        }
-        // A player who gives their name hears it back.
-        (Move::Respond, Intent::Greeting | Intent::SmallTalk) if name.is_some() => {
-            let name = name.unwrap_or_default();
-            return vec![
-                format!("Well met, {name}"),
-                format!("Good to meet you, {name}"),
-                format!("Hello, {name}"),
-            ];
-        }
-        (Move::Respond, Intent::Greeting) => &["Hello", "Good day", "Well met"],
-        (Move::Respond, Intent::Farewell) => &["Farewell", "Goodbye", "Safe travels"],
-        (Move::Respond, Intent::AboutSelf) => {
-            return vec![
-                format!("I'm {}, the {} here,", req.speaker, req.role),
-                format!("I'm the {} of Millbrook,", req.role),
-            ];
-        }
-        _ => &[""],
-    };
-    list.iter().map(|s| s.to_string()).collect()
-}
+    /// The move for `line`, whose own retrieval is `own` and whose retrieval with the topic
+    /// is `follow`.
+    fn plan_for(
+        req: &DialogueRequest,
+        line: &str,
+        own: Vec<(usize, f32)>,
+        follow: Vec<(usize, f32)>,
+    ) -> Move {
+        let mut u = decide(line, own);
+        u.follow_retrieved = follow;
+        plan(&u, req, &Conversation::read(req)).mv
+    }
 
-/// Lines built from the plan: said only when every generated attempt failed the checks. Several
-/// per plan, so that a villager does not say one twice in a conversation.
-pub fn template(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
-    let role = &req.role;
-    match plan.mv {
-        Move::StateFact(k) => {
-            let fact = req.knowledge[k].text.trim().to_string();
-            vec![
-                fact.clone(),
-                format!("Since you ask... {fact}"),
-                format!("I'll tell you this much. {fact}"),
-            ]
-        }
-        Move::Hint(_) => vec![
-            "I might know a thing or two about that, but I don't know you well enough yet.".into(),
-            "Perhaps I know something. Earn my trust first.".into(),
-            "That's not something I'd tell just anyone.".into(),
-        ],
-        Move::NotKnown => vec![
-            "Can't say I know anything about that.".into(),
-            "That I couldn't tell you, I'm afraid.".into(),
-            "No idea, truly.".into(),
-        ],
-        Move::Rebuff => vec![
-            "Mind your tongue.".into(),
-            "I don't have to listen to this.".into(),
-            "Go away.".into(),
-        ],
-        Move::Thank => vec![
-            "Bread? For me? Thank you kindly!".into(),
-            "Oh, thank you, that's very good of you.".into(),
-            "Thank you for the bread, friend.".into(),
-        ],
-        Move::Deflect => vec![
-            format!("I don't follow you. I'm just the {role} here."),
-            "Strange words. I've work to do.".into(),
-            format!(
-                "I wouldn't know about that. Ask me about {}.",
-                req.work_place
-            ),
-        ],
-        Move::Respond => match plan.intent {
-            Intent::Greeting => vec![
-                "Hello to you too.".into(),
-                "Good day, traveller.".into(),
-                "Well met.".into(),
+    const TOLD: (&str, &str) = (
+        "anyone ask odd things?",
+        "Someone asked me how hot a fire must be to melt bronze.",
+    );
+
+    #[test]
+    fn a_follow_up_is_answered_by_the_entry_that_knows_or_by_a_hint() {
+        let r = bram(0.8, &[TOLD]);
+        assert_eq!(
+            plan_for(&r, "Who was it?", vec![], vec![(1, 0.7), (0, 0.5)]),
+            Move::StateFact(1)
+        );
+        let r = bram(0.3, &[TOLD]);
+        assert_eq!(
+            plan_for(&r, "Who was it?", vec![], vec![(1, 0.7), (0, 0.5)]),
+            Move::Hint(1)
+        );
+        // Nothing else answers: the topic's detail, or what it does not know.
+        assert_eq!(
+            plan_for(&r, "When was that?", vec![], vec![(0, 0.5)]),
+            Move::Detail(0, Ask::When)
+        );
+        assert_eq!(
+            plan_for(&r, "Why?", vec![], vec![(0, 0.5)]),
+            Move::NoDetail(0, Ask::Why)
+        );
+        assert_eq!(
+            plan_for(&r, "Are you sure?", vec![], vec![(0, 0.5)]),
+            Move::Recall(0)
+        );
+    }
+
+    #[test]
+    fn a_fact_told_is_not_told_again_and_more_brings_the_next_or_a_lead() {
+        let r = bram(0.3, &[TOLD]);
+        // Asked again: the detail not told yet, then a reference back; asked "who" again with no
+        // such detail, a reference back.
+        assert_eq!(
+            plan_for(&r, "who asked about bronze?", vec![(0, 0.8)], vec![]),
+            Move::Recall(0)
+        );
+        assert_eq!(
+            plan_for(&r, "tell me about the bronze again", vec![(0, 0.8)], vec![]),
+            Move::Detail(0, Ask::When)
+        );
+        let r = bram(
+            0.3,
+            &[
+                TOLD,
+                ("when?", "Last market day, near closing."),
+                ("anything else?", "The forge needs new bellows."),
             ],
-            Intent::Farewell => vec![
-                "Farewell, then.".into(),
-                "Safe travels.".into(),
-                "Until next time.".into(),
-            ],
-            Intent::Apology => vec![
-                "Apology accepted.".into(),
-                "Very well, let's forget it.".into(),
-                "No harm done, I suppose.".into(),
-            ],
-            Intent::Thanks | Intent::Praise => vec![
-                "You're kind to say so.".into(),
-                "Thank you, traveller.".into(),
-                "That's good of you.".into(),
-            ],
-            _ => vec![
-                format!("I'm the {role} here. Busy days."),
-                "Life goes on in Millbrook.".into(),
-                "Aye, it's a quiet village most days.".into(),
-            ],
-        },
+        );
+        assert_eq!(
+            plan_for(&r, "tell me about the bronze again", vec![(0, 0.8)], vec![]),
+            Move::Recall(0)
+        );
+        // Everything it may tell is told: someone who might know.
+        assert_eq!(
+            plan_for(&r, "Anything else?", vec![], vec![]),
+            Move::Lead(1)
+        );
+        let r = bram(0.3, &[TOLD]);
+        assert_eq!(
+            plan_for(&r, "Anything else?", vec![], vec![]),
+            Move::StateFact(2)
+        );
+        assert_eq!(
+            plan_for(&r, "Who else would know?", vec![], vec![]),
+            Move::Lead(1)
+        );
     }
 }

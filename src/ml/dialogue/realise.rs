@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::clean::{EchoGuard, close_quote, sentence_ends};
+use super::conversation::{Conversation, says_detail};
 use super::lexicon::Lexicon;
 use super::model::{Flow, Prompt, ReplyStats, Step};
 use super::plan::{self, player_turn, task};
@@ -17,7 +18,7 @@ use super::understand::{Entry, Understander};
 use super::validate::{Checks, Rejection};
 use super::voice::Voice;
 use crate::decide::keys;
-use crate::decide::talk::{DialogueRecord, Move, ReplySource};
+use crate::decide::talk::{DialoguePlan, DialogueRecord, Move, ReplySource};
 use crate::inference::DialogueRequest;
 use crate::ml::llama::LmError;
 
@@ -40,11 +41,7 @@ pub struct Reply {
 /// its words on the first attempt (left to itself the model told some other story on more than
 /// half of the tuning set's questions, and each retry costs the player a wait), all but the last
 /// word on later ones.
-pub fn prompt(
-    req: &DialogueRequest,
-    plan: &crate::decide::talk::DialoguePlan,
-    attempt: u8,
-) -> Prompt {
+pub fn prompt(req: &DialogueRequest, plan: &DialoguePlan, attempt: u8) -> Prompt {
     let shows = plan::shows_line(plan);
     let history = if shows {
         let keep = req.history.len().saturating_sub(HISTORY_SHOWN);
@@ -52,9 +49,9 @@ pub fn prompt(
     } else {
         Vec::new()
     };
-    let prefill = match plan.mv {
-        Move::StateFact(k) => {
-            let words: Vec<&str> = req.knowledge[k].text.split_whitespace().collect();
+    let prefill = match plan::content(plan, req) {
+        Some((said, _)) => {
+            let words: Vec<&str> = said.split_whitespace().collect();
             let n = if attempt == 0 {
                 words.len().div_ceil(2).max(3)
             } else {
@@ -62,7 +59,7 @@ pub fn prompt(
             };
             words[..n.min(words.len())].join(" ")
         }
-        _ => {
+        None => {
             let openers = plan::openers(plan, req);
             openers[(req.seed.wrapping_add(attempt as u64) % openers.len() as u64) as usize].clone()
         }
@@ -116,17 +113,24 @@ pub fn respond(
         })
         .collect();
     let started = std::time::Instant::now();
-    let understanding = if req.gift {
+    let conv = Conversation::read(req);
+    let mut understanding = if req.gift {
         super::understand::decide("", Vec::new())
     } else {
         understander.understand(&req.line, &entries)?
     };
-    let plan = plan::plan(&understanding, req);
+    // A follow-up is understood with the topic it follows: "Who was it?" after "someone asked me
+    // about melting bronze" finds the entry that says who.
+    if understanding.intent == crate::decide::talk::Intent::FollowUp
+        && let Some(t) = conv.topic
+    {
+        let query = format!("{} {}", req.line, req.knowledge[t].text);
+        understanding.follow_retrieved = understander.retrieve(&query, &entries)?;
+    }
+    let plan = plan::plan(&understanding, req, &conv);
     let lexicon = Lexicon::with_common(req.world.words.iter().map(String::as_str), common.clone());
-    let required = match plan.mv {
-        Move::StateFact(k) => Some(req.knowledge[k].keys.as_slice()),
-        _ => None,
-    };
+    let content = plan::content(&plan, req);
+    let required = content.as_ref().map(|(_, keys)| keys.as_slice());
     let withheld: Vec<(usize, Vec<String>)> = req
         .knowledge
         .iter()
@@ -134,20 +138,27 @@ pub fn respond(
         .filter(|(_, e)| !e.allowed)
         .map(|(i, e)| (i, e.keys.clone()))
         .collect();
-    let allowed_digits: String = match plan.mv {
-        Move::StateFact(k) => req.knowledge[k]
-            .text
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect(),
-        _ => String::new(),
-    };
+    let allowed_digits: String = content
+        .iter()
+        .flat_map(|(said, _)| said.chars().filter(char::is_ascii_digit))
+        .collect();
     let previous: Vec<String> = req.history.iter().map(|(_, npc)| npc.clone()).collect();
-    // The instructions the player must never hear back (the fact to state is not one of them).
-    let told = match plan.mv {
-        Move::StateFact(k) => task(&plan, req).replace(&req.knowledge[k].text, ""),
-        _ => task(&plan, req),
-    };
+    let player_lines: Vec<String> = req
+        .history
+        .iter()
+        .map(|(p, _)| p.clone())
+        .chain([req.line.clone()])
+        .collect();
+    let forbidden = forbidden(req, &plan, &conv);
+    // The instructions the player must never hear back (what the plan states, and the fact
+    // under discussion, are not among them).
+    let mut told = task(&plan, req);
+    if let Some((said, _)) = &content {
+        told = told.replace(said.as_str(), "");
+    }
+    if let Some(k) = plan.mv.entry().filter(|&k| req.knowledge[k].allowed) {
+        told = told.replace(&req.knowledge[k].text, "");
+    }
     // Who the villager is (the persona's first two sentences) may be said; the rest may not.
     let persona = &req.persona;
     let identity_end = sentence_ends(persona, true).get(1).copied().unwrap_or(0);
@@ -156,6 +167,12 @@ pub fn respond(
         &persona[identity_end..],
         req.mood
     ));
+    // What the reply must keep the meaning of: what it states, or the fact it refers back to.
+    let meaning: Option<String> = match (&content, plan.mv) {
+        (Some((said, _)), _) => Some(said.clone()),
+        (None, Move::Recall(k)) => Some(req.knowledge[k].text.clone()),
+        _ => None,
+    };
     let checks = Checks {
         lexicon: &lexicon,
         name: &req.speaker,
@@ -167,8 +184,16 @@ pub fn respond(
         previous: &previous,
         echo: Some(&guard),
         heard: &req.line,
-        witness: matches!(plan.mv, Move::StateFact(_)),
+        witness: content.is_some() || matches!(plan.mv, Move::Recall(_)),
         player_words: &req.player_words,
+        forbidden: &forbidden,
+        meaning: meaning.as_deref(),
+        player_lines: &player_lines,
+    };
+    // A withheld fact's hint ends with what would change the villager's mind.
+    let coda = match plan.mv {
+        Move::Hint(k) => Some(plan::unlock_line(req, k)),
+        _ => None,
     };
     let mut rejections = Vec::new();
     let mut stats = ReplyStats {
@@ -226,8 +251,13 @@ pub fn respond(
             // invention). A villager that knows nothing, or will not say, says so in one
             // sentence: a second one is where the model makes up a story. Others stay short.
             let done = match plan.mv {
-                Move::StateFact(_) => !accepted.is_empty(),
-                Move::NotKnown | Move::Deflect | Move::Hint(_) => sentences >= 1,
+                _ if content.is_some() => !accepted.is_empty(),
+                Move::NotKnown
+                | Move::Deflect
+                | Move::Hint(_)
+                | Move::NoDetail(..)
+                | Move::Recall(_)
+                | Move::Lead(_) => sentences >= 1,
                 _ => sentences >= MAX_SENTENCES,
             };
             if done { Flow::Stop } else { Flow::Continue }
@@ -237,13 +267,16 @@ pub fn respond(
         let cancelled = sink.cancelled();
         if !accepted.is_empty() || cancelled {
             stats.cancelled = cancelled;
-            let record = DialogueRecord {
-                conveyed: conveyed(req, &accepted),
+            if !cancelled {
+                add_coda(&mut accepted, coda.as_deref(), &checks, sink);
+            }
+            let record = record(
+                req,
+                &accepted,
                 plan,
-                source: ReplySource::Model { attempt },
+                ReplySource::Model { attempt },
                 rejections,
-                speed: Default::default(),
-            };
+            );
             return Ok(Reply {
                 text: accepted,
                 record,
@@ -257,24 +290,99 @@ pub fn respond(
         ));
     }
     let lines = plan::template(&plan, req);
-    let text = lines
+    let mut text = lines
         .iter()
         .find(|l| checks.reply(l).is_ok())
         .unwrap_or(&lines[0])
         .clone();
     sink.emit(&text);
-    let record = DialogueRecord {
-        conveyed: conveyed(req, &text),
-        plan,
-        source: ReplySource::Template,
-        rejections,
-        speed: Default::default(),
-    };
+    add_coda(&mut text, coda.as_deref(), &checks, sink);
+    let record = record(req, &text, plan, ReplySource::Template, rejections);
     Ok(Reply {
         text,
         record,
         stats,
     })
+}
+
+/// Appends `coda` (what would change the villager's mind) to an accepted reply, when it passes
+/// the checks with it.
+fn add_coda(text: &mut String, coda: Option<&str>, checks: &Checks, sink: &mut dyn Sink) {
+    let Some(coda) = coda else { return };
+    let with = join(text, coda);
+    let sentences = super::clean::split_sentences(coda);
+    if sentences.iter().all(|s| checks.sentence(s).is_ok()) && checks.reply(&with).is_ok() {
+        sink.emit(&format!(" {coda}"));
+        *text = with;
+    }
+}
+
+/// The record of a reply: its plan, what it conveyed (facts, details) and how it was checked.
+fn record(
+    req: &DialogueRequest,
+    text: &str,
+    plan: DialoguePlan,
+    source: ReplySource,
+    rejections: Vec<String>,
+) -> DialogueRecord {
+    let details = match plan.mv {
+        Move::Detail(k, a) => req.knowledge[k]
+            .details
+            .get(a)
+            .filter(|d| says_detail(text, d))
+            .map(|d| vec![d.to_string()])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    DialogueRecord {
+        conveyed: conveyed(req, text),
+        details,
+        unlocked: req
+            .knowledge
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.unlocked)
+            .map(|(i, _)| i)
+            .collect(),
+        plan,
+        source,
+        rejections,
+        speed: Default::default(),
+    }
+}
+
+/// The mystery's words this reply may not bring up: all but those of what the plan states, the
+/// entry it is about, the facts already told, the person it sends the player to, and the
+/// villager's own trade, persona and small-talk subjects.
+fn forbidden(req: &DialogueRequest, plan: &DialoguePlan, conv: &Conversation) -> Vec<String> {
+    let mut carried: Vec<String> = Vec::new();
+    let mut add = |text: &str| carried.extend(keys::words(text));
+    if let Some((said, _)) = plan::content(plan, req) {
+        add(&said);
+    }
+    let entries = plan.mv.entry().into_iter().chain(conv.told.iter().copied());
+    for k in entries.filter(|&k| req.knowledge[k].allowed) {
+        add(&req.knowledge[k].text);
+        for (_, d) in req.knowledge[k].details.written() {
+            add(d);
+        }
+    }
+    if let Move::Lead(i) = plan.mv {
+        let p = &req.world.people[i];
+        add(&format!("{} {} {}", p.name, p.role, p.place));
+    }
+    add(&req.persona);
+    add(&req.role);
+    add(&req.work_place);
+    for t in &req.talk_about {
+        add(t);
+    }
+    req.world
+        .mystery_words
+        .iter()
+        .filter(|w| !keys::group_present(&carried, w))
+        .cloned()
+        .collect()
 }
 
 fn join(a: &str, b: &str) -> String {

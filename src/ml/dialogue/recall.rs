@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use super::understand::{Understander, line_intent};
+use crate::decide::keys;
 use crate::inference::{DialogueRequest, KnowledgeEntry};
 use crate::memory::{Memory, MemoryKind, MemoryStream, Query};
 use crate::ml::encoder::EncoderError;
@@ -44,14 +45,37 @@ pub fn prepare(
     if req.gift {
         return Ok(None);
     }
-    let fresh = crate::memory::of_line(&req.line, line_intent(&req.line), req.now, None);
+    // What the player told about themselves earlier in this conversation counts as much as this
+    // line: "Sorry, what did I say my name was?" is answered from it.
+    let mut fresh: Vec<Memory> = Vec::new();
+    for (said, _) in &req.history {
+        fresh.extend(
+            crate::memory::of_line(said, line_intent(said), req.now, None)
+                .into_iter()
+                .filter(|m| m.kind == MemoryKind::Told),
+        );
+    }
+    let now = crate::memory::of_line(&req.line, line_intent(&req.line), req.now, None);
+    let this_line = now.len();
+    fresh.extend(now);
     let tells = fresh.iter().any(|m| m.kind == MemoryKind::Told);
     let mut stream = match req.memory.as_deref() {
         Some(s) => s.clone(),
         // Nothing remembered yet, but the line tells a name the reply may say back.
-        None if tells => MemoryStream::new(1, 3600.0),
+        None if tells => MemoryStream::new(16, 3600.0),
         None => return Ok(None),
     };
+    // What the player told earlier in the conversation joins the memories (once each) so that
+    // it can be recalled; what this line tells is not recited back to it.
+    let earlier = fresh.len() - this_line;
+    for m in fresh[..earlier]
+        .iter()
+        .filter(|m| m.kind == MemoryKind::Told)
+    {
+        if !stream.memories.iter().any(|s| s.text == m.text) {
+            stream.add(m.clone());
+        }
+    }
     for m in stream
         .memories
         .iter_mut()
@@ -79,12 +103,27 @@ pub fn recall(
     let picked = stream.retrieve(query, now, RECALLED, |m| m.kind.recallable());
     for (i, _) in &picked {
         let m = &stream.memories[*i];
+        // How the player treated it is recalled without the player's words: a reply never
+        // quotes the player's line back to them.
+        let (text, keys) = match m.text.split_once("; you said") {
+            Some((head, _)) => {
+                let head = format!("{head}.");
+                let keys = keys::derive(&head);
+                (head, keys)
+            }
+            None => (m.text.clone(), m.keys.clone()),
+        };
+        if keys.is_empty() {
+            continue;
+        }
         req.knowledge.push(KnowledgeEntry {
-            text: m.text.clone(),
-            keys: m.keys.clone(),
+            text,
+            keys,
             topics: m.topics.clone(),
             // A clue heard is told only as far as the player is trusted, as its teller would.
             allowed: m.min_trust <= req.trust,
+            recalled: true,
+            ..KnowledgeEntry::default()
         });
     }
     let told: Vec<&Memory> = stream
@@ -151,6 +190,7 @@ mod tests {
             min_trust: 0.4,
             keys: vec!["charcoal".into()],
             topics: vec!["who bought a lot of fuel".into()],
+            ..Default::default()
         };
         let mut stream = MemoryStream::new(10, 3600.0);
         stream.add(crate::memory::gossip::heard_clue(

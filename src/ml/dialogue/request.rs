@@ -7,11 +7,12 @@ use std::sync::Arc;
 use crate::config::{MysteryConfig, NpcConfig};
 use crate::decide::keys;
 use crate::decide::{EmotionLabel, dominant};
-use crate::inference::{DialogueRequest, KnowledgeEntry, WorldNames};
+use crate::inference::{DialogueRequest, KnowledgeEntry, Person, WorldNames};
 use crate::world::places;
 
-/// Turns of history kept in a request.
-pub const HISTORY_TURNS: usize = 3;
+/// Turns of history kept in a request: the conversation's state is read from them (what was told,
+/// the topic, the evidence cited); the model sees only the last two.
+pub const HISTORY_TURNS: usize = 8;
 /// Longest player line passed on, in characters.
 pub const MAX_LINE_CHARS: usize = 400;
 
@@ -106,8 +107,64 @@ pub fn knowledge(c: &NpcConfig, trust: f32) -> Vec<KnowledgeEntry> {
             },
             topics: f.topics.clone(),
             allowed: f.min_trust <= trust,
+            details: f.details.clone(),
+            unlock: f.unlock.clone(),
+            evidence: f.evidence.clone(),
+            unlocked: false,
+            recalled: false,
         })
         .collect()
+}
+
+/// Allows each withheld entry whose `evidence` one of the player's `lines` cites (every evidence
+/// group present): the player showed it is on the right track.
+pub fn unlock_by_evidence<'a>(
+    entries: &mut [KnowledgeEntry],
+    lines: impl Iterator<Item = &'a str> + Clone,
+) {
+    for e in entries.iter_mut() {
+        if !e.allowed
+            && !e.evidence.is_empty()
+            && lines.clone().any(|l| keys::all_present(l, &e.evidence))
+        {
+            e.allowed = true;
+            e.unlocked = true;
+        }
+    }
+}
+
+/// Words of the villagers' knowledge and the mystery's title that are tied to the mystery: content
+/// words less names, trades, places and everyday words (`cues::EVERYDAY`) and less verb forms.
+fn mystery_words(cast: &[NpcConfig], mystery: Option<&MysteryConfig>) -> Vec<String> {
+    let mut common: Vec<String> = Vec::new();
+    for c in cast {
+        common.extend(keys::words(&c.name));
+        common.extend(keys::words(&c.role));
+    }
+    for p in places::PLACES {
+        common.extend(keys::words(&p.name.replace('_', " ")));
+    }
+    let texts = cast
+        .iter()
+        .flat_map(|c| c.knowledge.iter().map(|f| f.text.as_str()))
+        .chain(mystery.map(|m| m.title.as_str()));
+    let mut out: Vec<String> = Vec::new();
+    for w in texts.flat_map(keys::words) {
+        let verb_form = ["ing", "ed", "ly"].iter().any(|e| w.ends_with(e)) && w.len() > 4;
+        if keys::is_content(&w)
+            && !verb_form
+            && !common.contains(&w)
+            && !super::cues::EVERYDAY.contains(&w.as_str())
+            && !out.contains(&w)
+        {
+            out.push(w);
+        }
+    }
+    // The title's "stolen" is the mystery's own word; "stole" and "thief" say the same.
+    if out.iter().any(|w| w == "stolen") {
+        out.extend(["stole", "steal", "thief", "theft"].map(String::from));
+    }
+    out
 }
 
 /// The names of the game's world: villagers, their roles, places, the mystery and every word of
@@ -126,6 +183,21 @@ pub fn world_names(cast: &[NpcConfig], mystery: Option<&MysteryConfig>) -> World
     WorldNames {
         villagers: cast.iter().map(|c| c.name.clone()).collect(),
         words,
+        people: cast
+            .iter()
+            .map(|c| Person {
+                name: c.name.clone(),
+                role: c.role.clone(),
+                place: format!("the {}", c.work.replace('_', " ")),
+                knows: c
+                    .knowledge
+                    .iter()
+                    .flat_map(|f| keys::words(&f.text))
+                    .filter(|w| keys::is_content(w))
+                    .collect(),
+            })
+            .collect(),
+        mystery_words: mystery_words(cast, mystery),
     }
 }
 
@@ -157,6 +229,12 @@ pub fn request(
         Turn::Say(line) => (cut_line(line), false),
         Turn::Gift => (String::new(), true),
     };
+    let mut knowledge = knowledge(c, trust);
+    let said = history[keep..]
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .chain([line.as_str()]);
+    unlock_by_evidence(&mut knowledge, said);
     DialogueRequest {
         speaker: c.name.clone(),
         role: c.role.clone(),
@@ -165,12 +243,13 @@ pub fn request(
         mood: mood(trust, vad),
         trust,
         vad,
-        knowledge: knowledge(c, trust),
+        knowledge,
         world: world.clone(),
         history: history[keep..].to_vec(),
         line,
         gift,
         player_words: Vec::new(),
+        talk_about: c.talk_about.clone(),
         memory: None,
         now: 0.0,
         sampling: c.sampling,

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::intent::{addresses_listener, asks_for_testimony, social_intent};
-pub use super::intent::{cue_intent, is_asking};
+pub use super::intent::{asked, asks_lead, asks_more, cue_intent, follow_up, is_asking};
+use super::meaning::asks_about_player;
 use crate::decide::keys;
-use crate::decide::talk::Intent;
+use crate::decide::talk::{Ask, Intent};
 use crate::ml::encoder::{EncoderError, SentenceEncoder, cosine};
 
 /// A line that is not a question is about its best entry from this score on.
@@ -33,8 +34,19 @@ pub struct Understanding {
     pub intent: Intent,
     /// (entry index, score), best first.
     pub retrieved: Vec<(usize, f32)>,
-    /// The entry the line is about, when its score is high enough.
+    /// The entry the line is about, when its score is high enough (questions only).
     pub about: Option<usize>,
+    /// The entry the line would be about were it a question, whatever its intent.
+    pub candidate: Option<usize>,
+    /// What a follow-up asks about the topic ("who was it?" asks who).
+    pub follow_up: Option<Ask>,
+    /// What the line asks, follow-up or not ("where is the key kept?" asks where).
+    pub wh: Option<Ask>,
+    /// The line asks whom else to ask.
+    pub lead: bool,
+    /// For a follow-up: entries scored against the line and the topic together (filled in by
+    /// the caller, who knows the topic).
+    pub follow_retrieved: Vec<(usize, f32)>,
 }
 
 /// Understands lines with the sentence encoder (entry embeddings are computed once per text), or
@@ -170,6 +182,11 @@ impl Understander {
                 intent,
                 retrieved: Vec::new(),
                 about: None,
+                candidate: None,
+                follow_up: None,
+                wh: None,
+                lead: false,
+                follow_retrieved: Vec::new(),
             });
         }
         let retrieved = self.retrieve(line, entries)?;
@@ -202,9 +219,18 @@ pub fn decide(line: &str, retrieved: Vec<(usize, f32)>) -> Understanding {
             }
         })
         .map(|(i, _)| i);
+    let strong = best.is_some_and(|(_, s)| s >= ABOUT);
+    let follow = follow_up(line);
+    let lead = asks_lead(line);
     let intent = match cue {
         Some(i) => i,
+        // A line with a strong topic of its own is a question about it, whatever its shape.
+        None if strong => Intent::Question,
+        None if lead || asks_more(line) => Intent::More,
+        None if follow.is_some() => Intent::FollowUp,
         None if about.is_some() => Intent::Question,
+        // "What did I say my name was?": answered from what the player told, or "you never said".
+        None if asks_about_player(line) && asking => Intent::Question,
         // A question about the villager itself or its day is small talk, not a topic it lacks.
         None => match social_intent(line) {
             Intent::Question if addresses_listener(line) && !asks_for_testimony(line) => {
@@ -213,6 +239,7 @@ pub fn decide(line: &str, retrieved: Vec<(usize, f32)>) -> Understanding {
             i => i,
         },
     };
+    let candidate = about;
     let about = match intent {
         Intent::Question => about,
         _ => None,
@@ -221,6 +248,11 @@ pub fn decide(line: &str, retrieved: Vec<(usize, f32)>) -> Understanding {
         intent,
         retrieved,
         about,
+        candidate,
+        follow_up: follow,
+        wh: asked(line),
+        lead,
+        follow_retrieved: Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@
 use super::clean::EchoGuard;
 use super::cues::{DENIALS, PERSONA_BREAKS, WITNESS_CLAIMS};
 use super::lexicon::Lexicon;
+use super::meaning;
 use crate::decide::keys;
 
 /// Longest reply, in characters.
@@ -44,6 +45,12 @@ pub enum Rejection {
     /// Says what the player told about themselves (their name, their home) of someone other than
     /// the player ("I'm from Dunmore" after the player said they live there).
     Misattributed(String),
+    /// Brings up something tied to the mystery that the plan did not carry.
+    InventedEvent(String),
+    /// States the planned fact with another meaning (actor, negation, time, a person added).
+    MeaningChanged(String),
+    /// Quotes the player's own words back to them.
+    Echoed,
 }
 
 impl std::fmt::Display for Rejection {
@@ -64,6 +71,9 @@ impl std::fmt::Display for Rejection {
             Rejection::Parrot => write!(f, "repeats the player's line"),
             Rejection::Testimony(p) => write!(f, "claims to have witnessed ({p:?})"),
             Rejection::Misattributed(w) => write!(f, "the player's {w:?} said of someone else"),
+            Rejection::InventedEvent(w) => write!(f, "invented mystery event ({w:?})"),
+            Rejection::MeaningChanged(w) => write!(f, "meaning changed ({w})"),
+            Rejection::Echoed => write!(f, "quotes the player"),
         }
     }
 }
@@ -92,6 +102,12 @@ pub struct Checks<'a> {
     /// Words the player told about themselves (remembered names, places): a sentence may say
     /// them only to the player.
     pub player_words: &'a [String],
+    /// Words tied to the mystery that the plan does not carry: no sentence may bring them up.
+    pub forbidden: &'a [String],
+    /// The text the plan states (a fact, a detail): the reply must keep its meaning.
+    pub meaning: Option<&'a str>,
+    /// The player's lines in this conversation: no sentence quotes them back.
+    pub player_lines: &'a [String],
 }
 
 /// The first witness claim in `lower` (lower case) that is not a denial ("I saw nothing").
@@ -130,7 +146,29 @@ fn is_latin(c: char) -> bool {
     c.is_ascii() || ('\u{00A0}'..='\u{024F}').contains(&c) || ('\u{2000}'..='\u{206F}').contains(&c)
 }
 
-impl Checks<'_> {
+impl<'a> Checks<'a> {
+    /// Checks with nothing planned for villager `name` (no fact required, nothing withheld, no
+    /// sightings): callers set what they need.
+    pub fn plain(lexicon: &'a Lexicon, name: &'a str, role: &'a str, others: &'a [String]) -> Self {
+        Checks {
+            lexicon,
+            name,
+            role,
+            others,
+            required: None,
+            withheld: &[],
+            allowed_digits: "",
+            previous: &[],
+            echo: None,
+            heard: "",
+            witness: false,
+            player_words: &[],
+            forbidden: &[],
+            meaning: None,
+            player_lines: &[],
+        }
+    }
+
     /// Rules that hold for every sentence on its own.
     pub fn sentence(&self, s: &str) -> Result<(), Rejection> {
         let t = s.trim();
@@ -197,6 +235,12 @@ impl Checks<'_> {
                 return Err(Rejection::Leak(*k));
             }
         }
+        if let Some(w) = meaning::invented_event(t, self.forbidden, self.heard) {
+            return Err(Rejection::InventedEvent(w));
+        }
+        if meaning::echoes(t, self.player_lines, self.meaning.unwrap_or("")) {
+            return Err(Rejection::Echoed);
+        }
         Ok(())
     }
 
@@ -223,6 +267,11 @@ impl Checks<'_> {
         if self.previous.iter().any(|p| similar(&normalise(p), &norm)) {
             return Err(Rejection::Repeated);
         }
+        if let Some(fact) = self.meaning
+            && let Some(why) = meaning::changed_meaning(fact, t, self.others, self.name)
+        {
+            return Err(Rejection::MeaningChanged(why));
+        }
         Ok(())
     }
 }
@@ -245,148 +294,5 @@ fn similar(a: &[String], b: &[String]) -> bool {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
-    use super::*;
-
-    fn lex() -> Lexicon {
-        Lexicon::new(
-            ["Greta", "Bram", "Odo", "town hall", "mill"],
-            [
-                "well", "the", "oh", "a", "i", "yes", "odd", "fresh", "ask", "it",
-            ]
-            .map(String::from),
-        )
-    }
-
-    /// Checks for Greta the baker with nothing planned (tests set what they need).
-    pub(in crate::ml::dialogue) fn with<'a>(lex: &'a Lexicon, others: &'a [String]) -> Checks<'a> {
-        Checks {
-            lexicon: lex,
-            name: "Greta",
-            role: "baker",
-            others,
-            required: None,
-            withheld: &[],
-            allowed_digits: "",
-            previous: &[],
-            echo: None,
-            heard: "",
-            witness: false,
-            player_words: &[],
-        }
-    }
-
-    #[test]
-    fn witness_claims_only_with_a_planned_fact() {
-        let l = lex();
-        let c = with(&l, &[]);
-        assert_eq!(
-            c.sentence("I don't know, but I did see a man in a mask at the market."),
-            Err(Rejection::Testimony("i did see".into()))
-        );
-        assert_eq!(
-            c.sentence("Oh, I just had the pleasure of seeing the bell vanish."),
-            Err(Rejection::Testimony("the pleasure of seeing".into()))
-        );
-        assert_eq!(c.sentence("I saw nothing that night, love."), Ok(()));
-        assert_eq!(c.sentence("I heard anything is possible."), Ok(()));
-        // A claim's words inside other words are no claim.
-        assert_eq!(c.sentence("Oh, I sawed the logs myself."), Ok(()));
-        assert_eq!(c.sentence("The taxi saw better days."), Ok(()));
-        let c = Checks {
-            witness: true,
-            ..with(&l, &[])
-        };
-        assert_eq!(c.sentence("I saw a lantern by the hall."), Ok(()));
-    }
-
-    #[test]
-    fn persona_breaks_are_refused() {
-        let l = lex();
-        let c = with(&l, &[]);
-        for s in [
-            "I'm a language model, I cannot do that.",
-            "As an AI, I have no feelings.",
-            "You can't say you're an AI, but you've got it right!",
-            "That question is not available in this chat window.",
-            "I can help you with your writing.",
-            "Here is a Python function for you.",
-        ] {
-            assert!(
-                matches!(c.sentence(s), Err(Rejection::PersonaBreak(_))),
-                "{s}"
-            );
-        }
-        assert_eq!(c.sentence("Fresh bread, love? It's still warm."), Ok(()));
-        assert_eq!(c.sentence("The mill is quiet, said the maid."), Ok(()));
-    }
-
-    #[test]
-    fn markup_digits_and_scripts_are_refused() {
-        let l = lex();
-        let c = with(&l, &[]);
-        assert_eq!(
-            c.sentence("- A blacksmith's question: who?"),
-            Err(Rejection::Markup)
-        );
-        assert_eq!(c.sentence("1. Bread"), Err(Rejection::Markup));
-        assert_eq!(c.sentence("Use `print`."), Err(Rejection::Markup));
-        assert_eq!(c.sentence("It is 37 times 12."), Err(Rejection::Digits));
-        assert_eq!(c.sentence("Здравствуйте, друг."), Err(Rejection::Script));
-        assert_eq!(c.sentence("..."), Err(Rejection::Empty));
-    }
-
-    #[test]
-    fn invented_names_and_other_selves_are_refused() {
-        let l = lex();
-        let others = vec!["Greta".to_string(), "Bram".to_string()];
-        let c = with(&l, &others);
-        assert_eq!(
-            c.sentence("A man named Grimbold asked me."),
-            Err(Rejection::InventedName("Grimbold".into()))
-        );
-        assert_eq!(c.sentence("Odo came by the mill."), Ok(()));
-        assert!(matches!(
-            c.sentence("Well, I'm Bram, the smith."),
-            Err(Rejection::WrongSelf(_))
-        ));
-        assert!(matches!(
-            c.sentence("Ask the local baker, love."),
-            Err(Rejection::WrongSelf(_))
-        ));
-        assert_eq!(c.sentence("I'm the baker, love."), Ok(()));
-    }
-
-    #[test]
-    fn facts_leaks_length_and_repeats() {
-        let l = lex();
-        let required = vec!["lantern".to_string(), "town hall|hall".to_string()];
-        let withheld = vec![(1, vec!["charcoal".to_string()])];
-        let previous = vec!["Fresh bread today, love, come and try it.".to_string()];
-        let c = Checks {
-            required: Some(&required),
-            withheld: &withheld,
-            previous: &previous,
-            ..with(&l, &[])
-        };
-        assert_eq!(c.reply("I saw a lantern by the hall at night."), Ok(()));
-        assert_eq!(
-            c.reply("I saw a light somewhere."),
-            Err(Rejection::MissingFact)
-        );
-        assert_eq!(
-            c.reply("A lantern at the hall, and Odo bought charcoal."),
-            Err(Rejection::Leak(1))
-        );
-        assert_eq!(c.sentence("Odo bought charcoal."), Err(Rejection::Leak(1)));
-        let c = Checks {
-            required: None,
-            ..c
-        };
-        assert_eq!(
-            c.reply("Fresh bread today, love, come and try it!"),
-            Err(Rejection::Repeated)
-        );
-        assert_eq!(c.reply(&"bread ".repeat(80)), Err(Rejection::TooLong));
-    }
-}
+#[path = "validate_tests.rs"]
+pub(super) mod tests;

@@ -4,8 +4,10 @@
 //! sentences on one line), where the words came from (model or template) and repeats (each
 //! villager's chat and adversarial rows are also run as one conversation).
 
+pub mod conversations;
 pub mod memory;
 pub mod set;
+pub mod talks;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -144,19 +146,10 @@ fn score(row: &Row, npc: &NpcConfig, said: Said, lexicon: &Lexicon, world: &Worl
         .fact
         .map(|k| keys::all_present(&said.text, &entries[k].keys));
     let checks = Checks {
-        lexicon,
-        name: &npc.name,
-        role: &npc.role,
-        others: &world.villagers,
-        required: None,
-        withheld: &[],
-        allowed_digits: "",
-        previous: &[],
-        echo: None,
         heard: &row.line,
         // Witness claims are counted on their own below.
         witness: true,
-        player_words: &[],
+        ..Checks::plain(lexicon, &npc.name, &npc.role, &world.villagers)
     };
     let states_a_fact = entries
         .iter()

@@ -2,7 +2,7 @@
 //! state hash as a run straight to T + N (by day, and across nightfall with wolves out and
 //! decisions in flight at the save); bad save files are clear errors.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 //! largest logit difference is reported and bounded. The model tests need the fetched weights
 //! (see `common::require_model`).
 
-mod common;
+use crate::common;
 
 use npc_minds::ml::dialogue::DialogueModel;
 use npc_minds::ml::lm::Kernel;

@@ -1,7 +1,7 @@
 //! The worker pool with the scripted backend: ordering, staleness, batching, deadlines, streaming,
 //! cancellation, panic isolation, shutdown and bounded memory.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};

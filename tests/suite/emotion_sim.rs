@@ -3,7 +3,7 @@
 //! villager several times makes it angry, lowers its trust and makes it avoid the player; kind
 //! words raise another villager's trust. Threats and harm are felt without any words.
 
-mod common;
+use crate::common;
 
 use bevy::prelude::*;
 use npc_minds::brain::components::{Emotion, Profile, Trust};

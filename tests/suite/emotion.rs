@@ -3,7 +3,7 @@
 //! the `npc-minds emotion` command. Skipped when the encoder is not fetched (a failure in CI or with
 //! `NPC_MINDS_REQUIRE_MODELS=1`).
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::PathBuf;

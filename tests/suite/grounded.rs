@@ -2,7 +2,7 @@
 //! for tuning) and the adversarial set, asserting the rates the grounded dialogue promises. The
 //! same runs as `npc-minds eval dialogue`; the printed lines show every miss.
 
-mod common;
+use crate::common;
 
 use common::dialogue::{cast, dialogue, world};
 use npc_minds::ml::dialogue::eval::{self, Kind, Summary};

@@ -2,7 +2,7 @@
 //! them): unit-length 384-d embeddings, meaning-aware distances, batch equals single, odd input, and
 //! our own forward pass against candle's stock BERT on the same weights.
 
-mod common;
+use crate::common;
 
 use npc_minds::ml::encoder::{EncoderPath, SentenceEncoder, cosine};
 use npc_minds::ml::lm::Kernel;

@@ -8,7 +8,7 @@
 //! failure names its (shrunk) input. `NPC_MINDS_FUZZ_SEED=<u64>` and `NPC_MINDS_FUZZ_CASES=<n>`
 //! explore further; every property prints how many cases it ran.
 
-mod common;
+use crate::common;
 
 use std::cell::{Cell, RefCell};
 use std::fmt::Debug;
@@ -820,7 +820,8 @@ fn chat_lines_never_panic_and_are_trimmed_and_bounded() {
             retrieved.sort_by(|a, b| b.1.total_cmp(&a.1));
             let _ = understand::line_intent(&line);
             let u = understand::decide(&req.line, retrieved);
-            let p = plan::plan(&u, &req);
+            let conv = npc_minds::ml::dialogue::conversation::Conversation::read(&req);
+            let p = plan::plan(&u, &req, &conv);
             let _ = plan::player_turn(&p, &req.line);
             let _ = plan::task(&p, &req);
             let _ = plan::openers(&p, &req);

@@ -2,7 +2,7 @@
 //! unknown NPC names. Needs the dialogue model (CI fetches it); skipped without it, a failure in CI
 //! or with `NPC_MINDS_REQUIRE_MODELS=1`.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -1,7 +1,7 @@
 //! Config validation: every kind of invalid file gives a located message; hostile files never panic;
 //! the shipped cast is valid; `check-config` prints one line per problem and exits 1.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

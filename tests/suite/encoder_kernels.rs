@@ -3,7 +3,7 @@
 //! around the block and tile sizes), GELU against an exact error function across its range,
 //! attention over spans around the vector width, and the residual LayerNorm.
 
-mod common;
+use crate::common;
 
 use common::rng::Rng;
 use npc_minds::ml::lm::Kernel;

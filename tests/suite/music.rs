@@ -2,7 +2,7 @@
 //! back), the trained model's held-out perplexity against the n-gram baseline, and the
 //! synthesiser's joins. The model is the trained one in models/ (it ships with the repository).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,9 +2,9 @@
 //! fetched by `npc-minds fetch-models`; CI fetches them): tokenizer, seeds, cancellation, withheld
 //! facts never reaching a prompt, prompt injection, bad input, gifts. Without the weights each test
 //! says SKIPPED and passes, except in CI or with `NPC_MINDS_REQUIRE_MODELS=1`, where it fails (see
-//! `common::require_model`). The question sets are run by `tests/grounded.rs`.
+//! `common::require_model`). The question sets are run by `tests/suite/grounded.rs`.
 
-mod common;
+use crate::common;
 
 use common::dialogue::{ask, dialogue as model, npc, request};
 use npc_minds::decide::talk::{Intent, Move, ReplySource};

@@ -4,7 +4,7 @@
 //! `NPC_MINDS_OPENAI_PYTHON`). Needs the models (CI fetches them); skipped without them, a failure
 //! in CI or with `NPC_MINDS_REQUIRE_MODELS=1`.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

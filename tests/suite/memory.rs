@@ -2,7 +2,7 @@
 //! next (a new process that has only the file), on the real models; a damaged or someone else's
 //! memory file stops the chat with a clear error and is left as it was.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

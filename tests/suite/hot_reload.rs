@@ -2,7 +2,7 @@
 //! is logged and the last good config stays. Every change is waited for (frames until it is seen,
 //! under a generous bound), never timed: a slow or busy machine is not a failure.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The headless sim: lockstep determinism, record → replay equality, a 1,000-NPC smoke run, and the
 //! ECS loop's behaviour (level of detail, fallback, staleness) through the real pool.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! another conversation reads it, or decoded beside another conversation; a prompt already in
 //! tokens (a villager's) and a warm-up job work too.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

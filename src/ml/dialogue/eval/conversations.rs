@@ -1,0 +1,435 @@
+//! Scoring whole conversations (`npc-minds eval conversations`): each conversation is played
+//! turn by turn as `chat` plays it (the history goes with every line), and every reply is scored
+//! for what its turn expects and for what no reply may do: leak a withheld fact, break character,
+//! invent a name or a mystery event, change a fact's meaning, quote the player, or repeat a
+//! sentence said before in the conversation. Also counted: facts copied word for word, distinct
+//! refusals per villager, retries, templates and the wait for the first words.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::talks::{Expect, Talk};
+use crate::config::NpcConfig;
+use crate::decide::keys;
+use crate::decide::talk::{DialogueRecord, Move, ReplySource};
+use crate::inference::WorldNames;
+use crate::ml::dialogue::backend::Dialogue;
+use crate::ml::dialogue::clean::split_sentences;
+use crate::ml::dialogue::conversation::{detail_keys, names, says_detail};
+use crate::ml::dialogue::lexicon::Lexicon;
+use crate::ml::dialogue::meaning::{changed_meaning, echoes, invented_event, negations};
+use crate::ml::dialogue::request::{self, Turn};
+use crate::ml::dialogue::validate::{Checks, Rejection};
+use crate::ml::llama::LmError;
+
+/// Words that tell the player what would change a villager's mind.
+const WAY_FORWARD: &[&str] = &[
+    "trust",
+    "kind",
+    "gift",
+    "proof",
+    "prove",
+    "bring",
+    "earn",
+    "friend",
+    "manners",
+    "civil",
+    "learn",
+    "show",
+    "dear",
+    "round",
+    "heart",
+    "confidence",
+    "know you",
+    "bite",
+];
+
+/// One scored turn.
+#[derive(Clone, Debug, Serialize)]
+pub struct TurnScored {
+    pub talk: usize,
+    pub npc: String,
+    pub trust: f32,
+    pub say: String,
+    pub reply: String,
+    pub expect: Expect,
+    pub plan: String,
+    /// What the turn expects is there.
+    pub met: bool,
+    /// Met, and none of `problems`.
+    pub right: bool,
+    /// Leaks, persona breaks, invented names or events, changed meanings, echoes, repeats.
+    pub problems: Vec<String>,
+    /// For replies that state a fact: copied word for word from the knowledge entry.
+    pub verbatim: Option<bool>,
+    pub template: bool,
+    pub attempts: usize,
+    pub first_words_ms: f64,
+}
+
+/// The rates of a run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TalkSummary {
+    pub talks: usize,
+    pub turns: usize,
+    pub right: f64,
+    pub follow_ups: usize,
+    pub follow_ups_right: f64,
+    pub more: usize,
+    pub more_right: f64,
+    pub repeated_sentences: usize,
+    pub echoes: usize,
+    pub leaks: usize,
+    pub persona_breaks: usize,
+    pub invented_names: usize,
+    pub invented_events: usize,
+    pub meaning_changed: usize,
+    pub fact_replies: usize,
+    pub verbatim: f64,
+    /// Distinct refusals (hints, "I don't know", deflections) per villager, and the least.
+    pub refusals: BTreeMap<String, usize>,
+    pub min_distinct_refusals: usize,
+    pub retried: f64,
+    pub template: f64,
+    pub first_words_ms_median: f64,
+    pub first_words_ms_p90: f64,
+}
+
+/// What one conversation knows while it is scored.
+struct Scene<'a> {
+    npc: &'a NpcConfig,
+    trust: f32,
+    world: &'a WorldNames,
+    lexicon: Lexicon,
+    player_lines: Vec<String>,
+    previous: Vec<String>,
+    told: Vec<usize>,
+}
+
+fn fraction(n: usize, of: usize) -> f64 {
+    n as f64 / of.max(1) as f64
+}
+
+/// Plays and scores every conversation; `progress` gets each scored turn.
+pub fn run_talks(
+    d: &mut Dialogue,
+    cast: &[NpcConfig],
+    world: &Arc<WorldNames>,
+    talks: &[Talk],
+    seed: u64,
+    progress: &mut dyn FnMut(&TurnScored),
+) -> Result<(Vec<TurnScored>, TalkSummary), LmError> {
+    let common = Arc::new(d.voice.tokenizer().common_words());
+    let mut scored = Vec::new();
+    let mut refusals: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (i, talk) in talks.iter().enumerate() {
+        let npc = cast.iter().find(|c| c.name == talk.npc).expect("checked");
+        let vad = [
+            npc.temperament.valence,
+            npc.temperament.arousal,
+            npc.temperament.dominance,
+        ];
+        let mut words = world.words.clone();
+        words.extend(talk.turns.iter().map(|t| t.say.clone()));
+        let mut scene = Scene {
+            npc,
+            trust: talk.trust,
+            world,
+            lexicon: Lexicon::with_common(words.iter().map(String::as_str), common.clone()),
+            player_lines: Vec::new(),
+            previous: Vec::new(),
+            told: Vec::new(),
+        };
+        let mut history: Vec<(String, String)> = Vec::new();
+        for (j, turn) in talk.turns.iter().enumerate() {
+            let turn_seed = seed ^ ((i as u64) << 8 | j as u64);
+            let req = request::request(
+                npc,
+                talk.trust,
+                vad,
+                &history,
+                Turn::Say(&turn.say),
+                world,
+                turn_seed,
+            );
+            let started = std::time::Instant::now();
+            let mut sink = super::Timed {
+                started,
+                first: None,
+            };
+            let reply = d.respond(&req, &mut sink)?;
+            scene.player_lines.push(turn.say.clone());
+            let mut s = score(
+                &mut scene,
+                &turn.expect,
+                &turn.say,
+                &reply.text,
+                &reply.record,
+            );
+            s.talk = i + 1;
+            s.first_words_ms = sink
+                .first
+                .unwrap_or_else(|| started.elapsed())
+                .as_secs_f64()
+                * 1e3;
+            if matches!(
+                reply.record.plan.mv,
+                Move::Hint(_) | Move::NotKnown | Move::Deflect | Move::NoDetail(..)
+            ) && let Some(first) = split_sentences(&reply.text).first()
+            {
+                refusals
+                    .entry(npc.name.clone())
+                    .or_default()
+                    .insert(keys::words(first).join(" "));
+            }
+            progress(&s);
+            scene.previous.push(reply.text.clone());
+            history.push((turn.say.clone(), reply.text));
+            scored.push(s);
+        }
+    }
+    let summary = summarise(&scored, talks.len(), refusals);
+    Ok((scored, summary))
+}
+
+/// Scores one reply in its scene (and takes in what it told).
+fn score(
+    scene: &mut Scene,
+    expect: &Expect,
+    say: &str,
+    reply: &str,
+    record: &DialogueRecord,
+) -> TurnScored {
+    let mut entries = request::knowledge(scene.npc, scene.trust);
+    request::unlock_by_evidence(&mut entries, scene.player_lines.iter().map(String::as_str));
+    let stated: Vec<usize> = (0..entries.len())
+        .filter(|&k| keys::all_present(reply, &entries[k].keys))
+        .collect();
+    let new_fact = stated
+        .iter()
+        .any(|k| entries[*k].allowed && !scene.told.contains(k));
+    let words = keys::words(reply);
+    let other_named = scene
+        .world
+        .villagers
+        .iter()
+        .any(|v| *v != scene.npc.name && names(reply, v));
+    let met = match expect {
+        Expect::Any => true,
+        Expect::Fact(k) => stated.contains(k),
+        // Opened by the evidence: told now, or told since the evidence and referred back to.
+        Expect::Unlock(k) => {
+            stated.contains(k)
+                || (scene.told.contains(k) && keys::count_present(reply, &entries[*k].keys) > 0)
+        }
+        Expect::Detail(k, a) => entries[*k]
+            .details
+            .get(*a)
+            .is_some_and(|d| says_detail(reply, d)),
+        Expect::NoDetail(k) => {
+            let unknown = &entries[*k].details.unknown;
+            let honest =
+                negations(reply) > 0 || (!unknown.is_empty() && says_detail(reply, unknown));
+            honest && !new_fact
+        }
+        Expect::Recall(k) => {
+            !verbatim(reply, &entries[*k].text)
+                && (keys::count_present(reply, &entries[*k].keys) > 0
+                    || ["said", "told", "sure", "certain"]
+                        .iter()
+                        .any(|w| words.iter().any(|x| x == w)))
+        }
+        Expect::Hint(k) => {
+            let way = WAY_FORWARD.iter().any(|w| keys::group_present(&words, w))
+                || (!entries[*k].unlock.is_empty() && says_detail(reply, &entries[*k].unlock));
+            !stated.contains(k) && way
+        }
+        Expect::Lead => other_named,
+        Expect::NewFactOrLead => new_fact || other_named,
+        Expect::Remember(w) => words.iter().any(|x| *x == w.to_lowercase()),
+    };
+    let mut problems = Vec::new();
+    for k in &stated {
+        if !entries[*k].allowed {
+            problems.push(format!("leak of entry {k}"));
+        }
+    }
+    // What the reply may bring up: the facts told so far and now, their details, its own talk.
+    let mut carried: Vec<String> = Vec::new();
+    for k in scene.told.iter().chain(&stated) {
+        carried.extend(keys::words(&entries[*k].text));
+        for (_, d) in entries[*k].details.written() {
+            carried.extend(keys::words(d));
+        }
+    }
+    for t in scene
+        .npc
+        .talk_about
+        .iter()
+        .chain([&scene.npc.role, &scene.npc.work])
+    {
+        carried.extend(keys::words(&t.replace('_', " ")));
+    }
+    let forbidden: Vec<String> = scene
+        .world
+        .mystery_words
+        .iter()
+        .filter(|w| !keys::group_present(&carried, w))
+        .cloned()
+        .collect();
+    // A reply may say again what it states, and what the player told about themselves.
+    let mut allowed_text: Vec<String> = stated.iter().map(|k| entries[*k].text.clone()).collect();
+    for line in &scene.player_lines {
+        allowed_text.extend(
+            crate::memory::told::from_line(line)
+                .into_iter()
+                .map(|t| t.text),
+        );
+    }
+    let allowed_text = allowed_text.join(" ");
+    let checks = Checks {
+        witness: true,
+        heard: say,
+        ..Checks::plain(
+            &scene.lexicon,
+            &scene.npc.name,
+            &scene.npc.role,
+            &scene.world.villagers,
+        )
+    };
+    let earlier: HashSet<String> = scene
+        .previous
+        .iter()
+        .flat_map(|p| split_sentences(p))
+        .map(|s| keys::words(&s).join(" "))
+        .collect();
+    for s in split_sentences(reply) {
+        match checks.sentence(&s) {
+            Err(Rejection::InventedName(n)) => problems.push(format!("invented name {n:?}")),
+            Err(Rejection::Empty | Rejection::Repeated | Rejection::Parrot) | Ok(()) => {}
+            Err(r) => problems.push(format!("persona break: {r}")),
+        }
+        if let Some(w) = invented_event(&s, &forbidden, say) {
+            problems.push(format!("invented mystery event {w:?}"));
+        }
+        if echoes(&s, &scene.player_lines, &allowed_text) {
+            problems.push("echoes the player".into());
+        }
+        let norm = keys::words(&s).join(" ");
+        if keys::words(&s).len() >= 3 && earlier.contains(&norm) {
+            problems.push(format!("repeats {s:?}"));
+        }
+    }
+    // Meaning is checked against the entry the reply was planned to state, and any other it
+    // states that the planned one does not already carry ("It was Odo who asked about melting
+    // bronze" states the "someone asked" entry too).
+    let planned = record.plan.mv.entry();
+    let subsumed = |k: usize| {
+        planned.is_some_and(|p| {
+            p != k && p < entries.len() && keys::all_present(&entries[p].text, &entries[k].keys)
+        })
+    };
+    for k in stated.iter().filter(|k| !subsumed(**k)) {
+        if let Some(why) = meaning_of(reply, &entries[*k].text, &entries[*k].keys, scene) {
+            problems.push(format!("meaning of entry {k} changed: {why}"));
+        }
+    }
+    if let Move::Detail(k, a) = record.plan.mv
+        && let Some(d) = entries.get(k).and_then(|e| e.details.get(a))
+        && says_detail(reply, d)
+        && let Some(why) = meaning_of(reply, d, &detail_keys(d), scene)
+    {
+        problems.push(format!("meaning of a detail changed: {why}"));
+    }
+    for k in &stated {
+        if entries[*k].allowed && !scene.told.contains(k) {
+            scene.told.push(*k);
+        }
+    }
+    let fact_said = stated.iter().any(|k| entries[*k].allowed);
+    TurnScored {
+        talk: 0,
+        npc: scene.npc.name.clone(),
+        trust: scene.trust,
+        say: say.to_string(),
+        reply: reply.to_string(),
+        expect: expect.clone(),
+        plan: format!("{:?}", record.plan.mv),
+        right: met && problems.is_empty(),
+        met,
+        problems,
+        verbatim: fact_said.then(|| stated.iter().any(|k| verbatim(reply, &entries[*k].text))),
+        template: record.source == ReplySource::Template,
+        attempts: record.rejections.len() + 1,
+        first_words_ms: 0.0,
+    }
+}
+
+/// Whether the sentences of `reply` that carry `text`'s key content change its meaning.
+fn meaning_of(reply: &str, text: &str, groups: &[String], scene: &Scene) -> Option<String> {
+    let carrying: Vec<String> = split_sentences(reply)
+        .into_iter()
+        .filter(|s| keys::count_present(s, groups) > 0)
+        .collect();
+    changed_meaning(
+        text,
+        &carrying.join(" "),
+        &scene.world.villagers,
+        &scene.npc.name,
+    )
+}
+
+/// True when `reply` has every word of `text` in order (the knowledge entry copied).
+fn verbatim(reply: &str, text: &str) -> bool {
+    let t = keys::words(text);
+    let r = keys::words(reply);
+    !t.is_empty() && r.windows(t.len()).any(|w| w == t.as_slice())
+}
+
+fn summarise(
+    scored: &[TurnScored],
+    talks: usize,
+    refusals: BTreeMap<String, BTreeSet<String>>,
+) -> TalkSummary {
+    let count = |f: &dyn Fn(&TurnScored) -> bool| scored.iter().filter(|s| f(s)).count();
+    let problem = |p: &str| {
+        scored
+            .iter()
+            .flat_map(|s| &s.problems)
+            .filter(|x| x.starts_with(p))
+            .count()
+    };
+    let follow = count(&|s| s.expect.is_follow_up());
+    let more = count(&|s| s.expect.is_more());
+    let facts = count(&|s| s.verbatim.is_some());
+    let mut first: Vec<f64> = scored.iter().map(|s| s.first_words_ms).collect();
+    first.sort_by(f64::total_cmp);
+    let refusals: BTreeMap<String, usize> =
+        refusals.into_iter().map(|(k, v)| (k, v.len())).collect();
+    TalkSummary {
+        talks,
+        turns: scored.len(),
+        right: fraction(count(&|s| s.right), scored.len()),
+        follow_ups: follow,
+        follow_ups_right: fraction(count(&|s| s.expect.is_follow_up() && s.right), follow),
+        more,
+        more_right: fraction(count(&|s| s.expect.is_more() && s.right), more),
+        repeated_sentences: problem("repeats"),
+        echoes: problem("echoes"),
+        leaks: problem("leak"),
+        persona_breaks: problem("persona break"),
+        invented_names: problem("invented name"),
+        invented_events: problem("invented mystery event"),
+        meaning_changed: problem("meaning of"),
+        fact_replies: facts,
+        verbatim: fraction(count(&|s| s.verbatim == Some(true)), facts),
+        min_distinct_refusals: refusals.values().copied().min().unwrap_or(0),
+        refusals,
+        retried: fraction(count(&|s| s.attempts > 1), scored.len()),
+        template: fraction(count(&|s| s.template), scored.len()),
+        first_words_ms_median: crate::inference::metrics::percentile(&first, 0.5),
+        first_words_ms_p90: crate::inference::metrics::percentile(&first, 0.9),
+    }
+}

@@ -1,0 +1,403 @@
+//! What the model is told for each plan (the task line of the system turn), how a reply starts
+//! (openers the model goes on from), what a withheld fact's hint adds (what would change the
+//! villager's mind), and the lines said when every generated attempt fails the checks.
+
+use super::conversation::{detail_keys, says_detail};
+use super::meaning::asks_about_player;
+use crate::decide::talk::{Ask, DialoguePlan, Intent, Move};
+use crate::inference::DialogueRequest;
+use crate::memory::told;
+
+/// What a reply must say when its plan states something: the text the model starts from and the
+/// key groups that must be present (a fact, a detail, or what the villager did not see).
+pub fn content(plan: &DialoguePlan, req: &DialogueRequest) -> Option<(String, Vec<String>)> {
+    match plan.mv {
+        Move::StateFact(k) => {
+            let e = &req.knowledge[k];
+            Some((e.text.clone(), e.keys.clone()))
+        }
+        Move::Detail(k, a) => {
+            let d = req.knowledge[k].details.get(a)?;
+            Some((d.to_string(), detail_keys(d)))
+        }
+        // What the player told it, asked again: said again, as what it was told.
+        Move::Recall(k) if req.knowledge[k].recalled => {
+            let e = &req.knowledge[k];
+            let mut text = e.text.clone();
+            if let Some(first) = text.get(..1) {
+                text = format!("{}{}", first.to_lowercase(), &text[1..]);
+            }
+            Some((format!("As I said, {text}"), e.keys.clone()))
+        }
+        // What it did not see, said once; asked again, it says it does not know in other words.
+        Move::NoDetail(k, _) => {
+            let u = req.knowledge[k].details.unknown.trim();
+            let said = req.history.iter().any(|(_, r)| says_detail(r, u));
+            (!u.is_empty() && !said).then(|| (u.to_string(), detail_keys(u)))
+        }
+        _ => None,
+    }
+}
+
+/// The task line of the system turn.
+pub fn task(plan: &DialoguePlan, req: &DialogueRequest) -> String {
+    let role = &req.role;
+    let fact = |k: usize| req.knowledge[k].text.as_str();
+    match plan.mv {
+        Move::StateFact(k) => format!(
+            "The traveller asks about something you know. Tell them plainly: \"{}\"",
+            fact(k)
+        ),
+        Move::Detail(k, a) | Move::NoDetail(k, a) => match content(plan, req) {
+            Some((said, _)) => format!(
+                "The traveller asks {} about what you told them. Tell them plainly: \"{said}\"",
+                a.word()
+            ),
+            None => format!(
+                "The traveller asks {} about what you told them: \"{}\". You do not know {}. Say \
+                 so honestly in one short sentence; do not guess.",
+                a.word(),
+                fact(k),
+                a.word()
+            ),
+        },
+        Move::Recall(k) if asks_sure(req) => format!(
+            "The traveller asks if you are sure of what you told them: \"{}\". Say you are sure, \
+             in a few words of your own.",
+            fact(k)
+        ),
+        Move::Recall(k) => format!(
+            "The traveller asks again about what you already told them: \"{}\". Remind them in a \
+             few words, without saying it all again.",
+            fact(k)
+        ),
+        Move::Lead(i) => {
+            let p = &req.world.people[i];
+            format!(
+                "You have told the traveller all you can. Say so, and tell them to ask {}, the {}, \
+                 at {}.",
+                p.name, p.role, p.place
+            )
+        }
+        Move::Hint(_) => "The traveller asks about something you do know, but you do not trust \
+                          them enough yet. Say you might know something, but you will only tell \
+                          someone you trust. Do not say what it is."
+            .into(),
+        Move::NotKnown if asks_about_player(&req.line) => {
+            "The traveller asks about themselves, but never told you that. Say they never told \
+             you."
+                .into()
+        }
+        Move::NotKnown => "The traveller asks about something you know nothing about. Say so \
+                           honestly and briefly."
+            .into(),
+        Move::Rebuff => "The traveller has just insulted you. Answer curtly and coldly, hurt \
+                         and unfriendly."
+            .into(),
+        Move::Thank => "The traveller has just given you a loaf of bread. Thank them warmly for \
+                        the bread."
+            .into(),
+        Move::Deflect => format!(
+            "The traveller says something strange that a {role} in a small village knows \
+             nothing about. Say you do not understand and talk about your work instead."
+        ),
+        Move::Respond => match plan.intent {
+            Intent::Greeting => "The traveller greets you. Greet them back.".into(),
+            Intent::Farewell => "The traveller is leaving. Say goodbye.".into(),
+            Intent::Thanks => "The traveller thanks you. Answer kindly.".into(),
+            Intent::Apology => {
+                "The traveller apologises to you. Accept the apology, a little warmer now.".into()
+            }
+            Intent::Praise => "The traveller says something kind. Thank them.".into(),
+            Intent::AboutSelf => format!(
+                "The traveller asks about you. Say that you are the {role} of Millbrook and tell \
+                 them a little about your work."
+            ),
+            _ => match pick(&req.talk_about, req.seed) {
+                Some(topic) => format!("Chat with the traveller about this: {topic}"),
+                None => "Chat with the traveller about everyday village life.".into(),
+            },
+        },
+    }
+}
+
+/// True when the player asks whether the villager is sure.
+fn asks_sure(req: &DialogueRequest) -> bool {
+    super::intent::follow_up(&req.line) == Some(Ask::Sure)
+}
+
+fn pick(list: &[String], seed: u64) -> Option<&String> {
+    (!list.is_empty()).then(|| &list[(seed % list.len() as u64) as usize])
+}
+
+/// How a reply starts, so that it does what the plan says (deflects, hints, thanks, rebuffs,
+/// names its own trade, sends the player on); the model goes on from there in its own words.
+/// Empty: the model starts.
+pub fn openers(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
+    let name = told::name_in(&req.line);
+    let list: &[&str] = match (plan.mv, plan.intent) {
+        (Move::Deflect, _) => &[
+            "I can't make sense of that,",
+            "That's beyond me,",
+            "I wouldn't know about such things,",
+            "You've lost me there,",
+            "Odd thing to ask,",
+            "I don't follow,",
+        ],
+        (Move::Hint(_), _) => &[
+            "I might know a thing or two about that,",
+            "Maybe I know something,",
+            "There's something I could tell you,",
+            "Could be I know a thing,",
+            "Perhaps I do know something,",
+        ],
+        (Move::NotKnown, _) if asks_about_player(&req.line) => &[
+            "You never told me that,",
+            "You haven't said,",
+            "I don't recall you saying,",
+        ],
+        (Move::NotKnown, _) => &[
+            "I don't know anything about that,",
+            "Can't say I know,",
+            "No idea,",
+            "Can't help you there,",
+            "That's news to me,",
+            "Beats me,",
+        ],
+        (Move::NoDetail(_, a), _) => return no_detail_openers(a),
+        (Move::Recall(_), _) if asks_sure(req) => &[
+            "I'm sure of it,",
+            "As sure as I stand here,",
+            "Certain as can be,",
+        ],
+        (Move::Recall(_), _) => &["As I said,", "Like I told you,", "I told you already,"],
+        (Move::Lead(i), _) => {
+            let n = &req.world.people[i].name;
+            return vec![
+                format!("That's all I can tell you, but ask {n},"),
+                format!("I've told you what I know; {n} might know more,"),
+                format!("Nothing more from me, but try {n},"),
+            ];
+        }
+        (Move::Rebuff, _) => &["Mind your tongue,", "How dare you,", "That's rude,"],
+        (Move::Thank, _) => &[
+            "Bread, for me? Thank you",
+            "Oh, thank you for the bread",
+            "A loaf! Thank you",
+        ],
+        (Move::Respond, Intent::Thanks) => &["You're welcome", "Glad to help", "Any time"],
+        (Move::Respond, Intent::Apology) => &[
+            "Apology accepted,",
+            "All right, I forgive you,",
+            "Let's forget it,",
+        ],
+        (Move::Respond, Intent::Praise) => {
+            &["Oh, thank you", "That's kind of you", "Why, thank you"]
+        }
+        // A player who gives their name hears it back.
+        (Move::Respond, Intent::Greeting | Intent::SmallTalk) if name.is_some() => {
+            let name = name.unwrap_or_default();
+            return vec![
+                format!("Well met, {name}"),
+                format!("Good to meet you, {name}"),
+                format!("Hello, {name}"),
+            ];
+        }
+        (Move::Respond, Intent::Greeting) => &["Hello", "Good day", "Well met"],
+        (Move::Respond, Intent::Farewell) => &["Farewell", "Goodbye", "Safe travels"],
+        (Move::Respond, Intent::AboutSelf) => {
+            return vec![
+                format!("I'm {}, the {} here,", req.speaker, req.role),
+                format!("I'm the {} of Millbrook,", req.role),
+            ];
+        }
+        _ => &[""],
+    };
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn no_detail_openers(a: Ask) -> Vec<String> {
+    let list: &[&str] = match a {
+        Ask::Who => &[
+            "I couldn't say who,",
+            "Who it was, I can't tell you,",
+            "That I don't know,",
+        ],
+        Ask::Where => &[
+            "I couldn't say where,",
+            "Where exactly, I can't tell you,",
+            "That I don't know,",
+        ],
+        Ask::When => &[
+            "I couldn't say when,",
+            "When exactly, I can't tell you,",
+            "That I don't know,",
+        ],
+        Ask::Why => &[
+            "Why, I couldn't tell you,",
+            "I can't say why,",
+            "That I don't know,",
+        ],
+        Ask::How => &[
+            "How, I couldn't say,",
+            "I can't tell you how,",
+            "That I don't know,",
+        ],
+        Ask::What | Ask::Sure => &[
+            "I couldn't say more,",
+            "That I don't know,",
+            "I can't tell you more than that,",
+        ],
+    };
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// What would change the villager's mind about withheld entry `k`, said after its hint: the
+/// entry's own `unlock` line, or one for how things stand (rude player, evidence to find, trust to
+/// earn); the first not said before in this conversation.
+pub fn unlock_line(req: &DialogueRequest, k: usize) -> String {
+    let e = &req.knowledge[k];
+    let mut lines: Vec<String> = Vec::new();
+    if !e.unlock.trim().is_empty() {
+        lines.push(e.unlock.trim().to_string());
+    }
+    let defaults: &[&str] = if req.trust < -0.2 {
+        &[
+            "Mind your manners first, then we'll see.",
+            "Be civil with me and I might talk.",
+            "Not to someone who talks to me like that.",
+        ]
+    } else {
+        &[
+            "Show me I can trust you, and I'll tell you.",
+            "A kind word or a bite to eat goes a long way with me.",
+            "Prove you're on the right track, and we'll talk.",
+        ]
+    };
+    if !e.evidence.is_empty() && req.trust >= -0.2 {
+        lines.push("If you learn something that bears on it, come back and tell me.".into());
+    }
+    lines.extend(defaults.iter().map(|s| s.to_string()));
+    let said = |l: &str| {
+        let w = crate::decide::keys::words(l);
+        !w.is_empty()
+            && req.history.iter().any(|(_, r)| {
+                crate::decide::keys::words(r)
+                    .windows(w.len())
+                    .any(|x| x == w)
+            })
+    };
+    lines.iter().find(|l| !said(l)).unwrap_or(&lines[0]).clone()
+}
+
+/// Lines built from the plan: said only when every generated attempt failed the checks. Several
+/// per plan, so that a villager does not say one twice in a conversation.
+pub fn template(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
+    let role = &req.role;
+    if let Some((said, _)) = content(plan, req) {
+        return vec![
+            said.clone(),
+            format!("Since you ask... {said}"),
+            format!("I'll tell you this much. {said}"),
+        ];
+    }
+    match plan.mv {
+        Move::NoDetail(_, a) => vec![
+            format!(
+                "I couldn't say {}; I've told you all I know of it.",
+                a.word()
+            ),
+            "That I don't know, I'm afraid.".into(),
+            format!("I can't tell you {}, truly.", a.word()),
+        ],
+        Move::Recall(_) if asks_sure(req) => vec![
+            "I'm sure of it.".into(),
+            "Certain as can be.".into(),
+            "I'd not say it if I weren't sure.".into(),
+        ],
+        Move::Recall(_) => vec![
+            "As I said, that's all I know of it.".into(),
+            "I told you already, friend; there's no more to it.".into(),
+            "Like I said before, I've nothing to add.".into(),
+        ],
+        Move::Lead(i) => {
+            let p = &req.world.people[i];
+            vec![
+                format!(
+                    "That's all I know. Ask {}, the {}; try {}.",
+                    p.name, p.role, p.place
+                ),
+                format!(
+                    "I've nothing more. Try {}, the {}, at {}.",
+                    p.name, p.role, p.place
+                ),
+                format!(
+                    "Ask {} at {}; the {} may know more.",
+                    p.name, p.place, p.role
+                ),
+            ]
+        }
+        Move::Hint(_) => vec![
+            "I might know a thing or two about that, but I don't know you well enough yet.".into(),
+            "Perhaps I know something. Earn my trust first.".into(),
+            "That's not something I'd tell just anyone.".into(),
+        ],
+        Move::NotKnown if asks_about_player(&req.line) => vec![
+            "You never told me that.".into(),
+            "You haven't said, friend.".into(),
+            "I don't recall you telling me.".into(),
+        ],
+        Move::NotKnown => vec![
+            "Can't say I know anything about that.".into(),
+            "That I couldn't tell you, I'm afraid.".into(),
+            "No idea, truly.".into(),
+        ],
+        Move::Rebuff => vec![
+            "Mind your tongue.".into(),
+            "I don't have to listen to this.".into(),
+            "Go away.".into(),
+        ],
+        Move::Thank => vec![
+            "Bread? For me? Thank you kindly!".into(),
+            "Oh, thank you, that's very good of you.".into(),
+            "Thank you for the bread, friend.".into(),
+        ],
+        Move::Deflect => vec![
+            format!("I don't follow you. I'm just the {role} here."),
+            "Strange words. I've work to do.".into(),
+            format!(
+                "I wouldn't know about that. Ask me about {}.",
+                req.work_place
+            ),
+        ],
+        Move::Respond => match plan.intent {
+            Intent::Greeting => vec![
+                "Hello to you too.".into(),
+                "Good day, traveller.".into(),
+                "Well met.".into(),
+            ],
+            Intent::Farewell => vec![
+                "Farewell, then.".into(),
+                "Safe travels.".into(),
+                "Until next time.".into(),
+            ],
+            Intent::Apology => vec![
+                "Apology accepted.".into(),
+                "Very well, let's forget it.".into(),
+                "No harm done, I suppose.".into(),
+            ],
+            Intent::Thanks | Intent::Praise => vec![
+                "You're kind to say so.".into(),
+                "Thank you, traveller.".into(),
+                "That's good of you.".into(),
+            ],
+            _ => vec![
+                format!("I'm the {role} here. Busy days."),
+                "Life goes on in Millbrook.".into(),
+                "Aye, it's a quiet village most days.".into(),
+            ],
+        },
+        // Plans that state something returned above.
+        Move::StateFact(_) | Move::Detail(..) => vec![String::new()],
+    }
+}
