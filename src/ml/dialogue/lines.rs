@@ -23,11 +23,10 @@ pub fn content(plan: &DialoguePlan, req: &DialogueRequest) -> Option<(String, Ve
         // What the player told it, asked again: said again, as what it was told.
         Move::Recall(k) if req.knowledge[k].recalled => {
             let e = &req.knowledge[k];
-            let mut text = e.text.clone();
-            if let Some(first) = text.get(..1) {
-                text = format!("{}{}", first.to_lowercase(), &text[1..]);
-            }
-            Some((format!("As I said, {text}"), e.keys.clone()))
+            Some((
+                format!("As I said, {}", lower_first(&e.text, req)),
+                e.keys.clone(),
+            ))
         }
         // What it did not see, said once; asked again, it says it does not know in other words.
         Move::NoDetail(k, _) => {
@@ -118,6 +117,20 @@ pub fn task(plan: &DialoguePlan, req: &DialogueRequest) -> String {
                 None => "Chat with the traveller about everyday village life.".into(),
             },
         },
+    }
+}
+
+/// `text` with its first letter in lower case, unless it starts with "I" or a villager's name.
+fn lower_first(text: &str, req: &DialogueRequest) -> String {
+    let first = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .next()
+        .unwrap_or("");
+    let keep =
+        first == "I" || first.starts_with("I'") || req.world.villagers.iter().any(|v| v == first);
+    match text.get(..1) {
+        Some(head) if !keep => format!("{}{}", head.to_lowercase(), &text[1..]),
+        _ => text.to_string(),
     }
 }
 
@@ -315,11 +328,15 @@ pub fn template(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
             "Certain as can be.".into(),
             "I'd not say it if I weren't sure.".into(),
         ],
-        Move::Recall(_) => vec![
-            "As I said, that's all I know of it.".into(),
-            "I told you already, friend; there's no more to it.".into(),
-            "Like I said before, I've nothing to add.".into(),
-        ],
+        // The fact once more, said as a reminder (the model's shorter reference failed).
+        Move::Recall(k) => {
+            let fact = lower_first(req.knowledge[k].text.trim(), req);
+            vec![
+                format!("As I said, {fact}"),
+                format!("Like I told you, {fact}"),
+                format!("I told you already: {fact}"),
+            ]
+        }
         Move::Lead(i) => {
             let p = &req.world.people[i];
             vec![

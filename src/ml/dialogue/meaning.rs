@@ -95,6 +95,25 @@ pub fn changed_meaning(fact: &str, reply: &str, names: &[String], speaker: &str)
     None
 }
 
+/// As [`changed_meaning`], judged on the sentences of `reply` that carry any of `groups` (the
+/// fact's key content): what a reply adds after the fact is not the fact.
+pub fn changed_meaning_of(
+    fact: &str,
+    groups: &[String],
+    reply: &str,
+    names: &[String],
+    speaker: &str,
+) -> Option<String> {
+    let carrying: Vec<String> = super::clean::split_sentences(reply)
+        .into_iter()
+        .filter(|s| keys::count_present(s, groups) > 0)
+        .collect();
+    if carrying.is_empty() {
+        return None;
+    }
+    changed_meaning(fact, &carrying.join(" "), names, speaker)
+}
+
 /// True when `sentence` quotes one of the player's `lines` back: five words in a row of a line
 /// (less any run that `allowed`, the fact being told, has too), or a quotation mark around words
 /// the player said.

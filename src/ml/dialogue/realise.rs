@@ -130,7 +130,18 @@ pub fn respond(
     let plan = plan::plan(&understanding, req, &conv);
     let lexicon = Lexicon::with_common(req.world.words.iter().map(String::as_str), common.clone());
     let content = plan::content(&plan, req);
-    let required = content.as_ref().map(|(_, keys)| keys.as_slice());
+    // A fact referred back to is named by its first key group ("As I said, the lantern...").
+    let recalled_key: Vec<String> = match plan.mv {
+        Move::Recall(k) if content.is_none() => {
+            req.knowledge[k].keys.iter().take(1).cloned().collect()
+        }
+        _ => Vec::new(),
+    };
+    let required = match &content {
+        Some((_, keys)) => Some(keys.as_slice()),
+        None if !recalled_key.is_empty() => Some(recalled_key.as_slice()),
+        None => None,
+    };
     let withheld: Vec<(usize, Vec<String>)> = req
         .knowledge
         .iter()

@@ -268,7 +268,12 @@ impl<'a> Checks<'a> {
             return Err(Rejection::Repeated);
         }
         if let Some(fact) = self.meaning
-            && let Some(why) = meaning::changed_meaning(fact, t, self.others, self.name)
+            && let Some(why) = match self.required.filter(|g| !g.is_empty()) {
+                Some(groups) => {
+                    meaning::changed_meaning_of(fact, groups, t, self.others, self.name)
+                }
+                None => meaning::changed_meaning(fact, t, self.others, self.name),
+            }
         {
             return Err(Rejection::MeaningChanged(why));
         }

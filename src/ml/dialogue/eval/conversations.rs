@@ -19,7 +19,7 @@ use crate::ml::dialogue::backend::Dialogue;
 use crate::ml::dialogue::clean::split_sentences;
 use crate::ml::dialogue::conversation::{detail_keys, names, says_detail};
 use crate::ml::dialogue::lexicon::Lexicon;
-use crate::ml::dialogue::meaning::{changed_meaning, echoes, invented_event, negations};
+use crate::ml::dialogue::meaning::{changed_meaning_of, echoes, invented_event, negations};
 use crate::ml::dialogue::request::{self, Turn};
 use crate::ml::dialogue::validate::{Checks, Rejection};
 use crate::ml::llama::LmError;
@@ -369,16 +369,7 @@ fn score(
 
 /// Whether the sentences of `reply` that carry `text`'s key content change its meaning.
 fn meaning_of(reply: &str, text: &str, groups: &[String], scene: &Scene) -> Option<String> {
-    let carrying: Vec<String> = split_sentences(reply)
-        .into_iter()
-        .filter(|s| keys::count_present(s, groups) > 0)
-        .collect();
-    changed_meaning(
-        text,
-        &carrying.join(" "),
-        &scene.world.villagers,
-        &scene.npc.name,
-    )
+    changed_meaning_of(text, groups, reply, &scene.world.villagers, &scene.npc.name)
 }
 
 /// True when `reply` has every word of `text` in order (the knowledge entry copied).
