@@ -65,7 +65,11 @@ fn a_save_killed_at_any_moment_leaves_the_last_complete_one() {
     let mut mid_write = 0;
     for round in 0..60u64 {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "child_saves_until_killed", "--nocapture"])
+            .args([
+                "--exact",
+                "save_crash::child_saves_until_killed",
+                "--nocapture",
+            ])
             .env(CHILD, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

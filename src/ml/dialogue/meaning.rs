@@ -95,8 +95,9 @@ pub fn changed_meaning(fact: &str, reply: &str, names: &[String], speaker: &str)
     None
 }
 
-/// As [`changed_meaning`], judged on the sentences of `reply` that carry any of `groups` (the
-/// fact's key content): what a reply adds after the fact is not the fact.
+/// As [`changed_meaning`], judged on the sentence of `reply` that carries all of `groups` (the
+/// fact's key content), or on those that carry part of it: what a reply adds after the fact is
+/// not the fact.
 pub fn changed_meaning_of(
     fact: &str,
     groups: &[String],
@@ -104,28 +105,43 @@ pub fn changed_meaning_of(
     names: &[String],
     speaker: &str,
 ) -> Option<String> {
-    let carrying: Vec<String> = super::clean::split_sentences(reply)
-        .into_iter()
-        .filter(|s| keys::count_present(s, groups) > 0)
+    // The sentence that says the whole fact; else every sentence that says part of it.
+    let sentences = super::clean::split_sentences(reply);
+    let whole: Vec<String> = sentences
+        .iter()
+        .filter(|s| keys::all_present(s, groups))
+        .cloned()
         .collect();
+    let carrying = if whole.is_empty() {
+        sentences
+            .into_iter()
+            .filter(|s| keys::count_present(s, groups) > 0)
+            .collect()
+    } else {
+        whole
+    };
     if carrying.is_empty() {
         return None;
     }
     changed_meaning(fact, &carrying.join(" "), names, speaker)
 }
 
-/// True when `sentence` quotes one of the player's `lines` back: five words in a row of a line
-/// (less any run that `allowed`, the fact being told, has too), or a quotation mark around words
-/// the player said.
+/// Words in a row of a player's line that make a quotation of it.
+const QUOTED_RUN: usize = 7;
+
+/// True when `sentence` quotes one of the player's `lines` back: [`QUOTED_RUN`] words in a row of
+/// a line (less any run that `allowed`, the fact being told, has too), or quotation marks around
+/// words the player said.
 pub fn echoes(sentence: &str, lines: &[String], allowed: &str) -> bool {
     let said = words(sentence);
     let allowed = words(allowed);
     let quoted = sentence.contains('"') || sentence.contains('“');
+    let n = QUOTED_RUN;
     lines.iter().any(|line| {
         let heard = words(line);
         let run = heard
-            .windows(5)
-            .any(|w| said.windows(5).any(|s| s == w) && !allowed.windows(5).any(|a| a == w));
+            .windows(n)
+            .any(|w| said.windows(n).any(|s| s == w) && !allowed.windows(n).any(|a| a == w));
         let quotes =
             quoted && heard.len() >= 3 && heard.windows(3).any(|w| said.windows(3).any(|s| s == w));
         run || quotes

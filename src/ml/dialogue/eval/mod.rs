@@ -52,6 +52,8 @@ pub struct Scored {
     pub claimed: Option<String>,
     /// Milliseconds from the line to the first accepted words (what a player waits for).
     pub first_words_ms: f64,
+    /// Why rejected attempts were rejected.
+    pub rejections: Vec<String>,
 }
 
 /// The rates of a run.
@@ -88,6 +90,7 @@ struct Said {
     intent: &'static str,
     understand: Duration,
     first_words: Duration,
+    rejections: Vec<String>,
 }
 
 /// Collects the reply and notes when its first words came.
@@ -135,6 +138,7 @@ fn say(
         attempts: r.record.rejections.len() + 1,
         intent: r.record.plan.intent.name(),
         understand: r.stats.understand,
+        rejections: r.record.rejections,
     })
 }
 
@@ -186,6 +190,7 @@ fn score(row: &Row, npc: &NpcConfig, said: Said, lexicon: &Lexicon, world: &Worl
         understand_ms: said.understand.as_secs_f64() * 1e3,
         claimed,
         first_words_ms: said.first_words.as_secs_f64() * 1e3,
+        rejections: said.rejections,
     }
 }
 
@@ -269,6 +274,7 @@ pub fn score_replies(
                 intent: "-",
                 understand: Duration::ZERO,
                 first_words: Duration::ZERO,
+                rejections: Vec::new(),
             };
             score(row, npc, said, &lexicon, world)
         })
