@@ -24,9 +24,10 @@ use crate::world::components::{Player, Position, Villager};
 const REPLY_TIMEOUT_SECS: f32 = 90.0;
 
 /// The questions of a visit to a villager working at `work`, as a player asks them: what it saw,
-/// a follow-up, its workplace, "anything else?", money, then `evidence` (a clue another villager
-/// gave, which may unlock what this one holds back) and "anything more?", and whom else to ask.
-fn questions(work: &str, evidence: Option<&Clue>) -> Vec<String> {
+/// a follow-up, its workplace, "anything else?", money, then each clue of `evidence` (what another
+/// villager said, which may open what this one holds back) with "anything more?", and whom else to
+/// ask.
+fn questions(work: &str, evidence: &[Clue]) -> Vec<String> {
     let work = work.replace('_', " ");
     let mut q: Vec<String> = vec![
         "Good day to you! Did you see anything strange the night the bell vanished?".into(),
@@ -35,12 +36,33 @@ fn questions(work: &str, evidence: Option<&Clue>) -> Vec<String> {
         "Is there anything else you know that could help me?".into(),
         "Has anyone been acting oddly or spending money lately?".into(),
     ];
-    if let Some(c) = evidence {
+    for c in evidence {
         q.push(format!("{} told me this: {}", c.speaker, c.text));
         q.push("Now, is there anything more you can tell me?".into());
     }
     q.push("Who else should I ask?".into());
     q
+}
+
+/// Clues cited as evidence on one visit.
+const CITED_PER_VISIT: usize = 2;
+
+/// The clues to cite to `npc` as evidence: given by other villagers, those cited least so far
+/// first (then the oldest), so that every clue is tried on someone.
+fn evidence(journal: &Journal, npc: &str, cited: &[String]) -> Vec<Clue> {
+    let mut clues: Vec<(usize, usize, &Clue)> = journal
+        .clues
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.speaker != npc)
+        .map(|(i, c)| (cited.iter().filter(|t| **t == c.text).count(), i, c))
+        .collect();
+    clues.sort_by_key(|(n, i, _)| (*n, *i));
+    clues
+        .into_iter()
+        .take(CITED_PER_VISIT)
+        .map(|(_, _, c)| c.clone())
+        .collect()
 }
 
 /// Said after the villager thanked it for bread, before asking again: kindness earns trust.
@@ -91,6 +113,9 @@ struct Solver {
     fed: Vec<Entity>,
     /// Suspects accused wrongly (not accused again).
     cleared: Vec<String>,
+    /// The clues cited on this visit, and every clue cited so far (once per citation).
+    evidence: Vec<Clue>,
+    cited: Vec<String>,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -99,6 +124,8 @@ pub(super) fn plugin(app: &mut App) {
         visited: Vec::new(),
         fed: Vec::new(),
         cleared: Vec::new(),
+        evidence: Vec::new(),
+        cited: Vec::new(),
     })
     .add_systems(
         Update,
@@ -180,13 +207,16 @@ fn drive(
             };
         }
         Stage::Approach(npc) => {
-            let Ok((_, _, _, at, _)) = villagers.get(npc) else {
+            let Ok((_, v, _, at, _)) = villagers.get(npc) else {
                 solver.stage = Stage::Choose;
                 return;
             };
             if walk_to(&mut me, at.0, dt) {
                 open_chat(&mut commands, &mut chat, npc);
                 solver.visited.push(npc);
+                solver.evidence = evidence(&journal, &v.name, &solver.cited);
+                let texts: Vec<String> = solver.evidence.iter().map(|c| c.text.clone()).collect();
+                solver.cited.extend(texts);
                 solver.stage = Stage::Next(npc, 0);
             }
         }
@@ -198,8 +228,7 @@ fn drive(
             walk_to(&mut me, at.0, dt);
             let generation = speech.map_or(0, |s| s.generation);
             let fed = matches!(stage, Stage::Reask(..));
-            let evidence = journal.clues.iter().rev().find(|c| c.speaker != v.name);
-            solver.stage = match questions(&p.0.work, evidence).get(i) {
+            solver.stage = match questions(&p.0.work, &solver.evidence).get(i) {
                 None => {
                     end_chat(&mut commands, &mut chat, None);
                     Stage::Choose
@@ -358,7 +387,7 @@ mod tests {
 
     #[test]
     fn a_visit_asks_about_the_villagers_workplace() {
-        let q = questions("forest_edge", None);
+        let q = questions("forest_edge", &[]);
         assert!(q.iter().any(|l| l.contains("at the forest edge")));
         let clue = Clue {
             speaker: "Greta".into(),
@@ -367,7 +396,7 @@ mod tests {
             hour: 9.0,
             unlocked: false,
         };
-        let q = questions("forest_edge", Some(&clue));
+        let q = questions("forest_edge", std::slice::from_ref(&clue));
         assert!(q.contains(&"Greta told me this: I saw a lantern.".to_string()));
         assert!(q.iter().any(|l| l.contains("anything else")));
     }

@@ -382,6 +382,10 @@ fn forbidden(req: &DialogueRequest, plan: &DialoguePlan, conv: &Conversation) ->
         let p = &req.world.people[i];
         add(&format!("{} {} {}", p.name, p.role, p.place));
     }
+    // What the player just told (not asked) is theirs to have said: the villager may take it up.
+    if !super::understand::is_asking(&req.line) {
+        add(&req.line);
+    }
     add(&req.persona);
     add(&req.role);
     add(&req.work_place);

@@ -264,6 +264,10 @@ fn score(
             carried.extend(keys::words(d));
         }
     }
+    // What the player just told (not asked) the villager may take up.
+    if !crate::ml::dialogue::understand::is_asking(say) {
+        carried.extend(keys::words(say));
+    }
     for t in scene
         .npc
         .talk_about
