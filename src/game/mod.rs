@@ -25,6 +25,7 @@ mod solver;
 mod tutorial;
 mod view;
 mod village;
+mod visit;
 
 pub use autopilot::AutopilotMode;
 

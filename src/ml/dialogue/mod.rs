@@ -9,6 +9,7 @@
 //! an NPC's config, `backend` serves the dialogue lane.
 
 pub mod backend;
+pub mod carried;
 pub mod clean;
 pub mod conversation;
 pub mod cues;
@@ -25,6 +26,7 @@ pub mod realise;
 pub mod recall;
 pub mod request;
 pub mod speed;
+mod templates;
 pub mod understand;
 pub mod validate;
 pub mod voice;

@@ -7,7 +7,8 @@
 //! the lines said when every attempt fails, are in `lines`.
 
 use super::conversation::Conversation;
-pub use super::lines::{content, openers, task, template, unlock_line};
+pub use super::lines::{content, openers, task, unlock_line};
+pub use super::templates::template;
 use super::understand::Understanding;
 use crate::decide::keys;
 use crate::decide::talk::{Ask, DialoguePlan, Intent, Move};

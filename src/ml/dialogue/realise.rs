@@ -160,7 +160,7 @@ pub fn respond(
         .map(|(p, _)| p.clone())
         .chain([req.line.clone()])
         .collect();
-    let forbidden = forbidden(req, &plan, &conv);
+    let forbidden = super::carried::forbidden(req, &plan, &conv);
     // The instructions the player must never hear back (what the plan states, and the fact
     // under discussion, are not among them).
     let mut told = task(&plan, req);
@@ -360,44 +360,6 @@ fn record(
         rejections,
         speed: Default::default(),
     }
-}
-
-/// The mystery's words this reply may not bring up: all but those of what the plan states, the
-/// entry it is about, the facts already told, the person it sends the player to, and the
-/// villager's own trade, persona and small-talk subjects.
-fn forbidden(req: &DialogueRequest, plan: &DialoguePlan, conv: &Conversation) -> Vec<String> {
-    let mut carried: Vec<String> = Vec::new();
-    let mut add = |text: &str| carried.extend(keys::words(text));
-    if let Some((said, _)) = plan::content(plan, req) {
-        add(&said);
-    }
-    let entries = plan.mv.entry().into_iter().chain(conv.told.iter().copied());
-    for k in entries.filter(|&k| req.knowledge[k].allowed) {
-        add(&req.knowledge[k].text);
-        for (_, d) in req.knowledge[k].details.written() {
-            add(d);
-        }
-    }
-    if let Move::Lead(i) = plan.mv {
-        let p = &req.world.people[i];
-        add(&format!("{} {} {}", p.name, p.role, p.place));
-    }
-    // What the player just told (not asked) is theirs to have said: the villager may take it up.
-    if !super::understand::is_asking(&req.line) {
-        add(&req.line);
-    }
-    add(&req.persona);
-    add(&req.role);
-    add(&req.work_place);
-    for t in &req.talk_about {
-        add(t);
-    }
-    req.world
-        .mystery_words
-        .iter()
-        .filter(|w| !keys::group_present(&carried, w))
-        .cloned()
-        .collect()
 }
 
 fn join(a: &str, b: &str) -> String {

@@ -7,6 +7,7 @@
 pub mod conversations;
 pub mod memory;
 pub mod set;
+pub mod talk_summary;
 pub mod talks;
 
 use std::collections::HashSet;
