@@ -8,10 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
-use serde::Serialize;
-
-pub use super::talk_summary::TalkSummary;
 use super::talk_summary::summarise;
+pub use super::talk_summary::{TalkSummary, TurnScored};
 use super::talks::{Expect, Talk};
 use crate::config::NpcConfig;
 use crate::decide::keys;
@@ -47,29 +45,6 @@ const WAY_FORWARD: &[&str] = &[
     "know you",
     "bite",
 ];
-
-/// One scored turn.
-#[derive(Clone, Debug, Serialize)]
-pub struct TurnScored {
-    pub talk: usize,
-    pub npc: String,
-    pub trust: f32,
-    pub say: String,
-    pub reply: String,
-    pub expect: Expect,
-    pub plan: String,
-    /// What the turn expects is there.
-    pub met: bool,
-    /// Met, and none of `problems`.
-    pub right: bool,
-    /// Leaks, persona breaks, invented names or events, changed meanings, echoes, repeats.
-    pub problems: Vec<String>,
-    /// For replies that state a fact: copied word for word from the knowledge entry.
-    pub verbatim: Option<bool>,
-    pub template: bool,
-    pub attempts: usize,
-    pub first_words_ms: f64,
-}
 
 /// What one conversation knows while it is scored.
 struct Scene<'a> {

@@ -6,7 +6,30 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::conversations::TurnScored;
+use super::talks::Expect;
+
+/// One scored turn.
+#[derive(Clone, Debug, Serialize)]
+pub struct TurnScored {
+    pub talk: usize,
+    pub npc: String,
+    pub trust: f32,
+    pub say: String,
+    pub reply: String,
+    pub expect: Expect,
+    pub plan: String,
+    /// What the turn expects is there.
+    pub met: bool,
+    /// Met, and none of `problems`.
+    pub right: bool,
+    /// Leaks, persona breaks, invented names or events, changed meanings, echoes, repeats.
+    pub problems: Vec<String>,
+    /// For replies that state a fact: copied word for word from the knowledge entry.
+    pub verbatim: Option<bool>,
+    pub template: bool,
+    pub attempts: usize,
+    pub first_words_ms: f64,
+}
 
 fn fraction(n: usize, of: usize) -> f64 {
     n as f64 / of.max(1) as f64
