@@ -49,7 +49,10 @@ fn follow_ups_repeats_and_anything_else() {
     let r = say(&mut d, &greta, 0.1, h, "Where exactly was that?");
     assert_eq!(r.record.plan.mv, Move::Detail(0, Ask::Where));
     assert!(says_detail(&r.text, &lantern.details.place), "{}", r.text);
-    assert_eq!(r.record.details, [lantern.details.place.clone()]);
+    assert_eq!(
+        r.record.details,
+        std::slice::from_ref(&lantern.details.place)
+    );
     let r = say(&mut d, &greta, 0.1, h, "Who was carrying it?");
     assert_eq!(r.record.plan.mv, Move::NoDetail(0, Ask::Who));
     assert!(r.record.conveyed.is_empty(), "no new fact: {}", r.text);

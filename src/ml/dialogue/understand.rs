@@ -230,7 +230,7 @@ pub fn decide(line: &str, retrieved: Vec<(usize, f32)>) -> Understanding {
         None if follow.is_some() => Intent::FollowUp,
         None if about.is_some() => Intent::Question,
         // "What did I say my name was?": answered from what the player told, or "you never said".
-        None if asks_about_player(line) && asking => Intent::Question,
+        None if asks_about_player(line) && line.contains('?') => Intent::Question,
         // A question about the villager itself or its day is small talk, not a topic it lacks.
         None => match social_intent(line) {
             Intent::Question if addresses_listener(line) && !asks_for_testimony(line) => {

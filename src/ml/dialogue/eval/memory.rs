@@ -51,7 +51,7 @@ pub enum Told {
     Heard {
         teller: String,
         origin: String,
-        fact: Fact,
+        fact: Box<Fact>,
     },
     /// `saw wolf PLACE`, `saw hurt PLACE` or `saw NAME hurt PLACE`: it witnessed that.
     Saw { seen: Seen, place: String },
@@ -133,7 +133,7 @@ fn parse_told(item: &str, cast: &[NpcConfig]) -> Result<Told, String> {
             Ok(Told::Heard {
                 teller: name(teller)?,
                 origin: origin.name.clone(),
-                fact: fact.clone(),
+                fact: Box::new(fact.clone()),
             })
         }
         ["saw", "wolf", p] => Ok(Told::Saw {
