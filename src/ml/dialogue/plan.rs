@@ -106,7 +106,13 @@ fn question(k: usize, u: &Understanding, req: &DialogueRequest, conv: &Conversat
 /// villager does not know of it.
 fn follow_up(t: usize, u: &Understanding, req: &DialogueRequest, conv: &Conversation) -> Move {
     let ask = u.follow_up.unwrap_or(Ask::What);
-    if ask == Ask::Sure {
+    // "Are you sure?", or "who was it?" about a fact that names who: the fact again, briefly.
+    let names_who = req
+        .world
+        .villagers
+        .iter()
+        .any(|v| super::conversation::names(&req.knowledge[t].text, v));
+    if ask == Ask::Sure || (ask == Ask::Who && names_who) {
         return Move::Recall(t);
     }
     // The topic's own detail first; another entry only for what the topic's details lack.
@@ -279,6 +285,16 @@ mod tests {
         assert_eq!(
             plan_for(&r, "Are you sure?", vec![], vec![(0, 0.5)]),
             Move::Recall(0)
+        );
+        // Who, about a fact that names who: that fact again.
+        let mut r = bram(
+            0.8,
+            &[TOLD, ("who?", "It was Odo who asked about melting bronze.")],
+        );
+        Arc::make_mut(&mut r.world).villagers = vec!["Odo".into(), "Bram".into()];
+        assert_eq!(
+            plan_for(&r, "Who was it?", vec![], vec![(0, 0.6)]),
+            Move::Recall(1)
         );
     }
 
