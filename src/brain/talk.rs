@@ -75,7 +75,7 @@ impl Speech {
 }
 
 /// Turns kept per NPC (the prompt uses the last few).
-const HISTORY_KEPT: usize = 8;
+const HISTORY_KEPT: usize = 16;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<PlayerSaid>()

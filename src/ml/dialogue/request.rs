@@ -12,7 +12,7 @@ use crate::world::places;
 
 /// Turns of history kept in a request: the conversation's state is read from them (what was told,
 /// the topic, the evidence cited); the model sees only the last two.
-pub const HISTORY_TURNS: usize = 8;
+pub const HISTORY_TURNS: usize = 16;
 /// Longest player line passed on, in characters.
 pub const MAX_LINE_CHARS: usize = 400;
 
