@@ -168,20 +168,37 @@ impl Conversation {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::sync::Arc;
 
     use super::*;
     use crate::decide::talk::Details;
     use crate::inference::{KnowledgeEntry, Person, WorldNames};
 
-    fn req() -> DialogueRequest {
-        let entry = |text: &str, keys: &[&str], allowed: bool| KnowledgeEntry {
+    /// A knowledge entry for tests.
+    pub(in crate::ml::dialogue) fn entry(
+        text: &str,
+        keys: &[&str],
+        allowed: bool,
+    ) -> KnowledgeEntry {
+        KnowledgeEntry {
             text: text.into(),
             keys: keys.iter().map(|s| s.to_string()).collect(),
             allowed,
             ..Default::default()
-        };
+        }
+    }
+
+    /// A villager to send the player to, knowing these words.
+    pub(in crate::ml::dialogue) fn person(name: &str, knows: &[&str]) -> Person {
+        Person {
+            name: name.into(),
+            knows: knows.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn req() -> DialogueRequest {
         let mut lantern = entry(
             "I saw a lantern moving near the town hall after midnight.",
             &["lantern", "hall"],
@@ -190,11 +207,6 @@ mod tests {
         lantern.details = Details {
             place: "Right by the tower steps, on the hall's east side.".into(),
             unknown: "I only saw the light, not who carried it.".into(),
-            ..Default::default()
-        };
-        let person = |name: &str, knows: &[&str]| Person {
-            name: name.into(),
-            knows: knows.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
         DialogueRequest {

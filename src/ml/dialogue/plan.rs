@@ -191,17 +191,13 @@ mod tests {
 
     use super::*;
     use crate::decide::talk::Details;
-    use crate::inference::{KnowledgeEntry, Person, WorldNames};
+    use crate::inference::WorldNames;
+    use crate::ml::dialogue::conversation::tests::{entry as known, person};
     use crate::ml::dialogue::understand::decide;
 
     /// Bram: someone asked about melting bronze (told at 0.2); who it was (at 0.7).
     fn bram(trust: f32, history: &[(&str, &str)]) -> DialogueRequest {
-        let entry = |text: &str, keys: &[&str], min: f32| KnowledgeEntry {
-            text: text.into(),
-            keys: keys.iter().map(|s| s.to_string()).collect(),
-            allowed: min <= trust,
-            ..Default::default()
-        };
+        let entry = |text: &str, keys: &[&str], min: f32| known(text, keys, min <= trust);
         let mut asked = entry(
             "Someone asked me last week how hot a fire must be to melt bronze.",
             &["melt", "bronze"],
@@ -209,11 +205,6 @@ mod tests {
         );
         asked.details = Details {
             when: "Last market day, near closing.".into(),
-            ..Default::default()
-        };
-        let person = |name: &str, knows: &[&str]| Person {
-            name: name.into(),
-            knows: knows.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
         DialogueRequest {
