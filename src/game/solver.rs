@@ -1,7 +1,9 @@
 //! `play --autopilot solve`: plays the mystery as a patient, kind player would. It visits the
 //! villagers nearest first, greets each and asks about the night of the theft, about its workplace
 //! and about odd behaviour; when a villager hints that it knows more than it says ("I might know a
-//! thing or two..."), it gives bread (while it has some) and says something kind, then asks again. After each visit it reads
+//! thing or two..."), it first confronts it with the journal's clue from another villager that bears
+//! most on what was said (evidence can open what trust does not), then gives bread (while it has
+//! some) and says something kind, and asks again. After each visit it reads
 //! the journal. When the journal points clearly at one villager (or everyone has been asked) it walks
 //! to the judge, accuses the journal's lead, confirms, and succeeds on the win screen. It knows
 //! only what a player sees: names, trades and workplaces, who judges, and the journal; never the
@@ -14,7 +16,7 @@ use super::chat::{ChatBox, Gifts, LineTyped, end_chat, give_bread, open_chat};
 use super::journal::{Clue, Journal, Suspect, clear_lead};
 use super::mystery::{AccuseAnswer, Case};
 use super::screens::Screen;
-use super::visit::{evidence, questions};
+use super::visit::{CONFRONT_TRIES, bearing, evidence, questions};
 use crate::brain::components::Profile;
 use crate::brain::emotion::NpcExperienced;
 use crate::brain::talk::{PlayerGave, Speech};
@@ -40,6 +42,8 @@ enum Stage {
     Await(Entity, Said, u32, f32),
     /// The villager hinted it knows more about question `i`: give bread, then ask again.
     Feed(Entity, usize),
+    /// Cite a clue as evidence after a hint to question `i` (the `n`th tried for it).
+    Cite(Entity, usize, usize, Clue),
     /// Say something kind (after the thanks for bread), then ask question `i` again.
     Praise(Entity, usize),
     Reask(Entity, usize),
@@ -62,6 +66,8 @@ enum Said {
     Bread(usize),
     /// The kind words after the thanks, before question `i` again.
     Kind(usize),
+    /// The `n`th clue cited as evidence after a hint to question `i`.
+    Cited(usize, usize),
 }
 
 #[derive(Resource)]
@@ -75,6 +81,9 @@ struct Solver {
     /// The clues cited on this visit, and every clue cited so far (once per citation).
     evidence: Vec<Clue>,
     cited: Vec<String>,
+    /// What was said on this visit, both ways, and the clues cited on it.
+    heard: Vec<String>,
+    cited_here: Vec<String>,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -85,6 +94,8 @@ pub(super) fn plugin(app: &mut App) {
         cleared: Vec::new(),
         evidence: Vec::new(),
         cited: Vec::new(),
+        heard: Vec::new(),
+        cited_here: Vec::new(),
     })
     .add_systems(
         Update,
@@ -175,7 +186,9 @@ fn drive(
                 solver.visited.push(npc);
                 solver.evidence = evidence(&journal, &v.name, &solver.cited);
                 let texts: Vec<String> = solver.evidence.iter().map(|c| c.text.clone()).collect();
-                solver.cited.extend(texts);
+                solver.cited.extend(texts.clone());
+                solver.cited_here = texts;
+                solver.heard.clear();
                 solver.stage = Stage::Next(npc, 0);
             }
         }
@@ -194,6 +207,7 @@ fn drive(
                 }
                 Some(q) => {
                     info!("autopilot: said to {}: {q}", v.name);
+                    solver.heard.push(q.clone());
                     typed.write(LineTyped {
                         npc,
                         text: q.clone(),
@@ -201,6 +215,19 @@ fn drive(
                     Stage::Await(npc, Said::Question(i, fed), generation, 0.0)
                 }
             };
+        }
+        Stage::Cite(npc, i, n, clue) => {
+            let Ok((_, v, _, _, speech)) = villagers.get(npc) else {
+                solver.stage = Stage::Choose;
+                return;
+            };
+            let generation = speech.map_or(0, |s| s.generation);
+            let line = format!("{} told me this: {}", clue.speaker, clue.text);
+            info!("autopilot: confronts {} with evidence: {line}", v.name);
+            solver.cited.push(clue.text.clone());
+            solver.cited_here.push(clue.text);
+            typed.write(LineTyped { npc, text: line });
+            solver.stage = Stage::Await(npc, Said::Cited(i, n), generation, 0.0);
         }
         Stage::Praise(npc, i) => {
             let Ok((_, v, _, _, speech)) = villagers.get(npc) else {
@@ -243,13 +270,38 @@ fn drive(
                         )
                     });
                     println!("autopilot: {} said: {}{how}", v.name, s.text);
+                    solver.heard.push(s.text.clone());
+                    let opened = matches!(said, Said::Cited(..))
+                        && s.record.as_ref().is_some_and(|r| !r.unlocked.is_empty());
+                    if opened {
+                        println!("autopilot: the evidence opened what {} held back", v.name);
+                    }
                     // "I might know more": a hint that trust is short. Bread helps, once each.
                     let hinted = s
                         .record
                         .as_ref()
                         .is_some_and(|r| matches!(r.plan.mv, Move::Hint(_)));
                     let can_feed = gifts.0 > 0 && !solver.fed.contains(&npc);
+                    // Held back: the clue that bears most on it next, a few times.
+                    let tries = match said {
+                        Said::Question(_, false) if hinted => Some(0),
+                        Said::Cited(_, n) if !opened && n + 1 < CONFRONT_TRIES => Some(n + 1),
+                        _ => None,
+                    };
+                    let confront = tries.and_then(|n| {
+                        let context = solver.heard.join(" ");
+                        bearing(&journal, &v.name, &context, &solver.cited, &solver.cited_here)
+                            .map(|c| (n, c))
+                    });
                     match said {
+                        Said::Question(i, false) | Said::Cited(i, _) if confront.is_some() => {
+                            let (n, clue) = confront.expect("checked");
+                            Stage::Cite(npc, i, n, clue)
+                        }
+                        // The evidence opened it: on to the next question; else trust.
+                        Said::Cited(i, _) if opened => Stage::Next(npc, i + 1),
+                        Said::Cited(i, _) if can_feed => Stage::Feed(npc, i),
+                        Said::Cited(i, _) => Stage::Praise(npc, i),
                         Said::Question(i, false) if hinted && can_feed => Stage::Feed(npc, i),
                         // No bread left: kind words alone, then ask again.
                         Said::Question(i, false) if hinted => Stage::Praise(npc, i),
@@ -258,7 +310,10 @@ fn drive(
                         Said::Kind(i) => Stage::Reask(npc, i),
                     }
                 }
-                (None, Said::Question(i, _) | Said::Bread(i) | Said::Kind(i))
+                (
+                    None,
+                    Said::Question(i, _) | Said::Bread(i) | Said::Kind(i) | Said::Cited(i, _),
+                )
                     if waited > REPLY_TIMEOUT_SECS =>
                 {
                     warn!("autopilot: {} did not answer in time", v.name);

@@ -2,6 +2,7 @@
 //! follow-ups, the clues it cites as evidence.
 
 use super::journal::{Clue, Journal};
+use crate::decide::keys;
 
 /// The questions of a visit to a villager working at `work`, as a player asks them: what it saw,
 /// a follow-up, its workplace, "anything else?", money, then each clue of `evidence` (what another
@@ -45,21 +46,80 @@ pub(super) fn evidence(journal: &Journal, npc: &str, cited: &[String]) -> Vec<Cl
         .collect()
 }
 
+/// Clues cited to a villager that holds back, before bread and kind words.
+pub(super) const CONFRONT_TRIES: usize = 4;
+
+/// The next clue from another villager to confront a witness with when it holds back, as a
+/// detective would: the one that shares most content words with what was said on this visit
+/// (`context`), then the least cited so far, then the newest. None when every clue from another
+/// villager was cited on this visit already (`here`).
+pub(super) fn bearing(
+    journal: &Journal,
+    npc: &str,
+    context: &str,
+    cited: &[String],
+    here: &[String],
+) -> Option<Clue> {
+    let said: Vec<String> = keys::words(context)
+        .into_iter()
+        .filter(|w| keys::is_content(w))
+        .collect();
+    journal
+        .clues
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.speaker != npc && !here.contains(&c.text))
+        .map(|(i, c)| {
+            let mut shared = keys::words(&c.text);
+            shared.retain(|w| said.contains(w));
+            shared.sort();
+            shared.dedup();
+            let times = cited.iter().filter(|t| **t == c.text).count();
+            (shared.len(), times, i, c)
+        })
+        .min_by_key(|(shared, times, i, _)| (usize::MAX - shared, *times, usize::MAX - i))
+        .map(|(.., c)| c.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn clue(speaker: &str, text: &str) -> Clue {
+        Clue {
+            speaker: speaker.into(),
+            text: text.into(),
+            day: 1,
+            hour: 9.0,
+            unlocked: false,
+        }
+    }
+
+    #[test]
+    fn a_witness_who_holds_back_is_confronted_with_the_clue_on_its_subject() {
+        let mut journal = Journal::default();
+        journal.clues = vec![
+            clue("Greta", "I saw a lantern moving near the hall."),
+            clue("Wren", "I found bronze shavings behind the smithy."),
+            clue("Bram", "Someone asked me how to melt bronze."),
+        ];
+        let context = "Who was it? Someone asked me how to melt bronze. Not naming names.";
+        let c = bearing(&journal, "Bram", context, &[], &[]).expect("a clue bears on it");
+        assert_eq!(c.speaker, "Wren");
+        // Then the others, least cited first; none left once all were cited on this visit.
+        let mut here = vec![c.text.clone()];
+        let cited = vec![journal.clues[0].text.clone()];
+        let next = bearing(&journal, "Bram", context, &cited, &here).expect("one left");
+        assert_eq!(next.speaker, "Greta");
+        here.push(next.text);
+        assert_eq!(bearing(&journal, "Bram", context, &cited, &here), None);
+    }
 
     #[test]
     fn a_visit_asks_about_the_villagers_workplace() {
         let q = questions("forest_edge", &[]);
         assert!(q.iter().any(|l| l.contains("at the forest edge")));
-        let clue = Clue {
-            speaker: "Greta".into(),
-            text: "I saw a lantern.".into(),
-            day: 1,
-            hour: 9.0,
-            unlocked: false,
-        };
+        let clue = clue("Greta", "I saw a lantern.");
         let q = questions("forest_edge", std::slice::from_ref(&clue));
         assert!(q.contains(&"Greta told me this: I saw a lantern.".to_string()));
         assert!(q.iter().any(|l| l.contains("anything else")));

@@ -213,5 +213,5 @@ pub const PERSONS: &[&str] = &[
 #[rustfmt::skip]
 pub const TIMES: &[&str] = &[
     "dawn", "morning", "noon", "midday", "afternoon", "evening", "dusk", "night", "midnight",
-    "yesterday", "today", "tonight", "week", "sunrise", "sunset",
+    "yesterday", "today", "tonight", "week", "sunrise", "sunset", "day", "month", "year",
 ];

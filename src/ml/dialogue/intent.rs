@@ -37,6 +37,22 @@ pub(super) fn simplify(line: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// True when the line reports what another villager (not `speaker`) said or saw: "Greta told me
+/// she saw a lantern", the player citing a clue.
+pub fn cites(line: &str, villagers: &[String], speaker: &str) -> bool {
+    let lower = simplify(line);
+    let words: Vec<&str> = lower.split(' ').collect();
+    villagers
+        .iter()
+        .filter(|v| v.as_str() != speaker)
+        .any(|v| {
+            let v = v.to_lowercase();
+            words.windows(3).any(|w| {
+                w[0] == v && ["told", "said", "says", "saw", "mentioned", "found"].contains(&w[1])
+            })
+        })
+}
+
 /// The intent cue words give, before retrieval is looked at.
 pub fn cue_intent(line: &str) -> Option<Intent> {
     let letters = line.chars().filter(|c| c.is_alphabetic()).count();
@@ -221,5 +237,15 @@ mod tests {
         assert!(!asks_more("Did you see anything strange?"));
         assert!(asks_lead("Who else would know about it?"));
         assert!(!asks_lead("Who was it?"));
+    }
+
+    #[test]
+    fn a_line_that_reports_another_villager_cites_a_clue() {
+        let village = ["Greta".to_string(), "Bram".to_string()];
+        assert!(cites("Greta told me this: I saw a lantern.", &village, "Bram"));
+        assert!(cites("greta saw a light by the hall", &village, "Bram"));
+        // Its own name, or a name alone, is no citation.
+        assert!(!cites("Greta told me to ask you.", &village, "Greta"));
+        assert!(!cites("Have you seen Greta today?", &village, "Bram"));
     }
 }

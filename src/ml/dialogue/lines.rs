@@ -12,9 +12,13 @@ use crate::memory::told;
 /// key groups that must be present (a fact, a detail, or what the villager did not see).
 pub fn content(plan: &DialoguePlan, req: &DialogueRequest) -> Option<(String, Vec<String>)> {
     match plan.mv {
+        // Told in another order where its words allow (the time first), so that the villager
+        // does not recite its RON sentence; the meaning checks hold it to the same sense.
         Move::StateFact(k) => {
             let e = &req.knowledge[k];
-            Some((e.text.clone(), e.keys.clone()))
+            let names = |w: &str| req.world.villagers.iter().any(|v| v.to_lowercase() == w);
+            let said = super::retell::retell(&e.text, &names).unwrap_or_else(|| e.text.clone());
+            Some((said, e.keys.clone()))
         }
         Move::Detail(k, a) => {
             let d = req.knowledge[k].details.get(a)?;
@@ -45,7 +49,7 @@ pub fn task(plan: &DialoguePlan, req: &DialogueRequest) -> String {
     match plan.mv {
         Move::StateFact(k) => format!(
             "The traveller asks about something you know. Tell them plainly: \"{}\"",
-            fact(k)
+            content(plan, req).map_or_else(|| fact(k).to_string(), |(said, _)| said)
         ),
         Move::Detail(k, a) | Move::NoDetail(k, a) => match content(plan, req) {
             Some((said, _)) => format!(

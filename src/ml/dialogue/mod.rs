@@ -25,6 +25,7 @@ pub mod plan;
 pub mod realise;
 pub mod recall;
 pub mod request;
+mod retell;
 pub mod speed;
 mod templates;
 pub mod understand;

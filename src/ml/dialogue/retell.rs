@@ -1,0 +1,190 @@
+//! A fact told in another order than its RON sentence, with the same meaning: a time phrase that
+//! can stand apart is put first ("After midnight, I saw a lantern moving near the town hall."),
+//! and a cleft is undone ("It was Odo who asked…" → "Odo was the one who asked…"). The words stay
+//! the knowledge's own, so nothing is added or lost; the model then says it from that start.
+
+use super::cues::TIMES;
+
+/// Words that open a time phrase that can stand apart ("after midnight", "last week").
+const OPENS_ADVERBIAL: &[&str] = &[
+    "after", "before", "at", "by", "late", "early", "all", "this", "last", "in", "on",
+];
+
+/// `text` told in another order, or None when no rule applies. `keep` says which first words keep
+/// their capital when they no longer open the sentence ("I", names).
+pub fn retell(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<String> {
+    cleft(text).or_else(|| time_first(text, keep))
+}
+
+/// The bare word of a token: lower case, without punctuation.
+fn bare(token: &str) -> String {
+    token
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
+}
+
+/// "It was X who Y." → "X was the one who Y."
+fn cleft(text: &str) -> Option<String> {
+    let rest = text.strip_prefix("It was ")?;
+    let (who, what) = rest.split_once(" who ")?;
+    (!who.is_empty() && who.split_whitespace().count() <= 3 && !what.is_empty())
+        .then(|| format!("{who} was the one who {what}"))
+}
+
+/// The span of tokens `[start, end)` of a time phrase in `tokens` that can stand apart, if any.
+fn time_span(tokens: &[&str]) -> Option<(usize, usize)> {
+    let words: Vec<String> = tokens.iter().map(|t| bare(t)).collect();
+    for t in 1..tokens.len() {
+        let w = words[t].as_str();
+        let (start, end) = if w == "ago" && t >= 2 {
+            (t - 2, t + 1)
+        } else if TIMES.contains(&w) {
+            let mut end = t + 1;
+            // "the night before last"
+            if words.get(t + 1).map(String::as_str) == Some("before")
+                && words.get(t + 2).map(String::as_str) == Some("last")
+            {
+                end = t + 3;
+            }
+            let mut start = t;
+            while start > 0
+                && t - start < 2
+                && (OPENS_ADVERBIAL.contains(&words[start - 1].as_str())
+                    || words[start - 1] == "that"
+                    || (words[start - 1] == "the" && end > t + 1))
+            {
+                start -= 1;
+            }
+            (start, end)
+        } else {
+            continue;
+        };
+        // Nothing before it, or it may belong to the last of two things joined ("drank and left
+        // before midnight"): left where it is.
+        let joined = words[..start]
+            .iter()
+            .any(|w| ["and", "then", "but", "or"].contains(&w.as_str()));
+        // A time noun alone ("a poor year") is not a phrase that stands apart; an adverb is.
+        let alone = start == t && !["yesterday", "today", "tonight"].contains(&w);
+        if start == 0 || joined || alone {
+            continue;
+        }
+        // The phrase stands apart when it ends the sentence or a clause, or opens with a word
+        // that makes it an adverbial ("last week how…", not "the night the bell…").
+        let closes = end == tokens.len() || tokens[end - 1].ends_with(',');
+        let adverbial = OPENS_ADVERBIAL.contains(&words[start].as_str()) || w == "ago";
+        if (closes || adverbial) && !tokens[start - 1].ends_with(',') {
+            return Some((start, end));
+        }
+    }
+    None
+}
+
+/// The time phrase first, the rest after it.
+fn time_first(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<String> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let (start, end) = time_span(&tokens)?;
+    let last = *tokens.last()?;
+    let stop = last
+        .chars()
+        .last()
+        .filter(|c| ".!?".contains(*c))
+        .map(String::from)
+        .unwrap_or_default();
+    let phrase: Vec<String> = tokens[start..end]
+        .iter()
+        .map(|t| t.trim_end_matches(['.', '!', '?', ',']).to_string())
+        .collect();
+    let mut rest: Vec<String> = tokens[..start].iter().map(|t| t.to_string()).collect();
+    let mut after: Vec<String> = tokens[end..].iter().map(|t| t.to_string()).collect();
+    // "in full yesterday, first time" → "in full, first time"
+    if tokens[end - 1].ends_with(',')
+        && !after.is_empty()
+        && let Some(l) = rest.last_mut()
+    {
+        l.push(',');
+    }
+    rest.append(&mut after);
+    let mut head = phrase.join(" ");
+    if let Some(c) = head.get(..1) {
+        head = format!("{}{}", c.to_uppercase(), &head[1..]);
+    }
+    let first = rest.first_mut()?;
+    if !keep(&bare(first)) && !first.starts_with("I'") && first != "I" {
+        *first = first.to_lowercase();
+    }
+    let mut body = rest.join(" ");
+    if !body.ends_with(['.', '!', '?']) {
+        body.push_str(&stop);
+    }
+    Some(format!("{head}, {body}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn told(text: &str) -> Option<String> {
+        retell(text, &|w| w == "odo")
+    }
+
+    #[test]
+    fn a_time_phrase_is_put_first_and_the_rest_kept_whole() {
+        let cases = [
+            (
+                "I saw a lantern moving near the town hall after midnight.",
+                "After midnight, I saw a lantern moving near the town hall.",
+            ),
+            (
+                "Someone asked me last week how hot a fire must be to melt bronze.",
+                "Last week, someone asked me how hot a fire must be to melt bronze.",
+            ),
+            (
+                "Odo paid his tab in full yesterday, first time in a year.",
+                "Yesterday, Odo paid his tab in full, first time in a year.",
+            ),
+            (
+                "The town bell vanished from the hall tower the night before last.",
+                "The night before last, the town bell vanished from the hall tower.",
+            ),
+            (
+                "Someone came to me for a salve for burnt hands two days ago.",
+                "Two days ago, someone came to me for a salve for burnt hands.",
+            ),
+            (
+                "A cart went down the mill road late that night, heavy and creaking.",
+                "Late that night, a cart went down the mill road, heavy and creaking.",
+            ),
+            (
+                "I was at home all night, I swear it.",
+                "All night, I was at home, I swear it.",
+            ),
+            (
+                "The chapel bell was rung at midnight by no one I saw.",
+                "At midnight, the chapel bell was rung by no one I saw.",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(told(text).as_deref(), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_cleft_is_undone_and_other_sentences_are_left_alone() {
+        assert_eq!(
+            told("It was Odo who asked about melting bronze.").as_deref(),
+            Some("Odo was the one who asked about melting bronze.")
+        );
+        for text in [
+            // "the night the bell went missing" does not stand apart, and "before midnight"
+            // belongs to the second of two things done: put first, it would cover both.
+            "Odo drank alone the night the bell went missing and left before midnight.",
+            "The mill owes the town forty silver in back taxes.",
+            "The mill has had a poor year.",
+            "I found bronze shavings on the path behind the mill.",
+            "At dawn I saw the door open.",
+        ] {
+            assert_eq!(told(text), None, "{text}");
+        }
+    }
+}
