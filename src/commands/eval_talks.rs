@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::ml::dialogue::eval::conversations::{TalkSummary, TurnScored, run_talks};
-use crate::ml::dialogue::eval::talks::load_talks;
+use crate::ml::dialogue::eval::talk_summary::merged_refusals;
+use crate::ml::dialogue::eval::talks::{load_probe, load_talks};
 
 /// Arguments of `npc-minds eval conversations`.
 #[derive(Debug, clap::Args)]
@@ -91,26 +92,46 @@ fn print_summary(set: &str, s: &TalkSummary) {
 pub fn run(a: TalkEvalArgs) -> anyhow::Result<ExitCode> {
     let cast = a.run.cast();
     let talks = load_talks(&a.set, &cast)?;
+    let probe = load_probe(&a.set, &cast)?;
     let (world, mut d) = a.run.load(&cast)?;
-    let total: usize = talks.iter().map(|t| t.turns.len()).sum();
+    let total: usize = talks.iter().map(|t| t.turns.len()).sum::<usize>() + probe.len();
     let mut done = 0;
-    let (scored, summary) = run_talks(&mut d, &cast, &world, &talks, a.run.seed, &mut |s| {
+    let mut progress = |s: &TurnScored| {
         done += 1;
         if a.run.verbose {
             eprintln!("{done}/{total} {}", line(s));
         } else {
             eprint!("\r{done}/{total} turns");
         }
-    })?;
+    };
+    let (scored, summary) = run_talks(&mut d, &cast, &world, &talks, a.run.seed, &mut progress)?;
+    let (probed, probe_summary) =
+        run_talks(&mut d, &cast, &world, &probe, a.run.seed, &mut progress)?;
     eprintln!();
+    let (refusals, least) = merged_refusals(&summary, &probe_summary);
     if a.run.json {
-        let out = serde_json::json!({ "set": a.set, "summary": summary, "turns": scored });
+        let out = serde_json::json!({
+            "set": a.set,
+            "summary": summary,
+            "turns": scored,
+            "probe": { "summary": probe_summary, "turns": probed },
+            "refusals": { "per_villager": refusals, "least": least },
+        });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        for s in scored.iter().filter(|s| !s.right) {
+        for s in scored.iter().chain(&probed).filter(|s| !s.right) {
             println!("{}", line(s));
         }
         print_summary(&a.set.display().to_string(), &summary);
+        if !probe.is_empty() {
+            let p = &probe_summary;
+            println!(
+                "refusal probe: {} lines asked of every villager alone; leaks {}, persona breaks \
+                 {}, invented names {}, invented mystery events {}, echoes {}",
+                p.turns, p.leaks, p.persona_breaks, p.invented_names, p.invented_events, p.echoes
+            );
+            println!("distinct refusals per villager, set and probe: least {least} ({refusals:?})");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -272,7 +272,10 @@ fn drive(
                     println!("autopilot: {} said: {}{how}", v.name, s.text);
                     solver.heard.push(s.text.clone());
                     let opened = matches!(said, Said::Cited(..))
-                        && s.record.as_ref().is_some_and(|r| !r.unlocked.is_empty());
+                        && s
+                            .record
+                            .as_ref()
+                            .is_some_and(|r| r.unlocked.iter().any(|k| r.conveyed.contains(k)));
                     if opened {
                         println!("autopilot: the evidence opened what {} held back", v.name);
                     }

@@ -209,6 +209,12 @@ pub const PERSONS: &[&str] = &[
     "lad", "lass", "someone", "somebody", "men", "women", "people", "thief", "traveller",
 ];
 
+/// Phrases that ask the listener for what it knows, not about itself.
+pub const ASKS_TO_KNOW: &[&str] = &[
+    "you know", "you tell", "you heard", "any idea", "how to", "how do i", "how can i",
+    "you explain",
+];
+
 /// Words for a time of day or a day.
 #[rustfmt::skip]
 pub const TIMES: &[&str] = &[

@@ -142,10 +142,15 @@ pub(super) fn addresses_listener(line: &str) -> bool {
     })
 }
 
-/// True when the line asks what the listener saw or heard ("did you see anything that night?"):
-/// a question to answer from what it knows, never small talk to make up a story for.
+/// True when the line asks what the listener saw, heard or knows ("did you see anything that
+/// night?", "do you know who built the bridge?", "can you tell me how to sail?"): a question to
+/// answer from what it knows, never small talk to make up a story for.
 pub(super) fn asks_for_testimony(line: &str) -> bool {
     let s = simplify(line);
+    let padded = format!(" {} ", s.replace('?', " "));
+    if ASKS_TO_KNOW.iter().any(|p| padded.contains(&format!(" {p} "))) {
+        return true;
+    }
     s.split(' ').any(|w| {
         matches!(
             w.trim_matches('?'),

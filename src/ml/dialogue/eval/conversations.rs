@@ -312,6 +312,7 @@ fn score(
         verbatim: fact_said.then(|| stated.iter().any(|k| verbatim(reply, &entries[*k].text))),
         template: record.source == ReplySource::Template,
         attempts: record.rejections.len() + 1,
+        rejections: record.rejections.clone(),
         first_words_ms: 0.0,
     }
 }

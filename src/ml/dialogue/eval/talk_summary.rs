@@ -28,7 +28,20 @@ pub struct TurnScored {
     pub verbatim: Option<bool>,
     pub template: bool,
     pub attempts: usize,
+    /// Why each rejected attempt was rejected.
+    pub rejections: Vec<String>,
     pub first_words_ms: f64,
+}
+
+/// Distinct refusals per villager over two runs (a set and its probe), and the least.
+pub fn merged_refusals(a: &TalkSummary, b: &TalkSummary) -> (BTreeMap<String, usize>, usize) {
+    let mut all = a.refusal_texts.clone();
+    for (npc, texts) in &b.refusal_texts {
+        all.entry(npc.clone()).or_default().extend(texts.iter().cloned());
+    }
+    let counts: BTreeMap<String, usize> = all.into_iter().map(|(k, v)| (k, v.len())).collect();
+    let least = counts.values().copied().min().unwrap_or(0);
+    (counts, least)
 }
 
 fn fraction(n: usize, of: usize) -> f64 {
@@ -57,6 +70,9 @@ pub struct TalkSummary {
     /// Distinct refusals (hints, "I don't know", deflections) per villager, and the least.
     pub refusals: BTreeMap<String, usize>,
     pub min_distinct_refusals: usize,
+    /// The refusals themselves (first sentences), per villager: merged with a probe's.
+    #[serde(skip)]
+    pub refusal_texts: BTreeMap<String, BTreeSet<String>>,
     pub retried: f64,
     pub template: f64,
     pub first_words_ms_median: f64,
@@ -81,8 +97,11 @@ pub(super) fn summarise(
     let facts = count(&|s| s.verbatim.is_some());
     let mut first: Vec<f64> = scored.iter().map(|s| s.first_words_ms).collect();
     first.sort_by(f64::total_cmp);
-    let refusals: BTreeMap<String, usize> =
-        refusals.into_iter().map(|(k, v)| (k, v.len())).collect();
+    let refusal_texts = refusals;
+    let refusals: BTreeMap<String, usize> = refusal_texts
+        .iter()
+        .map(|(k, v)| (k.clone(), v.len()))
+        .collect();
     TalkSummary {
         talks,
         turns: scored.len(),
@@ -102,6 +121,7 @@ pub(super) fn summarise(
         verbatim: fraction(count(&|s| s.verbatim == Some(true)), facts),
         min_distinct_refusals: refusals.values().copied().min().unwrap_or(0),
         refusals,
+        refusal_texts,
         retried: fraction(count(&|s| s.attempts > 1), scored.len()),
         template: fraction(count(&|s| s.template), scored.len()),
         first_words_ms_median: crate::inference::metrics::percentile(&first, 0.5),

@@ -145,3 +145,35 @@ pub fn load_talks(path: &Path, cast: &[NpcConfig]) -> Result<Vec<Talk>, TalkSetE
     let text = std::fs::read_to_string(path).map_err(|e| TalkSetError::Io(name.clone(), e))?;
     parse_talks(&name, &text, cast)
 }
+
+/// The refusal probe next to a conversation set (`heldout.ron` → `heldout-refusals.ron`), when
+/// there is one: lines no villager can answer, asked of every villager of `cast` alone at trust
+/// 0, so that each refuses several times and the variety of its refusals can be counted.
+pub fn load_probe(set: &Path, cast: &[NpcConfig]) -> Result<Vec<Talk>, TalkSetError> {
+    let stem = set.file_stem().and_then(|s| s.to_str()).unwrap_or("set");
+    let path = set.with_file_name(format!("{stem}-refusals.ron"));
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| TalkSetError::Io(name.clone(), e))?;
+    let lines: Vec<String> = ron::from_str(&text).map_err(|e| TalkSetError::Syntax {
+        file: name,
+        line: e.span.start.line,
+        col: e.span.start.col,
+        message: e.code.to_string(),
+    })?;
+    Ok(cast
+        .iter()
+        .flat_map(|c| {
+            lines.iter().map(|l| Talk {
+                npc: c.name.clone(),
+                trust: 0.0,
+                turns: vec![Turn {
+                    say: l.clone(),
+                    expect: Expect::Any,
+                }],
+            })
+        })
+        .collect())
+}
