@@ -46,6 +46,11 @@ use crate::ml::emotion;
 use crate::ml::model_files;
 use crate::sim::policy::{self, PolicyChoice};
 
+/// The longest a player waits after Enter for a villager's first words before the reply's plain
+/// line is said instead of another try of the model (the goal is 1.5 s at most; the rest is
+/// the frame, the emotion read and the queue).
+const FIRST_WORDS_WAIT: std::time::Duration = std::time::Duration::from_millis(1200);
+
 /// Settings of `npc-minds play`.
 pub struct GameOptions {
     pub mods: PathBuf,
@@ -251,7 +256,10 @@ fn game_pool(
             let encoder = encoder.clone();
             factory(move || {
                 Dialogue::load_with_encoder(&path, 1, encoder.get(), &mut |l| info!("{l}"))
-                    .map(|d| DialogueBackend(d.warm_later(personas.clone())))
+                    .map(|d| {
+                        let d = d.warm_later(personas.clone()).with_wait(FIRST_WORDS_WAIT);
+                        DialogueBackend(d)
+                    })
                     .map_err(|e| InferenceError::Unavailable(e.to_string()))
             })
         }

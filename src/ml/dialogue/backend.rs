@@ -33,6 +33,8 @@ pub struct Dialogue {
     common: Arc<HashSet<String>>,
     /// Personas whose prompt prefix is computed while the lane is idle (see [`Dialogue::warm_later`]).
     to_warm: Vec<String>,
+    /// The longest a player waits for first words (see [`Dialogue::with_wait`]).
+    wait: Option<std::time::Duration>,
 }
 
 impl Dialogue {
@@ -74,7 +76,16 @@ impl Dialogue {
             understander,
             common,
             to_warm: Vec::new(),
+            wait: None,
         }
+    }
+
+    /// Bounds the player's wait for first words: past it, the plan's template line is said
+    /// instead of another attempt (the game and `chat`; evaluations run without it, so that their
+    /// scores do not depend on the machine's speed).
+    pub fn with_wait(mut self, wait: std::time::Duration) -> Self {
+        self.wait = Some(wait);
+        self
     }
 
     /// Computes these personas' prompt prefixes one by one while no reply is asked for, so that
@@ -111,6 +122,7 @@ impl Dialogue {
             &mut self.understander,
             &self.common,
             recalled.as_ref().unwrap_or(req),
+            self.wait,
             sink,
         )
     }

@@ -24,6 +24,8 @@ use crate::ml::llama::LmError;
 
 /// Generated attempts before the template line.
 pub const ATTEMPTS: u8 = 3;
+/// The share of the wait for first words after which no new attempt starts.
+const RETRY_SHARE: f64 = 0.7;
 /// History turns shown to the model.
 const HISTORY_SHOWN: usize = 2;
 /// Most sentences in a reply that states no fact.
@@ -96,14 +98,19 @@ pub trait Sink: Send {
     fn cancelled(&self) -> bool;
 }
 
-/// Understands, plans and says one reply; accepted text goes to `sink` as it is accepted.
+/// Understands, plans and says one reply; accepted text goes to `sink` as it is accepted. With a
+/// `wait` (the game's), the player's wait for first words stays bounded whatever the checks
+/// reject: no new attempt starts after most of it, an attempt that has shown nothing by then is
+/// stopped, and the plan's template line is said.
 pub fn respond(
     model: &mut Voice,
     understander: &mut Understander,
     common: &Arc<HashSet<String>>,
     req: &DialogueRequest,
+    wait: Option<std::time::Duration>,
     sink: &mut dyn Sink,
 ) -> Result<Reply, LmError> {
+    let over = |share: f64, t: std::time::Instant| wait.is_some_and(|w| t.elapsed() > w.mul_f64(share));
     let entries: Vec<Entry> = req
         .knowledge
         .iter()
@@ -212,6 +219,10 @@ pub fn respond(
         ..ReplyStats::default()
     };
     for attempt in 0..ATTEMPTS {
+        if attempt > 0 && over(RETRY_SHARE, started) {
+            rejections.push(format!("attempt {}: out of time", attempt + 1));
+            break;
+        }
         let p = prompt(req, &plan, attempt);
         let mut accepted = String::new();
         let mut held = String::new();
@@ -221,6 +232,10 @@ pub fn respond(
         let mut on_step = |step: Step| -> Flow {
             let s = match step {
                 Step::Token if sink.cancelled() => return Flow::Stop,
+                Step::Token if accepted.is_empty() && over(1.0, started) => {
+                    failure = Some(Rejection::TooSlow);
+                    return Flow::Stop;
+                }
                 Step::Token => return Flow::Continue,
                 Step::Sentence(s) => s,
             };

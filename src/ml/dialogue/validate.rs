@@ -51,6 +51,8 @@ pub enum Rejection {
     MeaningChanged(String),
     /// Quotes the player's own words back to them.
     Echoed,
+    /// Nothing passed the checks within the wait for first words.
+    TooSlow,
 }
 
 impl std::fmt::Display for Rejection {
@@ -74,6 +76,7 @@ impl std::fmt::Display for Rejection {
             Rejection::InventedEvent(w) => write!(f, "invented mystery event ({w:?})"),
             Rejection::MeaningChanged(w) => write!(f, "meaning changed ({w})"),
             Rejection::Echoed => write!(f, "quotes the player"),
+            Rejection::TooSlow => write!(f, "no words passed in time"),
         }
     }
 }
