@@ -126,6 +126,20 @@ pub fn respond(
     } else {
         understander.understand(&req.line, &entries)?
     };
+    // A short question the cue words do not read, after a fact: a follow-up when it is close to
+    // one worded otherwise, and about no entry of its own.
+    if conv.topic.is_some()
+        && understanding.follow_up.is_none()
+        && understanding.about.is_none()
+        && matches!(
+            understanding.intent,
+            crate::decide::talk::Intent::Question | crate::decide::talk::Intent::SmallTalk
+        )
+        && let Some(ask) = understander.follow_up_like(&req.line)?
+    {
+        understanding.intent = crate::decide::talk::Intent::FollowUp;
+        understanding.follow_up = Some(ask);
+    }
     // A follow-up is understood with the topic it follows: "Who was it?" after "someone asked me
     // about melting bronze" finds the entry that says who.
     if understanding.intent == crate::decide::talk::Intent::FollowUp

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use super::intent::{addresses_listener, asks_for_testimony, social_intent};
 pub use super::intent::{asked, asks_lead, asks_more, cue_intent, follow_up, is_asking};
 use super::meaning::asks_about_player;
+use super::cues::FOLLOW_UP_EXAMPLES;
 use crate::decide::keys;
 use crate::decide::talk::{Ask, Intent};
 use crate::ml::encoder::{EncoderError, SentenceEncoder, cosine};
@@ -17,6 +18,8 @@ use crate::ml::encoder::{EncoderError, SentenceEncoder, cosine};
 pub const ABOUT: f32 = 0.60;
 /// A line shaped like a question is about its best entry from this score on.
 pub const ABOUT_IF_ASKED: f32 = 0.36;
+/// How close a short question must be to a worded follow-up to be read as one.
+pub const FOLLOW_UP_LIKE: f32 = 0.5;
 /// Bonus per content word the line shares with an entry (at most [`MAX_BONUS`]).
 const WORD_BONUS: f32 = 0.06;
 const MAX_BONUS: f32 = 0.18;
@@ -167,6 +170,31 @@ impl Understander {
         }
         scored.sort_by(|a, b| b.1.total_cmp(&a.1));
         Ok(scored)
+    }
+
+    /// What a short question asks of the topic when its cue words do not say (a follow-up worded
+    /// otherwise: "In which spot?"), from the nearest of [`FOLLOW_UP_EXAMPLES`] at least
+    /// [`FOLLOW_UP_LIKE`] close; None without an encoder, or for a longer line.
+    pub fn follow_up_like(&mut self, line: &str) -> Result<Option<Ask>, EncoderError> {
+        let n = keys::words(line).len();
+        if n == 0 || n > 7 || !is_asking(line) {
+            return Ok(None);
+        }
+        let Some(encoder) = self.encoder.take() else {
+            return Ok(None);
+        };
+        let mut texts: Vec<&str> = FOLLOW_UP_EXAMPLES.iter().map(|(t, _)| *t).collect();
+        texts.push(line);
+        let embedded = self.embeddings(&encoder, &texts);
+        self.encoder = Some(encoder);
+        let mut embedded = embedded?;
+        let q = embedded.pop().unwrap_or_default();
+        let best = embedded
+            .iter()
+            .zip(FOLLOW_UP_EXAMPLES)
+            .map(|(e, (_, ask))| (cosine(&q, e), *ask))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(best.filter(|(s, _)| *s >= FOLLOW_UP_LIKE).map(|(_, a)| a))
     }
 
     /// The intent of `line` and the entry it is about.
