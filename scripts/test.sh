@@ -16,4 +16,4 @@ fi
 export NPC_MINDS_OPENAI_PYTHON="$PWD/$venv/bin/python"
 # The models were just fetched: a model test that finds one missing fails instead of skipping.
 export NPC_MINDS_REQUIRE_MODELS=1
-cargo test --locked --all-targets "$@"
+cargo test --locked --workspace --all-targets "$@"

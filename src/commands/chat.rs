@@ -115,8 +115,10 @@ impl Sink for Stdout {
 fn load_local(threads: usize) -> anyhow::Result<Dialogue> {
     let path = dialogue_model_path(&mut |l| eprintln!("{l}"))?;
     let models = model_files::models_dir();
-    Ok(Dialogue::load(&path, &models, threads, &mut |l| eprintln!("{l}"))?
-        .with_wait(std::time::Duration::from_millis(1500)))
+    Ok(
+        Dialogue::load(&path, &models, threads, &mut |l| eprintln!("{l}"))?
+            .with_wait(std::time::Duration::from_millis(1500)),
+    )
 }
 
 /// `npc-minds chat`.

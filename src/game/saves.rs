@@ -126,16 +126,25 @@ pub fn restore(world: &mut World, save: &GameSave) -> Result<(), String> {
     Ok(())
 }
 
-fn write(world: &mut World) -> Result<(), String> {
-    let state = capture(world);
-    let path = world.resource::<Saves>().path.clone();
-    file::save(&path, KIND, VERSION, &state).map_err(|e| e.to_string())
+/// Why a save could not be loaded into the game.
+#[derive(Debug, thiserror::Error)]
+enum LoadError {
+    #[error(transparent)]
+    File(#[from] file::SaveError),
+    #[error("{0}")]
+    Restore(String),
 }
 
-fn read(world: &mut World) -> Result<(), String> {
+fn write(world: &mut World) -> Result<(), file::SaveError> {
+    let state = capture(world);
     let path = world.resource::<Saves>().path.clone();
-    let (_, state) = file::load::<GameSave>(&path, KIND, VERSION).map_err(|e| e.to_string())?;
-    restore(world, &state)
+    file::save(&path, KIND, VERSION, &state)
+}
+
+fn read(world: &mut World) -> Result<(), LoadError> {
+    let path = world.resource::<Saves>().path.clone();
+    let (_, state) = file::load::<GameSave>(&path, KIND, VERSION)?;
+    restore(world, &state).map_err(LoadError::Restore)
 }
 
 fn note(world: &mut World, text: String) {
@@ -153,13 +162,15 @@ fn save_or_load(world: &mut World) {
     if !playing || !(save || load) {
         return;
     }
-    let done = if save {
-        write(world).map(|()| "Saved (F9 loads)".to_string())
+    let done: Result<&str, Box<dyn std::error::Error>> = if save {
+        write(world)
+            .map(|()| "Saved (F9 loads)")
+            .map_err(Into::into)
     } else {
-        read(world).map(|()| "Loaded".to_string())
+        read(world).map(|()| "Loaded").map_err(Into::into)
     };
     match done {
-        Ok(t) => note(world, t),
+        Ok(t) => note(world, t.to_string()),
         Err(e) => note(
             world,
             format!("Not {}: {e}", if save { "saved" } else { "loaded" }),

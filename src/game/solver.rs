@@ -272,8 +272,7 @@ fn drive(
                     println!("autopilot: {} said: {}{how}", v.name, s.text);
                     solver.heard.push(s.text.clone());
                     let opened = matches!(said, Said::Cited(..))
-                        && s
-                            .record
+                        && s.record
                             .as_ref()
                             .is_some_and(|r| r.unlocked.iter().any(|k| r.conveyed.contains(k)));
                     if opened {
@@ -293,8 +292,14 @@ fn drive(
                     };
                     let confront = tries.and_then(|n| {
                         let context = solver.heard.join(" ");
-                        bearing(&journal, &v.name, &context, &solver.cited, &solver.cited_here)
-                            .map(|c| (n, c))
+                        bearing(
+                            &journal,
+                            &v.name,
+                            &context,
+                            &solver.cited,
+                            &solver.cited_here,
+                        )
+                        .map(|c| (n, c))
                     });
                     match said {
                         Said::Question(i, false) | Said::Cited(i, _) if confront.is_some() => {
@@ -316,9 +321,7 @@ fn drive(
                 (
                     None,
                     Said::Question(i, _) | Said::Bread(i) | Said::Kind(i) | Said::Cited(i, _),
-                )
-                    if waited > REPLY_TIMEOUT_SECS =>
-                {
+                ) if waited > REPLY_TIMEOUT_SECS => {
                     warn!("autopilot: {} did not answer in time", v.name);
                     Stage::Next(npc, i + 1)
                 }

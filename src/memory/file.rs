@@ -55,8 +55,8 @@ pub enum SaveError {
         why: String,
         prev: Option<String>,
     },
-    #[error("{path}: cannot encode the state: {message}")]
-    Encode { path: String, message: String },
+    #[error("{path}: cannot encode the state: {source}")]
+    Encode { path: String, source: ron::Error },
 }
 
 fn prev_hint(prev: &Option<String>) -> String {
@@ -87,8 +87,8 @@ fn checksum(body: &[u8]) -> u64 {
 }
 
 /// The bytes of a save of `state`.
-pub fn encode<T: Serialize>(kind: &str, version: u32, state: &T) -> Result<Vec<u8>, String> {
-    let body = ron::to_string(state).map_err(|e| e.to_string())?;
+pub fn encode<T: Serialize>(kind: &str, version: u32, state: &T) -> Result<Vec<u8>, ron::Error> {
+    let body = ron::to_string(state)?;
     let mut out = format!(
         "{MAGIC} {kind} {version} {} {:016x}\n",
         body.len(),
@@ -115,9 +115,9 @@ pub fn save<T: Serialize>(
             source,
         }
     };
-    let bytes = encode(kind, version, state).map_err(|message| SaveError::Encode {
+    let bytes = encode(kind, version, state).map_err(|source| SaveError::Encode {
         path: p.clone(),
-        message,
+        source,
     })?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

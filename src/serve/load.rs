@@ -51,20 +51,37 @@ fn unavailable(e: impl std::fmt::Display) -> InferenceError {
     InferenceError::Unavailable(e.to_string())
 }
 
+/// Why the service's models could not be loaded: what is missing and how to get it.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Files(#[from] model_files::FetchError),
+    #[error("the sentence encoder: {0}")]
+    Encoder(#[from] crate::ml::encoder::EncoderError),
+    #[error("the dialogue model: {0}")]
+    Model(#[from] crate::ml::llama::LmError),
+    #[error("the batcher stopped while loading")]
+    Batcher,
+}
+
 /// Loads everything; the error says what is missing and how to get it.
-pub fn load(shared: &Shared, o: &LoadOptions, log: &mut dyn FnMut(&str)) -> Result<Models, String> {
+pub fn load(
+    shared: &Shared,
+    o: &LoadOptions,
+    log: &mut dyn FnMut(&str),
+) -> Result<Models, LoadError> {
     let dir = model_files::models_dir();
-    let gguf = model_files::dialogue_model_path(log).map_err(|e| e.to_string())?;
-    let (_, enc_dir) = emotion::encoder_files(&dir).map_err(|e| e.to_string())?;
-    let encoder = Arc::new(SentenceEncoder::load(&enc_dir).map_err(|e| e.to_string())?);
-    let model = DialogueModel::load(&gguf, o.threads, log).map_err(|e| e.to_string())?;
+    let gguf = model_files::dialogue_model_path(log)?;
+    let (_, enc_dir) = emotion::encoder_files(&dir)?;
+    let encoder = Arc::new(SentenceEncoder::load(&enc_dir)?);
+    let model = DialogueModel::load(&gguf, o.threads, log)?;
     let tokenizer = Arc::new(model.tokenizer().clone());
     let model_id = model.model_id().to_string();
     let batcher = Batcher::spawn(model, shared.limits.max_batch, shared.limits.max_queue);
     // Villagers reply through the batcher too, beside open chats: each of the dialogue lane's
     // workers understands and plans one villager's line, then follows its reply as the batcher
     // decodes it with the others.
-    let queue = batcher.queue().ok_or("the batcher stopped while loading")?;
+    let queue = batcher.queue().ok_or(LoadError::Batcher)?;
     // The workers share the encoder and the embeddings of what they have understood.
     let understander = Understander::new(Some(encoder.clone()));
     let dialogue = factory(move || {

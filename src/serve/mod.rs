@@ -127,7 +127,7 @@ impl Server {
                     }
                     Err(e) => {
                         log(&format!("error: the models could not be loaded: {e}"));
-                        let _ = loader.load_error.set(e);
+                        let _ = loader.load_error.set(e.to_string());
                     }
                 }
             })?;

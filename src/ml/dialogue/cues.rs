@@ -215,23 +215,44 @@ pub const PERSONS: &[&str] = &[
 pub const FOLLOW_UP_EXAMPLES: &[(&str, crate::decide::talk::Ask)] = {
     use crate::decide::talk::Ask::*;
     &[
-        ("Who did it?", Who), ("Did you see who it was?", Who), ("Do you know the person?", Who),
-        ("Which of the villagers?", Who), ("Could you make out who it was?", Who),
-        ("Did you recognise them?", Who), ("Was anybody with it?", Who),
+        ("Who did it?", Who),
+        ("Did you see who it was?", Who),
+        ("Do you know the person?", Who),
+        ("Which of the villagers?", Who),
+        ("Could you make out who it was?", Who),
+        ("Did you recognise them?", Who),
+        ("Was anybody with it?", Who),
         ("Where did you see it?", Where),
-        ("In what spot exactly?", Where), ("Which part of the village?", Where),
-        ("Where abouts was it?", Where), ("At what time?", When), ("How late was it?", When),
-        ("Which day was that?", When), ("How long ago?", When), ("Are you sure about that?", Sure),
-        ("Is that really true?", Sure), ("You're not mistaken?", Sure), ("Honestly?", Sure),
-        ("Why would anyone do that?", Why), ("What was the reason?", Why),
-        ("How did that happen?", How), ("In what way?", How), ("What did you see?", What),
-        ("What was it like?", What), ("What did it look like?", What),
+        ("In what spot exactly?", Where),
+        ("Which part of the village?", Where),
+        ("Where abouts was it?", Where),
+        ("At what time?", When),
+        ("How late was it?", When),
+        ("Which day was that?", When),
+        ("How long ago?", When),
+        ("Are you sure about that?", Sure),
+        ("Is that really true?", Sure),
+        ("You're not mistaken?", Sure),
+        ("Honestly?", Sure),
+        ("Why would anyone do that?", Why),
+        ("What was the reason?", Why),
+        ("How did that happen?", How),
+        ("In what way?", How),
+        ("What did you see?", What),
+        ("What was it like?", What),
+        ("What did it look like?", What),
     ]
 };
 
 /// Phrases that ask the listener for what it knows, not about itself.
 pub const ASKS_TO_KNOW: &[&str] = &[
-    "you know", "you tell", "you heard", "any idea", "how to", "how do i", "how can i",
+    "you know",
+    "you tell",
+    "you heard",
+    "any idea",
+    "how to",
+    "how do i",
+    "how can i",
     "you explain",
 ];
 

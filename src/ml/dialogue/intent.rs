@@ -42,15 +42,12 @@ pub(super) fn simplify(line: &str) -> String {
 pub fn cites(line: &str, villagers: &[String], speaker: &str) -> bool {
     let lower = simplify(line);
     let words: Vec<&str> = lower.split(' ').collect();
-    villagers
-        .iter()
-        .filter(|v| v.as_str() != speaker)
-        .any(|v| {
-            let v = v.to_lowercase();
-            words.windows(3).any(|w| {
-                w[0] == v && ["told", "said", "says", "saw", "mentioned", "found"].contains(&w[1])
-            })
+    villagers.iter().filter(|v| v.as_str() != speaker).any(|v| {
+        let v = v.to_lowercase();
+        words.windows(3).any(|w| {
+            w[0] == v && ["told", "said", "says", "saw", "mentioned", "found"].contains(&w[1])
         })
+    })
 }
 
 /// The intent cue words give, before retrieval is looked at.
@@ -148,7 +145,10 @@ pub(super) fn addresses_listener(line: &str) -> bool {
 pub(super) fn asks_for_testimony(line: &str) -> bool {
     let s = simplify(line);
     let padded = format!(" {} ", s.replace('?', " "));
-    if ASKS_TO_KNOW.iter().any(|p| padded.contains(&format!(" {p} "))) {
+    if ASKS_TO_KNOW
+        .iter()
+        .any(|p| padded.contains(&format!(" {p} ")))
+    {
         return true;
     }
     s.split(' ').any(|w| {
@@ -247,7 +247,11 @@ mod tests {
     #[test]
     fn a_line_that_reports_another_villager_cites_a_clue() {
         let village = ["Greta".to_string(), "Bram".to_string()];
-        assert!(cites("Greta told me this: I saw a lantern.", &village, "Bram"));
+        assert!(cites(
+            "Greta told me this: I saw a lantern.",
+            &village,
+            "Bram"
+        ));
         assert!(cites("greta saw a light by the hall", &village, "Bram"));
         // Its own name, or a name alone, is no citation.
         assert!(!cites("Greta told me to ask you.", &village, "Greta"));

@@ -52,7 +52,9 @@ pub fn plan(u: &Understanding, req: &DialogueRequest, conv: &Conversation) -> Di
         Intent::More => more(u, req, conv),
         // A clue from another villager that opens nothing and asks nothing: it has nothing to add,
         // and says so rather than spin a tale about the mystery.
-        Intent::SmallTalk if super::intent::cites(&req.line, &req.world.villagers, &req.speaker) => {
+        Intent::SmallTalk
+            if super::intent::cites(&req.line, &req.world.villagers, &req.speaker) =>
+        {
             Move::NotKnown
         }
         Intent::Insult => Move::Rebuff,

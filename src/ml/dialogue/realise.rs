@@ -110,7 +110,8 @@ pub fn respond(
     wait: Option<std::time::Duration>,
     sink: &mut dyn Sink,
 ) -> Result<Reply, LmError> {
-    let over = |share: f64, t: std::time::Instant| wait.is_some_and(|w| t.elapsed() > w.mul_f64(share));
+    let over =
+        |share: f64, t: std::time::Instant| wait.is_some_and(|w| t.elapsed() > w.mul_f64(share));
     let entries: Vec<Entry> = req
         .knowledge
         .iter()

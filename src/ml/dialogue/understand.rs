@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::cues::FOLLOW_UP_EXAMPLES;
 use super::intent::{addresses_listener, asks_for_testimony, social_intent};
 pub use super::intent::{asked, asks_lead, asks_more, cue_intent, follow_up, is_asking};
 use super::meaning::asks_about_player;
-use super::cues::FOLLOW_UP_EXAMPLES;
 use crate::decide::keys;
 use crate::decide::talk::{Ask, Intent};
 use crate::ml::encoder::{EncoderError, SentenceEncoder, cosine};

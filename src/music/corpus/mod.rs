@@ -89,7 +89,11 @@ pub fn read_chorales(wheel: &Path) -> Result<Corpus, CorpusError> {
         zip.by_name(&member)
             .and_then(|mut f| f.read_to_end(&mut bytes).map_err(Into::into))
             .map_err(|e| err(format!("{member}: {e}")))?;
-        match read_mxl(&bytes).and_then(|s| grid(&short, &s)) {
+        // A piece that cannot be used is skipped, with why (shown by `music corpus`).
+        match read_mxl(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|s| grid(&short, &s))
+        {
             Ok(p) => corpus.pieces.push(p),
             Err(why) => corpus.skipped.push((short, why)),
         }
@@ -97,21 +101,31 @@ pub fn read_chorales(wheel: &Path) -> Result<Corpus, CorpusError> {
     Ok(corpus)
 }
 
+/// Why a compressed `.mxl` file gave no score.
+#[derive(Debug, thiserror::Error)]
+enum MxlError {
+    #[error("not a readable .mxl: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    #[error("no score inside the .mxl")]
+    NoScore,
+    #[error("cannot read the score: {0}")]
+    Read(#[from] std::io::Error),
+    #[error(transparent)]
+    Xml(#[from] musicxml::XmlError),
+}
+
 /// The MusicXML document inside a compressed `.mxl` file.
-fn read_mxl(bytes: &[u8]) -> Result<XmlScore, String> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+fn read_mxl(bytes: &[u8]) -> Result<XmlScore, MxlError> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
     let name = zip
         .file_names()
         .flatten()
         .map(|n| n.into_owned())
         .find(|n| (n.ends_with(".xml") || n.ends_with(".musicxml")) && !n.starts_with("META-INF"))
-        .ok_or("no score inside the .mxl")?;
+        .ok_or(MxlError::NoScore)?;
     let mut text = String::new();
-    zip.by_name(&name)
-        .map_err(|e| e.to_string())?
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
-    musicxml::parse(&text).map_err(|e| e.to_string())
+    zip.by_name(&name)?.read_to_string(&mut text)?;
+    Ok(musicxml::parse(&text)?)
 }
 
 /// The four voices of a chorale by their part names.

@@ -24,6 +24,9 @@ fn i8_pairs(x: __m256i, y: __m256i) -> __m256 {
 }
 
 /// One accumulator, blocks in order: the same sums as candle's Q8_0 kernel, to the bit.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA (`Kernel::best` and `Kernel::available` check before picking this path).
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn dot_q8(w: &[Q8Block], a: &[ActBlock]) -> f32 {
     let mut acc = _mm256_setzero_ps();
@@ -41,6 +44,8 @@ pub unsafe fn dot_q8(w: &[Q8Block], a: &[ActBlock]) -> f32 {
     hsum(acc)
 }
 
+/// # Safety
+/// The CPU must have AVX2 and FMA (`Kernel::best` and `Kernel::available` check before picking this path).
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn dot_q8_x4(w: &[Q8Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
     let mut acc = [_mm256_setzero_ps(); 4];
@@ -56,6 +61,8 @@ pub unsafe fn dot_q8_x4(w: &[Q8Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
     [hsum(acc[0]), hsum(acc[1]), hsum(acc[2]), hsum(acc[3])]
 }
 
+/// # Safety
+/// The CPU must have AVX2 and FMA (`Kernel::best` and `Kernel::available` check before picking this path).
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn dot_q41_x4(w: &[Q41Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
     let mut acc = [_mm256_setzero_ps(); 4];
@@ -86,6 +93,8 @@ pub unsafe fn dot_q41_x4(w: &[Q41Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
     ]
 }
 
+/// # Safety
+/// The CPU must have AVX2 and FMA (`Kernel::best` and `Kernel::available` check before picking this path).
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn dot_q41(w: &[Q41Block], a: &[ActBlock]) -> f32 {
     let mut acc = _mm256_setzero_ps();
@@ -110,6 +119,8 @@ pub unsafe fn dot_q41(w: &[Q41Block], a: &[ActBlock]) -> f32 {
     hsum(acc) + offset
 }
 
+/// # Safety
+/// The CPU must have AVX2 and FMA (`Kernel::best` and `Kernel::available` check before picking this path).
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn dot_f32(x: &[f32], y: &[f32]) -> f32 {
     let n = x.len();
@@ -147,6 +158,8 @@ pub unsafe fn dot_f32(x: &[f32], y: &[f32]) -> f32 {
     sum
 }
 
+/// # Safety
+/// The CPU must have AVX2 and FMA (`Kernel::best` and `Kernel::available` check before picking this path).
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     let n = x.len();

@@ -74,12 +74,16 @@ fn q8_last(w: &Q8Block, a: &ActBlock, scale: f32) -> f32 {
     last_block(_mm256_abs_epi8(x), sy, scale)
 }
 
+/// # Safety
+/// The CPU must have AVX-512 F, BW, VL and VNNI (`Kernel::best` and `Kernel::available` check before picking this path).
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 pub unsafe fn dot_q8(w: &[Q8Block], a: &[ActBlock]) -> f32 {
     // SAFETY: the caller checked the lengths.
     unsafe { dot_q8_n::<1>(w, [a])[0] }
 }
 
+/// # Safety
+/// The CPU must have AVX-512 F, BW, VL and VNNI (`Kernel::best` and `Kernel::available` check before picking this path).
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 pub unsafe fn dot_q8_x4(w: &[Q8Block], a: [&[ActBlock]; 4]) -> [f32; 4] {
     // SAFETY: the caller checked the lengths.

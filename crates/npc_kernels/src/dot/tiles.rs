@@ -235,6 +235,9 @@ mod avx512 {
     }
 
     /// See `Kernel::tile_rows`, which checked the bounds.
+    ///
+    /// # Safety
+    /// AVX-512 F, BW, VL and VNNI; the bounds and the exclusive writes of `Kernel::tile_rows`.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
     pub unsafe fn rows(
         w: Tiled<'_>,

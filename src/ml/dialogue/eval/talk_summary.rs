@@ -37,7 +37,9 @@ pub struct TurnScored {
 pub fn merged_refusals(a: &TalkSummary, b: &TalkSummary) -> (BTreeMap<String, usize>, usize) {
     let mut all = a.refusal_texts.clone();
     for (npc, texts) in &b.refusal_texts {
-        all.entry(npc.clone()).or_default().extend(texts.iter().cloned());
+        all.entry(npc.clone())
+            .or_default()
+            .extend(texts.iter().cloned());
     }
     let counts: BTreeMap<String, usize> = all.into_iter().map(|(k, v)| (k, v.len())).collect();
     let least = counts.values().copied().min().unwrap_or(0);
