@@ -16,9 +16,7 @@ pub fn content(plan: &DialoguePlan, req: &DialogueRequest) -> Option<(String, Ve
         // does not recite its RON sentence; the meaning checks hold it to the same sense.
         Move::StateFact(k) => {
             let e = &req.knowledge[k];
-            let names = |w: &str| req.world.villagers.iter().any(|v| v.to_lowercase() == w);
-            let said = super::retell::retell(&e.text, &names).unwrap_or_else(|| e.text.clone());
-            Some((said, e.keys.clone()))
+            Some((super::retell::retold(&e.text, req), e.keys.clone()))
         }
         Move::Detail(k, a) => {
             let d = req.knowledge[k].details.get(a)?;

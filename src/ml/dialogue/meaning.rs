@@ -22,6 +22,13 @@ fn words(text: &str) -> Vec<String> {
 }
 
 /// How many negations `text` has ("not", "never", "didn't"...).
+/// True when `text` has every word of `fact` in a row: the fact recited as written.
+pub fn recites(text: &str, fact: &str) -> bool {
+    let f = words(fact);
+    let t = words(text);
+    !f.is_empty() && t.windows(f.len()).any(|w| w == f.as_slice())
+}
+
 pub fn negations(text: &str) -> usize {
     let mut n = 0;
     for w in words(text) {

@@ -233,6 +233,26 @@ pub fn respond(
         understand: started.elapsed(),
         ..ReplyStats::default()
     };
+    // Another fact the reply happens to state (every key group) keeps its meaning too.
+    let planned = plan.mv.entry();
+    let others_kept = |text: &str| -> Result<(), Rejection> {
+        for (k, e) in req.knowledge.iter().enumerate() {
+            if Some(k) == planned || !e.allowed || !keys::all_present(text, &e.keys) {
+                continue;
+            }
+            let names = &req.world.villagers;
+            if let Some(why) =
+                super::meaning::changed_meaning_of(&e.text, &e.keys, text, names, &req.speaker)
+            {
+                return Err(Rejection::MeaningChanged(why));
+            }
+        }
+        Ok(())
+    };
+    let recalled_fact = match plan.mv {
+        Move::Recall(k) if content.is_none() => Some(req.knowledge[k].text.as_str()),
+        _ => None,
+    };
     for attempt in 0..ATTEMPTS {
         if attempt > 0 && over(RETRY_SHARE, started) {
             rejections.push(format!("attempt {}: out of time", attempt + 1));
@@ -258,13 +278,20 @@ pub fn respond(
                 failure = Some(r);
                 return Flow::Stop;
             }
+            // Referred back to, a fact is not recited again whole.
+            if let Some(fact) = recalled_fact
+                && super::meaning::recites(s, fact)
+            {
+                failure = Some(Rejection::Repeated);
+                return Flow::Stop;
+            }
             if !held.is_empty() {
                 held.push(' ');
             }
             held.push_str(&close_quote(s.trim()));
             sentences += 1;
             let candidate = join(&accepted, &held);
-            match checks.reply(&candidate) {
+            match checks.reply(&candidate).and_then(|()| others_kept(&candidate)) {
                 Ok(()) => {
                     let piece = if accepted.is_empty() {
                         held.clone()

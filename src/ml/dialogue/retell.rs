@@ -16,6 +16,13 @@ pub fn retell(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<String> {
     cleft(text).or_else(|| time_first(text, keep))
 }
 
+/// `text` in its retold order for this request's village (its names keep their capitals), or as
+/// written when no rule applies.
+pub fn retold(text: &str, req: &crate::inference::DialogueRequest) -> String {
+    let names = |w: &str| req.world.villagers.iter().any(|v| v.to_lowercase() == w);
+    retell(text, &names).unwrap_or_else(|| text.to_string())
+}
+
 /// The bare word of a token: lower case, without punctuation.
 fn bare(token: &str) -> String {
     token

@@ -31,9 +31,11 @@ pub fn template(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
             "Certain as can be.".into(),
             "I'd not say it if I weren't sure.".into(),
         ],
-        // The fact once more, said as a reminder (the model's shorter reference failed).
+        // The fact once more, said as a reminder in its retold order where it has one (the
+        // model's shorter reference failed).
         Move::Recall(k) => {
-            let fact = lower_first(req.knowledge[k].text.trim(), req);
+            let told = super::retell::retold(&req.knowledge[k].text, req);
+            let fact = lower_first(told.trim(), req);
             vec![
                 format!("As I said, {fact}"),
                 format!("Like I told you, {fact}"),

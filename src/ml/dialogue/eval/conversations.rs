@@ -324,7 +324,5 @@ fn meaning_of(reply: &str, text: &str, groups: &[String], scene: &Scene) -> Opti
 
 /// True when `reply` has every word of `text` in order (the knowledge entry copied).
 fn verbatim(reply: &str, text: &str) -> bool {
-    let t = keys::words(text);
-    let r = keys::words(reply);
-    !t.is_empty() && r.windows(t.len()).any(|w| w == t.as_slice())
+    crate::ml::dialogue::meaning::recites(reply, text)
 }
