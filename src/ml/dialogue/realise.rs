@@ -233,17 +233,20 @@ pub fn respond(
         understand: started.elapsed(),
         ..ReplyStats::default()
     };
-    // Another fact the reply happens to state (every key group) keeps its meaning too.
+    // Another fact the reply happens to state (every key group) keeps its meaning too, unless
+    // what differs is what the planned fact itself says ("Odo asked" beside "someone asked").
     let planned = plan.mv.entry();
+    let names = &req.world.villagers;
+    let changed = |e: &crate::inference::KnowledgeEntry, text: &str| {
+        super::meaning::changed_meaning_of(&e.text, &e.keys, text, names, &req.speaker)
+    };
     let others_kept = |text: &str| -> Result<(), Rejection> {
         for (k, e) in req.knowledge.iter().enumerate() {
             if Some(k) == planned || !e.allowed || !keys::all_present(text, &e.keys) {
                 continue;
             }
-            let names = &req.world.villagers;
-            if let Some(why) =
-                super::meaning::changed_meaning_of(&e.text, &e.keys, text, names, &req.speaker)
-            {
+            let explained = meaning.as_deref().is_some_and(|p| changed(e, p).is_some());
+            if let Some(why) = changed(e, text).filter(|_| !explained) {
                 return Err(Rejection::MeaningChanged(why));
             }
         }
