@@ -245,7 +245,9 @@ pub fn respond(
             if Some(k) == planned || !e.allowed || !keys::all_present(text, &e.keys) {
                 continue;
             }
-            let explained = meaning.as_deref().is_some_and(|p| changed(e, p).is_some());
+            let explained = meaning
+                .as_deref()
+                .is_some_and(|p| keys::all_present(p, &e.keys) && changed(e, p).is_some());
             if let Some(why) = changed(e, text).filter(|_| !explained) {
                 return Err(Rejection::MeaningChanged(why));
             }
