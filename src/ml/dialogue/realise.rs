@@ -296,7 +296,10 @@ pub fn respond(
             held.push_str(&close_quote(s.trim()));
             sentences += 1;
             let candidate = join(&accepted, &held);
-            match checks.reply(&candidate).and_then(|()| others_kept(&candidate)) {
+            match checks
+                .reply(&candidate)
+                .and_then(|()| others_kept(&candidate))
+            {
                 Ok(()) => {
                     let piece = if accepted.is_empty() {
                         held.clone()
