@@ -6,6 +6,25 @@ use super::meaning::asks_about_player;
 use crate::decide::talk::{DialoguePlan, Intent, Move};
 use crate::inference::DialogueRequest;
 
+/// True when the player's line asks who.
+fn asks_who(req: &DialogueRequest) -> bool {
+    super::intent::asked(&req.line) == Some(crate::decide::talk::Ask::Who)
+}
+
+/// The one villager entry `k` names, if it names exactly one.
+fn names_one(req: &DialogueRequest, k: usize) -> Option<String> {
+    let text = &req.knowledge[k].text;
+    let mut named = req
+        .world
+        .villagers
+        .iter()
+        .filter(|v| super::conversation::names(text, v));
+    match (named.next(), named.next()) {
+        (Some(v), None) => Some(v.clone()),
+        _ => None,
+    }
+}
+
 /// Lines built from the plan: said only when every generated attempt failed the checks. Several
 /// per plan, so that a villager does not say one twice in a conversation.
 pub fn template(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
@@ -31,6 +50,15 @@ pub fn template(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
             "Certain as can be.".into(),
             "I'd not say it if I weren't sure.".into(),
         ],
+        // Asked who, of a fact that names who: the name, briefly.
+        Move::Recall(k) if asks_who(req) && names_one(req, k).is_some() => {
+            let who = names_one(req, k).unwrap_or_default();
+            vec![
+                format!("As I said, it was {who}."),
+                format!("It was {who}, like I told you."),
+                format!("{who}. I told you already."),
+            ]
+        }
         // The fact once more, said as a reminder in its retold order where it has one (the
         // model's shorter reference failed).
         Move::Recall(k) => {

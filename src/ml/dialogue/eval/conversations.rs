@@ -163,9 +163,9 @@ fn score(
         .any(|v| *v != scene.npc.name && names(reply, v));
     let met = match expect {
         Expect::Any => true,
-        Expect::Fact(k) => stated.contains(k),
-        // Opened by the evidence: told now, or told since the evidence and referred back to.
-        Expect::Unlock(k) => {
+        // Told now, or, told earlier in the conversation, referred back to briefly (a fact is
+        // not recited twice); the same for one opened by evidence.
+        Expect::Fact(k) | Expect::Unlock(k) => {
             stated.contains(k)
                 || (scene.told.contains(k) && keys::count_present(reply, &entries[*k].keys) > 0)
         }
