@@ -38,7 +38,6 @@ use bevy::window::WindowResolution;
 
 use crate::brain::InferencePlugin;
 use crate::brain::cast::{CastPlugin, register_mods_source};
-use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::{BackendFactory, InferenceError, InferencePool, Lane, factory};
 use crate::ml::dialogue::backend::SharedEncoder;
 use crate::ml::dialogue::{Dialogue, DialogueBackend};
@@ -226,8 +225,7 @@ fn local_emotion(models: &std::path::Path, encoder: SharedEncoder) -> BackendFac
         ),
         Err(e) => {
             warn!("the emotion model is unavailable ({e}); what you say moves no feelings");
-            let msg = e.to_string();
-            factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
+            crate::inference::unavailable(e.to_string())
         }
     }
 }
@@ -267,8 +265,7 @@ fn game_pool(
             warn!(
                 "the dialogue model is unavailable ({e}); villagers answer from their fallback lines"
             );
-            let msg = e.to_string();
-            factory(move || Err::<ScriptedBackend, _>(InferenceError::Unavailable(msg.clone())))
+            crate::inference::unavailable(e.to_string())
         }
     };
     lanes(choice, local_emotion(&models, encoder), dialogue, music)

@@ -8,7 +8,7 @@ pub mod metrics;
 mod pool;
 pub mod protocol;
 
-pub use backends::{Backend, BackendFactory, StreamContext, factory};
+pub use backends::{Backend, BackendFactory, StreamContext, factory, unavailable};
 pub use lane::LaneConfig;
 pub use metrics::{LaneSnapshot, PoolMetrics};
 pub use pool::{InferencePool, PoolBuilder, SubmitError};

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::state::{Models, Shared};
-use crate::inference::backends::scripted::ScriptedBackend;
 use crate::inference::{
     Backend, BackendFactory, InferenceError, InferencePool, Lane, LaneConfig, factory,
 };
@@ -112,9 +111,7 @@ pub fn load(
                 log(&format!(
                     "warning: the emotion model is unavailable ({e}); /v1/emotions answers 503"
                 ));
-                let msg = e.to_string();
-                let f = factory(move || Err::<ScriptedBackend, _>(unavailable(&msg)));
-                (f, false)
+                (crate::inference::unavailable(e.to_string()), false)
             }
         };
     let choice = PolicyChoice::Net(o.policy_file.clone());

@@ -81,3 +81,10 @@ where
 {
     Arc::new(move || f().map(|b| Box::new(b) as Box<dyn Backend>))
 }
+
+/// A lane whose model could not be had: every start of its backend fails with `reason`, which
+/// every job on the lane is answered with.
+pub fn unavailable(reason: impl Into<String>) -> BackendFactory {
+    let reason = reason.into();
+    Arc::new(move || Err(InferenceError::Unavailable(reason.clone())))
+}
