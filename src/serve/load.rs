@@ -46,7 +46,7 @@ fn preloaded<B: Backend + 'static>(
     })
 }
 
-fn unavailable(e: impl std::fmt::Display) -> InferenceError {
+fn as_unavailable(e: impl std::fmt::Display) -> InferenceError {
     InferenceError::Unavailable(e.to_string())
 }
 
@@ -103,7 +103,7 @@ pub fn load(
                 let f = preloaded(EmotionBackend(c), move || {
                     EmotionClassifier::with_encoder(&d, &head, e.clone())
                         .map(EmotionBackend)
-                        .map_err(unavailable)
+                        .map_err(as_unavailable)
                 });
                 (f, true)
             }

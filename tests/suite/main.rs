@@ -11,7 +11,6 @@ mod docs;
 mod emotion;
 mod emotion_sim;
 mod encoder;
-mod encoder_kernels;
 mod fuzz_inputs;
 mod gossip;
 mod grounded;

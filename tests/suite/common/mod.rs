@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 pub mod dialogue;
-pub mod rng;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -3,13 +3,13 @@
 //! around the block and tile sizes), GELU against an exact error function across its range,
 //! attention over spans around the vector width, and the residual LayerNorm.
 
-use crate::common;
+mod rng;
 
-use common::rng::Rng;
-use npc_minds::ml::lm::Kernel;
-use npc_minds::ml::lm::kernels::encoder::attention::{Heads, attend};
-use npc_minds::ml::lm::kernels::encoder::linear::{Act, Linear};
-use npc_minds::ml::lm::kernels::encoder::norm::add_layer_norm;
+use npc_kernels::Kernel;
+use npc_kernels::encoder::attention::{Heads, attend};
+use npc_kernels::encoder::linear::{Act, Linear};
+use npc_kernels::encoder::norm::add_layer_norm;
+use rng::Rng;
 
 fn gelu64(x: f64) -> f64 {
     0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))

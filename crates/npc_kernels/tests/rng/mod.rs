@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! A small deterministic generator (xorshift), so that failures of the kernel tests reproduce.
 
 pub struct Rng(pub u64);
