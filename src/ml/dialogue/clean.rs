@@ -13,6 +13,40 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// `sentence`, which states `fact`, ended where the fact ends when the model ran on after it with
+/// a clause of its own (", and then the bell was rung again", ", I've got a special one"): what a
+/// small model adds after a fact is mostly invention. The cut is made after the first place the
+/// fact's last content word appears, when a comma or a joining word follows and at least three
+/// more words come; otherwise the sentence is returned as it is.
+pub fn end_at_fact(sentence: &str, fact: &str) -> String {
+    let Some(last) = words(fact)
+        .into_iter()
+        .rev()
+        .find(|w| w.chars().count() >= 3)
+    else {
+        return sentence.to_string();
+    };
+    let mut at = 0;
+    for token in sentence.split_inclusive(char::is_whitespace) {
+        let end = at + token.len();
+        let bare = token.trim().trim_end_matches([',', '.', ';', '!', '?']);
+        if bare.to_lowercase() == last {
+            let rest = &sentence[end..];
+            let comma = token.trim_end().ends_with([',', ';']);
+            let joined = ["and ", "but ", "then ", "so "]
+                .iter()
+                .any(|j| rest.trim_start().to_lowercase().starts_with(j));
+            if (comma || joined) && words(rest).len() >= 3 {
+                let head = sentence[..at].to_string() + bare;
+                return format!("{}.", head.trim_end());
+            }
+            return sentence.to_string();
+        }
+        at = end;
+    }
+    sentence.to_string()
+}
+
 /// Recognises replies that repeat the system prompt.
 pub struct EchoGuard {
     shingles: HashSet<Vec<String>>,
@@ -154,5 +188,29 @@ mod tests {
             "She said, \"I saw it.\""
         );
         assert_eq!(close_quote("Plain words."), "Plain words.");
+    }
+
+    #[test]
+    fn a_fact_ends_where_the_fact_ends() {
+        let fact = "At midnight, the chapel bell was rung by no one I saw.";
+        assert_eq!(
+            end_at_fact(
+                "At midnight, the chapel bell was rung by no one I saw, and then it rang again.",
+                fact
+            ),
+            fact
+        );
+        let detail = "Here at my stall, just after dawn.";
+        assert_eq!(
+            end_at_fact(
+                "Here at my stall, just after dawn, I've got a special one for those in need.",
+                detail
+            ),
+            detail
+        );
+        // Said as it is, or with a short close: left alone.
+        assert_eq!(end_at_fact(fact, fact), fact);
+        let short = "I saw a lantern near the hall, love.";
+        assert_eq!(end_at_fact(short, "I saw a lantern near the hall."), short);
     }
 }

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::clean::{EchoGuard, close_quote, sentence_ends};
+use super::clean::{EchoGuard, close_quote, end_at_fact, sentence_ends};
 use super::conversation::{Conversation, says_detail};
 use super::lexicon::Lexicon;
 use super::model::{Flow, Prompt, ReplyStats, Step};
@@ -293,6 +293,13 @@ pub fn respond(
             if !held.is_empty() {
                 held.push(' ');
             }
+            // A sentence that states the planned fact ends with it.
+            let s = match (&content, required) {
+                (Some((said, _)), Some(groups)) if keys::all_present(s, groups) => {
+                    end_at_fact(s, said)
+                }
+                _ => s.to_string(),
+            };
             held.push_str(&close_quote(s.trim()));
             sentences += 1;
             let candidate = join(&accepted, &held);
