@@ -23,6 +23,34 @@ pub fn retold(text: &str, req: &crate::inference::DialogueRequest) -> String {
     retell(text, &names).unwrap_or_else(|| text.to_string())
 }
 
+/// The part of a fact to refer back to it briefly: its first clause (split at commas, "and",
+/// "then", "but") that holds the first key group, when the fact has more than one clause and that
+/// one has at least three words and every "not" of the fact ("Odo paid his tab in full" of "Yesterday, Odo paid his tab in
+/// full, first time in a year."). Ends with a full stop.
+pub fn gist(text: &str, keys: &[String]) -> Option<String> {
+    let first = keys.first()?;
+    let body = text.trim().trim_end_matches(['.', '!', '?']);
+    let mut clauses: Vec<&str> = Vec::new();
+    for part in body.split(',') {
+        for piece in part.split(" and ") {
+            for p in piece.split(" then ") {
+                clauses.extend(p.split(" but "));
+            }
+        }
+    }
+    if clauses.len() < 2 {
+        return None;
+    }
+    clauses
+        .into_iter()
+        .map(str::trim)
+        .find(|c| crate::decide::keys::all_present(c, std::slice::from_ref(first)))
+        .filter(|c| c.split_whitespace().count() >= 3)
+        // A "not" (or "without", "no one"...) left behind would change what it says.
+        .filter(|c| super::meaning::negations(c) == super::meaning::negations(text))
+        .map(|c| format!("{c}."))
+}
+
 /// The bare word of a token: lower case, without punctuation.
 fn bare(token: &str) -> String {
     token
@@ -193,5 +221,41 @@ mod tests {
         ] {
             assert_eq!(told(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn the_gist_of_a_fact_is_its_clause_with_the_first_key() {
+        let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            gist(
+                "Yesterday, Odo paid his tab in full, first time in a year.",
+                &keys(&["Odo", "paid|tab"])
+            )
+            .as_deref(),
+            Some("Odo paid his tab in full.")
+        );
+        // A negation in another clause: the whole fact.
+        assert_eq!(
+            gist(
+                "Odo came to confess something, then left without a word.",
+                &keys(&["Odo", "confess"])
+            ),
+            None
+        );
+        assert_eq!(
+            gist(
+                "I saw the cart go by, but not who drove it.",
+                &keys(&["cart"])
+            ),
+            None
+        );
+        // One clause: nothing shorter to say.
+        assert_eq!(
+            gist(
+                "The mill owes the town forty silver in back taxes.",
+                &keys(&["mill", "taxes"])
+            ),
+            None
+        );
     }
 }

@@ -62,7 +62,9 @@ pub fn template(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
         // The fact once more, said as a reminder in its retold order where it has one (the
         // model's shorter reference failed).
         Move::Recall(k) => {
-            let told = super::retell::retold(&req.knowledge[k].text, req);
+            let e = &req.knowledge[k];
+            let told = super::retell::retold(&e.text, req);
+            let told = super::retell::gist(&told, &e.keys).unwrap_or(told);
             let fact = lower_first(told.trim(), req);
             vec![
                 format!("As I said, {fact}"),
