@@ -14,6 +14,7 @@ pub mod clean;
 pub mod conversation;
 pub mod cues;
 pub mod eval;
+mod frame;
 mod generate;
 mod identity;
 mod intent;

@@ -9,12 +9,14 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::clean::{EchoGuard, close_quote, end_at_fact, sentence_ends};
+use std::time::{Duration, Instant};
+
+use super::clean::{close_quote, end_at_fact};
 use super::conversation::{Conversation, says_detail};
-use super::lexicon::Lexicon;
+use super::frame::{self, Frame};
 use super::model::{Flow, Prompt, ReplyStats, Step};
 use super::plan::{self, player_turn, task};
-use super::understand::{Entry, Understander};
+use super::understand::Understander;
 use super::validate::{Checks, Rejection};
 use super::voice::Voice;
 use crate::decide::keys;
@@ -107,205 +109,128 @@ pub fn respond(
     understander: &mut Understander,
     common: &Arc<HashSet<String>>,
     req: &DialogueRequest,
-    wait: Option<std::time::Duration>,
+    wait: Option<Duration>,
     sink: &mut dyn Sink,
 ) -> Result<Reply, LmError> {
-    let over =
-        |share: f64, t: std::time::Instant| wait.is_some_and(|w| t.elapsed() > w.mul_f64(share));
-    let entries: Vec<Entry> = req
-        .knowledge
-        .iter()
-        .map(|e| Entry {
-            text: &e.text,
-            topics: &e.topics,
-        })
-        .collect();
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let conv = Conversation::read(req);
-    let mut understanding = if req.gift {
-        super::understand::decide("", Vec::new())
-    } else {
-        understander.understand(&req.line, &entries)?
-    };
-    // A short question the cue words do not read, after a fact: a follow-up when it is close to
-    // one worded otherwise, and about no entry of its own.
-    if conv.topic.is_some()
-        && understanding.follow_up.is_none()
-        && understanding.about.is_none()
-        && matches!(
-            understanding.intent,
-            crate::decide::talk::Intent::Question | crate::decide::talk::Intent::SmallTalk
-        )
-        && let Some(ask) = understander.follow_up_like(&req.line)?
-    {
-        understanding.intent = crate::decide::talk::Intent::FollowUp;
-        understanding.follow_up = Some(ask);
-    }
-    // A follow-up is understood with the topic it follows: "Who was it?" after "someone asked me
-    // about melting bronze" finds the entry that says who.
-    if understanding.intent == crate::decide::talk::Intent::FollowUp
-        && let Some(t) = conv.topic
-    {
-        let query = format!("{} {}", req.line, req.knowledge[t].text);
-        understanding.follow_retrieved = understander.retrieve(&query, &entries)?;
-    }
+    let understanding = frame::understand(understander, req, &conv)?;
     let plan = plan::plan(&understanding, req, &conv);
-    let lexicon = Lexicon::with_common(req.world.words.iter().map(String::as_str), common.clone());
-    let content = plan::content(&plan, req);
-    // A fact referred back to is named by its first key group ("As I said, the lantern...").
-    let recalled_key: Vec<String> = match plan.mv {
-        Move::Recall(k) if content.is_none() => {
-            req.knowledge[k].keys.iter().take(1).cloned().collect()
-        }
-        _ => Vec::new(),
-    };
-    let required = match &content {
-        Some((_, keys)) => Some(keys.as_slice()),
-        None if !recalled_key.is_empty() => Some(recalled_key.as_slice()),
-        None => None,
-    };
-    let withheld: Vec<(usize, Vec<String>)> = req
-        .knowledge
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| !e.allowed)
-        .map(|(i, e)| (i, e.keys.clone()))
-        .collect();
-    let allowed_digits: String = content
-        .iter()
-        .flat_map(|(said, _)| said.chars().filter(char::is_ascii_digit))
-        .collect();
-    let previous: Vec<String> = req.history.iter().map(|(_, npc)| npc.clone()).collect();
-    let player_lines: Vec<String> = req
-        .history
-        .iter()
-        .map(|(p, _)| p.clone())
-        .chain([req.line.clone()])
-        .collect();
-    let forbidden = super::carried::forbidden(req, &plan, &conv);
-    // The instructions the player must never hear back (what the plan states, and the fact
-    // under discussion, are not among them).
-    let mut told = task(&plan, req);
-    if let Some((said, _)) = &content {
-        told = told.replace(said.as_str(), "");
-    }
-    if let Some(k) = plan.mv.entry().filter(|&k| req.knowledge[k].allowed) {
-        told = told.replace(&req.knowledge[k].text, "");
-    }
-    // Who the villager is (the persona's first two sentences) may be said; the rest may not.
-    let persona = &req.persona;
-    let identity_end = sentence_ends(persona, true).get(1).copied().unwrap_or(0);
-    let guard = EchoGuard::new(&format!(
-        "{}\n{}\n{told}",
-        &persona[identity_end..],
-        req.mood
-    ));
-    // What the reply must keep the meaning of: what it states, or the fact it refers back to.
-    let meaning: Option<String> = match (&content, plan.mv) {
-        (Some((said, _)), _) => Some(said.clone()),
-        (None, Move::Recall(k)) => Some(req.knowledge[k].text.clone()),
-        _ => None,
-    };
-    let checks = Checks {
-        lexicon: &lexicon,
-        name: &req.speaker,
-        role: &req.role,
-        others: &req.world.villagers,
-        required,
-        withheld: &withheld,
-        allowed_digits: &allowed_digits,
-        previous: &previous,
-        echo: Some(&guard),
-        heard: &req.line,
-        witness: content.is_some() || matches!(plan.mv, Move::Recall(_)),
-        player_words: &req.player_words,
-        forbidden: &forbidden,
-        meaning: meaning.as_deref(),
-        player_lines: &player_lines,
-    };
-    // A withheld fact's hint ends with what would change the villager's mind.
-    let coda = match plan.mv {
-        Move::Hint(k) => Some(plan::unlock_line(req, k)),
-        _ => None,
-    };
+    let frame = Frame::new(req, &plan, &conv, common);
+    let checks = frame.checks(req);
+    let give_up = wait.map(|w| started + w);
+    let no_retry_after = wait.map(|w| started + w.mul_f64(RETRY_SHARE));
     let mut rejections = Vec::new();
     let mut stats = ReplyStats {
         understand: started.elapsed(),
         ..ReplyStats::default()
     };
-    // Another fact the reply happens to state (every key group) keeps its meaning too, unless
-    // what differs is what the planned fact itself says ("Odo asked" beside "someone asked").
-    let planned = plan.mv.entry();
-    let names = &req.world.villagers;
-    let changed = |e: &crate::inference::KnowledgeEntry, text: &str| {
-        super::meaning::changed_meaning_of(&e.text, &e.keys, text, names, &req.speaker)
-    };
-    let others_kept = |text: &str| -> Result<(), Rejection> {
-        for (k, e) in req.knowledge.iter().enumerate() {
-            if Some(k) == planned || !e.allowed || !keys::all_present(text, &e.keys) {
-                continue;
-            }
-            let explained = meaning
-                .as_deref()
-                .is_some_and(|p| keys::all_present(p, &e.keys) && changed(e, p).is_some());
-            if let Some(why) = changed(e, text).filter(|_| !explained) {
-                return Err(Rejection::MeaningChanged(why));
-            }
-        }
-        Ok(())
-    };
-    let recalled_fact = match plan.mv {
-        Move::Recall(k) if content.is_none() => Some(req.knowledge[k].text.as_str()),
-        _ => None,
-    };
     for attempt in 0..ATTEMPTS {
-        if attempt > 0 && over(RETRY_SHARE, started) {
+        if attempt > 0 && no_retry_after.is_some_and(|t| Instant::now() > t) {
             rejections.push(format!("attempt {}: out of time", attempt + 1));
             break;
         }
-        let p = prompt(req, &plan, attempt);
+        let tried = Attempt {
+            req,
+            plan: &plan,
+            frame: &frame,
+            checks: &checks,
+            give_up,
+        }
+        .run(model, attempt, sink)?;
+        stats.add(&tried.stats);
+        let cancelled = sink.cancelled();
+        if !tried.accepted.is_empty() || cancelled {
+            stats.cancelled = cancelled;
+            let mut text = tried.accepted;
+            if !cancelled {
+                add_coda(&mut text, frame.coda.as_deref(), &checks, sink);
+            }
+            let source = ReplySource::Model { attempt };
+            let record = record(req, &text, plan, source, rejections);
+            return Ok(Reply {
+                text,
+                record,
+                stats,
+            });
+        }
+        rejections.push(format!(
+            "attempt {}: {}",
+            attempt + 1,
+            tried
+                .failure
+                .map_or("nothing said".to_string(), |r| r.to_string())
+        ));
+    }
+    let lines = plan::template(&plan, req);
+    let mut text = lines
+        .iter()
+        .find(|l| checks.reply(l).is_ok())
+        .unwrap_or(&lines[0])
+        .clone();
+    sink.emit(&text);
+    add_coda(&mut text, frame.coda.as_deref(), &checks, sink);
+    let record = record(req, &text, plan, ReplySource::Template, rejections);
+    Ok(Reply {
+        text,
+        record,
+        stats,
+    })
+}
+
+/// One attempt at a reply: what it needs to check each sentence as it completes.
+struct Attempt<'a> {
+    req: &'a DialogueRequest,
+    plan: &'a DialoguePlan,
+    frame: &'a Frame,
+    checks: &'a Checks<'a>,
+    /// When an attempt that has shown nothing is stopped.
+    give_up: Option<Instant>,
+}
+
+/// What an attempt came to: the accepted text (streamed already), why the rest was rejected.
+struct Tried {
+    accepted: String,
+    failure: Option<Rejection>,
+    stats: ReplyStats,
+}
+
+impl Attempt<'_> {
+    /// Generates attempt `attempt`; sentences are held back until the reply so far passes the
+    /// whole-reply checks, then streamed to `sink`.
+    fn run(&self, model: &mut Voice, attempt: u8, sink: &mut dyn Sink) -> Result<Tried, LmError> {
+        let p = prompt(self.req, self.plan, attempt);
+        let seed = self.req.seed.wrapping_add(attempt as u64 * 0x9e37_79b9);
         let mut accepted = String::new();
         let mut held = String::new();
         let mut sentences = 0usize;
         let mut failure: Option<Rejection> = None;
-        let seed = req.seed.wrapping_add(attempt as u64 * 0x9e37_79b9);
         let mut on_step = |step: Step| -> Flow {
             let s = match step {
                 Step::Token if sink.cancelled() => return Flow::Stop,
-                Step::Token if accepted.is_empty() && over(1.0, started) => {
+                Step::Token
+                    if accepted.is_empty() && self.give_up.is_some_and(|t| Instant::now() > t) =>
+                {
                     failure = Some(Rejection::TooSlow);
                     return Flow::Stop;
                 }
                 Step::Token => return Flow::Continue,
                 Step::Sentence(s) => s,
             };
-            if let Err(r) = checks.sentence(s) {
+            if let Err(r) = self.sentence(s) {
                 failure = Some(r);
-                return Flow::Stop;
-            }
-            // Referred back to, a fact is not recited again whole.
-            if let Some(fact) = recalled_fact
-                && super::meaning::recites(s, fact)
-            {
-                failure = Some(Rejection::Repeated);
                 return Flow::Stop;
             }
             if !held.is_empty() {
                 held.push(' ');
             }
-            // A sentence that states the planned fact ends with it.
-            let s = match (&content, required) {
-                (Some((said, _)), Some(groups)) if keys::all_present(s, groups) => {
-                    end_at_fact(s, said)
-                }
-                _ => s.to_string(),
-            };
-            held.push_str(&close_quote(s.trim()));
+            held.push_str(&close_quote(self.ended(s).trim()));
             sentences += 1;
             let candidate = join(&accepted, &held);
-            match checks
+            match self
+                .checks
                 .reply(&candidate)
-                .and_then(|()| others_kept(&candidate))
+                .and_then(|()| self.frame.others_kept(self.req, self.plan, &candidate))
             {
                 Ok(()) => {
                     let piece = if accepted.is_empty() {
@@ -330,62 +255,52 @@ pub fn respond(
                 }
                 Err(r) => failure = Some(r),
             }
-            // A stated fact ends the reply (what a small model adds after it is mostly
-            // invention). A villager that knows nothing, or will not say, says so in one
-            // sentence: a second one is where the model makes up a story. Others stay short.
-            let done = match plan.mv {
-                _ if content.is_some() => !accepted.is_empty(),
-                Move::NotKnown
-                | Move::Deflect
-                | Move::Hint(_)
-                | Move::NoDetail(..)
-                | Move::Recall(_)
-                | Move::Lead(_) => sentences >= 1,
-                _ => sentences >= MAX_SENTENCES,
-            };
-            if done { Flow::Stop } else { Flow::Continue }
-        };
-        let run = model.generate(&p, &req.sampling, seed, &mut on_step)?;
-        stats.add(&run);
-        let cancelled = sink.cancelled();
-        if !accepted.is_empty() || cancelled {
-            stats.cancelled = cancelled;
-            if !cancelled {
-                add_coda(&mut accepted, coda.as_deref(), &checks, sink);
+            if self.done(!accepted.is_empty(), sentences) {
+                Flow::Stop
+            } else {
+                Flow::Continue
             }
-            let record = record(
-                req,
-                &accepted,
-                plan,
-                ReplySource::Model { attempt },
-                rejections,
-            );
-            return Ok(Reply {
-                text: accepted,
-                record,
-                stats,
-            });
-        }
-        rejections.push(format!(
-            "attempt {}: {}",
-            attempt + 1,
-            failure.map_or("nothing said".to_string(), |r| r.to_string())
-        ));
+        };
+        let stats = model.generate(&p, &self.req.sampling, seed, &mut on_step)?;
+        Ok(Tried {
+            accepted,
+            failure,
+            stats,
+        })
     }
-    let lines = plan::template(&plan, req);
-    let mut text = lines
-        .iter()
-        .find(|l| checks.reply(l).is_ok())
-        .unwrap_or(&lines[0])
-        .clone();
-    sink.emit(&text);
-    add_coda(&mut text, coda.as_deref(), &checks, sink);
-    let record = record(req, &text, plan, ReplySource::Template, rejections);
-    Ok(Reply {
-        text,
-        record,
-        stats,
-    })
+
+    /// The checks of one sentence, and a fact referred back to is not recited again whole.
+    fn sentence(&self, s: &str) -> Result<(), Rejection> {
+        self.checks.sentence(s)?;
+        match &self.frame.recalled {
+            Some(fact) if super::meaning::recites(s, fact) => Err(Rejection::Repeated),
+            _ => Ok(()),
+        }
+    }
+
+    /// A sentence that states the planned fact ends with it.
+    fn ended(&self, s: &str) -> String {
+        match (&self.frame.content, &self.frame.required) {
+            (Some((said, _)), Some(groups)) if keys::all_present(s, groups) => end_at_fact(s, said),
+            _ => s.to_string(),
+        }
+    }
+
+    /// A stated fact ends the reply (what a small model adds after it is mostly invention). A
+    /// villager that knows nothing, or will not say, says so in one sentence: a second one is
+    /// where the model makes up a story. Others stay short.
+    fn done(&self, accepted: bool, sentences: usize) -> bool {
+        match self.plan.mv {
+            _ if self.frame.content.is_some() => accepted,
+            Move::NotKnown
+            | Move::Deflect
+            | Move::Hint(_)
+            | Move::NoDetail(..)
+            | Move::Recall(_)
+            | Move::Lead(_) => sentences >= 1,
+            _ => sentences >= MAX_SENTENCES,
+        }
+    }
 }
 
 /// Appends `coda` (what would change the villager's mind) to an accepted reply, when it passes
