@@ -2,7 +2,8 @@
 
 use super::*;
 
-fn clue(speaker: &str, text: &str) -> Clue {
+/// A clue told on day 1 at 09:00 (shared with the autopilot's tests).
+pub(in crate::game) fn clue(speaker: &str, text: &str) -> Clue {
     Clue {
         speaker: speaker.into(),
         text: text.into(),

@@ -22,6 +22,7 @@ mod saves;
 mod scene;
 mod screens;
 mod solver;
+mod stages;
 mod tutorial;
 mod view;
 mod village;

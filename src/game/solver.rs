@@ -16,7 +16,8 @@ use super::chat::{ChatBox, Gifts, LineTyped, end_chat, give_bread, open_chat};
 use super::journal::{Clue, Journal, Suspect, clear_lead};
 use super::mystery::{AccuseAnswer, Case};
 use super::screens::Screen;
-use super::visit::{CONFRONT_TRIES, bearing, evidence, questions};
+use super::stages::{Heard, Said, Stage, after_reply};
+use super::visit::{bearing, evidence, questions};
 use crate::brain::components::Profile;
 use crate::brain::emotion::NpcExperienced;
 use crate::brain::talk::{PlayerGave, Speech};
@@ -28,47 +29,6 @@ const REPLY_TIMEOUT_SECS: f32 = 90.0;
 
 /// Said after the villager thanked it for bread, before asking again: kindness earns trust.
 const KIND: &str = "You are very kind, thank you. I am glad to help the village.";
-
-#[derive(Clone, Debug, PartialEq)]
-enum Stage {
-    /// Pick the next villager to visit, or go to the judge.
-    Choose,
-    /// Walk to a villager, then open the chat.
-    Approach(Entity),
-    /// Ask question `i` of the visit.
-    Next(Entity, usize),
-    /// Wait for the reply to what was just said (the speech's generation when sent, seconds
-    /// waited).
-    Await(Entity, Said, u32, f32),
-    /// The villager hinted it knows more about question `i`: give bread, then ask again.
-    Feed(Entity, usize),
-    /// Cite a clue as evidence after a hint to question `i` (the `n`th tried for it).
-    Cite(Entity, usize, usize, Clue),
-    /// Say something kind (after the thanks for bread), then ask question `i` again.
-    Praise(Entity, usize),
-    Reask(Entity, usize),
-    /// Walk to the judge and accuse.
-    Accuse(Entity, String),
-    /// Accusation said; answer the question when it comes (seconds waited).
-    Confirm(String, f32),
-    /// The verdict is out; wait for the end screen.
-    Verdict,
-    Linger(u32),
-    Done,
-}
-
-/// What a reply answers.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Said {
-    /// Question `i` (`fed`: bread was given for it already).
-    Question(usize, bool),
-    /// Bread, given for question `i`.
-    Bread(usize),
-    /// The kind words after the thanks, before question `i` again.
-    Kind(usize),
-    /// The `n`th clue cited as evidence after a hint to question `i`.
-    Cited(usize, usize),
-}
 
 #[derive(Resource)]
 struct Solver {
@@ -278,20 +238,17 @@ fn drive(
                     if opened {
                         println!("autopilot: the evidence opened what {} held back", v.name);
                     }
-                    // "I might know more": a hint that trust is short. Bread helps, once each.
-                    let hinted = s
-                        .record
-                        .as_ref()
-                        .is_some_and(|r| matches!(r.plan.mv, Move::Hint(_)));
-                    let can_feed = gifts.0 > 0 && !solver.fed.contains(&npc);
-                    // Held back: the clue that bears most on it next, a few times.
-                    let tries = match said {
-                        Said::Question(_, false) if hinted => Some(0),
-                        Said::Cited(_, n) if !opened && n + 1 < CONFRONT_TRIES => Some(n + 1),
-                        _ => None,
+                    // "I might know more": a hint that trust is short.
+                    let heard = Heard {
+                        hinted: s
+                            .record
+                            .as_ref()
+                            .is_some_and(|r| matches!(r.plan.mv, Move::Hint(_))),
+                        opened,
+                        can_feed: gifts.0 > 0 && !solver.fed.contains(&npc),
                     };
-                    let confront = tries.and_then(|n| {
-                        let context = solver.heard.join(" ");
+                    let context = solver.heard.join(" ");
+                    after_reply(npc, said, heard, || {
                         bearing(
                             &journal,
                             &v.name,
@@ -299,24 +256,7 @@ fn drive(
                             &solver.cited,
                             &solver.cited_here,
                         )
-                        .map(|c| (n, c))
-                    });
-                    match said {
-                        Said::Question(i, false) | Said::Cited(i, _) if confront.is_some() => {
-                            let (n, clue) = confront.expect("checked");
-                            Stage::Cite(npc, i, n, clue)
-                        }
-                        // The evidence opened it: on to the next question; else trust.
-                        Said::Cited(i, _) if opened => Stage::Next(npc, i + 1),
-                        Said::Cited(i, _) if can_feed => Stage::Feed(npc, i),
-                        Said::Cited(i, _) => Stage::Praise(npc, i),
-                        Said::Question(i, false) if hinted && can_feed => Stage::Feed(npc, i),
-                        // No bread left: kind words alone, then ask again.
-                        Said::Question(i, false) if hinted => Stage::Praise(npc, i),
-                        Said::Question(i, _) => Stage::Next(npc, i + 1),
-                        Said::Bread(i) => Stage::Praise(npc, i),
-                        Said::Kind(i) => Stage::Reask(npc, i),
-                    }
+                    })
                 }
                 (
                     None,

@@ -84,16 +84,7 @@ pub(super) fn bearing(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn clue(speaker: &str, text: &str) -> Clue {
-        Clue {
-            speaker: speaker.into(),
-            text: text.into(),
-            day: 1,
-            hour: 9.0,
-            unlocked: false,
-        }
-    }
+    use crate::game::journal::tests::clue;
 
     #[test]
     fn a_witness_who_holds_back_is_confronted_with_the_clue_on_its_subject() {

@@ -50,7 +50,7 @@ pub fn split_of(name: &str) -> Split {
 #[derive(Debug, Default)]
 pub struct Corpus {
     pub pieces: Vec<Piece>,
-    pub skipped: Vec<(String, String)>,
+    pub skipped: Vec<(String, Unusable)>,
 }
 
 impl Corpus {
@@ -91,7 +91,7 @@ pub fn read_chorales(wheel: &Path) -> Result<Corpus, CorpusError> {
             .map_err(|e| err(format!("{member}: {e}")))?;
         // A piece that cannot be used is skipped, with why (shown by `music corpus`).
         match read_mxl(&bytes)
-            .map_err(|e| e.to_string())
+            .map_err(Unusable::from)
             .and_then(|s| grid(&short, &s))
         {
             Ok(p) => corpus.pieces.push(p),
@@ -101,9 +101,28 @@ pub fn read_chorales(wheel: &Path) -> Result<Corpus, CorpusError> {
     Ok(corpus)
 }
 
+/// Why a file of the corpus is not used.
+#[derive(Debug, thiserror::Error)]
+pub enum Unusable {
+    #[error(transparent)]
+    Mxl(#[from] MxlError),
+    #[error("no soprano, alto, tenor and bass parts")]
+    NoChoir,
+    #[error("a {0}/{1} bar does not fit the grid")]
+    Bar(u32, u32),
+    #[error("no mode, and the last bass note is not a tonic")]
+    NoMode,
+    #[error("shorter than a bar")]
+    TooShort,
+    #[error("pitch {0} out of range")]
+    Pitch(i32),
+    #[error("pitch {0} outside the vocabulary")]
+    Vocabulary(i32),
+}
+
 /// Why a compressed `.mxl` file gave no score.
 #[derive(Debug, thiserror::Error)]
-enum MxlError {
+pub enum MxlError {
     #[error("not a readable .mxl: {0}")]
     Zip(#[from] zip::result::ZipError),
     #[error("no score inside the .mxl")]
@@ -145,13 +164,13 @@ fn satb(score: &XmlScore) -> Option<[&XmlPart; VOICES]> {
 }
 
 /// Puts a chorale on the grid with its tonic moved to C. `Err` says why a file is not used.
-pub fn grid(name: &str, score: &XmlScore) -> Result<Piece, String> {
-    let parts = satb(score).ok_or("no soprano, alto, tenor and bass parts")?;
+pub fn grid(name: &str, score: &XmlScore) -> Result<Piece, Unusable> {
+    let parts = satb(score).ok_or(Unusable::NoChoir)?;
     let (beats, beat_type) = score.time;
     let bar_quarters = f64::from(beats) * 4.0 / f64::from(beat_type.max(1));
     let bar_steps = (bar_quarters * STEPS_PER_QUARTER as f64).round() as usize;
     if bar_steps == 0 || bar_steps > MAX_BAR_STEPS {
-        return Err(format!("a {beats}/{beat_type} bar does not fit the grid"));
+        return Err(Unusable::Bar(beats, beat_type));
     }
     let major_tonic = (score.fifths * 7).rem_euclid(12);
     let last_bass = parts[3].notes.last().map(|n| i32::from(n.pitch) % 12);
@@ -159,7 +178,7 @@ pub fn grid(name: &str, score: &XmlScore) -> Result<Piece, String> {
         Some(m) => m,
         None if last_bass == Some(major_tonic) => true,
         None if last_bass == Some((major_tonic + 9) % 12) => false,
-        None => return Err("no mode, and the last bass note is not a tonic".into()),
+        None => return Err(Unusable::NoMode),
     };
     let tonic = if major {
         major_tonic
@@ -172,7 +191,7 @@ pub fn grid(name: &str, score: &XmlScore) -> Result<Piece, String> {
     let step = 1.0 / STEPS_PER_QUARTER as f64;
     let steps = (end / step).round() as usize;
     if steps < 8 {
-        return Err("shorter than a bar".into());
+        return Err(Unusable::TooShort);
     }
     let measures = &parts[0].measure_starts;
     let pickup = pickup_steps(measures, bar_steps, step);
@@ -248,7 +267,7 @@ fn voice_tokens(
     step: f64,
     shift: i32,
     onsets: &mut [u32],
-) -> Result<Vec<u16>, String> {
+) -> Result<Vec<u16>, Unusable> {
     let eps = 1e-6;
     let mut out = Vec::with_capacity(steps);
     let mut i = 0;
@@ -266,13 +285,13 @@ fn voice_tokens(
             }
             Some(n) => {
                 let pitch = u8::try_from(i32::from(n.pitch) + shift)
-                    .map_err(|_| format!("pitch {} out of range", n.pitch))?;
+                    .map_err(|_| Unusable::Pitch(i32::from(n.pitch)))?;
                 let starts_here = (n.start - t).abs() < eps && !n.tied_from;
                 if starts_here || sounding != Some(pitch) {
                     sounding = Some(pitch);
                     *onset += 1;
                     pitch_token(pitch)
-                        .ok_or_else(|| format!("pitch {pitch} outside the vocabulary"))?
+                        .ok_or(Unusable::Vocabulary(i32::from(pitch)))?
                 } else {
                     crate::music::events::HOLD
                 }
