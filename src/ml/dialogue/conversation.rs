@@ -129,8 +129,9 @@ impl Conversation {
     }
 
     /// Whom to send the player to: the villager (not this one) whose knowledge shares the most
-    /// words with what this one knows or is talking about, and not named yet in this
-    /// conversation (once all were, the best again). An index into `req.world.people`.
+    /// words with what this one knows or is talking about, a word weighing more the fewer
+    /// villagers know it (a rare word like "lantern" says more than "night"), and not named yet
+    /// in this conversation (once all were, the best again). An index into `req.world.people`.
     pub fn lead(&self, req: &DialogueRequest) -> Option<usize> {
         let about: Vec<String> = match self.topic {
             Some(k) => keys::words(&req.knowledge[k].text),
@@ -141,15 +142,26 @@ impl Conversation {
                 .flat_map(|e| keys::words(&e.text))
                 .collect(),
         };
+        let people = &req.world.people;
+        // How much a shared word says: ln(villagers / villagers who know it).
+        let weight = |w: &String| {
+            let knowing = people.iter().filter(|p| p.knows.contains(w)).count().max(1);
+            (people.len() as f32 / knowing as f32).ln()
+        };
         let score = |i: usize| {
-            let p = &req.world.people[i];
-            let shared = p.knows.iter().filter(|w| about.contains(w)).count();
+            let p = &people[i];
+            let shared: f32 = p
+                .knows
+                .iter()
+                .filter(|w| about.contains(w))
+                .map(weight)
+                .sum();
             let tied = p
                 .knows
                 .iter()
                 .filter(|w| req.world.mystery_words.contains(w))
                 .count();
-            shared * 4 + tied
+            shared * 4.0 + tied as f32 * 0.1
         };
         let others: Vec<usize> = (0..req.world.people.len())
             .filter(|&i| req.world.people[i].name != req.speaker)
@@ -163,7 +175,9 @@ impl Conversation {
         let pool = if fresh.is_empty() { others } else { fresh };
         // The best score; among equals, the one first in the cast.
         pool.into_iter()
-            .max_by_key(|&i| (score(i), std::cmp::Reverse(i)))
+            .map(|i| (i, score(i)))
+            .reduce(|best, next| if next.1 > best.1 { next } else { best })
+            .map(|(i, _)| i)
     }
 }
 
@@ -270,6 +284,24 @@ pub(super) mod tests {
         assert_eq!(
             c.lead(&r).map(|i| r.world.people[i].name.as_str()),
             Some("Hilda")
+        );
+    }
+
+    #[test]
+    fn a_word_few_villagers_know_leads_further_than_common_ones() {
+        let mut r = req();
+        // Aldric shares two words everyone knows; Wren shares the one only it knows.
+        Arc::make_mut(&mut r.world).people = vec![
+            person("Greta", &["lantern", "night", "town"]),
+            person("Aldric", &["night", "town", "bell"]),
+            person("Hilda", &["night", "town", "tavern"]),
+            person("Wren", &["moving", "wolves"]),
+        ];
+        r.history = vec![("seen anything?".into(), "A lantern by the hall.".into())];
+        let c = Conversation::read(&r);
+        assert_eq!(
+            c.lead(&r).map(|i| r.world.people[i].name.as_str()),
+            Some("Wren")
         );
     }
 }

@@ -157,10 +157,22 @@ pub const MORE: &[&str] = &[
 /// Lines that ask whom else to ask ("who else would know?").
 #[rustfmt::skip]
 pub const ASK_LEAD: &[&str] = &[
-    "who else", "anyone else", "anybody else", "someone else", "who should i ask",
+    "who should i ask",
     "who should i talk", "who could i ask", "who can i ask", "who might know", "who would know",
     "who could know", "who else might", "where should i look", "where else", "who to ask",
     "who to talk to", "who do i ask", "who'd know",
+];
+
+/// "Who else" and its kin ask for a lead only with a word of knowing, seeing or asking ("who else
+/// would know?", "anyone else I could ask?"); "who else keeps one?" asks who of the topic.
+#[rustfmt::skip]
+pub const ELSE_PERSON: &[&str] = &["who else", "anyone else", "anybody else", "someone else"];
+
+/// Words that make an [`ELSE_PERSON`] line ask whom to ask.
+#[rustfmt::skip]
+pub const LEAD_VERBS: &[&str] = &[
+    "know", "knows", "ask", "talk", "speak", "see", "saw", "seen", "heard", "hear", "tell", "help",
+    "should", "could i", "can i", "might", "would", "look", "try",
 ];
 
 /// Follow-up cues and what they ask (checked in order; the first that fits wins).
@@ -175,8 +187,11 @@ pub const FOLLOW_UP: &[(&str, crate::decide::talk::Ask)] = {
         ("who", Who), ("whose", Who), ("whom", Who), ("which one", Who), ("what did he look", What),
         ("what did she look", What), ("what did they look", What), ("what was it", What),
         ("what did it", What), ("what kind", What), ("what sort", What), ("which way", Where),
-        ("where", Where), ("what place", Where), ("why", Why), ("what for", Why), ("how come", Why),
-        ("how", How), ("was it", Sure), ("was that", Sure), ("what", What),
+        ("where", Where), ("what place", Where), ("what part", Where), ("which part", Where),
+        ("what side", Where), ("which side", Where), ("how close", Where), ("how far", Where),
+        ("how near", Where), ("why", Why), ("what for", Why), ("how come", Why),
+        ("how much", What), ("how many", What), ("how", How), ("anyone", Who), ("anybody", Who),
+        ("was it", Sure), ("was that", Sure), ("what", What), ("which", Where),
     ]
 };
 
@@ -184,7 +199,7 @@ pub const FOLLOW_UP: &[(&str, crate::decide::talk::Ask)] = {
 #[rustfmt::skip]
 pub const BACK_REFERENCES: &[&str] = &[
     "it", "that", "this", "he", "she", "they", "him", "her", "them", "there", "then", "those",
-    "the one", "whoever", "the person", "the fellow", "the man", "the woman",
+    "the one", "one", "ones", "whoever", "the person", "the fellow", "the man", "the woman",
 ];
 
 /// Lines that ask what the player told about themselves ("what's my name?").

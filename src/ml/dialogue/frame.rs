@@ -47,13 +47,28 @@ pub(super) fn understand(
         understanding.intent = Intent::FollowUp;
         understanding.follow_up = Some(ask);
     }
+    // A short question asking who, where, when, why or how, right after a fact and about nothing
+    // else the villager knows, asks it of that fact ("Taken from where, exactly?").
+    if let Some(t) = conv.topic
+        && understanding.follow_up.is_none()
+        && matches!(understanding.intent, Intent::Question | Intent::SmallTalk)
+        && understanding.about.is_none_or(|k| k == t)
+        && !super::meaning::asks_about_player(&req.line)
+        && let Some(ask) = super::intent::short_wh(&req.line)
+    {
+        understanding.intent = Intent::FollowUp;
+        understanding.follow_up = Some(ask);
+    }
     // A follow-up is understood with the topic it follows: "Who was it?" after "someone asked me
-    // about melting bronze" finds the entry that says who.
+    // about melting bronze" finds the entry that says who; one close to what the villager does
+    // not know of the topic is answered with that.
     if understanding.intent == Intent::FollowUp
         && let Some(t) = conv.topic
     {
         let query = format!("{} {}", req.line, req.knowledge[t].text);
         understanding.follow_retrieved = understander.retrieve(&query, &entries)?;
+        understanding.unknown_like =
+            understander.asks_unknown(&req.line, &req.knowledge[t].details.unknown)?;
     }
     Ok(understanding)
 }
@@ -105,6 +120,9 @@ impl Frame {
         }
         if let Some(k) = plan.mv.entry().filter(|&k| req.knowledge[k].allowed) {
             told = told.replace(&req.knowledge[k].text, "");
+        }
+        if let Move::Lead(i) = plan.mv {
+            told = told.replace(&super::lines::lead_words(&req.world.people[i]), "");
         }
         // Who the villager is (the persona's first two sentences) may be said; the rest may not.
         let persona = &req.persona;

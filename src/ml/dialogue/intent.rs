@@ -3,6 +3,7 @@
 //! social intent of a line about no entry, and whether it asks for something.
 
 use super::cues::*;
+use crate::decide::keys;
 use crate::decide::talk::{Ask, Intent};
 
 pub(super) fn any_phrase(lower: &str, phrases: &[&str]) -> Option<String> {
@@ -192,6 +193,17 @@ pub fn follow_up(line: &str) -> Option<Ask> {
     (refers || short || ask == Ask::Sure).then_some(ask)
 }
 
+/// What a short question asks when it asks who, where, when, why or how (at most six words, not
+/// about the listener itself): read as a follow-up when it is about nothing else the villager
+/// knows. "What" and "are you sure" are left out: "what happened?" asks the fact again.
+pub fn short_wh(line: &str) -> Option<Ask> {
+    let n = keys::words(line).len();
+    if n == 0 || n > 6 || !is_asking(line) || addresses_listener(line) {
+        return None;
+    }
+    asked(line).filter(|a| !matches!(a, Ask::What | Ask::Sure))
+}
+
 /// What a question asks by its first cue word ("where is the key kept?" asks where).
 pub fn asked(line: &str) -> Option<Ask> {
     let s = simplify(line);
@@ -208,7 +220,9 @@ pub fn asks_more(line: &str) -> bool {
 
 /// True when the line asks whom else to ask ("who else would know?").
 pub fn asks_lead(line: &str) -> bool {
-    any_phrase(&simplify(line), ASK_LEAD).is_some()
+    let s = simplify(line);
+    any_phrase(&s, ASK_LEAD).is_some()
+        || (any_phrase(&s, ELSE_PERSON).is_some() && any_phrase(&s, LEAD_VERBS).is_some())
 }
 
 #[cfg(test)]
@@ -242,6 +256,15 @@ mod tests {
         assert!(!asks_more("Did you see anything strange?"));
         assert!(asks_lead("Who else would know about it?"));
         assert!(!asks_lead("Who was it?"));
+        assert!(asks_lead("Anyone else I could ask?"));
+        assert!(!asks_lead("Who else keeps one?"));
+        assert_eq!(follow_up("Who else keeps one?"), Some(Ask::Who));
+        assert_eq!(follow_up("Which path?"), Some(Ask::Where));
+        assert_eq!(follow_up("How close, exactly?"), Some(Ask::Where));
+        assert_eq!(follow_up("Can anyone vouch for that?"), Some(Ask::Who));
+        assert_eq!(short_wh("Taken from where, exactly?"), Some(Ask::Where));
+        assert_eq!(short_wh("Where do you live?"), None);
+        assert_eq!(short_wh("What happened?"), None);
     }
 
     #[test]

@@ -72,14 +72,10 @@ pub fn task(plan: &DialoguePlan, req: &DialogueRequest) -> String {
              few words, without saying it all again.",
             fact(k)
         ),
-        Move::Lead(i) => {
-            let p = &req.world.people[i];
-            format!(
-                "You have told the traveller all you can. Say so, and tell them to ask {}, the {}, \
-                 at {}.",
-                p.name, p.role, p.place
-            )
-        }
+        Move::Lead(i) => format!(
+            "You have told the traveller all you can. Say so, and tell them to ask {}.",
+            lead_words(&req.world.people[i])
+        ),
         Move::Hint(_) => "The traveller asks about something you do know, but you do not trust \
                           them enough yet. Say you might know something, but you will only tell \
                           someone you trust. Do not say what it is."
@@ -252,6 +248,12 @@ fn address(persona: &str) -> Option<String> {
     (!word.is_empty() && word.split_whitespace().count() <= 2).then(|| word.to_string())
 }
 
+/// Whom a lead sends the player to, as the task words it: the villager may say every word of it
+/// (the echo check leaves it out).
+pub fn lead_words(p: &crate::inference::Person) -> String {
+    format!("{}, the {}, at {}", p.name, p.role, p.place)
+}
+
 pub fn openers(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
     let name = told::name_in(&req.line);
     let list: &[&str] = match (plan.mv, plan.intent) {
@@ -271,11 +273,13 @@ pub fn openers(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
         ],
         (Move::Recall(_), _) => &["As I said,", "Like I told you,", "I told you already,"],
         (Move::Lead(i), _) => {
-            let n = &req.world.people[i].name;
+            // Whom to ask and where to find them: a lead the player can follow.
+            let p = &req.world.people[i];
+            let (n, role, place) = (&p.name, &p.role, &p.place);
             return vec![
-                format!("That's all I can tell you, but ask {n},"),
-                format!("I've told you what I know; {n} might know more,"),
-                format!("Nothing more from me, but try {n},"),
+                format!("That's all I can tell you, but ask {n} at {place},"),
+                format!("I've told you what I know; {n}, the {role}, might know more,"),
+                format!("Nothing more from me, but try {n} at {place},"),
             ];
         }
         (Move::Rebuff, _) => &["Mind your tongue,", "How dare you,", "That's rude,"],

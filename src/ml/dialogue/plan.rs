@@ -131,6 +131,10 @@ fn follow_up(t: usize, u: &Understanding, req: &DialogueRequest, conv: &Conversa
             Move::Detail(t, ask)
         };
     }
+    // Close to what it says it does not know of the topic: that, not another entry.
+    if u.unknown_like {
+        return Move::NoDetail(t, ask);
+    }
     let other = u
         .follow_retrieved
         .iter()

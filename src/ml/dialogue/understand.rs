@@ -20,6 +20,8 @@ pub const ABOUT: f32 = 0.60;
 pub const ABOUT_IF_ASKED: f32 = 0.36;
 /// How close a short question must be to a worded follow-up to be read as one.
 pub const FOLLOW_UP_LIKE: f32 = 0.5;
+/// How close a follow-up must be to the topic's `unknown` line to be answered with it.
+pub const UNKNOWN_LIKE: f32 = 0.6;
 /// Bonus per content word the line shares with an entry (at most [`MAX_BONUS`]).
 const WORD_BONUS: f32 = 0.06;
 const MAX_BONUS: f32 = 0.18;
@@ -50,6 +52,9 @@ pub struct Understanding {
     /// For a follow-up: entries scored against the line and the topic together (filled in by
     /// the caller, who knows the topic).
     pub follow_retrieved: Vec<(usize, f32)>,
+    /// For a follow-up: the line is close to what the villager says it does not know of the topic
+    /// ("How could anyone get it down?" and "How anyone got it down, I cannot fathom.").
+    pub unknown_like: bool,
 }
 
 /// Understands lines with the sentence encoder (entry embeddings are computed once per text), or
@@ -197,6 +202,18 @@ impl Understander {
         Ok(best.filter(|(s, _)| *s >= FOLLOW_UP_LIKE).map(|(_, a)| a))
     }
 
+    /// Whether `line` asks what `unknown` (what the villager does not know of a fact) says it does
+    /// not know: sentence embeddings at least [`UNKNOWN_LIKE`] close; false without an encoder.
+    pub fn asks_unknown(&mut self, line: &str, unknown: &str) -> Result<bool, EncoderError> {
+        if unknown.is_empty() {
+            return Ok(false);
+        }
+        let (Some(a), Some(b)) = (self.embed(line)?, self.embed(unknown)?) else {
+            return Ok(false);
+        };
+        Ok(cosine(&a, &b) >= UNKNOWN_LIKE)
+    }
+
     /// The intent of `line` and the entry it is about.
     pub fn understand(
         &mut self,
@@ -215,6 +232,7 @@ impl Understander {
                 wh: None,
                 lead: false,
                 follow_retrieved: Vec::new(),
+                unknown_like: false,
             });
         }
         let retrieved = self.retrieve(line, entries)?;
@@ -281,6 +299,7 @@ pub fn decide(line: &str, retrieved: Vec<(usize, f32)>) -> Understanding {
         wh: asked(line),
         lead,
         follow_retrieved: Vec::new(),
+        unknown_like: false,
     }
 }
 

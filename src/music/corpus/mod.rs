@@ -290,8 +290,7 @@ fn voice_tokens(
                 if starts_here || sounding != Some(pitch) {
                     sounding = Some(pitch);
                     *onset += 1;
-                    pitch_token(pitch)
-                        .ok_or(Unusable::Vocabulary(i32::from(pitch)))?
+                    pitch_token(pitch).ok_or(Unusable::Vocabulary(i32::from(pitch)))?
                 } else {
                     crate::music::events::HOLD
                 }
