@@ -6,6 +6,7 @@ mod chat_cli;
 mod common;
 mod config;
 mod conversation;
+mod conversation_set;
 mod dialogue;
 mod docs;
 mod emotion;

@@ -121,6 +121,16 @@ pub const PERSONA_BREAKS: &[&str] = &[
     "in character", "you can't say", "not available",
 ];
 
+/// Things that do not exist in a village of carts and candles: a reply that names one breaks
+/// the world as surely as one that names the model.
+#[rustfmt::skip]
+pub const ANACHRONISMS: &[&str] = &[
+    "car", "cars", "truck", "trucks", "bus", "radio", "television", "tv", "telephone",
+    "smartphone", "camera", "photo", "photograph", "video", "movie", "movies", "dollar",
+    "dollars", "electricity", "electric", "airplane", "aeroplane", "rocket", "factory",
+    "factories", "plastic", "battery", "newspaper",
+];
+
 /// First-person claims to have witnessed something. A villager's real observations are its
 /// knowledge entries, said only when the plan states one; anywhere else such a claim is the model's
 /// invention ("I did see a man wearing a mask at the market"), and in a mystery it misleads.

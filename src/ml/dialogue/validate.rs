@@ -5,7 +5,7 @@
 //! fact. Pure text functions; each rule is tested.
 
 use super::clean::EchoGuard;
-use super::cues::{DENIALS, PERSONA_BREAKS, WITNESS_CLAIMS};
+use super::cues::{ANACHRONISMS, DENIALS, PERSONA_BREAKS, WITNESS_CLAIMS};
 use super::lexicon::Lexicon;
 use super::meaning;
 use crate::decide::keys;
@@ -185,7 +185,11 @@ impl<'a> Checks<'a> {
             return Err(Rejection::Echo);
         }
         let lower = t.to_lowercase().replace('’', "'");
-        if let Some(p) = PERSONA_BREAKS.iter().find(|p| has_phrase(&lower, p)) {
+        if let Some(p) = PERSONA_BREAKS
+            .iter()
+            .chain(ANACHRONISMS)
+            .find(|p| has_phrase(&lower, p))
+        {
             return Err(Rejection::PersonaBreak(p.to_string()));
         }
         if !self.witness

@@ -52,6 +52,8 @@ fn persona_breaks_are_refused() {
         "That question is not available in this chat window.",
         "I can help you with your writing.",
         "Here is a Python function for you.",
+        "I'm just a farmer, not one of the ones with cars.",
+        "He'll tell you about the traveller's car.",
     ] {
         assert!(
             matches!(c.sentence(s), Err(Rejection::PersonaBreak(_))),
@@ -60,6 +62,7 @@ fn persona_breaks_are_refused() {
     }
     assert_eq!(c.sentence("Fresh bread, love? It's still warm."), Ok(()));
     assert_eq!(c.sentence("The mill is quiet, said the maid."), Ok(()));
+    assert_eq!(c.sentence("The cart went careening by."), Ok(()));
 }
 
 #[test]
