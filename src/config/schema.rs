@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::decide::Action;
+use crate::decide::sampling::Sampling;
 use crate::decide::talk::Details;
-use crate::inference::Sampling;
 
 /// One NPC as a modder writes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

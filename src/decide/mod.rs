@@ -9,6 +9,7 @@ pub mod hash;
 pub mod keys;
 pub mod mask;
 pub mod observation;
+pub mod sampling;
 pub mod talk;
 pub mod utility;
 

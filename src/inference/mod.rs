@@ -7,6 +7,7 @@ mod lane;
 pub mod metrics;
 mod pool;
 pub mod protocol;
+pub mod soundtrack;
 
 pub use backends::{Backend, BackendFactory, StreamContext, factory, unavailable};
 pub use lane::LaneConfig;

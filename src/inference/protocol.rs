@@ -5,14 +5,13 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use super::soundtrack::{Mood, RenderedBar, Style};
 pub use crate::decide::Observation;
 pub use crate::decide::hash::Fnv;
+pub use crate::decide::sampling::Sampling;
 use crate::decide::talk::{Details, DialogueRecord};
 use crate::decide::{Action, EmotionLabel};
 use crate::memory::MemoryStream;
-use crate::music::bars::RenderedBar;
-use crate::music::mood::Mood;
-use crate::music::taste::Style;
 
 /// One queue and worker per kind of model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,7 +19,7 @@ pub enum Lane {
     Dialogue,
     Emotion,
     Policy,
-    /// The soundtrack, one bar per job (the game's; see `backends::music`).
+    /// The soundtrack, one bar per job (the game's; see `music::backend`).
     Music,
 }
 
@@ -66,48 +65,6 @@ pub struct Job {
     /// The job is skipped (and counted as dropped) if a worker reaches it after this instant.
     pub deadline: Option<Instant>,
     pub input: JobInput,
-}
-
-/// How to sample a reply; per NPC in its RON file, with defaults.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Sampling {
-    /// 0 means greedy.
-    #[serde(default = "Sampling::default_temperature")]
-    pub temperature: f32,
-    #[serde(default = "Sampling::default_top_p")]
-    pub top_p: f32,
-    #[serde(default = "Sampling::default_repeat_penalty")]
-    pub repeat_penalty: f32,
-    /// Most tokens in one reply.
-    #[serde(default = "Sampling::default_max_tokens")]
-    pub max_tokens: usize,
-}
-
-impl Sampling {
-    fn default_temperature() -> f32 {
-        0.4
-    }
-    fn default_top_p() -> f32 {
-        0.9
-    }
-    fn default_repeat_penalty() -> f32 {
-        1.15
-    }
-    fn default_max_tokens() -> usize {
-        80
-    }
-}
-
-impl Default for Sampling {
-    fn default() -> Self {
-        Sampling {
-            temperature: Self::default_temperature(),
-            top_p: Self::default_top_p(),
-            repeat_penalty: Self::default_repeat_penalty(),
-            max_tokens: Self::default_max_tokens(),
-        }
-    }
 }
 
 /// One knowledge entry of the NPC answering, as the dialogue lane sees it.

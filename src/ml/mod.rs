@@ -2,16 +2,13 @@
 //! dialogue (the language model with its GGUF tokenizer, understanding, planning, checks); the
 //! sentence encoder and emotion head; the decision policy network; fetching and pinned model files.
 
-pub mod chat;
 pub mod dialogue;
 pub mod emotion;
 pub mod encoder;
-pub mod llama;
 pub mod lm;
 pub mod model_files;
 pub mod policy;
 pub mod seeded;
-pub mod tokenizer;
 pub mod weights;
 
 /// Sets how many threads candle's CPU kernels use. Call at start-up, before any thread is spawned;

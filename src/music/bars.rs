@@ -1,6 +1,6 @@
 //! The soundtrack bar by bar (no threads, no Bevy): each call composes the next bar for a mood and
 //! a style, and renders every sample whose notes are final, so the music lane of the worker pool
-//! (`inference::backends::music`) can make it one job at a time. The score forgets each bar once the
+//! (`music::backend`) can make it one job at a time. The score forgets each bar once the
 //! synthesiser has it, so a game that plays for hours keeps a bar or two in memory.
 
 use std::sync::Arc;
@@ -10,20 +10,12 @@ use super::MusicError;
 use super::arrange::Arranger;
 use super::compose::Composer;
 use super::model::MusicNet;
-use super::mood::{Controls, Mood};
+use super::mood::Mood;
 use super::piece::controls_with_hysteresis;
 use super::score::Score;
 use super::synth::{SAMPLE_RATE, Synth};
 use super::taste::Style;
-
-/// One bar's audio: interleaved stereo at [`SAMPLE_RATE`], with the controls it was made for.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RenderedBar {
-    pub samples: Vec<f32>,
-    pub controls: Controls,
-    /// Milliseconds spent composing and rendering it.
-    pub work_ms: f64,
-}
+pub use crate::inference::soundtrack::RenderedBar;
 
 /// Composes and renders bar after bar, carrying the music over the bar lines.
 pub struct BarRenderer {

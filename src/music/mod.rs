@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod arrange;
+pub mod backend;
 pub mod bars;
 pub mod compose;
 pub mod corpus;

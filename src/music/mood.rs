@@ -6,15 +6,7 @@
 //! percussion (vertical layering).
 
 use super::MusicError;
-
-/// A mood: valence (unpleasant → pleasant), arousal (calm → excited), dominance (submissive →
-/// in control), each in [-1, 1].
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Mood {
-    pub valence: f32,
-    pub arousal: f32,
-    pub dominance: f32,
-}
+pub use crate::inference::soundtrack::{Controls, Layers, Mood};
 
 impl Mood {
     /// A mood, or a clear error when a value is outside [-1, 1] or not a number.
@@ -46,34 +38,6 @@ impl Mood {
             dominance: c(self.dominance),
         }
     }
-}
-
-/// How loud each layer plays, 0 (silent) to 1.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Layers {
-    pub melody: f32,
-    pub pad: f32,
-    pub bass: f32,
-    pub percussion: f32,
-}
-
-/// What the composer and the arranger are told for one bar.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Controls {
-    /// Major (true) or minor mode: conditions the model.
-    pub major: bool,
-    /// Bar density class 0..3: conditions the model.
-    pub density: u8,
-    pub tempo_bpm: f32,
-    /// Register class 0..3 (low, middle, high melody): conditions the model.
-    pub register: u8,
-    /// Semitones the whole texture is moved from the model's C.
-    pub transpose: i8,
-    /// MIDI velocity of a full-gain note.
-    pub velocity: u8,
-    /// Sounding fraction of each note's written length (1 legato, lower detached).
-    pub articulation: f32,
-    pub layers: Layers,
 }
 
 fn ramp(x: f32, from: f32, to: f32) -> f32 {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::MusicError;
 use super::mood::Controls;
+pub use crate::inference::soundtrack::Style;
 use crate::ml::seeded::Rng;
 
 /// The player's music settings, kept between runs (the game keeps them in saves/settings.ron).
@@ -67,14 +68,6 @@ pub const INSTRUMENTATION: [(&str, f32, f32); 3] = [
     ("balanced", 1.0, 1.0),
     ("melody forward", 1.2, 0.7),
 ];
-
-/// One style: an index into each parameter's choices.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Style {
-    pub tempo: u8,
-    pub density: u8,
-    pub instrumentation: u8,
-}
 
 impl Style {
     /// The mood's own style.

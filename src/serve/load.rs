@@ -10,11 +10,12 @@ use super::state::{Models, Shared};
 use crate::inference::{
     Backend, BackendFactory, InferenceError, InferencePool, Lane, LaneConfig, factory,
 };
-use crate::ml::chat::Batcher;
 use crate::ml::dialogue::understand::Understander;
-use crate::ml::dialogue::{Dialogue, DialogueBackend, DialogueModel, SharedVoice, Voice};
+use crate::ml::dialogue::{Dialogue, DialogueBackend, SharedVoice, Voice};
 use crate::ml::emotion::{self, EmotionBackend, EmotionClassifier};
 use crate::ml::encoder::SentenceEncoder;
+use crate::ml::lm::DialogueModel;
+use crate::ml::lm::chat::Batcher;
 use crate::ml::model_files;
 use crate::sim::policy::{self, PolicyChoice};
 
@@ -58,7 +59,7 @@ pub enum LoadError {
     #[error("the sentence encoder: {0}")]
     Encoder(#[from] crate::ml::encoder::EncoderError),
     #[error("the dialogue model: {0}")]
-    Model(#[from] crate::ml::llama::LmError),
+    Model(#[from] crate::ml::lm::llama::LmError),
     #[error("the batcher stopped while loading")]
     Batcher,
 }

@@ -15,8 +15,8 @@ use crate::config::NpcConfig;
 use crate::inference::{InferenceError, InferencePool, Job, JobInput, JobOutput, Lane};
 use crate::inference::{PoolEvent, Priority, RequestId};
 use crate::inference::{SubmitError, WorldNames};
-use crate::ml::chat::Batcher;
 use crate::ml::encoder::SentenceEncoder;
+use crate::ml::lm::chat::Batcher;
 
 /// The service's limits.
 #[derive(Clone, Debug)]

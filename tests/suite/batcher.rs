@@ -9,10 +9,10 @@ use crate::common;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
-use npc_minds::ml::chat::{
+use npc_minds::ml::lm::DialogueModel;
+use npc_minds::ml::lm::chat::{
     Batcher, ChatEvent, ChatJob, ChatParams, ChatPrompt, ChatSink, Finish, Message, Role,
 };
-use npc_minds::ml::dialogue::DialogueModel;
 use npc_minds::ml::model_files::models_dir;
 
 struct ToTest(Sender<ChatEvent>);
@@ -131,7 +131,7 @@ fn greedy_replies_agree_cold_cached_and_beside_another() {
     assert_eq!(y, alone, "the one that waited for the cache");
 
     // The same prompt in tokens, its system turn marked as the part to cache, and a warm-up.
-    let (ids, system) = npc_minds::ml::chat::prompt_tokens(&m, &ask).unwrap();
+    let (ids, system) = npc_minds::ml::lm::chat::prompt_tokens(&m, &ask).unwrap();
     let warm = submit(&b, ChatPrompt::Warm(ids[..system].to_vec()));
     assert!(matches!(
         warm.recv_timeout(Duration::from_secs(60)).unwrap(),

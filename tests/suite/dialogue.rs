@@ -9,11 +9,11 @@ use crate::common;
 use common::dialogue::{ask, dialogue as model, npc, request};
 use npc_minds::decide::talk::{Intent, Move, ReplySource};
 use npc_minds::inference::Sampling;
-use npc_minds::ml::dialogue::DialogueModel;
 use npc_minds::ml::dialogue::backend::Collect;
-use npc_minds::ml::dialogue::model::{Flow, Prompt};
 use npc_minds::ml::dialogue::realise::{self, Sink};
 use npc_minds::ml::dialogue::request::Turn;
+use npc_minds::ml::lm::DialogueModel;
+use npc_minds::ml::lm::model::{Flow, Prompt};
 
 #[test]
 fn the_tokenizer_round_trips_and_knows_the_special_tokens() {

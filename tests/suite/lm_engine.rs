@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use npc_minds::ml::dialogue::DialogueModel;
+use npc_minds::ml::lm::DialogueModel;
 use npc_minds::ml::lm::Kernel;
 use npc_minds::ml::lm::engine::EngineKind;
 use npc_minds::ml::model_files::models_dir;

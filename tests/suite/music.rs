@@ -369,7 +369,7 @@ fn the_stream_renders_ahead_and_follows_a_new_mood_at_bar_lines() {
     let pool = InferencePool::builder()
         .lane(
             Lane::Music,
-            npc_minds::inference::backends::music::factory(model_path(), 9),
+            npc_minds::music::backend::factory(model_path(), 9),
         )
         .build();
     let calm = Mood::new(0.3, -0.7, 0.0).unwrap();
@@ -461,10 +461,7 @@ fn the_music_lane_without_a_model_says_so_and_the_stream_stops_asking() {
     use npc_minds::music::stream::MusicStream;
     let missing = scratch("no-such-music.safetensors");
     let pool = InferencePool::builder()
-        .lane(
-            Lane::Music,
-            npc_minds::inference::backends::music::factory(missing, 1),
-        )
+        .lane(Lane::Music, npc_minds::music::backend::factory(missing, 1))
         .build();
     let stream = MusicStream::new(Mood::default(), 2.0);
     let (mood, style) = stream.request().unwrap();

@@ -8,11 +8,11 @@ use anyhow::Context;
 use serde::Serialize;
 
 use super::{BenchArgs, bandwidth, median, print};
-use crate::ml::dialogue::DialogueModel;
-use crate::ml::dialogue::model::Prompt;
-use crate::ml::dialogue::speed::SpeedRun;
+use crate::ml::lm::DialogueModel;
 use crate::ml::lm::Kernel;
 use crate::ml::lm::engine::EngineKind;
+use crate::ml::lm::model::Prompt;
+use crate::ml::lm::speed::SpeedRun;
 use crate::ml::model_files::dialogue_model_path;
 
 /// Arguments of the dialogue benchmark.

@@ -86,7 +86,7 @@ pub(super) fn plugin(app: &mut App) {
 
 /// The music lane's backend: the trained model in models/, a new piece each run.
 pub(super) fn lane() -> BackendFactory {
-    crate::inference::backends::music::factory(crate::music::model::default_path(), run_seed())
+    crate::music::backend::factory(crate::music::model::default_path(), run_seed())
 }
 
 fn run_seed() -> u64 {

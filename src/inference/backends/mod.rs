@@ -1,7 +1,6 @@
 //! The trait every model backend implements, and adapters that need no model files: the utility AI
 //! and random policies, scripted test backends, record and replay.
 
-pub mod music;
 pub mod random;
 pub mod record;
 pub mod scripted;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::{Backend, StreamContext};
 use crate::decide::Action;
 use crate::inference::protocol::{Fnv, InferenceError, JobInput, JobOutput};
+use crate::inference::soundtrack::RenderedBar;
 
 /// Scripted behaviour; every field is deterministic given the inputs.
 #[derive(Clone, Debug, Default)]
@@ -67,16 +68,11 @@ impl ScriptedBackend {
                 }
                 JobOutput::Dialogue { text, record: None }
             }
-            // A bar of silence (a tenth of a second) with the mood's controls.
-            JobInput::Music { mood, style } => {
-                let mut controls = crate::music::mood::controls(mood.clamped());
-                style.apply(&mut controls);
-                JobOutput::Music(Box::new(crate::music::bars::RenderedBar {
-                    samples: vec![0.0; 2 * crate::music::synth::SAMPLE_RATE as usize / 10],
-                    controls,
-                    work_ms: 0.0,
-                }))
-            }
+            // A bar of silence (a hundred stereo samples; the scripted lane composes nothing).
+            JobInput::Music { .. } => JobOutput::Music(Box::new(RenderedBar {
+                samples: vec![0.0; 200],
+                ..RenderedBar::default()
+            })),
         }
     }
 }

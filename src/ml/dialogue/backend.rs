@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use super::model::DialogueModel;
 use super::realise::{self, Reply, Sink};
 use super::understand::Understander;
 use super::voice::Voice;
@@ -14,7 +13,8 @@ use crate::decide::talk::ReplySpeed;
 use crate::inference::backends::{Backend, StreamContext};
 use crate::inference::{DialogueRequest, InferenceError, JobInput, JobOutput};
 use crate::ml::encoder::SentenceEncoder;
-use crate::ml::llama::LmError;
+use crate::ml::lm::llama::LmError;
+use crate::ml::lm::model::DialogueModel;
 
 /// Why the sentence encoder could not be had.
 #[derive(Debug, thiserror::Error)]

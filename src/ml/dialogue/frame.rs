@@ -15,7 +15,7 @@ use super::validate::{Checks, Rejection};
 use crate::decide::keys;
 use crate::decide::talk::{DialoguePlan, Intent, Move};
 use crate::inference::{DialogueRequest, KnowledgeEntry};
-use crate::ml::llama::LmError;
+use crate::ml::lm::llama::LmError;
 
 /// The intent of the line and the entries it is about, read in its conversation.
 pub(super) fn understand(

@@ -4,10 +4,10 @@
 use std::time::Instant;
 
 use super::clean;
-use super::model::{DialogueModel, Flow, Prompt, ReplyStats, Step};
 use crate::inference::Sampling;
-use crate::ml::llama::LmError;
-use crate::ml::lm::sample::{Sampler, Sampling as Mode};
+use crate::ml::lm::llama::LmError;
+use crate::ml::lm::model::{DialogueModel, Flow, Prompt, ReplyStats, Step};
+use crate::ml::lm::sample::{Sampler, TokenChoice};
 
 impl DialogueModel {
     /// Generates a reply to `p`, reporting every token and every completed sentence to `on_step`
@@ -40,7 +40,7 @@ impl DialogueModel {
             runs: 1,
             ..Default::default()
         };
-        let mut sampler = Sampler::new(seed, Mode::new(s.temperature, s.top_p));
+        let mut sampler = Sampler::new(seed, TokenChoice::new(s.temperature, s.top_p));
         let penalty = if s.repeat_penalty > 1.0 {
             s.repeat_penalty
         } else {

@@ -21,18 +21,15 @@ mod intent;
 pub mod lexicon;
 pub mod lines;
 pub mod meaning;
-pub mod model;
 pub mod plan;
 pub mod realise;
 pub mod recall;
 pub mod request;
 mod retell;
-pub mod speed;
 mod templates;
 pub mod understand;
 pub mod validate;
 pub mod voice;
 
 pub use backend::{Dialogue, DialogueBackend};
-pub use model::DialogueModel;
 pub use voice::{SharedVoice, Voice};

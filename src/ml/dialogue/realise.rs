@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use super::clean::{close_quote, end_at_fact};
 use super::conversation::{Conversation, says_detail};
 use super::frame::{self, Frame};
-use super::model::{Flow, Prompt, ReplyStats, Step};
 use super::plan::{self, player_turn, task};
 use super::understand::Understander;
 use super::validate::{Checks, Rejection};
@@ -22,7 +21,8 @@ use super::voice::Voice;
 use crate::decide::keys;
 use crate::decide::talk::{DialoguePlan, DialogueRecord, Move, ReplySource};
 use crate::inference::DialogueRequest;
-use crate::ml::llama::LmError;
+use crate::ml::lm::llama::LmError;
+use crate::ml::lm::model::{Flow, Prompt, ReplyStats, Step};
 
 /// Generated attempts before the template line.
 pub const ATTEMPTS: u8 = 3;

@@ -12,11 +12,15 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::generate::{Fed, Sentences};
-use super::model::{DialogueModel, Flow, Prompt, ReplyStats, Step, prefix_tokens, prompt_tokens};
 use crate::inference::Sampling;
-use crate::ml::chat::{ChatEvent, ChatJob, ChatParams, ChatPrompt, ChatQueue, ChatSink, Finish};
-use crate::ml::llama::LmError;
-use crate::ml::tokenizer::GgufTokenizer;
+use crate::ml::lm::chat::{
+    ChatEvent, ChatJob, ChatParams, ChatPrompt, ChatQueue, ChatSink, Finish,
+};
+use crate::ml::lm::llama::LmError;
+use crate::ml::lm::model::{
+    DialogueModel, Flow, Prompt, ReplyStats, Step, prefix_tokens, prompt_tokens,
+};
+use crate::ml::lm::tokenizer::GgufTokenizer;
 
 /// How long a villager's reply waits for room in the batcher's queue before it fails.
 const QUEUE_WAIT: Duration = Duration::from_secs(30);

@@ -1,7 +1,7 @@
 //! Why the dialogue model could not be loaded or run (shared by the loader, the engines and the
 //! dialogue lane).
 
-use crate::ml::tokenizer::TokenizerError;
+use crate::ml::lm::tokenizer::TokenizerError;
 
 /// Why the dialogue model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]

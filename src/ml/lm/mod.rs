@@ -4,10 +4,15 @@
 //! place, and scratch buffers reused from token to token. No Bevy types; candle is used only to
 //! read the GGUF header. `engine` puts it and candle's stock model behind one interface.
 
+pub mod chat;
 pub mod engine;
 pub mod error;
+pub mod llama;
 mod load;
+pub mod model;
 pub mod sample;
+pub mod speed;
+pub mod tokenizer;
 
 use npc_kernels::attention::{self, Heads, Span, push_key};
 use npc_kernels::blocks::{ActBlock, QK, quantize_activations};
@@ -15,6 +20,7 @@ use npc_kernels::matmul::{Product, QMatrix, product, products};
 use npc_kernels::ops::{self, Rope};
 
 pub use load::read;
+pub use model::DialogueModel;
 pub use npc_kernels::{self as kernels, Kernel};
 
 /// The model's shape, from the GGUF metadata.

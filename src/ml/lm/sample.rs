@@ -10,7 +10,7 @@ use crate::ml::seeded::Rng;
 
 /// How the next token is chosen.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Sampling {
+pub enum TokenChoice {
     /// The most likely token.
     ArgMax,
     /// One of the `k` most likely, among the most likely whose probability adds up to `p`, at
@@ -21,14 +21,14 @@ pub enum Sampling {
 /// Generated tokens the repetition penalty looks back at.
 pub const REPEAT_WINDOW: usize = 64;
 
-impl Sampling {
+impl TokenChoice {
     /// Greedy at temperature 0 (or below), otherwise the 50 most likely within `top_p` (clamped
     /// to 0.01..=1).
     pub fn new(temperature: f32, top_p: f32) -> Self {
         if temperature <= 0.0 {
-            Sampling::ArgMax
+            TokenChoice::ArgMax
         } else {
-            Sampling::TopKThenTopP {
+            TokenChoice::TopKThenTopP {
                 k: 50,
                 p: top_p.clamp(0.01, 1.0),
                 temperature,
@@ -40,7 +40,7 @@ impl Sampling {
 /// A seeded sampler; the same seed and logits give the same tokens.
 #[derive(Clone, Debug)]
 pub struct Sampler {
-    sampling: Sampling,
+    sampling: TokenChoice,
     rng: Rng,
     kernel: Kernel,
     penalised: Vec<f32>,
@@ -50,7 +50,7 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    pub fn new(seed: u64, sampling: Sampling) -> Self {
+    pub fn new(seed: u64, sampling: TokenChoice) -> Self {
         Sampler {
             sampling,
             rng: Rng(seed),
@@ -88,8 +88,8 @@ impl Sampler {
             logits
         };
         match self.sampling {
-            Sampling::ArgMax => argmax(logits),
-            Sampling::TopKThenTopP { k, p, temperature } => {
+            TokenChoice::ArgMax => argmax(logits),
+            TokenChoice::TopKThenTopP { k, p, temperature } => {
                 let k = k.clamp(1, logits.len());
                 best_k(logits, k, &mut self.top);
                 let max = self.top[0].0;
@@ -192,7 +192,7 @@ mod tests {
         let z: f32 = l.iter().map(|v| v.exp()).sum();
         let mut s = Sampler::new(
             7,
-            Sampling::TopKThenTopP {
+            TokenChoice::TopKThenTopP {
                 k: 3,
                 p: 1.0,
                 temperature: 1.0,
@@ -212,7 +212,7 @@ mod tests {
         }
         let mut s = Sampler::new(
             7,
-            Sampling::TopKThenTopP {
+            TokenChoice::TopKThenTopP {
                 k: 3,
                 p: 0.7,
                 temperature: 1.0,
@@ -230,7 +230,7 @@ mod tests {
     #[test]
     fn a_seed_repeats_and_the_penalty_counts_each_token_once() {
         let l = logits(1000, 9);
-        let mode = Sampling::TopKThenTopP {
+        let mode = TokenChoice::TopKThenTopP {
             k: 50,
             p: 0.9,
             temperature: 0.7,
@@ -241,7 +241,7 @@ mod tests {
         assert_eq!(xs, ys);
         // Greedy: the best token loses its place when the penalty pushes it under the second.
         let l = [3.0f32, 2.8, -1.0];
-        let mut g = Sampler::new(0, Sampling::ArgMax);
+        let mut g = Sampler::new(0, TokenChoice::ArgMax);
         assert_eq!(g.sample(&l, 1.0, &[]), 0);
         assert_eq!(g.sample(&l, 1.2, &[0, 0]), 1, "3.0 / 1.2 = 2.5 < 2.8");
         assert_eq!(g.sample(&l, 1.2, &[2]), 0, "a negative logit is multiplied");

@@ -24,8 +24,8 @@ use super::CHAT_MODEL;
 use super::error::ApiError;
 use super::state::Shared;
 use crate::inference::{JobInput, Lane};
-use crate::ml::chat::{ChatJob, ChatPrompt};
 use crate::ml::dialogue::request::{self as dialogue, Turn};
+use crate::ml::lm::chat::{ChatJob, ChatPrompt};
 
 /// Sampling defaults for open chat when the request leaves them out (a 135M model wanders at
 /// OpenAI's default temperature of 1).

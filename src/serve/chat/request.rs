@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use crate::config::NpcConfig;
-use crate::ml::chat::{ChatParams, Message, Role};
+use crate::ml::lm::chat::{ChatParams, Message, Role};
 use crate::serve::error::ApiError;
 
 /// The request body.

@@ -6,7 +6,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
 use crate::inference::{InferenceError, JobOutput, PoolEvent};
-use crate::ml::chat::{ChatEvent, ChatSink};
+use crate::ml::lm::chat::{ChatEvent, ChatSink};
 use crate::serve::error::ApiError;
 use crate::serve::state::Ticket;
 

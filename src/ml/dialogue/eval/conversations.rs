@@ -22,7 +22,7 @@ use crate::ml::dialogue::lexicon::Lexicon;
 use crate::ml::dialogue::meaning::{changed_meaning_of, echoes, invented_event, negations};
 use crate::ml::dialogue::request::{self, Turn};
 use crate::ml::dialogue::validate::{Checks, Rejection};
-use crate::ml::llama::LmError;
+use crate::ml::lm::llama::LmError;
 
 /// Words that tell the player what would change a villager's mind.
 const WAY_FORWARD: &[&str] = &[

@@ -24,7 +24,7 @@ use crate::ml::dialogue::backend::Collect;
 use crate::ml::dialogue::recall;
 use crate::ml::dialogue::request::{self, Turn};
 use crate::ml::dialogue::understand::line_intent;
-use crate::ml::llama::LmError;
+use crate::ml::lm::llama::LmError;
 use crate::world::places;
 
 /// What the player also said around each row's lines, so that retrieval must pick the right

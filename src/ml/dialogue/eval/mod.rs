@@ -26,7 +26,7 @@ use crate::decide::keys;
 use crate::decide::talk::ReplySource;
 use crate::inference::WorldNames;
 use crate::ml::dialogue::request::{self, Turn};
-use crate::ml::llama::LmError;
+use crate::ml::lm::llama::LmError;
 pub use set::{Kind, Row, SetError, load_set, parse_set};
 
 /// One scored reply.

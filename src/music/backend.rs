@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{Backend, BackendFactory, StreamContext};
+use super::bars::BarRenderer;
+use super::model::{MusicNet, load};
+use crate::inference::backends::{Backend, BackendFactory, StreamContext};
 use crate::inference::protocol::{InferenceError, JobInput, JobOutput};
-use crate::music::bars::BarRenderer;
-use crate::music::model::{MusicNet, load};
 
 pub struct MusicBackend {
     renderer: BarRenderer,

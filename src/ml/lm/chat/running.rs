@@ -7,7 +7,7 @@ use std::time::Instant;
 use candle_core::Tensor;
 
 use super::{ChatEvent, ChatJob, Finish, sendable};
-use crate::ml::dialogue::DialogueModel;
+use crate::ml::lm::DialogueModel;
 use crate::ml::lm::engine::Sequence;
 use crate::ml::lm::sample::Sampler;
 

@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySen
 use super::admit::{Admission, admit};
 use super::running::{Running, finish, next_token, still_wanted};
 use super::{ChatEvent, ChatJob, Finish};
-use crate::ml::dialogue::DialogueModel;
+use crate::ml::lm::DialogueModel;
 use crate::ml::lm::engine::Sequence;
 
 /// Prompt tokens read per step at most, over all new conversations (oldest first): a step stays

@@ -4,8 +4,8 @@
 
 use super::running::Running;
 use super::{CONTEXT_TOKENS, ChatEvent, ChatJob, ChatPrompt, Finish, prompt_tokens};
-use crate::ml::dialogue::DialogueModel;
-use crate::ml::lm::sample::{Sampler, Sampling};
+use crate::ml::lm::DialogueModel;
+use crate::ml::lm::sample::{Sampler, TokenChoice};
 
 /// What became of a conversation offered to the batcher.
 pub(super) enum Admission {
@@ -68,7 +68,7 @@ fn start(
         return Err(None);
     }
     let p = &job.params;
-    let sampler = Sampler::new(p.seed, Sampling::new(p.temperature, p.top_p));
+    let sampler = Sampler::new(p.seed, TokenChoice::new(p.temperature, p.top_p));
     // At least one token is left to read: its logits give the first token.
     let system = system.min(prompt.len() - 1);
     let prefix = &prompt[..system];

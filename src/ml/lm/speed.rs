@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::model::{DialogueModel, Prompt};
-use crate::ml::llama::LmError;
+use crate::ml::lm::llama::LmError;
 
 /// Raw speed of one run: prompt processing then `n` greedy tokens, no stop rules.
 #[derive(Clone, Copy, Debug)]

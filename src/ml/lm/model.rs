@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::ml::llama::{self, LmError};
 use crate::ml::lm::engine::{Engine, EngineKind, Sequence};
-use crate::ml::tokenizer::GgufTokenizer;
+use crate::ml::lm::llama::{self, LmError};
+use crate::ml::lm::tokenizer::GgufTokenizer;
 
 /// Persona prefixes whose KV cache is kept.
 const PREFIX_CACHE: usize = 16;

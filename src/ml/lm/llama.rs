@@ -12,8 +12,8 @@ use candle_core::Device;
 use candle_core::quantized::gguf_file::{self, Content, Value};
 use candle_core::quantized::{GgmlDType, QTensor};
 
-use super::lm::engine::{Engine, EngineKind};
-pub use super::lm::error::LmError;
+use super::engine::{Engine, EngineKind};
+pub use super::error::LmError;
 use super::tokenizer::GgufTokenizer;
 
 /// Metadata key recording which file (name and size) a requantised copy came from.

@@ -15,8 +15,8 @@ pub use batcher::{Batcher, BatcherLoad, ChatQueue};
 
 use std::time::Instant;
 
-use crate::ml::dialogue::DialogueModel;
-use crate::ml::llama::LmError;
+use crate::ml::lm::DialogueModel;
+use crate::ml::lm::llama::LmError;
 
 /// Positions one conversation may use (prompt and reply). SmolLM2-135M was trained on 2,048.
 pub const CONTEXT_TOKENS: usize = 2048;
