@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod decide;
 pub mod inference;
+pub mod lanes;
 pub mod memory;
 pub mod ml;
 pub mod music;

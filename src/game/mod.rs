@@ -39,7 +39,8 @@ use bevy::window::WindowResolution;
 
 use crate::brain::InferencePlugin;
 use crate::brain::cast::{CastPlugin, register_mods_source};
-use crate::inference::{BackendFactory, InferenceError, InferencePool, Lane, factory};
+use crate::inference::{BackendFactory, InferenceError, InferencePool, factory};
+use crate::lanes::{self, LaneChoice, PoolPlan};
 use crate::ml::dialogue::backend::SharedEncoder;
 use crate::ml::dialogue::{Dialogue, DialogueBackend};
 use crate::ml::emotion;
@@ -244,53 +245,41 @@ fn game_pool(
     let models = model_files::models_dir();
     // The dialogue and emotion lanes read with one copy of the sentence encoder.
     let encoder = SharedEncoder::new(models.clone());
-    if let Some(o) = remote {
-        info!("villagers talk through the model server at {}", o.url);
-        let local_emotion = local_emotion(&models, encoder);
-        let (dialogue, emotion) = crate::remote::factories(o, local_emotion);
-        return lanes(choice, emotion, dialogue, music);
-    }
-    let dialogue: BackendFactory = match model_files::dialogue_model_path(&mut |l| info!("{l}")) {
-        Ok(path) => {
-            let encoder = encoder.clone();
-            factory(move || {
-                Dialogue::load_with_encoder(&path, 1, encoder.get(), &mut |l| info!("{l}"))
-                    .map(|d| {
-                        let d = d.warm_later(personas.clone()).with_wait(FIRST_WORDS_WAIT);
-                        DialogueBackend(d)
-                    })
-                    .map_err(|e| InferenceError::Unavailable(e.to_string()))
-            })
+    let dialogue = match &remote {
+        Some(o) => {
+            info!("villagers talk through the model server at {}", o.url);
+            LaneChoice::Unavailable("the dialogue goes to the model server".into())
         }
+        None => local_dialogue(personas, encoder.clone()),
+    };
+    lanes::build(PoolPlan {
+        policy: policy::backend_factory(choice, |m| warn!("{m}")),
+        dialogue,
+        emotion: LaneChoice::Local(local_emotion(&models, encoder)),
+        music: music.map(LaneChoice::Local),
+        remote,
+        dialogue_workers: None,
+        nice: Some(nice()),
+    })
+}
+
+/// The dialogue lane on the model in this process (fetched on first use), preparing `personas`'
+/// prompts while idle; without the model villagers answer from their fallback lines.
+fn local_dialogue(personas: Vec<String>, encoder: SharedEncoder) -> LaneChoice {
+    match model_files::dialogue_model_path(&mut |l| info!("{l}")) {
+        Ok(path) => LaneChoice::Local(factory(move || {
+            Dialogue::load_with_encoder(&path, 1, encoder.get(), &mut |l| info!("{l}"))
+                .map(|d| {
+                    let d = d.warm_later(personas.clone()).with_wait(FIRST_WORDS_WAIT);
+                    DialogueBackend(d)
+                })
+                .map_err(|e| InferenceError::Unavailable(e.to_string()))
+        })),
         Err(e) => {
             warn!(
                 "the dialogue model is unavailable ({e}); villagers answer from their fallback lines"
             );
-            crate::inference::unavailable(e.to_string())
+            LaneChoice::Unavailable(e.to_string())
         }
-    };
-    lanes(choice, local_emotion(&models, encoder), dialogue, music)
-}
-
-/// The pool with `choice` deciding, these emotion and dialogue lanes and the soundtrack's lane
-/// (unless `--no-music`), its workers niced.
-fn lanes(
-    choice: PolicyChoice,
-    emotion: BackendFactory,
-    dialogue: BackendFactory,
-    music: Option<BackendFactory>,
-) -> InferencePool {
-    let pool = InferencePool::builder()
-        .worker_nice(nice())
-        .lane(
-            Lane::Policy,
-            policy::backend_factory(choice, |m| warn!("{m}")),
-        )
-        .lane(Lane::Emotion, emotion)
-        .lane(Lane::Dialogue, dialogue);
-    match music {
-        Some(m) => pool.lane(Lane::Music, m),
-        None => pool,
     }
-    .build()
 }

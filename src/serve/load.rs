@@ -7,9 +7,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::state::{Models, Shared};
-use crate::inference::{
-    Backend, BackendFactory, InferenceError, InferencePool, Lane, LaneConfig, factory,
-};
+use crate::inference::{Backend, BackendFactory, InferenceError, factory};
+use crate::lanes::{self, LaneChoice, PoolPlan};
 use crate::ml::dialogue::understand::Understander;
 use crate::ml::dialogue::{Dialogue, DialogueBackend, SharedVoice, Voice};
 use crate::ml::emotion::{self, EmotionBackend, EmotionClassifier};
@@ -91,10 +90,6 @@ pub fn load(
             understander.clone(),
         )))
     });
-    let villagers = LaneConfig {
-        workers: shared.limits.max_batch.clamp(1, MAX_VILLAGER_WORKERS),
-        ..LaneConfig::for_lane(Lane::Dialogue)
-    };
     let head = dir.join(emotion::HEAD_FILE);
     // The emotion lane reads with the same encoder as the dialogue workers and the embeddings route.
     let (emotion_lane, emotion) =
@@ -106,24 +101,24 @@ pub fn load(
                         .map(EmotionBackend)
                         .map_err(as_unavailable)
                 });
-                (f, true)
+                (LaneChoice::Local(f), true)
             }
             Err(e) => {
                 log(&format!(
                     "warning: the emotion model is unavailable ({e}); /v1/emotions answers 503"
                 ));
-                (crate::inference::unavailable(e.to_string()), false)
+                (LaneChoice::Unavailable(e.to_string()), false)
             }
         };
     let choice = PolicyChoice::Net(o.policy_file.clone());
-    let pool = InferencePool::builder()
-        .lane_with(Lane::Dialogue, villagers, dialogue)
-        .lane(Lane::Emotion, emotion_lane)
-        .lane(
-            Lane::Policy,
-            policy::backend_factory(choice, |m| eprintln!("warning: {m}")),
-        )
-        .build();
+    let pool = lanes::build(PoolPlan {
+        dialogue: LaneChoice::Local(dialogue),
+        emotion: emotion_lane,
+        dialogue_workers: Some(shared.limits.max_batch.clamp(1, MAX_VILLAGER_WORKERS)),
+        ..PoolPlan::scripted(policy::backend_factory(choice, |m| {
+            eprintln!("warning: {m}")
+        }))
+    });
     Ok(Models {
         pool,
         batcher,

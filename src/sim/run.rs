@@ -17,8 +17,8 @@ use crate::brain::{InferencePlugin, Lockstep};
 use crate::config::NpcConfig;
 use crate::config::files::load_cast;
 use crate::inference::backends::record::{RecordLog, RecordingBackend, ReplayBackend};
-use crate::inference::backends::scripted::ScriptedBackend;
-use crate::inference::{Backend, BackendFactory, InferencePool, Lane, factory};
+use crate::inference::{Backend, BackendFactory, InferencePool, Lane};
+use crate::lanes::{self, PoolPlan};
 use crate::memory::file;
 use crate::remote::RemoteOptions;
 use crate::sim::policy::{self, PolicyChoice};
@@ -93,23 +93,7 @@ pub enum SimError {
 
 /// Builds a pool whose policy lane uses `policy`; the other lanes are scripted.
 pub fn sim_pool(policy: BackendFactory) -> InferencePool {
-    InferencePool::builder()
-        .lane(Lane::Policy, policy)
-        .lane(Lane::Emotion, factory(|| Ok(ScriptedBackend::default())))
-        .lane(Lane::Dialogue, factory(|| Ok(ScriptedBackend::default())))
-        .build()
-}
-
-/// The same with the dialogue lane (and the emotion lane, when the server has our emotions) on a
-/// remote server; the emotion lane is scripted otherwise.
-fn remote_pool(policy: BackendFactory, remote: RemoteOptions) -> InferencePool {
-    let scripted = factory(|| Ok(ScriptedBackend::default()));
-    let (dialogue, emotion) = crate::remote::factories(remote, scripted);
-    InferencePool::builder()
-        .lane(Lane::Policy, policy)
-        .lane(Lane::Emotion, emotion)
-        .lane(Lane::Dialogue, dialogue)
-        .build()
+    lanes::build(PoolPlan::scripted(policy))
 }
 
 /// A headless app with `npcs` villagers cycling through `cast`, a scripted player that talks to
@@ -231,10 +215,11 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
         }
         (None, None) => policy::backend_factory(opts.policy.clone(), warn_policy),
     };
-    let pool = match opts.remote.clone() {
-        Some(remote) => remote_pool(policy, remote),
-        None => sim_pool(policy),
-    };
+    // With a server, dialogue goes there (and emotion too when it reads feelings).
+    let pool = lanes::build(PoolPlan {
+        remote: opts.remote.clone(),
+        ..PoolPlan::scripted(policy)
+    });
     let mut app = build_app(&cast, opts.npcs, opts.seed, opts.dt, pool);
     if opts.talk {
         app.insert_resource(Talking);

@@ -519,3 +519,46 @@ fn the_emotion_lane_reads_every_line_a_newer_one_does_not_supersede_it() {
     assert_eq!(done.len(), 3, "{done:?}");
     assert_eq!(pool.metrics().lane(Lane::Emotion).unwrap().stale, 0);
 }
+
+/// The one pool builder: a lane whose model could not be had answers every job with the reason,
+/// while the other lanes work.
+#[test]
+fn an_unavailable_lane_answers_with_its_reason_and_the_others_work() {
+    use npc_minds::lanes::{self, LaneChoice, PoolPlan};
+    let pool = lanes::build(PoolPlan {
+        dialogue: LaneChoice::Unavailable("no dialogue model in this test".into()),
+        ..PoolPlan::scripted(factory(|| Ok(ScriptedBackend::default())))
+    });
+    let job = |npc, input| Job {
+        id: RequestId { npc, generation: 1 },
+        priority: Priority::Normal,
+        deadline: None,
+        input,
+    };
+    pool.try_submit(Lane::Dialogue, job(1, dialogue("hello", 4)))
+        .unwrap();
+    pool.try_submit(Lane::Policy, policy_job(2, 1, Priority::Normal))
+        .unwrap();
+    let done: Vec<_> = collect(&pool, 2, WAIT)
+        .into_iter()
+        .filter_map(|e| match e {
+            PoolEvent::Completed(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(done.len(), 2);
+    for c in done {
+        match c.lane {
+            Lane::Dialogue => assert!(
+                matches!(&c.result, Err(InferenceError::Unavailable(r)) if r == "no dialogue model in this test"),
+                "{:?}",
+                c.result
+            ),
+            _ => assert!(
+                matches!(c.result, Ok(JobOutput::Policy { .. })),
+                "{:?}",
+                c.result
+            ),
+        }
+    }
+}

@@ -81,9 +81,33 @@ where
     Arc::new(move || f().map(|b| Box::new(b) as Box<dyn Backend>))
 }
 
-/// A lane whose model could not be had: every start of its backend fails with `reason`, which
-/// every job on the lane is answered with.
+/// A lane whose model could not be had: it answers every job with the reason.
+#[derive(Clone, Debug)]
+pub struct UnavailableBackend {
+    pub reason: String,
+}
+
+impl Backend for UnavailableBackend {
+    fn model_id(&self) -> String {
+        "unavailable".into()
+    }
+
+    fn infer(
+        &mut self,
+        batch: &[JobInput],
+        _ctx: &mut dyn StreamContext,
+    ) -> Vec<Result<JobOutput, InferenceError>> {
+        let e = InferenceError::Unavailable(self.reason.clone());
+        batch.iter().map(|_| Err(e.clone())).collect()
+    }
+}
+
+/// The factory of a lane whose model could not be had ([`UnavailableBackend`]).
 pub fn unavailable(reason: impl Into<String>) -> BackendFactory {
     let reason = reason.into();
-    Arc::new(move || Err(InferenceError::Unavailable(reason.clone())))
+    factory(move || {
+        Ok(UnavailableBackend {
+            reason: reason.clone(),
+        })
+    })
 }
