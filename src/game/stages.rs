@@ -34,6 +34,27 @@ pub(super) enum Stage {
     Done,
 }
 
+impl Stage {
+    /// The villager a visit's stage is with (none for choosing, accusing and the end).
+    pub(super) fn villager(&self) -> Option<Entity> {
+        match self {
+            Stage::Approach(e)
+            | Stage::Next(e, _)
+            | Stage::Await(e, ..)
+            | Stage::Feed(e, _)
+            | Stage::Cite(e, ..)
+            | Stage::Praise(e, _)
+            | Stage::Reask(e, _) => Some(*e),
+            Stage::Accuse(..)
+            | Stage::Confirm(..)
+            | Stage::Choose
+            | Stage::Verdict
+            | Stage::Linger(_)
+            | Stage::Done => None,
+        }
+    }
+}
+
 /// What a reply answers.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Said {
