@@ -15,6 +15,8 @@ use super::running::{Running, finish, next_token, still_wanted};
 use super::{ChatEvent, ChatJob, Finish};
 use crate::ml::lm::DialogueModel;
 use crate::ml::lm::engine::Sequence;
+use crate::ml::lm::llama::LmError;
+use candle_core::Tensor;
 
 /// Prompt tokens read per step at most, over all new conversations (oldest first): a step stays
 /// short, so that the conversations already decoding keep their pace, and a new conversation's first
@@ -148,136 +150,186 @@ fn run(
     let mut parked: Vec<ChatJob> = Vec::new();
     loop {
         if stop.load(Ordering::Relaxed) {
-            for r in running.drain(..) {
-                finish(r, Finish::Cancelled);
-            }
-            for mut job in parked.drain(..) {
-                job.sink
-                    .send(ChatEvent::Failed("the batcher stopped".into()));
-            }
+            stop_all(running, parked);
             return;
         }
-        // Parked conversations count as queued.
-        for job in std::mem::take(&mut parked) {
-            if running.len() >= max_batch {
-                parked.push(job);
-                continue;
-            }
-            load.queued.fetch_sub(1, Ordering::Relaxed);
-            offer(&mut model, job, &mut running, &mut parked, load);
-        }
-        // Admit new conversations while there is room (waiting only when nothing runs).
-        while running.len() < max_batch {
-            let next = if running.is_empty() {
-                match rx.recv_timeout(Duration::from_millis(50)) {
-                    Ok(j) => Some(j),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => return,
-                }
-            } else {
-                match rx.try_recv() {
-                    Ok(j) => Some(j),
-                    Err(TryRecvError::Empty) => None,
-                    Err(TryRecvError::Disconnected) => return,
-                }
-            };
-            let Some(job) = next else { break };
-            load.queued.fetch_sub(1, Ordering::Relaxed);
-            offer(&mut model, job, &mut running, &mut parked, load);
+        let admitted = admit_waiting(&mut model, &rx, max_batch, &mut running, &mut parked, load);
+        if admitted.is_err() {
+            return;
         }
         load.running.store(running.len(), Ordering::Relaxed);
         if running.is_empty() {
             continue;
         }
         let t = Instant::now();
-        // A decoding conversation feeds its last token; one still reading feeds its next piece
-        // while the step's prompt budget lasts (one left without is fed nothing this step).
-        // With no reply decoding there is no pace to keep: prompts are read in larger pieces.
-        let decoding = running.iter().any(|r| r.pending.is_empty());
-        let mut budget = if decoding {
-            PROMPT_BUDGET
-        } else {
-            IDLE_PROMPT_BUDGET
-        };
-        let feeds: Vec<Vec<u32>> = running
-            .iter()
-            .map(|r| match r.pending.len() {
-                0 => vec![r.last],
-                n => {
-                    // A prefix to cache is read up to its end exactly, then cached.
-                    let to_prefix_end = r.to_cache.as_ref().map_or(n, |p| p.len() - r.pos);
-                    let take = n.min(budget).min(to_prefix_end);
-                    budget -= take;
-                    r.pending[..take].to_vec()
-                }
-            })
-            .collect();
+        let feeds = plan_feeds(&running);
         let fed = feeds.iter().filter(|f| !f.is_empty()).count();
         load.peak_batch.fetch_max(fed, Ordering::Relaxed);
-        let stepped = model.on_pool(|m| {
-            let mut refs: Vec<&[u32]> = Vec::new();
-            let mut positions = Vec::new();
-            let mut seqs: Vec<&mut Sequence> = Vec::new();
-            for (r, f) in running.iter_mut().zip(&feeds) {
-                if !f.is_empty() {
-                    refs.push(f);
-                    positions.push(r.pos);
-                    seqs.push(&mut r.seq);
-                }
-            }
-            m.step_feeds(&mut seqs, &refs, &positions)
-        });
+        let stepped = step(&mut model, &mut running, &feeds);
         load.decode_micros
             .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
-        let logits = match stepped {
-            Ok(l) => l,
+        match stepped {
+            Ok(logits) => {
+                let (kept, sampled) = apply(&mut model, running, &feeds, logits);
+                load.tokens.fetch_add(sampled, Ordering::Relaxed);
+                running = kept;
+            }
             Err(e) => {
                 for mut r in running.drain(..) {
                     r.job.sink.send(ChatEvent::Failed(e.to_string()));
                 }
-                continue;
-            }
-        };
-        let mut kept = Vec::with_capacity(running.len());
-        let mut sampled = 0;
-        let mut logits = logits.into_iter();
-        for (mut r, fed) in running.drain(..).zip(&feeds) {
-            if fed.is_empty() {
-                kept.push(r);
-                continue;
-            }
-            let Some(l) = logits.next() else {
-                r.job
-                    .sink
-                    .send(ChatEvent::Failed("a step lost its logits".into()));
-                continue;
-            };
-            r.pos += fed.len();
-            if r.to_cache.as_ref().is_some_and(|p| p.len() == r.pos)
-                && let Some(prefix) = r.to_cache.take()
-            {
-                model.keep_prefix(&prefix, &r.seq);
-            }
-            if !r.pending.is_empty() {
-                r.pending.drain(..fed.len());
-                if !r.pending.is_empty() {
-                    match still_wanted(&r) {
-                        Some(f) => finish(r, f),
-                        None => kept.push(r),
-                    }
-                    continue;
-                }
-            }
-            sampled += 1;
-            match next_token(&model, &mut r, &l) {
-                Some(f) => finish(r, f),
-                None => kept.push(r),
             }
         }
-        load.tokens.fetch_add(sampled, Ordering::Relaxed);
-        running = kept;
         load.running.store(running.len(), Ordering::Relaxed);
     }
+}
+
+/// The batcher stops: running conversations end cancelled, parked ones fail.
+fn stop_all(running: Vec<Running>, parked: Vec<ChatJob>) {
+    for r in running {
+        finish(r, Finish::Cancelled);
+    }
+    for mut job in parked {
+        job.sink
+            .send(ChatEvent::Failed("the batcher stopped".into()));
+    }
+}
+
+/// The queue closed: no conversation will come again.
+struct Closed;
+
+/// Admits parked conversations, then new ones, while there is room (waiting for one only when
+/// nothing runs).
+fn admit_waiting(
+    model: &mut DialogueModel,
+    rx: &Receiver<ChatJob>,
+    max_batch: usize,
+    running: &mut Vec<Running>,
+    parked: &mut Vec<ChatJob>,
+    load: &BatcherLoad,
+) -> Result<(), Closed> {
+    // Parked conversations count as queued.
+    for job in std::mem::take(parked) {
+        if running.len() >= max_batch {
+            parked.push(job);
+            continue;
+        }
+        load.queued.fetch_sub(1, Ordering::Relaxed);
+        offer(model, job, running, parked, load);
+    }
+    while running.len() < max_batch {
+        let next = if running.is_empty() {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(j) => Some(j),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return Err(Closed),
+            }
+        } else {
+            match rx.try_recv() {
+                Ok(j) => Some(j),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return Err(Closed),
+            }
+        };
+        let Some(job) = next else { break };
+        load.queued.fetch_sub(1, Ordering::Relaxed);
+        offer(model, job, running, parked, load);
+    }
+    Ok(())
+}
+
+/// What each conversation feeds this step (no model needed): a decoding one its last token; one
+/// still reading its next piece while the step's prompt budget lasts (one left without is fed
+/// nothing this step), a prefix to cache read up to its end exactly. With no reply decoding there
+/// is no pace to keep: prompts are read in larger pieces.
+fn plan_feeds(running: &[Running]) -> Vec<Vec<u32>> {
+    let decoding = running.iter().any(|r| r.pending.is_empty());
+    let mut budget = if decoding {
+        PROMPT_BUDGET
+    } else {
+        IDLE_PROMPT_BUDGET
+    };
+    running
+        .iter()
+        .map(|r| match r.pending.len() {
+            0 => vec![r.last],
+            n => {
+                let to_prefix_end = r.to_cache.as_ref().map_or(n, |p| p.len() - r.pos);
+                let take = n.min(budget).min(to_prefix_end);
+                budget -= take;
+                r.pending[..take].to_vec()
+            }
+        })
+        .collect()
+}
+
+/// One forward step over every conversation fed something: a row of logits each, in order.
+fn step(
+    model: &mut DialogueModel,
+    running: &mut [Running],
+    feeds: &[Vec<u32>],
+) -> Result<Vec<Tensor>, LmError> {
+    model.on_pool(|m| {
+        let mut refs: Vec<&[u32]> = Vec::new();
+        let mut positions = Vec::new();
+        let mut seqs: Vec<&mut Sequence> = Vec::new();
+        for (r, f) in running.iter_mut().zip(feeds) {
+            if !f.is_empty() {
+                refs.push(f);
+                positions.push(r.pos);
+                seqs.push(&mut r.seq);
+            }
+        }
+        m.step_feeds(&mut seqs, &refs, &positions)
+    })
+}
+
+/// The step applied: positions move on, a prefix read to its end is cached, a conversation done
+/// reading samples its next token; those finished leave. The ones that go on, and how many tokens
+/// were sampled.
+fn apply(
+    model: &mut DialogueModel,
+    running: Vec<Running>,
+    feeds: &[Vec<u32>],
+    logits: Vec<Tensor>,
+) -> (Vec<Running>, u64) {
+    let mut kept = Vec::with_capacity(running.len());
+    let mut sampled = 0;
+    let mut logits = logits.into_iter();
+    for (mut r, fed) in running.into_iter().zip(feeds) {
+        if fed.is_empty() {
+            kept.push(r);
+            continue;
+        }
+        let Some(l) = logits.next() else {
+            r.job
+                .sink
+                .send(ChatEvent::Failed("a step lost its logits".into()));
+            continue;
+        };
+        r.pos += fed.len();
+        if r.to_cache.as_ref().is_some_and(|p| p.len() == r.pos)
+            && let Some(prefix) = r.to_cache.take()
+        {
+            model.keep_prefix(&prefix, &r.seq);
+        }
+        if !r.pending.is_empty() {
+            r.pending.drain(..fed.len());
+            if !r.pending.is_empty() {
+                match still_wanted(&r) {
+                    Some(f) => finish(r, f),
+                    None => kept.push(r),
+                }
+                continue;
+            }
+        }
+        sampled += 1;
+        match next_token(model, &mut r, &l) {
+            Some(f) => finish(r, f),
+            None => kept.push(r),
+        }
+    }
+    (kept, sampled)
 }
 
 /// Admits `job` into `running`, or parks it (counted as queued again).
