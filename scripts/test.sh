@@ -17,3 +17,5 @@ export NPC_MINDS_OPENAI_PYTHON="$PWD/$venv/bin/python"
 # The models were just fetched: a model test that finds one missing fails instead of skipping.
 export NPC_MINDS_REQUIRE_MODELS=1
 cargo test --locked --workspace --all-targets "$@"
+# The crate-level example (`--all-targets` leaves doctests out).
+cargo test --locked --doc "$@"

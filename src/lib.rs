@@ -3,6 +3,37 @@
 //! The loop: `Perceive → Dispatch → Collect → Apply → Act` (see [`NpcSystems`]). ECS systems turn game
 //! state into jobs for the [`inference`] worker pool; results come back as messages and change what
 //! NPCs do. `world` is the village both the game and the headless `sim` run.
+//!
+//! A pool is built in one place ([`lanes::build`]): each lane gets a model, the scripted stand-in,
+//! or a reason it is unavailable. A villager's decision as a job, without a window or a model
+//! file (the utility AI decides):
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use npc_minds::decide::Observation;
+//! use npc_minds::inference::backends::utility::UtilityBackend;
+//! use npc_minds::inference::{factory, Job, JobInput, JobOutput, Lane, PoolEvent, Priority, RequestId};
+//! use npc_minds::lanes::{self, PoolPlan};
+//!
+//! let pool = lanes::build(PoolPlan::scripted(factory(|| Ok(UtilityBackend))));
+//! let job = Job {
+//!     id: RequestId { npc: 7, generation: 1 },
+//!     priority: Priority::Normal,
+//!     deadline: None,
+//!     input: JobInput::Policy(Box::new(Observation { hour: 23.0, ..Default::default() })),
+//! };
+//! pool.try_submit(Lane::Policy, job).unwrap();
+//! let done = loop {
+//!     match pool.recv_timeout(Duration::from_secs(10)) {
+//!         Some(PoolEvent::Completed(c)) => break c,
+//!         Some(_) => continue,
+//!         None => panic!("no decision within 10 s"),
+//!     }
+//! };
+//! assert_eq!(done.id.npc, 7);
+//! assert!(matches!(done.result, Ok(JobOutput::Policy { .. })));
+//! ```
 
 pub mod brain;
 pub mod commands;
