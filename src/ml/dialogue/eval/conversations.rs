@@ -14,6 +14,7 @@ use super::talks::{Expect, Talk};
 use crate::config::NpcConfig;
 use crate::decide::keys;
 use crate::decide::talk::{DialogueRecord, Move, ReplySource};
+use crate::inference::KnowledgeEntry;
 use crate::inference::WorldNames;
 use crate::ml::dialogue::backend::Dialogue;
 use crate::ml::dialogue::clean::split_sentences;
@@ -152,6 +153,50 @@ fn score(
     let stated: Vec<usize> = (0..entries.len())
         .filter(|&k| keys::all_present(reply, &entries[k].keys))
         .collect();
+    let met = expected(scene, expect, reply, &entries, &stated);
+    let mut problems: Vec<String> = stated
+        .iter()
+        .filter(|k| !entries[**k].allowed)
+        .map(|k| format!("leak of entry {k}"))
+        .collect();
+    let forbidden = forbidden_words(scene, say, &entries, &stated);
+    problems.extend(sentence_problems(
+        scene, say, reply, &entries, &stated, &forbidden,
+    ));
+    problems.extend(meaning_problems(scene, reply, record, &entries, &stated));
+    for k in &stated {
+        if entries[*k].allowed && !scene.told.contains(k) {
+            scene.told.push(*k);
+        }
+    }
+    let fact_said = stated.iter().any(|k| entries[*k].allowed);
+    TurnScored {
+        talk: 0,
+        npc: scene.npc.name.clone(),
+        trust: scene.trust,
+        say: say.to_string(),
+        reply: reply.to_string(),
+        expect: expect.clone(),
+        plan: format!("{:?}", record.plan.mv),
+        right: met && problems.is_empty(),
+        met,
+        problems,
+        verbatim: fact_said.then(|| stated.iter().any(|k| verbatim(reply, &entries[*k].text))),
+        template: record.source == ReplySource::Template,
+        attempts: record.rejections.len() + 1,
+        rejections: record.rejections.clone(),
+        first_words_ms: 0.0,
+    }
+}
+
+/// Whether `reply` (stating the entries `stated`) is what the turn expects.
+fn expected(
+    scene: &Scene,
+    expect: &Expect,
+    reply: &str,
+    entries: &[KnowledgeEntry],
+    stated: &[usize],
+) -> bool {
     let new_fact = stated
         .iter()
         .any(|k| entries[*k].allowed && !scene.told.contains(k));
@@ -161,7 +206,7 @@ fn score(
         .villagers
         .iter()
         .any(|v| *v != scene.npc.name && names(reply, v));
-    let met = match expect {
+    match expect {
         Expect::Any => true,
         // Told now, or, told earlier in the conversation, referred back to briefly (a fact is
         // not recited twice); the same for one opened by evidence.
@@ -194,16 +239,20 @@ fn score(
         Expect::Lead => other_named,
         Expect::NewFactOrLead => new_fact || other_named,
         Expect::Remember(w) => words.iter().any(|x| *x == w.to_lowercase()),
-    };
-    let mut problems = Vec::new();
-    for k in &stated {
-        if !entries[*k].allowed {
-            problems.push(format!("leak of entry {k}"));
-        }
     }
+}
+
+/// The mystery's words this reply may not bring up: all but those of the facts told so far and
+/// now (and their details), what the player just told, and the villager's own talk.
+fn forbidden_words(
+    scene: &Scene,
+    say: &str,
+    entries: &[KnowledgeEntry],
+    stated: &[usize],
+) -> Vec<String> {
     // What the reply may bring up: the facts told so far and now, their details, its own talk.
     let mut carried: Vec<String> = Vec::new();
-    for k in scene.told.iter().chain(&stated) {
+    for k in scene.told.iter().chain(stated) {
         carried.extend(keys::words(&entries[*k].text));
         for (_, d) in entries[*k].details.written() {
             carried.extend(keys::words(d));
@@ -221,13 +270,26 @@ fn score(
     {
         carried.extend(keys::words(&t.replace('_', " ")));
     }
-    let forbidden: Vec<String> = scene
+    scene
         .world
         .mystery_words
         .iter()
         .filter(|w| !keys::group_present(&carried, w))
         .cloned()
-        .collect();
+        .collect()
+}
+
+/// What is wrong with the reply's sentences: invented names, persona breaks, invented mystery
+/// events, echoes of the player, sentences said before in the conversation.
+fn sentence_problems(
+    scene: &Scene,
+    say: &str,
+    reply: &str,
+    entries: &[KnowledgeEntry],
+    stated: &[usize],
+    forbidden: &[String],
+) -> Vec<String> {
+    let mut problems = Vec::new();
     // A reply may say again what it states, and what the player told about themselves.
     let mut allowed_text: Vec<String> = stated.iter().map(|k| entries[*k].text.clone()).collect();
     for line in &scene.player_lines {
@@ -260,7 +322,7 @@ fn score(
             Err(Rejection::Empty | Rejection::Repeated | Rejection::Parrot) | Ok(()) => {}
             Err(r) => problems.push(format!("persona break: {r}")),
         }
-        if let Some(w) = invented_event(&s, &forbidden, say) {
+        if let Some(w) = invented_event(&s, forbidden, say) {
             problems.push(format!("invented mystery event {w:?}"));
         }
         if echoes(&s, &scene.player_lines, &allowed_text) {
@@ -271,6 +333,18 @@ fn score(
             problems.push(format!("repeats {s:?}"));
         }
     }
+    problems
+}
+
+/// The facts and the detail the reply states, each with its meaning changed.
+fn meaning_problems(
+    scene: &Scene,
+    reply: &str,
+    record: &DialogueRecord,
+    entries: &[KnowledgeEntry],
+    stated: &[usize],
+) -> Vec<String> {
+    let mut problems = Vec::new();
     // Meaning is checked against the entry the reply was planned to state, and any other it
     // states that the planned one does not already carry ("It was Odo who asked about melting
     // bronze" states the "someone asked" entry too).
@@ -292,29 +366,7 @@ fn score(
     {
         problems.push(format!("meaning of a detail changed: {why}"));
     }
-    for k in &stated {
-        if entries[*k].allowed && !scene.told.contains(k) {
-            scene.told.push(*k);
-        }
-    }
-    let fact_said = stated.iter().any(|k| entries[*k].allowed);
-    TurnScored {
-        talk: 0,
-        npc: scene.npc.name.clone(),
-        trust: scene.trust,
-        say: say.to_string(),
-        reply: reply.to_string(),
-        expect: expect.clone(),
-        plan: format!("{:?}", record.plan.mv),
-        right: met && problems.is_empty(),
-        met,
-        problems,
-        verbatim: fact_said.then(|| stated.iter().any(|k| verbatim(reply, &entries[*k].text))),
-        template: record.source == ReplySource::Template,
-        attempts: record.rejections.len() + 1,
-        rejections: record.rejections.clone(),
-        first_words_ms: 0.0,
-    }
+    problems
 }
 
 /// Whether the sentences of `reply` that carry `text`'s key content change its meaning.
