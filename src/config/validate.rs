@@ -94,21 +94,45 @@ pub fn parse_npc(file: &str, bytes: &[u8]) -> Result<NpcConfig, ConfigErrors> {
 
 /// Semantic checks on one parsed config.
 pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
-    let mut out = Vec::new();
-    let mut bad = |field: String, message: String| {
-        out.push(ConfigProblem {
+    let found = [
+        identity(c),
+        ranges(c),
+        workplaces(c),
+        knowledge(c),
+        super::talk::check(c),
+        day(c),
+        sampling(c),
+        appraisal(c),
+    ];
+    found
+        .into_iter()
+        .flatten()
+        .map(|(field, message)| ConfigProblem {
             file: file.into(),
             position: None,
             field: Some(field),
             message,
-        });
-    };
+        })
+        .collect()
+}
+
+/// The name: present and short.
+fn identity(c: &NpcConfig) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |field: String, message: String| out.push((field, message));
     if c.name.trim().is_empty() {
         bad("name".into(), "must not be empty".into());
     }
     if c.name.chars().count() > 40 {
         bad("name".into(), "is longer than 40 characters".into());
     }
+    out
+}
+
+/// Persona traits in [0, 1], temperament in [-1, 1], a positive half-life.
+fn ranges(c: &NpcConfig) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |field: String, message: String| out.push((field, message));
     let p = &c.persona;
     for (name, v) in [
         ("bravery", p.bravery),
@@ -143,6 +167,13 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
             format!("{} must be a positive number of seconds", t.half_life_secs),
         );
     }
+    out
+}
+
+/// Home and work are places of the village.
+fn workplaces(c: &NpcConfig) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |field: String, message: String| out.push((field, message));
     for (field, place) in [("home", &c.home), ("work", &c.work)] {
         if places::find(place).is_none() {
             bad(
@@ -154,6 +185,13 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
             );
         }
     }
+    out
+}
+
+/// Each fact: some text, a trust in [-1, 1], keys that appear in the text, no empty topic.
+fn knowledge(c: &NpcConfig) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |field: String, message: String| out.push((field, message));
     for (i, fact) in c.knowledge.iter().enumerate() {
         if fact.text.trim().is_empty() {
             bad(format!("knowledge[{i}].text"), "must not be empty".into());
@@ -188,9 +226,13 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
             }
         }
     }
-    for (field, message) in super::talk::check(c) {
-        bad(field, message);
-    }
+    out
+}
+
+/// The schedule's hours, and at least one fallback line.
+fn day(c: &NpcConfig) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |field: String, message: String| out.push((field, message));
     for (i, e) in c.schedule.iter().enumerate() {
         if !(0.0..24.0).contains(&e.from) {
             bad(
@@ -211,6 +253,13 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
             "needs at least one non-empty line".into(),
         );
     }
+    out
+}
+
+/// Sampling within the ranges the model takes.
+fn sampling(c: &NpcConfig) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |field: String, message: String| out.push((field, message));
     let sm = &c.sampling;
     if !(0.0..=2.0).contains(&sm.temperature) {
         bad(
@@ -236,6 +285,13 @@ pub fn check(c: &NpcConfig, file: &str) -> Vec<ConfigProblem> {
             format!("{} is out of range [1, 256]", sm.max_tokens),
         );
     }
+    out
+}
+
+/// Appraisal deltas within [-2, 2].
+fn appraisal(c: &NpcConfig) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |field: String, message: String| out.push((field, message));
     let a = &c.appraisal;
     for (name, v) in [
         ("gift", a.gift),
