@@ -14,7 +14,7 @@ use super::chat_memory::MemorySession;
 use crate::config::files::load_cast;
 use crate::config::{MysteryConfig, NpcConfig};
 use crate::decide::talk::DialogueRecord;
-use crate::inference::DialogueRequest;
+use crate::inference::{DialogueRequest, WorldNames};
 use crate::ml::dialogue::Dialogue;
 use crate::ml::dialogue::realise::Sink;
 use crate::ml::dialogue::request::{self, Turn};
@@ -122,67 +122,30 @@ fn load_local(threads: usize) -> anyhow::Result<Dialogue> {
 }
 
 /// `npc-minds chat`.
+/// One chat: the villager, its memory of the player (with `--memory`), the world's names, and what
+/// writes its replies (a server, the model here, or neither: fallback lines).
+struct Talk {
+    npc: NpcConfig,
+    memory: Option<MemorySession>,
+    world: Arc<WorldNames>,
+    remote: Option<RemoteDialogue>,
+    dialogue: Option<Dialogue>,
+}
+
 pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
-    if a.trust.is_some_and(|t| !(-1.0..=1.0).contains(&t)) {
-        eprintln!("error: --trust must be in [-1, 1]");
-        return Ok(ExitCode::from(2));
-    }
-    let (cast, _) = load_cast(&a.npc_dir, &a.mods);
-    let npc = match find_npc(&cast, &a.npc) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let mut memory = match &a.memory {
-        Some(path) => match MemorySession::open(path, &npc, a.trust.unwrap_or(0.0)) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(ExitCode::from(2));
-            }
-        },
-        None => None,
-    };
-    if let (Some(m), Some(t)) = (memory.as_mut(), a.trust) {
-        m.memory.trust = t;
-    }
-    let mystery = MysteryConfig::load(&a.npc_dir.with_file_name("mystery.ron")).ok();
-    let world = Arc::new(request::world_names(&cast, mystery.as_ref()));
-    let remote = match a.remote.options()? {
-        Some(o) => Some(
-            RemoteDialogue::connect(&o)
-                .with_context(|| format!("cannot use the server at {}", o.url))?,
-        ),
-        None => None,
-    };
-    let mut dialogue = match remote.is_none().then(|| load_local(a.threads)) {
-        None => None,
-        Some(Ok(d)) => Some(d),
-        Some(Err(e)) => {
-            eprintln!(
-                "warning: the dialogue model is unavailable ({e:#}); {} answers from fallback lines",
-                npc.name
-            );
-            None
-        }
+    let mut talk = match open(&a)? {
+        Ok(t) => t,
+        Err(code) => return Ok(code),
     };
     let interactive = std::io::stdin().is_terminal();
     if interactive {
         eprintln!(
             "Talking to {} the {}. Type a line and press Enter; Ctrl-D ends.",
-            npc.name, npc.role
+            talk.npc.name, talk.npc.role
         );
     }
-    let vad = [
-        npc.temperament.valence,
-        npc.temperament.arousal,
-        npc.temperament.dominance,
-    ];
     let mut history: Vec<(String, String)> = Vec::new();
     let mut input = std::io::stdin().lock();
-    let mut out = std::io::stdout();
     let mut buf = Vec::new();
     for turn in 1u64.. {
         if interactive {
@@ -204,19 +167,105 @@ pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
         if line.is_empty() {
             continue;
         }
+        let answer = talk.turn(&a, line, turn, &history);
+        history.push((line.to_string(), answer));
+    }
+    if let Some(m) = talk.memory.as_mut()
+        && let Err(e) = m.end(talk.dialogue.as_mut())
+    {
+        eprintln!("warning: the memory was not saved: {e}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The chat `a` asks for, or the exit code of a clear error (bad trust, unknown villager, an
+/// unreadable memory file).
+fn open(a: &ChatArgs) -> anyhow::Result<Result<Talk, ExitCode>> {
+    if a.trust.is_some_and(|t| !(-1.0..=1.0).contains(&t)) {
+        eprintln!("error: --trust must be in [-1, 1]");
+        return Ok(Err(ExitCode::from(2)));
+    }
+    let (cast, _) = load_cast(&a.npc_dir, &a.mods);
+    let npc = match find_npc(&cast, &a.npc) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Err(ExitCode::from(2)));
+        }
+    };
+    let mut memory = match &a.memory {
+        Some(path) => match MemorySession::open(path, &npc, a.trust.unwrap_or(0.0)) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(Err(ExitCode::from(2)));
+            }
+        },
+        None => None,
+    };
+    if let (Some(m), Some(t)) = (memory.as_mut(), a.trust) {
+        m.memory.trust = t;
+    }
+    let mystery = MysteryConfig::load(&a.npc_dir.with_file_name("mystery.ron")).ok();
+    let world = Arc::new(request::world_names(&cast, mystery.as_ref()));
+    let remote = match a.remote.options()? {
+        Some(o) => Some(
+            RemoteDialogue::connect(&o)
+                .with_context(|| format!("cannot use the server at {}", o.url))?,
+        ),
+        None => None,
+    };
+    let dialogue = match remote.is_none().then(|| load_local(a.threads)) {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => {
+            eprintln!(
+                "warning: the dialogue model is unavailable ({e:#}); {} answers from fallback lines",
+                npc.name
+            );
+            None
+        }
+    };
+    Ok(Ok(Talk {
+        npc,
+        memory,
+        world,
+        remote,
+        dialogue,
+    }))
+}
+
+impl Talk {
+    /// The villager's answer to `line` (turn `turn`), streamed to stdout as it comes: from the
+    /// server with `--remote`, else from the model here; a failure answers from the villager's
+    /// fallback lines. The memory is updated and saved after it.
+    fn turn(
+        &mut self,
+        a: &ChatArgs,
+        line: &str,
+        turn: u64,
+        history: &[(String, String)],
+    ) -> String {
+        let npc = &self.npc;
+        let vad = [
+            npc.temperament.valence,
+            npc.temperament.arousal,
+            npc.temperament.dominance,
+        ];
         let seed = rng::mix(a.seed.wrapping_add(turn));
-        let trust = memory
+        let trust = self
+            .memory
             .as_ref()
             .map_or(a.trust.unwrap_or(0.0), |m| m.memory.trust);
-        let mut req = request::request(&npc, trust, vad, &history, Turn::Say(line), &world, seed);
-        if let Some(m) = memory.as_mut() {
-            m.before(dialogue.as_mut(), line, &mut req);
+        let mut req =
+            request::request(npc, trust, vad, history, Turn::Say(line), &self.world, seed);
+        if let Some(m) = self.memory.as_mut() {
+            m.before(self.dialogue.as_mut(), line, &mut req);
         }
+        let mut out = std::io::stdout();
         let _ = write!(out, "{}: ", npc.name);
         let _ = out.flush();
-        // From the server with --remote, else from the model here; a failure answers from the
-        // villager's fallback lines.
-        let reply = match (&remote, dialogue.as_mut()) {
+        let reply = match (&self.remote, self.dialogue.as_mut()) {
             (Some(r), _) => Some(
                 r.respond(&req, &mut Stdout)
                     .map_err(|e| format!("the server failed ({e})")),
@@ -247,17 +296,11 @@ pub fn run(a: ChatArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let _ = writeln!(out);
-        if let Some(m) = memory.as_mut()
-            && let Err(e) = m.after(&npc, record.as_ref())
+        if let Some(m) = self.memory.as_mut()
+            && let Err(e) = m.after(npc, record.as_ref())
         {
             eprintln!("warning: the memory was not saved: {e}");
         }
-        history.push((line.to_string(), answer));
+        answer
     }
-    if let Some(m) = memory.as_mut()
-        && let Err(e) = m.end(dialogue.as_mut())
-    {
-        eprintln!("warning: the memory was not saved: {e}");
-    }
-    Ok(ExitCode::SUCCESS)
 }
