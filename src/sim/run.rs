@@ -146,6 +146,65 @@ fn warn_policy(message: &str) {
 
 /// Runs a sim to the end and reports. Record/replay imply lockstep.
 pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
+    let (replay, loaded) = settle(&mut opts)?;
+    let (cast, problems) = load_cast(&opts.npc_dir, &opts.mods_dir);
+    for p in &problems {
+        warn!("{p}");
+    }
+    if cast.is_empty() {
+        return Err(SimError::NoCast(opts.npc_dir.display().to_string()));
+    }
+    let log: RecordLog = Arc::new(Mutex::new(Vec::new()));
+    let policy = policy_lane(&opts, replay.as_ref(), &log);
+    // With a server, dialogue goes there (and emotion too when it reads feelings).
+    let pool = lanes::build(PoolPlan {
+        remote: opts.remote.clone(),
+        ..PoolPlan::scripted(policy)
+    });
+    let mut app = build_app(&cast, opts.npcs, opts.seed, opts.dt, pool);
+    if opts.talk {
+        app.insert_resource(Talking);
+    }
+    if opts.lockstep {
+        app.insert_resource(Lockstep::new(opts.lockstep_offset));
+    }
+    if let (Some(s), Some(path)) = (&loaded, &opts.load) {
+        save::restore(app.world_mut(), s).map_err(|message| SimError::Restore {
+            path: path.display().to_string(),
+            message,
+        })?;
+    }
+    let ticks = (opts.seconds / opts.dt as f64).ceil() as u64;
+    let (frame_ms, moods, wall) = tick(&mut app, &opts, ticks);
+    let mut report = finish_report(&mut app, &opts, ticks, wall, &frame_ms);
+    report.mood_timeline = moods;
+    if let Some(path) = &opts.save {
+        let state = save::capture(app.world_mut(), opts.npcs, opts.seed, opts.dt);
+        file::save(path, save::SIM_KIND, save::SIM_VERSION, &state)?;
+    }
+    if let Some(file) = replay {
+        report.replay_matches = Some(file.state_hash == report.state_hash);
+    }
+    if let Some(path) = &opts.record {
+        let records = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
+        RecordFile {
+            format: FORMAT.into(),
+            npcs: opts.npcs,
+            seconds: opts.seconds,
+            seed: opts.seed,
+            dt: opts.dt,
+            state_hash: report.state_hash.clone(),
+            records,
+        }
+        .write(path)?;
+    }
+    Ok(report)
+}
+
+/// The options as the run takes them: a replay's or a save's settings win, recording or
+/// replaying runs in lockstep, a server means talk; a clear error for options that cannot go
+/// together. The replay file and the save, when given.
+fn settle(opts: &mut SimOptions) -> Result<(Option<RecordFile>, Option<SimSave>), SimError> {
     let replay = match &opts.replay {
         Some(path) => {
             let file = RecordFile::read(path)?;
@@ -187,15 +246,13 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
             "--npcs and --seconds must be positive".into(),
         ));
     }
-    let (cast, problems) = load_cast(&opts.npc_dir, &opts.mods_dir);
-    for p in &problems {
-        warn!("{p}");
-    }
-    if cast.is_empty() {
-        return Err(SimError::NoCast(opts.npc_dir.display().to_string()));
-    }
-    let log: RecordLog = Arc::new(Mutex::new(Vec::new()));
-    let policy: BackendFactory = match (&replay, &opts.record) {
+    Ok((replay, loaded))
+}
+
+/// The policy lane: a replay's recorded decisions, the chosen policy recorded into `log`, or the
+/// chosen policy.
+fn policy_lane(opts: &SimOptions, replay: Option<&RecordFile>, log: &RecordLog) -> BackendFactory {
+    match (replay, &opts.record) {
         (Some(file), _) => {
             let records = Arc::new(file.records.clone());
             Arc::new(move || {
@@ -214,26 +271,12 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
             })
         }
         (None, None) => policy::backend_factory(opts.policy.clone(), warn_policy),
-    };
-    // With a server, dialogue goes there (and emotion too when it reads feelings).
-    let pool = lanes::build(PoolPlan {
-        remote: opts.remote.clone(),
-        ..PoolPlan::scripted(policy)
-    });
-    let mut app = build_app(&cast, opts.npcs, opts.seed, opts.dt, pool);
-    if opts.talk {
-        app.insert_resource(Talking);
     }
-    if opts.lockstep {
-        app.insert_resource(Lockstep::new(opts.lockstep_offset));
-    }
-    if let (Some(s), Some(path)) = (&loaded, &opts.load) {
-        save::restore(app.world_mut(), s).map_err(|message| SimError::Restore {
-            path: path.display().to_string(),
-            message,
-        })?;
-    }
-    let ticks = (opts.seconds / opts.dt as f64).ceil() as u64;
+}
+
+/// Runs `ticks` updates (at the clock's pace with a server): each tick's milliseconds, the mood
+/// once a game second (and at the end), and the wall-clock seconds.
+fn tick(app: &mut App, opts: &SimOptions, ticks: u64) -> (Vec<f64>, Vec<report::MoodPoint>, f64) {
     let mut frame_ms = Vec::with_capacity(ticks as usize);
     let mut moods = Vec::new();
     let per_second = (1.0 / opts.dt as f64).round().max(1.0) as u64;
@@ -255,29 +298,7 @@ pub fn run_sim(mut opts: SimOptions) -> Result<SimReport, SimError> {
     }
     let wall = started.elapsed().as_secs_f64();
     moods.push(mood_point(app.world_mut(), ticks as f64 * opts.dt as f64));
-    let mut report = finish_report(&mut app, &opts, ticks, wall, &frame_ms);
-    report.mood_timeline = moods;
-    if let Some(path) = &opts.save {
-        let state = save::capture(app.world_mut(), opts.npcs, opts.seed, opts.dt);
-        file::save(path, save::SIM_KIND, save::SIM_VERSION, &state)?;
-    }
-    if let Some(file) = replay {
-        report.replay_matches = Some(file.state_hash == report.state_hash);
-    }
-    if let Some(path) = &opts.record {
-        let records = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
-        RecordFile {
-            format: FORMAT.into(),
-            npcs: opts.npcs,
-            seconds: opts.seconds,
-            seed: opts.seed,
-            dt: opts.dt,
-            state_hash: report.state_hash.clone(),
-            records,
-        }
-        .write(path)?;
-    }
-    Ok(report)
+    (frame_ms, moods, wall)
 }
 
 /// The villagers' mean mood now.
