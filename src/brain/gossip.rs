@@ -104,38 +104,14 @@ fn spread_gossip(
     mut q: Query<Parts>,
 ) {
     let now = clock.elapsed;
-    let mut social: Vec<(u64, Entity, Vec2)> = Vec::new();
-    for (e, v, pos, action, words, mut g, _, _, _) in &mut q {
-        // What the player said to it is its own first-hand news.
-        for (said, seen, subject) in [
-            (words.kind, g.0.seen_words.0, Subject::PlayerKind),
-            (words.rude, g.0.seen_words.1, Subject::PlayerRude),
-        ] {
-            if said > seen && g.0.learn(first_hand(subject, v.id, now)) {
-                *stats.reach.entry((subject, v.id)).or_default() += 1;
-            }
-        }
-        g.0.seen_words = (words.kind, words.rude);
-        if action.0 == Action::Socialize && places::at_any(pos.0, places::social_places()) {
-            social.push((v.id, e, pos.0));
-        }
-    }
-    social.sort_unstable_by_key(|s| s.0);
+    let social = hear_the_player(&mut q, &mut stats, now);
     let mut names: Option<HashMap<u64, Origin>> = None;
     let mut first = FirstMemories::default();
     for &(a_id, a, a_pos) in &social {
         if !q.get(a).is_ok_and(|p| p.5.0.next_chat <= now) {
             continue;
         }
-        let Some(&(b_id, b, _)) = social
-            .iter()
-            .filter(|s| s.0 != a_id && s.2.distance(a_pos) <= CHAT_RANGE)
-            .min_by(|x, y| {
-                x.2.distance(a_pos)
-                    .total_cmp(&y.2.distance(a_pos))
-                    .then(x.0.cmp(&y.0))
-            })
-        else {
+        let Some((b_id, b)) = nearest(&social, a_id, a_pos) else {
             continue;
         };
         let Ok([mut teller, mut listener]) = q.get_many_mut([a, b]) else {
@@ -170,19 +146,7 @@ fn spread_gossip(
             listener.6.0 = (listener.6.0 + moved).clamp(-1.0, 1.0);
         }
         let teller_name = teller.1.name.clone();
-        let names = names.get_or_insert_with(HashMap::new);
-        let origin = match names.get(&r.origin) {
-            Some(o) => o.clone(),
-            None => {
-                let o = q
-                    .iter()
-                    .find(|p| p.1.id == r.origin)
-                    .map(|p| (p.1.name.clone(), Some(p.8.0.clone())));
-                let o = o.unwrap_or_else(|| ("someone".to_string(), None));
-                names.insert(r.origin, o.clone());
-                o
-            }
-        };
+        let origin = origin_of(&q, names.get_or_insert_with(HashMap::new), r.origin);
         let memory = match r.subject {
             Subject::Clue(k) => origin
                 .1
@@ -203,4 +167,57 @@ fn spread_gossip(
         }
     }
     first.insert(&mut commands);
+}
+
+/// What the player said to each villager is its own first-hand news (learnt once per new
+/// word); the villagers socialising at a social place, by id.
+fn hear_the_player(
+    q: &mut Query<Parts>,
+    stats: &mut GossipStats,
+    now: f64,
+) -> Vec<(u64, Entity, Vec2)> {
+    let mut social: Vec<(u64, Entity, Vec2)> = Vec::new();
+    for (e, v, pos, action, words, mut g, _, _, _) in q.iter_mut() {
+        for (said, seen, subject) in [
+            (words.kind, g.0.seen_words.0, Subject::PlayerKind),
+            (words.rude, g.0.seen_words.1, Subject::PlayerRude),
+        ] {
+            if said > seen && g.0.learn(first_hand(subject, v.id, now)) {
+                *stats.reach.entry((subject, v.id)).or_default() += 1;
+            }
+        }
+        g.0.seen_words = (words.kind, words.rude);
+        if action.0 == Action::Socialize && places::at_any(pos.0, places::social_places()) {
+            social.push((v.id, e, pos.0));
+        }
+    }
+    social.sort_unstable_by_key(|s| s.0);
+    social
+}
+
+/// The nearest other socialising villager within chatting range of `a` (ties by id).
+fn nearest(social: &[(u64, Entity, Vec2)], a_id: u64, a_pos: Vec2) -> Option<(u64, Entity)> {
+    social
+        .iter()
+        .filter(|s| s.0 != a_id && s.2.distance(a_pos) <= CHAT_RANGE)
+        .min_by(|x, y| {
+            x.2.distance(a_pos)
+                .total_cmp(&y.2.distance(a_pos))
+                .then(x.0.cmp(&y.0))
+        })
+        .map(|s| (s.0, s.1))
+}
+
+/// Who a rumour started with, by id: name and config ("someone" when gone), looked up once.
+fn origin_of(q: &Query<Parts>, names: &mut HashMap<u64, Origin>, id: u64) -> Origin {
+    if let Some(o) = names.get(&id) {
+        return o.clone();
+    }
+    let o = q
+        .iter()
+        .find(|p| p.1.id == id)
+        .map(|p| (p.1.name.clone(), Some(p.8.0.clone())))
+        .unwrap_or_else(|| ("someone".to_string(), None));
+    names.insert(id, o.clone());
+    o
 }
