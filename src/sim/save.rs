@@ -260,62 +260,79 @@ pub fn restore_village(
         let s = by_id
             .get(id)
             .ok_or_else(|| format!("villager {id} is not in the save"))?;
-        let mut entity = world.entity_mut(*e);
-        entity.insert((
-            Position(Vec2::from_array(s.position)),
-            Needs {
-                hunger: s.needs[0],
-                energy: s.needs[1],
-                social: s.needs[2],
-            },
-            Health {
-                value: s.health,
-                injuries: s.injuries,
-                last_injury: s.last_injury.unwrap_or(f64::NEG_INFINITY),
-            },
-            CurrentAction(s.action),
-            Reward {
-                last: s.reward_last,
-                total: s.reward_total,
-            },
-            LastInjuries(s.injuries_charged),
-            PlayerWords {
-                kind: s.words.0,
-                rude: s.words.1,
-                charged: s.words.2,
-            },
-            Trust(s.trust),
-            Emotion {
-                vad: s.vad,
-                label: s.label,
-                intensity: s.intensity,
-            },
-        ));
-        if let Some(g) = &s.gossip {
-            entity.insert(Gossiping(g.clone()));
-        }
-        if let Some(m) = &s.memories {
-            entity.insert(Memories(m.clone()));
-        }
-        let m = &s.mind;
-        // A village that ran on after the save (the game loading) has sent newer requests than
-        // the saved ones: the pool would drop the saved generation as stale, so think afresh.
-        let running = entity.get::<Mind>().map_or(0, |now| now.generation);
-        let (generation, state) = if running >= m.generation && running > 0 {
-            (running + 1, MindState::Wanting)
-        } else {
-            (m.generation, state_of(&m.state)?)
-        };
-        entity.insert(Mind {
-            generation,
-            state,
-            next_think: m.next_think,
-            dispatched_tick: m.dispatched_tick,
-            last_obs: m.last_obs.clone(),
-            threat_seen: m.threat_seen,
-            injuries_seen: m.injuries_seen,
-        });
+        restore_villager(world.entity_mut(*e), s)?;
     }
+    restore_wolves(world, save);
+    // The clock of a loaded village is already running: without this, Bevy's first update after
+    // load would see no time pass, where the saved run's next tick saw its full step.
+    world
+        .resource_mut::<Time<bevy::time::Real>>()
+        .update_with_duration(std::time::Duration::ZERO);
+    crate::brain::dispatch::resume_awaiting(world);
+    Ok(entities)
+}
+
+/// One villager as saved: its body, needs, feelings, trust, gossip, memories and mind.
+fn restore_villager(mut entity: EntityWorldMut, s: &VillagerSave) -> Result<(), String> {
+    entity.insert((
+        Position(Vec2::from_array(s.position)),
+        Needs {
+            hunger: s.needs[0],
+            energy: s.needs[1],
+            social: s.needs[2],
+        },
+        Health {
+            value: s.health,
+            injuries: s.injuries,
+            last_injury: s.last_injury.unwrap_or(f64::NEG_INFINITY),
+        },
+        CurrentAction(s.action),
+        Reward {
+            last: s.reward_last,
+            total: s.reward_total,
+        },
+        LastInjuries(s.injuries_charged),
+        PlayerWords {
+            kind: s.words.0,
+            rude: s.words.1,
+            charged: s.words.2,
+        },
+        Trust(s.trust),
+        Emotion {
+            vad: s.vad,
+            label: s.label,
+            intensity: s.intensity,
+        },
+    ));
+    if let Some(g) = &s.gossip {
+        entity.insert(Gossiping(g.clone()));
+    }
+    if let Some(m) = &s.memories {
+        entity.insert(Memories(m.clone()));
+    }
+    let m = &s.mind;
+    // A village that ran on after the save (the game loading) has sent newer requests than
+    // the saved ones: the pool would drop the saved generation as stale, so think afresh.
+    let running = entity.get::<Mind>().map_or(0, |now| now.generation);
+    let (generation, state) = if running >= m.generation && running > 0 {
+        (running + 1, MindState::Wanting)
+    } else {
+        (m.generation, state_of(&m.state)?)
+    };
+    entity.insert(Mind {
+        generation,
+        state,
+        next_think: m.next_think,
+        dispatched_tick: m.dispatched_tick,
+        last_obs: m.last_obs.clone(),
+        threat_seen: m.threat_seen,
+        injuries_seen: m.injuries_seen,
+    });
+    Ok(())
+}
+
+/// The wolves where they were, and the threat grid they left at the end of the saved tick.
+fn restore_wolves(world: &mut World, save: &SimSave) {
     let mut wolves = world.query::<(&Wolf, &mut Position)>();
     let saved: std::collections::HashMap<u64, [f32; 2]> = save.wolves.iter().copied().collect();
     for (w, mut p) in wolves.iter_mut(world) {
@@ -331,11 +348,4 @@ pub fn restore_village(
         Vec::new()
     };
     world.resource_mut::<ThreatGrid>().rebuild(&positions);
-    // The clock of a loaded village is already running: without this, Bevy's first update after
-    // load would see no time pass, where the saved run's next tick saw its full step.
-    world
-        .resource_mut::<Time<bevy::time::Real>>()
-        .update_with_duration(std::time::Duration::ZERO);
-    crate::brain::dispatch::resume_awaiting(world);
-    Ok(entities)
 }
