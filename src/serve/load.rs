@@ -69,6 +69,17 @@ pub fn load(
     o: &LoadOptions,
     log: &mut dyn FnMut(&str),
 ) -> Result<Models, LoadError> {
+    load_sized(shared.limits.max_batch, shared.limits.max_queue, o, log)
+}
+
+/// The same for a batcher of `max_batch` conversations and `max_queue` waiting (the service's
+/// limits; `bench players` loads the same models this way).
+pub fn load_sized(
+    max_batch: usize,
+    max_queue: usize,
+    o: &LoadOptions,
+    log: &mut dyn FnMut(&str),
+) -> Result<Models, LoadError> {
     let dir = model_files::models_dir();
     let gguf = model_files::dialogue_model_path(log)?;
     let (_, enc_dir) = emotion::encoder_files(&dir)?;
@@ -76,7 +87,7 @@ pub fn load(
     let model = DialogueModel::load(&gguf, o.threads, log)?;
     let tokenizer = Arc::new(model.tokenizer().clone());
     let model_id = model.model_id().to_string();
-    let batcher = Batcher::spawn(model, shared.limits.max_batch, shared.limits.max_queue);
+    let batcher = Batcher::spawn(model, max_batch, max_queue);
     // Villagers reply through the batcher too, beside open chats: each of the dialogue lane's
     // workers understands and plans one villager's line, then follows its reply as the batcher
     // decodes it with the others.
@@ -114,7 +125,7 @@ pub fn load(
     let pool = lanes::build(PoolPlan {
         dialogue: LaneChoice::Local(dialogue),
         emotion: emotion_lane,
-        dialogue_workers: Some(shared.limits.max_batch.clamp(1, MAX_VILLAGER_WORKERS)),
+        dialogue_workers: Some(max_batch.clamp(1, MAX_VILLAGER_WORKERS)),
         ..PoolPlan::scripted(policy::backend_factory(choice, |m| {
             eprintln!("warning: {m}")
         }))

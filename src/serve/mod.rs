@@ -17,8 +17,8 @@ mod load;
 mod metrics;
 mod state;
 
-pub use load::LoadOptions;
-pub use state::Limits;
+pub use load::{LoadError, LoadOptions, load_sized};
+pub use state::{Limits, Models};
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -69,3 +69,51 @@ fn an_unknown_npc_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// `bench players` end to end on the real models: a short level of two players reports every
+/// figure, with turns said and answered.
+#[test]
+fn bench_players_reports_a_level() {
+    if !have_model() {
+        return;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_npc-minds"))
+        .args([
+            "bench",
+            "players",
+            "--players",
+            "2",
+            "--seconds",
+            "12",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let level: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(level["players"], 2);
+    // Two players each speak within their first pace (at most 15 s) and the level waits for
+    // the replies.
+    assert!(level["turns"].as_u64().unwrap() >= 1, "{level}");
+    assert_eq!(level["unfinished"], 0, "{level}");
+    for field in [
+        "turns_per_s",
+        "first_words_ms_p50",
+        "first_words_ms_p99",
+        "reply_ms_p99",
+        "retries_per_turn",
+        "cpu_share",
+        "batcher_busy",
+    ] {
+        assert!(
+            level[field].as_f64().is_some_and(|x| x >= 0.0),
+            "{field}: {level}"
+        );
+    }
+    assert!(
+        level["first_words_ms_p50"].as_f64().unwrap() > 0.0,
+        "{level}"
+    );
+}

@@ -1,4 +1,4 @@
-//! `npc-minds bench dialogue`, `bench emotion`, `bench policy`, `bench serve` and `bench music`: speed as medians over
+//! `npc-minds bench dialogue`, `bench emotion`, `bench policy`, `bench serve`, `bench music` and `bench players`: speed as medians over
 //! several runs, printed as one JSON object with `--json` (one per engine when several are
 //! compared side by side).
 
@@ -6,6 +6,7 @@ mod bandwidth;
 mod dialogue;
 mod emotion;
 mod music;
+mod players;
 mod policy;
 mod serve;
 
@@ -16,6 +17,7 @@ use serde::Serialize;
 use crate::inference::metrics::percentile;
 pub use dialogue::{DialogueBench, DialogueBenchArgs};
 pub use emotion::{EmotionBench, EmotionBenchArgs};
+pub use players::{PlayersBenchArgs, PlayersLevel};
 pub use policy::{PolicyBench, PolicyBenchArgs};
 pub use serve::{ServeBench, ServeBenchArgs};
 
@@ -32,6 +34,9 @@ pub enum BenchCommand {
     Serve(ServeBenchArgs),
     /// Composing and rendering music on one core, as multiples of real time.
     Music(music::MusicBenchArgs),
+    /// Simulated players talking to the villagers at a human pace, through the service's path:
+    /// turns per second, first words and whole replies p50/p99, retries, CPU use, per level.
+    Players(PlayersBenchArgs),
 }
 
 /// Arguments of each benchmark.
@@ -56,6 +61,7 @@ impl BenchCommand {
             BenchCommand::Emotion(a) => a.common.threads,
             BenchCommand::Policy(_) | BenchCommand::Music(_) => 1,
             BenchCommand::Serve(a) => a.threads,
+            BenchCommand::Players(a) => a.threads,
         }
     }
 }
@@ -68,6 +74,7 @@ pub fn run(c: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Policy(a) => policy::run(a),
         BenchCommand::Serve(a) => serve::run(a),
         BenchCommand::Music(a) => music::run(a),
+        BenchCommand::Players(a) => players::run(a),
     }
 }
 

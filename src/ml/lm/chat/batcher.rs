@@ -35,6 +35,8 @@ pub struct BatcherLoad {
     pub queued: AtomicUsize,
     /// Tokens generated since start.
     pub tokens: AtomicU64,
+    /// Tokens fed to steps since start: prompts read, and each generated token fed back.
+    pub fed: AtomicU64,
     /// Microseconds spent in batched decoding steps since start.
     pub decode_micros: AtomicU64,
     /// The most conversations one step has fed since start.
@@ -165,6 +167,8 @@ fn run(
         let feeds = plan_feeds(&running);
         let fed = feeds.iter().filter(|f| !f.is_empty()).count();
         load.peak_batch.fetch_max(fed, Ordering::Relaxed);
+        let fed_tokens: usize = feeds.iter().map(Vec::len).sum();
+        load.fed.fetch_add(fed_tokens as u64, Ordering::Relaxed);
         let stepped = step(&mut model, &mut running, &feeds);
         load.decode_micros
             .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
