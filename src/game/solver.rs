@@ -95,6 +95,13 @@ type Villagers<'w, 's> = Query<
     ),
 >;
 
+/// What the autopilot sees: the journal and the villagers.
+#[derive(SystemParam)]
+struct Sight<'w, 's> {
+    journal: Res<'w, Journal>,
+    villagers: Villagers<'w, 's>,
+}
+
 /// The villager a stage is with, as the autopilot sees it.
 struct Visiting<'a> {
     npc: Entity,
@@ -111,11 +118,11 @@ fn drive(
     mut solver: ResMut<Solver>,
     mut ap: ResMut<Autopilot>,
     mut case: ResMut<Case>,
-    journal: Res<Journal>,
     mut hands: Hands,
     mut player: Query<&mut Position, (With<Player>, Without<Villager>)>,
-    villagers: Villagers,
+    sight: Sight,
 ) {
+    let (journal, villagers) = (&*sight.journal, &sight.villagers);
     let Ok(mut me) = player.single_mut() else {
         return;
     };
@@ -141,13 +148,13 @@ fn drive(
             speech,
             generation: speech.map_or(0, |s| s.generation),
         };
-        solver.stage = with_villager(solver, &mut hands, &journal, stage, &with, near, dt);
+        solver.stage = with_villager(solver, &mut hands, journal, stage, &with, near, dt);
         return;
     }
     solver.stage = match stage {
         // The cast is still loading.
         Stage::Choose if villagers.is_empty() => Stage::Choose,
-        Stage::Choose => choose(solver, &mut ap, &journal, &villagers, &judge_name, me.0),
+        Stage::Choose => choose(solver, &mut ap, journal, villagers, &judge_name, me.0),
         Stage::Accuse(judge, suspect) => {
             let Ok((_, v, _, at, _)) = villagers.get(judge) else {
                 ap.shooting = Some(Err(format!("the judge {judge_name} is gone")));
