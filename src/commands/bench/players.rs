@@ -232,6 +232,140 @@ pub fn run(a: PlayersBenchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `n` players, their paces drawn, their first lines spread over one pace (players who arrive at
+/// different times).
+fn players(n: usize, villagers: usize, seed: u64, start: Instant) -> Vec<Player> {
+    let mut rng = Rng(seed ^ (n as u64).wrapping_mul(0x9E37));
+    (0..n)
+        .map(|i| {
+            let pace = 8.0 + 7.0 * rng.unit() as f64;
+            Player {
+                rng: Rng(seed.wrapping_mul(31).wrapping_add(i as u64)),
+                pace,
+                next_at: start + Duration::from_secs_f64(pace * rng.unit() as f64),
+                with: (rng.next_u64() % villagers as u64) as usize,
+                turns_left: 3 + (rng.next_u64() % 4) as u32,
+                talks: HashMap::new(),
+                waiting: None,
+            }
+        })
+        .collect()
+}
+
+/// A level in progress: the lines on their way and the replies back.
+struct Run<'a> {
+    pool: &'a InferencePool,
+    cast: &'a [NpcConfig],
+    world: &'a Arc<WorldNames>,
+    seed: u64,
+    /// The player each job in flight belongs to.
+    by_id: HashMap<(u64, u32), usize>,
+    done: Vec<Done>,
+    turns: usize,
+    generation: u32,
+}
+
+impl Run<'_> {
+    /// Player `i` says its next line (or gives bread) to the villager it is with, and its emotion
+    /// is read; with the lane's queue full it tries again a second later.
+    fn say(&mut self, i: usize, p: &mut Player, now: Instant) {
+        if p.turns_left == 0 {
+            p.with = (p.rng.next_u64() % self.cast.len() as u64) as usize;
+            p.turns_left = 3 + (p.rng.next_u64() % 4) as u32;
+        }
+        let npc = &self.cast[p.with];
+        let line = p.line(npc);
+        let (history, trust) = p.talks.entry(p.with).or_insert((Vec::new(), 0.3)).clone();
+        let turn = match &line {
+            Some(l) => Turn::Say(l),
+            None => Turn::Gift,
+        };
+        let vad = [
+            npc.temperament.valence,
+            npc.temperament.arousal,
+            npc.temperament.dominance,
+        ];
+        let seed = self.seed ^ ((i as u64) << 20) ^ self.turns as u64;
+        let req: DialogueRequest =
+            request::request(npc, trust, vad, &history, turn, self.world, seed);
+        self.generation += 1;
+        let id = RequestId {
+            npc: (i * self.cast.len() + p.with) as u64,
+            generation: self.generation,
+        };
+        let job = |input| Job {
+            id,
+            priority: Priority::Normal,
+            deadline: None,
+            input,
+        };
+        let dialogue = job(JobInput::Dialogue(Box::new(req)));
+        if self.pool.try_submit(Lane::Dialogue, dialogue).is_err() {
+            p.next_at = now + Duration::from_secs(1);
+            return;
+        }
+        match &line {
+            Some(l) => {
+                let _ = (self.pool)
+                    .try_submit(Lane::Emotion, job(JobInput::Emotion { text: l.clone() }));
+            }
+            None => p.talks.entry(p.with).or_default().1 += 0.1,
+        }
+        p.turns_left -= 1;
+        self.turns += 1;
+        self.by_id.insert((id.npc, id.generation), i);
+        p.waiting = Some(Pending {
+            id,
+            line: line.unwrap_or_else(|| "(gives a loaf of bread)".into()),
+            sent: now,
+            first_words: None,
+        });
+        p.next_at = now + Duration::from_secs_f64(p.pace);
+    }
+
+    /// A reply's first words, or its end (timed, and kept in the conversation).
+    fn hear(&mut self, players: &mut [Player], ev: PoolEvent) {
+        match ev {
+            PoolEvent::Partial {
+                lane: Lane::Dialogue,
+                id,
+                ..
+            } => {
+                if let Some(&i) = self.by_id.get(&(id.npc, id.generation))
+                    && let Some(w) = players[i].waiting.as_mut()
+                    && w.first_words.is_none()
+                {
+                    w.first_words = Some(w.sent.elapsed());
+                }
+            }
+            PoolEvent::Completed(c) if c.lane == Lane::Dialogue => {
+                let Some(i) = self.by_id.remove(&(c.id.npc, c.id.generation)) else {
+                    return;
+                };
+                let p = &mut players[i];
+                let Some(w) = p.waiting.take().filter(|w| w.id == c.id) else {
+                    return;
+                };
+                let reply = w.sent.elapsed();
+                let (text, record) = match c.result {
+                    Ok(JobOutput::Dialogue { text, record }) => (text, record),
+                    _ => (String::new(), None),
+                };
+                self.done.push(Done {
+                    first_words: w.first_words.unwrap_or(reply),
+                    reply,
+                    retries: record.as_ref().map_or(0, |r| r.rejections.len()),
+                    template: record
+                        .as_ref()
+                        .is_some_and(|r| r.source == ReplySource::Template),
+                });
+                p.talks.entry(p.with).or_default().0.push((w.line, text));
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Runs `n` players for `a.seconds`, then waits (at most 30 s) for the replies still coming.
 fn level(
     pool: &InferencePool,
@@ -241,29 +375,20 @@ fn level(
     a: &PlayersBenchArgs,
 ) -> PlayersLevel {
     let start = Instant::now();
-    let mut rng = Rng(a.seed ^ (n as u64).wrapping_mul(0x9E37));
-    let mut players: Vec<Player> = (0..n)
-        .map(|i| {
-            let pace = 8.0 + 7.0 * rng.unit() as f64;
-            Player {
-                rng: Rng(a.seed.wrapping_mul(31).wrapping_add(i as u64)),
-                pace,
-                // The first lines spread over one pace, as players who arrive at different times.
-                next_at: start + Duration::from_secs_f64(pace * rng.unit() as f64),
-                with: (rng.next_u64() % cast.len() as u64) as usize,
-                turns_left: 3 + (rng.next_u64() % 4) as u32,
-                talks: HashMap::new(),
-                waiting: None,
-            }
-        })
-        .collect();
+    let mut players = players(n, cast.len(), a.seed, start);
     let cpu0 = cpu_micros();
     let stop_saying = start + Duration::from_secs_f64(a.seconds);
     let give_up = stop_saying + Duration::from_secs(30);
-    let mut by_id: HashMap<(u64, u32), usize> = HashMap::new();
-    let mut done: Vec<Done> = Vec::new();
-    let mut turns = 0;
-    let mut generation = 0u32;
+    let mut run = Run {
+        pool,
+        cast,
+        world,
+        seed: a.seed,
+        by_id: HashMap::new(),
+        done: Vec::new(),
+        turns: 0,
+        generation: 0,
+    };
     loop {
         let now = Instant::now();
         let waiting = players.iter().filter(|p| p.waiting.is_some()).count();
@@ -272,114 +397,34 @@ fn level(
         }
         if now < stop_saying {
             for (i, p) in players.iter_mut().enumerate() {
-                if p.waiting.is_some() || p.next_at > now {
-                    continue;
+                if p.waiting.is_none() && p.next_at <= now {
+                    run.say(i, p, now);
                 }
-                if p.turns_left == 0 {
-                    p.with = (p.rng.next_u64() % cast.len() as u64) as usize;
-                    p.turns_left = 3 + (p.rng.next_u64() % 4) as u32;
-                }
-                p.turns_left -= 1;
-                let npc = &cast[p.with];
-                let line = p.line(npc);
-                let (history, trust) = p.talks.entry(p.with).or_insert((Vec::new(), 0.3)).clone();
-                let turn = match &line {
-                    Some(l) => Turn::Say(l),
-                    None => Turn::Gift,
-                };
-                let vad = [
-                    npc.temperament.valence,
-                    npc.temperament.arousal,
-                    npc.temperament.dominance,
-                ];
-                let seed = a.seed ^ ((i as u64) << 20) ^ turns as u64;
-                let req: DialogueRequest =
-                    request::request(npc, trust, vad, &history, turn, world, seed);
-                generation += 1;
-                let id = RequestId {
-                    npc: (i * cast.len() + p.with) as u64,
-                    generation,
-                };
-                let job = |input| Job {
-                    id,
-                    priority: Priority::Normal,
-                    deadline: None,
-                    input,
-                };
-                let said = line
-                    .clone()
-                    .unwrap_or_else(|| "(gives a loaf of bread)".into());
-                if pool
-                    .try_submit(Lane::Dialogue, job(JobInput::Dialogue(Box::new(req))))
-                    .is_err()
-                {
-                    // The lane's queue is full: the player tries again a second later.
-                    p.next_at = now + Duration::from_secs(1);
-                    p.turns_left += 1;
-                    continue;
-                }
-                if let Some(l) = &line {
-                    let _ =
-                        pool.try_submit(Lane::Emotion, job(JobInput::Emotion { text: l.clone() }));
-                }
-                if line.is_none() {
-                    p.talks.entry(p.with).or_default().1 += 0.1;
-                }
-                turns += 1;
-                by_id.insert((id.npc, id.generation), i);
-                p.waiting = Some(Pending {
-                    id,
-                    line: said,
-                    sent: now,
-                    first_words: None,
-                });
-                p.next_at = now + Duration::from_secs_f64(p.pace);
             }
         }
         while let Some(ev) = pool.recv_timeout(Duration::from_millis(5)) {
-            match ev {
-                PoolEvent::Partial {
-                    lane: Lane::Dialogue,
-                    id,
-                    ..
-                } => {
-                    if let Some(&i) = by_id.get(&(id.npc, id.generation))
-                        && let Some(w) = players[i].waiting.as_mut()
-                        && w.first_words.is_none()
-                    {
-                        w.first_words = Some(w.sent.elapsed());
-                    }
-                }
-                PoolEvent::Completed(c) if c.lane == Lane::Dialogue => {
-                    let Some(i) = by_id.remove(&(c.id.npc, c.id.generation)) else {
-                        continue;
-                    };
-                    let p = &mut players[i];
-                    let Some(w) = p.waiting.take().filter(|w| w.id == c.id) else {
-                        continue;
-                    };
-                    let reply = w.sent.elapsed();
-                    let (text, record) = match c.result {
-                        Ok(JobOutput::Dialogue { text, record }) => (text, record),
-                        _ => (String::new(), None),
-                    };
-                    done.push(Done {
-                        first_words: w.first_words.unwrap_or(reply),
-                        reply,
-                        retries: record.as_ref().map_or(0, |r| r.rejections.len()),
-                        template: record
-                            .as_ref()
-                            .is_some_and(|r| r.source == ReplySource::Template),
-                    });
-                    p.talks.entry(p.with).or_default().0.push((w.line, text));
-                }
-                _ => {}
-            }
+            run.hear(&mut players, ev);
         }
     }
     let wall = start.elapsed().as_secs_f64();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     let cpu_share = (cpu_micros().saturating_sub(cpu0)) as f64 / 1e6 / wall / cores;
+    let unfinished = players.iter().filter(|p| p.waiting.is_some()).count();
+    summary(
+        n, a.seconds, run.turns, &run.done, unfinished, wall, cpu_share,
+    )
+}
+
+/// The level's figures from its finished replies.
+fn summary(
+    n: usize,
+    seconds: f64,
+    turns: usize,
+    done: &[Done],
+    unfinished: usize,
+    wall: f64,
+    cpu_share: f64,
+) -> PlayersLevel {
     let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
     let mut first: Vec<f64> = done.iter().map(|d| ms(&d.first_words)).collect();
     let mut whole: Vec<f64> = done.iter().map(|d| ms(&d.reply)).collect();
@@ -388,10 +433,10 @@ fn level(
     let per = |x: usize| x as f64 / done.len().max(1) as f64;
     PlayersLevel {
         players: n,
-        seconds: a.seconds,
+        seconds,
         turns,
         turns_per_s: done.len() as f64 / wall,
-        unfinished: players.iter().filter(|p| p.waiting.is_some()).count(),
+        unfinished,
         first_words_ms_p50: percentile(&first, 0.5),
         first_words_ms_p99: percentile(&first, 0.99),
         reply_ms_p50: percentile(&whole, 0.5),
