@@ -103,59 +103,12 @@ pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
         kinds.push(EngineKind::Candle);
     }
     let batch = a.batch.max(1);
-    let batch_prompts = batch_prompts(batch);
-    let path = dialogue_model_path(&mut |l| eprintln!("{l}"))?;
-    // (label, engine, model): each of our engines once per chosen kernel.
-    let mut models = Vec::new();
-    for &k in &kinds {
-        let kernels: Vec<Option<Kernel>> = if a.kernel.is_empty() || k == EngineKind::Candle {
-            vec![None]
-        } else {
-            a.kernel.iter().copied().map(Some).collect()
-        };
-        for kernel in kernels {
-            let m = DialogueModel::load_engine(&path, k, threads, &mut |l| eprintln!("{l}"))?;
-            let (m, label) = match kernel {
-                Some(c) => (m.with_kernel(c), format!("{}/{}", k.name(), c.name())),
-                None => (m, k.name().to_string()),
-            };
-            eprintln!("{label}: {}", m.engine());
-            models.push((label, k, m));
-        }
-    }
+    let mut models = load_models(&kinds, &a.kernel, threads)?;
     let gbps = bandwidth::read_gbps(threads)?;
     eprintln!("memory read on {threads} threads: {gbps:.1} GB/s");
     let req = prompt();
     let n = 64;
-    let mut samples: Vec<Samples> = models.iter().map(|_| Samples::default()).collect();
-    for run in 0..=runs {
-        for ((label, _, model), s) in models.iter_mut().zip(&mut samples) {
-            let c = model.measure(&req, n, true)?;
-            let w = model.measure(&req, 0, false)?;
-            if run == 0 {
-                continue; // warm-up
-            }
-            eprintln!(
-                "run {run} {label}: ttft cold {:.1} ms, cached {:.1} ms, decode {:.1} tok/s",
-                c.ttft.as_secs_f64() * 1e3,
-                w.ttft.as_secs_f64() * 1e3,
-                c.decode_tokens as f64 / c.decode.as_secs_f64()
-            );
-            s.cold.push(c.ttft.as_secs_f64() * 1e3);
-            s.cached.push(w.ttft.as_secs_f64() * 1e3);
-            s.prompt_tps
-                .push(c.prompt_tokens as f64 / c.ttft.as_secs_f64());
-            s.decode_tps
-                .push(c.decode_tokens as f64 / c.decode.as_secs_f64());
-            s.last = Some((c, w));
-            if batch > 1 {
-                let b = model.measure_batch(&batch_prompts, n)?;
-                let tps = b.decode_tokens as f64 / b.decode.as_secs_f64();
-                eprintln!("run {run} {label}: {batch} together, {tps:.1} tok/s");
-                s.aggregate.push(tps);
-            }
-        }
-    }
+    let samples = measure(&mut models, &req, n, runs, batch)?;
     let mut out = Vec::new();
     for ((label, k, model), s) in models.into_iter().zip(samples) {
         let (c, w) = s.last.context("no run was measured")?;
@@ -181,6 +134,85 @@ pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
             decode_ceiling_tps: bytes.map(|b| gbps * 1e9 / b as f64),
         });
     }
+    print_ratios(&out, batch);
+    if out.len() == 1 {
+        print(&out[0], json)
+    } else {
+        print(&out, json)
+    }
+}
+
+/// Each chosen engine once per chosen kernel: (label, engine, model).
+fn load_models(
+    kinds: &[EngineKind],
+    kernel: &[Kernel],
+    threads: usize,
+) -> anyhow::Result<Vec<(String, EngineKind, DialogueModel)>> {
+    let path = dialogue_model_path(&mut |l| eprintln!("{l}"))?;
+    let mut models = Vec::new();
+    for &k in kinds {
+        let kernels: Vec<Option<Kernel>> = if kernel.is_empty() || k == EngineKind::Candle {
+            vec![None]
+        } else {
+            kernel.iter().copied().map(Some).collect()
+        };
+        for kernel in kernels {
+            let m = DialogueModel::load_engine(&path, k, threads, &mut |l| eprintln!("{l}"))?;
+            let (m, label) = match kernel {
+                Some(c) => (m.with_kernel(c), format!("{}/{}", k.name(), c.name())),
+                None => (m, k.name().to_string()),
+            };
+            eprintln!("{label}: {}", m.engine());
+            models.push((label, k, m));
+        }
+    }
+    Ok(models)
+}
+
+/// One warm-up, then `runs` measured runs of every model in turn (side by side): first token
+/// cold and cached, decode, and `batch` conversations together when more than one.
+fn measure(
+    models: &mut [(String, EngineKind, DialogueModel)],
+    req: &Prompt,
+    n: usize,
+    runs: usize,
+    batch: usize,
+) -> anyhow::Result<Vec<Samples>> {
+    let batch_prompts = batch_prompts(batch);
+    let mut samples: Vec<Samples> = models.iter().map(|_| Samples::default()).collect();
+    for run in 0..=runs {
+        for ((label, _, model), s) in models.iter_mut().zip(&mut samples) {
+            let c = model.measure(req, n, true)?;
+            let w = model.measure(req, 0, false)?;
+            if run == 0 {
+                continue; // warm-up
+            }
+            eprintln!(
+                "run {run} {label}: ttft cold {:.1} ms, cached {:.1} ms, decode {:.1} tok/s",
+                c.ttft.as_secs_f64() * 1e3,
+                w.ttft.as_secs_f64() * 1e3,
+                c.decode_tokens as f64 / c.decode.as_secs_f64()
+            );
+            s.cold.push(c.ttft.as_secs_f64() * 1e3);
+            s.cached.push(w.ttft.as_secs_f64() * 1e3);
+            s.prompt_tps
+                .push(c.prompt_tokens as f64 / c.ttft.as_secs_f64());
+            s.decode_tps
+                .push(c.decode_tokens as f64 / c.decode.as_secs_f64());
+            s.last = Some((c, w));
+            if batch > 1 {
+                let b = model.measure_batch(&batch_prompts, n)?;
+                let tps = b.decode_tokens as f64 / b.decode.as_secs_f64();
+                eprintln!("run {run} {label}: {batch} together, {tps:.1} tok/s");
+                s.aggregate.push(tps);
+            }
+        }
+    }
+    Ok(samples)
+}
+
+/// Each engine after the first against the first: decode, prompt, cached first token, batch.
+fn print_ratios(out: &[DialogueBench], batch: usize) {
     for r in out.iter().skip(1) {
         if let (Some(x), Some(y)) = (out[0].aggregate_decode_tps, r.aggregate_decode_tps) {
             eprintln!(
@@ -198,11 +230,6 @@ pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
             out[0].prompt_tps / r.prompt_tps,
             out[0].ttft_ms_cached / r.ttft_ms_cached
         );
-    }
-    if out.len() == 1 {
-        print(&out[0], json)
-    } else {
-        print(&out, json)
     }
 }
 
