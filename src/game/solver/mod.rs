@@ -9,21 +9,18 @@
 //! only what a player sees: names, trades and workplaces, who judges, and the journal; never the
 //! mystery's answer.
 
-use bevy::ecs::system::SystemParam;
+mod step;
+
 use bevy::prelude::*;
 
 use super::autopilot::{Autopilot, LINGER_FRAMES, walk_to};
-use super::chat::{ChatBox, Gifts, LineTyped, end_chat, give_bread, open_chat};
+use super::chat::open_chat;
 use super::journal::{Clue, Journal, Suspect, clear_lead};
 use super::mystery::{AccuseAnswer, Case};
 use super::screens::Screen;
-use super::stages::{Heard, Said, Stage, after_reply};
-use super::visit::{bearing, evidence, questions};
-use crate::brain::components::Profile;
-use crate::brain::emotion::NpcExperienced;
-use crate::brain::talk::{PlayerGave, Speech};
-use crate::decide::talk::Move;
+use super::stages::Stage;
 use crate::world::components::{Player, Position, Villager};
+use step::{Hands, Sight, Villagers, Visiting, with_villager};
 
 /// Seconds (real) it waits for one reply before moving on.
 const REPLY_TIMEOUT_SECS: f32 = 90.0;
@@ -62,54 +59,6 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         (drive.run_if(in_state(Screen::Playing)), watch_end).chain(),
     );
-}
-
-/// What the autopilot does with its hands: talk, give bread, answer the judge.
-#[derive(SystemParam)]
-struct Hands<'w, 's> {
-    chat: ResMut<'w, ChatBox>,
-    gifts: ResMut<'w, Gifts>,
-    typed: MessageWriter<'w, LineTyped>,
-    felt: MessageWriter<'w, NpcExperienced>,
-    gave: MessageWriter<'w, PlayerGave>,
-    answer: MessageWriter<'w, AccuseAnswer>,
-    commands: Commands<'w, 's>,
-}
-
-impl Hands<'_, '_> {
-    /// Says `text` to `npc`.
-    fn say(&mut self, npc: Entity, text: String) {
-        self.typed.write(LineTyped { npc, text });
-    }
-}
-
-type Villagers<'w, 's> = Query<
-    'w,
-    's,
-    (
-        Entity,
-        &'static Villager,
-        &'static Profile,
-        &'static Position,
-        Option<&'static Speech>,
-    ),
->;
-
-/// What the autopilot sees: the journal and the villagers.
-#[derive(SystemParam)]
-struct Sight<'w, 's> {
-    journal: Res<'w, Journal>,
-    villagers: Villagers<'w, 's>,
-}
-
-/// The villager a stage is with, as the autopilot sees it.
-struct Visiting<'a> {
-    npc: Entity,
-    name: &'a str,
-    work: &'a str,
-    speech: Option<&'a Speech>,
-    /// The speech's generation now: a reply is one newer than this.
-    generation: u32,
 }
 
 /// One step of the autopilot per frame: the stage it is in decides what it does next.
@@ -234,132 +183,6 @@ fn choose(
             Stage::Done
         }
     }
-}
-
-/// A step of a visit: arrive and open the chat, ask, cite, praise, give bread, or wait for the
-/// reply (`near`: the autopilot stands by the villager).
-fn with_villager(
-    solver: &mut Solver,
-    hands: &mut Hands,
-    journal: &Journal,
-    stage: Stage,
-    with: &Visiting,
-    near: bool,
-    dt: f32,
-) -> Stage {
-    let npc = with.npc;
-    match stage {
-        Stage::Approach(_) if !near => stage,
-        Stage::Approach(_) => {
-            open_chat(&mut hands.commands, &mut hands.chat, npc);
-            solver.visited.push(npc);
-            solver.evidence = evidence(journal, with.name, &solver.cited);
-            let texts: Vec<String> = solver.evidence.iter().map(|c| c.text.clone()).collect();
-            solver.cited.extend(texts.clone());
-            solver.cited_here = texts;
-            solver.heard.clear();
-            Stage::Next(npc, 0)
-        }
-        Stage::Next(_, i) | Stage::Reask(_, i) => {
-            let fed = matches!(stage, Stage::Reask(..));
-            match questions(with.work, &solver.evidence).get(i) {
-                None => {
-                    end_chat(&mut hands.commands, &mut hands.chat, None);
-                    Stage::Choose
-                }
-                Some(q) => {
-                    info!("autopilot: said to {}: {q}", with.name);
-                    solver.heard.push(q.clone());
-                    hands.say(npc, q.clone());
-                    Stage::Await(npc, Said::Question(i, fed), with.generation, 0.0)
-                }
-            }
-        }
-        Stage::Cite(_, i, n, clue) => {
-            let line = format!("{} told me this: {}", clue.speaker, clue.text);
-            info!("autopilot: confronts {} with evidence: {line}", with.name);
-            solver.cited.push(clue.text.clone());
-            solver.cited_here.push(clue.text);
-            hands.say(npc, line);
-            Stage::Await(npc, Said::Cited(i, n), with.generation, 0.0)
-        }
-        Stage::Praise(_, i) => {
-            info!("autopilot: said to {}: {KIND}", with.name);
-            hands.say(npc, KIND.into());
-            Stage::Await(npc, Said::Kind(i), with.generation, 0.0)
-        }
-        Stage::Feed(_, i) => {
-            give_bread(npc, &mut hands.gifts, &mut hands.felt, &mut hands.gave);
-            solver.fed.push(npc);
-            info!("autopilot: gave {} bread", with.name);
-            Stage::Await(npc, Said::Bread(i), with.generation, 0.0)
-        }
-        Stage::Await(_, said, sent_at, waited) => {
-            let reply = with.speech.filter(|s| s.generation > sent_at && s.done);
-            match (reply, said) {
-                (Some(s), _) => heard_reply(solver, hands, journal, with, said, s),
-                (
-                    None,
-                    Said::Question(i, _) | Said::Bread(i) | Said::Kind(i) | Said::Cited(i, _),
-                ) if waited > REPLY_TIMEOUT_SECS => {
-                    warn!("autopilot: {} did not answer in time", with.name);
-                    Stage::Next(npc, i + 1)
-                }
-                (None, _) => Stage::Await(npc, said, sent_at, waited + dt),
-            }
-        }
-        other => other,
-    }
-}
-
-/// The villager answered what was `said`: print it, and decide what follows (see
-/// [`after_reply`]).
-fn heard_reply(
-    solver: &mut Solver,
-    hands: &Hands,
-    journal: &Journal,
-    with: &Visiting,
-    said: Said,
-    s: &Speech,
-) -> Stage {
-    let how = s.record.as_ref().map_or(String::new(), |r| {
-        format!(
-            " [{} rejected, model's first token {:.2} s]",
-            r.rejections.len(),
-            r.speed.first_token_secs
-        )
-    });
-    println!("autopilot: {} said: {}{how}", with.name, s.text);
-    solver.heard.push(s.text.clone());
-    let opened = matches!(said, Said::Cited(..))
-        && s.record
-            .as_ref()
-            .is_some_and(|r| r.unlocked.iter().any(|k| r.conveyed.contains(k)));
-    if opened {
-        println!(
-            "autopilot: the evidence opened what {} held back",
-            with.name
-        );
-    }
-    // "I might know more": a hint that trust is short.
-    let heard = Heard {
-        hinted: s
-            .record
-            .as_ref()
-            .is_some_and(|r| matches!(r.plan.mv, Move::Hint(_))),
-        opened,
-        can_feed: hands.gifts.0 > 0 && !solver.fed.contains(&with.npc),
-    };
-    let context = solver.heard.join(" ");
-    after_reply(with.npc, said, heard, || {
-        bearing(
-            journal,
-            with.name,
-            &context,
-            &solver.cited,
-            &solver.cited_here,
-        )
-    })
 }
 
 /// Accused `suspect`: confirm when the judge asks, fail when it refuses or never asks.
