@@ -36,28 +36,24 @@ pub(super) fn understand(
     } else {
         understander.understand(&req.line, &entries)?
     };
-    // A short question the cue words do not read, after a fact: a follow-up when it is close to
-    // one worded otherwise, and about no entry of its own.
-    if conv.topic.is_some()
-        && understanding.follow_up.is_none()
-        && understanding.about.is_none()
-        && matches!(understanding.intent, Intent::Question | Intent::SmallTalk)
-        && let Some(ask) = understander.follow_up_like(&req.line)?
-    {
-        understanding.intent = Intent::FollowUp;
-        understanding.follow_up = Some(ask);
-    }
-    // A short question asking who, where, when, why or how, right after a fact and about nothing
-    // else the villager knows, asks it of that fact ("Taken from where, exactly?").
+    // A question the cue words do not read as a follow-up, right after a fact: one close to a
+    // follow-up worded otherwise and about no entry of its own, or a short one asking who, where,
+    // when, why or how about nothing else the villager knows ("Taken from where, exactly?").
     if let Some(t) = conv.topic
         && understanding.follow_up.is_none()
         && matches!(understanding.intent, Intent::Question | Intent::SmallTalk)
-        && understanding.about.is_none_or(|k| k == t)
-        && !super::meaning::asks_about_player(&req.line)
-        && let Some(ask) = super::intent::short_wh(&req.line)
     {
-        understanding.intent = Intent::FollowUp;
-        understanding.follow_up = Some(ask);
+        let like = match understanding.about {
+            None => understander.follow_up_like(&req.line)?,
+            Some(_) => None,
+        };
+        let short = understanding.about.is_none_or(|k| k == t)
+            && !super::meaning::asks_about_player(&req.line);
+        let wh = || short.then(|| super::intent::short_wh(&req.line)).flatten();
+        if let Some(ask) = like.or_else(wh) {
+            understanding.intent = Intent::FollowUp;
+            understanding.follow_up = Some(ask);
+        }
     }
     // A follow-up is understood with the topic it follows: "Who was it?" after "someone asked me
     // about melting bronze" finds the entry that says who; one close to what the villager does
