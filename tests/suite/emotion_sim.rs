@@ -6,6 +6,7 @@
 use crate::common;
 
 use bevy::prelude::*;
+use npc_minds::brain::Lockstep;
 use npc_minds::brain::components::{Emotion, Profile, Trust};
 use npc_minds::brain::emotion::{Experience, NpcExperienced, baseline};
 use npc_minds::brain::talk::PlayerSaid;
@@ -32,6 +33,10 @@ fn app_with_emotion_model() -> Option<App> {
         .lane(Lane::Dialogue, factory(|| Ok(ScriptedBackend::default())))
         .build();
     let mut app = build_app(&cast, 2, 1, 0.1, pool);
+    // Results apply a fixed two ticks after dispatch, not when a worker thread happens to finish:
+    // how many frames pass before a villager acts on what it felt does not depend on the
+    // machine's load.
+    app.insert_resource(Lockstep::new(2));
     // The player stands still next to villager 0 instead of walking its scripted round.
     let world = app.world_mut();
     let player = world
