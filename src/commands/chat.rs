@@ -11,8 +11,8 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::chat_memory::MemorySession;
-use crate::config::files::load_cast;
-use crate::config::{MysteryConfig, NpcConfig};
+use crate::config::files::load_story;
+use crate::config::{DEFAULT_CASE, NpcConfig};
 use crate::decide::talk::DialogueRecord;
 use crate::inference::{DialogueRequest, WorldNames};
 use crate::ml::dialogue::Dialogue;
@@ -185,7 +185,8 @@ fn open(a: &ChatArgs) -> anyhow::Result<Result<Talk, ExitCode>> {
         eprintln!("error: --trust must be in [-1, 1]");
         return Ok(Err(ExitCode::from(2)));
     }
-    let (cast, _) = load_cast(&a.npc_dir, &a.mods);
+    let story = load_story(&a.npc_dir, &a.mods, DEFAULT_CASE);
+    let cast = story.cast;
     let npc = match find_npc(&cast, &a.npc) {
         Ok(n) => n,
         Err(e) => {
@@ -206,8 +207,7 @@ fn open(a: &ChatArgs) -> anyhow::Result<Result<Talk, ExitCode>> {
     if let (Some(m), Some(t)) = (memory.as_mut(), a.trust) {
         m.memory.trust = t;
     }
-    let mystery = MysteryConfig::load(&a.npc_dir.with_file_name("mystery.ron")).ok();
-    let world = Arc::new(request::world_names(&cast, mystery.as_ref()));
+    let world = Arc::new(request::world_names(&cast, story.case.as_ref()));
     let remote = match a.remote.options()? {
         Some(o) => Some(
             RemoteDialogue::connect(&o)

@@ -1,45 +1,80 @@
-//! `npc-minds check-config`: validate NPC configs without starting the game.
+//! `npc-minds check-config`: validate NPC configs and cases without starting the game.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::config::files::{expand, load_all};
+use crate::config::case::{CASE_SUFFIX, CaseConfig, case_files};
+use crate::config::case_check::against_cast;
+use crate::config::files::{expand, load_all, load_villagers};
 
 /// Arguments of `npc-minds check-config`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files or folders (default: assets/npcs and mods).
+    /// Files or folders (default: assets/npcs, mods, assets/cases and mods/cases). Cases are
+    /// checked against the villagers of assets/npcs and mods.
     pub paths: Vec<PathBuf>,
 }
 
-/// Validates `*.npc.ron` files or folders (default `assets/npcs` and `mods`): one line per
-/// problem, exit 1 if any.
+/// Folders that may be missing without a complaint (the modders' ones).
+fn optional(p: &Path) -> bool {
+    p == Path::new("mods") || p == Path::new("mods/cases")
+}
+
+/// Validates `*.npc.ron` and `*.case.ron` files or folders: one line per problem, exit 1 if any.
 pub fn run(CheckArgs { paths }: CheckArgs) -> anyhow::Result<ExitCode> {
     let paths = if paths.is_empty() {
-        vec![PathBuf::from("assets/npcs"), PathBuf::from("mods")]
+        ["assets/npcs", "mods", "assets/cases", "mods/cases"]
+            .map(PathBuf::from)
+            .to_vec()
     } else {
         paths
     };
-    let files = expand(&paths);
-    let missing: Vec<_> = paths.iter().filter(|p| !p.exists()).collect();
-    let (good, problems) = load_all(&files);
-    for p in &missing {
-        if p.as_os_str() != "mods" {
-            println!("{}: no such file or folder", p.display());
+    let is_case = |p: &Path| p.to_string_lossy().ends_with(CASE_SUFFIX);
+    let npc_files: Vec<PathBuf> = expand(&paths).into_iter().filter(|p| !is_case(p)).collect();
+    let cases: Vec<PathBuf> = paths
+        .iter()
+        .flat_map(|p| {
+            if p.is_dir() {
+                case_files(p)
+            } else if is_case(p) && p.exists() {
+                vec![p.clone()]
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    let missing: Vec<_> = paths
+        .iter()
+        .filter(|p| !p.exists() && !optional(p))
+        .collect();
+    let (good, mut problems) = load_all(&npc_files);
+    let (cast, _) = load_villagers("assets/npcs".as_ref(), "mods".as_ref());
+    let mut good_cases = 0;
+    for path in &cases {
+        let file = path.display().to_string();
+        match CaseConfig::load(path) {
+            Ok(case) => {
+                let found = against_cast(&case, &cast, &file);
+                good_cases += usize::from(found.is_empty());
+                problems.extend(found);
+            }
+            Err(e) => problems.extend(e.0),
         }
+    }
+    for p in &missing {
+        println!("{}: no such file or folder", p.display());
     }
     for p in &problems {
         println!("{p}");
     }
-    let bad_paths = missing.iter().filter(|p| p.as_os_str() != "mods").count();
-    if problems.is_empty() && bad_paths == 0 {
-        eprintln!("{} NPC config(s) OK", good.len());
+    if problems.is_empty() && missing.is_empty() {
+        eprintln!("{} NPC config(s) and {good_cases} case(s) OK", good.len());
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
             "{} problem(s) in {} file(s)",
-            problems.len() + bad_paths,
-            files.len()
+            problems.len() + missing.len(),
+            npc_files.len() + cases.len()
         );
         Ok(ExitCode::FAILURE)
     }

@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::config::case::{case_dirs, find_case};
 use crate::config::files::load_cast;
-use crate::config::{MysteryConfig, NpcConfig};
+use crate::config::{DEFAULT_CASE, NpcConfig};
 use crate::inference::WorldNames;
 use crate::ml::dialogue::{Dialogue, request};
 use crate::ml::model_files::{self, dialogue_model_path};
@@ -22,8 +23,9 @@ impl EvalRun {
 
     /// The world's names for `cast` and the dialogue models (fetched if missing).
     pub fn load(&self, cast: &[NpcConfig]) -> anyhow::Result<(Arc<WorldNames>, Dialogue)> {
-        let mystery = MysteryConfig::load(&self.npc_dir.with_file_name("mystery.ron")).ok();
-        let world = Arc::new(request::world_names(cast, mystery.as_ref()));
+        let dirs = case_dirs(&self.npc_dir, "no-mods".as_ref());
+        let case = find_case(&dirs, DEFAULT_CASE).ok();
+        let world = Arc::new(request::world_names(cast, case.as_ref()));
         let path = dialogue_model_path(&mut |l| eprintln!("{l}"))?;
         let models = model_files::models_dir();
         let d = Dialogue::load(&path, &models, self.threads, &mut |l| eprintln!("{l}"))?;

@@ -3,6 +3,7 @@
 //! `main` prints them.
 
 pub mod bench;
+pub mod cases;
 pub mod chat;
 pub mod chat_memory;
 pub mod check;

@@ -50,6 +50,10 @@ pub struct PlayArgs {
     /// No soundtrack (the pool gets no music lane).
     #[arg(long)]
     pub no_music: bool,
+    /// Play this case (an id from `npc-minds cases`) in every game; by default each new game
+    /// picks one at random.
+    #[arg(long, value_name = "ID")]
+    pub case: Option<String>,
 }
 
 const HEADLESS_HINT: &str =
@@ -77,6 +81,7 @@ pub fn run(a: PlayArgs) -> anyhow::Result<ExitCode> {
         policy: a.policy.choice(super::PolicyKind::Net, 1),
         remote: a.remote.options()?,
         music: !a.no_music,
+        case: a.case,
     }))
 }
 

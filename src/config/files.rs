@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::case::{CaseConfig, DEFAULT_CASE, case_dirs, case_files, find_case};
 use super::schema::NpcConfig;
 use super::validate::{ConfigProblem, check_cast, parse_npc};
 
@@ -65,9 +66,54 @@ pub fn load_all(files: &[PathBuf]) -> (Vec<(String, NpcConfig)>, Vec<ConfigProbl
     (good, problems)
 }
 
-/// The shipped cast from `base`, overridden or extended by name from `mods` (if it exists).
-/// Problems in mods are reported but never remove a shipped NPC.
+/// The villagers and the case they play: what `load_story` gives.
+#[derive(Clone, Debug, Default)]
+pub struct Story {
+    /// The cast, each villager knowing what it knows in the case.
+    pub cast: Vec<NpcConfig>,
+    pub case: Option<CaseConfig>,
+    pub problems: Vec<ConfigProblem>,
+}
+
+/// The cast from `base` and `mods` (as [`load_villagers`]) in the case `id` from the cases folders
+/// beside them ([`case_dirs`]). Without any case there, the villagers alone; a case that is
+/// missing or broken is a problem, and the villagers play without it.
+pub fn load_story(base: &Path, mods: &Path, id: &str) -> Story {
+    let (mut cast, mut problems) = load_villagers(base, mods);
+    let dirs = case_dirs(base, mods);
+    let any = dirs.iter().any(|d| !case_files(d).is_empty());
+    let case = match find_case(&dirs, id) {
+        Ok(c) => Some(c),
+        Err(message) if any => {
+            problems.push(ConfigProblem {
+                file: dirs[0].display().to_string(),
+                position: None,
+                field: None,
+                message,
+            });
+            None
+        }
+        Err(_) => None,
+    };
+    if let Some(c) = &case {
+        cast = cast.iter().map(|n| c.member(n)).collect();
+    }
+    Story {
+        cast,
+        case,
+        problems,
+    }
+}
+
+/// The cast of the default case ([`DEFAULT_CASE`]): see [`load_story`].
 pub fn load_cast(base: &Path, mods: &Path) -> (Vec<NpcConfig>, Vec<ConfigProblem>) {
+    let s = load_story(base, mods, DEFAULT_CASE);
+    (s.cast, s.problems)
+}
+
+/// The shipped villagers from `base` as their own files say (no case), overridden or extended by
+/// name from `mods` (if it exists). Problems in mods are reported but never remove a shipped NPC.
+pub fn load_villagers(base: &Path, mods: &Path) -> (Vec<NpcConfig>, Vec<ConfigProblem>) {
     let (mut cast, mut problems) = load_all(&npc_files(base));
     let (modded, mod_problems) = load_all(&npc_files(mods));
     problems.extend(mod_problems);

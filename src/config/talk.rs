@@ -31,7 +31,7 @@ fn line(field: &str, text: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
-fn check_fact(fact: &Fact, at: &str, out: &mut Vec<(String, String)>) {
+pub(crate) fn check_fact(fact: &Fact, at: &str, out: &mut Vec<(String, String)>) {
     for (name, text) in fact.details.written() {
         line(&format!("{at}.details.{name}"), text, out);
     }

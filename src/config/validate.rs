@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::schema::NpcConfig;
+use super::schema::{Fact, NpcConfig};
 use crate::decide::keys;
 use crate::world::places;
 
@@ -190,20 +190,26 @@ fn workplaces(c: &NpcConfig) -> Vec<(String, String)> {
 
 /// Each fact: some text, a trust in [-1, 1], keys that appear in the text, no empty topic.
 fn knowledge(c: &NpcConfig) -> Vec<(String, String)> {
+    facts(&c.knowledge, "knowledge")
+}
+
+/// [`knowledge`]'s checks of `list`, named from the field `at` (`knowledge`, or a case's
+/// `knowledge.Bram`).
+pub(crate) fn facts(list: &[Fact], at: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut bad = |field: String, message: String| out.push((field, message));
-    for (i, fact) in c.knowledge.iter().enumerate() {
+    for (i, fact) in list.iter().enumerate() {
         if fact.text.trim().is_empty() {
-            bad(format!("knowledge[{i}].text"), "must not be empty".into());
+            bad(format!("{at}[{i}].text"), "must not be empty".into());
         }
         if !(-1.0..=1.0).contains(&fact.min_trust) {
             bad(
-                format!("knowledge[{i}].min_trust"),
+                format!("{at}[{i}].min_trust"),
                 format!("{} is out of range [-1, 1]", fact.min_trust),
             );
         }
         for (j, k) in fact.keys.iter().enumerate() {
-            let field = format!("knowledge[{i}].keys[{j}]");
+            let field = format!("{at}[{i}].keys[{j}]");
             if k.split('|')
                 .any(|alt| !alt.chars().any(char::is_alphanumeric))
             {
@@ -219,10 +225,7 @@ fn knowledge(c: &NpcConfig) -> Vec<(String, String)> {
         }
         for (j, t) in fact.topics.iter().enumerate() {
             if t.trim().is_empty() {
-                bad(
-                    format!("knowledge[{i}].topics[{j}]"),
-                    "must not be empty".into(),
-                );
+                bad(format!("{at}[{i}].topics[{j}]"), "must not be empty".into());
             }
         }
     }

@@ -7,6 +7,7 @@ pub mod action;
 pub mod emotion;
 pub mod hash;
 pub mod keys;
+pub mod leads;
 pub mod mask;
 pub mod observation;
 pub mod sampling;

@@ -166,7 +166,8 @@ fn update_hud(
     }
     if let Some(c) = &case.config {
         s.push_str(&format!(
-            "\nName the bell thief to {}. Wrong accusations left: {}",
+            "\n{}: name the thief to {}. Wrong accusations left: {}",
+            c.title,
             c.judge,
             case.left()
         ));

@@ -7,6 +7,8 @@
 use bevy::prelude::*;
 
 use super::view::shown;
+pub use crate::decide::leads::Suspect;
+use crate::decide::leads::{self, Told};
 
 use super::screens::{NewGame, Screen};
 use crate::brain::components::Profile;
@@ -72,52 +74,15 @@ impl Journal {
     }
 }
 
-/// Someone a clue can point at: a villager's name, its trade and where it works.
-#[derive(Clone, Debug)]
-pub struct Suspect {
-    pub name: String,
-    pub role: String,
-    pub work: String,
-}
-
-/// Whole lowercase words of `text`.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// How many clues point at each suspect, most first (ties by name). A clue points at a villager
-/// when it names it, its trade ("the miller") or its workplace ("the mill road"); a villager's
-/// words about itself do not count, and a clue that points at several villagers counts for none.
-pub fn leads(clues: &[Clue], cast: &[Suspect]) -> Vec<(String, usize)> {
-    let mut counts: Vec<(String, usize)> = cast.iter().map(|s| (s.name.clone(), 0)).collect();
-    for clue in clues {
-        let w = words(&clue.text);
-        let has = |phrase: &str| {
-            let p = words(phrase);
-            !p.is_empty() && w.windows(p.len()).any(|win| win == p.as_slice())
-        };
-        let pointed: Vec<usize> = cast
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.name != clue.speaker)
-            .filter(|(_, s)| has(&s.name) || has(&s.role) || has(&s.work.replace('_', " ")))
-            .map(|(i, _)| i)
-            .collect();
-        if let [one] = pointed.as_slice() {
-            counts[*one].1 += 1;
-        }
+impl Journal {
+    /// The clues as read by [`leads`](crate::decide::leads): who told what.
+    pub fn told(&self) -> impl Iterator<Item = Told<'_>> + Clone {
+        self.clues.iter().map(|c| Told {
+            speaker: &c.speaker,
+            text: &c.text,
+        })
     }
-    counts.retain(|(_, n)| *n > 0);
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    counts
 }
-
-/// The journal is clear when its lead has this many clues and this many more than the next.
-const CLEAR_LEAD: usize = 3;
-const CLEAR_MARGIN: usize = 2;
 
 /// The journal's lead, if it is clear enough to accuse now (`all_asked`: any lead will do).
 pub fn clear_lead(
@@ -126,13 +91,7 @@ pub fn clear_lead(
     cleared: &[String],
     all_asked: bool,
 ) -> Option<String> {
-    let ranked: Vec<(String, usize)> = leads(&journal.clues, cast)
-        .into_iter()
-        .filter(|(n, _)| !cleared.contains(n))
-        .collect();
-    let (first, n) = ranked.first()?.clone();
-    let next = ranked.get(1).map_or(0, |r| r.1);
-    (all_asked || (n >= CLEAR_LEAD && n >= next + CLEAR_MARGIN)).then_some(first)
+    leads::clear_lead(journal.told(), cast, cleared, all_asked)
 }
 
 /// `J` shows or hides the journal.

@@ -13,48 +13,6 @@ pub(in crate::game) fn clue(speaker: &str, text: &str) -> Clue {
     }
 }
 
-fn cast() -> Vec<Suspect> {
-    [
-        ("Odo", "miller", "mill"),
-        ("Bram", "blacksmith", "smithy"),
-        ("Hilda", "tavern keeper", "tavern"),
-        ("Aldric", "mayor of Millbrook", "town_hall"),
-    ]
-    .map(|(n, r, w)| Suspect {
-        name: n.into(),
-        role: r.into(),
-        work: w.into(),
-    })
-    .to_vec()
-}
-
-#[test]
-fn clues_point_by_name_trade_and_workplace() {
-    let clues = [
-        clue("Hilda", "Odo drank alone and left before midnight."),
-        clue("Wren", "A cart went down the mill road late that night."),
-        clue("Tomas", "The miller bought charcoal."),
-        clue(
-            "Bram",
-            "Someone asked how hot a fire must be to melt bronze.",
-        ),
-    ];
-    assert_eq!(leads(&clues, &cast()), vec![("Odo".to_string(), 3)]);
-}
-
-#[test]
-fn own_words_and_ambiguous_clues_count_for_nobody() {
-    let clues = [
-        clue("Odo", "The mill has had a poor year."),
-        clue("Greta", "Odo and Bram argued at the smithy."),
-        clue("Pip", "The tavern was loud."),
-    ];
-    // Odo about himself: nothing; a clue naming two: nothing; the tavern: Hilda's workplace.
-    assert_eq!(leads(&clues, &cast()), vec![("Hilda".to_string(), 1)]);
-    // "Millbrook" is not "mill" (whole words only).
-    assert!(leads(&[clue("Pip", "Millbrook is quiet.")], &cast()).is_empty());
-}
-
 #[test]
 fn a_villager_tells_a_clue_once() {
     let mut j = Journal::default();

@@ -71,6 +71,8 @@ pub struct GameOptions {
     pub remote: Option<crate::remote::RemoteOptions>,
     /// Play the soundtrack.
     pub music: bool,
+    /// The case to play (`--case`); every new game plays it. None: one at random each game.
+    pub case: Option<String>,
 }
 
 /// The asset folder: `./assets` when run from the project, else the one the binary was built from.
@@ -92,9 +94,33 @@ pub fn run(opts: GameOptions) -> ExitCode {
     if with_mods {
         register_mods_source(&mut app, &opts.mods.to_string_lossy());
     }
+    // The case: the one named, else one at random; cases that do not load are shown on screen.
+    let (cases, case_problems) = crate::config::case::load_cases(&crate::config::case::case_dirs(
+        &assets.join("npcs"),
+        &opts.mods,
+    ));
+    let case = match mystery::Case::choose(cases, opts.case.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e} (`npc-minds cases` lists them)");
+            return ExitCode::from(2);
+        }
+    };
+    let mut errors = crate::brain::cast::ConfigErrorLog::default();
+    errors.errors.extend(
+        case_problems
+            .iter()
+            .map(|p| (p.file.clone(), p.to_string())),
+    );
+    if case.config.is_none() {
+        eprintln!("warning: no case to play: the village has no mystery this time");
+    }
     // Villagers' personas, so the dialogue lane can prepare their prompts before anyone talks.
     // Those working nearest the square, where the player starts, first.
-    let (mut cast, _) = crate::config::files::load_cast(&assets.join("npcs"), &opts.mods);
+    let (mut cast, _) = crate::config::files::load_villagers(&assets.join("npcs"), &opts.mods);
+    if let Some(c) = &case.config {
+        cast = cast.iter().map(|n| c.member(n)).collect();
+    }
     let from_square = |c: &crate::config::NpcConfig| {
         crate::world::places::find(&c.work).map_or(f32::MAX, |p| Vec2::from(p.pos).length())
     };
@@ -117,6 +143,9 @@ pub fn run(opts: GameOptions) -> ExitCode {
         file_path: assets.to_string_lossy().into_owned(),
         ..default()
     };
+    app.insert_resource(crate::brain::cast::PlayedCase(case.config.clone()))
+        .insert_resource(case)
+        .insert_resource(errors);
     app.add_plugins(DefaultPlugins.set(window).set(assets))
         .add_plugins((
             crate::core_plugin,

@@ -1,26 +1,32 @@
-//! The mystery: the town bell was stolen and the player wins by naming the thief to the mayor.
-//! A line typed to the mayor that accuses exactly one villager asks for confirmation (Y/N); a right
-//! answer wins, too many wrong ones lose. Which villager is guilty, who judges and the lines said
-//! come from `assets/mystery.ron`; the clues live in the villagers' own RON knowledge.
+//! The case: something was stolen and the player wins by naming the thief to the judge. A line
+//! typed to the judge that accuses exactly one villager asks for confirmation (Y/N); a right
+//! answer wins, too many wrong ones lose. The case (`assets/cases/*.case.ron`) says who is guilty,
+//! who judges, the lines said and what each villager knows in it; a new game picks one at random,
+//! or the one `play --case` names.
 
 use bevy::prelude::*;
 
 use super::accusation::{Accusation, Named, detect};
 use super::chat::{ChatBox, ChatGate, LineTyped, type_line};
-use super::journal::{Journal, journal_text};
+use super::journal::{Journal, Suspect, journal_text};
 use super::screens::{NewGame, Screen, overlay};
 use crate::brain::Inference;
-use crate::brain::cast::ConfigErrorLog;
+use crate::brain::cast::PlayedCase;
 use crate::brain::components::{Emotion, Profile};
 use crate::brain::talk::{PlayerSaid, Speech};
-use crate::config::MysteryConfig;
+use crate::config::CaseConfig;
+use crate::decide::leads::{self, Told};
 use crate::inference::Lane;
 use crate::world::components::Villager;
 
 /// The state of the case.
 #[derive(Resource, Debug, Default)]
 pub struct Case {
-    pub config: Option<MysteryConfig>,
+    pub config: Option<CaseConfig>,
+    /// Every case there is, to pick the next game's from.
+    pub cases: Vec<CaseConfig>,
+    /// The player named the case (`--case`): every new game plays it again.
+    pub fixed: bool,
     pub wrong: u32,
     /// An accusation waiting for Y/N.
     pub pending: Option<String>,
@@ -31,6 +37,24 @@ pub struct Case {
 }
 
 impl Case {
+    /// The case `id` among `cases`, or one at random (none when there are no cases); an unknown
+    /// id is an error that names the cases there are.
+    pub fn choose(cases: Vec<CaseConfig>, id: Option<&str>) -> Result<Case, String> {
+        let config = match id {
+            Some(id) => Some(cases.iter().find(|c| c.id == id).cloned().ok_or_else(|| {
+                let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+                format!("no case {id:?}; the cases are: {}", ids.join(", "))
+            })?),
+            None => random_pick(&cases, None),
+        };
+        Ok(Case {
+            config,
+            cases,
+            fixed: id.is_some(),
+            ..default()
+        })
+    }
+
     /// Wrong accusations still allowed.
     pub fn left(&self) -> u32 {
         self.config
@@ -38,52 +62,71 @@ impl Case {
             .map_or(0, |c| c.max_wrong.saturating_sub(self.wrong))
     }
 
-    /// Starts the case afresh (keeps the config).
+    /// Starts a new game: the same case when the player named it, else another one at random.
     pub fn reset(&mut self) {
+        let config = if self.fixed {
+            self.config.take()
+        } else {
+            let now = self.config.as_ref().map(|c| c.id.as_str());
+            random_pick(&self.cases, now).or_else(|| self.config.take())
+        };
         *self = Case {
-            config: self.config.take(),
+            config,
+            cases: std::mem::take(&mut self.cases),
+            fixed: self.fixed,
             ..default()
         };
     }
+
+    /// Plays the case `id` (a loaded save's); an error when it is not installed.
+    pub fn play(&mut self, id: &str) -> Result<(), String> {
+        if self.config.as_ref().is_some_and(|c| c.id == id) {
+            return Ok(());
+        }
+        let c = self
+            .cases
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+            .ok_or_else(|| format!("the save is from the case {id:?}, which is not installed"))?;
+        self.config = Some(c);
+        Ok(())
+    }
+}
+
+/// A case at random (by the clock), other than `not` when there is another.
+fn random_pick(cases: &[CaseConfig], not: Option<&str>) -> Option<CaseConfig> {
+    let pool: Vec<&CaseConfig> = cases
+        .iter()
+        .filter(|c| Some(c.id.as_str()) != not)
+        .collect();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as usize);
+    pool.get(nanos % pool.len().max(1)).map(|c| (*c).clone())
 }
 
 /// Seconds the verdict stays on screen before the end screen.
 const VERDICT_SECS: f32 = 4.0;
 
+/// The game inserts [`Case`] and [`PlayedCase`] before this plugin (see `game::run`).
 pub(super) fn plugin(app: &mut App) {
-    // Loaded while the app is built: the title screen (shown before `Startup`) tells the premise.
-    let path = super::asset_root()
-        .unwrap_or_else(|| "assets".into())
-        .join("mystery.ron");
-    let mut case = Case::default();
-    let mut problem = None;
-    match MysteryConfig::load(&path) {
-        Ok(c) => case.config = Some(c),
-        Err(e) => {
-            warn!("no mystery this time: {e}");
-            problem = Some((path.display().to_string(), e.to_string()));
-        }
-    }
-    app.insert_resource(case)
+    app.init_resource::<Case>()
         .add_message::<AccuseAnswer>()
-        .add_systems(Startup, move |mut errors: ResMut<ConfigErrorLog>| {
-            errors.errors.extend(problem.clone());
-        })
         .add_systems(OnEnter(Screen::Title), |c: Commands, case: Res<Case>| {
             overlay(c, Screen::Title, title_text(&case))
         })
-        .add_systems(OnEnter(Screen::Won), |c: Commands, case: Res<Case>| {
+        .add_systems(OnEnter(Screen::Won), won_screen)
+        .add_systems(OnEnter(Screen::Lost), |c: Commands, case: Res<Case>| {
+            let judge = case
+                .config
+                .as_ref()
+                .map_or("The judge", |c| c.judge.as_str());
             let text = format!(
-                "The bell is found!\n\nYou named the thief with {} wrong accusation(s).\n\n\
-                 Enter: play again    Esc: quit",
-                case.wrong
+                "{judge} has had enough of you.\n\nThe case stays unsolved, and the thief walks \
+                 free.\n\nEnter: play again    Esc: quit"
             );
-            overlay(c, Screen::Won, text)
-        })
-        .add_systems(OnEnter(Screen::Lost), |c: Commands| {
-            let text = "The mayor has had enough of you.\n\nThe bell stays lost, and the thief \
-                        walks free.\n\nEnter: play again    Esc: quit";
-            overlay(c, Screen::Lost, text.into())
+            overlay(c, Screen::Lost, text)
         })
         .add_systems(
             Update,
@@ -99,6 +142,7 @@ pub(super) fn plugin(app: &mut App) {
                     .run_if(in_state(Screen::Playing)),
                 publish_gate,
                 start_again,
+                play_case,
             )
                 .chain(),
         );
@@ -107,16 +151,100 @@ pub(super) fn plugin(app: &mut App) {
 fn title_text(case: &Case) -> String {
     match &case.config {
         Some(c) => format!(
-            "{}\n\n{}\n\nWASD / arrows: walk    E: talk    Enter: say    Tab: give bread\n\
+            "{}\n\n{}\n\nStart by asking around: \"{}\"\n\n\
+             WASD / arrows: walk    E: talk    Enter: say    Tab: give bread\n\
              J: clue journal    Esc: leave a chat    F1: help    F3: metrics\n\
              Music: M mute    + / - volume    L like    K skip\n\n\
              Press Enter to begin",
-            c.title, c.premise
+            c.title, c.premise, c.ask
         ),
         None => {
             "Millbrook\n\nWASD / arrows: walk    E: talk    F3: metrics\n\nPress Enter to begin"
                 .into()
         }
+    }
+}
+
+/// The win screen tells the case back: the clues that proved it and who misled the player.
+fn won_screen(
+    c: Commands,
+    case: Res<Case>,
+    journal: Res<Journal>,
+    villagers: Query<(&Villager, &Profile)>,
+) {
+    let suspects: Vec<Suspect> = villagers
+        .iter()
+        .map(|(v, p)| Suspect {
+            name: v.name.clone(),
+            role: p.0.role.clone(),
+            work: p.0.work.clone(),
+        })
+        .collect();
+    let text = match &case.config {
+        Some(config) => told_back(config, case.wrong, &journal, &suspects),
+        None => String::new(),
+    };
+    overlay(
+        c,
+        Screen::Won,
+        format!("{text}\n\nEnter: play again    Esc: quit"),
+    )
+}
+
+/// The case told back from the journal: the headline, the clues against the culprit, and each
+/// red herring with what made it look guilty and who vouched for it.
+pub(super) fn told_back(
+    config: &CaseConfig,
+    wrong: u32,
+    journal: &Journal,
+    suspects: &[Suspect],
+) -> String {
+    let against = |name: &str, c: Told| {
+        leads::leads([c], suspects)
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    let mut s = format!(
+        "{}\n\nYou named {} with {wrong} wrong accusation(s).",
+        config.solved, config.culprit
+    );
+    let proof: Vec<String> = journal
+        .told()
+        .filter(|c| against(&config.culprit, *c))
+        .take(4)
+        .map(|c| format!("  {}: {}", c.speaker, c.text))
+        .collect();
+    if !proof.is_empty() {
+        s.push_str("\n\nThe clues that proved it:\n");
+        s.push_str(&proof.join("\n"));
+    }
+    for h in &config.herrings {
+        let motive = journal
+            .told()
+            .find(|c| against(h, *c) && leads::vouched_for(*c, suspects).is_none());
+        let alibi = journal
+            .told()
+            .find(|c| leads::vouched_for(*c, suspects).is_some_and(|n| n.eq_ignore_ascii_case(h)));
+        match (motive, alibi) {
+            (Some(m), Some(a)) => s.push_str(&format!(
+                "\n\nWho misled you: {h}. {} told you: \"{}\" But {} vouched for {h}.",
+                m.speaker, m.text, a.speaker
+            )),
+            (Some(m), None) => s.push_str(&format!(
+                "\n\nWho might have misled you: {h} (\"{}\", said {}), whose alibi you never heard.",
+                m.text, m.speaker
+            )),
+            _ => {}
+        }
+    }
+    s
+}
+
+/// The case the villagers play follows the case: after a new game or a loaded save.
+fn play_case(case: Res<Case>, mut played: ResMut<PlayedCase>) {
+    let id = |c: &Option<CaseConfig>| c.as_ref().map(|c| c.id.clone());
+    if case.is_changed() && id(&case.config) != id(&played.0) {
+        played.0 = case.config.clone();
     }
 }
 
@@ -135,8 +263,11 @@ fn publish_gate(
         .map(|v| v.name.clone());
     let prompt = case.pending.as_ref().map(|suspect| {
         format!(
-            "Accuse {suspect} of stealing the bell, before {}? Y to accuse, N to take it back \
+            "Accuse {suspect} of {}, before {}? Y to accuse, N to take it back \
              ({} wrong accusation(s) left)\n\n{}",
+            case.config
+                .as_ref()
+                .map_or("the crime", |c| c.crime.as_str()),
             judge.unwrap_or_default(),
             case.left(),
             journal_text(&journal, 8)
@@ -251,7 +382,7 @@ fn confirm(
         (false, 0) => (&config.lose_line, Some(Screen::Lost)),
         (false, _) => (&config.wrong_line, None),
     };
-    let text = MysteryConfig::say(line, &suspect, left);
+    let text = CaseConfig::say(line, &suspect, left);
     if let Some(npc) = chat.with
         && let Ok((v, mut emotion, speech)) = judge.get_mut(npc)
     {

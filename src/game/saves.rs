@@ -34,6 +34,13 @@ pub struct GameSave {
     pub bread: u32,
     /// Each villager's conversation so far (by id): (player, villager) turns.
     pub histories: Vec<(u64, Vec<(String, String)>)>,
+    /// The case played (its id); saves from before cases were files play the default case.
+    #[serde(default = "default_case")]
+    pub case: String,
+}
+
+fn default_case() -> String {
+    crate::config::DEFAULT_CASE.to_string()
 }
 
 /// Where saves go, whether autosave runs, and what the last save or load said (shown on the HUD
@@ -84,6 +91,11 @@ pub fn capture(world: &mut World) -> GameSave {
         player,
         clues: world.resource::<Journal>().clues.clone(),
         wrong_accusations: world.resource::<Case>().wrong,
+        case: world
+            .resource::<Case>()
+            .config
+            .as_ref()
+            .map_or_else(default_case, |c| c.id.clone()),
         bread: world.resource::<Gifts>().0,
         histories,
     }
@@ -91,6 +103,11 @@ pub fn capture(world: &mut World) -> GameSave {
 
 /// Puts `save` into the game in `world`; conversations in progress end.
 pub fn restore(world: &mut World, save: &GameSave) -> Result<(), String> {
+    // The save's case first: a save from a case that is not installed changes nothing.
+    let mut case = world.resource_mut::<Case>();
+    if !case.cases.is_empty() {
+        case.play(&save.case)?;
+    }
     let entities = save::restore_village(world, &save.village)?;
     for mut p in world
         .query_filtered::<&mut Position, With<Player>>()

@@ -5,8 +5,9 @@
 
 use bevy::prelude::*;
 
-use crate::brain::components::{Emotion, Profile, Trust};
+use crate::brain::components::{Emotion, Memories, Profile, Trust};
 use crate::brain::emotion::baseline;
+use crate::brain::talk::Speech;
 
 /// Which screen the game is on.
 #[derive(States, Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -76,16 +77,25 @@ fn leave_screen(
     next.set(Screen::Playing);
 }
 
-/// A new game: every villager trusts the player as little as at first and feels as it did.
+/// A new game: every villager trusts the player as little as at first, feels as it did, and
+/// remembers no conversation with the player (the next case may be another).
 fn reset_villagers(
     mut new_game: MessageReader<NewGame>,
-    mut villagers: Query<(&Profile, &mut Trust, &mut Emotion)>,
+    mut villagers: Query<(Entity, &Profile, &mut Trust, &mut Emotion, Option<&Speech>)>,
+    mut commands: Commands,
 ) {
     if new_game.read().count() == 0 {
         return;
     }
-    for (profile, mut trust, mut emotion) in &mut villagers {
+    for (e, profile, mut trust, mut emotion, speech) in &mut villagers {
         trust.0 = 0.0;
         *emotion = Emotion::at(baseline(&profile.0.temperament));
+        // A newer generation, so that a reply still in flight does not land in the new game.
+        let fresh = Speech {
+            generation: speech.map_or(0, |s| s.generation) + 1,
+            done: true,
+            ..Speech::default()
+        };
+        commands.entity(e).insert(fresh).remove::<Memories>();
     }
 }

@@ -22,8 +22,8 @@ const STEPS: [&str; 5] = [
     "Tab gives the villager a loaf of bread: kindness and bread earn trust, and trust opens \
      mouths.",
     "Press J for your journal: every clue a villager tells you is written there.",
-    "When you know who stole the bell, tell the mayor: \"I accuse ... of stealing the bell.\" \
-     Enter to finish.",
+    "When you know who did it, tell the mayor: \"I accuse ...\", naming one villager. Enter to \
+     finish.",
 ];
 
 /// Where the tutorial stands: the step shown, or none.

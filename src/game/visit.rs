@@ -4,14 +4,15 @@
 use super::journal::{Clue, Journal};
 use crate::decide::keys;
 
-/// The questions of a visit to a villager working at `work`, as a player asks them: what it saw,
+/// The questions of a visit to a villager working at `work`, as a player asks them: what it saw
+/// (`ask`, the question the case suggests),
 /// a follow-up, its workplace, "anything else?", money, then each clue of `evidence` (what another
 /// villager said, which may open what this one holds back) with "anything more?", and whom else to
 /// ask.
-pub(super) fn questions(work: &str, evidence: &[Clue]) -> Vec<String> {
+pub(super) fn questions(ask: &str, work: &str, evidence: &[Clue]) -> Vec<String> {
     let work = work.replace('_', " ");
     let mut q: Vec<String> = vec![
-        "Good day to you! Did you see anything strange the night the bell vanished?".into(),
+        format!("Good day to you! {ask}"),
         "Who was it?".into(),
         format!("Did anything unusual happen at the {work} lately?"),
         "Is there anything else you know that could help me?".into(),
@@ -106,12 +107,15 @@ mod tests {
         assert_eq!(bearing(&journal, "Bram", context, &cited, &here), None);
     }
 
+    const ASK: &str = "Did you see anything strange last night?";
+
     #[test]
     fn a_visit_asks_about_the_villagers_workplace() {
-        let q = questions("forest_edge", &[]);
+        let q = questions(ASK, "forest_edge", &[]);
+        assert_eq!(q[0], format!("Good day to you! {ASK}"));
         assert!(q.iter().any(|l| l.contains("at the forest edge")));
         let clue = clue("Greta", "I saw a lantern.");
-        let q = questions("forest_edge", std::slice::from_ref(&clue));
+        let q = questions(ASK, "forest_edge", std::slice::from_ref(&clue));
         assert!(q.contains(&"Greta told me this: I saw a lantern.".to_string()));
         assert!(q.iter().any(|l| l.contains("anything else")));
     }

@@ -36,8 +36,8 @@ use tokio::sync::oneshot;
 
 use self::error::ApiError;
 use self::state::Shared;
-use crate::config::MysteryConfig;
-use crate::config::files::load_cast;
+use crate::config::DEFAULT_CASE;
+use crate::config::files::load_story;
 use crate::ml::dialogue::request::world_names;
 
 /// The open-chat model's id.
@@ -96,7 +96,8 @@ impl Server {
         mods: &Path,
         log: impl Fn(&str) + Send + Sync + 'static,
     ) -> std::io::Result<Server> {
-        let (cast, problems) = load_cast(cast_dir, mods);
+        let story = load_story(cast_dir, mods, DEFAULT_CASE);
+        let (cast, problems) = (story.cast, story.problems);
         for p in &problems {
             log(&format!("warning: {p}"));
         }
@@ -106,8 +107,7 @@ impl Server {
                 cast_dir.display()
             ));
         }
-        let mystery = MysteryConfig::load(&cast_dir.with_file_name("mystery.ron")).ok();
-        let world = world_names(&cast, mystery.as_ref());
+        let world = world_names(&cast, story.case.as_ref());
         let shared = Arc::new(Shared::new(o.limits.clone(), cast, world));
         let listener = std::net::TcpListener::bind(o.addr)?;
         listener.set_nonblocking(true)?;

@@ -90,10 +90,12 @@ fn drive(
             return;
         };
         let near = walk_to(&mut me, at.0, dt);
+        let ask = case.config.as_ref().map_or("", |c| c.ask.as_str());
         let with = Visiting {
             npc,
             name: &v.name,
             work: &p.0.work,
+            ask,
             speech,
             generation: speech.map_or(0, |s| s.generation),
         };
@@ -116,7 +118,11 @@ fn drive(
             if hands.chat.with != Some(judge) {
                 open_chat(&mut hands.commands, &mut hands.chat, judge);
             }
-            let line = format!("{}, I accuse {suspect} of stealing the bell.", v.name);
+            let crime = case
+                .config
+                .as_ref()
+                .map_or("the crime", |c| c.crime.as_str());
+            let line = format!("{}, I accuse {suspect} of {crime}.", v.name);
             info!("autopilot: {line}");
             hands.say(judge, line);
             Stage::Confirm(suspect, 0.0)

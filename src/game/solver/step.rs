@@ -60,6 +60,8 @@ pub(super) struct Visiting<'a> {
     pub(super) npc: Entity,
     pub(super) name: &'a str,
     pub(super) work: &'a str,
+    /// The question the case suggests asking first.
+    pub(super) ask: &'a str,
     pub(super) speech: Option<&'a Speech>,
     /// The speech's generation now: a reply is one newer than this.
     pub(super) generation: u32,
@@ -91,7 +93,7 @@ pub(super) fn with_villager(
         }
         Stage::Next(_, i) | Stage::Reask(_, i) => {
             let fed = matches!(stage, Stage::Reask(..));
-            match questions(with.work, &solver.evidence).get(i) {
+            match questions(with.ask, with.work, &solver.evidence).get(i) {
                 None => {
                     end_chat(&mut hands.commands, &mut hands.chat, None);
                     Stage::Choose

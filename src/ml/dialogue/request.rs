@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::config::{MysteryConfig, NpcConfig};
+use crate::config::{CaseConfig, NpcConfig};
 use crate::decide::keys;
 use crate::decide::{EmotionLabel, dominant};
 use crate::inference::{DialogueRequest, KnowledgeEntry, Person, WorldNames};
@@ -135,7 +135,7 @@ pub fn unlock_by_evidence<'a>(
 
 /// Words of the villagers' knowledge and the mystery's title that are tied to the mystery: content
 /// words less names, trades, places and everyday words (`cues::EVERYDAY`) and less verb forms.
-fn mystery_words(cast: &[NpcConfig], mystery: Option<&MysteryConfig>) -> Vec<String> {
+fn mystery_words(cast: &[NpcConfig], mystery: Option<&CaseConfig>) -> Vec<String> {
     let mut common: Vec<String> = Vec::new();
     for c in cast {
         common.extend(keys::words(&c.name));
@@ -160,8 +160,9 @@ fn mystery_words(cast: &[NpcConfig], mystery: Option<&MysteryConfig>) -> Vec<Str
             out.push(w);
         }
     }
-    // The title's "stolen" is the mystery's own word; "stole" and "thief" say the same.
-    if out.iter().any(|w| w == "stolen") {
+    // A theft's own words: "stolen" (a title's), "stealing" (the crime's); "thief" says the same.
+    let theft = mystery.is_some_and(|m| m.crime.contains("steal"));
+    if theft || out.iter().any(|w| w == "stolen") {
         out.extend(["stole", "steal", "thief", "theft"].map(String::from));
     }
     out
@@ -169,7 +170,7 @@ fn mystery_words(cast: &[NpcConfig], mystery: Option<&MysteryConfig>) -> Vec<Str
 
 /// The names of the game's world: villagers, their roles, places, the mystery and every word of
 /// the villagers' knowledge.
-pub fn world_names(cast: &[NpcConfig], mystery: Option<&MysteryConfig>) -> WorldNames {
+pub fn world_names(cast: &[NpcConfig], mystery: Option<&CaseConfig>) -> WorldNames {
     let mut words: Vec<String> = Vec::new();
     for c in cast {
         words.push(c.name.clone());

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use npc_minds::config::files::load_cast;
-use npc_minds::config::{MysteryConfig, NpcConfig};
+use npc_minds::config::{CaseConfig, NpcConfig};
 use npc_minds::inference::{DialogueRequest, WorldNames};
 use npc_minds::ml::dialogue::Dialogue;
 use npc_minds::ml::dialogue::backend::Collect;
@@ -43,8 +43,8 @@ pub fn npc(name: &str) -> NpcConfig {
 
 /// The names of the shipped world.
 pub fn world() -> Arc<WorldNames> {
-    let mystery = MysteryConfig::load("assets/mystery.ron".as_ref()).ok();
-    Arc::new(request::world_names(&cast(), mystery.as_ref()))
+    let case = CaseConfig::load("assets/cases/stolen-bell.case.ron".as_ref()).ok();
+    Arc::new(request::world_names(&cast(), case.as_ref()))
 }
 
 /// A request for `line` at `trust`, at the NPC's resting mood, with no history.

@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::print;
-use crate::config::MysteryConfig;
+use crate::config::DEFAULT_CASE;
 use crate::config::NpcConfig;
-use crate::config::files::load_cast;
+use crate::config::files::load_story;
 use crate::inference::metrics::percentile;
 use crate::inference::{InferencePool, WorldNames};
 use crate::ml::dialogue::request;
@@ -106,10 +106,10 @@ fn cpu_micros() -> u64 {
 
 /// `npc-minds bench players`.
 pub fn run(a: PlayersBenchArgs) -> anyhow::Result<ExitCode> {
-    let (cast, _) = load_cast("assets/npcs".as_ref(), "mods".as_ref());
+    let story = load_story("assets/npcs".as_ref(), "mods".as_ref(), DEFAULT_CASE);
+    let cast = story.cast;
     anyhow::ensure!(!cast.is_empty(), "no villagers in assets/npcs");
-    let mystery = MysteryConfig::load("assets/mystery.ron".as_ref()).ok();
-    let world = Arc::new(request::world_names(&cast, mystery.as_ref()));
+    let world = Arc::new(request::world_names(&cast, story.case.as_ref()));
     let load = LoadOptions {
         threads: a.threads.max(1),
         policy_file: a.policy_file.clone(),
