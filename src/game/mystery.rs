@@ -415,3 +415,76 @@ fn end_after_verdict(time: Res<Time>, mut case: ResMut<Case>, mut next: ResMut<N
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::game::journal::tests::clue;
+
+    fn suspects() -> Vec<Suspect> {
+        [
+            ("Odo", "miller", "mill"),
+            ("Bram", "blacksmith", "smithy"),
+            ("Tomas", "farmer", "fields"),
+        ]
+        .map(|(n, r, w)| Suspect {
+            name: n.into(),
+            role: r.into(),
+            work: w.into(),
+        })
+        .to_vec()
+    }
+
+    #[test]
+    fn the_win_screen_tells_the_proof_and_the_red_herring() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/cases")
+            .join(format!("{}.case.ron", crate::config::DEFAULT_CASE));
+        let case = CaseConfig::load(&path).unwrap();
+        let herring = case.herrings[0].clone();
+        let mut journal = Journal::default();
+        for (who, text) in [
+            ("Hilda", format!("{} drank alone that night.", case.culprit)),
+            ("Pip", format!("{herring} swore the bell was his.")),
+            (
+                "Tomas",
+                format!("{herring} was at my farm; I'd vouch for him."),
+            ),
+            ("Greta", "I saw a lantern.".to_string()),
+        ] {
+            journal.add(clue(who, &text));
+        }
+        let text = told_back(&case, 1, &journal, &suspects());
+        assert!(text.starts_with(&case.solved), "{text}");
+        assert!(text.contains("with 1 wrong accusation(s)"), "{text}");
+        assert!(text.contains("drank alone that night"), "{text}");
+        assert!(!text.contains("lantern"), "{text}");
+        assert!(
+            text.contains(&format!("Who misled you: {herring}. Pip told you")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("But Tomas vouched for {herring}")),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_named_case_is_played_again_and_an_unknown_one_lists_the_cases() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/cases");
+        let (cases, _) = crate::config::case::load_cases(&[dir]);
+        let e = Case::choose(cases.clone(), Some("nope")).unwrap_err();
+        assert!(e.contains("stolen-bell"), "{e}");
+        let mut fixed = Case::choose(cases.clone(), Some("harvest-bell")).unwrap();
+        fixed.wrong = 2;
+        fixed.reset();
+        assert_eq!(fixed.config.as_ref().unwrap().id, "harvest-bell");
+        assert_eq!(fixed.wrong, 0);
+        // At random, a new game plays another case than the last.
+        let mut any = Case::choose(cases, None).unwrap();
+        let first = any.config.as_ref().unwrap().id.clone();
+        any.reset();
+        assert_ne!(any.config.as_ref().unwrap().id, first);
+        assert!(any.play("no-such-case").is_err());
+    }
+}
