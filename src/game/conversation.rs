@@ -161,7 +161,7 @@ fn show_panel(
             },
             Part::Keys => {
                 let mut k = format!(
-                    "Enter: say   Tab: give bread ({} left)   Esc: leave   J: journal",
+                    "Enter: say   Tab: give bread ({} left)   Esc: leave   F2: journal",
                     gifts.0
                 );
                 if let Some(n) = &gate.note {

@@ -177,8 +177,8 @@ fn toggle(
     chat: Res<super::chat::ChatBox>,
     mut open: ResMut<JournalOpen>,
 ) {
-    // While typing, J is a letter.
-    if chat.with.is_none() && keys.just_pressed(KeyCode::KeyJ) {
+    // While typing, J is a letter: F2 works in and out of a chat.
+    if keys.just_pressed(KeyCode::F2) || (chat.with.is_none() && keys.just_pressed(KeyCode::KeyJ)) {
         open.0 = !open.0;
     }
 }
@@ -260,7 +260,7 @@ fn show(
         && open.0
         && let Ok(mut t) = text.single_mut()
     {
-        t.0 = format!("{}\n\nJ: close", journal_text(&journal, SHOWN));
+        t.0 = format!("{}\n\nJ or F2: close", journal_text(&journal, SHOWN));
     }
 }
 

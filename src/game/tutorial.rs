@@ -22,8 +22,8 @@ const STEPS: [&str; 5] = [
     "Tab gives the villager a loaf of bread: kindness and bread earn trust, and trust opens \
      mouths.",
     "Press J for your journal: every clue a villager tells you is written there.",
-    "When you know who did it, tell the mayor: \"I accuse ...\", naming one villager. Enter to \
-     finish.",
+    "When you know who did it, tell the mayor: \"I accuse ...\", naming one villager. Good \
+     luck!",
 ];
 
 /// Where the tutorial stands: the step shown, or none.
@@ -31,7 +31,12 @@ const STEPS: [&str; 5] = [
 pub(super) struct Tutorial {
     pub step: Option<usize>,
     start: Option<Vec2>,
+    /// Seconds the step shown has been on screen.
+    shown_secs: f32,
 }
+
+/// Seconds the last step stays before it ends by itself (it asks nothing of the player).
+const LAST_STEP_SECS: f32 = 12.0;
 
 /// The settings folder: `NPC_MINDS_CONFIG`, else `$XDG_CONFIG_HOME/npc-minds`, else
 /// `~/.config/npc-minds`.
@@ -71,6 +76,7 @@ impl Tutorial {
         Tutorial {
             step: (!seen).then_some(0),
             start: None,
+            shown_secs: 0.0,
         }
     }
 
@@ -79,6 +85,7 @@ impl Tutorial {
         Tutorial {
             step: None,
             start: None,
+            shown_secs: 0.0,
         }
     }
 
@@ -86,6 +93,7 @@ impl Tutorial {
     fn done(&mut self, step: usize) {
         if self.step == Some(step) {
             self.step = (step + 1 < STEPS.len()).then_some(step + 1);
+            self.shown_secs = 0.0;
             if self.step.is_none() {
                 remember_seen();
             }
@@ -128,6 +136,7 @@ fn spawn(mut commands: Commands) {
 
 #[allow(clippy::too_many_arguments)]
 fn advance(
+    time: Res<Time>,
     keys: Res<ButtonInput<KeyCode>>,
     screen: Res<State<Screen>>,
     chat: Res<ChatBox>,
@@ -152,6 +161,7 @@ fn advance(
         return;
     }
     let Some(step) = tut.step else { return };
+    tut.shown_secs += time.delta_secs();
     let moved = match (player.single(), tut.start) {
         (Ok(p), Some(s)) => p.0.distance(s) > 60.0,
         (Ok(p), None) => {
@@ -165,7 +175,10 @@ fn advance(
         1 => said || (chat.with.is_some() && keys.just_pressed(KeyCode::Enter)),
         2 => gave,
         3 => journal.0,
-        _ => keys.just_pressed(KeyCode::Enter) && chat.with.is_none(),
+        _ => {
+            (keys.just_pressed(KeyCode::Enter) && chat.with.is_none())
+                || tut.shown_secs >= LAST_STEP_SECS
+        }
     };
     if finished {
         tut.done(step);
@@ -219,6 +232,7 @@ mod tests {
         let mut t = Tutorial {
             step: Some(0),
             start: None,
+            shown_secs: 0.0,
         };
         t.done(2); // not the step shown: nothing happens
         assert_eq!(t.step, Some(0));

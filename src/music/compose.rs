@@ -1,13 +1,16 @@
 //! The composer: samples the music model one bar of four voices at a time, conditioned on the
 //! bar's mode, density and register, carrying the network's state from bar to bar so that a piece goes on
-//! (and changes mood on bar lines) instead of looping. Each voice is kept in its range.
+//! (and changes mood on bar lines) instead of looping. Each voice is kept in its range, and every
+//! note in the bar's scale: the model learnt mode from the chorales, but a chorale borrows notes
+//! from the other mode often enough that, sampled freely, a bright mood's piece read as minor as
+//! major. The scale makes the mode heard by construction.
 
 use std::sync::Arc;
 
 use candle_core::Tensor;
 
 use super::MusicError;
-use super::events::{BOS, Conditions, HOLD, VOCAB, VOICE_RANGE, VOICES, pitch_token};
+use super::events::{BOS, Conditions, HOLD, VOCAB, VOICE_RANGE, VOICES, pitch_token, token_pitch};
 use super::model::MusicNet;
 use crate::ml::seeded::Rng;
 
@@ -19,6 +22,38 @@ pub const BAR_STEPS: usize = 8;
 pub struct Bar {
     pub major: bool,
     pub voices: [[u16; BAR_STEPS]; VOICES],
+}
+
+/// Pitch classes of the major scale on C (the corpus's tonic).
+const MAJOR_SCALE: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
+/// Pitch classes of the minor scale on C: the natural minor and the raised seventh that leads home
+/// (the harmonic minor's), as the chorales use both.
+const MINOR_SCALE: [u8; 8] = [0, 2, 3, 5, 7, 8, 10, 11];
+
+/// How much more likely (in logits) a note of the tonic triad is: C, the mode's third and G. A
+/// scale alone is shared with the relative key (C minor's notes are E flat major's); leaning on the
+/// tonic triad says which of the two the piece is in.
+const TRIAD_BIAS: f32 = 1.0;
+
+/// The logit bias of `token` in the mode: [`TRIAD_BIAS`] for the tonic triad's notes.
+fn triad_bias(token: u16, major: bool) -> f32 {
+    let third = if major { 4 } else { 3 };
+    match token_pitch(token).map(|p| p % 12) {
+        Some(c) if c == 0 || c == third || c == 7 => TRIAD_BIAS,
+        _ => 0.0,
+    }
+}
+
+/// Whether `token` may sound in the mode: a hold always; a pitch when its class is in the scale.
+pub fn in_scale(token: u16, major: bool) -> bool {
+    token_pitch(token).is_none_or(|p| {
+        let class = p % 12;
+        if major {
+            MAJOR_SCALE.contains(&class)
+        } else {
+            MINOR_SCALE.contains(&class)
+        }
+    })
 }
 
 /// Samples bars from the model.
@@ -79,7 +114,7 @@ impl Composer {
                 };
                 let (logits, state) = self.net.step(self.last, c, &self.state)?;
                 self.state = state;
-                let token = self.sample(&logits, v);
+                let token = self.sample(&logits, v, major);
                 self.sounding[v] = true;
                 bar.voices[v][step] = token;
                 self.last = token;
@@ -88,20 +123,24 @@ impl Composer {
         Ok(bar)
     }
 
-    /// A token from the logits, among those allowed for voice `v`, at the temperature.
-    fn sample(&mut self, logits: &[f32], v: usize) -> u16 {
+    /// A token from the logits, among those allowed for voice `v` and in the mode's scale, at the
+    /// temperature.
+    fn sample(&mut self, logits: &[f32], v: usize, major: bool) -> u16 {
         let hold_ok = self.sounding[v];
         let allowed = &self.allowed[v];
-        let ok = |i: usize| allowed[i] && (hold_ok || i != usize::from(HOLD));
+        let ok = |i: usize| {
+            allowed[i] && (hold_ok || i != usize::from(HOLD)) && in_scale(i as u16, major)
+        };
         let t = self.temperature.max(1e-3);
+        let logit = |i: usize| logits[i] + triad_bias(i as u16, major);
         let max = (0..logits.len())
             .filter(|&i| ok(i))
-            .map(|i| logits[i])
+            .map(logit)
             .fold(f32::NEG_INFINITY, f32::max);
         let weights: Vec<f32> = (0..logits.len())
             .map(|i| {
                 if ok(i) {
-                    ((logits[i] - max) / t).exp()
+                    ((logit(i) - max) / t).exp()
                 } else {
                     0.0
                 }
@@ -125,5 +164,21 @@ impl Composer {
             .rev()
             .find(|&i| weights[i] > 0.0)
             .unwrap_or(0) as u16
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scales_keep_their_modes_notes() {
+        let tok = |p: u8| pitch_token(p).unwrap();
+        // E (64) is major's third, E flat (63) minor's; B (71) leads home in both; F sharp in neither.
+        assert!(in_scale(tok(64), true) && !in_scale(tok(64), false));
+        assert!(in_scale(tok(63), false) && !in_scale(tok(63), true));
+        assert!(in_scale(tok(71), true) && in_scale(tok(71), false));
+        assert!(!in_scale(tok(66), true) && !in_scale(tok(66), false));
+        assert!(in_scale(HOLD, true) && in_scale(HOLD, false));
     }
 }

@@ -133,6 +133,26 @@ fn positive_valence_is_more_major_than_negative() {
 }
 
 #[test]
+fn a_bright_mood_sounds_major_and_a_dark_one_minor() {
+    // The best major key-profile correlation minus the best minor one (Krumhansl–Kessler), over
+    // seeds 1–3 at arousal 0.8: at least +0.2 at valence 0.8, at most -0.2 at -0.8.
+    let lean = |valence: f32| -> Vec<f64> {
+        (1..=3)
+            .map(|seed| {
+                let (score, _) = render(valence, 0.8, 30, seed);
+                score.major_correlation - score.minor_correlation
+            })
+            .collect()
+    };
+    let (bright, dark) = (lean(0.8), lean(-0.8));
+    eprintln!("major minus minor: valence 0.8 {bright:?}, valence -0.8 {dark:?}");
+    assert!(mean(&bright) >= 0.2, "{bright:?}");
+    assert!(mean(&dark) <= -0.2, "{dark:?}");
+    // Every piece leans its own way, not only the mean.
+    assert!(bright.iter().all(|d| *d > 0.0) && dark.iter().all(|d| *d < 0.0));
+}
+
+#[test]
 fn a_minute_has_no_clipping_no_long_silence_and_no_clicks() {
     for (valence, arousal) in [(0.7, 0.9), (-0.7, -0.9)] {
         let (score, audio) = render(valence, arousal, 60, 11);
