@@ -153,7 +153,7 @@ fn title_text(case: &Case) -> String {
         Some(c) => format!(
             "{}\n\n{}\n\nStart by asking around: \"{}\"\n\n\
              WASD / arrows: walk    E: talk    Enter: say    Tab: give bread\n\
-             J or F2: clue journal    Esc: leave a chat    F1: help    F3: metrics\n\
+             J / F2: journal    Esc: leave a chat    F1: help    F3: metrics\n\
              Music: M mute    + / - volume    L like    K skip\n\n\
              Press Enter to begin",
             c.title, c.premise, c.ask
