@@ -134,7 +134,9 @@ fn refill_bread(mut new_game: MessageReader<NewGame>, mut gifts: ResMut<Gifts>) 
     }
 }
 
-/// The nearest villager in reach, while no chat is open.
+/// The villager `E` talks to, while no chat is open: the one highlighted stays so while it is in
+/// reach, so that walking up to it through a crowd does not hand the highlight to whoever passes;
+/// another takes it only when that one is much nearer ([`SWITCH_RATIO`]).
 fn pick_target(
     chat: Res<ChatBox>,
     player: Query<&Position, With<Player>>,
@@ -142,15 +144,33 @@ fn pick_target(
     mut target: ResMut<TalkTarget>,
 ) {
     let next = match (chat.with, player.single()) {
-        (None, Ok(me)) => villagers
-            .iter()
-            .map(|(e, p)| (e, p.0.distance(me.0)))
-            .filter(|(_, d)| *d <= TALK_RANGE)
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(e, _)| e),
+        (None, Ok(me)) => {
+            let in_reach: Vec<(Entity, f32)> = villagers
+                .iter()
+                .map(|(e, p)| (e, p.0.distance(me.0)))
+                .filter(|(_, d)| *d <= TALK_RANGE)
+                .collect();
+            keep_or_switch(target.0, &in_reach)
+        }
         _ => None,
     };
     target.set_if_neq(TalkTarget(next));
+}
+
+/// Another villager takes the highlight only when it is nearer than this share of the highlighted
+/// one's distance.
+const SWITCH_RATIO: f32 = 0.5;
+
+/// The highlight after this frame: the current one while in reach unless another (`in_reach`:
+/// villager and distance) is much nearer; else the nearest.
+fn keep_or_switch<T: Copy + PartialEq>(current: Option<T>, in_reach: &[(T, f32)]) -> Option<T> {
+    let nearest = in_reach.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1));
+    let kept = current.and_then(|c| in_reach.iter().copied().find(|(e, _)| *e == c));
+    match (kept, nearest) {
+        (Some((_, d)), Some((n, dn))) if dn < SWITCH_RATIO * d => Some(n),
+        (Some((c, _)), _) => Some(c),
+        (None, n) => n.map(|(e, _)| e),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -276,5 +296,23 @@ pub(super) fn type_line(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_or_switch;
+
+    #[test]
+    fn the_highlight_stays_on_the_villager_walked_up_to() {
+        // Nothing highlighted: the nearest.
+        assert_eq!(keep_or_switch(None, &[(1, 80.0), (2, 60.0)]), Some(2));
+        // Someone passes a little nearer: the highlight stays.
+        assert_eq!(keep_or_switch(Some(1), &[(1, 80.0), (2, 60.0)]), Some(1));
+        // Someone much nearer (in the player's way): it takes the highlight.
+        assert_eq!(keep_or_switch(Some(1), &[(1, 100.0), (2, 30.0)]), Some(2));
+        // The highlighted one left reach: the nearest of the rest, or none.
+        assert_eq!(keep_or_switch(Some(1), &[(2, 90.0), (3, 70.0)]), Some(3));
+        assert_eq!(keep_or_switch::<u8>(Some(1), &[]), None);
     }
 }

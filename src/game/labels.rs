@@ -1,7 +1,8 @@
 //! Name labels under villagers near the player: the name, what it is doing and how it feels, on a
 //! dark backing so they read on any ground. Labels never overlap each other or a panel (HUD, chat,
-//! journal, bubbles): when villagers stand close, the lower label is pushed down until it is clear;
-//! a label a panel would push far from its villager is hidden.
+//! journal, bubbles): when villagers stand close, a label is pushed down until it is clear, at most
+//! two one above the other: the villager being talked to or highlighted, then the nearest, keep
+//! theirs and a third is hidden; a label a panel would push far from its villager is hidden.
 
 use bevy::prelude::*;
 
@@ -24,6 +25,8 @@ const HEIGHT: f32 = 26.0;
 const GAP: f32 = 2.0;
 /// Farthest a panel may push a label down before the label is hidden instead, world units.
 const MAX_NUDGE: f32 = 3.0 * HEIGHT;
+/// Labels one above the other at most; a label that would be the next is hidden.
+const MAX_STACK: usize = 2;
 /// Approximate width of one character at the label's size.
 const CHAR_W: f32 = 6.6;
 
@@ -118,35 +121,46 @@ fn write_labels(
     }
 }
 
+/// A label that wants a place: where (under its villager), how wide, and its rank (lower keeps its
+/// place first: 0 for the villager talked to or highlighted, else its distance to the player).
+pub(super) type Wanted = (Vec2, f32, f32);
+
 /// Where each shown label goes: under its villager, pushed down past the panels (`covered`, world
-/// rectangles) and the labels already placed; `None` when a panel would push it further than
-/// [`MAX_NUDGE`] from its villager (the villager is under the panel, and so would its label be).
-pub(super) fn stack(wanted: &[(Vec2, f32)], covered: &[Rect]) -> Vec<Option<Vec2>> {
+/// rectangles) and the labels already placed (lower rank first); `None` when it would be the third
+/// in a stack ([`MAX_STACK`]), or when a panel would push it further than [`MAX_NUDGE`] from its
+/// villager (the villager is under the panel, and so would its label be).
+pub(super) fn stack(wanted: &[Wanted], covered: &[Rect]) -> Vec<Option<Vec2>> {
     let mut order: Vec<usize> = (0..wanted.len()).collect();
-    // Top of the screen first, then left to right: the upper label keeps its place.
+    // By rank; among equals the top of the screen first, then left to right: the upper label
+    // keeps its place.
     order.sort_by(|&a, &b| {
-        wanted[b]
-            .0
-            .y
-            .total_cmp(&wanted[a].0.y)
+        wanted[a]
+            .2
+            .total_cmp(&wanted[b].2)
+            .then(wanted[b].0.y.total_cmp(&wanted[a].0.y))
             .then(wanted[a].0.x.total_cmp(&wanted[b].0.x))
     });
     let mut placed: Vec<Rect> = covered.to_vec();
     let mut out = vec![None; wanted.len()];
     for i in order {
-        let (want, w) = wanted[i];
+        let (want, w, _) = wanted[i];
         let mut at = want;
         let mut by_panel = false;
+        let mut by_labels = 0;
         // Each rectangle can push this label at most once (it only moves down, and a pushed label
         // ends a whole gap below what it hit), so this ends.
         while let Some((k, hit)) = placed.iter().enumerate().find(|(_, r)| {
             let label = Rect::from_center_size(at, Vec2::new(w, HEIGHT));
             !label.intersect(**r).is_empty()
         }) {
-            by_panel |= k < covered.len();
+            if k < covered.len() {
+                by_panel = true;
+            } else {
+                by_labels += 1;
+            }
             at.y = hit.min.y - HEIGHT / 2.0 - GAP;
         }
-        if by_panel && want.y - at.y > MAX_NUDGE {
+        if by_labels >= MAX_STACK || (by_panel && want.y - at.y > MAX_NUDGE) {
             continue;
         }
         placed.push(Rect::from_center_size(at, Vec2::new(w, HEIGHT)));
@@ -179,7 +193,9 @@ fn place_labels(
                 || chat.with == Some(label.owner)
                 || target.0 == Some(label.owner));
         if near {
-            near_labels.push((label.owner, pos.0 + Vec2::Y * BELOW, label.width));
+            let talked_to = chat.with == Some(label.owner) || target.0 == Some(label.owner);
+            let rank = if talked_to { 0.0 } else { pos.0.distance(me.0) };
+            near_labels.push((label.owner, pos.0 + Vec2::Y * BELOW, label.width, rank));
         }
     }
     let covered: Vec<Rect> = match view.get() {
@@ -189,7 +205,10 @@ fn place_labels(
             .collect(),
         None => Vec::new(),
     };
-    let wanted: Vec<(Vec2, f32)> = near_labels.iter().map(|(_, at, w)| (*at, *w)).collect();
+    let wanted: Vec<Wanted> = near_labels
+        .iter()
+        .map(|(_, at, w, rank)| (*at, *w, *rank))
+        .collect();
     let at = stack(&wanted, &covered);
     for (label, mut t, mut vis) in &mut labels {
         let place = near_labels
@@ -211,28 +230,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn many_labels_in_one_spot_all_find_a_place() {
-        // Fractional positions, where rounding once made the same overlap be found for ever.
-        let wanted: Vec<(Vec2, f32)> = (0..10)
-            .map(|i| (Vec2::new(0.1 * i as f32, -13.7 + 0.3 * i as f32), 70.0))
+    fn many_labels_in_one_spot_show_two_the_highlighted_and_the_nearest() {
+        // Fractional positions, where rounding once made the same overlap be found for ever. Ranks:
+        // the fourth is highlighted (0), then by distance; the seventh is the nearest of the rest.
+        let wanted: Vec<Wanted> = (0..10)
+            .map(|i| {
+                let rank = match i {
+                    3 => 0.0,
+                    6 => 10.0,
+                    _ => 50.0 + i as f32,
+                };
+                (
+                    Vec2::new(0.1 * i as f32, -13.7 + 0.3 * i as f32),
+                    70.0,
+                    rank,
+                )
+            })
             .collect();
-        let at: Vec<Vec2> = stack(&wanted, &[])
-            .into_iter()
-            .map(Option::unwrap)
-            .collect();
-        for i in 0..at.len() {
-            for j in 0..i {
-                assert!((at[i].y - at[j].y).abs() >= HEIGHT, "{i} and {j}: {at:?}");
-            }
-        }
+        let at = stack(&wanted, &[]);
+        let shown: Vec<usize> = (0..at.len()).filter(|&i| at[i].is_some()).collect();
+        assert_eq!(shown, [3, 6], "{at:?}");
+        let (a, b) = (at[3].unwrap(), at[6].unwrap());
+        assert!((a.y - b.y).abs() >= HEIGHT, "{a:?} {b:?}");
+        // The highlighted one keeps its place.
+        assert_eq!(a, wanted[3].0);
     }
 
     #[test]
     fn close_labels_stack_and_far_ones_stay() {
         let wanted = [
-            (Vec2::new(0.0, 0.0), 60.0),
-            (Vec2::new(10.0, 5.0), 60.0),
-            (Vec2::new(300.0, 0.0), 60.0),
+            (Vec2::new(0.0, 0.0), 60.0, 0.0),
+            (Vec2::new(10.0, 5.0), 60.0, 0.0),
+            (Vec2::new(300.0, 0.0), 60.0, 0.0),
         ];
         let at: Vec<Vec2> = stack(&wanted, &[])
             .into_iter()
@@ -257,13 +286,13 @@ mod tests {
         let panel = Rect::new(-100.0, 0.0, 100.0, 150.0);
         let wanted = [
             // Just touching the panel's bottom edge: nudged below it.
-            (Vec2::new(0.0, 5.0), 60.0),
+            (Vec2::new(0.0, 5.0), 60.0, 0.0),
             // Deep under the panel: hidden.
-            (Vec2::new(50.0, 120.0), 60.0),
+            (Vec2::new(50.0, 120.0), 60.0, 0.0),
             // Clear of it: untouched.
-            (Vec2::new(300.0, 20.0), 60.0),
+            (Vec2::new(300.0, 20.0), 60.0, 0.0),
             // Right under the nudged one: stacked below it.
-            (Vec2::new(10.0, -20.0), 60.0),
+            (Vec2::new(10.0, -20.0), 60.0, 0.0),
         ];
         let at = stack(&wanted, &[panel]);
         assert_eq!(at[0], Some(Vec2::new(0.0, -HEIGHT / 2.0 - GAP)));
@@ -272,7 +301,9 @@ mod tests {
         let placed: Vec<Rect> = at
             .iter()
             .zip(&wanted)
-            .filter_map(|(a, (_, w))| a.map(|a| Rect::from_center_size(a, Vec2::new(*w, HEIGHT))))
+            .filter_map(|(a, (_, w, _))| {
+                a.map(|a| Rect::from_center_size(a, Vec2::new(*w, HEIGHT)))
+            })
             .collect();
         assert_eq!(placed.len(), 3);
         for (i, a) in placed.iter().enumerate() {
