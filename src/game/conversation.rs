@@ -64,7 +64,7 @@ fn spawn(mut commands: Commands) {
             border: UiRect::all(px(1.0)),
             ..default()
         },
-        BackgroundColor(Color::srgba(0.05, 0.06, 0.1, 0.86)),
+        BackgroundColor(Color::srgb(0.05, 0.06, 0.1)),
         BorderColor::all(Color::srgba(0.8, 0.75, 0.6, 0.6)),
         GlobalZIndex(3),
         children![

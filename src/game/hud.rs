@@ -53,7 +53,7 @@ fn spawn_hud(mut commands: Commands) {
         super::view::Covers,
         Text::new(""),
         TextFont::from_font_size(15.0),
-        BackgroundColor(Color::srgba(0.05, 0.06, 0.1, 0.75)),
+        BackgroundColor(Color::srgb(0.05, 0.06, 0.1)),
         Node {
             position_type: PositionType::Absolute,
             top: px(6.0),

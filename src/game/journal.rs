@@ -6,6 +6,7 @@
 
 use bevy::prelude::*;
 
+use super::tutorial::{GAP, TOP};
 use super::view::shown;
 pub use crate::decide::leads::Suspect;
 use crate::decide::leads::{self, Told};
@@ -109,8 +110,10 @@ struct ClueNotice;
 
 /// Seconds a "new clue" notice stays.
 const NOTICE_SECS: f32 = 5.0;
-/// Clues the panel shows (the newest).
-const SHOWN: usize = 14;
+/// Rows of text the panel shows at most (the newest clues that fit; a long clue takes several).
+const SHOWN_ROWS: usize = 16;
+/// Characters in one row of the panel (560 px of 15 px text).
+const ROW_CHARS: usize = 62;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Journal>()
@@ -197,7 +200,7 @@ fn spawn_panel(mut commands: Commands) {
             flex_direction: FlexDirection::Column,
             ..default()
         },
-        BackgroundColor(Color::srgba(0.12, 0.09, 0.05, 0.92)),
+        BackgroundColor(Color::srgb(0.12, 0.09, 0.05)),
         BorderColor::all(Color::srgb(0.75, 0.6, 0.35)),
         GlobalZIndex(4),
         children![(
@@ -214,7 +217,7 @@ fn spawn_panel(mut commands: Commands) {
         Text::new("New clue in your journal (J)"),
         TextFont::from_font_size(17.0),
         TextColor(Color::srgb(1.0, 0.9, 0.5)),
-        BackgroundColor(Color::srgba(0.1, 0.07, 0.02, 0.85)),
+        BackgroundColor(Color::srgb(0.1, 0.07, 0.02)),
         Node {
             position_type: PositionType::Absolute,
             top: px(70.0),
@@ -226,41 +229,94 @@ fn spawn_panel(mut commands: Commands) {
     ));
 }
 
-/// The journal's text: its clues, or how to get some.
-pub(super) fn journal_text(journal: &Journal, max: usize) -> String {
+/// The journal's text: its clues, the newest that fit in `rows` rows, or how to get some.
+pub(super) fn journal_text(journal: &Journal, rows: usize) -> String {
     if journal.clues.is_empty() {
         return "Journal: no clues yet. Villagers who trust you tell you what they know.".into();
     }
+    let lines = journal.lines(journal.clues.len());
+    let mut fit = Vec::new();
+    let mut used = 0;
+    for l in lines.iter().rev() {
+        let need = l.chars().count().div_ceil(ROW_CHARS).max(1);
+        if used + need > rows {
+            break;
+        }
+        used += need;
+        fit.push(l.as_str());
+    }
+    fit.reverse();
+    let older = lines.len() - fit.len();
     let mut s = format!("Journal: {} clue(s)", journal.clues.len());
-    for l in journal.lines(max) {
+    if older > 0 {
+        s.push_str(&format!(" ({older} older not shown)"));
+    }
+    for l in fit {
         s.push('\n');
-        s.push_str(&l);
+        s.push_str(l);
     }
     s
 }
+
+/// The panels above the journal and the notice: the HUD (which F3 makes taller) and the tutorial.
+type Above<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static ComputedNode,
+        &'static UiGlobalTransform,
+        &'static InheritedVisibility,
+        Has<super::hud::HudText>,
+    ),
+    Or<(
+        With<super::hud::HudText>,
+        With<super::tutorial::TutorialText>,
+    )>,
+>;
 
 #[allow(clippy::type_complexity)]
 fn show(
     journal: Res<Journal>,
     open: Res<JournalOpen>,
     screen: Res<State<Screen>>,
-    mut panel: Query<&mut Visibility, (With<JournalPanel>, Without<ClueNotice>)>,
-    mut notice: Query<&mut Visibility, (With<ClueNotice>, Without<JournalPanel>)>,
+    above: Above,
+    mut panel: Query<(&mut Visibility, &mut Node), (With<JournalPanel>, Without<ClueNotice>)>,
+    mut notice: Query<(&mut Visibility, &mut Node), (With<ClueNotice>, Without<JournalPanel>)>,
     mut text: Query<&mut Text, With<JournalText>>,
 ) {
     let playing = *screen.get() == Screen::Playing;
     let want = |on: bool| shown(on && playing);
-    if let Ok(mut v) = panel.single_mut() {
-        v.set_if_neq(want(open.0));
+    // One layout: the journal below the HUD (the tutorial steps aside for it), the notice below
+    // the HUD and the tutorial.
+    let (mut below_hud, mut below_all) = (TOP, TOP);
+    for (computed, at, visible, is_hud) in &above {
+        if !visible.get() {
+            continue;
+        }
+        let bottom = super::view::bottom_of(computed, at) + GAP;
+        below_all = below_all.max(bottom);
+        if is_hud {
+            below_hud = below_hud.max(bottom);
+        }
     }
-    if let Ok(mut v) = notice.single_mut() {
+    let place = |node: &mut Node, top: f32| {
+        if node.top != px(top) {
+            node.top = px(top);
+        }
+    };
+    if let Ok((mut v, mut node)) = panel.single_mut() {
+        v.set_if_neq(want(open.0));
+        place(&mut node, below_hud);
+    }
+    if let Ok((mut v, mut node)) = notice.single_mut() {
         v.set_if_neq(want(journal.notice > 0.0 && !open.0));
+        place(&mut node, below_all);
     }
     if (journal.is_changed() || open.is_changed())
         && open.0
         && let Ok(mut t) = text.single_mut()
     {
-        t.0 = format!("{}\n\nJ or F2: close", journal_text(&journal, SHOWN));
+        t.0 = format!("{}\n\nJ or F2: close", journal_text(&journal, SHOWN_ROWS));
     }
 }
 

@@ -61,3 +61,35 @@ fn accuses_only_on_a_clear_lead_until_everyone_was_asked() {
     assert_eq!(clear_lead(&clear, &two(), &["Odo".into()], true), None);
     assert_eq!(clear_lead(&journal(&[]), &two(), &[], true), None);
 }
+
+#[test]
+fn the_panel_shows_the_newest_clues_that_fit_and_says_how_many_are_older() {
+    let mut j = Journal::default();
+    for i in 0..12 {
+        // Each clue about two rows long.
+        j.add(clue(
+            "Hilda",
+            &format!("{i}: {}", "a long clue about the night ".repeat(3)),
+        ));
+    }
+    let text = journal_text(&j, 16);
+    let rows: usize = text
+        .lines()
+        .skip(1)
+        .map(|l| l.chars().count().div_ceil(ROW_CHARS).max(1))
+        .sum();
+    assert!(rows <= 16, "{rows} rows:\n{text}");
+    assert!(
+        text.contains("11: a long clue"),
+        "the newest is shown:\n{text}"
+    );
+    assert!(
+        !text.contains("\n0: ") && !text.contains(" 0: a long"),
+        "the oldest is not:\n{text}"
+    );
+    assert!(text.starts_with("Journal: 12 clue(s) ("), "{text}");
+    assert!(
+        text.lines().next().unwrap().contains("older not shown"),
+        "{text}"
+    );
+}

@@ -270,7 +270,7 @@ fn publish_gate(
                 .map_or("the crime", |c| c.crime.as_str()),
             judge.unwrap_or_default(),
             case.left(),
-            journal_text(&journal, 8)
+            journal_text(&journal, 6)
         )
     });
     let next = ChatGate {

@@ -21,7 +21,7 @@ const STEPS: [&str; 5] = [
      to say it.",
     "Tab gives the villager a loaf of bread: kindness and bread earn trust, and trust opens \
      mouths.",
-    "Press J for your journal: every clue a villager tells you is written there.",
+    "Press J (F2 in a chat) for your journal: every clue a villager tells you is written there.",
     "When you know who did it, tell the mayor: \"I accuse ...\", naming one villager. Good \
      luck!",
 ];
@@ -102,7 +102,7 @@ impl Tutorial {
 }
 
 #[derive(Component)]
-struct TutorialText;
+pub(super) struct TutorialText;
 
 pub(super) fn plugin(app: &mut App) {
     if !app.world().contains_resource::<Tutorial>() {
@@ -121,7 +121,7 @@ fn spawn(mut commands: Commands) {
         TextFont::from_font_size(17.0),
         TextColor(Color::srgb(1.0, 0.97, 0.85)),
         TextLayout::justify(Justify::Center),
-        BackgroundColor(Color::srgba(0.1, 0.2, 0.15, 0.9)),
+        BackgroundColor(Color::srgb(0.1, 0.2, 0.15)),
         Node {
             position_type: PositionType::Absolute,
             top: px(TOP),
@@ -186,12 +186,13 @@ fn advance(
 }
 
 /// The tutorial's top edge when the HUD is short; below the HUD when it is taller (F3).
-const TOP: f32 = 64.0;
+pub(super) const TOP: f32 = 64.0;
 /// Space kept between the HUD and the tutorial.
-const GAP: f32 = 8.0;
+pub(super) const GAP: f32 = 8.0;
 
 fn show(
     tut: Res<Tutorial>,
+    journal: Res<JournalOpen>,
     screen: Res<State<Screen>>,
     hud: Query<(&ComputedNode, &UiGlobalTransform), With<super::hud::HudText>>,
     mut q: Query<(&mut Text, &mut Visibility, &mut Node), With<TutorialText>>,
@@ -201,14 +202,16 @@ fn show(
     };
     // Never over the HUD: with F3's metrics it grows down the screen.
     if let Ok((computed, at)) = hud.single() {
-        let scale = computed.inverse_scale_factor();
-        let bottom = (at.translation.y + computed.size().y / 2.0) * scale;
+        let bottom = super::view::bottom_of(computed, at);
         let top = px(TOP.max(bottom + GAP));
         if node.top != top {
             node.top = top;
         }
     }
-    let step = tut.step.filter(|_| *screen.get() == Screen::Playing);
+    // The journal opens where the tutorial stands: it steps aside meanwhile.
+    let step = tut
+        .step
+        .filter(|_| *screen.get() == Screen::Playing && !journal.0);
     vis.set_if_neq(shown(step.is_some()));
     if let Some(i) = step {
         let shown = format!(

@@ -83,6 +83,11 @@ pub(super) fn covered(
 }
 
 /// Shown (inheriting its parent's visibility) or hidden.
+/// The bottom edge of a UI node, in logical pixels from the window's top.
+pub(super) fn bottom_of(computed: &ComputedNode, at: &UiGlobalTransform) -> f32 {
+    (at.translation.y + computed.size().y / 2.0) * computed.inverse_scale_factor()
+}
+
 pub(super) fn shown(on: bool) -> Visibility {
     if on {
         Visibility::Inherited
