@@ -42,6 +42,7 @@ const STOP: &[&str] = &[
     "he",
     "she",
     "his",
+    "him",
     "her",
     "we",
     "our",

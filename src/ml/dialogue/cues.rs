@@ -149,7 +149,7 @@ pub const DENIALS: &[&str] = &["nothing", "no one", "nobody", "anything", "anyon
 /// mystery (see `request::world_names`).
 #[rustfmt::skip]
 pub const EVERYDAY: &[&str] = &[
-    "alone", "back", "bought", "closer", "dawn", "door", "drank", "ever", "fire", "forty", "full",
+    "alone", "back", "bought", "closer", "dawn", "door", "drank", "ever", "farm", "fire", "forty", "full", "never", "since",
     "hands", "hangs", "heavy", "home", "late", "left", "night", "office", "open", "paid", "path",
     "poor", "road", "swear", "town", "village", "water", "wolves", "wolf", "yesterday", "week",
     "hot", "house", "bed", "year",

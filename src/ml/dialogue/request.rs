@@ -151,7 +151,9 @@ fn mystery_words(cast: &[NpcConfig], mystery: Option<&CaseConfig>) -> Vec<String
     let mut out: Vec<String> = Vec::new();
     for w in texts.flat_map(keys::words) {
         let verb_form = ["ing", "ed", "ly"].iter().any(|e| w.ends_with(e)) && w.len() > 4;
+        // A contraction ("i'd", "don't") is grammar, never the mystery's.
         if keys::is_content(&w)
+            && !w.contains(['\'', '’'])
             && !verb_form
             && !common.contains(&w)
             && !super::cues::EVERYDAY.contains(&w.as_str())
