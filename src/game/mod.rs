@@ -7,6 +7,7 @@ mod autopilot;
 mod bubbles;
 mod chat;
 mod conversation;
+mod crowd;
 mod direct;
 mod figures;
 mod frames;
@@ -152,7 +153,7 @@ pub fn run(opts: GameOptions) -> ExitCode {
             InferencePlugin::new(pool),
             CastPlugin { with_mods },
         ))
-        .add_plugins((paint::plugin, direct::plugin))
+        .add_plugins((paint::plugin, direct::plugin, crowd::plugin))
         .add_plugins((
             village::plugin,
             figures::plugin,
