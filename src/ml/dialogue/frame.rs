@@ -105,7 +105,10 @@ impl Frame {
         };
         let required = match (&content, recalled_entry) {
             (Some((_, keys)), _) => Some(keys.clone()),
-            (None, Some(e)) if !e.keys.is_empty() => Some(e.keys[..1].to_vec()),
+            // "Are you sure?" is answered by being sure: the fact need not be said again.
+            (None, Some(e)) if !e.keys.is_empty() && !super::lines::asks_sure(req) => {
+                Some(e.keys[..1].to_vec())
+            }
             _ => None,
         };
         // The instructions the player must never hear back (what the plan states, and the fact

@@ -30,6 +30,24 @@ pub fn content(plan: &DialoguePlan, req: &DialogueRequest) -> Option<(String, Ve
                 e.keys.clone(),
             ))
         }
+        // A fact it told, asked about again: started as a reminder of its gist ("As I said, it
+        // was Odo."), which the model finishes. Left to find its own short reference, it missed
+        // the fact on most tuning-set recalls, and each miss cost the player another attempt.
+        Move::Recall(k) if !super::lines::asks_sure(req) => {
+            let e = &req.knowledge[k];
+            let first = e.keys.first()?.clone();
+            if super::templates::asks_who(req)
+                && let Some(who) = super::templates::names_one(req, k)
+            {
+                return Some((format!("As I said, it was {who}."), vec![who]));
+            }
+            let told = super::retell::retold(&e.text, req);
+            let told = super::retell::gist(&told, &e.keys).unwrap_or(told);
+            Some((
+                format!("As I said, {}", lower_first(told.trim(), req)),
+                vec![first],
+            ))
+        }
         // What it did not see, said once; asked again, it says it does not know in other words.
         Move::NoDetail(k, _) => {
             let u = req.knowledge[k].details.unknown.trim();

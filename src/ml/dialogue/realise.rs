@@ -44,7 +44,7 @@ pub struct Reply {
 /// The prompt for `attempt` of a plan. A fact to state is started for the model: the first half of
 /// its words on the first attempt (left to itself the model told some other story on more than
 /// half of the tuning set's questions, and each retry costs the player a wait), all but the last
-/// word on later ones.
+/// word on later ones, and on every attempt for a detail or a reminder.
 pub fn prompt(req: &DialogueRequest, plan: &DialoguePlan, attempt: u8) -> Prompt {
     let shows = plan::shows_line(plan);
     let history = if shows {
@@ -53,10 +53,17 @@ pub fn prompt(req: &DialogueRequest, plan: &DialoguePlan, attempt: u8) -> Prompt
     } else {
         Vec::new()
     };
+    // A detail, what the villager did not see, or a reminder is already a line in its voice:
+    // the model only finishes it (left half the words, it wandered off on a third of the tuning
+    // set's details and reminders, into retries and invented people).
+    let short = matches!(
+        plan.mv,
+        Move::Detail(..) | Move::NoDetail(..) | Move::Recall(_)
+    );
     let prefill = match plan::content(plan, req) {
         Some((said, _)) => {
             let words: Vec<&str> = said.split_whitespace().collect();
-            let n = if attempt == 0 {
+            let n = if attempt == 0 && !short {
                 words.len().div_ceil(2).max(3)
             } else {
                 words.len().saturating_sub(1).max(3)

@@ -7,12 +7,12 @@ use crate::decide::talk::{DialoguePlan, Intent, Move};
 use crate::inference::DialogueRequest;
 
 /// True when the player's line asks who.
-fn asks_who(req: &DialogueRequest) -> bool {
+pub(super) fn asks_who(req: &DialogueRequest) -> bool {
     super::intent::asked(&req.line) == Some(crate::decide::talk::Ask::Who)
 }
 
 /// The one villager entry `k` names, if it names exactly one.
-fn names_one(req: &DialogueRequest, k: usize) -> Option<String> {
+pub(super) fn names_one(req: &DialogueRequest, k: usize) -> Option<String> {
     let text = &req.knowledge[k].text;
     let mut named = req
         .world
