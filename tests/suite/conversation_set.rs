@@ -63,6 +63,8 @@ fn the_held_out_conversations_hold_together() {
         assert_eq!(n, 0, "{what}");
     }
     assert!(s.verbatim <= 0.3, "verbatim: {:.3}", s.verbatim);
+    // Replies that needed a second attempt (14.9% when written; a margin of a few turns).
+    assert!(s.retried <= 0.2, "retried: {:.3}", s.retried);
     let (_, least) = merged_refusals(&s, &p);
     assert!(least >= 4, "distinct refusals, least: {least}");
 }
