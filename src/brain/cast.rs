@@ -108,6 +108,7 @@ fn located(e: &AssetLoadError) -> String {
 }
 
 /// Spawns new NPCs and updates changed ones. A mod's config wins over the shipped one of that name.
+#[allow(clippy::too_many_arguments)]
 fn sync_cast(
     mut commands: Commands,
     mut events: MessageReader<AssetEvent<NpcAsset>>,

@@ -50,6 +50,7 @@ struct ErrorText;
 fn spawn_hud(mut commands: Commands) {
     commands.spawn((
         HudText,
+        super::view::Stacked { hud: true },
         super::view::Covers,
         Text::new(""),
         TextFont::from_font_size(15.0),

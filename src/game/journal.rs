@@ -6,8 +6,7 @@
 
 use bevy::prelude::*;
 
-use super::tutorial::{GAP, TOP};
-use super::view::shown;
+use super::view::{GAP, Stacked, TOP, shown};
 pub use crate::decide::leads::Suspect;
 use crate::decide::leads::{self, Told};
 
@@ -266,12 +265,8 @@ type Above<'w, 's> = Query<
         &'static ComputedNode,
         &'static UiGlobalTransform,
         &'static InheritedVisibility,
-        Has<super::hud::HudText>,
+        &'static Stacked,
     ),
-    Or<(
-        With<super::hud::HudText>,
-        With<super::tutorial::TutorialText>,
-    )>,
 >;
 
 #[allow(clippy::type_complexity)]
@@ -289,13 +284,13 @@ fn show(
     // One layout: the journal below the HUD (the tutorial steps aside for it), the notice below
     // the HUD and the tutorial.
     let (mut below_hud, mut below_all) = (TOP, TOP);
-    for (computed, at, visible, is_hud) in &above {
+    for (computed, at, visible, stacked) in &above {
         if !visible.get() {
             continue;
         }
         let bottom = super::view::bottom_of(computed, at) + GAP;
         below_all = below_all.max(bottom);
-        if is_hud {
+        if stacked.hud {
             below_hud = below_hud.max(bottom);
         }
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use bevy::prelude::*;
 
-use super::view::shown;
+use super::view::{GAP, TOP, shown};
 
 use super::chat::{ChatBox, LineTyped};
 use super::journal::JournalOpen;
@@ -102,7 +102,7 @@ impl Tutorial {
 }
 
 #[derive(Component)]
-pub(super) struct TutorialText;
+struct TutorialText;
 
 pub(super) fn plugin(app: &mut App) {
     if !app.world().contains_resource::<Tutorial>() {
@@ -115,6 +115,7 @@ pub(super) fn plugin(app: &mut App) {
 fn spawn(mut commands: Commands) {
     commands.spawn((
         TutorialText,
+        super::view::Stacked { hud: false },
         super::view::Covers,
         Visibility::Hidden,
         Text::new(""),
@@ -184,11 +185,6 @@ fn advance(
         tut.done(step);
     }
 }
-
-/// The tutorial's top edge when the HUD is short; below the HUD when it is taller (F3).
-pub(super) const TOP: f32 = 64.0;
-/// Space kept between the HUD and the tutorial.
-pub(super) const GAP: f32 = 8.0;
 
 fn show(
     tut: Res<Tutorial>,

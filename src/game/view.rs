@@ -83,6 +83,18 @@ pub(super) fn covered(
 }
 
 /// Shown (inheriting its parent's visibility) or hidden.
+/// A panel stacked down from the top of the window (the HUD, the tutorial): what goes below them
+/// (the journal, the clue notice) reads where they end. `hud`: the HUD itself.
+#[derive(Component)]
+pub(super) struct Stacked {
+    pub hud: bool,
+}
+
+/// The top edge of the stack when the HUD is short.
+pub(super) const TOP: f32 = 64.0;
+/// Space kept between stacked panels.
+pub(super) const GAP: f32 = 8.0;
+
 /// The bottom edge of a UI node, in logical pixels from the window's top.
 pub(super) fn bottom_of(computed: &ComputedNode, at: &UiGlobalTransform) -> f32 {
     (at.translation.y + computed.size().y / 2.0) * computed.inverse_scale_factor()

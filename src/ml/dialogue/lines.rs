@@ -36,8 +36,8 @@ pub fn content(plan: &DialoguePlan, req: &DialogueRequest) -> Option<(String, Ve
         Move::Recall(k) if !super::lines::asks_sure(req) => {
             let e = &req.knowledge[k];
             let first = e.keys.first()?.clone();
-            if super::templates::asks_who(req)
-                && let Some(who) = super::templates::names_one(req, k)
+            if asks_who(req)
+                && let Some(who) = names_one(req, k)
             {
                 return Some((format!("As I said, it was {who}."), vec![who]));
             }
@@ -151,6 +151,25 @@ pub(super) fn lower_first(text: &str, req: &DialogueRequest) -> String {
 }
 
 /// True when the player asks whether the villager is sure.
+/// True when the player's line asks who.
+pub(super) fn asks_who(req: &DialogueRequest) -> bool {
+    super::intent::asked(&req.line) == Some(crate::decide::talk::Ask::Who)
+}
+
+/// The one villager entry `k` names, if it names exactly one.
+pub(super) fn names_one(req: &DialogueRequest, k: usize) -> Option<String> {
+    let text = &req.knowledge[k].text;
+    let mut named = req
+        .world
+        .villagers
+        .iter()
+        .filter(|v| super::conversation::names(text, v));
+    match (named.next(), named.next()) {
+        (Some(v), None) => Some(v.clone()),
+        _ => None,
+    }
+}
+
 pub(super) fn asks_sure(req: &DialogueRequest) -> bool {
     super::intent::follow_up(&req.line) == Some(Ask::Sure)
 }

@@ -1,29 +1,10 @@
 //! The lines said when every generated attempt fails the checks: built from the plan, several per
 //! plan so that a villager does not say one twice in a conversation.
 
-use super::lines::{asks_sure, content, lower_first};
+use super::lines::{asks_sure, asks_who, content, lower_first, names_one};
 use super::meaning::asks_about_player;
 use crate::decide::talk::{DialoguePlan, Intent, Move};
 use crate::inference::DialogueRequest;
-
-/// True when the player's line asks who.
-pub(super) fn asks_who(req: &DialogueRequest) -> bool {
-    super::intent::asked(&req.line) == Some(crate::decide::talk::Ask::Who)
-}
-
-/// The one villager entry `k` names, if it names exactly one.
-pub(super) fn names_one(req: &DialogueRequest, k: usize) -> Option<String> {
-    let text = &req.knowledge[k].text;
-    let mut named = req
-        .world
-        .villagers
-        .iter()
-        .filter(|v| super::conversation::names(text, v));
-    match (named.next(), named.next()) {
-        (Some(v), None) => Some(v.clone()),
-        _ => None,
-    }
-}
 
 /// Lines built from the plan: said only when every generated attempt failed the checks. Several
 /// per plan, so that a villager does not say one twice in a conversation.
