@@ -54,6 +54,21 @@ pub struct PlayArgs {
     /// picks one at random.
     #[arg(long, value_name = "ID")]
     pub case: Option<String>,
+    /// The hour the game starts at (default 8, morning); 22 starts at night.
+    #[arg(long, value_name = "H", value_parser = hour)]
+    pub hour: Option<f32>,
+}
+
+/// An hour in [0, 24).
+fn hour(s: &str) -> Result<f32, String> {
+    let h: f32 = s
+        .parse()
+        .map_err(|e| format!("{s:?} is not a number: {e}"))?;
+    if (0.0..24.0).contains(&h) {
+        Ok(h)
+    } else {
+        Err(format!("{h} is not an hour of the day (0 to 24)"))
+    }
 }
 
 const HEADLESS_HINT: &str =
@@ -82,6 +97,7 @@ pub fn run(a: PlayArgs) -> anyhow::Result<ExitCode> {
         remote: a.remote.options()?,
         music: !a.no_music,
         case: a.case,
+        hour: a.hour,
     }))
 }
 

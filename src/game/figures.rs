@@ -11,8 +11,9 @@ use super::chat::{ChatBox, TalkTarget};
 use super::paint::{Paint, Palette};
 use super::scene::ring_colour;
 use crate::brain::components::{Emotion, Profile};
+use crate::decide::{AT_PLACE, Action};
 use crate::world::act::BOUNDS;
-use crate::world::components::{Player, Position, Villager, Wolf};
+use crate::world::components::{CurrentAction, Player, Position, Villager, Wolf};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_observer(on_add_villager)
@@ -26,6 +27,7 @@ pub(super) fn plugin(app: &mut App) {
                 step,
                 colour_rings,
                 mark_target,
+                sleep_indoors,
             )
                 .chain(),
         );
@@ -269,6 +271,20 @@ fn on_add_wolf(
                 Transform::from_xyz(15.0, 13.0, 0.3),
             ));
         });
+}
+
+/// A villager asleep at home is indoors: not drawn (its label still says where it sleeps, and it
+/// answers from behind the door when spoken to).
+fn sleep_indoors(
+    mut villagers: Query<
+        (&Villager, &Position, &CurrentAction, &mut Visibility),
+        Or<(Changed<CurrentAction>, Changed<Position>)>,
+    >,
+) {
+    for (v, at, action, mut vis) in &mut villagers {
+        let indoors = action.0 == Action::Sleep && at.0.distance(v.home) <= AT_PLACE;
+        vis.set_if_neq(shown(!indoors));
+    }
 }
 
 /// Figures stand where they are; lower on the screen, drawn in front.

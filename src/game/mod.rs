@@ -74,6 +74,8 @@ pub struct GameOptions {
     pub music: bool,
     /// The case to play (`--case`); every new game plays it. None: one at random each game.
     pub case: Option<String>,
+    /// The hour the clock starts at (`--hour`; default the world's morning).
+    pub hour: Option<f32>,
 }
 
 /// The asset folder: `./assets` when run from the project, else the one the binary was built from.
@@ -202,6 +204,13 @@ pub fn run(opts: GameOptions) -> ExitCode {
             app.add_systems(PostUpdate, exit_after(opts.frames.max(6), shot));
         }
         _ => {}
+    }
+    if let Some(h) = opts.hour
+        && let Some(mut clock) = app
+            .world_mut()
+            .get_resource_mut::<crate::world::components::WorldClock>()
+    {
+        clock.start_hour = h;
     }
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,

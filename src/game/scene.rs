@@ -68,7 +68,10 @@ fn spawn_night(
     ));
 }
 
-/// Darkness in [0, 0.6]: full at midnight, none from 8 to 18 o'clock.
+/// The overlay's opacity at full darkness: a night, not a dusk (windows and lanterns glow above it).
+const MAX_DARK: f32 = 0.8;
+
+/// Darkness in [0, MAX_DARK]: full from 22 to 6 o'clock, none from 8 to 18.
 fn darkness(hour: f32) -> f32 {
     let d = if (8.0..18.0).contains(&hour) {
         0.0
@@ -79,7 +82,7 @@ fn darkness(hour: f32) -> f32 {
     } else {
         1.0 - (hour - 6.0) / 2.0
     };
-    d * 0.6
+    d * MAX_DARK
 }
 
 /// The overlay darkens with the hour; windows and lanterns light up as it does (only when the
@@ -104,8 +107,8 @@ fn tint_night(
         // In daylight the overlay is not drawn at all (a full-window blend costs in software).
         vis.set_if_neq(shown(d > 0.0));
     }
-    // Full light at full darkness (0.6).
-    let lit = d / 0.6;
+    // Full light at full darkness.
+    let lit = d / MAX_DARK;
     for (glow, m) in &glows {
         if let Some(mut p) = paints.get_mut(&m.0) {
             p.set_alpha(glow.0 * lit);

@@ -149,13 +149,17 @@ impl<'w, 's, 'a> Kit<'w, 's, 'a> {
             z + 0.001,
             Color::srgb(1.0, 0.85, 0.45),
         );
-        let halo = self.circle_entity(
-            at + Vec2::Y * 19.0,
-            28.0,
-            z::GLOW,
-            Color::srgba(1.0, 0.75, 0.3, 0.0),
-        );
-        self.commands.entity(halo).insert(Glow(0.35));
+        // Light falling on the ground around the post: rings one over another, brightest at the
+        // middle and fading out, instead of one flat disc.
+        for (radius, light) in [(54.0, 0.04), (40.0, 0.05), (27.0, 0.07), (15.0, 0.1)] {
+            let halo = self.circle_entity(
+                at + Vec2::Y * 8.0,
+                radius,
+                z::GLOW,
+                Color::srgba(1.0, 0.75, 0.3, 0.0),
+            );
+            self.commands.entity(halo).insert(Glow(light));
+        }
     }
 
     /// A house: walls, a roof, a door, two windows; `wall` and `roof` by who lives there.
