@@ -275,6 +275,7 @@ fn on_add_wolf(
 
 /// A villager asleep at home is indoors: not drawn (its label still says where it sleeps, and it
 /// answers from behind the door when spoken to).
+#[allow(clippy::type_complexity)]
 fn sleep_indoors(
     mut villagers: Query<
         (&Villager, &Position, &CurrentAction, &mut Visibility),
