@@ -5,6 +5,7 @@
 mod accusation;
 mod autopilot;
 mod bubbles;
+mod case_screens;
 mod chat;
 mod conversation;
 mod crowd;
@@ -155,7 +156,12 @@ pub fn run(opts: GameOptions) -> ExitCode {
             InferencePlugin::new(pool),
             CastPlugin { with_mods },
         ))
-        .add_plugins((paint::plugin, direct::plugin, crowd::plugin))
+        .add_plugins((
+            paint::plugin,
+            direct::plugin,
+            crowd::plugin,
+            case_screens::plugin,
+        ))
         .add_plugins((
             village::plugin,
             figures::plugin,
