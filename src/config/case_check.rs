@@ -23,18 +23,46 @@ struct Entry<'a> {
 
 /// Problems of `case` (read from `file`) when played with `cast`; none means it can be solved.
 pub fn against_cast(case: &CaseConfig, cast: &[NpcConfig], file: &str) -> Vec<ConfigProblem> {
-    let mut out = Vec::new();
-    let mut bad = |field: &str, message: String| {
-        out.push(ConfigProblem {
+    let mut found: Vec<(String, String)> = unknown_names(case, cast);
+    if found.is_empty() {
+        let entries = entries(case, cast);
+        let reached = reachable(&entries);
+        found.extend(unreachable(&entries, &reached));
+        let told: Vec<Told> = entries
+            .iter()
+            .zip(&reached)
+            .filter(|(_, ok)| **ok)
+            .map(|(e, _)| Told {
+                speaker: e.speaker,
+                text: &e.fact.text,
+            })
+            .collect();
+        let suspects: Vec<Suspect> = cast
+            .iter()
+            .filter(|c| !same(&c.name, &case.judge))
+            .map(|c| Suspect {
+                name: c.name.clone(),
+                role: c.role.clone(),
+                work: c.work.clone(),
+            })
+            .collect();
+        found.extend(unclear_lead(case, &told, &suspects));
+        found.extend(weak_herrings(case, &told, &suspects));
+    }
+    found
+        .into_iter()
+        .map(|(field, message)| ConfigProblem {
             file: file.to_string(),
             position: None,
-            field: (!field.is_empty()).then(|| field.to_string()),
+            field: (!field.is_empty()).then_some(field),
             message,
         })
-    };
+        .collect()
+}
+
+/// Every villager the case names (culprit, judge, herrings, knowledge) must be in the cast.
+fn unknown_names(case: &CaseConfig, cast: &[NpcConfig]) -> Vec<(String, String)> {
     let names: Vec<&str> = cast.iter().map(|c| c.name.as_str()).collect();
-    let known = |n: &str| names.iter().any(|m| same(m, n));
-    let cast_list = names.join(", ");
     let mut named: Vec<(String, &str)> = vec![
         ("culprit".into(), case.culprit.as_str()),
         ("judge".into(), case.judge.as_str()),
@@ -50,20 +78,21 @@ pub fn against_cast(case: &CaseConfig, cast: &[NpcConfig], file: &str) -> Vec<Co
             .keys()
             .map(|n| (format!("knowledge.{n}"), n.as_str())),
     );
-    let mut missing = false;
-    for (field, name) in named {
-        if !known(name) {
-            missing = true;
-            bad(
-                &field,
+    named
+        .into_iter()
+        .filter(|(_, name)| !names.iter().any(|m| same(m, name)))
+        .map(|(field, name)| {
+            let cast_list = names.join(", ");
+            (
+                field,
                 format!("no villager is called {name:?} (the cast: {cast_list})"),
-            );
-        }
-    }
-    if missing {
-        return out;
-    }
-    // Every clue of the game in this case: the villagers' own knowledge, then the case's.
+            )
+        })
+        .collect()
+}
+
+/// Every clue of the game in this case: the villagers' own knowledge, then the case's.
+fn entries<'a>(case: &'a CaseConfig, cast: &'a [NpcConfig]) -> Vec<Entry<'a>> {
     let mut entries = Vec::new();
     for npc in cast {
         for (i, fact) in npc.knowledge.iter().enumerate() {
@@ -83,64 +112,69 @@ pub fn against_cast(case: &CaseConfig, cast: &[NpcConfig], file: &str) -> Vec<Co
             }
         }
     }
-    let reached = reachable(&entries);
-    for (e, ok) in entries.iter().zip(&reached) {
-        if !ok && e.field.starts_with("knowledge.") {
-            bad(
-                &e.field,
+    entries
+}
+
+/// The case's clues no kind player can hear, each with why.
+fn unreachable(entries: &[Entry], reached: &[bool]) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .zip(reached)
+        .filter(|(e, ok)| !**ok && e.field.starts_with("knowledge."))
+        .map(|(e, _)| {
+            let why = if e.fact.evidence.is_empty() {
+                "it has no `evidence` that would open it".to_string()
+            } else {
+                format!(
+                    "no clue another villager tells carries all of its evidence {:?}",
+                    e.fact.evidence
+                )
+            };
+            (
+                e.field.clone(),
                 format!(
                     "no kind player can hear this: its min_trust {} is above {KIND_TRUST} (bread \
-                     and kind words), and {}",
-                    e.fact.min_trust,
-                    if e.fact.evidence.is_empty() {
-                        "it has no `evidence` that would open it".to_string()
-                    } else {
-                        format!(
-                            "no clue another villager tells carries all of its evidence {:?}",
-                            e.fact.evidence
-                        )
-                    }
+                     and kind words), and {why}",
+                    e.fact.min_trust
                 ),
-            );
-        }
-    }
-    let told: Vec<Told> = entries
-        .iter()
-        .zip(&reached)
-        .filter(|(_, ok)| **ok)
-        .map(|(e, _)| Told {
-            speaker: e.speaker,
-            text: &e.fact.text,
+            )
         })
-        .collect();
-    let suspects: Vec<Suspect> = cast
-        .iter()
-        .filter(|c| !same(&c.name, &case.judge))
-        .map(|c| Suspect {
-            name: c.name.clone(),
-            role: c.role.clone(),
-            work: c.work.clone(),
-        })
-        .collect();
-    let ranked = leads(told.iter().copied(), &suspects);
-    let lead = clear_lead(told.iter().copied(), &suspects, &[], false);
-    if !lead.as_deref().is_some_and(|l| same(l, &case.culprit)) {
-        let counts: Vec<String> = ranked.iter().map(|(n, k)| format!("{n} {k}")).collect();
-        bad(
-            "culprit",
-            format!(
-                "the clues a kind player can hear do not point clearly at {}: it needs at least \
-                 {CLEAR_LEAD} clues naming it (by name, trade or workplace) and two more than \
-                 anyone else; they point at: {}",
-                case.culprit,
-                if counts.is_empty() {
-                    "no one".into()
-                } else {
-                    counts.join(", ")
-                }
-            ),
-        );
+        .collect()
+}
+
+/// The reachable clues must point clearly at the culprit, by the journal's reading.
+fn unclear_lead(
+    case: &CaseConfig,
+    told: &[Told],
+    suspects: &[Suspect],
+) -> Option<(String, String)> {
+    let lead = clear_lead(told.iter().copied(), suspects, &[], false);
+    if lead.as_deref().is_some_and(|l| same(l, &case.culprit)) {
+        return None;
     }
+    let counts: Vec<String> = leads(told.iter().copied(), suspects)
+        .iter()
+        .map(|(n, k)| format!("{n} {k}"))
+        .collect();
+    let pointed = if counts.is_empty() {
+        "no one".into()
+    } else {
+        counts.join(", ")
+    };
+    Some((
+        "culprit".into(),
+        format!(
+            "the clues a kind player can hear do not point clearly at {}: it needs at least \
+             {CLEAR_LEAD} clues naming it (by name, trade or workplace) and two more than anyone \
+             else; they point at: {pointed}",
+            case.culprit
+        ),
+    ))
+}
+
+/// Each red herring needs a motive told by someone else and an alibi that holds.
+fn weak_herrings(case: &CaseConfig, told: &[Told], suspects: &[Suspect]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     for (i, h) in case.herrings.iter().enumerate() {
         let suspect: Vec<Suspect> = suspects
             .iter()
@@ -152,21 +186,20 @@ pub fn against_cast(case: &CaseConfig, cast: &[NpcConfig], file: &str) -> Vec<Co
             .any(|t| !same(t.speaker, h) && leads([*t], &suspect).iter().any(|(n, _)| same(n, h)));
         let alibi = told
             .iter()
-            .any(|t| vouched_for(*t, &suspects).is_some_and(|n| same(&n, h)));
-        if !motive || !alibi {
-            bad(
-                &format!("herrings[{i}]"),
-                format!(
-                    "a red herring needs a clue from someone else that names {h} (a motive) and \
-                     one that vouches for {h} (an alibi, \"I can vouch for {h}\"); missing: {}",
-                    match (motive, alibi) {
-                        (false, false) => "both",
-                        (false, true) => "the motive",
-                        _ => "the alibi",
-                    }
-                ),
-            );
-        }
+            .any(|t| vouched_for(*t, suspects).is_some_and(|n| same(&n, h)));
+        let missing = match (motive, alibi) {
+            (true, true) => continue,
+            (false, false) => "both",
+            (false, true) => "the motive",
+            _ => "the alibi",
+        };
+        out.push((
+            format!("herrings[{i}]"),
+            format!(
+                "a red herring needs a clue from someone else that names {h} (a motive) and one \
+                 that vouches for {h} (an alibi, \"I can vouch for {h}\"); missing: {missing}"
+            ),
+        ));
     }
     out
 }

@@ -32,7 +32,7 @@ mod visit;
 
 pub use autopilot::AutopilotMode;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use bevy::prelude::*;
@@ -98,41 +98,11 @@ pub fn run(opts: GameOptions) -> ExitCode {
     if with_mods {
         register_mods_source(&mut app, &opts.mods.to_string_lossy());
     }
-    // The case: the one named, else one at random; cases that do not load are shown on screen.
-    let (cases, case_problems) = crate::config::case::load_cases(&crate::config::case::case_dirs(
-        &assets.join("npcs"),
-        &opts.mods,
-    ));
-    let case = match mystery::Case::choose(cases, opts.case.as_deref()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e} (`npc-minds cases` lists them)");
-            return ExitCode::from(2);
-        }
+    let (case, errors) = match choose_case(&assets, &opts) {
+        Ok(chosen) => chosen,
+        Err(code) => return code,
     };
-    let mut errors = crate::brain::cast::ConfigErrorLog::default();
-    errors.errors.extend(
-        case_problems
-            .iter()
-            .map(|p| (p.file.clone(), p.to_string())),
-    );
-    if case.config.is_none() {
-        eprintln!("warning: no case to play: the village has no mystery this time");
-    }
-    // Villagers' personas, so the dialogue lane can prepare their prompts before anyone talks.
-    // Those working nearest the square, where the player starts, first.
-    let (mut cast, _) = crate::config::files::load_villagers(&assets.join("npcs"), &opts.mods);
-    if let Some(c) = &case.config {
-        cast = cast.iter().map(|n| c.member(n)).collect();
-    }
-    let from_square = |c: &crate::config::NpcConfig| {
-        crate::world::places::find(&c.work).map_or(f32::MAX, |p| Vec2::from(p.pos).length())
-    };
-    cast.sort_by(|a, b| from_square(a).total_cmp(&from_square(b)));
-    let personas = cast
-        .iter()
-        .map(crate::ml::dialogue::request::persona)
-        .collect();
+    let personas = personas(&assets, &opts.mods, &case);
     let music = opts.music.then(music::lane);
     let pool = game_pool(opts.policy.clone(), personas, opts.remote.clone(), music);
     let window = WindowPlugin {
@@ -155,61 +125,16 @@ pub fn run(opts: GameOptions) -> ExitCode {
             crate::core_plugin,
             InferencePlugin::new(pool),
             CastPlugin { with_mods },
-        ))
-        .add_plugins((
-            paint::plugin,
-            direct::plugin,
-            crowd::plugin,
-            case_screens::plugin,
-        ))
-        .add_plugins((
-            village::plugin,
-            figures::plugin,
-            labels::plugin,
-            scene::plugin,
-            screens::plugin,
-            mystery::plugin,
-            chat::plugin,
-            conversation::plugin,
-            bubbles::plugin,
-            journal::plugin,
-            player::plugin,
-            hud::plugin,
-            frames::plugin,
-            pace::plugin,
-            saves::plugin,
         ));
+    add_game_plugins(&mut app);
     if opts.music {
         app.add_plugins(music::plugin);
     }
-    if let Some(file) = opts.frame_log {
+    if let Some(file) = opts.frame_log.clone() {
         app.insert_resource(frames::FrameLog::to_file(file));
     }
-    if opts.autopilot.is_some() {
-        app.insert_resource(tutorial::Tutorial::off());
-        // A play that plays itself leaves no save behind.
-        app.insert_resource(saves::Saves {
-            autosave: false,
-            ..default()
-        });
-    }
-    app.add_plugins(tutorial::plugin);
-    match (opts.autopilot, opts.screenshot) {
-        (Some(mode), Some(shot)) => {
-            app.insert_resource(autopilot::Autopilot::new(opts.frames.max(6), shot))
-                .add_plugins(autopilot::plugin(mode));
-            if mode == AutopilotMode::Solve {
-                app.add_plugins(solver::plugin);
-            }
-        }
-        (Some(_), None) => {
-            eprintln!("error: --autopilot needs --screenshot FILE");
-            return ExitCode::from(2);
-        }
-        (None, shot) if opts.frames > 0 => {
-            app.add_systems(PostUpdate, exit_after(opts.frames.max(6), shot));
-        }
-        _ => {}
+    if let Err(code) = add_play_mode(&mut app, &opts) {
+        return code;
     }
     if let Some(h) = opts.hour
         && let Some(mut clock) = app
@@ -222,6 +147,105 @@ pub fn run(opts: GameOptions) -> ExitCode {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),
     }
+}
+
+/// The case: the one named, else one at random; cases that do not load are shown on screen.
+fn choose_case(
+    assets: &Path,
+    opts: &GameOptions,
+) -> Result<(mystery::Case, crate::brain::cast::ConfigErrorLog), ExitCode> {
+    let (cases, case_problems) = crate::config::case::load_cases(&crate::config::case::case_dirs(
+        &assets.join("npcs"),
+        &opts.mods,
+    ));
+    let case = mystery::Case::choose(cases, opts.case.as_deref()).map_err(|e| {
+        eprintln!("error: {e} (`npc-minds cases` lists them)");
+        ExitCode::from(2)
+    })?;
+    let mut errors = crate::brain::cast::ConfigErrorLog::default();
+    errors.errors.extend(
+        case_problems
+            .iter()
+            .map(|p| (p.file.clone(), p.to_string())),
+    );
+    if case.config.is_none() {
+        eprintln!("warning: no case to play: the village has no mystery this time");
+    }
+    Ok((case, errors))
+}
+
+/// Villagers' personas, so the dialogue lane can prepare their prompts before anyone talks.
+/// Those working nearest the square, where the player starts, first.
+fn personas(assets: &Path, mods: &Path, case: &mystery::Case) -> Vec<String> {
+    let (mut cast, _) = crate::config::files::load_villagers(&assets.join("npcs"), mods);
+    if let Some(c) = &case.config {
+        cast = cast.iter().map(|n| c.member(n)).collect();
+    }
+    let from_square = |c: &crate::config::NpcConfig| {
+        crate::world::places::find(&c.work).map_or(f32::MAX, |p| Vec2::from(p.pos).length())
+    };
+    cast.sort_by(|a, b| from_square(a).total_cmp(&from_square(b)));
+    cast.iter()
+        .map(crate::ml::dialogue::request::persona)
+        .collect()
+}
+
+/// The game's own plugins: the drawn village, its people, the screens and the mystery.
+fn add_game_plugins(app: &mut App) {
+    app.add_plugins((
+        paint::plugin,
+        direct::plugin,
+        crowd::plugin,
+        case_screens::plugin,
+    ))
+    .add_plugins((
+        village::plugin,
+        figures::plugin,
+        labels::plugin,
+        scene::plugin,
+        screens::plugin,
+        mystery::plugin,
+        chat::plugin,
+        conversation::plugin,
+        bubbles::plugin,
+        journal::plugin,
+        player::plugin,
+        hud::plugin,
+        frames::plugin,
+        pace::plugin,
+        saves::plugin,
+    ));
+}
+
+/// How this run ends: by the window, after `--frames`, or played by the autopilot.
+fn add_play_mode(app: &mut App, opts: &GameOptions) -> Result<(), ExitCode> {
+    if opts.autopilot.is_some() {
+        app.insert_resource(tutorial::Tutorial::off());
+        // A play that plays itself leaves no save behind.
+        app.insert_resource(saves::Saves {
+            autosave: false,
+            ..default()
+        });
+    }
+    app.add_plugins(tutorial::plugin);
+    match (opts.autopilot, opts.screenshot.clone()) {
+        (Some(mode), Some(shot)) => {
+            app.insert_resource(autopilot::Autopilot::new(opts.frames.max(6), shot))
+                .add_plugins(autopilot::plugin(mode));
+            if mode == AutopilotMode::Solve {
+                app.add_plugins(solver::plugin);
+            }
+        }
+        (Some(_), None) => {
+            eprintln!("error: --autopilot needs --screenshot FILE");
+            return Err(ExitCode::from(2));
+        }
+        (None, shot) if opts.frames > 0 => {
+            app.add_systems(PostUpdate, exit_after(opts.frames.max(6), shot));
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Exits after `limit` frames; takes the screenshot 5 frames before so it is written before exit.

@@ -31,28 +31,7 @@ pub fn template(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
             "Certain as can be.".into(),
             "I'd not say it if I weren't sure.".into(),
         ],
-        // Asked who, of a fact that names who: the name, briefly.
-        Move::Recall(k) if asks_who(req) && names_one(req, k).is_some() => {
-            let who = names_one(req, k).unwrap_or_default();
-            vec![
-                format!("As I said, it was {who}."),
-                format!("It was {who}, like I told you."),
-                format!("{who}. I told you already."),
-            ]
-        }
-        // The fact once more, said as a reminder in its retold order where it has one (the
-        // model's shorter reference failed).
-        Move::Recall(k) => {
-            let e = &req.knowledge[k];
-            let told = super::retell::retold(&e.text, req);
-            let told = super::retell::gist(&told, &e.keys).unwrap_or(told);
-            let fact = lower_first(told.trim(), req);
-            vec![
-                format!("As I said, {fact}"),
-                format!("Like I told you, {fact}"),
-                format!("I told you already: {fact}"),
-            ]
-        }
+        Move::Recall(k) => recall(k, req),
         Move::Lead(i) => {
             let p = &req.world.people[i];
             vec![
@@ -103,34 +82,62 @@ pub fn template(plan: &DialoguePlan, req: &DialogueRequest) -> Vec<String> {
                 req.work_place
             ),
         ],
-        Move::Respond => match plan.intent {
-            Intent::Greeting => vec![
-                "Hello to you too.".into(),
-                "Good day, traveller.".into(),
-                "Well met.".into(),
-            ],
-            Intent::Farewell => vec![
-                "Farewell, then.".into(),
-                "Safe travels.".into(),
-                "Until next time.".into(),
-            ],
-            Intent::Apology => vec![
-                "Apology accepted.".into(),
-                "Very well, let's forget it.".into(),
-                "No harm done, I suppose.".into(),
-            ],
-            Intent::Thanks | Intent::Praise => vec![
-                "You're kind to say so.".into(),
-                "Thank you, traveller.".into(),
-                "That's good of you.".into(),
-            ],
-            _ => vec![
-                format!("I'm the {role} here. Busy days."),
-                "Life goes on in Millbrook.".into(),
-                "Aye, it's a quiet village most days.".into(),
-            ],
-        },
+        Move::Respond => respond(plan.intent, role),
         // Plans that state something returned above.
         Move::StateFact(_) | Move::Detail(..) => vec![String::new()],
+    }
+}
+
+/// A fact already told, asked again: the name alone when asked who, else a reminder in its retold
+/// order where it has one (the model's shorter reference failed).
+fn recall(k: usize, req: &DialogueRequest) -> Vec<String> {
+    if asks_who(req)
+        && let Some(who) = names_one(req, k)
+    {
+        return vec![
+            format!("As I said, it was {who}."),
+            format!("It was {who}, like I told you."),
+            format!("{who}. I told you already."),
+        ];
+    }
+    let e = &req.knowledge[k];
+    let told = super::retell::retold(&e.text, req);
+    let told = super::retell::gist(&told, &e.keys).unwrap_or(told);
+    let fact = lower_first(told.trim(), req);
+    vec![
+        format!("As I said, {fact}"),
+        format!("Like I told you, {fact}"),
+        format!("I told you already: {fact}"),
+    ]
+}
+
+/// A reply to a line that asks for nothing: by what the line does.
+fn respond(intent: Intent, role: &str) -> Vec<String> {
+    match intent {
+        Intent::Greeting => vec![
+            "Hello to you too.".into(),
+            "Good day, traveller.".into(),
+            "Well met.".into(),
+        ],
+        Intent::Farewell => vec![
+            "Farewell, then.".into(),
+            "Safe travels.".into(),
+            "Until next time.".into(),
+        ],
+        Intent::Apology => vec![
+            "Apology accepted.".into(),
+            "Very well, let's forget it.".into(),
+            "No harm done, I suppose.".into(),
+        ],
+        Intent::Thanks | Intent::Praise => vec![
+            "You're kind to say so.".into(),
+            "Thank you, traveller.".into(),
+            "That's good of you.".into(),
+        ],
+        _ => vec![
+            format!("I'm the {role} here. Busy days."),
+            "Life goes on in Millbrook.".into(),
+            "Aye, it's a quiet village most days.".into(),
+        ],
     }
 }

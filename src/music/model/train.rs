@@ -183,25 +183,7 @@ pub fn train(
     }
     let classes = Classes::of(&train_set);
 
-    // The baseline first: n-gram orders chosen on validation.
-    let streams =
-        |ps: &[Piece]| -> Vec<Vec<u16>> { ps.iter().map(|p| p.flatten(classes).0).collect() };
-    let (train_streams, valid_streams) = (streams(&train_set), streams(&valid));
-    let mut best_order = (1, f64::INFINITY);
-    for order in 1..=9 {
-        let ppl = NGram::fit(order, &train_streams).perplexity(&valid_streams);
-        report.ngram_valid.push((order, ppl));
-        if ppl < best_order.1 {
-            best_order = (order, ppl);
-        }
-    }
-    report.ngram_order = best_order.0;
-    report.ngram_test_perplexity =
-        NGram::fit(best_order.0, &train_streams).perplexity(&streams(&test));
-    log(&format!(
-        "n-gram baseline: order {} (validation perplexity {:.3}), test perplexity {:.3}",
-        best_order.0, best_order.1, report.ngram_test_perplexity
-    ));
+    ngram_baseline(&train_set, &valid, &test, classes, &mut report, log);
 
     // Training windows over the concatenated pieces.
     let all: Vec<_> = train_set.iter().flat_map(|p| triples(p, classes)).collect();
@@ -231,20 +213,7 @@ pub fn train(
             order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
         }
         let started = std::time::Instant::now();
-        let mut losses = Vec::new();
-        for chunk in order.chunks(opts.batch) {
-            let rows: Vec<_> = chunk.iter().map(|&i| windows[i].clone()).collect();
-            let b = batch(&rows)?;
-            let (logits, _) = net.forward(&b.inputs, &b.conds, &net.zero_state(rows.len())?)?;
-            let v = logits.dim(2)?;
-            let loss = candle_nn::loss::cross_entropy(
-                &logits.reshape(((), v))?,
-                &b.targets.flatten_all()?,
-            )?;
-            opt.backward_step(&loss)?;
-            losses.push(loss.to_scalar::<f32>()?);
-        }
-        let mean = losses.iter().sum::<f32>() / losses.len().max(1) as f32;
+        let mean = run_epoch(&net, &mut opt, &windows, &order, opts.batch)?;
         let ppl = perplexity(&net, &valid)?;
         report.epochs.push((mean, ppl));
         log(&format!(
@@ -267,7 +236,67 @@ pub fn train(
         "best epoch {epoch}: validation perplexity {valid_ppl:.3}; test perplexity {:.3} against the {}-gram's {:.3}",
         report.test_perplexity, report.ngram_order, report.ngram_test_perplexity
     ));
-    let notes = vec![
+    best_net.save(&opts.out, &notes(&report, opts))?;
+    let _ = std::fs::remove_file(&path);
+    log(&format!("wrote {}", opts.out.display()));
+    Ok(report)
+}
+
+/// The n-gram baseline: orders 1–9 fitted on the training set, the best on validation scored on
+/// the test set.
+fn ngram_baseline(
+    train_set: &[Piece],
+    valid: &[Piece],
+    test: &[Piece],
+    classes: Classes,
+    report: &mut TrainReport,
+    log: &mut dyn FnMut(&str),
+) {
+    let streams =
+        |ps: &[Piece]| -> Vec<Vec<u16>> { ps.iter().map(|p| p.flatten(classes).0).collect() };
+    let (train_streams, valid_streams) = (streams(train_set), streams(valid));
+    let mut best_order = (1, f64::INFINITY);
+    for order in 1..=9 {
+        let ppl = NGram::fit(order, &train_streams).perplexity(&valid_streams);
+        report.ngram_valid.push((order, ppl));
+        if ppl < best_order.1 {
+            best_order = (order, ppl);
+        }
+    }
+    report.ngram_order = best_order.0;
+    report.ngram_test_perplexity =
+        NGram::fit(best_order.0, &train_streams).perplexity(&streams(test));
+    log(&format!(
+        "n-gram baseline: order {} (validation perplexity {:.3}), test perplexity {:.3}",
+        best_order.0, best_order.1, report.ngram_test_perplexity
+    ));
+}
+
+/// One pass over the training windows in `order`, `batch` at a time; the mean training loss.
+fn run_epoch(
+    net: &MusicNet,
+    opt: &mut AdamW,
+    windows: &[Vec<(u16, Conditions, u16)>],
+    order: &[usize],
+    batch_size: usize,
+) -> Result<f32, MusicError> {
+    let mut losses = Vec::new();
+    for chunk in order.chunks(batch_size) {
+        let rows: Vec<_> = chunk.iter().map(|&i| windows[i].clone()).collect();
+        let b = batch(&rows)?;
+        let (logits, _) = net.forward(&b.inputs, &b.conds, &net.zero_state(rows.len())?)?;
+        let v = logits.dim(2)?;
+        let loss =
+            candle_nn::loss::cross_entropy(&logits.reshape(((), v))?, &b.targets.flatten_all()?)?;
+        opt.backward_step(&loss)?;
+        losses.push(loss.to_scalar::<f32>()?);
+    }
+    Ok(losses.iter().sum::<f32>() / losses.len().max(1) as f32)
+}
+
+/// What the saved model says about how it was made.
+fn notes(report: &TrainReport, opts: &TrainMusicOptions) -> Vec<(String, String)> {
+    vec![
         (
             "corpus".into(),
             "music21 10.5.1, corpus/bach chorales".into(),
@@ -276,7 +305,7 @@ pub fn train(
             "pieces_train_valid_test".into(),
             format!("{:?}", report.pieces),
         ),
-        ("best_epoch".into(), epoch.to_string()),
+        ("best_epoch".into(), report.best_epoch.to_string()),
         (
             "test_perplexity".into(),
             format!("{:.3}", report.test_perplexity),
@@ -289,9 +318,5 @@ pub fn train(
             ),
         ),
         ("seed".into(), opts.seed.to_string()),
-    ];
-    best_net.save(&opts.out, &notes)?;
-    let _ = std::fs::remove_file(&path);
-    log(&format!("wrote {}", opts.out.display()));
-    Ok(report)
+    ]
 }

@@ -16,7 +16,7 @@ use candle_nn::VarMap;
 use crate::config::files::load_cast;
 use crate::ml::policy::net::{HIDDEN, PolicyError, PolicyNet};
 use crate::ml::policy::train::{
-    PolicySettings, SamplerState, actor_critic_step, clone_step, optimizer,
+    PolicySettings, SamplerState, UpdateStats, actor_critic_step, clone_step, optimizer,
 };
 use crate::ml::seeded::{Rng, seeded_init};
 use episode::run_episode;
@@ -102,24 +102,7 @@ pub fn train(opts: &TrainOptions, log: &mut dyn FnMut(&str)) -> Result<Vec<f64>,
     let settings = PolicySettings::default();
     let mut vars = VarMap::new();
     let net = Arc::new(PolicyNet::new(&vars, HIDDEN)?);
-    let mut first = 0usize;
-    match &opts.resume {
-        Some(ckpt) => {
-            let saved = PolicyNet::load(ckpt)?;
-            first = saved
-                .notes
-                .iter()
-                .find(|(k, _)| k == "iterations")
-                .and_then(|(_, v)| v.parse().ok())
-                .unwrap_or(0);
-            vars.load(ckpt)?;
-            log(&format!(
-                "resumed from {} after {first} iterations",
-                ckpt.display()
-            ));
-        }
-        None => seeded_init(&vars, opts.seed)?,
-    }
+    let first = init_or_resume(&mut vars, opts, log)?;
     let mut opt = optimizer(&vars, settings.learning_rate)?;
     let mut rng = Rng(opts.seed ^ 0x7a11);
     let state = Arc::new(Mutex::new(SamplerState {
@@ -149,7 +132,8 @@ pub fn train(opts: &TrainOptions, log: &mut dyn FnMut(&str)) -> Result<Vec<f64>,
         .map_err(io(&opts.curve))?;
         for epoch in 1..=opts.clone_epochs {
             let loss = clone_step(&net, &mut opt, &teacher.steps, &settings, &mut rng)?;
-            if epoch == 1 || epoch % 10 == 0 || epoch == opts.clone_epochs {
+            let shown = epoch == 1 || epoch % 10 == 0 || epoch == opts.clone_epochs;
+            if shown {
                 log(&format!(
                     "  clone epoch {epoch}/{}: loss {loss:.4}",
                     opts.clone_epochs
@@ -187,27 +171,75 @@ pub fn train(opts: &TrainOptions, log: &mut dyn FnMut(&str)) -> Result<Vec<f64>,
         rewards.push(ep.mean_reward);
         writeln!(
             curve,
-            "{it},{:.5},{},{:.5},{:.5},{:.4}",
-            ep.mean_reward,
-            ep.steps.len(),
-            stats.policy_loss,
-            stats.value_loss,
-            stats.entropy
+            "{it},{}",
+            curve_row(ep.mean_reward, ep.steps.len(), &stats)
         )
         .map_err(io(&opts.curve))?;
-        checkpoint(
-            &net,
-            &opts.out,
-            vec![
-                ("iterations".into(), it.to_string()),
-                ("seed".into(), opts.seed.to_string()),
-                ("npcs".into(), opts.npcs.to_string()),
-                ("episode_seconds".into(), opts.seconds.to_string()),
-                ("last_mean_reward".into(), format!("{:.5}", ep.mean_reward)),
-            ],
-        )?;
+        checkpoint(&net, &opts.out, iteration_notes(it, opts, ep.mean_reward))?;
     }
     let png = opts.curve.with_extension("png");
+    plot_rewards(&rewards, opts, first, &png, log);
+    log(&format!(
+        "wrote {}, {} and {}",
+        opts.out.display(),
+        opts.curve.display(),
+        png.display()
+    ));
+    Ok(rewards)
+}
+
+/// One row of the learning curve after the iteration number.
+fn curve_row(mean_reward: f64, decisions: usize, stats: &UpdateStats) -> String {
+    format!(
+        "{mean_reward:.5},{decisions},{:.5},{:.5},{:.4}",
+        stats.policy_loss, stats.value_loss, stats.entropy
+    )
+}
+
+/// What a checkpoint after iteration `it` says about how it was made.
+fn iteration_notes(it: usize, opts: &TrainOptions, mean_reward: f64) -> Vec<(String, String)> {
+    vec![
+        ("iterations".into(), it.to_string()),
+        ("seed".into(), opts.seed.to_string()),
+        ("npcs".into(), opts.npcs.to_string()),
+        ("episode_seconds".into(), opts.seconds.to_string()),
+        ("last_mean_reward".into(), format!("{mean_reward:.5}")),
+    ]
+}
+
+/// Fresh seeded weights, or those of `opts.resume`; the iterations already done.
+fn init_or_resume(
+    vars: &mut VarMap,
+    opts: &TrainOptions,
+    log: &mut dyn FnMut(&str),
+) -> Result<usize, TrainError> {
+    let Some(ckpt) = &opts.resume else {
+        seeded_init(vars, opts.seed)?;
+        return Ok(0);
+    };
+    let saved = PolicyNet::load(ckpt)?;
+    let first = saved
+        .notes
+        .iter()
+        .find(|(k, _)| k == "iterations")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    vars.load(ckpt)?;
+    log(&format!(
+        "resumed from {} after {first} iterations",
+        ckpt.display()
+    ));
+    Ok(first)
+}
+
+/// The learning curve as a picture at `png`; a plot that fails is a warning, not an error.
+fn plot_rewards(
+    rewards: &[f64],
+    opts: &TrainOptions,
+    first: usize,
+    png: &std::path::Path,
+    log: &mut dyn FnMut(&str),
+) {
     let cloned = opts.resume.is_none() && opts.clone_epochs > 0;
     let points: Vec<(f64, f64)> = rewards
         .iter()
@@ -216,19 +248,9 @@ pub fn train(opts: &TrainOptions, log: &mut dyn FnMut(&str)) -> Result<Vec<f64>,
         .map(|(i, r)| ((first + i + usize::from(!cloned)) as f64, *r))
         .collect();
     let baseline = cloned.then(|| rewards[0]);
-    match plot::learning_curve(&points, baseline, &png) {
-        Ok(note) => {
-            if let Some(n) = note {
-                log(&format!("warning: {n}"));
-            }
-        }
+    match plot::learning_curve(&points, baseline, png) {
+        Ok(Some(n)) => log(&format!("warning: {n}")),
+        Ok(None) => {}
         Err(e) => log(&format!("warning: no plot: {e}")),
     }
-    log(&format!(
-        "wrote {}, {} and {}",
-        opts.out.display(),
-        opts.curve.display(),
-        png.display()
-    ));
-    Ok(rewards)
 }
