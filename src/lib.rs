@@ -56,7 +56,7 @@ use bevy::prelude::*;
 
 /// Every frame's NPC work, in this order (chained once, here).
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NpcSystems {
+pub(crate) enum NpcSystems {
     /// Advance the world clock.
     Clock,
     /// Turn game state into observations for NPCs whose think timer is due.

@@ -16,10 +16,10 @@ use crate::world::components::{Traits, Villager};
 use crate::world::rng;
 
 /// Asset source id of the modders' folder.
-pub const MODS_SOURCE: &str = "mods";
+pub(crate) const MODS_SOURCE: &str = "mods";
 
 /// Registers `dir` as the `mods://` asset source. Must run before `AssetPlugin` is added.
-pub fn register_mods_source(app: &mut App, dir: &str) {
+pub(crate) fn register_mods_source(app: &mut App, dir: &str) {
     app.register_asset_source(MODS_SOURCE, AssetSourceBuilder::platform_default(dir, None));
 }
 
@@ -33,13 +33,13 @@ pub struct ConfigErrorLog {
 /// The case being played: its knowledge is added to each villager's own (see
 /// [`CaseConfig::member`]). Setting it again gives every villager the new case's knowledge.
 #[derive(Resource, Default, Debug)]
-pub struct PlayedCase(pub Option<CaseConfig>);
+pub(crate) struct PlayedCase(pub Option<CaseConfig>);
 
 /// Folders being loaded; kept so the assets stay alive and get hot reloaded.
 #[derive(Resource, Default)]
-pub struct CastFolders {
-    pub base: Option<Handle<LoadedFolder>>,
-    pub mods: Option<Handle<LoadedFolder>>,
+pub(crate) struct CastFolders {
+    pub(crate) base: Option<Handle<LoadedFolder>>,
+    pub(crate) mods: Option<Handle<LoadedFolder>>,
 }
 
 /// Which config source each NPC name currently comes from.

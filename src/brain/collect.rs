@@ -17,9 +17,9 @@ pub struct InferenceCompleted(pub Completed);
 /// A streamed piece of a job's output (dialogue tokens).
 #[derive(Message, Clone, Debug)]
 pub struct InferencePartial {
-    pub lane: Lane,
-    pub id: RequestId,
-    pub text: String,
+    pub(crate) lane: Lane,
+    pub(crate) id: RequestId,
+    pub(crate) text: String,
 }
 
 /// The pool's metrics, refreshed a few times a second, for HUDs and reports.
@@ -29,9 +29,9 @@ pub struct InferenceMetrics(pub PoolMetrics);
 /// Deterministic delivery for the sim: results apply at dispatch tick + `offset`.
 #[derive(Resource, Debug)]
 pub struct Lockstep {
-    pub offset: u64,
+    pub(crate) offset: u64,
     /// Longest wait for one result before it counts as failed.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     due: BTreeMap<u64, Vec<RequestId>>,
     held: HashMap<(Lane, RequestId), Completed>,
 }

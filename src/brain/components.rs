@@ -12,7 +12,7 @@ use crate::decide::{EmotionLabel, Observation, dominant};
 
 /// Where an NPC is in its think cycle.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum MindState {
+pub(crate) enum MindState {
     /// Waiting for its next think time.
     #[default]
     Resting,
@@ -28,15 +28,15 @@ pub enum MindState {
 pub struct Mind {
     /// Bumped for every new request; results for older generations are stale.
     pub generation: u32,
-    pub state: MindState,
+    pub(crate) state: MindState,
     /// Game second of the next think.
-    pub next_think: f64,
+    pub(crate) next_think: f64,
     /// Tick the pending request was sent (lockstep applies it at a fixed offset from here).
-    pub dispatched_tick: u64,
+    pub(crate) dispatched_tick: u64,
     /// The observation of the current generation (the fallback decides from it).
-    pub last_obs: Observation,
-    pub threat_seen: bool,
-    pub injuries_seen: u32,
+    pub(crate) last_obs: Observation,
+    pub(crate) threat_seen: bool,
+    pub(crate) injuries_seen: u32,
 }
 
 /// Valence, arousal, dominance in [-1, 1], and the label and intensity they read as.
@@ -45,12 +45,12 @@ pub struct Emotion {
     pub vad: [f32; 3],
     pub label: EmotionLabel,
     /// In [0, 1]: how far from a neutral state.
-    pub intensity: f32,
+    pub(crate) intensity: f32,
 }
 
 impl Emotion {
     /// An emotion at `vad` (clamped), with its label and intensity.
-    pub fn at(vad: [f32; 3]) -> Self {
+    pub(crate) fn at(vad: [f32; 3]) -> Self {
         let vad = vad.map(|x| {
             if x.is_finite() {
                 x.clamp(-1.0, 1.0)
@@ -75,22 +75,26 @@ pub struct Memories(pub crate::memory::MemoryStream);
 /// The first memories of villagers that have no [`Memories`] yet, gathered over one system run
 /// (two may reach a villager in one frame) and inserted at its end.
 #[derive(Default)]
-pub struct FirstMemories(std::collections::BTreeMap<Entity, crate::memory::MemoryStream>);
+pub(crate) struct FirstMemories(std::collections::BTreeMap<Entity, crate::memory::MemoryStream>);
 
 impl FirstMemories {
     /// `npc`'s new stream (on a clock of `hour_secs` an hour), made on first use.
-    pub fn stream(&mut self, npc: Entity, hour_secs: f64) -> &mut crate::memory::MemoryStream {
+    pub(crate) fn stream(
+        &mut self,
+        npc: Entity,
+        hour_secs: f64,
+    ) -> &mut crate::memory::MemoryStream {
         self.0.entry(npc).or_insert_with(|| {
             crate::memory::MemoryStream::new(crate::memory::stream::CAPACITY, hour_secs)
         })
     }
 
-    pub fn get(&self, npc: Entity) -> Option<&crate::memory::MemoryStream> {
+    pub(crate) fn get(&self, npc: Entity) -> Option<&crate::memory::MemoryStream> {
         self.0.get(&npc)
     }
 
     /// Gives each villager its stream.
-    pub fn insert(self, commands: &mut Commands) {
+    pub(crate) fn insert(self, commands: &mut Commands) {
         for (e, stream) in self.0 {
             commands.entity(e).insert(Memories(stream));
         }
@@ -112,7 +116,7 @@ pub struct InConversation;
 
 /// NPC id → entity, for routing results.
 #[derive(Resource, Default)]
-pub struct NpcIndex(pub HashMap<u64, Entity>);
+pub(crate) struct NpcIndex(pub HashMap<u64, Entity>);
 
 /// Counters of the ECS side of the loop.
 #[derive(Resource, Clone, Debug, Default, serde::Serialize)]
@@ -121,21 +125,21 @@ pub struct BrainStats {
     /// Decisions made by the local utility fallback because the lane returned an error.
     pub fallbacks: u64,
     /// Frames in which an NPC could not be dispatched because its queue was full.
-    pub deferred: u64,
+    pub(crate) deferred: u64,
     /// Results the ECS side ignored because the NPC had moved on.
-    pub ignored_stale: u64,
+    pub(crate) ignored_stale: u64,
     /// Replies said from `fallback_lines` because the dialogue model was missing or failed.
-    pub dialogue_fallbacks: u64,
+    pub(crate) dialogue_fallbacks: u64,
 }
 
 /// How often NPCs think, by distance to the player (level of detail).
 #[derive(Resource, Clone, Debug)]
-pub struct ThinkSettings {
-    pub near: (f32, f64),
-    pub mid: (f32, f64),
-    pub far: f64,
+pub(crate) struct ThinkSettings {
+    pub(crate) near: (f32, f64),
+    pub(crate) mid: (f32, f64),
+    pub(crate) far: f64,
     /// Policy jobs not started within this many seconds are skipped (not in lockstep).
-    pub policy_deadline: f64,
+    pub(crate) policy_deadline: f64,
 }
 
 impl Default for ThinkSettings {
@@ -151,7 +155,7 @@ impl Default for ThinkSettings {
 
 impl ThinkSettings {
     /// Seconds until the next think for an NPC `distance` from the player.
-    pub fn interval(&self, distance: f32) -> f64 {
+    pub(crate) fn interval(&self, distance: f32) -> f64 {
         if distance <= self.near.0 {
             self.near.1
         } else if distance <= self.mid.0 {

@@ -75,7 +75,7 @@ pub(super) fn dispatch_decisions(
 
 /// Asks again for every decision in flight (a sim loaded from a save): the same id and
 /// observation, expected by lockstep at the tick it was due when it was first sent.
-pub fn resume_awaiting(world: &mut World) {
+pub(crate) fn resume_awaiting(world: &mut World) {
     let mut q = world.query::<(&Villager, &Mind)>();
     let jobs: Vec<(RequestId, u64, JobInput)> = q
         .iter(world)

@@ -42,12 +42,12 @@ pub struct NpcExperienced {
 }
 
 /// Default emotion deltas per event, before persona scaling; `appraisal` in RON replaces them.
-pub const GIFT: [f32; 3] = [0.4, 0.2, 0.1];
-pub const PRAISE: [f32; 3] = [0.3, 0.1, 0.1];
-pub const INSULT: [f32; 3] = [-0.35, 0.35, 0.2];
-pub const THREAT: [f32; 3] = [-0.3, 0.4, -0.35];
-pub const HARM: [f32; 3] = [-0.5, 0.5, -0.4];
-pub const WITNESS_HARM: [f32; 3] = [-0.25, 0.3, -0.2];
+pub(crate) const GIFT: [f32; 3] = [0.4, 0.2, 0.1];
+pub(crate) const PRAISE: [f32; 3] = [0.3, 0.1, 0.1];
+pub(crate) const INSULT: [f32; 3] = [-0.35, 0.35, 0.2];
+pub(crate) const THREAT: [f32; 3] = [-0.3, 0.4, -0.35];
+pub(crate) const HARM: [f32; 3] = [-0.5, 0.5, -0.4];
+pub(crate) const WITNESS_HARM: [f32; 3] = [-0.25, 0.3, -0.2];
 
 /// Trust change per event (kindness raises it, insults lower it).
 const TRUST_GIFT: f32 = 0.2;
@@ -60,12 +60,12 @@ const HUNGER_PER_GIFT: f32 = 0.35;
 /// Share of the way an NPC's emotion moves towards a player's fear, sadness or surprise (empathy).
 const CONTAGION: f32 = 0.35;
 /// Distance within which villagers see someone get hurt.
-pub const WITNESS_RANGE: f32 = 150.0;
+pub(crate) const WITNESS_RANGE: f32 = 150.0;
 
 /// How much `experience` moves an NPC's emotion (a delta) and its trust towards the player.
 /// Personality scales it: sociable NPCs take kindness to heart, hot-tempered ones take insults
 /// harder, brave ones are shaken less by danger.
-pub fn appraise(
+pub(crate) fn appraise(
     experience: Experience,
     current: [f32; 3],
     persona: &Persona,
@@ -126,7 +126,7 @@ pub fn appraise(
 }
 
 /// `vad` after `dt` seconds of exponential decay towards `baseline` with the given half-life.
-pub fn decay(vad: [f32; 3], baseline: [f32; 3], dt: f32, half_life: f32) -> [f32; 3] {
+pub(crate) fn decay(vad: [f32; 3], baseline: [f32; 3], dt: f32, half_life: f32) -> [f32; 3] {
     let keep = if half_life > 0.0 && half_life.is_finite() {
         0.5f32.powf(dt.max(0.0) / half_life)
     } else {

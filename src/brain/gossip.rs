@@ -32,10 +32,10 @@ pub struct Gossiping(pub Gossip);
 /// Counts of the village's gossip, for the sim's report.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct GossipStats {
-    pub exchanges: u64,
-    pub learnt: u64,
+    pub(crate) exchanges: u64,
+    pub(crate) learnt: u64,
     /// Rumours about the player learnt (each moved the listener's trust).
-    pub about_player: u64,
+    pub(crate) about_player: u64,
     /// Villagers knowing each rumour (subject, origin), first-hand included.
     pub reach: HashMap<(Subject, u64), u32>,
 }

@@ -42,7 +42,7 @@ pub struct InferencePlugin {
 }
 
 impl InferencePlugin {
-    pub fn new(pool: InferencePool) -> Self {
+    pub(crate) fn new(pool: InferencePool) -> Self {
         InferencePlugin {
             pool: Mutex::new(Some(pool)),
         }

@@ -14,7 +14,7 @@ fn place_pos(name: &str) -> Vec2 {
 }
 
 /// The components a villager is made of, from its config (position starts at home + `offset`).
-pub fn villager_bundle(id: u64, config: &NpcConfig, offset: Vec2) -> impl Bundle {
+pub(crate) fn villager_bundle(id: u64, config: &NpcConfig, offset: Vec2) -> impl Bundle {
     let home = place_pos(&config.home);
     (
         Villager {
@@ -32,7 +32,7 @@ pub fn villager_bundle(id: u64, config: &NpcConfig, offset: Vec2) -> impl Bundle
 }
 
 /// Applies an edited config to a live villager; needs, position and mind state are kept.
-pub fn update_villager(
+pub(crate) fn update_villager(
     config: &NpcConfig,
     villager: &mut Villager,
     traits: &mut Traits,

@@ -38,7 +38,7 @@ pub struct PlayerGave {
 
 /// The names of the game's world that replies are checked against, rebuilt when the cast changes.
 #[derive(Resource, Default, Clone, Debug)]
-pub struct TalkWorld(pub Arc<WorldNames>);
+pub(crate) struct TalkWorld(pub Arc<WorldNames>);
 
 /// The intent of each line still waiting for its emotion reading, by (NPC id, generation).
 #[derive(Resource, Default, Debug)]
@@ -55,16 +55,16 @@ pub struct Speech {
     /// The player line being answered.
     pub heard: String,
     /// Earlier turns with this NPC: (player, npc), oldest first.
-    pub history: Vec<(String, String)>,
+    pub(crate) history: Vec<(String, String)>,
     /// What the finished reply planned and conveyed (none for fallback lines).
-    pub record: Option<DialogueRecord>,
+    pub(crate) record: Option<DialogueRecord>,
     /// The villager's facts told in this conversation so far, for its summary when it ends.
     pub told: Vec<String>,
 }
 
 impl Speech {
     /// The start of the next turn after `prev`: a newer generation, the same history.
-    pub fn after(prev: Option<&Speech>) -> Speech {
+    pub(crate) fn after(prev: Option<&Speech>) -> Speech {
         Speech {
             generation: prev.map_or(0, |s| s.generation) + 1,
             history: prev.map(|s| s.history.clone()).unwrap_or_default(),

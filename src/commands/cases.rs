@@ -10,10 +10,10 @@ use crate::config::case::{case_dirs, load_cases};
 pub struct CasesArgs {
     /// One JSON array of {id, title, premise, judge} instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Folder of mods; its `cases/` folder adds cases or replaces them by id.
     #[arg(long, default_value = "mods")]
-    pub mods: PathBuf,
+    pub(crate) mods: PathBuf,
 }
 
 /// Lists the cases in `assets/cases` and the mods' `cases/`: id and title (no culprit), and the

@@ -27,37 +27,37 @@ use crate::world::rng;
 pub struct ChatArgs {
     /// The NPC's name (case-insensitive).
     #[arg(long)]
-    pub npc: String,
+    pub(crate) npc: String,
     /// Seed of the sampling: the same seed and lines give the same replies.
     #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Threads for the model.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
     /// Trust of the NPC towards you, in [-1, 1]: decides which facts it tells. Default 0, or
     /// with `--memory` the trust kept in the file.
     #[arg(long, allow_negative_numbers = true)]
-    pub trust: Option<f32>,
+    pub(crate) trust: Option<f32>,
     /// The villager's memory of you, kept in this file between chats (created when missing,
     /// saved after every line): what you told it, how you treated it, what it told you.
     #[arg(long)]
-    pub memory: Option<PathBuf>,
+    pub(crate) memory: Option<PathBuf>,
     /// Print each reply's plan on stderr: intent, knowledge entries found (with scores), the
     /// plan, rejected attempts and where the words came from.
     #[arg(long)]
-    pub explain: bool,
+    pub(crate) explain: bool,
     /// Folder of the cast.
     #[arg(long, default_value = "assets/npcs")]
-    pub npc_dir: PathBuf,
+    pub(crate) npc_dir: PathBuf,
     /// Folder of modded NPCs.
     #[arg(long, default_value = "mods")]
-    pub mods: PathBuf,
+    pub(crate) mods: PathBuf,
     #[command(flatten)]
-    pub remote: super::RemoteArgs,
+    pub(crate) remote: super::RemoteArgs,
 }
 
 /// The villager called `name`, from the cast in `dir` and `mods`.
-pub fn find_npc(cast: &[NpcConfig], name: &str) -> anyhow::Result<NpcConfig> {
+pub(crate) fn find_npc(cast: &[NpcConfig], name: &str) -> anyhow::Result<NpcConfig> {
     let names: Vec<&str> = cast.iter().map(|c| c.name.as_str()).collect();
     cast.iter()
         .find(|c| c.name.eq_ignore_ascii_case(name.trim()))
@@ -71,7 +71,7 @@ pub fn find_npc(cast: &[NpcConfig], name: &str) -> anyhow::Result<NpcConfig> {
 }
 
 /// One line of `--explain`.
-pub fn explain(record: &DialogueRecord, req: &DialogueRequest) -> String {
+pub(crate) fn explain(record: &DialogueRecord, req: &DialogueRequest) -> String {
     let found: Vec<String> = record
         .plan
         .retrieved

@@ -19,7 +19,7 @@ use crate::ml::dialogue::understand::line_intent;
 
 /// Why a memory file cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum MemoryFileError {
+pub(crate) enum MemoryFileError {
     #[error(transparent)]
     File(#[from] SaveError),
     #[error("{path} is {owner}'s memory, not {npc}'s; use another file for {npc}")]
@@ -39,9 +39,9 @@ fn now() -> f64 {
 }
 
 /// One chat's use of a memory file.
-pub struct MemorySession {
+pub(crate) struct MemorySession {
     path: PathBuf,
-    pub memory: VillagerMemory,
+    pub(crate) memory: VillagerMemory,
     /// Facts of the villager's own the replies of this chat told.
     told_facts: Vec<String>,
     /// Memories this turn's line left, waiting for the reply.
@@ -51,7 +51,7 @@ pub struct MemorySession {
 
 impl MemorySession {
     /// Opens `path` for `npc` (a new memory at `trust` when there is no file yet).
-    pub fn open(path: &Path, npc: &NpcConfig, trust: f32) -> Result<Self, MemoryFileError> {
+    pub(crate) fn open(path: &Path, npc: &NpcConfig, trust: f32) -> Result<Self, MemoryFileError> {
         let memory = match file::load::<VillagerMemory>(path, VILLAGER_KIND, VILLAGER_VERSION) {
             Ok((_, m)) => m,
             Err(SaveError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -77,7 +77,7 @@ impl MemorySession {
 
     /// Before a reply: remembers `line` (kept back until the reply is made, so the line does not
     /// recall itself) and gives `req` the memories, which the dialogue recalls from.
-    pub fn before(
+    pub(crate) fn before(
         &mut self,
         dialogue: Option<&mut Dialogue>,
         line: &str,
@@ -98,7 +98,7 @@ impl MemorySession {
     }
 
     /// After a reply: keeps the line's memories and the facts told, moves trust and saves.
-    pub fn after(
+    pub(crate) fn after(
         &mut self,
         npc: &NpcConfig,
         record: Option<&DialogueRecord>,
@@ -120,7 +120,7 @@ impl MemorySession {
     }
 
     /// At the end of the chat: the conversation's summary, then a last save.
-    pub fn end(&mut self, dialogue: Option<&mut Dialogue>) -> Result<(), SaveError> {
+    pub(crate) fn end(&mut self, dialogue: Option<&mut Dialogue>) -> Result<(), SaveError> {
         let facts: Vec<&str> = self.told_facts.iter().map(String::as_str).collect();
         if let Some(mut s) = memory::summary(&facts, now()) {
             if let Some(d) = dialogue {

@@ -12,7 +12,7 @@ use crate::config::files::{expand, load_all, load_villagers};
 pub struct CheckArgs {
     /// Files or folders (default: assets/npcs, mods, assets/cases and mods/cases). Cases are
     /// checked against the villagers of assets/npcs and mods.
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
 }
 
 /// Folders that may be missing without a complaint (the modders' ones).

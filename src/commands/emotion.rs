@@ -19,7 +19,7 @@ use crate::ml::model_files;
 pub struct EmotionArgs {
     /// A head other than models/emotion_head.safetensors.
     #[arg(long, value_name = "FILE")]
-    pub head: Option<PathBuf>,
+    pub(crate) head: Option<PathBuf>,
     /// Threads for the model.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
@@ -30,26 +30,26 @@ pub struct EmotionArgs {
 pub struct TrainEmotionArgs {
     /// Folder with train.tsv and test.tsv.
     #[arg(long, default_value = "assets/datasets/emotion")]
-    pub data: PathBuf,
+    pub(crate) data: PathBuf,
     /// Where to write the head.
     #[arg(long, default_value = "models/emotion_head.safetensors")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     #[arg(long, default_value_t = TrainSettings::default().seed)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     #[arg(long, default_value_t = TrainSettings::default().epochs)]
-    pub epochs: usize,
+    pub(crate) epochs: usize,
     /// Hidden units of the head.
     #[arg(long, default_value_t = TrainSettings::default().hidden)]
-    pub hidden: usize,
+    pub(crate) hidden: usize,
     /// Dropout probability of hidden units while training.
     #[arg(long, default_value_t = TrainSettings::default().dropout)]
-    pub dropout: f32,
+    pub(crate) dropout: f32,
     #[arg(long, default_value_t = TrainSettings::default().weight_decay)]
-    pub weight_decay: f64,
+    pub(crate) weight_decay: f64,
     /// Score on every 5th training sentence instead of the test split, write nothing (for
     /// choosing the settings above).
     #[arg(long)]
-    pub validate: bool,
+    pub(crate) validate: bool,
 }
 
 /// `npc-minds train-emotion`.
@@ -72,7 +72,7 @@ pub fn train(a: TrainEmotionArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// One output line of `npc-minds emotion`.
-pub fn result_json(text: &str, r: &EmotionResult) -> Value {
+pub(crate) fn result_json(text: &str, r: &EmotionResult) -> Value {
     let scores: Map<String, Value> = EmotionLabel::ALL
         .iter()
         .zip(r.scores)

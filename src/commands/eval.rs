@@ -29,11 +29,11 @@ pub enum EvalCommand {
 pub struct EvalArgs {
     /// Question set (TSV: npc, trust, kind, fact, line; see README). Default: our held-out set.
     #[arg(long, default_value = "assets/datasets/dialogue/heldout.tsv")]
-    pub set: PathBuf,
+    pub(crate) set: PathBuf,
     /// Score these replies (one per row of the set, in order, one per line) instead of asking
     /// the model: for comparing another system with the same checks.
     #[arg(long, value_name = "FILE")]
-    pub replies: Option<PathBuf>,
+    pub(crate) replies: Option<PathBuf>,
     #[command(flatten)]
     pub run: super::eval_run::EvalRun,
 }

@@ -11,7 +11,7 @@ use crate::ml::dialogue::eval::memory::{MemoryScored, load_memory_set, run_memor
 pub struct MemoryEvalArgs {
     /// Memory set (TSV: npc, told, question, expect). Default: our held-out set.
     #[arg(long, default_value = "assets/datasets/memory/heldout.tsv")]
-    pub set: PathBuf,
+    pub(crate) set: PathBuf,
     #[command(flatten)]
     pub run: super::eval_run::EvalRun,
 }
@@ -38,7 +38,7 @@ fn line(s: &MemoryScored) -> String {
 }
 
 /// `npc-minds eval memory`.
-pub fn run(a: MemoryEvalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: MemoryEvalArgs) -> anyhow::Result<ExitCode> {
     let cast = a.run.cast();
     let rows = load_memory_set(&a.set, &cast)?;
     let (world, mut d) = a.run.load(&cast)?;

@@ -13,7 +13,7 @@ use crate::ml::model_files::{self, dialogue_model_path};
 
 impl EvalRun {
     /// The cast (without mods; problems are warned about).
-    pub fn cast(&self) -> Vec<NpcConfig> {
+    pub(crate) fn cast(&self) -> Vec<NpcConfig> {
         let (cast, problems) = load_cast(&self.npc_dir, "no-mods".as_ref());
         for p in &problems {
             eprintln!("warning: {p}");
@@ -22,7 +22,7 @@ impl EvalRun {
     }
 
     /// The world's names for `cast` and the dialogue models (fetched if missing).
-    pub fn load(&self, cast: &[NpcConfig]) -> anyhow::Result<(Arc<WorldNames>, Dialogue)> {
+    pub(crate) fn load(&self, cast: &[NpcConfig]) -> anyhow::Result<(Arc<WorldNames>, Dialogue)> {
         let dirs = case_dirs(&self.npc_dir, "no-mods".as_ref());
         let case = find_case(&dirs, DEFAULT_CASE).ok();
         let world = Arc::new(request::world_names(cast, case.as_ref()));
@@ -38,17 +38,17 @@ impl EvalRun {
 pub struct EvalRun {
     /// Print one JSON object (summary and every reply) instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Print every reply on stderr as it is scored.
     #[arg(long)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// Seed of the sampling.
     #[arg(long, default_value_t = 7)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Threads for the model.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
     /// Folder of the cast.
     #[arg(long, default_value = "assets/npcs")]
-    pub npc_dir: PathBuf,
+    pub(crate) npc_dir: PathBuf,
 }

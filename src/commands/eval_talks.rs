@@ -14,7 +14,7 @@ pub struct TalkEvalArgs {
     /// Conversation set (RON; see `assets/datasets/conversations/README.md`). Default: our
     /// held-out set.
     #[arg(long, default_value = "assets/datasets/conversations/heldout.ron")]
-    pub set: PathBuf,
+    pub(crate) set: PathBuf,
     #[command(flatten)]
     pub run: super::eval_run::EvalRun,
 }
@@ -89,7 +89,7 @@ fn print_summary(set: &str, s: &TalkSummary) {
 }
 
 /// `npc-minds eval conversations`.
-pub fn run(a: TalkEvalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: TalkEvalArgs) -> anyhow::Result<ExitCode> {
     let cast = a.run.cast();
     let talks = load_talks(&a.set, &cast)?;
     let probe = load_probe(&a.set, &cast)?;

@@ -9,7 +9,7 @@ use crate::ml::model_files::{self, FetchError};
 pub struct FetchArgs {
     /// Only this model id from models/manifest.ron (default: all).
     #[arg(long)]
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
 }
 
 /// Fetches every model in the manifest (or only `--model`).

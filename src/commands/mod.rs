@@ -29,25 +29,25 @@ use crate::sim::policy::PolicyChoice;
 
 /// `--remote`: the models of an OpenAI-compatible server instead of the ones in this process.
 #[derive(Clone, Debug, Default, clap::Args)]
-pub struct RemoteArgs {
+pub(crate) struct RemoteArgs {
     /// Use an OpenAI-compatible server at this base URL (our `serve`, or another) for what
     /// villagers say and, when it has `/v1/emotions`, what they feel.
     #[arg(long, value_name = "URL")]
-    pub remote: Option<String>,
+    pub(crate) remote: Option<String>,
     /// The model to ask for villagers the server does not know (default: the first it lists).
     #[arg(long, value_name = "NAME", requires = "remote")]
-    pub remote_model: Option<String>,
+    pub(crate) remote_model: Option<String>,
     /// The environment variable holding the server's API key.
     #[arg(long, value_name = "VAR", requires = "remote")]
-    pub api_key_env: Option<String>,
+    pub(crate) api_key_env: Option<String>,
     /// Seconds before a remote call gives up (the villager then answers with a fallback line).
     #[arg(long, default_value_t = 60, requires = "remote")]
-    pub remote_timeout_secs: u64,
+    pub(crate) remote_timeout_secs: u64,
 }
 
 impl RemoteArgs {
     /// The remote server to use, if any (the key read from its variable).
-    pub fn options(&self) -> anyhow::Result<Option<RemoteOptions>> {
+    pub(crate) fn options(&self) -> anyhow::Result<Option<RemoteOptions>> {
         let Some(url) = &self.remote else {
             return Ok(None);
         };
@@ -74,7 +74,7 @@ impl RemoteArgs {
 
 /// Who decides what villagers do.
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum PolicyKind {
+pub(crate) enum PolicyKind {
     Utility,
     Random,
     Net,
@@ -82,20 +82,20 @@ pub enum PolicyKind {
 
 /// The decision-policy arguments shared by `play` and `sim`.
 #[derive(Clone, Debug, clap::Args)]
-pub struct PolicyArgs {
+pub(crate) struct PolicyArgs {
     /// Who decides what villagers do: `play` defaults to the trained network, `sim` to the
     /// utility AI (`net` falls back to the utility AI, saying why, when the weights cannot be
     /// loaded).
     #[arg(long, value_enum)]
-    pub policy: Option<PolicyKind>,
+    pub(crate) policy: Option<PolicyKind>,
     /// Weights of the policy network.
     #[arg(long, default_value = "models/policy.safetensors")]
-    pub policy_file: PathBuf,
+    pub(crate) policy_file: PathBuf,
 }
 
 impl PolicyArgs {
     /// The choice (`default` when none was given), with `seed` for the random policy.
-    pub fn choice(&self, default: PolicyKind, seed: u64) -> PolicyChoice {
+    pub(crate) fn choice(&self, default: PolicyKind, seed: u64) -> PolicyChoice {
         match self.policy.unwrap_or(default) {
             PolicyKind::Utility => PolicyChoice::Utility,
             PolicyKind::Random => PolicyChoice::Random { seed },

@@ -23,37 +23,37 @@ use crate::music::taste::MusicSettings;
 pub struct MusicArgs {
     /// Valence in [-1, 1]: negative is minor and lower, positive major and higher.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-    pub valence: f32,
+    pub(crate) valence: f32,
     /// Arousal in [-1, 1]: tempo, loudness, busyness and the layers that play.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-    pub arousal: f32,
+    pub(crate) arousal: f32,
     /// Dominance in [-1, 1]: louder and lower when high.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-    pub dominance: f32,
+    pub(crate) dominance: f32,
     /// Length in seconds (whole bars: the piece ends at the first bar line past it). With
     /// `--from-sim`, defaults to the sim's length.
     #[arg(long)]
-    pub seconds: Option<f64>,
+    pub(crate) seconds: Option<f64>,
     /// The same seed gives the same notes.
     #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// The WAV file to write (16-bit PCM, 44.1 kHz stereo).
     #[arg(long, required_unless_present = "taste")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Also write the notes as a standard MIDI file.
     #[arg(long)]
-    pub midi: Option<PathBuf>,
+    pub(crate) midi: Option<PathBuf>,
     /// Follow the mood over time of a sim report (`npc-minds sim --report-json FILE`) instead
     /// of one mood; the sim's time is stretched onto the piece's.
     #[arg(long)]
-    pub from_sim: Option<PathBuf>,
+    pub(crate) from_sim: Option<PathBuf>,
     /// The music model (default: models/music.safetensors).
     #[arg(long)]
-    pub model: Option<PathBuf>,
+    pub(crate) model: Option<PathBuf>,
     /// Show what the game learnt of the player's taste from this settings file (the game keeps
     /// it in saves/settings.ron) instead of making music.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "midi", "from_sim"])]
-    pub taste: Option<PathBuf>,
+    pub(crate) taste: Option<PathBuf>,
 }
 
 /// What `music` prints.

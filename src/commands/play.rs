@@ -7,7 +7,7 @@ use super::PolicyArgs;
 
 /// What `--autopilot` does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum AutopilotMode {
+pub(crate) enum AutopilotMode {
     /// Talk to the nearest villager once (a quick check).
     Talk,
     /// Solve the mystery from the clue journal.
@@ -19,17 +19,17 @@ pub enum AutopilotMode {
 pub struct PlayArgs {
     /// Folder of modded `*.npc.ron` files that override or add NPCs by name.
     #[arg(long, default_value = "mods")]
-    pub mods: PathBuf,
+    pub(crate) mods: PathBuf,
     /// Run this many frames, then exit (0 = until the window closes).
     #[arg(long, default_value_t = 0)]
-    pub frames: u64,
+    pub(crate) frames: u64,
     /// Save a PNG of the window shortly before exiting (needs --frames).
     #[arg(long, value_name = "FILE", requires = "frames")]
-    pub screenshot: Option<PathBuf>,
+    pub(crate) screenshot: Option<PathBuf>,
     /// Append this run's frame times to FILE (CSV: run, frame, ms, phase) and print the summary
     /// of every run in it, so that several runs can be pooled.
     #[arg(long, value_name = "FILE")]
-    pub frame_log: Option<PathBuf>,
+    pub(crate) frame_log: Option<PathBuf>,
     /// Play by itself (for CI and screenshots); --frames is the limit. `talk` (the default):
     /// walk to the nearest villager, say a line, wait for the streamed reply, save
     /// --screenshot, exit 0 only if the villager replied and the screenshot is not blank.
@@ -41,22 +41,22 @@ pub struct PlayArgs {
         default_missing_value = "talk",
         requires_all = ["frames", "screenshot"]
     )]
-    pub autopilot: Option<AutopilotMode>,
+    pub(crate) autopilot: Option<AutopilotMode>,
     /// Who decides (default: the trained policy network).
     #[command(flatten)]
-    pub policy: PolicyArgs,
+    pub(crate) policy: PolicyArgs,
     #[command(flatten)]
-    pub remote: super::RemoteArgs,
+    pub(crate) remote: super::RemoteArgs,
     /// No soundtrack (the pool gets no music lane).
     #[arg(long)]
-    pub no_music: bool,
+    pub(crate) no_music: bool,
     /// Play this case (an id from `npc-minds cases`) in every game; by default each new game
     /// picks one at random.
     #[arg(long, value_name = "ID")]
-    pub case: Option<String>,
+    pub(crate) case: Option<String>,
     /// The hour the game starts at (default 8, morning); 22 starts at night.
     #[arg(long, value_name = "H", value_parser = hour)]
-    pub hour: Option<f32>,
+    pub(crate) hour: Option<f32>,
 }
 
 /// An hour in [0, 24).
@@ -103,7 +103,7 @@ pub fn run(a: PlayArgs) -> anyhow::Result<ExitCode> {
 
 /// This build has no window.
 #[cfg(not(feature = "windowed"))]
-pub fn run(_: PlayArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(_: PlayArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "error: this build has no window (built without the `windowed` feature).\n{HEADLESS_HINT}"
     );

@@ -15,39 +15,39 @@ use crate::serve::{Limits, LoadOptions, ServeOptions, Server};
 pub struct ServeArgs {
     /// Address to listen on (loopback by default; 0.0.0.0:8080 serves the network).
     #[arg(long, default_value = "127.0.0.1:8080")]
-    pub addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     /// A file holding the API key clients must send as `Authorization: Bearer KEY`.
     #[arg(long, value_name = "FILE")]
-    pub api_key_file: Option<PathBuf>,
+    pub(crate) api_key_file: Option<PathBuf>,
     /// Threads of each language model (the open-chat batcher's and the villagers').
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
     /// Chat requests that may wait for the batcher; more get 429.
     #[arg(long, default_value_t = 64)]
-    pub max_queue: usize,
+    pub(crate) max_queue: usize,
     /// Conversations decoded together in one step.
     #[arg(long, default_value_t = 16)]
-    pub max_batch: usize,
+    pub(crate) max_batch: usize,
     /// Most tokens a reply may have (a request asking for more gets this many).
     #[arg(long, default_value_t = 256)]
-    pub max_tokens: usize,
+    pub(crate) max_tokens: usize,
     /// Each request's deadline, in seconds.
     #[arg(long, default_value_t = 120)]
-    pub timeout_secs: u64,
+    pub(crate) timeout_secs: u64,
     /// Weights of the policy network (the utility AI decides when they cannot be loaded).
     #[arg(long, default_value = "models/policy.safetensors")]
-    pub policy_file: PathBuf,
+    pub(crate) policy_file: PathBuf,
     /// Folder of the cast (the villagers `npc:NAME` answers as).
     #[arg(long, default_value = "assets/npcs")]
-    pub npc_dir: PathBuf,
+    pub(crate) npc_dir: PathBuf,
     /// Folder of modded NPCs.
     #[arg(long, default_value = "mods")]
-    pub mods: PathBuf,
+    pub(crate) mods: PathBuf,
 }
 
 impl ServeArgs {
     /// The options these arguments ask for (the key read from its file).
-    pub fn options(&self) -> anyhow::Result<ServeOptions> {
+    pub(crate) fn options(&self) -> anyhow::Result<ServeOptions> {
         let api_key = match &self.api_key_file {
             None => None,
             Some(f) => {

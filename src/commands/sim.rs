@@ -9,7 +9,7 @@ use super::PolicyArgs;
 use crate::sim::{SimOptions, run_sim};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     Text,
     Json,
 }
@@ -19,57 +19,57 @@ pub enum ReportFormat {
 pub struct SimArgs {
     /// Number of villagers (the cast is repeated to reach it).
     #[arg(long, default_value_t = 100)]
-    pub npcs: usize,
+    pub(crate) npcs: usize,
     /// Game seconds to simulate.
     #[arg(long, default_value_t = 60.0)]
-    pub seconds: f64,
+    pub(crate) seconds: f64,
     /// Seed of everything random in the world.
     #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Apply results at a fixed tick offset so the same seed gives the same state hash.
     #[arg(long)]
-    pub lockstep: bool,
+    pub(crate) lockstep: bool,
     /// Write every model output to FILE (implies --lockstep).
     #[arg(long, value_name = "FILE", conflicts_with = "replay")]
-    pub record: Option<PathBuf>,
+    pub(crate) record: Option<PathBuf>,
     /// Run from a recording instead of models; checks the state hash (implies --lockstep;
     /// --npcs, --seconds and --seed come from the recording).
     #[arg(long, value_name = "FILE")]
-    pub replay: Option<PathBuf>,
+    pub(crate) replay: Option<PathBuf>,
     /// Save the whole village to FILE at the end (atomically; the save before is kept as
     /// FILE.prev).
     #[arg(long, value_name = "FILE", conflicts_with = "compare_policies")]
-    pub save: Option<PathBuf>,
+    pub(crate) save: Option<PathBuf>,
     /// Continue from a save: its villagers, seed and time step, for --seconds more (--npcs and
     /// --seed come from the save).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["replay", "compare_policies"])]
-    pub load: Option<PathBuf>,
+    pub(crate) load: Option<PathBuf>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub report: ReportFormat,
+    pub(crate) report: ReportFormat,
     /// Folder of the cast.
     #[arg(long, default_value = "assets/npcs")]
-    pub npc_dir: PathBuf,
+    pub(crate) npc_dir: PathBuf,
     /// Folder of modded NPCs.
     #[arg(long, default_value = "mods")]
-    pub mods: PathBuf,
+    pub(crate) mods: PathBuf,
     #[command(flatten)]
-    pub policy: PolicyArgs,
+    pub(crate) policy: PolicyArgs,
     /// The visitor says real lines, answered through the dialogue and emotion lanes (scripted
     /// here, or a server's with --remote); the report gains `talk`.
     #[arg(long)]
-    pub talk: bool,
+    pub(crate) talk: bool,
     /// With --remote the sim talks through that server (implies --talk) at the clock's pace: a
     /// 60-second run takes a minute.
     #[command(flatten)]
-    pub remote: super::RemoteArgs,
+    pub(crate) remote: super::RemoteArgs,
     /// Run random, utility and the policy network on the same seeds (lockstep) and print
     /// `{"random": {...}, "utility": {...}, "policy": {...}}`.
     #[arg(long, conflicts_with_all = ["record", "replay"])]
-    pub compare_policies: bool,
+    pub(crate) compare_policies: bool,
     /// Seeds for --compare-policies.
     #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
-    pub seeds: Vec<u64>,
+    pub(crate) seeds: Vec<u64>,
 }
 
 /// `npc-minds sim`.

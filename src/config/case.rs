@@ -15,7 +15,7 @@ use super::validate::{ConfigErrors, ConfigProblem, MAX_FILE_BYTES, MAX_NESTING};
 /// The case a game, the service and the evaluations use when none is named.
 pub const DEFAULT_CASE: &str = "stolen-bell";
 /// The file-name ending of a case.
-pub const CASE_SUFFIX: &str = ".case.ron";
+pub(crate) const CASE_SUFFIX: &str = ".case.ron";
 
 /// One case as a modder writes it. `{suspect}` and `{left}` in the lines are filled in by the game.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -24,30 +24,30 @@ pub struct CaseConfig {
     /// The file's name without `.case.ron` (`stolen-bell`).
     #[serde(skip)]
     pub id: String,
-    pub title: String,
+    pub(crate) title: String,
     /// What the player is told at the start.
-    pub premise: String,
+    pub(crate) premise: String,
     /// The question the title screen suggests asking first.
-    pub ask: String,
+    pub(crate) ask: String,
     /// What the culprit did, as said after "accuse X of": "stealing the bell".
-    pub crime: String,
+    pub(crate) crime: String,
     /// The win screen's headline: "The bell is found!".
-    pub solved: String,
+    pub(crate) solved: String,
     /// Name of the guilty villager.
     pub culprit: String,
     /// Villagers with a motive whose alibi holds: someone vouches for them.
     #[serde(default)]
-    pub herrings: Vec<String>,
+    pub(crate) herrings: Vec<String>,
     /// Name of the villager who hears accusations.
-    pub judge: String,
+    pub(crate) judge: String,
     /// Wrong accusations before the game is lost.
-    pub max_wrong: u32,
-    pub win_line: String,
-    pub wrong_line: String,
-    pub lose_line: String,
+    pub(crate) max_wrong: u32,
+    pub(crate) win_line: String,
+    pub(crate) wrong_line: String,
+    pub(crate) lose_line: String,
     /// What each villager (by name) knows in this case, on top of its own file's knowledge.
     #[serde(default)]
-    pub knowledge: BTreeMap<String, Vec<Fact>>,
+    pub(crate) knowledge: BTreeMap<String, Vec<Fact>>,
 }
 
 impl CaseConfig {
@@ -145,7 +145,7 @@ impl CaseConfig {
     }
 
     /// `npc` as it is in this case: its own knowledge, then what the case adds for it.
-    pub fn member(&self, npc: &NpcConfig) -> NpcConfig {
+    pub(crate) fn member(&self, npc: &NpcConfig) -> NpcConfig {
         let mut out = npc.clone();
         if let Some((_, facts)) = self.knowledge.iter().find(|(n, _)| same(n, &npc.name)) {
             out.knowledge.extend(facts.iter().cloned());
@@ -154,7 +154,7 @@ impl CaseConfig {
     }
 
     /// `line` with `{suspect}` and `{left}` filled in.
-    pub fn say(line: &str, suspect: &str, left: u32) -> String {
+    pub(crate) fn say(line: &str, suspect: &str, left: u32) -> String {
         line.replace("{suspect}", suspect)
             .replace("{left}", &left.to_string())
     }
@@ -175,7 +175,7 @@ fn problem(file: &str, field: Option<String>, message: String) -> ConfigProblem 
 }
 
 /// The id of a case file (`stolen-bell` for `…/stolen-bell.case.ron`).
-pub fn case_id(path: &Path) -> Option<String> {
+pub(crate) fn case_id(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
     name.strip_suffix(CASE_SUFFIX)
         .filter(|id| !id.is_empty())
@@ -183,7 +183,7 @@ pub fn case_id(path: &Path) -> Option<String> {
 }
 
 /// The `*.case.ron` files in `dir`, sorted (a missing folder has none).
-pub fn case_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn case_files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -196,7 +196,7 @@ pub fn case_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The cases folders that go with a cast folder: `cases/` beside it, then the mods' `cases/`.
-pub fn case_dirs(npc_dir: &Path, mods: &Path) -> [PathBuf; 2] {
+pub(crate) fn case_dirs(npc_dir: &Path, mods: &Path) -> [PathBuf; 2] {
     [npc_dir.with_file_name("cases"), mods.join("cases")]
 }
 
@@ -219,7 +219,7 @@ pub fn load_cases(dirs: &[PathBuf]) -> (Vec<CaseConfig>, Vec<ConfigProblem>) {
 }
 
 /// The case `id` among `dirs`, or why there is none (naming the ids there are).
-pub fn find_case(dirs: &[PathBuf], id: &str) -> Result<CaseConfig, String> {
+pub(crate) fn find_case(dirs: &[PathBuf], id: &str) -> Result<CaseConfig, String> {
     let (cases, problems) = load_cases(dirs);
     if let Some(c) = cases.iter().find(|c| c.id == id) {
         return Ok(c.clone());

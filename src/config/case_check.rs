@@ -12,7 +12,7 @@ use crate::decide::leads::{CLEAR_LEAD, Suspect, Told, clear_lead, leads, vouched
 /// The trust a kind player reaches with a villager on a visit, from 0: a loaf of bread and four
 /// kind words (the game's trust rises 0.2 for bread and 0.1 for a kind word). Facts held back
 /// above it must be opened by evidence.
-pub const KIND_TRUST: f32 = 0.6;
+pub(crate) const KIND_TRUST: f32 = 0.6;
 
 /// One clue of the case: who tells it, where it is written, what it says and how it opens.
 struct Entry<'a> {
@@ -22,7 +22,11 @@ struct Entry<'a> {
 }
 
 /// Problems of `case` (read from `file`) when played with `cast`; none means it can be solved.
-pub fn against_cast(case: &CaseConfig, cast: &[NpcConfig], file: &str) -> Vec<ConfigProblem> {
+pub(crate) fn against_cast(
+    case: &CaseConfig,
+    cast: &[NpcConfig],
+    file: &str,
+) -> Vec<ConfigProblem> {
     let mut found: Vec<(String, String)> = unknown_names(case, cast);
     if found.is_empty() {
         let entries = entries(case, cast);

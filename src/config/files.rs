@@ -26,7 +26,7 @@ pub fn npc_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Expands the paths given on the command line: directories become their `*.npc.ron` files;
 /// paths that do not exist are left out (the caller reports them).
-pub fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths
         .iter()
         .filter(|p| p.exists())
@@ -68,17 +68,17 @@ pub fn load_all(files: &[PathBuf]) -> (Vec<(String, NpcConfig)>, Vec<ConfigProbl
 
 /// The villagers and the case they play: what `load_story` gives.
 #[derive(Clone, Debug, Default)]
-pub struct Story {
+pub(crate) struct Story {
     /// The cast, each villager knowing what it knows in the case.
-    pub cast: Vec<NpcConfig>,
-    pub case: Option<CaseConfig>,
-    pub problems: Vec<ConfigProblem>,
+    pub(crate) cast: Vec<NpcConfig>,
+    pub(crate) case: Option<CaseConfig>,
+    pub(crate) problems: Vec<ConfigProblem>,
 }
 
 /// The cast from `base` and `mods` (as [`load_villagers`]) in the case `id` from the cases folders
 /// beside them ([`case_dirs`]). Without any case there, the villagers alone; a case that is
 /// missing or broken is a problem, and the villagers play without it.
-pub fn load_story(base: &Path, mods: &Path, id: &str) -> Story {
+pub(crate) fn load_story(base: &Path, mods: &Path, id: &str) -> Story {
     let (mut cast, mut problems) = load_villagers(base, mods);
     let dirs = case_dirs(base, mods);
     let any = dirs.iter().any(|d| !case_files(d).is_empty());
@@ -113,7 +113,7 @@ pub fn load_cast(base: &Path, mods: &Path) -> (Vec<NpcConfig>, Vec<ConfigProblem
 
 /// The shipped villagers from `base` as their own files say (no case), overridden or extended by
 /// name from `mods` (if it exists). Problems in mods are reported but never remove a shipped NPC.
-pub fn load_villagers(base: &Path, mods: &Path) -> (Vec<NpcConfig>, Vec<ConfigProblem>) {
+pub(crate) fn load_villagers(base: &Path, mods: &Path) -> (Vec<NpcConfig>, Vec<ConfigProblem>) {
     let (mut cast, mut problems) = load_all(&npc_files(base));
     let (modded, mod_problems) = load_all(&npc_files(mods));
     problems.extend(mod_problems);

@@ -9,15 +9,15 @@ use super::validate::{ConfigErrors, parse_npc};
 
 /// A loaded, validated NPC config.
 #[derive(Asset, TypePath, Clone, Debug)]
-pub struct NpcAsset(pub NpcConfig);
+pub(crate) struct NpcAsset(pub NpcConfig);
 
 /// Loads `*.npc.ron` files.
 #[derive(Default, TypePath)]
-pub struct NpcLoader;
+pub(crate) struct NpcLoader;
 
 /// Why a `.npc.ron` did not load: I/O, or the located config problems.
 #[derive(Debug, thiserror::Error)]
-pub enum NpcLoadError {
+pub(crate) enum NpcLoadError {
     #[error("{0}: could not read: {1}")]
     Io(String, std::io::Error),
     #[error("{0}")]

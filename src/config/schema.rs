@@ -19,41 +19,41 @@ pub struct NpcConfig {
     #[serde(default)]
     pub temperament: Temperament,
     /// How the NPC talks (fed to the dialogue prompt).
-    pub speech_style: String,
+    pub(crate) speech_style: String,
     /// What the NPC knows; each fact is told only when trust is high enough.
     #[serde(default)]
     pub knowledge: Vec<Fact>,
     /// Name of the place the NPC lives (see the place list in README.md).
-    pub home: String,
+    pub(crate) home: String,
     /// Name of the place the NPC works.
-    pub work: String,
+    pub(crate) work: String,
     /// What the NPC prefers to do at which hours; a bias for the decision lane, not a script.
     #[serde(default)]
-    pub schedule: Vec<ScheduleEntry>,
+    pub(crate) schedule: Vec<ScheduleEntry>,
     /// Lines said when the dialogue model is missing or fails. At least one.
     pub fallback_lines: Vec<String>,
     /// Per-NPC overrides of how game events move emotion.
     #[serde(default)]
-    pub appraisal: Appraisal,
+    pub(crate) appraisal: Appraisal,
     /// How this NPC's replies are sampled (defaults: temperature 0.4, top_p 0.9,
     /// repeat_penalty 1.15, max_tokens 80).
     #[serde(default)]
-    pub sampling: Sampling,
+    pub(crate) sampling: Sampling,
     /// What the villager talks about freely in small talk (its trade, its day, what it likes, what
     /// it thinks of others): small talk draws on these and nothing tied to the mystery.
     #[serde(default)]
-    pub talk_about: Vec<String>,
+    pub(crate) talk_about: Vec<String>,
 }
 
 /// Personality traits, each in [0, 1].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Persona {
-    pub bravery: f32,
-    pub sociability: f32,
-    pub diligence: f32,
-    pub temper: f32,
-    pub honesty: f32,
+    pub(crate) bravery: f32,
+    pub(crate) sociability: f32,
+    pub(crate) diligence: f32,
+    pub(crate) temper: f32,
+    pub(crate) honesty: f32,
 }
 
 impl Persona {
@@ -73,11 +73,11 @@ impl Persona {
 #[serde(deny_unknown_fields)]
 pub struct Temperament {
     #[serde(default)]
-    pub valence: f32,
+    pub(crate) valence: f32,
     #[serde(default)]
-    pub arousal: f32,
+    pub(crate) arousal: f32,
     #[serde(default)]
-    pub dominance: f32,
+    pub(crate) dominance: f32,
     /// Seconds for an emotion to fall half-way back to the baseline (> 0).
     #[serde(default = "default_half_life")]
     pub half_life_secs: f32,
@@ -109,10 +109,10 @@ pub struct Fact {
     /// fact; alternatives separated by `|` ("town hall|hall"). Default: the text's longest content
     /// words.
     #[serde(default)]
-    pub keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
     /// Other ways a player may ask about it ("who bought charcoal"), to find it by meaning.
     #[serde(default)]
-    pub topics: Vec<String>,
+    pub(crate) topics: Vec<String>,
     /// What the villager can tell when asked more about it: `who`, `where`, `when`, `why`, `how`,
     /// `what`, and `unknown` (what it did not see). A follow-up it has no detail for is answered
     /// with `unknown`, or with an honest "I couldn't say", never an invented detail.
@@ -125,39 +125,39 @@ pub struct Fact {
     /// Key groups (as in `keys`) a player's line must carry to unlock the fact below `min_trust`:
     /// a clue from elsewhere that bears on it, cited as a detective confronts a witness.
     #[serde(default)]
-    pub evidence: Vec<String>,
+    pub(crate) evidence: Vec<String>,
 }
 
 /// From `from` to `to` o'clock (may wrap past midnight) the NPC leans towards `action`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScheduleEntry {
-    pub from: f32,
-    pub to: f32,
-    pub action: Action,
+pub(crate) struct ScheduleEntry {
+    pub(crate) from: f32,
+    pub(crate) to: f32,
+    pub(crate) action: Action,
 }
 
 /// Emotion deltas (valence, arousal, dominance) per game event; `None` keeps the game default.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Appraisal {
+pub(crate) struct Appraisal {
     #[serde(default)]
-    pub gift: Option<[f32; 3]>,
+    pub(crate) gift: Option<[f32; 3]>,
     #[serde(default)]
-    pub insult: Option<[f32; 3]>,
+    pub(crate) insult: Option<[f32; 3]>,
     #[serde(default)]
-    pub praise: Option<[f32; 3]>,
+    pub(crate) praise: Option<[f32; 3]>,
     #[serde(default)]
-    pub threat: Option<[f32; 3]>,
+    pub(crate) threat: Option<[f32; 3]>,
     #[serde(default)]
-    pub harm: Option<[f32; 3]>,
+    pub(crate) harm: Option<[f32; 3]>,
     #[serde(default)]
-    pub witness_harm: Option<[f32; 3]>,
+    pub(crate) witness_harm: Option<[f32; 3]>,
 }
 
 impl ScheduleEntry {
     /// True when `hour` falls in this entry (wrapping past midnight when `from > to`).
-    pub fn covers(&self, hour: f32) -> bool {
+    pub(crate) fn covers(&self, hour: f32) -> bool {
         if self.from <= self.to {
             (self.from..self.to).contains(&hour)
         } else {
@@ -168,7 +168,7 @@ impl ScheduleEntry {
 
 impl NpcConfig {
     /// The `n`-th non-empty fallback line (cycling), or "..." if there is none.
-    pub fn fallback_line(&self, n: u64) -> String {
+    pub(crate) fn fallback_line(&self, n: u64) -> String {
         let lines: Vec<&String> = self
             .fallback_lines
             .iter()
@@ -180,7 +180,7 @@ impl NpcConfig {
     }
 
     /// The scheduled action at `hour`, if any (the first matching entry wins).
-    pub fn scheduled(&self, hour: f32) -> Option<Action> {
+    pub(crate) fn scheduled(&self, hour: f32) -> Option<Action> {
         self.schedule
             .iter()
             .find(|e| e.covers(hour))

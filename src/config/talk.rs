@@ -6,10 +6,10 @@ use super::schema::{Fact, NpcConfig};
 use crate::decide::keys;
 
 /// Longest detail, unlock or small-talk line, in characters.
-pub const MAX_LINE: usize = 240;
+pub(crate) const MAX_LINE: usize = 240;
 
 /// Problems of one villager's conversation fields, as (field path, message).
-pub fn check(c: &NpcConfig) -> Vec<(String, String)> {
+pub(crate) fn check(c: &NpcConfig) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (i, fact) in c.knowledge.iter().enumerate() {
         check_fact(fact, &format!("knowledge[{i}]"), &mut out);

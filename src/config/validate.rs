@@ -8,7 +8,7 @@ use crate::decide::keys;
 use crate::world::places;
 
 /// Larger files are refused before parsing.
-pub const MAX_FILE_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_FILE_BYTES: usize = 256 * 1024;
 /// Deeper nesting is refused by the parser (no stack overflow on hostile files).
 pub const MAX_NESTING: usize = 32;
 
@@ -317,7 +317,7 @@ fn appraisal(c: &NpcConfig) -> Vec<(String, String)> {
 }
 
 /// Problems across a cast: duplicate names (files are `(file, config)` in load order).
-pub fn check_cast<'a>(
+pub(crate) fn check_cast<'a>(
     configs: impl IntoIterator<Item = (&'a str, &'a NpcConfig)>,
 ) -> Vec<ConfigProblem> {
     let mut seen: Vec<(&str, &str)> = Vec::new();

@@ -41,7 +41,7 @@ impl Action {
     }
 
     /// Short lower-case name used in reports and on screen.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Action::Idle => "idle",
             Action::Wander => "wander",

@@ -20,7 +20,7 @@ pub enum EmotionLabel {
 
 impl EmotionLabel {
     /// Every label, in the classifier's output order.
-    pub const ALL: [EmotionLabel; 7] = [
+    pub(crate) const ALL: [EmotionLabel; 7] = [
         EmotionLabel::Joy,
         EmotionLabel::Anger,
         EmotionLabel::Fear,
@@ -31,12 +31,12 @@ impl EmotionLabel {
     ];
 
     /// Position in [`EmotionLabel::ALL`].
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 
     /// The lowercase name used in datasets, JSON and weight metadata.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             EmotionLabel::Joy => "joy",
             EmotionLabel::Anger => "anger",
@@ -49,13 +49,13 @@ impl EmotionLabel {
     }
 
     /// The label called `name` (lowercase, surrounding spaces ignored).
-    pub fn parse(name: &str) -> Option<EmotionLabel> {
+    pub(crate) fn parse(name: &str) -> Option<EmotionLabel> {
         let name = name.trim();
         EmotionLabel::ALL.into_iter().find(|l| l.name() == name)
     }
 
     /// How someone feeling this is described ("You feel angry").
-    pub fn adjective(self) -> &'static str {
+    pub(crate) fn adjective(self) -> &'static str {
         match self {
             EmotionLabel::Joy => "happy",
             EmotionLabel::Anger => "angry",
@@ -68,7 +68,7 @@ impl EmotionLabel {
     }
 
     /// Typical valence, arousal, dominance of the label (near the mean of our dataset).
-    pub fn prototype(self) -> [f32; 3] {
+    pub(crate) fn prototype(self) -> [f32; 3] {
         match self {
             EmotionLabel::Joy => [0.7, 0.4, 0.4],
             EmotionLabel::Anger => [-0.7, 0.75, 0.55],

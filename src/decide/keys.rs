@@ -118,7 +118,7 @@ const STOP: &[&str] = &[
 ];
 
 /// Lowercase words of `text` (letters, digits and inner apostrophes).
-pub fn words(text: &str) -> Vec<String> {
+pub(crate) fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .map(|w| w.trim_matches(|c| c == '\'' || c == '’').to_lowercase())
         .filter(|w| !w.is_empty())
@@ -126,7 +126,7 @@ pub fn words(text: &str) -> Vec<String> {
 }
 
 /// True when `word` counts as a content word (not a stop word, at least 3 letters).
-pub fn is_content(word: &str) -> bool {
+pub(crate) fn is_content(word: &str) -> bool {
     word.chars().count() >= 3 && !STOP.contains(&word)
 }
 
@@ -148,20 +148,20 @@ fn has_phrase(text_words: &[String], alt: &str) -> bool {
 }
 
 /// One group of alternatives ("town hall|hall"): present when any alternative is.
-pub fn group_present(text_words: &[String], group: &str) -> bool {
+pub(crate) fn group_present(text_words: &[String], group: &str) -> bool {
     group
         .split('|')
         .any(|alt| has_phrase(text_words, alt.trim()))
 }
 
 /// True when every group is present in `text`.
-pub fn all_present(text: &str, groups: &[String]) -> bool {
+pub(crate) fn all_present(text: &str, groups: &[String]) -> bool {
     let w = words(text);
     !groups.is_empty() && groups.iter().all(|g| group_present(&w, g))
 }
 
 /// How many of the groups are present in `text`.
-pub fn count_present(text: &str, groups: &[String]) -> usize {
+pub(crate) fn count_present(text: &str, groups: &[String]) -> usize {
     let w = words(text);
     groups.iter().filter(|g| group_present(&w, g)).count()
 }

@@ -5,17 +5,17 @@
 
 /// Someone a clue can point at: a villager's name, its trade and where it works.
 #[derive(Clone, Debug)]
-pub struct Suspect {
-    pub name: String,
-    pub role: String,
-    pub work: String,
+pub(crate) struct Suspect {
+    pub(crate) name: String,
+    pub(crate) role: String,
+    pub(crate) work: String,
 }
 
 /// A clue as read: who told it and what it says.
 #[derive(Clone, Copy, Debug)]
-pub struct Told<'a> {
-    pub speaker: &'a str,
-    pub text: &'a str,
+pub(crate) struct Told<'a> {
+    pub(crate) speaker: &'a str,
+    pub(crate) text: &'a str,
 }
 
 /// Whole lowercase words of `text`.
@@ -49,7 +49,7 @@ fn pointed(clue: Told, cast: &[Suspect]) -> Vec<usize> {
 
 /// The villager a clue gives an alibi: it names exactly one other villager and says someone
 /// vouches for it ("Bram was at my farm all night; I'd vouch for him").
-pub fn vouched_for(clue: Told, cast: &[Suspect]) -> Option<String> {
+pub(crate) fn vouched_for(clue: Told, cast: &[Suspect]) -> Option<String> {
     let t = format!(" {} ", words(clue.text).join(" "));
     let says = |cues: &[&str]| cues.iter().any(|c| t.contains(&format!(" {c} ")));
     // "Hilda can vouch for me" is the speaker's own claim, not an alibi it gives.
@@ -66,7 +66,7 @@ pub fn vouched_for(clue: Told, cast: &[Suspect]) -> Option<String> {
 /// when it names it, its trade ("the miller") or its workplace ("the mill road"); a villager's
 /// words about itself do not count, and a clue that points at several villagers counts for none.
 /// A villager someone vouches for is left out: its alibi holds.
-pub fn leads<'a>(
+pub(crate) fn leads<'a>(
     clues: impl IntoIterator<Item = Told<'a>> + Clone,
     cast: &[Suspect],
 ) -> Vec<(String, usize)> {
@@ -87,13 +87,13 @@ pub fn leads<'a>(
 }
 
 /// Clues the lead needs before it is clear...
-pub const CLEAR_LEAD: usize = 3;
+pub(crate) const CLEAR_LEAD: usize = 3;
 /// ...and how many more than the next suspect.
-pub const CLEAR_MARGIN: usize = 2;
+pub(crate) const CLEAR_MARGIN: usize = 2;
 
 /// The lead, if it is clear enough to accuse now (`all_asked`: any lead will do); villagers in
 /// `cleared` (accused wrongly already) are left out.
-pub fn clear_lead<'a>(
+pub(crate) fn clear_lead<'a>(
     clues: impl IntoIterator<Item = Told<'a>> + Clone,
     cast: &[Suspect],
     cleared: &[String],

@@ -35,7 +35,7 @@ pub struct Observation {
 
 impl Observation {
     /// A stable hash of the exact input bits, used as the record/replay key.
-    pub fn stable_hash(&self) -> u64 {
+    pub(crate) fn stable_hash(&self) -> u64 {
         let mut h = Fnv::default();
         for v in self.needs.iter().chain(&self.emotion).chain(&self.persona) {
             h.write(v.to_bits() as u64);

@@ -60,7 +60,7 @@ impl Intent {
     ];
 
     /// The snake_case name used in data files, JSON and `--explain`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Intent::Question => "question",
             Intent::Greeting => "greeting",
@@ -79,11 +79,6 @@ impl Intent {
             Intent::FollowUp => "follow_up",
             Intent::More => "more",
         }
-    }
-
-    /// The intent called `name`.
-    pub fn parse(name: &str) -> Option<Intent> {
-        Intent::ALL.into_iter().find(|i| i.name() == name.trim())
     }
 }
 
@@ -104,7 +99,7 @@ pub enum Ask {
 
 impl Ask {
     /// The word a villager says it does not know ("who", "where").
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Ask::Who => "who",
             Ask::Where => "where",
@@ -124,26 +119,26 @@ impl Ask {
 #[serde(deny_unknown_fields)]
 pub struct Details {
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub who: String,
+    pub(crate) who: String,
     #[serde(default, rename = "where", skip_serializing_if = "String::is_empty")]
     pub place: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub when: String,
+    pub(crate) when: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub why: String,
+    pub(crate) why: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub how: String,
+    pub(crate) how: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub what: String,
+    pub(crate) what: String,
     /// What the villager did not see or does not know about it ("I only saw the light, not who
     /// carried it").
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub unknown: String,
+    pub(crate) unknown: String,
 }
 
 impl Details {
     /// The detail that answers `ask`, when the villager knows it.
-    pub fn get(&self, ask: Ask) -> Option<&str> {
+    pub(crate) fn get(&self, ask: Ask) -> Option<&str> {
         let d = match ask {
             Ask::Who => &self.who,
             Ask::Where => &self.place,
@@ -157,7 +152,7 @@ impl Details {
     }
 
     /// Every detail written, with its field name (`unknown` last).
-    pub fn written(&self) -> Vec<(&'static str, &str)> {
+    pub(crate) fn written(&self) -> Vec<(&'static str, &str)> {
         [
             ("who", &self.who),
             ("where", &self.place),
@@ -207,7 +202,7 @@ pub enum Move {
 
 impl Move {
     /// The knowledge entry the reply is about, if any.
-    pub fn entry(self) -> Option<usize> {
+    pub(crate) fn entry(self) -> Option<usize> {
         match self {
             Move::StateFact(k)
             | Move::Hint(k)
@@ -256,24 +251,24 @@ pub struct DialogueRecord {
     pub rejections: Vec<String>,
     /// How fast the model produced it (filled in by the backend).
     #[serde(default)]
-    pub speed: ReplySpeed,
+    pub(crate) speed: ReplySpeed,
 }
 
 /// How fast one reply was generated: tokens over all attempts, seconds to the first token,
 /// seconds of decoding after it, and the prompt tokens read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReplySpeed {
-    pub tokens: u32,
-    pub first_token_secs: f32,
-    pub decode_secs: f32,
+pub(crate) struct ReplySpeed {
+    pub(crate) tokens: u32,
+    pub(crate) first_token_secs: f32,
+    pub(crate) decode_secs: f32,
     /// Prompt tokens read over all attempts (cached persona tokens included).
     #[serde(default)]
-    pub prompt_tokens: u32,
+    pub(crate) prompt_tokens: u32,
 }
 
 impl ReplySpeed {
     /// Decoded tokens per second after the first (none without a second token).
-    pub fn tokens_per_sec(&self) -> Option<f32> {
+    pub(crate) fn tokens_per_sec(&self) -> Option<f32> {
         (self.tokens > 1 && self.decode_secs > 0.0)
             .then(|| (self.tokens - 1) as f32 / self.decode_secs)
     }

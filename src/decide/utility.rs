@@ -7,7 +7,7 @@ use super::mask::{AT_PLACE, THREAT_RANGE, action_mask, is_night};
 use super::observation::Observation;
 
 /// One score per action in [`Action::ALL`] order; impossible actions score `-1`.
-pub fn scores(o: &Observation) -> [f32; 10] {
+pub(crate) fn scores(o: &Observation) -> [f32; 10] {
     let [hunger, energy, social] = o.needs;
     let [bravery, sociability, diligence, temper, _honesty] = o.persona;
     let [valence, arousal, dominance] = o.emotion;
@@ -62,7 +62,7 @@ pub fn scores(o: &Observation) -> [f32; 10] {
 }
 
 /// The best-scoring possible action (ties go to the earlier action).
-pub fn decide(o: &Observation) -> Action {
+pub(crate) fn decide(o: &Observation) -> Action {
     let s = scores(o);
     let mut best = 0;
     for i in 1..s.len() {

@@ -3,7 +3,7 @@
 
 /// What a typed line means for the case.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Accusation {
+pub(crate) enum Accusation {
     /// Not an accusation.
     None,
     /// Names this one villager as the thief.
@@ -32,9 +32,9 @@ const DENYING: [&str; 6] = ["not ", "n't", "never", "innocent", "didn't", "wasn'
 
 /// A villager an accusation can name: by name or by trade ("the miller").
 #[derive(Clone, Copy, Debug)]
-pub struct Named<'a> {
-    pub name: &'a str,
-    pub role: &'a str,
+pub(crate) struct Named<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) role: &'a str,
 }
 
 /// Whole lowercase words of `text`.
@@ -49,7 +49,7 @@ fn words(text: &str) -> Vec<String> {
 /// Reads `line` for an accusation of one of `cast` (case-insensitive, whole words, by name or by
 /// trade). The judge the line is said to is never a suspect ("Mayor Aldric, I accuse Odo"), and
 /// naming one villager by both name and trade is still one villager.
-pub fn detect(line: &str, cast: &[Named], judge: &str) -> Accusation {
+pub(crate) fn detect(line: &str, cast: &[Named], judge: &str) -> Accusation {
     let lower = line.to_lowercase();
     if !ACCUSING.iter().any(|k| lower.contains(k)) || DENYING.iter().any(|k| lower.contains(k)) {
         return Accusation::None;

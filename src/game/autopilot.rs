@@ -22,7 +22,7 @@ use crate::world::components::{Player, Position, Villager};
 
 /// What the autopilot does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AutopilotMode {
+pub(crate) enum AutopilotMode {
     /// Talk to the nearest villager once (a quick check).
     Talk,
     /// Solve the mystery from the clue journal.
@@ -59,7 +59,7 @@ pub(super) struct Autopilot {
     shot: PathBuf,
     frames: u64,
     /// Set once the screenshot is asked for: what to report if it turns out not blank.
-    pub shooting: Option<Verdict>,
+    pub(crate) shooting: Option<Verdict>,
     /// Whether the captured screenshot had more than a few colours.
     not_blank: Option<bool>,
     done: bool,
@@ -73,7 +73,7 @@ struct Quick {
 }
 
 impl Autopilot {
-    pub fn new(limit: u64, shot: PathBuf) -> Self {
+    pub(crate) fn new(limit: u64, shot: PathBuf) -> Self {
         Autopilot {
             limit,
             shot,
@@ -89,7 +89,7 @@ impl Autopilot {
     }
 
     /// Takes the screenshot; `verdict` is reported once it is captured.
-    pub fn shoot(&mut self, commands: &mut Commands, verdict: Verdict) {
+    pub(crate) fn shoot(&mut self, commands: &mut Commands, verdict: Verdict) {
         if self.shooting.is_some() {
             return;
         }

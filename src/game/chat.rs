@@ -29,14 +29,14 @@ const MAX_TYPED: usize = 200;
 /// The open chat: who with, and what is typed so far.
 #[derive(Resource, Default)]
 pub(super) struct ChatBox {
-    pub with: Option<Entity>,
-    pub typed: String,
+    pub(crate) with: Option<Entity>,
+    pub(crate) typed: String,
     /// Set on the frame the chat opens, so the `E` that opened it is not typed.
     just_opened: bool,
     /// Seconds left in which typed keys do not walk (see [`TYPING_GRACE_SECS`]).
-    pub grace: f32,
+    pub(crate) grace: f32,
     /// Why the last chat ended, when it was not the player's choice ("Hilda walked away").
-    pub ended: Option<String>,
+    pub(crate) ended: Option<String>,
 }
 
 /// The villager `E` would talk to now (highlighted on screen), if any is in reach.
@@ -57,15 +57,15 @@ impl Default for Gifts {
 /// it is answered (the mystery's "accuse X? Y/N"), and a short note under the line.
 #[derive(Resource, Default, Debug, Clone, PartialEq)]
 pub(super) struct ChatGate {
-    pub prompt: Option<String>,
-    pub note: Option<String>,
+    pub(crate) prompt: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// The player pressed Enter on a line for `npc` (the mystery routes it on to the villager).
 #[derive(Message, Clone, Debug)]
 pub(super) struct LineTyped {
-    pub npc: Entity,
-    pub text: String,
+    pub(crate) npc: Entity,
+    pub(crate) text: String,
 }
 
 pub(super) fn plugin(app: &mut App) {

@@ -65,7 +65,7 @@ const CSV_HEADER: &str = "run,frame,ms,phase";
 
 impl FrameLog {
     /// A log that is also appended to `file` at exit.
-    pub fn to_file(file: PathBuf) -> Self {
+    pub(crate) fn to_file(file: PathBuf) -> Self {
         FrameLog {
             file: Some(file),
             ..default()
@@ -78,7 +78,7 @@ impl FrameLog {
 
     /// One line: p50/p99 of frames with no reply in progress and of frames while one is
     /// generated (before its first words or after), and the ratio of their p99s.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let of = |keep: &dyn Fn(Phase) -> bool| -> Vec<f32> {
             self.times
                 .iter()
@@ -169,14 +169,14 @@ pub(super) struct ReplyLog {
     /// Lines said and not yet answered: villager → real seconds when Enter was pressed.
     waiting: HashMap<Entity, f64>,
     /// Seconds from Enter to the first words on screen.
-    pub first_words: Vec<f32>,
+    pub(crate) first_words: Vec<f32>,
     /// Decode tokens per second of each finished reply.
-    pub tokens_per_sec: Vec<f32>,
+    pub(crate) tokens_per_sec: Vec<f32>,
 }
 
 impl ReplyLog {
     /// One line: how many replies, first words p50/max, decode rate p50.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         if self.first_words.is_empty() {
             return "in-game replies: none".into();
         }
@@ -192,7 +192,7 @@ impl ReplyLog {
         )
     }
 
-    pub fn last(&self) -> Option<(f32, Option<f32>)> {
+    pub(crate) fn last(&self) -> Option<(f32, Option<f32>)> {
         self.first_words
             .last()
             .map(|f| (*f, self.tokens_per_sec.last().copied()))

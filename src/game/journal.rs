@@ -7,7 +7,7 @@
 use bevy::prelude::*;
 
 use super::view::{GAP, Stacked, TOP, shown};
-pub use crate::decide::leads::Suspect;
+pub(crate) use crate::decide::leads::Suspect;
 use crate::decide::leads::{self, Told};
 
 use super::screens::{NewGame, Screen};
@@ -17,19 +17,19 @@ use crate::world::components::{Villager, WorldClock};
 
 /// One clue: what a villager told the player, and when (game day and hour).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Clue {
-    pub speaker: String,
-    pub text: String,
-    pub day: u32,
-    pub hour: f32,
+pub(crate) struct Clue {
+    pub(crate) speaker: String,
+    pub(crate) text: String,
+    pub(crate) day: u32,
+    pub(crate) hour: f32,
     /// Told below the villager's trust because the player cited another clue as evidence.
     #[serde(default)]
-    pub unlocked: bool,
+    pub(crate) unlocked: bool,
 }
 
 impl Clue {
     /// "Day 1, 09:40 — Hilda: Odo drank alone …"
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         format!(
             "Day {}, {:02}:{:02}  {}: {}{}",
             self.day,
@@ -48,15 +48,15 @@ impl Clue {
 
 /// The clues so far, oldest first.
 #[derive(Resource, Default, Debug)]
-pub struct Journal {
-    pub clues: Vec<Clue>,
+pub(crate) struct Journal {
+    pub(crate) clues: Vec<Clue>,
     /// Seconds the "new clue" notice still shows.
     notice: f32,
 }
 
 impl Journal {
     /// Adds a clue unless this villager already told it; true when it was new.
-    pub fn add(&mut self, clue: Clue) -> bool {
+    pub(crate) fn add(&mut self, clue: Clue) -> bool {
         let known = self
             .clues
             .iter()
@@ -68,7 +68,7 @@ impl Journal {
     }
 
     /// The journal as lines of text, newest last (at most `max`, the newest ones).
-    pub fn lines(&self, max: usize) -> Vec<String> {
+    pub(crate) fn lines(&self, max: usize) -> Vec<String> {
         let skip = self.clues.len().saturating_sub(max);
         self.clues.iter().skip(skip).map(Clue::line).collect()
     }
@@ -76,7 +76,7 @@ impl Journal {
 
 impl Journal {
     /// The clues as read by [`leads`](crate::decide::leads): who told what.
-    pub fn told(&self) -> impl Iterator<Item = Told<'_>> + Clone {
+    pub(crate) fn told(&self) -> impl Iterator<Item = Told<'_>> + Clone {
         self.clues.iter().map(|c| Told {
             speaker: &c.speaker,
             text: &c.text,
@@ -85,7 +85,7 @@ impl Journal {
 }
 
 /// The journal's lead, if it is clear enough to accuse now (`all_asked`: any lead will do).
-pub fn clear_lead(
+pub(crate) fn clear_lead(
     journal: &Journal,
     cast: &[Suspect],
     cleared: &[String],

@@ -30,7 +30,7 @@ mod view;
 mod village;
 mod visit;
 
-pub use autopilot::AutopilotMode;
+pub(crate) use autopilot::AutopilotMode;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,28 +55,28 @@ use crate::sim::policy::{self, PolicyChoice};
 const FIRST_WORDS_WAIT: std::time::Duration = std::time::Duration::from_millis(1200);
 
 /// Settings of `npc-minds play`.
-pub struct GameOptions {
-    pub mods: PathBuf,
+pub(crate) struct GameOptions {
+    pub(crate) mods: PathBuf,
     /// Exit after this many frames (0: run until the window closes).
-    pub frames: u64,
+    pub(crate) frames: u64,
     /// Save a screenshot of the last frame here (needs `frames`).
-    pub screenshot: Option<PathBuf>,
+    pub(crate) screenshot: Option<PathBuf>,
     /// Append the frame times here at exit (`--frame-log`).
-    pub frame_log: Option<PathBuf>,
+    pub(crate) frame_log: Option<PathBuf>,
     /// Play by itself (needs `frames` as the limit and `screenshot`): talk to one villager, or
     /// solve the whole mystery.
-    pub autopilot: Option<AutopilotMode>,
+    pub(crate) autopilot: Option<AutopilotMode>,
     /// Who decides what villagers do.
-    pub policy: PolicyChoice,
+    pub(crate) policy: PolicyChoice,
     /// A model server to use for dialogue (and emotions when it has them) instead of the models
     /// in this process.
-    pub remote: Option<crate::remote::RemoteOptions>,
+    pub(crate) remote: Option<crate::remote::RemoteOptions>,
     /// Play the soundtrack.
-    pub music: bool,
+    pub(crate) music: bool,
     /// The case to play (`--case`); every new game plays it. None: one at random each game.
-    pub case: Option<String>,
+    pub(crate) case: Option<String>,
     /// The hour the clock starts at (`--hour`; default the world's morning).
-    pub hour: Option<f32>,
+    pub(crate) hour: Option<f32>,
 }
 
 /// The asset folder: `./assets` when run from the project, else the one the binary was built from.
@@ -87,7 +87,7 @@ pub(super) fn asset_root() -> Option<PathBuf> {
 }
 
 /// Opens the window and runs until it closes.
-pub fn run(opts: GameOptions) -> ExitCode {
+pub(crate) fn run(opts: GameOptions) -> ExitCode {
     share_cpu_with_models();
     let Some(assets) = asset_root() else {
         eprintln!("error: no assets/npcs folder here; run npc-minds from the project folder");

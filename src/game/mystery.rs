@@ -20,17 +20,17 @@ use crate::world::components::Villager;
 
 /// The state of the case.
 #[derive(Resource, Debug, Default)]
-pub struct Case {
-    pub config: Option<CaseConfig>,
+pub(crate) struct Case {
+    pub(crate) config: Option<CaseConfig>,
     /// Every case there is, to pick the next game's from.
-    pub cases: Vec<CaseConfig>,
+    pub(crate) cases: Vec<CaseConfig>,
     /// The player named the case (`--case`): every new game plays it again.
-    pub fixed: bool,
-    pub wrong: u32,
+    pub(crate) fixed: bool,
+    pub(crate) wrong: u32,
     /// An accusation waiting for Y/N.
-    pub pending: Option<String>,
+    pub(crate) pending: Option<String>,
     /// A short note for the chat line ("Name one villager").
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
     /// Seconds until the game ends after a verdict, and how it ends.
     ending: Option<(f32, Screen)>,
 }
@@ -38,7 +38,7 @@ pub struct Case {
 impl Case {
     /// The case `id` among `cases`, or one at random (none when there are no cases); an unknown
     /// id is an error that names the cases there are.
-    pub fn choose(cases: Vec<CaseConfig>, id: Option<&str>) -> Result<Case, String> {
+    pub(crate) fn choose(cases: Vec<CaseConfig>, id: Option<&str>) -> Result<Case, String> {
         let config = match id {
             Some(id) => Some(cases.iter().find(|c| c.id == id).cloned().ok_or_else(|| {
                 let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
@@ -55,14 +55,14 @@ impl Case {
     }
 
     /// Wrong accusations still allowed.
-    pub fn left(&self) -> u32 {
+    pub(crate) fn left(&self) -> u32 {
         self.config
             .as_ref()
             .map_or(0, |c| c.max_wrong.saturating_sub(self.wrong))
     }
 
     /// Starts a new game: the same case when the player named it, else another one at random.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         let config = if self.fixed {
             self.config.take()
         } else {
@@ -78,7 +78,7 @@ impl Case {
     }
 
     /// Plays the case `id` (a loaded save's); an error when it is not installed.
-    pub fn play(&mut self, id: &str) -> Result<(), String> {
+    pub(crate) fn play(&mut self, id: &str) -> Result<(), String> {
         if self.config.as_ref().is_some_and(|c| c.id == id) {
             return Ok(());
         }
@@ -224,7 +224,7 @@ fn route_lines(
 
 /// The player's answer to "accuse X?": Y (true) or N / Esc (false). The autopilot answers too.
 #[derive(Message, Clone, Copy, Debug)]
-pub struct AccuseAnswer(pub bool);
+pub(crate) struct AccuseAnswer(pub bool);
 
 fn answer_keys(
     keys: Res<ButtonInput<KeyCode>>,

@@ -99,7 +99,7 @@ pub(super) struct Palette {
 }
 
 impl Palette {
-    pub fn paint(&mut self, paints: &mut Assets<Paint>, c: Color) -> Handle<Paint> {
+    pub(crate) fn paint(&mut self, paints: &mut Assets<Paint>, c: Color) -> Handle<Paint> {
         let s = c.to_srgba();
         let key = [s.red, s.green, s.blue, s.alpha].map(|x| (x * 1000.0) as u16);
         self.paints
@@ -109,7 +109,7 @@ impl Palette {
     }
 
     /// A 1×1 square centred on its origin (scale it to the rectangle wanted).
-    pub fn square(&mut self, meshes: &mut Assets<Mesh>) -> Handle<Mesh> {
+    pub(crate) fn square(&mut self, meshes: &mut Assets<Mesh>) -> Handle<Mesh> {
         self.square
             .get_or_insert_with(|| meshes.add(Rectangle::new(1.0, 1.0)))
             .clone()
@@ -166,25 +166,25 @@ pub(super) struct Paint {
 }
 
 impl Paint {
-    pub fn new(c: Color) -> Self {
+    pub(crate) fn new(c: Color) -> Self {
         Paint {
             colour: c.to_linear(),
             see_through: false,
         }
     }
 
-    pub fn see_through(c: Color) -> Self {
+    pub(crate) fn see_through(c: Color) -> Self {
         Paint {
             see_through: true,
             ..Paint::new(c)
         }
     }
 
-    pub fn set(&mut self, c: Color) {
+    pub(crate) fn set(&mut self, c: Color) {
         self.colour = c.to_linear();
     }
 
-    pub fn set_alpha(&mut self, alpha: f32) {
+    pub(crate) fn set_alpha(&mut self, alpha: f32) {
         self.colour.alpha = alpha;
     }
 }

@@ -26,17 +26,17 @@ const AUTOSAVE_EVERY: f32 = 180.0;
 
 /// The whole game.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct GameSave {
-    pub village: SimSave,
-    pub player: [f32; 2],
-    pub clues: Vec<Clue>,
-    pub wrong_accusations: u32,
-    pub bread: u32,
+pub(crate) struct GameSave {
+    pub(crate) village: SimSave,
+    pub(crate) player: [f32; 2],
+    pub(crate) clues: Vec<Clue>,
+    pub(crate) wrong_accusations: u32,
+    pub(crate) bread: u32,
     /// Each villager's conversation so far (by id): (player, villager) turns.
-    pub histories: Vec<(u64, Vec<(String, String)>)>,
+    pub(crate) histories: Vec<(u64, Vec<(String, String)>)>,
     /// The case played (its id); saves from before cases were files play the default case.
     #[serde(default = "default_case")]
-    pub case: String,
+    pub(crate) case: String,
 }
 
 fn default_case() -> String {
@@ -46,11 +46,11 @@ fn default_case() -> String {
 /// Where saves go, whether autosave runs, and what the last save or load said (shown on the HUD
 /// for a few seconds).
 #[derive(Resource)]
-pub struct Saves {
-    pub path: PathBuf,
-    pub autosave: bool,
+pub(crate) struct Saves {
+    pub(crate) path: PathBuf,
+    pub(crate) autosave: bool,
     pub(super) since_save: f32,
-    pub notice: Option<(String, f32)>,
+    pub(crate) notice: Option<(String, f32)>,
 }
 
 impl Default for Saves {
@@ -71,7 +71,7 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 /// The game in `world` as a save.
-pub fn capture(world: &mut World) -> GameSave {
+pub(crate) fn capture(world: &mut World) -> GameSave {
     let npcs = world.query::<&Villager>().iter(world).count();
     let village = save::capture(world, npcs, 0, 0.0);
     let player = world
@@ -102,7 +102,7 @@ pub fn capture(world: &mut World) -> GameSave {
 }
 
 /// Puts `save` into the game in `world`; conversations in progress end.
-pub fn restore(world: &mut World, save: &GameSave) -> Result<(), String> {
+pub(crate) fn restore(world: &mut World, save: &GameSave) -> Result<(), String> {
     // The save's case first: a save from a case that is not installed changes nothing.
     let mut case = world.resource_mut::<Case>();
     if !case.cases.is_empty() {

@@ -11,7 +11,7 @@ use crate::brain::talk::Speech;
 
 /// Which screen the game is on.
 #[derive(States, Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Screen {
+pub(crate) enum Screen {
     #[default]
     Title,
     Playing,
@@ -21,7 +21,7 @@ pub enum Screen {
 
 /// A new game starts after an end screen: each plugin resets its own state.
 #[derive(Message, Clone, Copy, Debug, Default)]
-pub struct NewGame;
+pub(crate) struct NewGame;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_state::<Screen>()

@@ -72,11 +72,11 @@ pub(super) enum Said {
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Heard {
     /// The villager hinted that it holds something back.
-    pub hinted: bool,
+    pub(crate) hinted: bool,
     /// A cited clue opened what it held back.
-    pub opened: bool,
+    pub(crate) opened: bool,
     /// Bread is left and this villager has not had any.
-    pub can_feed: bool,
+    pub(crate) can_feed: bool,
 }
 
 /// The stage after `npc`'s reply to `said`. A villager that holds back is confronted with the

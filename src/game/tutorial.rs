@@ -29,7 +29,7 @@ const STEPS: [&str; 5] = [
 /// Where the tutorial stands: the step shown, or none.
 #[derive(Resource, Debug)]
 pub(super) struct Tutorial {
-    pub step: Option<usize>,
+    pub(crate) step: Option<usize>,
     start: Option<Vec2>,
     /// Seconds the step shown has been on screen.
     shown_secs: f32,
@@ -71,7 +71,7 @@ fn remember_seen() {
 
 impl Tutorial {
     /// From the first step, unless this player has seen it before.
-    pub fn first_time() -> Self {
+    pub(crate) fn first_time() -> Self {
         let seen = seen_marker().is_some_and(|p| p.exists());
         Tutorial {
             step: (!seen).then_some(0),
@@ -81,7 +81,7 @@ impl Tutorial {
     }
 
     /// Not shown (the autopilot).
-    pub fn off() -> Self {
+    pub(crate) fn off() -> Self {
         Tutorial {
             step: None,
             start: None,

@@ -17,11 +17,11 @@ pub(super) struct View<'w, 's> {
 pub(super) struct Frame {
     centre: Vec2,
     scale: f32,
-    pub size: Vec2,
+    pub(crate) size: Vec2,
 }
 
 impl View<'_, '_> {
-    pub fn get(&self) -> Option<Frame> {
+    pub(crate) fn get(&self) -> Option<Frame> {
         let (t, projection) = self.camera.single().ok()?;
         let window = self.window.single().ok()?;
         let scale = match projection {
@@ -38,24 +38,24 @@ impl View<'_, '_> {
 
 impl Frame {
     /// A world position in window coordinates (origin top left, y down, logical pixels).
-    pub fn to_screen(self, world: Vec2) -> Vec2 {
+    pub(crate) fn to_screen(self, world: Vec2) -> Vec2 {
         let d = (world - self.centre) / self.scale;
         Vec2::new(self.size.x / 2.0 + d.x, self.size.y / 2.0 - d.y)
     }
 
     /// A window position (logical pixels, y down) in the world.
-    pub fn to_world(self, screen: Vec2) -> Vec2 {
+    pub(crate) fn to_world(self, screen: Vec2) -> Vec2 {
         let d = Vec2::new(screen.x - self.size.x / 2.0, self.size.y / 2.0 - screen.y);
         self.centre + d * self.scale
     }
 
     /// A window rectangle in the world.
-    pub fn rect_to_world(self, r: Rect) -> Rect {
+    pub(crate) fn rect_to_world(self, r: Rect) -> Rect {
         Rect::from_corners(self.to_world(r.min), self.to_world(r.max))
     }
 
     /// True when `at` (window coordinates) is inside the window, `margin` pixels beyond it allowed.
-    pub fn contains(self, at: Vec2, margin: f32) -> bool {
+    pub(crate) fn contains(self, at: Vec2, margin: f32) -> bool {
         at.x >= -margin
             && at.y >= -margin
             && at.x <= self.size.x + margin
@@ -87,7 +87,7 @@ pub(super) fn covered(
 /// (the journal, the clue notice) reads where they end. `hud`: the HUD itself.
 #[derive(Component)]
 pub(super) struct Stacked {
-    pub hud: bool,
+    pub(crate) hud: bool,
 }
 
 /// The top edge of the stack when the HUD is short.

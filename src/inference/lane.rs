@@ -30,7 +30,7 @@ pub struct LaneConfig {
 }
 
 impl LaneConfig {
-    pub fn for_lane(lane: Lane) -> Self {
+    pub(crate) fn for_lane(lane: Lane) -> Self {
         match lane {
             Lane::Dialogue => LaneConfig {
                 capacity: 16,
@@ -63,9 +63,9 @@ impl LaneConfig {
 
 /// A job in the queue, stamped when it was submitted.
 pub(crate) struct Queued {
-    pub job: Job,
-    pub submitted: Instant,
-    pub seq: u64,
+    pub(crate) job: Job,
+    pub(crate) submitted: Instant,
+    pub(crate) seq: u64,
 }
 
 impl PartialEq for Queued {
@@ -97,7 +97,7 @@ pub(crate) struct Generations {
 }
 
 impl Generations {
-    pub fn new(supersede: bool) -> Self {
+    pub(crate) fn new(supersede: bool) -> Self {
         Generations {
             map: Mutex::default(),
             supersede,
@@ -105,7 +105,7 @@ impl Generations {
     }
 
     /// Records a new request; false if it is older than one already seen (superseding lanes).
-    pub fn submit(&self, id: RequestId) -> bool {
+    pub(crate) fn submit(&self, id: RequestId) -> bool {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let entry = map.entry(id.npc).or_insert((id.generation, false));
         if id.generation < entry.0 {
@@ -115,7 +115,7 @@ impl Generations {
         true
     }
 
-    pub fn cancel(&self, npc: u64) {
+    pub(crate) fn cancel(&self, npc: u64) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = map.get_mut(&npc) {
             entry.1 = true;
@@ -124,12 +124,12 @@ impl Generations {
 
     /// Drops what is known of `npc` (a caller that will never ask for it again, such as one HTTP
     /// request of the service), so that the map does not grow without end.
-    pub fn forget(&self, npc: u64) {
+    pub(crate) fn forget(&self, npc: u64) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&npc);
     }
 
-    pub fn is_current(&self, id: RequestId) -> bool {
+    pub(crate) fn is_current(&self, id: RequestId) -> bool {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.get(&id.npc)
             .is_none_or(|&(g, cancelled)| !cancelled && (g == id.generation || !self.supersede))
@@ -138,11 +138,11 @@ impl Generations {
 
 /// State shared by a lane's workers and the pool handle.
 pub(crate) struct LaneShared {
-    pub lane: Lane,
-    pub config: LaneConfig,
-    pub metrics: LaneMetrics,
-    pub generations: Generations,
-    pub shutdown: Arc<AtomicBool>,
+    pub(crate) lane: Lane,
+    pub(crate) config: LaneConfig,
+    pub(crate) metrics: LaneMetrics,
+    pub(crate) generations: Generations,
+    pub(crate) shutdown: Arc<AtomicBool>,
 }
 
 struct Ctx<'a> {

@@ -11,7 +11,7 @@ const LATENCY_WINDOW: usize = 4096;
 
 /// Live counters of one lane; workers bump them, [`LaneMetrics::snapshot`] reads them.
 #[derive(Default)]
-pub struct LaneMetrics {
+pub(crate) struct LaneMetrics {
     pub(crate) submitted: AtomicU64,
     pub(crate) done: AtomicU64,
     pub(crate) dropped: AtomicU64,
@@ -46,7 +46,7 @@ impl LaneMetrics {
     }
 
     /// A consistent-enough copy of the counters; percentiles cover the last 4096 completed jobs.
-    pub fn snapshot(&self, lane: Lane, queue_depth: usize) -> LaneSnapshot {
+    pub(crate) fn snapshot(&self, lane: Lane, queue_depth: usize) -> LaneSnapshot {
         let mut lat = self
             .latencies_us
             .lock()
@@ -87,7 +87,7 @@ impl Percentiles {
 }
 
 /// Nearest-rank percentile of a sorted slice (0 when empty).
-pub fn percentile<T: Copy + Default>(sorted: &[T], q: f64) -> T {
+pub(crate) fn percentile<T: Copy + Default>(sorted: &[T], q: f64) -> T {
     if sorted.is_empty() {
         return T::default();
     }
@@ -98,9 +98,9 @@ pub fn percentile<T: Copy + Default>(sorted: &[T], q: f64) -> T {
 /// A copy of one lane's metrics at one moment.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct LaneSnapshot {
-    pub lane: &'static str,
-    pub queue_depth: usize,
-    pub submitted: u64,
+    pub(crate) lane: &'static str,
+    pub(crate) queue_depth: usize,
+    pub(crate) submitted: u64,
     /// Jobs that produced a result (ok or error) that was delivered.
     pub done: u64,
     /// Jobs refused because the queue was full, or skipped because their deadline passed.
@@ -117,7 +117,7 @@ pub struct LaneSnapshot {
 /// All lanes at one moment.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PoolMetrics {
-    pub lanes: Vec<LaneSnapshot>,
+    pub(crate) lanes: Vec<LaneSnapshot>,
 }
 
 impl PoolMetrics {

@@ -60,7 +60,7 @@ impl PoolBuilder {
 
     /// Runs the worker threads at a lower CPU priority (Linux `nice`, 1..=19; ignored elsewhere),
     /// so that on a machine with few cores the game's frame wins over inference.
-    pub fn worker_nice(mut self, nice: i32) -> Self {
+    pub(crate) fn worker_nice(mut self, nice: i32) -> Self {
         self.nice = Some(nice.clamp(1, 19));
         self
     }
@@ -140,7 +140,7 @@ impl InferencePool {
     }
 
     /// Whether the pool was built with this lane.
-    pub fn has_lane(&self, lane: Lane) -> bool {
+    pub(crate) fn has_lane(&self, lane: Lane) -> bool {
         self.handle(lane).is_some()
     }
 
@@ -183,7 +183,7 @@ impl InferencePool {
     /// Forgets `npc` on `lane`: for callers whose ids are used once (the service gives every
     /// request its own), once nothing of it is queued or running any more (a cancelled job still
     /// queued would otherwise run).
-    pub fn forget(&self, lane: Lane, npc: u64) {
+    pub(crate) fn forget(&self, lane: Lane, npc: u64) {
         if let Some(h) = self.handle(lane) {
             h.shared.generations.forget(npc);
         }
@@ -204,7 +204,7 @@ impl InferencePool {
     }
 
     /// True while `id` is the newest, uncancelled request of its NPC on `lane`.
-    pub fn is_current(&self, lane: Lane, id: RequestId) -> bool {
+    pub(crate) fn is_current(&self, lane: Lane, id: RequestId) -> bool {
         self.handle(lane)
             .is_some_and(|h| h.shared.generations.is_current(id))
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::soundtrack::{Mood, RenderedBar, Style};
 pub use crate::decide::Observation;
-pub use crate::decide::hash::Fnv;
+pub(crate) use crate::decide::hash::Fnv;
 pub use crate::decide::sampling::Sampling;
 use crate::decide::talk::{Details, DialogueRecord};
 use crate::decide::{Action, EmotionLabel};
@@ -24,13 +24,9 @@ pub enum Lane {
 }
 
 impl Lane {
-    pub const ALL: [Lane; 4] = [Lane::Dialogue, Lane::Emotion, Lane::Policy, Lane::Music];
+    pub(crate) const ALL: [Lane; 4] = [Lane::Dialogue, Lane::Emotion, Lane::Policy, Lane::Music];
 
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Lane::Dialogue => "dialogue",
             Lane::Emotion => "emotion",
@@ -70,51 +66,51 @@ pub struct Job {
 /// One knowledge entry of the NPC answering, as the dialogue lane sees it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KnowledgeEntry {
-    pub text: String,
+    pub(crate) text: String,
     /// Key content: groups of alternatives ("town hall|hall") that must all appear for a reply
     /// to count as stating the entry.
-    pub keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
     /// Other ways players may ask about it (for retrieval).
-    pub topics: Vec<String>,
+    pub(crate) topics: Vec<String>,
     /// Whether trust allows telling it now. An entry that is not allowed is never put in a
     /// prompt; the planner may only hint that there is something.
     pub allowed: bool,
     /// What the villager can say when asked more about it (who, where, when...).
-    pub details: Details,
+    pub(crate) details: Details,
     /// What would make the villager tell it, said in its voice while it holds it back.
-    pub unlock: String,
+    pub(crate) unlock: String,
     /// Key groups a player's line must carry to unlock it below its trust (a clue cited).
-    pub evidence: Vec<String>,
+    pub(crate) evidence: Vec<String>,
     /// Allowed below its trust because the player cited evidence that bears on it (its `evidence`
     /// key groups, in this line or earlier in the conversation).
-    pub unlocked: bool,
+    pub(crate) unlocked: bool,
     /// A memory of the player recalled for this turn, not one of the villager's own facts.
-    pub recalled: bool,
+    pub(crate) recalled: bool,
 }
 
 /// A villager another one may send the player to.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Person {
     pub name: String,
-    pub role: String,
+    pub(crate) role: String,
     /// Where it works, as people say it ("the tavern").
-    pub place: String,
+    pub(crate) place: String,
     /// The content words of what it knows (never said: they rank who to send the player to).
-    pub knows: Vec<String>,
+    pub(crate) knows: Vec<String>,
 }
 
 /// The names of the game's world that replies are checked against.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WorldNames {
     /// Every villager's name.
-    pub villagers: Vec<String>,
+    pub(crate) villagers: Vec<String>,
     /// Texts whose every word may be said capitalised (names, roles, places, knowledge, mystery).
-    pub words: Vec<String>,
+    pub(crate) words: Vec<String>,
     /// Every villager, with its trade and workplace: whom a villager can send the player to.
     pub people: Vec<Person>,
     /// Words tied to the mystery (its title and the villagers' knowledge, less names, trades,
     /// places and everyday words): a reply that states no fact may not bring them up.
-    pub mystery_words: Vec<String>,
+    pub(crate) mystery_words: Vec<String>,
 }
 
 /// One turn to answer (a player's line, or a gift), with everything the reply is planned from.
@@ -171,7 +167,7 @@ pub enum JobInput {
 
 impl JobInput {
     /// A stable hash of the input, for the record/replay key.
-    pub fn stable_hash(&self) -> u64 {
+    pub(crate) fn stable_hash(&self) -> u64 {
         let mut h = Fnv::default();
         match self {
             JobInput::Dialogue(r) => {

@@ -6,9 +6,9 @@
 /// in control), each in [-1, 1].
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Mood {
-    pub valence: f32,
-    pub arousal: f32,
-    pub dominance: f32,
+    pub(crate) valence: f32,
+    pub(crate) arousal: f32,
+    pub(crate) dominance: f32,
 }
 
 /// One style: an index into each parameter's choices.
@@ -22,29 +22,29 @@ pub struct Style {
 /// How loud each layer plays, 0 (silent) to 1.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layers {
-    pub melody: f32,
-    pub pad: f32,
-    pub bass: f32,
-    pub percussion: f32,
+    pub(crate) melody: f32,
+    pub(crate) pad: f32,
+    pub(crate) bass: f32,
+    pub(crate) percussion: f32,
 }
 
 /// What the composer and the arranger are told for one bar.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Controls {
     /// Major (true) or minor mode: conditions the model.
-    pub major: bool,
+    pub(crate) major: bool,
     /// Bar density class 0..3: conditions the model.
-    pub density: u8,
+    pub(crate) density: u8,
     pub tempo_bpm: f32,
     /// Register class 0..3 (low, middle, high melody): conditions the model.
-    pub register: u8,
+    pub(crate) register: u8,
     /// Semitones the whole texture is moved from the model's C.
-    pub transpose: i8,
+    pub(crate) transpose: i8,
     /// MIDI velocity of a full-gain note.
-    pub velocity: u8,
+    pub(crate) velocity: u8,
     /// Sounding fraction of each note's written length (1 legato, lower detached).
-    pub articulation: f32,
-    pub layers: Layers,
+    pub(crate) articulation: f32,
+    pub(crate) layers: Layers,
 }
 
 /// One bar's audio: interleaved stereo at the synthesiser's sample rate, with the controls it was made for.
@@ -53,5 +53,5 @@ pub struct RenderedBar {
     pub samples: Vec<f32>,
     pub controls: Controls,
     /// Milliseconds spent composing and rendering it.
-    pub work_ms: f64,
+    pub(crate) work_ms: f64,
 }

@@ -67,7 +67,7 @@ fn prev_hint(prev: &Option<String>) -> String {
 }
 
 /// The save kept from before the last one.
-pub fn prev_path(path: &Path) -> PathBuf {
+pub(crate) fn prev_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".prev");
     path.with_file_name(name)
@@ -87,7 +87,11 @@ fn checksum(body: &[u8]) -> u64 {
 }
 
 /// The bytes of a save of `state`.
-pub fn encode<T: Serialize>(kind: &str, version: u32, state: &T) -> Result<Vec<u8>, ron::Error> {
+pub(crate) fn encode<T: Serialize>(
+    kind: &str,
+    version: u32,
+    state: &T,
+) -> Result<Vec<u8>, ron::Error> {
     let body = ron::to_string(state)?;
     let mut out = format!(
         "{MAGIC} {kind} {version} {} {:016x}\n",
@@ -175,7 +179,7 @@ pub fn load<T: DeserializeOwned>(
 }
 
 /// Parses the bytes of a save; `prev` names an intact earlier save for the error message.
-pub fn decode<T: DeserializeOwned>(
+pub(crate) fn decode<T: DeserializeOwned>(
     bytes: &[u8],
     kind: &str,
     version: u32,

@@ -28,7 +28,7 @@ pub enum Subject {
 impl Subject {
     /// Trust in the listener a teller needs to pass this on: talk about the player is cheap,
     /// clues are told only to friends.
-    pub fn gate(self) -> f32 {
+    pub(crate) fn gate(self) -> f32 {
         match self {
             Subject::PlayerKind | Subject::PlayerRude => 0.1,
             Subject::Clue(_) => 0.4,
@@ -46,49 +46,49 @@ pub struct Rumour {
     pub source: u64,
     pub hops: u8,
     /// Game second it was learnt.
-    pub at: f64,
+    pub(crate) at: f64,
 }
 
 /// Most rumours a villager keeps (first-hand ones are never dropped for heard ones).
-pub const MAX_RUMOURS: usize = 24;
+pub(crate) const MAX_RUMOURS: usize = 24;
 /// Trust in a villager not met before.
-pub const STRANGER_TRUST: f32 = 0.3;
+pub(crate) const STRANGER_TRUST: f32 = 0.3;
 /// Trust gained on each side by an exchange.
-pub const CHAT_TRUST: f32 = 0.02;
+pub(crate) const CHAT_TRUST: f32 = 0.02;
 
 /// What one villager knows and thinks of the others, for gossip.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Gossip {
     pub rumours: Vec<Rumour>,
     /// Trust in other villagers, by id.
-    pub relations: BTreeMap<u64, f32>,
+    pub(crate) relations: BTreeMap<u64, f32>,
     /// Game second of the next chance to tell something.
-    pub next_chat: f64,
+    pub(crate) next_chat: f64,
     /// Kind and rude words from the player already turned into first-hand rumours.
-    pub seen_words: (u32, u32),
+    pub(crate) seen_words: (u32, u32),
 }
 
 impl Gossip {
-    pub fn knows(&self, subject: Subject, origin: u64) -> bool {
+    pub(crate) fn knows(&self, subject: Subject, origin: u64) -> bool {
         self.rumours
             .iter()
             .any(|r| r.subject == subject && r.origin == origin)
     }
 
     /// Trust in villager `id`.
-    pub fn trust_in(&self, id: u64) -> f32 {
+    pub(crate) fn trust_in(&self, id: u64) -> f32 {
         self.relations.get(&id).copied().unwrap_or(STRANGER_TRUST)
     }
 
     /// Moves trust in `id` by `delta`, within [-1, 1].
-    pub fn befriend(&mut self, id: u64, delta: f32) {
+    pub(crate) fn befriend(&mut self, id: u64, delta: f32) {
         let t = (self.trust_in(id) + delta).clamp(-1.0, 1.0);
         self.relations.insert(id, t);
     }
 
     /// Learns `r` unless it is known; a full list drops its oldest heard rumour (or refuses
     /// the new one when every rumour is first-hand). True when learnt.
-    pub fn learn(&mut self, r: Rumour) -> bool {
+    pub(crate) fn learn(&mut self, r: Rumour) -> bool {
         if self.knows(r.subject, r.origin) {
             return false;
         }
@@ -113,7 +113,12 @@ impl Gossip {
 
     /// What this villager (`me`) would tell `listener` (whom it trusts `trust`): the freshest
     /// rumour the listener lacks that trust allows, not one about the listener itself.
-    pub fn pick_for(&self, listener_id: u64, listener: &Gossip, trust: f32) -> Option<&Rumour> {
+    pub(crate) fn pick_for(
+        &self,
+        listener_id: u64,
+        listener: &Gossip,
+        trust: f32,
+    ) -> Option<&Rumour> {
         self.rumours
             .iter()
             .filter(|r| trust >= r.subject.gate())
@@ -124,7 +129,7 @@ impl Gossip {
 
 /// How much a rumour about the player moves the listener's trust in them (0 for clues): a
 /// rude deed weighs more than a kind one, and both less the more hands they passed through.
-pub fn reputation(subject: Subject, hops: u8) -> f32 {
+pub(crate) fn reputation(subject: Subject, hops: u8) -> f32 {
     let hops = hops.max(1) as f32;
     match subject {
         Subject::PlayerKind => 0.06 / hops,
@@ -135,7 +140,12 @@ pub fn reputation(subject: Subject, hops: u8) -> f32 {
 
 /// The memory of hearing a rumour about the player from `teller` (about `origin`), in the
 /// villager's voice to the player: "Greta told me you were rude to Odo."
-pub fn heard_memory(subject: Subject, teller: &str, origin: &str, at: f64) -> Option<Memory> {
+pub(crate) fn heard_memory(
+    subject: Subject,
+    teller: &str,
+    origin: &str,
+    at: f64,
+) -> Option<Memory> {
     let (deed, key) = match subject {
         Subject::PlayerKind => ("kind", "kind"),
         Subject::PlayerRude => ("rude", "rude"),

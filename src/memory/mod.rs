@@ -25,7 +25,7 @@ pub const VILLAGER_VERSION: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VillagerMemory {
     /// The villager it belongs to.
-    pub npc: String,
+    pub(crate) npc: String,
     /// Trust towards the player in [-1, 1], moved by what the player says and does.
     pub trust: f32,
     pub conversations: u32,
@@ -43,7 +43,7 @@ impl VillagerMemory {
     }
 
     /// Moves trust by what a line was: rudeness costs more than kindness earns.
-    pub fn feel(&mut self, intent: Intent) {
+    pub(crate) fn feel(&mut self, intent: Intent) {
         let delta = match intent {
             Intent::Insult => -0.15,
             Intent::Manipulation => -0.05,
@@ -101,7 +101,7 @@ pub fn of_line(line: &str, intent: Intent, at: f64, intensity: Option<f32>) -> V
 }
 
 /// The memory of a gift of bread at `at`.
-pub fn of_gift(at: f64) -> Memory {
+pub(crate) fn of_gift(at: f64) -> Memory {
     Memory::new(
         MemoryKind::Gift,
         at,
@@ -114,7 +114,7 @@ pub fn of_gift(at: f64) -> Memory {
 /// What a conversation came to, from the facts the villager told (already checked replies, so
 /// nothing here is invented): "When we last talked, I told you: I saw lanterns …". `None` for a
 /// conversation that told nothing.
-pub fn summary(told_facts: &[&str], at: f64) -> Option<Memory> {
+pub(crate) fn summary(told_facts: &[&str], at: f64) -> Option<Memory> {
     if told_facts.is_empty() {
         return None;
     }

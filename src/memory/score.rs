@@ -6,11 +6,11 @@ use crate::decide::keys;
 /// Weights of retrieval, and how fast memories fade.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Weights {
-    pub recency: f32,
-    pub relevance: f32,
-    pub importance: f32,
+    pub(crate) recency: f32,
+    pub(crate) relevance: f32,
+    pub(crate) importance: f32,
     /// Recency is `decay ^ hours since`.
-    pub decay_per_hour: f32,
+    pub(crate) decay_per_hour: f32,
 }
 
 /// Generative Agents' weights (recency 0.5, relevance 3, importance 2; decay 0.995 an hour).
@@ -24,8 +24,8 @@ pub const GENERATIVE_AGENTS: Weights = Weights {
 /// What a memory is retrieved for: a line's embedding (when there is an encoder) and its words.
 #[derive(Clone, Debug, Default)]
 pub struct Query {
-    pub embedding: Option<Vec<f32>>,
-    pub words: Vec<String>,
+    pub(crate) embedding: Option<Vec<f32>>,
+    pub(crate) words: Vec<String>,
 }
 
 impl Query {
@@ -49,7 +49,7 @@ fn content_words(text: &str) -> Vec<String> {
 
 /// Cosine of the embeddings where both have one, else the share of the query's content words the
 /// memory has (its text and topics).
-pub fn relevance(q: &Query, embedding: &[f32], text: &str, topics: &[String]) -> f32 {
+pub(crate) fn relevance(q: &Query, embedding: &[f32], text: &str, topics: &[String]) -> f32 {
     if let Some(e) = &q.embedding
         && !embedding.is_empty()
         && embedding.len() == e.len()

@@ -7,7 +7,7 @@ use crate::world::places;
 
 /// What was seen, in the villager's own words.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Seen {
+pub(crate) enum Seen {
     WolfNear,
     Hurt,
     SawHurt(String),
@@ -30,7 +30,7 @@ impl Seen {
 /// True when `stream` already keeps a sight like `seen` (any victim, any place) from the last game
 /// hour before `now`: a villager in a crowd at night sees wolves and hurts again and again, and
 /// keeps one of each kind an hour (the village stays within its frame budget at 1,000 villagers).
-pub fn seen_lately(stream: &MemoryStream, seen: &Seen, now: f64) -> bool {
+pub(crate) fn seen_lately(stream: &MemoryStream, seen: &Seen, now: f64) -> bool {
     let since = now - stream.hour_secs;
     // Memories are kept in the order they were made (a renewed one moves to the end).
     stream
@@ -42,7 +42,7 @@ pub fn seen_lately(stream: &MemoryStream, seen: &Seen, now: f64) -> bool {
 }
 
 /// The memory of `seen` near `place` (a place's name on the map) at `at`.
-pub fn witnessed(seen: &Seen, place: &str, at: f64) -> Memory {
+pub(crate) fn witnessed(seen: &Seen, place: &str, at: f64) -> Memory {
     let place = places::spoken(place);
     let (text, topics, mut keys) = match seen {
         Seen::WolfNear => (

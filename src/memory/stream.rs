@@ -88,7 +88,7 @@ pub struct Memory {
 impl Memory {
     /// A first-hand memory of `kind` at `at`, as important as its kind (no feeling read), not yet
     /// embedded, told to anyone.
-    pub fn new(
+    pub(crate) fn new(
         kind: MemoryKind,
         at: f64,
         text: String,
@@ -113,10 +113,10 @@ impl Memory {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryStream {
     /// Most memories kept.
-    pub capacity: usize,
+    pub(crate) capacity: usize,
     /// Seconds of the stream's clock in an hour (3,600 for wall time; the game's clock runs a day
     /// in [`crate::world::components::WorldClock::day_length`] seconds).
-    pub hour_secs: f64,
+    pub(crate) hour_secs: f64,
     pub memories: Vec<Memory>,
 }
 
@@ -132,12 +132,8 @@ impl MemoryStream {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.memories.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.memories.is_empty()
     }
 
     /// Adds `m`; a full stream first forgets the memory with the lowest recency + importance
@@ -161,7 +157,7 @@ impl MemoryStream {
     /// Adds `m`, unless a memory of the same kind and text is already kept: that one is brought
     /// up to `m`'s time (and importance, if higher), so a thing seen again and again (a wolf at
     /// the edge of the village every night) stays one memory.
-    pub fn renew(&mut self, m: Memory) {
+    pub(crate) fn renew(&mut self, m: Memory) {
         match self
             .memories
             .iter()

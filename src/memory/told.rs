@@ -7,13 +7,13 @@ use crate::decide::keys;
 
 /// A statement about the player, in the villager's voice.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Told {
+pub(crate) struct Told {
     /// "You told me your name is Tom."
-    pub text: String,
+    pub(crate) text: String,
     /// Content the villager must say to recall it ("tom").
-    pub keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
     /// How the player may ask about it ("my name").
-    pub topics: Vec<String>,
+    pub(crate) topics: Vec<String>,
 }
 
 /// Verbs after "I" that make a statement worth keeping, and how a player may ask about it.
@@ -65,14 +65,14 @@ const PASSING: &[&str] = &[
 ];
 
 /// Every statement about the player in `line`.
-pub fn from_line(line: &str) -> Vec<Told> {
+pub(crate) fn from_line(line: &str) -> Vec<Told> {
     line.split(['.', '!', ';', '\n'])
         .filter_map(|s| from_sentence(s.trim()))
         .collect()
 }
 
 /// The name the player gives in `line` ("Good day, I'm Tom." → "Tom"), as written.
-pub fn name_in(line: &str) -> Option<String> {
+pub(crate) fn name_in(line: &str) -> Option<String> {
     let told = from_line(line);
     let key = told
         .iter()

@@ -128,7 +128,11 @@ impl Drop for TempDir {
 }
 
 /// Makes sure the model `id` is in place, fetching it when missing. `log` receives progress lines.
-pub fn ensure(dir: &Path, id: &str, log: &mut dyn FnMut(&str)) -> Result<ModelEntry, FetchError> {
+pub(crate) fn ensure(
+    dir: &Path,
+    id: &str,
+    log: &mut dyn FnMut(&str),
+) -> Result<ModelEntry, FetchError> {
     let manifest = read_manifest(dir)?;
     let entry = manifest
         .into_iter()
@@ -144,14 +148,18 @@ pub fn ensure(dir: &Path, id: &str, log: &mut dyn FnMut(&str)) -> Result<ModelEn
 }
 
 /// The dialogue model's path, fetched first if missing (saying so through `log`).
-pub fn dialogue_model_path(log: &mut dyn FnMut(&str)) -> Result<PathBuf, FetchError> {
+pub(crate) fn dialogue_model_path(log: &mut dyn FnMut(&str)) -> Result<PathBuf, FetchError> {
     let dir = models_dir();
     let entry = ensure(&dir, "dialogue", log)?;
     Ok(dir.join(&entry.files[0].path))
 }
 
 /// Fetches one entry: verified files replace what is there; nothing changes on any error.
-pub fn fetch(dir: &Path, entry: &ModelEntry, log: &mut dyn FnMut(&str)) -> Result<(), FetchError> {
+pub(crate) fn fetch(
+    dir: &Path,
+    entry: &ModelEntry,
+    log: &mut dyn FnMut(&str),
+) -> Result<(), FetchError> {
     let mut ok = true;
     for f in &entry.files {
         let p = dir.join(&f.path);

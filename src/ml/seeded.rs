@@ -6,10 +6,10 @@ use candle_nn::VarMap;
 
 /// splitmix64: small, seedable, the same on every machine.
 #[derive(Clone, Debug)]
-pub struct Rng(pub u64);
+pub(crate) struct Rng(pub u64);
 
 impl Rng {
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -18,14 +18,14 @@ impl Rng {
     }
 
     /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f32 {
+    pub(crate) fn unit(&mut self) -> f32 {
         (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
     }
 }
 
 /// Replaces every variable of `vars` with seeded uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) values
 /// (biases zero), so that training is deterministic for a seed.
-pub fn seeded_init(vars: &VarMap, seed: u64) -> candle_core::Result<()> {
+pub(crate) fn seeded_init(vars: &VarMap, seed: u64) -> candle_core::Result<()> {
     let mut rng = Rng(seed);
     let data = vars.data().lock().unwrap_or_else(|e| e.into_inner());
     let mut names: Vec<&String> = data.keys().collect();

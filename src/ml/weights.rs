@@ -10,8 +10,8 @@ use candle_core::Tensor;
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct WeightsError {
-    pub path: String,
-    pub message: String,
+    pub(crate) path: String,
+    pub(crate) message: String,
 }
 
 /// Why one of our trained models (emotion head, policy network) could not be loaded, saved or run.
@@ -65,7 +65,7 @@ pub fn write(
 }
 
 /// The weight and bias of each named linear layer, as `name.weight` / `name.bias`.
-pub fn linear_tensors(layers: &[(&str, &candle_nn::Linear)]) -> Vec<(String, Tensor)> {
+pub(crate) fn linear_tensors(layers: &[(&str, &candle_nn::Linear)]) -> Vec<(String, Tensor)> {
     let mut out = Vec::new();
     for (name, layer) in layers {
         out.push((format!("{name}.weight"), layer.weight().clone()));
@@ -78,15 +78,15 @@ pub fn linear_tensors(layers: &[(&str, &candle_nn::Linear)]) -> Vec<(String, Ten
 
 /// A trained model's metadata as read at load, with errors that name the file and say how to fix
 /// it (`fix`: what to run).
-pub struct Metadata<'a> {
-    pub path: &'a Path,
-    pub meta: &'a HashMap<String, String>,
-    pub fix: &'static str,
+pub(crate) struct Metadata<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) meta: &'a HashMap<String, String>,
+    pub(crate) fix: &'static str,
 }
 
 impl Metadata<'_> {
     /// The file does not hold what was expected.
-    pub fn mismatch(&self, message: impl std::fmt::Display) -> TrainedError {
+    pub(crate) fn mismatch(&self, message: impl std::fmt::Display) -> TrainedError {
         TrainedError::Mismatch {
             path: self.path.display().to_string(),
             message: message.to_string(),
@@ -95,7 +95,7 @@ impl Metadata<'_> {
     }
 
     /// A key's value, or a mismatch when it is missing.
-    pub fn get(&self, key: &str) -> Result<String, TrainedError> {
+    pub(crate) fn get(&self, key: &str) -> Result<String, TrainedError> {
         self.meta
             .get(key)
             .cloned()
@@ -103,7 +103,7 @@ impl Metadata<'_> {
     }
 
     /// A key's value parsed as a number.
-    pub fn num<T: std::str::FromStr>(&self, key: &str) -> Result<T, TrainedError> {
+    pub(crate) fn num<T: std::str::FromStr>(&self, key: &str) -> Result<T, TrainedError> {
         self.get(key)?
             .parse()
             .map_err(|_| self.mismatch(format!("{key} is not a number")))

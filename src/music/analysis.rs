@@ -6,19 +6,19 @@ use super::score::{Layer, Score};
 use super::synth::SAMPLE_RATE;
 
 /// Krumhansl & Kessler's (1982) probe-tone ratings, tonic first.
-pub const KK_MAJOR: [f64; 12] = [
+pub(crate) const KK_MAJOR: [f64; 12] = [
     6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88,
 ];
-pub const KK_MINOR: [f64; 12] = [
+pub(crate) const KK_MINOR: [f64; 12] = [
     6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17,
 ];
 
 /// What a score's notes show.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ScoreAnalysis {
-    pub seconds: f64,
+    pub(crate) seconds: f64,
     pub pitched_notes: usize,
-    pub drum_hits: usize,
+    pub(crate) drum_hits: usize,
     /// Onsets per second, every layer (pitched notes and drum hits).
     pub onsets_per_second: f64,
     /// Beats per minute, weighted by how long each tempo lasts.
@@ -27,8 +27,8 @@ pub struct ScoreAnalysis {
     /// (over the 12 keys), and with a minor one.
     pub major_correlation: f64,
     pub minor_correlation: f64,
-    pub mean_pitch: f64,
-    pub mean_velocity: f64,
+    pub(crate) mean_pitch: f64,
+    pub(crate) mean_velocity: f64,
 }
 
 fn pearson(a: &[f64; 12], b: &[f64; 12]) -> f64 {
@@ -48,7 +48,7 @@ fn pearson(a: &[f64; 12], b: &[f64; 12]) -> f64 {
 }
 
 /// The best correlation of `profile` with `key` rotated to each of the 12 tonics.
-pub fn key_correlation(profile: &[f64; 12], key: &[f64; 12]) -> f64 {
+pub(crate) fn key_correlation(profile: &[f64; 12], key: &[f64; 12]) -> f64 {
     (0..12)
         .map(|tonic| {
             let rotated: [f64; 12] = std::array::from_fn(|pc| key[(pc + 12 - tonic) % 12]);
@@ -100,7 +100,7 @@ pub struct AudioAnalysis {
     pub seconds: f64,
     /// Highest sample, dB relative to full scale (0 is full scale).
     pub peak_dbfs: f64,
-    pub rms_dbfs: f64,
+    pub(crate) rms_dbfs: f64,
     /// Samples at full scale (±32767 or beyond in 16 bits): clipping.
     pub clipped_samples: usize,
     /// The longest run of 50 ms windows quieter than -60 dBFS, in seconds.

@@ -27,7 +27,7 @@ const VOICE_LAYER: [Layer; VOICES] = [Layer::Melody, Layer::Pad, Layer::Pad, Lay
 
 /// Keeps the notes still sounding between bars.
 #[derive(Default)]
-pub struct Arranger {
+pub(crate) struct Arranger {
     open: [Option<Open>; VOICES],
 }
 
@@ -35,7 +35,7 @@ impl Arranger {
     /// Adds a bar to `score`: its tempo mark, its percussion, every note that ended in it, and
     /// (capped at this bar's end) the notes that started before it and still sound. Afterwards
     /// every note that starts before this bar is in the score.
-    pub fn push(&mut self, bar: &Bar, c: &Controls, score: &mut Score) {
+    pub(crate) fn push(&mut self, bar: &Bar, c: &Controls, score: &mut Score) {
         let start = score.push_bar(BAR_STEPS as f64 * STEP_BEATS, f64::from(c.tempo_bpm));
         for (v, tokens) in bar.voices.iter().enumerate() {
             for (s, &token) in tokens.iter().enumerate() {
@@ -64,12 +64,12 @@ impl Arranger {
     }
 
     /// Where the earliest note still sounding started (it is not in the score yet), if any.
-    pub fn earliest_open(&self) -> Option<f64> {
+    pub(crate) fn earliest_open(&self) -> Option<f64> {
         self.open.iter().flatten().map(|o| o.start).reduce(f64::min)
     }
 
     /// Ends every note at the end of the score.
-    pub fn finish(&mut self, score: &mut Score) {
+    pub(crate) fn finish(&mut self, score: &mut Score) {
         let end = score.end_beat;
         for v in 0..VOICES {
             self.close(v, end, score);

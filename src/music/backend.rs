@@ -10,12 +10,12 @@ use super::model::{MusicNet, load};
 use crate::inference::backends::{Backend, BackendFactory, StreamContext};
 use crate::inference::protocol::{InferenceError, JobInput, JobOutput};
 
-pub struct MusicBackend {
+pub(crate) struct MusicBackend {
     renderer: BarRenderer,
 }
 
 impl MusicBackend {
-    pub fn new(net: Arc<MusicNet>, seed: u64) -> Result<Self, InferenceError> {
+    pub(crate) fn new(net: Arc<MusicNet>, seed: u64) -> Result<Self, InferenceError> {
         BarRenderer::new(net, seed)
             .map(|renderer| MusicBackend { renderer })
             .map_err(|e| InferenceError::Unavailable(e.to_string()))

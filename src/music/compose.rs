@@ -15,12 +15,12 @@ use super::model::MusicNet;
 use crate::ml::seeded::Rng;
 
 /// Eighths in the composer's bar (4/4).
-pub const BAR_STEPS: usize = 8;
+pub(crate) const BAR_STEPS: usize = 8;
 
 /// One composed bar: per voice, one token per eighth.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bar {
-    pub major: bool,
+    pub(crate) major: bool,
     pub voices: [[u16; BAR_STEPS]; VOICES],
 }
 
@@ -45,7 +45,7 @@ fn triad_bias(token: u16, major: bool) -> f32 {
 }
 
 /// Whether `token` may sound in the mode: a hold always; a pitch when its class is in the scale.
-pub fn in_scale(token: u16, major: bool) -> bool {
+pub(crate) fn in_scale(token: u16, major: bool) -> bool {
     token_pitch(token).is_none_or(|p| {
         let class = p % 12;
         if major {
@@ -63,7 +63,7 @@ pub struct Composer {
     last: u16,
     rng: Rng,
     /// Sampling temperature (1 = the model's own distribution).
-    pub temperature: f32,
+    pub(crate) temperature: f32,
     /// Per voice: which tokens may be sampled.
     allowed: [Vec<bool>; VOICES],
     /// Per voice: whether a note sounds (a hold needs one).

@@ -5,31 +5,31 @@
 //! conditioned on.
 
 /// Continue the note (or rest) that sounds in this voice.
-pub const HOLD: u16 = 0;
+pub(crate) const HOLD: u16 = 0;
 /// Silence in this voice.
-pub const REST: u16 = 1;
+pub(crate) const REST: u16 = 1;
 /// The start of a piece.
-pub const BOS: u16 = 2;
+pub(crate) const BOS: u16 = 2;
 /// The lowest and highest MIDI pitches the vocabulary holds.
-pub const LOWEST: u8 = 28;
-pub const HIGHEST: u8 = 90;
+pub(crate) const LOWEST: u8 = 28;
+pub(crate) const HIGHEST: u8 = 90;
 /// Tokens: hold, rest, start, then one per pitch.
-pub const VOCAB: usize = 3 + (HIGHEST - LOWEST) as usize + 1;
+pub(crate) const VOCAB: usize = 3 + (HIGHEST - LOWEST) as usize + 1;
 /// Soprano, alto, tenor, bass.
-pub const VOICES: usize = 4;
+pub(crate) const VOICES: usize = 4;
 /// Steps per quarter note (the grid is in eighths).
-pub const STEPS_PER_QUARTER: usize = 2;
+pub(crate) const STEPS_PER_QUARTER: usize = 2;
 /// Positions in a bar the model knows (a 3/2 or 12/8 bar has 12 eighths).
-pub const MAX_BAR_STEPS: usize = 16;
+pub(crate) const MAX_BAR_STEPS: usize = 16;
 /// Density classes: sparse, moderate, busy bars (thresholds come from the training set).
-pub const DENSITIES: usize = 3;
+pub(crate) const DENSITIES: usize = 3;
 /// Register classes: low, middle, high melody (thresholds come from the training set).
-pub const REGISTERS: usize = 3;
+pub(crate) const REGISTERS: usize = 3;
 /// The range each voice is kept in when sampling (MIDI, tonic C), from the chorales' own ranges.
-pub const VOICE_RANGE: [(u8, u8); VOICES] = [(57, 81), (52, 74), (45, 69), (33, 64)];
+pub(crate) const VOICE_RANGE: [(u8, u8); VOICES] = [(57, 81), (52, 74), (45, 69), (33, 64)];
 
 /// The token of a pitch, or `None` outside the vocabulary.
-pub fn pitch_token(pitch: u8) -> Option<u16> {
+pub(crate) fn pitch_token(pitch: u8) -> Option<u16> {
     (LOWEST..=HIGHEST)
         .contains(&pitch)
         .then(|| 3 + u16::from(pitch - LOWEST))
@@ -46,40 +46,38 @@ pub fn token_pitch(token: u16) -> Option<u8> {
 #[derive(Clone, Debug)]
 pub struct Piece {
     /// Where it came from (a corpus file name).
-    pub name: String,
-    pub major: bool,
-    /// Eighths in a full bar.
-    pub bar_steps: u8,
+    pub(crate) name: String,
+    pub(crate) major: bool,
     /// Per step: its position in the bar (0 on the downbeat).
-    pub position: Vec<u8>,
+    pub(crate) position: Vec<u8>,
     /// Per step: the fraction of the bar's voice-steps that start a note (its bar's busyness).
-    pub bar_density: Vec<f32>,
+    pub(crate) bar_density: Vec<f32>,
     /// Per step: the mean MIDI pitch of the soprano over its bar (the bar's register).
-    pub bar_register: Vec<f32>,
+    pub(crate) bar_register: Vec<f32>,
     /// Per voice, per step: a token.
-    pub voices: [Vec<u16>; VOICES],
+    pub(crate) voices: [Vec<u16>; VOICES],
 }
 
 /// Per token of a flattened piece: what the model is told about the token it must predict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conditions {
-    pub voice: u8,
-    pub position: u8,
-    pub major: bool,
-    pub density: u8,
-    pub register: u8,
+    pub(crate) voice: u8,
+    pub(crate) position: u8,
+    pub(crate) major: bool,
+    pub(crate) density: u8,
+    pub(crate) register: u8,
 }
 
 /// Where bar densities and registers split into classes (terciles of the training set).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Classes {
-    pub density: [f32; 2],
-    pub register: [f32; 2],
+    pub(crate) density: [f32; 2],
+    pub(crate) register: [f32; 2],
 }
 
 impl Classes {
     /// Terciles of the bars of `pieces`.
-    pub fn of(pieces: &[Piece]) -> Self {
+    pub(crate) fn of(pieces: &[Piece]) -> Self {
         let terciles = |get: &dyn Fn(&Piece) -> &Vec<f32>, fallback: [f32; 2]| {
             let mut all: Vec<f32> = pieces.iter().flat_map(|p| get(p).iter().copied()).collect();
             if all.is_empty() {
@@ -97,7 +95,7 @@ impl Classes {
 
 impl Piece {
     /// Steps (eighths) in the piece.
-    pub fn steps(&self) -> usize {
+    pub(crate) fn steps(&self) -> usize {
         self.position.len()
     }
 
@@ -124,7 +122,7 @@ impl Piece {
 }
 
 /// The class (0, 1, 2) of a value split at two thresholds.
-pub fn class(value: f32, thresholds: [f32; 2]) -> u8 {
+pub(crate) fn class(value: f32, thresholds: [f32; 2]) -> u8 {
     if value < thresholds[0] {
         0
     } else if value < thresholds[1] {

@@ -30,7 +30,7 @@ impl Mood {
     }
 
     /// The same mood with every value clamped into [-1, 1] (NaN becomes 0).
-    pub fn clamped(self) -> Self {
+    pub(crate) fn clamped(self) -> Self {
         let c = |v: f32| if v.is_nan() { 0.0 } else { v.clamp(-1.0, 1.0) };
         Mood {
             valence: c(self.valence),
@@ -45,7 +45,7 @@ fn ramp(x: f32, from: f32, to: f32) -> f32 {
 }
 
 /// The controls for a mood.
-pub fn controls(mood: Mood) -> Controls {
+pub(crate) fn controls(mood: Mood) -> Controls {
     let Mood {
         valence: v,
         arousal: a,

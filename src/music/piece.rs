@@ -12,7 +12,7 @@ use super::mood::{Controls, Mood, controls};
 use super::score::Score;
 
 /// Valence must pass ±this to change the mode.
-pub const MODE_HYSTERESIS: f32 = 0.1;
+pub(crate) const MODE_HYSTERESIS: f32 = 0.1;
 
 /// A mood over time: points (second, mood), linearly interpolated, held before the first and
 /// after the last.
@@ -26,7 +26,7 @@ impl MoodTimeline {
     }
 
     /// The same timeline with every time multiplied by `factor`.
-    pub fn stretched(&self, factor: f64) -> Self {
+    pub(crate) fn stretched(&self, factor: f64) -> Self {
         MoodTimeline(self.0.iter().map(|(t, m)| (t * factor, *m)).collect())
     }
 
@@ -52,7 +52,7 @@ impl MoodTimeline {
 }
 
 /// The controls for a mood, keeping the previous mode while valence is near zero.
-pub fn controls_with_hysteresis(mood: Mood, previous: Option<bool>) -> Controls {
+pub(crate) fn controls_with_hysteresis(mood: Mood, previous: Option<bool>) -> Controls {
     let mut c = controls(mood);
     if let Some(prev) = previous
         && mood.valence.abs() < MODE_HYSTERESIS

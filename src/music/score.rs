@@ -3,7 +3,7 @@
 
 /// The layers of the texture (vertical layering), each with its own instrument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub enum Layer {
+pub(crate) enum Layer {
     Melody,
     Pad,
     Bass,
@@ -11,32 +11,32 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub const ALL: [Layer; 4] = [Layer::Melody, Layer::Pad, Layer::Bass, Layer::Percussion];
+    pub(crate) const ALL: [Layer; 4] = [Layer::Melody, Layer::Pad, Layer::Bass, Layer::Percussion];
 }
 
 /// General MIDI drum keys the percussion layer uses.
-pub const KICK: u8 = 36;
-pub const SNARE: u8 = 38;
-pub const HAT: u8 = 42;
+pub(crate) const KICK: u8 = 36;
+pub(crate) const SNARE: u8 = 38;
+pub(crate) const HAT: u8 = 42;
 
 /// One note. For percussion, `pitch` is a General MIDI drum key.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Note {
-    pub layer: Layer,
+    pub(crate) layer: Layer,
     /// Start and length in beats (quarter notes) from the piece's start.
     pub start: f64,
-    pub length: f64,
-    pub pitch: u8,
-    pub velocity: u8,
+    pub(crate) length: f64,
+    pub(crate) pitch: u8,
+    pub(crate) velocity: u8,
 }
 
 /// A bar's start and tempo.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TempoMark {
-    pub beat: f64,
+    pub(crate) beat: f64,
     /// When the bar starts, in seconds.
     pub second: f64,
-    pub bpm: f64,
+    pub(crate) bpm: f64,
 }
 
 /// A piece (or the part of it made so far).
@@ -46,7 +46,7 @@ pub struct Score {
     /// One mark per bar, in order.
     pub tempo: Vec<TempoMark>,
     /// Where the last bar ends, in beats.
-    pub end_beat: f64,
+    pub(crate) end_beat: f64,
 }
 
 impl Score {
@@ -60,12 +60,12 @@ impl Score {
     }
 
     /// The piece's length in seconds.
-    pub fn seconds(&self) -> f64 {
+    pub(crate) fn seconds(&self) -> f64 {
         self.seconds_at(self.end_beat)
     }
 
     /// Starts a bar of `beats` beats at `bpm`; returns where it starts (in beats).
-    pub fn push_bar(&mut self, beats: f64, bpm: f64) -> f64 {
+    pub(crate) fn push_bar(&mut self, beats: f64, bpm: f64) -> f64 {
         let beat = self.end_beat;
         let second = self.seconds_at(beat);
         self.tempo.push(TempoMark { beat, second, bpm });
@@ -76,7 +76,7 @@ impl Score {
     /// Forgets every note (once the synthesiser has them) and the tempo marks of the bars that
     /// end before `beat`, so a score played for hours stays a bar or two long. Times from `beat`
     /// on keep their meaning; `end_beat` is unchanged.
-    pub fn forget_before(&mut self, beat: f64) {
+    pub(crate) fn forget_before(&mut self, beat: f64) {
         self.notes.clear();
         let keep_from = self
             .tempo

@@ -8,7 +8,7 @@ use super::mood::Mood;
 use super::piece::MoodTimeline;
 
 /// The report's mood over time and its simulated length in seconds.
-pub fn read(path: &Path) -> Result<(MoodTimeline, f64), MusicError> {
+pub(crate) fn read(path: &Path) -> Result<(MoodTimeline, f64), MusicError> {
     let bad = |message: String| MusicError::Io {
         path: path.display().to_string(),
         message,

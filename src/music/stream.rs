@@ -50,15 +50,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct StreamStats {
     pub bars: u64,
-    pub major_bars: u64,
+    pub(crate) major_bars: u64,
     /// Seconds of audio rendered but not played yet.
     pub buffered_s: f64,
     /// Seconds played.
-    pub played_s: f64,
+    pub(crate) played_s: f64,
     /// Times the output found nothing to play while music was due.
     pub underruns: u64,
     /// Time spent composing and rendering per second of music.
-    pub work_ms_per_s: f64,
+    pub(crate) work_ms_per_s: f64,
     pub failed: Option<String>,
     pub controls: Option<Controls>,
 }
@@ -125,7 +125,7 @@ impl MusicStream {
     }
 
     /// The bar asked for was not sent (a full queue): it is asked for again.
-    pub fn withdraw(&self) {
+    pub(crate) fn withdraw(&self) {
         self.shared.pending.store(false, Ordering::Relaxed);
     }
 
@@ -135,11 +135,11 @@ impl MusicStream {
     }
 
     /// The style the next bars are played in (the player's taste).
-    pub fn set_style(&self, style: Style) {
+    pub(crate) fn set_style(&self, style: Style) {
         *lock(&self.shared.style) = style;
     }
 
-    pub fn set_volume(&self, volume: f32) {
+    pub(crate) fn set_volume(&self, volume: f32) {
         let v = if volume.is_finite() {
             volume.clamp(0.0, 1.0)
         } else {
@@ -148,7 +148,7 @@ impl MusicStream {
         self.shared.volume.store(v.to_bits(), Ordering::Relaxed);
     }
 
-    pub fn set_muted(&self, muted: bool) {
+    pub(crate) fn set_muted(&self, muted: bool) {
         self.shared.muted.store(muted, Ordering::Relaxed);
     }
 
@@ -163,7 +163,7 @@ impl MusicStream {
     }
 
     /// Bars composed so far (one atomic read: cheap enough for every frame).
-    pub fn bars(&self) -> u64 {
+    pub(crate) fn bars(&self) -> u64 {
         self.shared.bars.load(Ordering::Relaxed)
     }
 
@@ -223,7 +223,7 @@ impl StreamReader {
     /// Plays the stream into nothing at the pace of the clock, on a thread of its own, until the
     /// stream stops: for a machine without a sound card, so that the music (and what it costs) goes
     /// on as if heard.
-    pub fn play_silently(mut self) -> std::io::Result<()> {
+    pub(crate) fn play_silently(mut self) -> std::io::Result<()> {
         std::thread::Builder::new()
             .name("music-silent".into())
             .spawn(move || {

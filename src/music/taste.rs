@@ -13,8 +13,8 @@ use crate::ml::seeded::Rng;
 /// The player's music settings, kept between runs (the game keeps them in saves/settings.ron).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MusicSettings {
-    pub volume: f32,
-    pub muted: bool,
+    pub(crate) volume: f32,
+    pub(crate) muted: bool,
     #[serde(default)]
     pub taste: Taste,
 }
@@ -55,15 +55,16 @@ impl MusicSettings {
 }
 
 /// How much faster or slower than the mood says.
-pub const TEMPO: [(&str, f32); 3] = [
+pub(crate) const TEMPO: [(&str, f32); 3] = [
     ("slower", -12.0),
     ("as the mood says", 0.0),
     ("faster", 12.0),
 ];
 /// Busier or sparser bars than the mood says.
-pub const DENSITY: [(&str, i8); 3] = [("sparser", -1), ("as the mood says", 0), ("busier", 1)];
+pub(crate) const DENSITY: [(&str, i8); 3] =
+    [("sparser", -1), ("as the mood says", 0), ("busier", 1)];
 /// Layer balance: (name, melody gain, pad gain).
-pub const INSTRUMENTATION: [(&str, f32, f32); 3] = [
+pub(crate) const INSTRUMENTATION: [(&str, f32, f32); 3] = [
     ("pad forward", 0.7, 1.25),
     ("balanced", 1.0, 1.0),
     ("melody forward", 1.2, 0.7),
@@ -78,7 +79,7 @@ impl Style {
     };
 
     /// Applies the style to a bar's controls.
-    pub fn apply(&self, c: &mut Controls) {
+    pub(crate) fn apply(&self, c: &mut Controls) {
         c.tempo_bpm = (c.tempo_bpm + TEMPO[usize::from(self.tempo.min(2))].1).max(40.0);
         let d = i8::try_from(c.density).unwrap_or(1) + DENSITY[usize::from(self.density.min(2))].1;
         c.density = d.clamp(0, 2) as u8;
@@ -88,7 +89,7 @@ impl Style {
     }
 
     /// Words for the style.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!(
             "tempo {}, density {}, {}",
             TEMPO[usize::from(self.tempo.min(2))].0,
@@ -101,11 +102,11 @@ impl Style {
 /// Beta posterior (successes + 1, failures + 1) of each choice of each parameter.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Taste {
-    pub tempo: [(f32, f32); 3],
-    pub density: [(f32, f32); 3],
-    pub instrumentation: [(f32, f32); 3],
-    pub likes: u32,
-    pub skips: u32,
+    pub(crate) tempo: [(f32, f32); 3],
+    pub(crate) density: [(f32, f32); 3],
+    pub(crate) instrumentation: [(f32, f32); 3],
+    pub(crate) likes: u32,
+    pub(crate) skips: u32,
 }
 
 impl Default for Taste {
@@ -178,7 +179,7 @@ fn best(arms: &[(f32, f32); 3]) -> u8 {
 
 impl Taste {
     /// The style of the next piece (Thompson sampling).
-    pub fn choose(&self, rng: &mut Rng) -> Style {
+    pub(crate) fn choose(&self, rng: &mut Rng) -> Style {
         Style {
             tempo: draw(&self.tempo, rng),
             density: draw(&self.density, rng),
@@ -206,7 +207,7 @@ impl Taste {
     }
 
     /// The style with the best expected like rate of each parameter.
-    pub fn favourite(&self) -> Style {
+    pub(crate) fn favourite(&self) -> Style {
         Style {
             tempo: best(&self.tempo),
             density: best(&self.density),
@@ -215,7 +216,7 @@ impl Taste {
     }
 
     /// What was learnt, in lines.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut s = format!(
             "{} likes, {} skips; favourite: {}\n",
             self.likes,

@@ -55,7 +55,7 @@ impl Client {
     }
 
     /// The server's base URL.
-    pub fn base(&self) -> &str {
+    pub(crate) fn base(&self) -> &str {
         &self.base
     }
 

@@ -19,7 +19,7 @@ use crate::ml::dialogue::clean;
 use crate::ml::dialogue::realise::Sink;
 
 /// Sentences kept of a reply from a server without our checks.
-pub const FOREIGN_SENTENCES: usize = 2;
+pub(crate) const FOREIGN_SENTENCES: usize = 2;
 
 /// Where the remote server is and how to call it.
 #[derive(Clone, Debug)]

@@ -23,21 +23,21 @@ use crate::decide::{Action, Observation};
 use crate::inference::{JobInput, JobOutput, Lane};
 
 /// The observation schema this service reads.
-pub const SCHEMA: &str = "npc-minds.observation.v1";
+pub(crate) const SCHEMA: &str = "npc-minds.observation.v1";
 /// Most observations in one request.
-pub const MAX_OBSERVATIONS: usize = 1024;
+pub(crate) const MAX_OBSERVATIONS: usize = 1024;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionRequest {
+pub(crate) struct DecisionRequest {
     #[serde(default)]
-    pub schema: Option<String>,
+    pub(crate) schema: Option<String>,
     #[serde(default)]
-    pub model: Option<String>,
-    pub observations: Vec<Observation>,
+    pub(crate) model: Option<String>,
+    pub(crate) observations: Vec<Observation>,
 }
 
-pub async fn decisions(
+pub(crate) async fn decisions(
     State(shared): State<Arc<Shared>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<axum::Json<Value>, ApiError> {

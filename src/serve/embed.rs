@@ -17,12 +17,12 @@ use crate::decide::EmotionLabel;
 use crate::inference::{JobInput, JobOutput, Lane};
 
 /// Most texts in one request.
-pub const MAX_INPUTS: usize = 64;
+pub(crate) const MAX_INPUTS: usize = 64;
 
 /// `input`: one string or a list of strings.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub enum Input {
+pub(crate) enum Input {
     One(String),
     Many(Vec<String>),
 }
@@ -44,11 +44,11 @@ impl Input {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct EmbeddingRequest {
-    pub model: String,
-    pub input: Input,
+pub(crate) struct EmbeddingRequest {
+    pub(crate) model: String,
+    pub(crate) input: Input,
     #[serde(default)]
-    pub encoding_format: Option<String>,
+    pub(crate) encoding_format: Option<String>,
 }
 
 /// Standard base64 (with padding) of `bytes`.
@@ -70,7 +70,7 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-pub async fn embeddings(
+pub(crate) async fn embeddings(
     State(shared): State<Arc<Shared>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<axum::Json<Value>, ApiError> {
@@ -131,17 +131,17 @@ pub async fn embeddings(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct EmotionRequest {
-    pub input: Input,
+pub(crate) struct EmotionRequest {
+    pub(crate) input: Input,
     #[serde(default)]
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
 }
 
 fn round(x: f32) -> f64 {
     (x as f64 * 10_000.0).round() / 10_000.0
 }
 
-pub async fn emotions(
+pub(crate) async fn emotions(
     State(shared): State<Arc<Shared>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<axum::Json<Value>, ApiError> {

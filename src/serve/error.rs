@@ -7,11 +7,11 @@ use serde_json::json;
 
 /// An error answer.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub message: String,
-    pub kind: &'static str,
-    pub code: &'static str,
+pub(crate) struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
+    pub(crate) kind: &'static str,
+    pub(crate) code: &'static str,
 }
 
 impl ApiError {
@@ -25,7 +25,7 @@ impl ApiError {
     }
 
     /// 400: the request is malformed or asks for something unsupported.
-    pub fn bad_request(code: &'static str, m: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(code: &'static str, m: impl Into<String>) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             "invalid_request_error",
@@ -35,7 +35,7 @@ impl ApiError {
     }
 
     /// 401: no key, or the wrong one.
-    pub fn unauthorized() -> Self {
+    pub(crate) fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "authentication_error",
@@ -45,7 +45,7 @@ impl ApiError {
     }
 
     /// 404: no such model or route.
-    pub fn not_found(code: &'static str, m: impl Into<String>) -> Self {
+    pub(crate) fn not_found(code: &'static str, m: impl Into<String>) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "invalid_request_error",
@@ -55,7 +55,7 @@ impl ApiError {
     }
 
     /// 413: the body is over the limit.
-    pub fn too_large(limit: usize) -> Self {
+    pub(crate) fn too_large(limit: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "invalid_request_error",
@@ -65,7 +65,7 @@ impl ApiError {
     }
 
     /// 429: the queues are full (the client retries after `Retry-After` seconds).
-    pub fn busy(what: &str) -> Self {
+    pub(crate) fn busy(what: &str) -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limit_error",
@@ -85,7 +85,7 @@ impl ApiError {
     }
 
     /// 504: the request's deadline passed.
-    pub fn timeout(secs: u64) -> Self {
+    pub(crate) fn timeout(secs: u64) -> Self {
         Self::new(
             StatusCode::GATEWAY_TIMEOUT,
             "server_error",
@@ -95,7 +95,7 @@ impl ApiError {
     }
 
     /// 500: a model failed.
-    pub fn internal(m: impl Into<String>) -> Self {
+    pub(crate) fn internal(m: impl Into<String>) -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
@@ -105,7 +105,7 @@ impl ApiError {
     }
 
     /// The JSON body (also sent as a stream event when a stream fails midway).
-    pub fn body(&self) -> serde_json::Value {
+    pub(crate) fn body(&self) -> serde_json::Value {
         json!({"error": {"message": self.message, "type": self.kind, "code": self.code}})
     }
 }
@@ -122,7 +122,7 @@ impl IntoResponse for ApiError {
 }
 
 /// Parses a JSON body, turning every problem into a 400 that says where it is.
-pub fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         let code = if e.is_syntax() || e.is_eof() {
             "invalid_json"

@@ -33,7 +33,7 @@ fn route_name(path: &str) -> &'static str {
 }
 
 /// Equal bytes, in time that depends on the key's length only.
-pub fn same_key(given: &[u8], key: &[u8]) -> bool {
+pub(crate) fn same_key(given: &[u8], key: &[u8]) -> bool {
     let mut diff = u8::from(given.len() != key.len());
     for (i, k) in key.iter().enumerate() {
         diff |= given.get(i).copied().unwrap_or(0) ^ k;
@@ -53,7 +53,7 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     same_key(given.trim().as_bytes(), key.as_bytes())
 }
 
-pub async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+pub(crate) async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = route_name(req.uri().path());
     let resp = if route != "/health" && !authorized(&shared, req.headers()) {
@@ -66,14 +66,14 @@ pub async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
     resp
 }
 
-pub async fn no_route() -> ApiError {
+pub(crate) async fn no_route() -> ApiError {
     ApiError::not_found(
         "unknown_url",
         "no such route; see GET /v1/models and the README",
     )
 }
 
-pub async fn wrong_method() -> ApiError {
+pub(crate) async fn wrong_method() -> ApiError {
     let mut e = ApiError::bad_request("method_not_allowed", "this route takes another method");
     e.status = axum::http::StatusCode::METHOD_NOT_ALLOWED;
     e

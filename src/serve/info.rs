@@ -15,7 +15,7 @@ use super::state::Shared;
 use super::{CHAT_MODEL, EMBED_MODEL, EMOTION_MODEL, POLICY_MODEL};
 use crate::inference::Lane;
 
-pub async fn models(State(shared): State<Arc<Shared>>) -> axum::Json<Value> {
+pub(crate) async fn models(State(shared): State<Arc<Shared>>) -> axum::Json<Value> {
     let created = super::unix_now();
     let entry = |id: String, kind: &str| {
         json!({"id": id, "object": "model", "created": created, "owned_by": "npc-minds",
@@ -36,7 +36,7 @@ pub async fn models(State(shared): State<Arc<Shared>>) -> axum::Json<Value> {
     axum::Json(json!({"object": "list", "data": data}))
 }
 
-pub async fn health(State(shared): State<Arc<Shared>>) -> Response {
+pub(crate) async fn health(State(shared): State<Arc<Shared>>) -> Response {
     match shared.models() {
         Ok(_) => (StatusCode::OK, axum::Json(json!({"status": "ok"}))).into_response(),
         Err(e) => {
@@ -49,7 +49,7 @@ pub async fn health(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
-pub async fn metrics(State(shared): State<Arc<Shared>>) -> Result<Response, ApiError> {
+pub(crate) async fn metrics(State(shared): State<Arc<Shared>>) -> Result<Response, ApiError> {
     let mut out = String::new();
     shared.metrics.render(&mut out);
     let up = shared.started.elapsed().as_secs_f64();

@@ -23,11 +23,11 @@ const MAX_VILLAGER_WORKERS: usize = 8;
 
 /// What to load.
 #[derive(Clone, Debug)]
-pub struct LoadOptions {
+pub(crate) struct LoadOptions {
     /// Threads of each language model's own pool.
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// The policy network's weights.
-    pub policy_file: PathBuf,
+    pub(crate) policy_file: PathBuf,
 }
 
 /// A factory that hands out `first` (already loaded) once, then builds anew with `rebuild`
@@ -52,7 +52,7 @@ fn as_unavailable(e: impl std::fmt::Display) -> InferenceError {
 
 /// Why the service's models could not be loaded: what is missing and how to get it.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub(crate) enum LoadError {
     #[error(transparent)]
     Files(#[from] model_files::FetchError),
     #[error("the sentence encoder: {0}")]
@@ -64,7 +64,7 @@ pub enum LoadError {
 }
 
 /// Loads everything; the error says what is missing and how to get it.
-pub fn load(
+pub(crate) fn load(
     shared: &Shared,
     o: &LoadOptions,
     log: &mut dyn FnMut(&str),
@@ -74,7 +74,7 @@ pub fn load(
 
 /// The same for a batcher of `max_batch` conversations and `max_queue` waiting (the service's
 /// limits; `bench players` loads the same models this way).
-pub fn load_sized(
+pub(crate) fn load_sized(
     max_batch: usize,
     max_queue: usize,
     o: &LoadOptions,

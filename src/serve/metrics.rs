@@ -55,7 +55,7 @@ struct Inner {
 
 /// Counters shared by every request.
 #[derive(Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     inner: Mutex<Inner>,
 }
 
@@ -65,7 +65,7 @@ impl Metrics {
     }
 
     /// One finished request (`route` is the matched route, or "other").
-    pub fn request(&self, route: &'static str, status: u16, secs: f64) {
+    pub(crate) fn request(&self, route: &'static str, status: u16, secs: f64) {
         self.with(|m| {
             *m.requests.entry((route, status)).or_default() += 1;
             m.latency.entry(route).or_default().observe(secs);
@@ -84,17 +84,17 @@ impl Metrics {
     }
 
     /// Seconds from a chat request's arrival to its first token.
-    pub fn first_token(&self, secs: f64) {
+    pub(crate) fn first_token(&self, secs: f64) {
         self.with(|m| m.first_token.observe(secs));
     }
 
     /// Tokens of replies that were answered (open chat and villagers).
-    pub fn tokens(&self, n: u64) {
+    pub(crate) fn tokens(&self, n: u64) {
         self.with(|m| m.tokens += n);
     }
 
     /// Prometheus text of these counters.
-    pub fn render(&self, out: &mut String) {
+    pub(crate) fn render(&self, out: &mut String) {
         self.with(|m| {
             out.push_str("# HELP npc_minds_requests_total Requests by route and HTTP status.\n");
             out.push_str("# TYPE npc_minds_requests_total counter\n");
@@ -134,7 +134,13 @@ impl Metrics {
 }
 
 /// Writes one gauge or counter with its help and type lines.
-pub fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(&str, f64)]) {
+pub(crate) fn metric(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    samples: &[(&str, f64)],
+) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
     for (labels, v) in samples {
         if labels.is_empty() {

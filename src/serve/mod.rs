@@ -17,8 +17,8 @@ mod load;
 mod metrics;
 mod state;
 
-pub use load::{LoadError, LoadOptions, load_sized};
-pub use state::{Limits, Models};
+pub(crate) use load::{LoadOptions, load_sized};
+pub(crate) use state::Limits;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -41,13 +41,13 @@ use crate::config::files::load_story;
 use crate::ml::dialogue::request::world_names;
 
 /// The open-chat model's id.
-pub const CHAT_MODEL: &str = "smollm2-135m-instruct";
+pub(crate) const CHAT_MODEL: &str = "smollm2-135m-instruct";
 /// The sentence encoder's id.
-pub const EMBED_MODEL: &str = "all-minilm-l6-v2";
+pub(crate) const EMBED_MODEL: &str = "all-minilm-l6-v2";
 /// The emotion classifier's id.
-pub const EMOTION_MODEL: &str = "npc-minds-emotion";
+pub(crate) const EMOTION_MODEL: &str = "npc-minds-emotion";
 /// The decision policy's id.
-pub const POLICY_MODEL: &str = "npc-minds-policy";
+pub(crate) const POLICY_MODEL: &str = "npc-minds-policy";
 
 /// Reads a JSON body: 413 over the limit, 400 when it is not the JSON asked for.
 pub(crate) fn body<T: serde::de::DeserializeOwned>(
@@ -70,16 +70,16 @@ pub(crate) fn unix_now() -> u64 {
 
 /// Everything `serve` needs.
 #[derive(Clone, Debug)]
-pub struct ServeOptions {
-    pub addr: SocketAddr,
-    pub limits: Limits,
-    pub load: LoadOptions,
+pub(crate) struct ServeOptions {
+    pub(crate) addr: SocketAddr,
+    pub(crate) limits: Limits,
+    pub(crate) load: LoadOptions,
     /// Threads of the HTTP runtime.
-    pub http_threads: usize,
+    pub(crate) http_threads: usize,
 }
 
 /// A running service. Dropping it (or [`Server::stop`]) stops it.
-pub struct Server {
+pub(crate) struct Server {
     addr: SocketAddr,
     shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -90,7 +90,7 @@ impl Server {
     /// Binds `o.addr` now (an error if it is taken) and serves at once; the models load on a
     /// thread meanwhile (`/health` answers 503 until they are ready). `cast_dir`/`mods` hold
     /// the villagers; `log` sees loading progress.
-    pub fn start(
+    pub(crate) fn start(
         o: ServeOptions,
         cast_dir: &Path,
         mods: &Path,
@@ -161,22 +161,22 @@ impl Server {
     }
 
     /// The address it listens on (the port the system chose when asked for port 0).
-    pub fn addr(&self) -> SocketAddr {
+    pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// True once the models are loaded.
-    pub fn ready(&self) -> bool {
+    pub(crate) fn ready(&self) -> bool {
         self.shared.models.get().is_some()
     }
 
     /// Why the models could not be loaded, if they could not.
-    pub fn load_error(&self) -> Option<&str> {
+    pub(crate) fn load_error(&self) -> Option<&str> {
         self.shared.load_error.get().map(String::as_str)
     }
 
     /// Serves until the HTTP runtime ends (an I/O error), or forever.
-    pub fn wait(mut self) -> std::io::Result<()> {
+    pub(crate) fn wait(mut self) -> std::io::Result<()> {
         match self.http.take().map(JoinHandle::join) {
             Some(Ok(r)) => r,
             Some(Err(_)) => Err(std::io::Error::other("the HTTP thread panicked")),
@@ -185,7 +185,7 @@ impl Server {
     }
 
     /// Stops serving: open connections finish, then the threads end.
-    pub fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         self.halt();
     }
 

@@ -20,53 +20,53 @@ use crate::ml::lm::chat::Batcher;
 
 /// The service's limits.
 #[derive(Clone, Debug)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Every route but `/health` needs this bearer key when set.
-    pub api_key: Option<String>,
+    pub(crate) api_key: Option<String>,
     /// Most tokens one reply may ask for.
-    pub max_tokens: usize,
+    pub(crate) max_tokens: usize,
     /// Each request's deadline.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Conversations waiting for the batcher.
-    pub max_queue: usize,
+    pub(crate) max_queue: usize,
     /// Conversations the batcher decodes together.
-    pub max_batch: usize,
+    pub(crate) max_batch: usize,
     /// Largest request body.
-    pub max_body: usize,
+    pub(crate) max_body: usize,
 }
 
 /// The loaded models.
-pub struct Models {
-    pub pool: InferencePool,
-    pub batcher: Batcher,
+pub(crate) struct Models {
+    pub(crate) pool: InferencePool,
+    pub(crate) batcher: Batcher,
     /// Shared with the dialogue lane's workers (understanding villagers' lines).
-    pub encoder: Arc<SentenceEncoder>,
+    pub(crate) encoder: Arc<SentenceEncoder>,
     /// Emotion and policy answer from the pool; these say whether those lanes have real models.
-    pub emotion: bool,
+    pub(crate) emotion: bool,
 }
 
 /// Shared by every request.
-pub struct Shared {
-    pub limits: Limits,
-    pub cast: Vec<NpcConfig>,
-    pub world: Arc<WorldNames>,
-    pub metrics: Metrics,
-    pub models: OnceLock<Models>,
+pub(crate) struct Shared {
+    pub(crate) limits: Limits,
+    pub(crate) cast: Vec<NpcConfig>,
+    pub(crate) world: Arc<WorldNames>,
+    pub(crate) metrics: Metrics,
+    pub(crate) models: OnceLock<Models>,
     /// Why the models could not be loaded (the service then answers 503 with this).
-    pub load_error: OnceLock<String>,
+    pub(crate) load_error: OnceLock<String>,
     routes: Mutex<HashMap<u64, UnboundedSender<PoolEvent>>>,
     /// Cancelled requests to forget on their lane once their job has surely ended.
     to_forget: Mutex<VecDeque<(Instant, Lane, u64)>>,
     next_id: AtomicU64,
-    pub stop: AtomicBool,
-    pub started: Instant,
+    pub(crate) stop: AtomicBool,
+    pub(crate) started: Instant,
 }
 
 /// How long a cancelled request's id is remembered, so that its queued job is skipped.
 const FORGET_AFTER: Duration = Duration::from_secs(600);
 
 impl Shared {
-    pub fn new(limits: Limits, cast: Vec<NpcConfig>, world: WorldNames) -> Self {
+    pub(crate) fn new(limits: Limits, cast: Vec<NpcConfig>, world: WorldNames) -> Self {
         Shared {
             limits,
             cast,
@@ -83,7 +83,7 @@ impl Shared {
     }
 
     /// The models, or 503 while they load (or when they failed to).
-    pub fn models(&self) -> Result<&Models, ApiError> {
+    pub(crate) fn models(&self) -> Result<&Models, ApiError> {
         self.models
             .get()
             .ok_or_else(|| match self.load_error.get() {
@@ -93,12 +93,12 @@ impl Shared {
     }
 
     /// A fresh id for one request.
-    pub fn next_id(&self) -> u64 {
+    pub(crate) fn next_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Queues `input` on `lane` for a request of its own; its events come through the ticket.
-    pub fn submit(
+    pub(crate) fn submit(
         self: &Arc<Self>,
         lane: Lane,
         input: JobInput,
@@ -130,7 +130,7 @@ impl Shared {
 
     /// Queues every input on `lane` at once (so the lane batches them) and waits for all their
     /// results, in order, within the request's deadline.
-    pub async fn run_all(
+    pub(crate) async fn run_all(
         self: &Arc<Self>,
         lane: Lane,
         inputs: Vec<JobInput>,
@@ -162,7 +162,7 @@ impl Shared {
 
     /// The router thread's loop: hands each pool event to the request it belongs to, and
     /// forgets cancelled requests once they are old. Returns when the service stops.
-    pub fn route_events(&self) {
+    pub(crate) fn route_events(&self) {
         let Some(models) = self.models.get() else {
             return;
         };
@@ -191,7 +191,7 @@ impl Shared {
 
 /// One request's job on a lane. Dropping it before the job ended cancels the job (a client that
 /// disconnects stops its reply within a token).
-pub struct Ticket {
+pub(crate) struct Ticket {
     shared: Arc<Shared>,
     lane: Lane,
     npc: u64,
@@ -201,7 +201,7 @@ pub struct Ticket {
 
 impl Ticket {
     /// The next event of this job (`None` if the pool went away).
-    pub async fn next(&mut self) -> Option<PoolEvent> {
+    pub(crate) async fn next(&mut self) -> Option<PoolEvent> {
         let ev = self.rx.recv().await;
         if matches!(ev, Some(PoolEvent::Completed(_)) | None) {
             self.ended = true;

@@ -12,17 +12,17 @@ use crate::sim::policy::PolicyChoice;
 /// One policy's results, averaged over the seeds.
 #[derive(Debug, Serialize)]
 pub struct PolicyResult {
-    pub seeds: Vec<u64>,
+    pub(crate) seeds: Vec<u64>,
     /// Mean reward per NPC per game second.
     pub mean_reward: f64,
     /// Injuries from threats per run.
     pub harmed: f64,
-    pub needs_satisfied: f64,
-    pub action_histogram: BTreeMap<&'static str, f64>,
+    pub(crate) needs_satisfied: f64,
+    pub(crate) action_histogram: BTreeMap<&'static str, f64>,
     /// The same at night only (the runs that reach 21 o'clock).
     pub night_action_histogram: BTreeMap<&'static str, f64>,
     /// Injuries per run by what the villager was doing when bitten.
-    pub harm_by_action: BTreeMap<&'static str, f64>,
+    pub(crate) harm_by_action: BTreeMap<&'static str, f64>,
     /// Keeping near a trusted player, away from a distrusted one, fleeing wolves (shares).
     pub reactions: ReactionShares,
     /// Set when the policy could not run (for the network: missing or mismatched weights).

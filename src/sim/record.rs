@@ -63,7 +63,7 @@ impl RecordFile {
     }
 
     /// Writes through a temporary file and a rename, so a failed write leaves nothing half-done.
-    pub fn write(&self, path: &Path) -> Result<(), RecordError> {
+    pub(crate) fn write(&self, path: &Path) -> Result<(), RecordError> {
         let p = path.display().to_string();
         let err = |source| RecordError::Write {
             path: p.clone(),

@@ -25,42 +25,42 @@ pub struct SimStats {
     pub ai_ms: Vec<f64>,
     gossip_started: Option<Instant>,
     /// Milliseconds spent in gossip and memory, one entry per frame.
-    pub gossip_ms: Vec<f64>,
+    pub(crate) gossip_ms: Vec<f64>,
     /// NPC-ticks spent in each action.
-    pub actions: [u64; 10],
-    pub npc_ticks: u64,
+    pub(crate) actions: [u64; 10],
+    pub(crate) npc_ticks: u64,
     /// NPC-ticks with every need in a comfortable range.
-    pub satisfied_ticks: u64,
+    pub(crate) satisfied_ticks: u64,
     /// NPC-ticks spent in each action at night (21–6 o'clock).
-    pub night_actions: [u64; 10],
+    pub(crate) night_actions: [u64; 10],
     /// Injuries by the action the NPC was doing when bitten.
-    pub harm_actions: [u64; 10],
+    pub(crate) harm_actions: [u64; 10],
     /// Injuries counted so far per villager id (to see new ones).
     injuries_seen: HashMap<u64, u32>,
-    pub reactions: Reactions,
+    pub(crate) reactions: Reactions,
 }
 
 /// How villagers react to the player and to wolves, as NPC-tick counts.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Reactions {
+pub(crate) struct Reactions {
     /// Ticks of villagers that trust the player (trust > [`FEELING`]) within [`PLAYER_RANGE`] of it,
     /// and how many of those they spent within [`CLOSE`] of it.
-    pub trusting: u64,
-    pub trusting_close: u64,
+    pub(crate) trusting: u64,
+    pub(crate) trusting_close: u64,
     /// The same for villagers that distrust the player (trust < -[`FEELING`]).
-    pub distrusting: u64,
-    pub distrusting_close: u64,
+    pub(crate) distrusting: u64,
+    pub(crate) distrusting_close: u64,
     /// Ticks with a wolf within [`WOLF_NEAR`], and how many of those were spent fleeing.
-    pub wolf_near: u64,
-    pub fleeing: u64,
+    pub(crate) wolf_near: u64,
+    pub(crate) fleeing: u64,
 }
 
 /// Trust beyond which a villager counts as liking (or, negated, disliking) the player.
-pub const FEELING: f32 = 0.25;
+pub(crate) const FEELING: f32 = 0.25;
 /// Within talking distance of the player (the game's reach).
-pub const CLOSE: f32 = 110.0;
+pub(crate) const CLOSE: f32 = 110.0;
 /// A wolf this near is a danger a villager should react to.
-pub const WOLF_NEAR: f32 = 120.0;
+pub(crate) const WOLF_NEAR: f32 = 120.0;
 
 /// The reactions as shares, for reports.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
@@ -71,11 +71,11 @@ pub struct ReactionShares {
     /// The same for a villager that distrusts the player: lower is keeping away.
     pub distrusting_close: f64,
     /// Share of time with a wolf within 120 spent fleeing.
-    pub fleeing_wolf_near: f64,
+    pub(crate) fleeing_wolf_near: f64,
 }
 
 impl Reactions {
-    pub fn shares(&self) -> ReactionShares {
+    pub(crate) fn shares(&self) -> ReactionShares {
         let share = |a: u64, b: u64| a as f64 / b.max(1) as f64;
         ReactionShares {
             trusting_close: share(self.trusting_close, self.trusting),
@@ -86,7 +86,7 @@ impl Reactions {
 }
 
 /// Adds the measuring systems around the AI sets.
-pub fn plugin(app: &mut App) {
+pub(crate) fn plugin(app: &mut App) {
     app.init_resource::<SimStats>().add_systems(
         Update,
         (
@@ -126,7 +126,7 @@ fn stop_ai_clock(mut stats: ResMut<SimStats>) {
 }
 
 /// Comfortable: not hungry, not exhausted, not lonely.
-pub fn needs_satisfied(n: &Needs) -> bool {
+pub(crate) fn needs_satisfied(n: &Needs) -> bool {
     n.hunger < 0.6 && n.energy > 0.3 && n.social > 0.3
 }
 
@@ -181,14 +181,14 @@ fn count_ticks(
 
 /// p50 / p99 / max in milliseconds.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct Spread {
-    pub p50: f64,
-    pub p99: f64,
-    pub max: f64,
+pub(crate) struct Spread {
+    pub(crate) p50: f64,
+    pub(crate) p99: f64,
+    pub(crate) max: f64,
 }
 
 impl Spread {
-    pub fn of(values: &[f64]) -> Self {
+    pub(crate) fn of(values: &[f64]) -> Self {
         let mut v = values.to_vec();
         v.sort_by(f64::total_cmp);
         Spread {
@@ -203,11 +203,11 @@ impl Spread {
 #[derive(Clone, Debug, Serialize)]
 pub struct LaneReport {
     pub done: u64,
-    pub dropped: u64,
-    pub stale: u64,
+    pub(crate) dropped: u64,
+    pub(crate) stale: u64,
     pub failed: u64,
-    pub panics: u64,
-    pub latency_ms: crate::inference::metrics::Percentiles,
+    pub(crate) panics: u64,
+    pub(crate) latency_ms: crate::inference::metrics::Percentiles,
 }
 
 impl From<&LaneSnapshot> for LaneReport {
@@ -225,11 +225,11 @@ impl From<&LaneSnapshot> for LaneReport {
 
 /// The villagers' mean mood at one moment of a sim.
 #[derive(Clone, Copy, Debug, Serialize)]
-pub struct MoodPoint {
-    pub second: f64,
-    pub valence: f32,
-    pub arousal: f32,
-    pub dominance: f32,
+pub(crate) struct MoodPoint {
+    pub(crate) second: f64,
+    pub(crate) valence: f32,
+    pub(crate) arousal: f32,
+    pub(crate) dominance: f32,
 }
 
 /// The visitor's real lines and the villagers' replies (`sim --talk`, `sim --remote`).
@@ -250,32 +250,32 @@ pub struct TalkReport {
     /// Replies still being made when the run ended.
     pub in_flight: u64,
     /// How long the dialogue lane took per reply, from submission, in milliseconds.
-    pub reply_ms: Option<crate::inference::metrics::Percentiles>,
+    pub(crate) reply_ms: Option<crate::inference::metrics::Percentiles>,
 }
 
 /// The JSON report of `npc-minds sim --report json`.
 #[derive(Clone, Debug, Serialize)]
 pub struct SimReport {
     pub npcs: usize,
-    pub seed: u64,
-    pub lockstep: bool,
+    pub(crate) seed: u64,
+    pub(crate) lockstep: bool,
     pub ticks: u64,
-    pub simulated_seconds: f64,
-    pub wall_seconds: f64,
-    pub ticks_per_second: f64,
-    pub frame_ms: Spread,
-    pub ai_ms_per_frame: Spread,
+    pub(crate) simulated_seconds: f64,
+    pub(crate) wall_seconds: f64,
+    pub(crate) ticks_per_second: f64,
+    pub(crate) frame_ms: Spread,
+    pub(crate) ai_ms_per_frame: Spread,
     /// Gossip and memory (after the world's step), per frame.
-    pub gossip_ms_per_frame: Spread,
+    pub(crate) gossip_ms_per_frame: Spread,
     pub gossip: GossipReport,
     pub lanes: BTreeMap<&'static str, LaneReport>,
     pub brain: BrainStats,
     /// Share of NPC-ticks spent in each action.
     pub action_histogram: BTreeMap<&'static str, f64>,
     /// The same at night only (21–6 o'clock); empty when the run saw no night.
-    pub night_action_histogram: BTreeMap<&'static str, f64>,
+    pub(crate) night_action_histogram: BTreeMap<&'static str, f64>,
     /// Injuries by the action the villager was doing when bitten (counts).
-    pub harm_by_action: BTreeMap<&'static str, u64>,
+    pub(crate) harm_by_action: BTreeMap<&'static str, u64>,
     /// How villagers keep near a player they trust, away from one they distrust, and flee wolves.
     pub reactions: ReactionShares,
     /// Words the sim's visitor said to villagers: kind (bread included), rude.
@@ -286,12 +286,12 @@ pub struct SimReport {
     /// Mean reward per NPC per simulated second.
     pub mean_reward: f64,
     /// Injuries from threats, all NPCs together.
-    pub harmed: u64,
+    pub(crate) harmed: u64,
     /// Share of NPC-ticks with every need in a comfortable range.
-    pub needs_satisfied: f64,
+    pub(crate) needs_satisfied: f64,
     /// The village's mood over time: the mean valence, arousal and dominance of all villagers,
     /// once per simulated second (what `npc-minds music --from-sim` plays).
-    pub mood_timeline: Vec<MoodPoint>,
+    pub(crate) mood_timeline: Vec<MoodPoint>,
     /// Hash of every villager's state at the end (hex).
     pub state_hash: String,
     /// Set when replaying: whether the recorded run's state hash was reproduced.
@@ -305,20 +305,20 @@ pub struct GossipReport {
     /// Times one villager told another something (or only chatted, when it had nothing new).
     pub exchanges: u64,
     /// Rumours learnt from another villager.
-    pub learnt: u64,
+    pub(crate) learnt: u64,
     /// Of those, rumours about the player (each moved the listener's trust in them).
     pub about_player: u64,
     /// Rumours in the village (clues and the player's deeds, by villager they started with).
-    pub rumours: usize,
+    pub(crate) rumours: usize,
     /// Villagers knowing the most widely known rumour, and a rumour on average.
     pub max_reach: u32,
-    pub mean_reach: f64,
+    pub(crate) mean_reach: f64,
     /// Rumours known by at least three villagers.
     pub reached_three: usize,
 }
 
 impl GossipReport {
-    pub fn of(stats: &crate::brain::gossip::GossipStats) -> Self {
+    pub(crate) fn of(stats: &crate::brain::gossip::GossipStats) -> Self {
         let reach: Vec<u32> = stats.reach.values().copied().collect();
         GossipReport {
             exchanges: stats.exchanges,
@@ -333,7 +333,7 @@ impl GossipReport {
 }
 
 /// Hash of the world state: every villager (by id) and the clock.
-pub fn state_hash(world: &mut World) -> u64 {
+pub(crate) fn state_hash(world: &mut World) -> u64 {
     let mut rows: Vec<(u64, [u32; 9], usize, u32)> = world
         .query::<(
             &Villager,
@@ -374,7 +374,7 @@ pub fn state_hash(world: &mut World) -> u64 {
 }
 
 /// Turns raw action counts into shares by action name (empty when there are no counts).
-pub fn histogram(counts: &[u64; 10]) -> BTreeMap<&'static str, f64> {
+pub(crate) fn histogram(counts: &[u64; 10]) -> BTreeMap<&'static str, f64> {
     let total: u64 = counts.iter().sum();
     if total == 0 {
         return BTreeMap::new();
@@ -386,7 +386,7 @@ pub fn histogram(counts: &[u64; 10]) -> BTreeMap<&'static str, f64> {
 }
 
 /// Raw counts by action name, leaving out the zeros.
-pub fn counts(counts: &[u64; 10]) -> BTreeMap<&'static str, u64> {
+pub(crate) fn counts(counts: &[u64; 10]) -> BTreeMap<&'static str, u64> {
     Action::ALL
         .iter()
         .filter(|a| counts[a.index()] > 0)

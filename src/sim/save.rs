@@ -30,70 +30,70 @@ pub const SIM_VERSION: u32 = 1;
 pub struct SimSave {
     pub npcs: usize,
     pub seed: u64,
-    pub dt: f32,
-    pub tick: u64,
-    pub elapsed: f64,
-    pub day_length: f32,
-    pub start_hour: f32,
+    pub(crate) dt: f32,
+    pub(crate) tick: u64,
+    pub(crate) elapsed: f64,
+    pub(crate) day_length: f32,
+    pub(crate) start_hour: f32,
     pub villagers: Vec<VillagerSave>,
-    pub player: PlayerSave,
+    pub(crate) player: PlayerSave,
     /// (index, position) of each wolf.
-    pub wolves: Vec<(u64, [f32; 2])>,
+    pub(crate) wolves: Vec<(u64, [f32; 2])>,
 }
 
 /// One villager.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VillagerSave {
-    pub id: u64,
-    pub position: [f32; 2],
+    pub(crate) id: u64,
+    pub(crate) position: [f32; 2],
     /// Hunger, energy, social.
-    pub needs: [f32; 3],
-    pub health: f32,
-    pub injuries: u32,
+    pub(crate) needs: [f32; 3],
+    pub(crate) health: f32,
+    pub(crate) injuries: u32,
     /// Game second of the last injury (`None` before the first).
-    pub last_injury: Option<f64>,
-    pub action: Action,
-    pub reward_last: f32,
-    pub reward_total: f64,
-    pub injuries_charged: u32,
+    pub(crate) last_injury: Option<f64>,
+    pub(crate) action: Action,
+    pub(crate) reward_last: f32,
+    pub(crate) reward_total: f64,
+    pub(crate) injuries_charged: u32,
     /// Kind and rude words heard, and those charged to the reward.
-    pub words: (u32, u32, (u32, u32)),
+    pub(crate) words: (u32, u32, (u32, u32)),
     pub mind: MindSave,
-    pub trust: f32,
-    pub vad: [f32; 3],
-    pub label: EmotionLabel,
-    pub intensity: f32,
+    pub(crate) trust: f32,
+    pub(crate) vad: [f32; 3],
+    pub(crate) label: EmotionLabel,
+    pub(crate) intensity: f32,
     /// Rumours and trust in the others (`None` before its first tick).
-    pub gossip: Option<Gossip>,
+    pub(crate) gossip: Option<Gossip>,
     /// What it remembers of the player (`None` until something happened).
-    pub memories: Option<MemoryStream>,
+    pub(crate) memories: Option<MemoryStream>,
 }
 
 /// A villager's think cycle.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MindSave {
-    pub generation: u32,
+    pub(crate) generation: u32,
     /// "resting", "wanting" or "awaiting" (a decision in flight, asked again on load).
     pub state: String,
-    pub next_think: f64,
-    pub dispatched_tick: u64,
-    pub last_obs: Observation,
-    pub threat_seen: bool,
-    pub injuries_seen: u32,
+    pub(crate) next_think: f64,
+    pub(crate) dispatched_tick: u64,
+    pub(crate) last_obs: Observation,
+    pub(crate) threat_seen: bool,
+    pub(crate) injuries_seen: u32,
 }
 
 /// The scripted player and what its visitor remembers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PlayerSave {
-    pub position: [f32; 2],
-    pub leg: usize,
-    pub toward: Option<[f32; 2]>,
+pub(crate) struct PlayerSave {
+    pub(crate) position: [f32; 2],
+    pub(crate) leg: usize,
+    pub(crate) toward: Option<[f32; 2]>,
     /// (villager id, game second) of the last words to each.
-    pub last_spoke: Vec<(u64, f64)>,
-    pub kind_words: Vec<(u64, u32)>,
+    pub(crate) last_spoke: Vec<(u64, f64)>,
+    pub(crate) kind_words: Vec<(u64, u32)>,
     /// The villager followed (by id) and until when.
-    pub following: Option<(u64, f64)>,
-    pub said: (u64, u64),
+    pub(crate) following: Option<(u64, f64)>,
+    pub(crate) said: (u64, u64),
 }
 
 fn state_name(s: MindState) -> &'static str {
@@ -231,7 +231,7 @@ pub fn restore(world: &mut World, save: &SimSave) -> Result<(), String> {
 
 /// Puts the village of `save` into `world` (clock, villagers by id, wolves) and asks again for the
 /// decisions that were in flight. Returns villager id → entity.
-pub fn restore_village(
+pub(crate) fn restore_village(
     world: &mut World,
     save: &SimSave,
 ) -> Result<std::collections::HashMap<u64, Entity>, String> {

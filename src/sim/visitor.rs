@@ -21,7 +21,7 @@ use crate::world::components::{Player, Position, Villager, WorldClock, WorldSeed
 use crate::world::{ScriptedWalk, rng};
 
 /// Talking reach (the game's `E` reach).
-pub const TALK_RANGE: f32 = 110.0;
+pub(crate) const TALK_RANGE: f32 = 110.0;
 /// Game seconds between two words to the same villager.
 const TALK_EVERY: f64 = 5.0;
 /// Game seconds the visitor follows a villager it spoke to.
@@ -33,7 +33,7 @@ const BREAD_EVERY: u32 = 3;
 
 /// The visitor says real lines (see the module doc).
 #[derive(Resource, Default)]
-pub struct Talking;
+pub(crate) struct Talking;
 
 /// What a kind visitor says; each reads as praise (`ml::dialogue::understand::line_intent`).
 const KIND_LINES: [&str; 6] = [
@@ -56,7 +56,7 @@ const RUDE_LINES: [&str; 6] = [
 ];
 
 /// The line said to villager `id` on the visitor's turn `turn`.
-pub fn line(kind: bool, seed: u64, id: u64, turn: u64) -> &'static str {
+pub(crate) fn line(kind: bool, seed: u64, id: u64, turn: u64) -> &'static str {
     let lines = if kind { &KIND_LINES } else { &RUDE_LINES };
     let i = (rng::unit(seed, id, turn, 0x11e5) * lines.len() as f32) as usize;
     lines[i.min(lines.len() - 1)]
@@ -64,7 +64,7 @@ pub fn line(kind: bool, seed: u64, id: u64, turn: u64) -> &'static str {
 
 /// How the visitor treats one villager.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Manner {
+pub(crate) enum Manner {
     Kind,
     Rude,
     /// Kind or rude, a coin flip each time.
@@ -72,7 +72,7 @@ pub enum Manner {
 }
 
 /// The visitor's manner towards villager `id` in world `seed`: 45% kind, 35% rude, 20% fickle.
-pub fn manner(seed: u64, id: u64) -> Manner {
+pub(crate) fn manner(seed: u64, id: u64) -> Manner {
     match rng::unit(seed, id, 0, 0x77a1) {
         u if u < 0.45 => Manner::Kind,
         u if u < 0.8 => Manner::Rude,
@@ -82,7 +82,7 @@ pub fn manner(seed: u64, id: u64) -> Manner {
 
 /// The sim's player speaks (see the module doc).
 #[derive(Component, Default)]
-pub struct Visitor {
+pub(crate) struct Visitor {
     /// Game second each villager (by id) was last spoken to.
     last_spoke: HashMap<u64, f64>,
     /// Kind words said to each villager.
@@ -90,10 +90,10 @@ pub struct Visitor {
     /// The villager followed, and until when.
     following: Option<(Entity, f64)>,
     /// Words said in all: kind, rude.
-    pub said: (u64, u64),
+    pub(crate) said: (u64, u64),
     /// With [`Talking`]: lines said through the lanes, and loaves given, in this run.
-    pub lines: u64,
-    pub gifts: u64,
+    pub(crate) lines: u64,
+    pub(crate) gifts: u64,
 }
 
 /// What the visitor remembers, as saved: (villager id, last spoke), (villager id, kind words),

@@ -9,9 +9,9 @@ use super::threats::ThreatGrid;
 use crate::decide::Action;
 
 /// Walking speed in world units per game second.
-pub const SPEED: f32 = 80.0;
+pub(crate) const SPEED: f32 = 80.0;
 /// Villagers stay inside this rectangle.
-pub const BOUNDS: Vec2 = Vec2::new(900.0, 560.0);
+pub(crate) const BOUNDS: Vec2 = Vec2::new(900.0, 560.0);
 
 fn nearest<'a>(from: Vec2, spots: impl Iterator<Item = &'a Place>) -> Vec2 {
     spots
@@ -25,7 +25,7 @@ fn towards(from: Vec2, to: Vec2, max: f32) -> Vec2 {
 }
 
 /// Moves every villager according to its action.
-pub fn act_on_actions(
+pub(crate) fn act_on_actions(
     time: Res<Time>,
     clock: Res<WorldClock>,
     seed: Res<WorldSeed>,

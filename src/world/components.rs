@@ -6,16 +6,16 @@ use crate::decide::{Action, is_night};
 
 /// Seed for everything random in the world.
 #[derive(Resource, Clone, Copy, Debug)]
-pub struct WorldSeed(pub u64);
+pub(crate) struct WorldSeed(pub u64);
 
 /// The day/night clock, advanced by the world's fixed or real time step.
 #[derive(Resource, Clone, Debug)]
 pub struct WorldClock {
-    pub tick: u64,
+    pub(crate) tick: u64,
     /// Game seconds since the start.
-    pub elapsed: f64,
+    pub(crate) elapsed: f64,
     /// Real seconds per game day.
-    pub day_length: f32,
+    pub(crate) day_length: f32,
     pub start_hour: f32,
 }
 
@@ -32,7 +32,7 @@ impl Default for WorldClock {
 
 impl WorldClock {
     /// Hour of day in [0, 24).
-    pub fn hour(&self) -> f32 {
+    pub(crate) fn hour(&self) -> f32 {
         ((self.start_hour as f64 + self.elapsed / self.day_length as f64 * 24.0) % 24.0) as f32
     }
 
@@ -41,7 +41,7 @@ impl WorldClock {
     }
 
     /// Seconds of the clock in a game hour (a memory stream's clock).
-    pub fn hour_secs(&self) -> f64 {
+    pub(crate) fn hour_secs(&self) -> f64 {
         self.day_length as f64 / 24.0
     }
 }
@@ -65,17 +65,17 @@ pub struct Position(pub Vec2);
 pub struct Villager {
     pub id: u64,
     pub name: String,
-    pub home: Vec2,
-    pub work: Vec2,
+    pub(crate) home: Vec2,
+    pub(crate) work: Vec2,
 }
 
 /// Needs, each in [0, 1]: hunger (0 fed .. 1 starving), energy (0 exhausted .. 1 rested),
 /// social (0 lonely .. 1 fulfilled).
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
-pub struct Needs {
-    pub hunger: f32,
-    pub energy: f32,
-    pub social: f32,
+pub(crate) struct Needs {
+    pub(crate) hunger: f32,
+    pub(crate) energy: f32,
+    pub(crate) social: f32,
 }
 
 impl Default for Needs {
@@ -91,10 +91,10 @@ impl Default for Needs {
 /// Health in [0, 1] and the count of injuries from threats.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Health {
-    pub value: f32,
+    pub(crate) value: f32,
     pub injuries: u32,
     /// Game second of the last injury (injuries are counted at most once a second).
-    pub last_injury: f64,
+    pub(crate) last_injury: f64,
 }
 
 impl Default for Health {
@@ -113,9 +113,9 @@ pub struct CurrentAction(pub Action);
 
 /// The reward of the last tick and the sum so far (see `reward.rs`).
 #[derive(Component, Clone, Copy, Debug, Default, PartialEq)]
-pub struct Reward {
-    pub last: f32,
-    pub total: f64,
+pub(crate) struct Reward {
+    pub(crate) last: f32,
+    pub(crate) total: f64,
 }
 
 /// The player (keyboard in the game, a scripted walk in the sim).
@@ -127,22 +127,22 @@ pub struct Player;
 #[derive(Component, Clone, Copy, Debug)]
 #[require(Position)]
 pub struct Wolf {
-    pub index: u64,
+    pub(crate) index: u64,
 }
 
 /// Persona traits copied from the NPC's config, each in [0, 1].
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct Traits {
     pub bravery: f32,
-    pub sociability: f32,
-    pub diligence: f32,
-    pub temper: f32,
-    pub honesty: f32,
+    pub(crate) sociability: f32,
+    pub(crate) diligence: f32,
+    pub(crate) temper: f32,
+    pub(crate) honesty: f32,
 }
 
 impl Traits {
     /// In the observation's order: bravery, sociability, diligence, temper, honesty.
-    pub fn as_array(&self) -> [f32; 5] {
+    pub(crate) fn as_array(&self) -> [f32; 5] {
         [
             self.bravery,
             self.sociability,
@@ -153,7 +153,7 @@ impl Traits {
     }
 
     /// From an array in [`Traits::as_array`]'s order.
-    pub fn from_array([bravery, sociability, diligence, temper, honesty]: [f32; 5]) -> Self {
+    pub(crate) fn from_array([bravery, sociability, diligence, temper, honesty]: [f32; 5]) -> Self {
         Traits {
             bravery,
             sociability,
@@ -172,7 +172,7 @@ impl Default for Traits {
 
 /// The injury count already charged to the reward.
 #[derive(Component, Clone, Copy, Debug, Default)]
-pub struct LastInjuries(pub u32);
+pub(crate) struct LastInjuries(pub u32);
 
 /// What the player said to this villager, counted: kind words (praise, thanks, gifts) and rude
 /// ones (insults). Counted where the villager feels them (`brain::emotion`); the reward charges
@@ -182,5 +182,5 @@ pub struct PlayerWords {
     pub kind: u32,
     pub rude: u32,
     /// The counts already charged to the reward.
-    pub charged: (u32, u32),
+    pub(crate) charged: (u32, u32),
 }

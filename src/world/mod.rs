@@ -28,8 +28,8 @@ const PLAYER_ROUTE: [&str; 6] = [
 /// while that is set (the sim's visitor following a villager), stopping a few steps short.
 #[derive(Component, Default)]
 pub struct ScriptedWalk {
-    pub leg: usize,
-    pub toward: Option<Vec2>,
+    pub(crate) leg: usize,
+    pub(crate) toward: Option<Vec2>,
 }
 
 /// How far short of a followed villager the scripted player stops.
@@ -94,6 +94,6 @@ fn walk_scripted_player(
 }
 
 /// Number of wolves for a village of `npcs` villagers.
-pub fn wolves_for(npcs: usize) -> u64 {
+pub(crate) fn wolves_for(npcs: usize) -> u64 {
     (npcs as u64 / 40).clamp(2, 250)
 }

@@ -7,7 +7,7 @@ pub use crate::decide::AT_PLACE as AT;
 
 /// What a place is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlaceKind {
+pub(crate) enum PlaceKind {
     Home,
     Smithy,
     Market,
@@ -22,10 +22,10 @@ pub enum PlaceKind {
 
 /// A named spot in the village.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Place {
-    pub name: &'static str,
-    pub kind: PlaceKind,
-    pub pos: [f32; 2],
+pub(crate) struct Place {
+    pub(crate) name: &'static str,
+    pub(crate) kind: PlaceKind,
+    pub(crate) pos: [f32; 2],
 }
 
 const fn p(name: &'static str, kind: PlaceKind, x: f32, y: f32) -> Place {
@@ -38,7 +38,7 @@ const fn p(name: &'static str, kind: PlaceKind, x: f32, y: f32) -> Place {
 
 /// Every place, in a fixed order. The village spans about x ∈ [-800, 800], y ∈ [-500, 500];
 /// the forest lies to the north-west.
-pub const PLACES: &[Place] = &[
+pub(crate) const PLACES: &[Place] = &[
     p("square", PlaceKind::Square, 0.0, 0.0),
     p("market", PlaceKind::Market, 160.0, -60.0),
     p("tavern", PlaceKind::Tavern, -180.0, -90.0),
@@ -61,17 +61,17 @@ pub const PLACES: &[Place] = &[
 ];
 
 /// Looks a place up by name.
-pub fn find(name: &str) -> Option<&'static Place> {
+pub(crate) fn find(name: &str) -> Option<&'static Place> {
     PLACES.iter().find(|p| p.name == name)
 }
 
 /// All place names, for error messages.
-pub fn names() -> Vec<&'static str> {
+pub(crate) fn names() -> Vec<&'static str> {
     PLACES.iter().map(|p| p.name).collect()
 }
 
 /// The first place of a kind.
-pub fn of_kind(kind: PlaceKind) -> &'static Place {
+pub(crate) fn of_kind(kind: PlaceKind) -> &'static Place {
     PLACES
         .iter()
         .find(|p| p.kind == kind)
@@ -79,14 +79,14 @@ pub fn of_kind(kind: PlaceKind) -> &'static Place {
 }
 
 /// Places where an NPC can eat besides home.
-pub fn eating_places() -> impl Iterator<Item = &'static Place> {
+pub(crate) fn eating_places() -> impl Iterator<Item = &'static Place> {
     PLACES
         .iter()
         .filter(|p| matches!(p.kind, PlaceKind::Tavern | PlaceKind::Market))
 }
 
 /// Places where NPCs meet.
-pub fn social_places() -> impl Iterator<Item = &'static Place> {
+pub(crate) fn social_places() -> impl Iterator<Item = &'static Place> {
     PLACES.iter().filter(|p| {
         matches!(
             p.kind,
@@ -96,12 +96,12 @@ pub fn social_places() -> impl Iterator<Item = &'static Place> {
 }
 
 /// True when `pos` is at one of `spots` (within [`AT`]).
-pub fn at_any<'a>(pos: Vec2, mut spots: impl Iterator<Item = &'a Place>) -> bool {
+pub(crate) fn at_any<'a>(pos: Vec2, mut spots: impl Iterator<Item = &'a Place>) -> bool {
     spots.any(|p| pos.distance(Vec2::from(p.pos)) <= AT)
 }
 
 /// The place nearest `pos`.
-pub fn nearest(pos: Vec2) -> &'static Place {
+pub(crate) fn nearest(pos: Vec2) -> &'static Place {
     PLACES
         .iter()
         .min_by(|a, b| {
@@ -112,7 +112,7 @@ pub fn nearest(pos: Vec2) -> &'static Place {
 }
 
 /// How a villager says a place's name ("the town hall", "the miller's cottage").
-pub fn spoken(name: &str) -> String {
+pub(crate) fn spoken(name: &str) -> String {
     let owned = |who: &str, what: &str| format!("the {who}'s {what}");
     match name {
         "mayor_house" => owned("mayor", "house"),

@@ -17,7 +17,7 @@ use crate::decide::Action;
 /// - work: `+diligence` while working at the workplace between 7 and 18 o'clock
 /// - company: `+0.5·sociability` while socialising at a meeting place with social below 1
 /// - the player's words, as impulses (see [`words_reward`])
-pub fn reward_rate(
+pub(crate) fn reward_rate(
     needs: &Needs,
     traits: &Traits,
     health: f32,
@@ -39,15 +39,15 @@ pub fn reward_rate(
 }
 
 /// Injuries are an impulse, not a rate.
-pub const INJURY_PENALTY: f32 = 3.0;
+pub(crate) const INJURY_PENALTY: f32 = 3.0;
 /// A kind word from the player, before scaling by sociability.
-pub const KIND_WORD: f32 = 1.0;
+pub(crate) const KIND_WORD: f32 = 1.0;
 /// A rude word from the player, before scaling by temper.
-pub const RUDE_WORD: f32 = 4.0;
+pub(crate) const RUDE_WORD: f32 = 4.0;
 
 /// The impulse of `kind` new kind words and `rude` new rude ones: sociable villagers enjoy a kind
 /// word more, hot-tempered ones mind an insult more.
-pub fn words_reward(kind: u32, rude: u32, traits: &Traits) -> f32 {
+pub(crate) fn words_reward(kind: u32, rude: u32, traits: &Traits) -> f32 {
     KIND_WORD * (0.5 + traits.sociability) * kind as f32
         - RUDE_WORD * (0.5 + traits.temper) * rude as f32
 }

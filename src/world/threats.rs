@@ -19,7 +19,7 @@ const DEN: Vec2 = Vec2::new(-1100.0, 700.0);
 
 /// Active wolf positions bucketed by cell, rebuilt every tick.
 #[derive(Resource, Default)]
-pub struct ThreatGrid {
+pub(crate) struct ThreatGrid {
     cells: HashMap<(i32, i32), Vec<Vec2>>,
 }
 
@@ -29,7 +29,7 @@ fn cell_of(p: Vec2) -> (i32, i32) {
 
 impl ThreatGrid {
     /// The grid of threats at `positions` (as `move_wolves` leaves it at night; empty by day).
-    pub fn rebuild(&mut self, positions: &[Vec2]) {
+    pub(crate) fn rebuild(&mut self, positions: &[Vec2]) {
         self.cells.clear();
         for p in positions {
             self.cells.entry(cell_of(*p)).or_default().push(*p);
@@ -37,7 +37,7 @@ impl ThreatGrid {
     }
 
     /// Direction (unit) and distance to the nearest threat within one cell size, if any.
-    pub fn nearest(&self, from: Vec2) -> Option<(Vec2, f32)> {
+    pub(crate) fn nearest(&self, from: Vec2) -> Option<(Vec2, f32)> {
         let (cx, cy) = cell_of(from);
         let mut best: Option<(Vec2, f32)> = None;
         for dx in -1..=1 {
@@ -55,7 +55,7 @@ impl ThreatGrid {
 }
 
 /// Spawns `count` wolves in their den.
-pub fn spawn_wolves(commands: &mut Commands, count: u64) {
+pub(crate) fn spawn_wolves(commands: &mut Commands, count: u64) {
     for index in 0..count {
         commands.spawn((
             Wolf { index },

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 /// The best of three parallel reads of 256 MiB on `threads` threads, in GB/s.
-pub fn read_gbps(threads: usize) -> anyhow::Result<f64> {
+pub(crate) fn read_gbps(threads: usize) -> anyhow::Result<f64> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()?;

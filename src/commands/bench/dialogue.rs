@@ -20,53 +20,53 @@ use crate::ml::model_files::dialogue_model_path;
 #[derive(Debug, clap::Args)]
 pub struct DialogueBenchArgs {
     #[command(flatten)]
-    pub common: BenchArgs,
+    pub(crate) common: BenchArgs,
     /// Engines to measure, side by side in the same run (their runs interleaved): `ours` (our
     /// forward pass, Q8_0 weights), `ours-q4` (ours on the file's Q4_1 blocks), `candle`.
     /// Default: the engine the game uses (`NPC_MINDS_LM_ENGINE`, else `ours-q4`).
     #[arg(long, value_enum, value_delimiter = ',')]
-    pub engine: Vec<EngineKind>,
+    pub(crate) engine: Vec<EngineKind>,
     /// Also measure candle's stock quantized llama (the reference), side by side.
     #[arg(long)]
-    pub reference: bool,
+    pub(crate) reference: bool,
     /// Also decode N conversations together (one batched step per token) and report the
     /// aggregate rate (`aggregate_decode_tps`).
     #[arg(long, default_value_t = 1)]
-    pub batch: usize,
+    pub(crate) batch: usize,
     /// Kernels to run our engines with, side by side (`scalar`, `avx2`, `avx512-vnni`; one this
     /// CPU lacks is refused). Default: the best this CPU has.
     #[arg(long, value_delimiter = ',', value_parser = Kernel::from_name)]
-    pub kernel: Vec<Kernel>,
+    pub(crate) kernel: Vec<Kernel>,
 }
 
 /// The measured figures (medians).
 #[derive(Debug, Serialize)]
-pub struct DialogueBench {
-    pub engine: EngineKind,
+pub(crate) struct DialogueBench {
+    pub(crate) engine: EngineKind,
     /// The engine, and the kernel when `--kernel` chose one (`ours-q4/avx2`).
-    pub label: String,
+    pub(crate) label: String,
     /// What computed: engine, weight format, kernel, bytes read per token.
-    pub engine_detail: String,
-    pub model: String,
-    pub threads: usize,
-    pub runs: usize,
-    pub prompt_tokens: usize,
-    pub cached_prefix_tokens: usize,
-    pub prompt_tps: f64,
-    pub decode_tokens: usize,
-    pub decode_tps: f64,
-    pub ttft_ms_cold: f64,
-    pub ttft_ms_cached: f64,
+    pub(crate) engine_detail: String,
+    pub(crate) model: String,
+    pub(crate) threads: usize,
+    pub(crate) runs: usize,
+    pub(crate) prompt_tokens: usize,
+    pub(crate) cached_prefix_tokens: usize,
+    pub(crate) prompt_tps: f64,
+    pub(crate) decode_tokens: usize,
+    pub(crate) decode_tps: f64,
+    pub(crate) ttft_ms_cold: f64,
+    pub(crate) ttft_ms_cached: f64,
     /// Conversations decoded together for `aggregate_decode_tps` (1: not measured).
-    pub batch: usize,
+    pub(crate) batch: usize,
     /// Tokens/s over all `batch` conversations decoded together (median).
-    pub aggregate_decode_tps: Option<f64>,
+    pub(crate) aggregate_decode_tps: Option<f64>,
     /// Bytes of weights one decoded token reads (our engine).
-    pub bytes_per_token: Option<usize>,
+    pub(crate) bytes_per_token: Option<usize>,
     /// This machine's parallel memory read rate on `threads` threads, measured in the same run.
-    pub memory_read_gbps: f64,
+    pub(crate) memory_read_gbps: f64,
     /// `memory_read_gbps` over `bytes_per_token`: the decode rate no kernel can pass here.
-    pub decode_ceiling_tps: Option<f64>,
+    pub(crate) decode_ceiling_tps: Option<f64>,
 }
 
 /// The same persona and question as the llama.cpp baseline script, split the way the game splits
@@ -88,7 +88,7 @@ fn prompt() -> Prompt {
     }
 }
 
-pub fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
     let (threads, runs, json) = (
         a.common.threads,
         a.common.runs.unwrap_or(5).max(1),

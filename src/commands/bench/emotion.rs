@@ -15,45 +15,45 @@ use crate::ml::model_files;
 #[derive(Debug, clap::Args)]
 pub struct EmotionBenchArgs {
     #[command(flatten)]
-    pub common: BenchArgs,
+    pub(crate) common: BenchArgs,
     /// Also measure the classifier on candle's stock BERT (the reference), side by side: the runs
     /// of both are interleaved.
     #[arg(long)]
-    pub reference: bool,
+    pub(crate) reference: bool,
     /// Our encoder's kernel (`scalar`, `avx2`, `avx512-vnni`; one this CPU lacks is refused).
     /// Default: the encoder path this CPU gets (ours on AVX-512, candle's otherwise).
     #[arg(long, value_parser = Kernel::from_name)]
-    pub kernel: Option<Kernel>,
+    pub(crate) kernel: Option<Kernel>,
 }
 
 /// Figures of `bench emotion` (medians).
 #[derive(Debug, Serialize)]
-pub struct EmotionBench {
-    pub model: String,
+pub(crate) struct EmotionBench {
+    pub(crate) model: String,
     /// The encoder's forward pass (`ours (avx512-vnni)`, or `candle` on CPUs without AVX-512).
-    pub encoder: String,
-    pub threads: usize,
-    pub runs: usize,
+    pub(crate) encoder: String,
+    pub(crate) threads: usize,
+    pub(crate) runs: usize,
     /// One sentence per forward pass.
-    pub single_ms: f64,
-    pub single_p90_ms: f64,
-    pub batch_size: usize,
+    pub(crate) single_ms: f64,
+    pub(crate) single_p90_ms: f64,
+    pub(crate) batch_size: usize,
     /// A batch of `batch_size` sentences per forward pass.
-    pub batch_ms: f64,
-    pub batch_sentences_per_s: f64,
+    pub(crate) batch_ms: f64,
+    pub(crate) batch_sentences_per_s: f64,
     /// With `--reference`: the same on candle's BERT, measured in the same runs.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<EmotionFigures>,
+    pub(crate) reference: Option<EmotionFigures>,
 }
 
 /// One encoder's figures (medians).
 #[derive(Debug, Serialize)]
-pub struct EmotionFigures {
-    pub encoder: String,
-    pub single_ms: f64,
-    pub single_p90_ms: f64,
-    pub batch_ms: f64,
-    pub batch_sentences_per_s: f64,
+pub(crate) struct EmotionFigures {
+    pub(crate) encoder: String,
+    pub(crate) single_ms: f64,
+    pub(crate) single_p90_ms: f64,
+    pub(crate) batch_ms: f64,
+    pub(crate) batch_sentences_per_s: f64,
 }
 
 /// What players typically type, of mixed length.
@@ -68,7 +68,7 @@ const SENTENCES: [&str; 8] = [
     "Where can I find the blacksmith?",
 ];
 
-pub fn run(a: EmotionBenchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: EmotionBenchArgs) -> anyhow::Result<ExitCode> {
     let models = model_files::models_dir();
     model_files::ensure(&models, "encoder", &mut |l| eprintln!("{l}"))?;
     let head = models.join(HEAD_FILE);

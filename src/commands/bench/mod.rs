@@ -15,11 +15,11 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::inference::metrics::percentile;
-pub use dialogue::{DialogueBench, DialogueBenchArgs};
-pub use emotion::{EmotionBench, EmotionBenchArgs};
-pub use players::{PlayersBenchArgs, PlayersLevel};
-pub use policy::{PolicyBench, PolicyBenchArgs};
-pub use serve::{ServeBench, ServeBenchArgs};
+pub(crate) use dialogue::DialogueBenchArgs;
+pub(crate) use emotion::EmotionBenchArgs;
+pub(crate) use players::PlayersBenchArgs;
+pub(crate) use policy::PolicyBenchArgs;
+pub(crate) use serve::ServeBenchArgs;
 
 /// What to measure.
 #[derive(Debug, clap::Subcommand)]
@@ -41,17 +41,17 @@ pub enum BenchCommand {
 
 /// Arguments of each benchmark.
 #[derive(Debug, clap::Args)]
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     /// Threads for the model.
     #[arg(long, default_value_t = 2)]
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// Measured runs (after one warm-up); medians are reported (default: 5 for dialogue, 20 for
     /// emotion, 50 for policy).
     #[arg(long)]
-    pub runs: Option<usize>,
+    pub(crate) runs: Option<usize>,
     /// Print one JSON object.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 impl BenchCommand {

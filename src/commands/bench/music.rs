@@ -18,30 +18,30 @@ use crate::music::synth::{SAMPLE_RATE, Synth};
 pub struct MusicBenchArgs {
     /// Seconds of music per run.
     #[arg(long, default_value_t = 60.0)]
-    pub seconds: f64,
+    pub(crate) seconds: f64,
     /// Measured runs (after one warm-up).
     #[arg(long, default_value_t = 5)]
-    pub runs: usize,
+    pub(crate) runs: usize,
     /// Print one JSON object.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// Figures of `bench music` (medians over the runs; one thread).
 #[derive(Debug, Serialize)]
-pub struct MusicBench {
-    pub runs: usize,
-    pub audio_seconds: f64,
-    pub notes: usize,
-    pub compose_ms: f64,
-    pub render_ms: f64,
+pub(crate) struct MusicBench {
+    pub(crate) runs: usize,
+    pub(crate) audio_seconds: f64,
+    pub(crate) notes: usize,
+    pub(crate) compose_ms: f64,
+    pub(crate) render_ms: f64,
     /// Seconds of music composed per second of one core.
-    pub compose_realtime_factor: f64,
+    pub(crate) compose_realtime_factor: f64,
     /// Seconds of audio rendered per second of one core.
-    pub render_realtime_factor: f64,
+    pub(crate) render_realtime_factor: f64,
 }
 
-pub fn run(a: MusicBenchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: MusicBenchArgs) -> anyhow::Result<ExitCode> {
     let net = Arc::new(load(&default_path())?);
     // A busy mood: every layer plays.
     let timeline = MoodTimeline::constant(Mood::new(0.4, 0.8, 0.2)?);

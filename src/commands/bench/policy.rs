@@ -21,49 +21,49 @@ use npc_kernels::Kernel;
 pub struct PolicyBenchArgs {
     /// NPCs deciding in one batch.
     #[arg(long, default_value_t = 10_000)]
-    pub npcs: usize,
+    pub(crate) npcs: usize,
     /// The trained weights (a freshly initialised network of the same shape when missing).
     #[arg(long, default_value = "models/policy.safetensors")]
-    pub weights: PathBuf,
+    pub(crate) weights: PathBuf,
     /// Measured runs (after one warm-up); medians are reported.
     #[arg(long, default_value_t = 50)]
-    pub runs: usize,
+    pub(crate) runs: usize,
     /// Also time candle's network on the same batch (the path it replaces), side by side.
     #[arg(long)]
-    pub reference: bool,
+    pub(crate) reference: bool,
     /// Kernels to run the dense layers with, side by side in each run (`scalar`, `avx2`,
     /// `avx512-vnni`; one this CPU lacks is refused). The top-level figures are the first's.
     /// Default: the best this CPU has.
     #[arg(long, value_delimiter = ',', value_parser = Kernel::from_name)]
-    pub kernel: Vec<Kernel>,
+    pub(crate) kernel: Vec<Kernel>,
     /// Print one JSON object.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// Figures of `bench policy` (medians).
 #[derive(Debug, Serialize)]
-pub struct PolicyBench {
-    pub weights: String,
-    pub kernel: &'static str,
-    pub npcs: usize,
-    pub runs: usize,
-    pub ms_per_batch: f64,
-    pub decisions_per_s: f64,
+pub(crate) struct PolicyBench {
+    pub(crate) weights: String,
+    pub(crate) kernel: &'static str,
+    pub(crate) npcs: usize,
+    pub(crate) runs: usize,
+    pub(crate) ms_per_batch: f64,
+    pub(crate) decisions_per_s: f64,
     /// candle's network on the same batch, with `--reference`.
-    pub reference_ms_per_batch: Option<f64>,
+    pub(crate) reference_ms_per_batch: Option<f64>,
     /// How many decisions the two paths disagreed on (float rounding near ties).
-    pub reference_disagreements: Option<usize>,
+    pub(crate) reference_disagreements: Option<usize>,
     /// Every kernel asked for, measured in the same runs.
-    pub kernels: Vec<KernelFigures>,
+    pub(crate) kernels: Vec<KernelFigures>,
 }
 
 /// One kernel's figures (medians).
 #[derive(Debug, Serialize)]
-pub struct KernelFigures {
-    pub kernel: &'static str,
-    pub ms_per_batch: f64,
-    pub decisions_per_s: f64,
+pub(crate) struct KernelFigures {
+    pub(crate) kernel: &'static str,
+    pub(crate) ms_per_batch: f64,
+    pub(crate) decisions_per_s: f64,
 }
 
 /// Observations spread over the day, needs, distances and threats.
@@ -83,7 +83,7 @@ fn observations(n: usize) -> Vec<Observation> {
         .collect()
 }
 
-pub fn run(a: PolicyBenchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: PolicyBenchArgs) -> anyhow::Result<ExitCode> {
     let (net, weights) = match PolicyNet::load(&a.weights) {
         Ok(n) => (n, a.weights.display().to_string()),
         Err(e) => {

@@ -22,56 +22,56 @@ use crate::serve::{CHAT_MODEL, Limits, LoadOptions, ServeOptions, Server};
 pub struct ServeBenchArgs {
     /// Concurrent streams, one level after another.
     #[arg(long, value_delimiter = ',', default_value = "1,8")]
-    pub concurrency: Vec<usize>,
+    pub(crate) concurrency: Vec<usize>,
     /// Requests per stream at each level.
     #[arg(long, default_value_t = 2)]
-    pub requests: usize,
+    pub(crate) requests: usize,
     /// Tokens per reply (with `ignore_eos`, so every reply has this many).
     #[arg(long, default_value_t = 64)]
-    pub max_tokens: usize,
+    pub(crate) max_tokens: usize,
     /// Threads of the served models.
     #[arg(long, default_value_t = 2)]
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// Conversations the server decodes together.
     #[arg(long, default_value_t = 16)]
-    pub max_batch: usize,
+    pub(crate) max_batch: usize,
     /// After the levels, keep the highest level running this long and report memory again.
     #[arg(long, default_value_t = 0)]
-    pub soak_secs: u64,
+    pub(crate) soak_secs: u64,
     /// The model to ask (`npc:NAME` measures a villager's grounded replies instead).
     #[arg(long, default_value = CHAT_MODEL)]
-    pub model: String,
+    pub(crate) model: String,
     /// Print one JSON object.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// One concurrency level.
 #[derive(Debug, Serialize)]
-pub struct Level {
-    pub concurrency: usize,
-    pub requests: usize,
-    pub errors: usize,
-    pub completion_tokens: usize,
-    pub wall_s: f64,
-    pub aggregate_tps: f64,
-    pub ttft_ms_p50: f64,
-    pub ttft_ms_p99: f64,
+pub(crate) struct Level {
+    pub(crate) concurrency: usize,
+    pub(crate) requests: usize,
+    pub(crate) errors: usize,
+    pub(crate) completion_tokens: usize,
+    pub(crate) wall_s: f64,
+    pub(crate) aggregate_tps: f64,
+    pub(crate) ttft_ms_p50: f64,
+    pub(crate) ttft_ms_p99: f64,
 }
 
 /// Figures of `bench serve`.
 #[derive(Debug, Serialize)]
-pub struct ServeBench {
-    pub model: String,
-    pub threads: usize,
-    pub max_tokens: usize,
-    pub levels: Vec<Level>,
+pub(crate) struct ServeBench {
+    pub(crate) model: String,
+    pub(crate) threads: usize,
+    pub(crate) max_tokens: usize,
+    pub(crate) levels: Vec<Level>,
     /// Aggregate tokens/s of the highest level over the first (one stream, when it is 1).
-    pub ratio: Option<f64>,
-    pub rss_mb_ready: f64,
-    pub rss_mb_after: f64,
-    pub soak_secs: u64,
-    pub rss_mb_after_soak: Option<f64>,
+    pub(crate) ratio: Option<f64>,
+    pub(crate) rss_mb_ready: f64,
+    pub(crate) rss_mb_after: f64,
+    pub(crate) soak_secs: u64,
+    pub(crate) rss_mb_after_soak: Option<f64>,
 }
 
 /// This process's resident memory in MB (0 where /proc is missing).
@@ -163,7 +163,7 @@ fn level(client: &Client, model: &str, c: usize, per_stream: usize, max_tokens: 
     }
 }
 
-pub fn run(a: ServeBenchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: ServeBenchArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         !a.concurrency.is_empty() && a.concurrency.iter().all(|&c| (1..=256).contains(&c)),
         "--concurrency: levels between 1 and 256"

@@ -38,15 +38,15 @@ const PIECE_BARS: u64 = 12;
 #[derive(Resource)]
 pub(super) struct Soundtrack {
     stream: MusicStream,
-    pub settings: MusicSettings,
-    pub mood: Mood,
+    pub(crate) settings: MusicSettings,
+    pub(crate) mood: Mood,
     /// The current piece's style, the bar it started at, whether the player rated it.
     style: Style,
     piece_from: u64,
     rated: bool,
     rng: Rng,
     /// Main-thread milliseconds spent on music per frame.
-    pub main_ms: Vec<f32>,
+    pub(crate) main_ms: Vec<f32>,
     track: Handle<MusicTrack>,
     /// When the stream was handed to Bevy's audio output (real seconds since start-up), and
     /// whether it was checked that the output took it.
@@ -57,7 +57,7 @@ pub(super) struct Soundtrack {
 }
 
 impl Soundtrack {
-    pub fn stats(&self) -> StreamStats {
+    pub(crate) fn stats(&self) -> StreamStats {
         self.stream.stats()
     }
 

@@ -49,7 +49,7 @@ impl Canvas {
     }
 
     /// A `size` rectangle centred on `at`, turned by `angle` radians.
-    pub fn rect(&mut self, at: Vec2, size: Vec2, angle: f32, z: f32, c: Color) {
+    pub(crate) fn rect(&mut self, at: Vec2, size: Vec2, angle: f32, z: f32, c: Color) {
         let (sin, cos) = angle.sin_cos();
         let turn = |v: Vec2| at + Vec2::new(v.x * cos - v.y * sin, v.x * sin + v.y * cos);
         let h = size / 2.0;
@@ -63,7 +63,7 @@ impl Canvas {
     }
 
     /// An ellipse with half axes `half`, as a fan of triangles (more for bigger ones).
-    pub fn ellipse(&mut self, at: Vec2, half: Vec2, z: f32, c: Color) {
+    pub(crate) fn ellipse(&mut self, at: Vec2, half: Vec2, z: f32, c: Color) {
         let n = ((half.max_element() * 0.6) as usize).clamp(12, 64);
         let rim = |k: usize| {
             let t = k as f32 / n as f32 * std::f32::consts::TAU;
@@ -73,18 +73,18 @@ impl Canvas {
         self.triangles(at, &corners, z, c);
     }
 
-    pub fn triangle(&mut self, corners: [Vec2; 3], z: f32, c: Color) {
+    pub(crate) fn triangle(&mut self, corners: [Vec2; 3], z: f32, c: Color) {
         let centre = (corners[0] + corners[1] + corners[2]) / 3.0;
         self.triangles(centre, &corners, z, c);
     }
 
     /// How many meshes `draw` will spawn.
-    pub fn patches(&self) -> usize {
+    pub(crate) fn patches(&self) -> usize {
         self.layers.len()
     }
 
     /// Spawns one mesh per patch and kind, painted white so the corners' colours show as they are.
-    pub fn draw(
+    pub(crate) fn draw(
         self,
         commands: &mut Commands,
         meshes: &mut Assets<Mesh>,

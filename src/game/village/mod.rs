@@ -20,14 +20,14 @@ use crate::world::places::{PLACES, Place, PlaceKind};
 
 /// Z layers (higher draws on top).
 pub(super) mod z {
-    pub const GROUND: f32 = 0.0;
-    pub const PATH: f32 = 0.5;
-    pub const WATER: f32 = 0.7;
-    pub const SHADOW: f32 = 1.0;
+    pub(crate) const GROUND: f32 = 0.0;
+    pub(crate) const PATH: f32 = 0.5;
+    pub(crate) const WATER: f32 = 0.7;
+    pub(crate) const SHADOW: f32 = 1.0;
     /// Buildings and trees: from here, nearer the bottom of the screen drawn later.
-    pub const SOLID: f32 = 2.0;
-    pub const NIGHT: f32 = 50.0;
-    pub const GLOW: f32 = 51.0;
+    pub(crate) const SOLID: f32 = 2.0;
+    pub(crate) const NIGHT: f32 = 50.0;
+    pub(crate) const GLOW: f32 = 51.0;
 }
 
 /// Turns around its own centre (the mill's sails), radians per second.

@@ -34,7 +34,7 @@ pub trait Backend: Send {
 }
 
 /// The same error for every job of a batch (the whole forward pass failed).
-pub fn fail_batch(
+pub(crate) fn fail_batch(
     batch: &[JobInput],
     e: impl std::fmt::Display,
 ) -> Vec<Result<JobOutput, InferenceError>> {
@@ -44,7 +44,7 @@ pub fn fail_batch(
 
 /// One result per input of a policy batch: `decide` for each observation, `WrongInput` for any
 /// other input. The per-observation loop of every policy backend.
-pub fn each_observation(
+pub(crate) fn each_observation(
     batch: &[JobInput],
     mut decide: impl FnMut(&JobInput, &Observation) -> JobOutput,
 ) -> Vec<Result<JobOutput, InferenceError>> {
@@ -58,7 +58,7 @@ pub fn each_observation(
 }
 
 /// The text of every emotion job of a batch (empty for any other input, which reads as neutral).
-pub fn emotion_texts(batch: &[JobInput]) -> Vec<&str> {
+pub(crate) fn emotion_texts(batch: &[JobInput]) -> Vec<&str> {
     batch
         .iter()
         .map(|i| match i {
@@ -83,8 +83,8 @@ where
 
 /// A lane whose model could not be had: it answers every job with the reason.
 #[derive(Clone, Debug)]
-pub struct UnavailableBackend {
-    pub reason: String,
+pub(crate) struct UnavailableBackend {
+    pub(crate) reason: String,
 }
 
 impl Backend for UnavailableBackend {

@@ -6,8 +6,8 @@ use crate::decide::{Action, action_mask};
 use crate::inference::protocol::{Fnv, InferenceError, JobInput, JobOutput};
 
 #[derive(Clone, Copy, Debug, Default)]
-pub struct RandomBackend {
-    pub seed: u64,
+pub(crate) struct RandomBackend {
+    pub(crate) seed: u64,
 }
 
 impl Backend for RandomBackend {

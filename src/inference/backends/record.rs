@@ -19,13 +19,13 @@ pub struct Record {
 }
 
 /// Where recordings accumulate while a run goes on.
-pub type RecordLog = Arc<Mutex<Vec<Record>>>;
+pub(crate) type RecordLog = Arc<Mutex<Vec<Record>>>;
 
 /// Passes calls to `inner` and logs each output.
-pub struct RecordingBackend {
-    pub lane: Lane,
-    pub inner: Box<dyn Backend>,
-    pub log: RecordLog,
+pub(crate) struct RecordingBackend {
+    pub(crate) lane: Lane,
+    pub(crate) inner: Box<dyn Backend>,
+    pub(crate) log: RecordLog,
 }
 
 impl Backend for RecordingBackend {
@@ -54,14 +54,14 @@ impl Backend for RecordingBackend {
 }
 
 /// Answers from a recording; an input that was never recorded is an error, not a guess.
-pub struct ReplayBackend {
+pub(crate) struct ReplayBackend {
     model_id: String,
     table: HashMap<u64, Result<JobOutput, InferenceError>>,
 }
 
 impl ReplayBackend {
     /// Keeps the records of `lane`; all of them must come from one model.
-    pub fn new(lane: Lane, records: &[Record]) -> Result<Self, InferenceError> {
+    pub(crate) fn new(lane: Lane, records: &[Record]) -> Result<Self, InferenceError> {
         let mine: Vec<&Record> = records.iter().filter(|r| r.lane == lane).collect();
         let model_id = mine
             .first()

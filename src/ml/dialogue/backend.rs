@@ -29,7 +29,7 @@ enum EncoderUnavailable {
 pub struct Dialogue {
     /// What writes the replies: the lane's own model, or the service's batcher.
     pub voice: Voice,
-    pub understander: Understander,
+    pub(crate) understander: Understander,
     common: Arc<HashSet<String>>,
     /// Personas whose prompt prefix is computed while the lane is idle (see [`Dialogue::warm_later`]).
     to_warm: Vec<String>,
@@ -56,7 +56,7 @@ impl Dialogue {
 
     /// As [`Dialogue::load`], with an encoder loaded elsewhere (the game's emotion lane reads
     /// with the same one).
-    pub fn load_with_encoder(
+    pub(crate) fn load_with_encoder(
         gguf: &Path,
         threads: usize,
         encoder: Option<Arc<SentenceEncoder>>,
@@ -69,7 +69,7 @@ impl Dialogue {
         ))
     }
 
-    pub fn new(voice: Voice, understander: Understander) -> Self {
+    pub(crate) fn new(voice: Voice, understander: Understander) -> Self {
         let common = Arc::new(voice.tokenizer().common_words());
         Dialogue {
             voice,
@@ -83,14 +83,14 @@ impl Dialogue {
     /// Bounds the player's wait for first words: past it, the plan's template line is said
     /// instead of another attempt (the game and `chat`; evaluations run without it, so that their
     /// scores do not depend on the machine's speed).
-    pub fn with_wait(mut self, wait: std::time::Duration) -> Self {
+    pub(crate) fn with_wait(mut self, wait: std::time::Duration) -> Self {
         self.wait = Some(wait);
         self
     }
 
     /// Computes these personas' prompt prefixes one by one while no reply is asked for, so that
     /// the first reply of each villager starts from the cache (the first in the list first).
-    pub fn warm_later(mut self, personas: Vec<String>) -> Self {
+    pub(crate) fn warm_later(mut self, personas: Vec<String>) -> Self {
         self.to_warm = personas;
         self.to_warm.reverse();
         self
@@ -130,7 +130,10 @@ impl Dialogue {
 
 /// The pinned sentence encoder from `models`, or `None` (logged: lines are then understood from
 /// their words alone).
-pub fn load_encoder(models: &Path, log: &mut dyn FnMut(&str)) -> Option<Arc<SentenceEncoder>> {
+pub(crate) fn load_encoder(
+    models: &Path,
+    log: &mut dyn FnMut(&str),
+) -> Option<Arc<SentenceEncoder>> {
     match crate::ml::emotion::encoder_files(models)
         .map_err(EncoderUnavailable::Files)
         .and_then(|(_, dir)| SentenceEncoder::load(&dir).map_err(EncoderUnavailable::Load))
@@ -149,20 +152,20 @@ pub fn load_encoder(models: &Path, log: &mut dyn FnMut(&str)) -> Option<Arc<Sent
 /// The sentence encoder two lanes share (the game's dialogue lane, understanding lines, and its
 /// emotion lane): loaded once, by whichever lane starts first, the other waiting for it.
 #[derive(Clone)]
-pub struct SharedEncoder {
+pub(crate) struct SharedEncoder {
     models: PathBuf,
     cell: Arc<OnceLock<Option<Arc<SentenceEncoder>>>>,
 }
 
 impl SharedEncoder {
-    pub fn new(models: PathBuf) -> Self {
+    pub(crate) fn new(models: PathBuf) -> Self {
         SharedEncoder {
             models,
             cell: Arc::default(),
         }
     }
 
-    pub fn get(&self) -> Option<Arc<SentenceEncoder>> {
+    pub(crate) fn get(&self) -> Option<Arc<SentenceEncoder>> {
         self.cell
             .get_or_init(|| load_encoder(&self.models, &mut |l| tracing::info!("{l}")))
             .clone()
@@ -170,14 +173,14 @@ impl SharedEncoder {
 }
 
 /// Streams one job's accepted text into the pool.
-pub struct LaneSink<'a> {
+pub(crate) struct LaneSink<'a> {
     ctx: &'a mut dyn StreamContext,
     index: usize,
 }
 
 /// One result per input of a dialogue batch: `answer` for each request, with a sink that streams
 /// into the pool; `WrongInput` for any other input. The loop of every dialogue backend.
-pub fn each_dialogue(
+pub(crate) fn each_dialogue(
     batch: &[JobInput],
     ctx: &mut dyn StreamContext,
     mut answer: impl FnMut(&DialogueRequest, &mut LaneSink) -> Result<JobOutput, InferenceError>,

@@ -11,7 +11,11 @@ use crate::inference::DialogueRequest;
 /// The mystery's words this reply may not bring up: all but those of what the plan states, the
 /// entry it is about, the facts already told, the person it sends the player to, and the
 /// villager's own trade, persona and small-talk subjects.
-pub fn forbidden(req: &DialogueRequest, plan: &DialoguePlan, conv: &Conversation) -> Vec<String> {
+pub(crate) fn forbidden(
+    req: &DialogueRequest,
+    plan: &DialoguePlan,
+    conv: &Conversation,
+) -> Vec<String> {
     let mut carried: Vec<String> = Vec::new();
     let mut add = |text: &str| carried.extend(keys::words(text));
     if let Some((said, _)) = plan::content(plan, req) {

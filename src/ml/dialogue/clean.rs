@@ -18,7 +18,7 @@ fn words(text: &str) -> Vec<String> {
 /// small model adds after a fact is mostly invention. The cut is made after the first place the
 /// fact's last content word appears, when a comma or a joining word follows and at least three
 /// more words come; otherwise the sentence is returned as it is.
-pub fn end_at_fact(sentence: &str, fact: &str) -> String {
+pub(crate) fn end_at_fact(sentence: &str, fact: &str) -> String {
     let Some(last) = words(fact)
         .into_iter()
         .rev()
@@ -48,12 +48,12 @@ pub fn end_at_fact(sentence: &str, fact: &str) -> String {
 }
 
 /// Recognises replies that repeat the system prompt.
-pub struct EchoGuard {
+pub(crate) struct EchoGuard {
     shingles: HashSet<Vec<String>>,
 }
 
 impl EchoGuard {
-    pub fn new(system_text: &str) -> Self {
+    pub(crate) fn new(system_text: &str) -> Self {
         let w = words(system_text);
         EchoGuard {
             shingles: w.windows(SHINGLE).map(|s| s.to_vec()).collect(),
@@ -61,7 +61,7 @@ impl EchoGuard {
     }
 
     /// True when `reply` shares [`SHINGLE`] words in a row with the system prompt.
-    pub fn is_echo(&self, reply: &str) -> bool {
+    pub(crate) fn is_echo(&self, reply: &str) -> bool {
         words(reply)
             .windows(SHINGLE)
             .any(|s| self.shingles.contains(s))
@@ -96,7 +96,7 @@ pub fn sentence_ends(text: &str, at_end: bool) -> Vec<usize> {
 
 /// `sentence` with a quotation the model left open closed at its end (`Greta told me, "I saw a
 /// lantern.` → `… lantern."`): what a villager quotes is one sentence.
-pub fn close_quote(sentence: &str) -> String {
+pub(crate) fn close_quote(sentence: &str) -> String {
     let mut s = sentence.to_string();
     if s.matches('"').count() % 2 == 1 {
         s.push('"');

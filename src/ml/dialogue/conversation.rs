@@ -9,7 +9,7 @@ use crate::decide::talk::Ask;
 use crate::inference::DialogueRequest;
 
 /// Asks that a knowledge entry's details answer.
-pub const DETAIL_ASKS: [Ask; 6] = [
+pub(crate) const DETAIL_ASKS: [Ask; 6] = [
     Ask::Who,
     Ask::Where,
     Ask::When,
@@ -22,18 +22,18 @@ pub const DETAIL_ASKS: [Ask; 6] = [
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Conversation {
     /// Knowledge entries the villager's earlier replies stated, in the order first told.
-    pub told: Vec<usize>,
+    pub(crate) told: Vec<usize>,
     /// Details already told: (entry, what they answer).
-    pub details_told: Vec<(usize, Ask)>,
+    pub(crate) details_told: Vec<(usize, Ask)>,
     /// The entry under discussion: the last one whose fact or detail a reply stated.
-    pub topic: Option<usize>,
+    pub(crate) topic: Option<usize>,
     /// Villagers this one has already sent the player to.
-    pub leads_given: Vec<String>,
+    pub(crate) leads_given: Vec<String>,
 }
 
 /// The key content of a detail (or any line the villager says of itself): its content words.
 /// A possessive counts as its noun ("the hall's door" is said by "the door of the hall").
-pub fn detail_keys(text: &str) -> Vec<String> {
+pub(crate) fn detail_keys(text: &str) -> Vec<String> {
     keys::derive(&text.replace("'s ", " ").replace("’s ", " "))
 }
 
@@ -97,12 +97,12 @@ impl Conversation {
     }
 
     /// True when entry `k`'s fact was told.
-    pub fn was_told(&self, k: usize) -> bool {
+    pub(crate) fn was_told(&self, k: usize) -> bool {
         self.told.contains(&k)
     }
 
     /// The first detail of entry `k` not told yet, if it has one.
-    pub fn untold_detail(&self, req: &DialogueRequest, k: usize) -> Option<Ask> {
+    pub(crate) fn untold_detail(&self, req: &DialogueRequest, k: usize) -> Option<Ask> {
         let e = req.knowledge.get(k)?;
         DETAIL_ASKS
             .into_iter()
@@ -111,7 +111,7 @@ impl Conversation {
 
     /// The villager's own facts that trust allows and that it has not told, most tied to the
     /// mystery first (then in the order written).
-    pub fn untold(&self, req: &DialogueRequest) -> Vec<usize> {
+    pub(crate) fn untold(&self, req: &DialogueRequest) -> Vec<usize> {
         let weight = |k: usize| {
             keys::words(&req.knowledge[k].text)
                 .iter()
@@ -132,7 +132,7 @@ impl Conversation {
     /// words with what this one knows or is talking about, a word weighing more the fewer
     /// villagers know it (a rare word like "lantern" says more than "night"), and not named yet
     /// in this conversation (once all were, the best again). An index into `req.world.people`.
-    pub fn lead(&self, req: &DialogueRequest) -> Option<usize> {
+    pub(crate) fn lead(&self, req: &DialogueRequest) -> Option<usize> {
         let about: Vec<String> = match self.topic {
             Some(k) => keys::words(&req.knowledge[k].text),
             None => req

@@ -4,7 +4,7 @@
 
 /// Attempts to change the villager's rules or reach its instructions.
 #[rustfmt::skip]
-pub const MANIPULATION: &[&str] = &[
+pub(crate) const MANIPULATION: &[&str] = &[
     "repeat the text", "word for word", "text above", "above this", "make up a", "make up the",
     "invent a", "any name", "game is over", "confirm it",
     "ignore", "disregard", "forget your", "forget all", "forget everything", "instructions",
@@ -19,7 +19,7 @@ pub const MANIPULATION: &[&str] = &[
 
 /// Requests no villager would fulfil, and talk of machines.
 #[rustfmt::skip]
-pub const OFF_ROLE: &[&str] = &[
+pub(crate) const OFF_ROLE: &[&str] = &[
     "ai", "a i", "language model", "chatgpt", "gpt", "openai", "chatbot", "bot", "robot",
     "artificial", "computer", "program", "programming", "code", "coding", "python", "javascript",
     "function", "sql", "html", "translate", "translation", "in french",
@@ -35,7 +35,7 @@ pub const OFF_ROLE: &[&str] = &[
 
 /// Insults.
 #[rustfmt::skip]
-pub const INSULT: &[&str] = &[
+pub(crate) const INSULT: &[&str] = &[
     "idiot", "stupid", "fool", "foolish", "dumb", "moron", "ugly", "liar", "useless", "worthless",
     "pathetic", "shut up", "hate you", "disgusting", "coward", "fat", "smell", "stink", "stinks",
     "old hag", "hag", "brat", "bastard", "damn you", "go to hell", "clown", "halfwit", "dimwit",
@@ -46,27 +46,27 @@ pub const INSULT: &[&str] = &[
 
 /// Accusations.
 #[rustfmt::skip]
-pub const ACCUSE: &[&str] = &[
+pub(crate) const ACCUSE: &[&str] = &[
     "accuse", "you stole", "you took", "you're the thief", "you are the thief", "is the thief",
     "was the thief", "stole the bell", "took the bell", "guilty", "culprit",
 ];
 
 /// Thanks.
 #[rustfmt::skip]
-pub const THANKS: &[&str] = &[
+pub(crate) const THANKS: &[&str] = &[
     "thanks", "thank you", "thank", "cheers", "much obliged", "obliged", "grateful", "ta",
 ];
 
 /// Apologies.
 #[rustfmt::skip]
-pub const APOLOGY: &[&str] = &[
+pub(crate) const APOLOGY: &[&str] = &[
     "sorry", "apologise", "apologize", "apologies", "my apologies", "forgive me", "i was rude",
     "didn't mean", "did not mean", "my bad", "pardon me",
 ];
 
 /// Kind words.
 #[rustfmt::skip]
-pub const PRAISE: &[&str] = &[
+pub(crate) const PRAISE: &[&str] = &[
     "lovely", "wonderful", "beautiful", "amazing", "best", "great job", "well done", "kind",
     "delicious", "finest", "smells good", "smells wonderful", "you're great", "you are great",
     "i like you", "love your", "admire", "brilliant", "impressive", "nice work", "fine work",
@@ -75,7 +75,7 @@ pub const PRAISE: &[&str] = &[
 
 /// Greetings.
 #[rustfmt::skip]
-pub const GREETING: &[&str] = &[
+pub(crate) const GREETING: &[&str] = &[
     "hello", "hi", "hey", "hiya", "howdy", "greetings", "good morning", "good day",
     "good afternoon", "good evening", "morning", "evening", "well met", "how are you",
     "how do you do", "how's it going", "how are things", "how've you been",
@@ -83,14 +83,14 @@ pub const GREETING: &[&str] = &[
 
 /// Goodbyes.
 #[rustfmt::skip]
-pub const FAREWELL: &[&str] = &[
+pub(crate) const FAREWELL: &[&str] = &[
     "bye", "goodbye", "good bye", "farewell", "see you", "see ya", "good night", "take care",
     "i must go", "i'll be going", "i should go", "later", "so long",
 ];
 
 /// Questions about the villager itself.
 #[rustfmt::skip]
-pub const ABOUT_SELF: &[&str] = &[
+pub(crate) const ABOUT_SELF: &[&str] = &[
     "who are you", "your name", "what do you do", "what's your job", "what is your job",
     "your work", "your trade", "where do you live", "where do you work", "what are you doing",
     "tell me about yourself", "about you", "how long have you", "do you like your", "your family",
@@ -99,7 +99,7 @@ pub const ABOUT_SELF: &[&str] = &[
 
 /// Words that make a line a question.
 #[rustfmt::skip]
-pub const ASKING: &[&str] = &[
+pub(crate) const ASKING: &[&str] = &[
     "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "do", "does",
     "have", "has", "is", "are", "was", "were", "can", "could", "would", "will", "any", "anything",
     "anyone", "anybody", "tell me", "know", "seen", "heard", "notice", "noticed", "wondering",
@@ -108,7 +108,7 @@ pub const ASKING: &[&str] = &[
 
 /// Phrases no villager says in a reply (talk of AI, prompts, chat windows, code, assistants).
 #[rustfmt::skip]
-pub const PERSONA_BREAKS: &[&str] = &[
+pub(crate) const PERSONA_BREAKS: &[&str] = &[
     "language model", "ai", "a.i", "artificial intelligence", "assistant", "chatbot", "bot",
     "robot", "openai", "chatgpt", "gpt", "smollm", "model", "programmed", "programming",
     "program", "instructions", "instruction", "prompt", "system", "the user", "chat window",
@@ -124,7 +124,7 @@ pub const PERSONA_BREAKS: &[&str] = &[
 /// Things that do not exist in a village of carts and candles: a reply that names one breaks
 /// the world as surely as one that names the model.
 #[rustfmt::skip]
-pub const ANACHRONISMS: &[&str] = &[
+pub(crate) const ANACHRONISMS: &[&str] = &[
     "car", "cars", "truck", "trucks", "bus", "radio", "television", "tv", "telephone",
     "smartphone", "camera", "photo", "photograph", "video", "movie", "movies", "dollar",
     "dollars", "electricity", "electric", "airplane", "aeroplane", "rocket", "factory",
@@ -135,7 +135,7 @@ pub const ANACHRONISMS: &[&str] = &[
 /// knowledge entries, said only when the plan states one; anywhere else such a claim is the model's
 /// invention ("I did see a man wearing a mask at the market"), and in a mystery it misleads.
 #[rustfmt::skip]
-pub const WITNESS_CLAIMS: &[&str] = &[
+pub(crate) const WITNESS_CLAIMS: &[&str] = &[
     "i saw", "i've seen", "i have seen", "i had seen", "i did see", "i seen", "i heard",
     "i've heard", "i have heard", "i did hear", "i noticed", "i've noticed", "i have noticed",
     "i've been noticing", "i found", "i spotted", "i watched", "i witnessed",
@@ -143,12 +143,12 @@ pub const WITNESS_CLAIMS: &[&str] = &[
 ];
 
 /// Words after a witness claim that deny it ("I saw nothing").
-pub const DENIALS: &[&str] = &["nothing", "no one", "nobody", "anything", "anyone", "none"];
+pub(crate) const DENIALS: &[&str] = &["nothing", "no one", "nobody", "anything", "anyone", "none"];
 
 /// Words of the villagers' knowledge that everyday talk uses too: never taken as tied to the
 /// mystery (see `request::world_names`).
 #[rustfmt::skip]
-pub const EVERYDAY: &[&str] = &[
+pub(crate) const EVERYDAY: &[&str] = &[
     "alone", "back", "bought", "closer", "dawn", "door", "drank", "ever", "farm", "fire", "forty", "full", "never", "since",
     "hands", "hangs", "heavy", "home", "late", "left", "night", "office", "open", "paid", "path",
     "poor", "road", "swear", "town", "village", "water", "wolves", "wolf", "yesterday", "week",
@@ -157,7 +157,7 @@ pub const EVERYDAY: &[&str] = &[
 
 /// Lines that ask for more of what the villager knows ("anything else?").
 #[rustfmt::skip]
-pub const MORE: &[&str] = &[
+pub(crate) const MORE: &[&str] = &[
     "anything else", "what else", "something else", "anything more", "tell me more", "what more",
     "more to tell", "more to it", "go on", "and then", "is that all", "that all", "else you know",
     "anything further", "any more", "anymore", "else to tell", "else can you tell", "more?",
@@ -166,7 +166,7 @@ pub const MORE: &[&str] = &[
 
 /// Lines that ask whom else to ask ("who else would know?").
 #[rustfmt::skip]
-pub const ASK_LEAD: &[&str] = &[
+pub(crate) const ASK_LEAD: &[&str] = &[
     "who should i ask",
     "who should i talk", "who could i ask", "who can i ask", "who might know", "who would know",
     "who could know", "who else might", "where should i look", "where else", "who to ask",
@@ -176,18 +176,18 @@ pub const ASK_LEAD: &[&str] = &[
 /// "Who else" and its kin ask for a lead only with a word of knowing, seeing or asking ("who else
 /// would know?", "anyone else I could ask?"); "who else keeps one?" asks who of the topic.
 #[rustfmt::skip]
-pub const ELSE_PERSON: &[&str] = &["who else", "anyone else", "anybody else", "someone else"];
+pub(crate) const ELSE_PERSON: &[&str] = &["who else", "anyone else", "anybody else", "someone else"];
 
 /// Words that make an [`ELSE_PERSON`] line ask whom to ask.
 #[rustfmt::skip]
-pub const LEAD_VERBS: &[&str] = &[
+pub(crate) const LEAD_VERBS: &[&str] = &[
     "know", "knows", "ask", "talk", "speak", "see", "saw", "seen", "heard", "hear", "tell", "help",
     "should", "could i", "can i", "might", "would", "look", "try",
 ];
 
 /// Follow-up cues and what they ask (checked in order; the first that fits wins).
 #[rustfmt::skip]
-pub const FOLLOW_UP: &[(&str, crate::decide::talk::Ask)] = {
+pub(crate) const FOLLOW_UP: &[(&str, crate::decide::talk::Ask)] = {
     use crate::decide::talk::Ask::*;
     &[
         ("are you sure", Sure), ("you sure", Sure), ("really", Sure), ("truly", Sure),
@@ -207,21 +207,21 @@ pub const FOLLOW_UP: &[(&str, crate::decide::talk::Ask)] = {
 
 /// Words that refer back to what was just said ("it", "that", "him").
 #[rustfmt::skip]
-pub const BACK_REFERENCES: &[&str] = &[
+pub(crate) const BACK_REFERENCES: &[&str] = &[
     "it", "that", "this", "he", "she", "they", "him", "her", "them", "there", "then", "those",
     "the one", "one", "ones", "whoever", "the person", "the fellow", "the man", "the woman",
 ];
 
 /// Lines that ask what the player told about themselves ("what's my name?").
 #[rustfmt::skip]
-pub const ABOUT_PLAYER: &[&str] = &[
+pub(crate) const ABOUT_PLAYER: &[&str] = &[
     "my name", "did i say", "did i tell", "what did i", "where am i from", "where i'm from",
     "where i come from", "remember me", "who am i", "my trade", "my job", "what i do", "i told you",
 ];
 
 /// Words that deny or negate.
 #[rustfmt::skip]
-pub const NEGATIONS: &[&str] = &[
+pub(crate) const NEGATIONS: &[&str] = &[
     "not", "n't", "never", "no", "nobody", "nothing", "none", "no one", "neither", "nor",
     "without", "didn't", "don't", "doesn't", "wasn't", "weren't", "isn't", "aren't", "hadn't",
     "haven't", "hasn't", "couldn't", "wouldn't", "can't", "cannot", "won't",
@@ -229,7 +229,7 @@ pub const NEGATIONS: &[&str] = &[
 
 /// Words for a person: a fact that names nobody gains no one in the villager's words.
 #[rustfmt::skip]
-pub const PERSONS: &[&str] = &[
+pub(crate) const PERSONS: &[&str] = &[
     "man", "woman", "girl", "boy", "child", "stranger", "lady", "fellow", "figure", "person",
     "lad", "lass", "someone", "somebody", "men", "women", "people", "thief", "traveller",
 ];
@@ -237,7 +237,7 @@ pub const PERSONS: &[&str] = &[
 /// Follow-ups as a player might word them, for lines the cue words miss: a short question close
 /// to one of these (sentence embeddings) after a fact asks that of it. Written from the tuning
 /// set's wording only.
-pub const FOLLOW_UP_EXAMPLES: &[(&str, crate::decide::talk::Ask)] = {
+pub(crate) const FOLLOW_UP_EXAMPLES: &[(&str, crate::decide::talk::Ask)] = {
     use crate::decide::talk::Ask::*;
     &[
         ("Who did it?", Who),
@@ -270,7 +270,7 @@ pub const FOLLOW_UP_EXAMPLES: &[(&str, crate::decide::talk::Ask)] = {
 };
 
 /// Phrases that ask the listener for what it knows, not about itself.
-pub const ASKS_TO_KNOW: &[&str] = &[
+pub(crate) const ASKS_TO_KNOW: &[&str] = &[
     "you know",
     "you tell",
     "you heard",
@@ -283,7 +283,7 @@ pub const ASKS_TO_KNOW: &[&str] = &[
 
 /// Words for a time of day or a day.
 #[rustfmt::skip]
-pub const TIMES: &[&str] = &[
+pub(crate) const TIMES: &[&str] = &[
     "dawn", "morning", "noon", "midday", "afternoon", "evening", "dusk", "night", "midnight",
     "yesterday", "today", "tonight", "week", "sunrise", "sunset", "day", "month", "year",
 ];

@@ -73,9 +73,9 @@ pub(super) fn understand(
 pub(super) struct Frame {
     lexicon: Lexicon,
     /// What the plan states (the text started for the model) and its key groups.
-    pub content: Option<(String, Vec<String>)>,
+    pub(crate) content: Option<(String, Vec<String>)>,
     /// Key groups the reply must hold: the stated text's, or the first of a fact referred to.
-    pub required: Option<Vec<String>>,
+    pub(crate) required: Option<Vec<String>>,
     withheld: Vec<(usize, Vec<String>)>,
     allowed_digits: String,
     previous: Vec<String>,
@@ -83,11 +83,11 @@ pub(super) struct Frame {
     forbidden: Vec<String>,
     guard: EchoGuard,
     /// What the reply must keep the meaning of: what it states, or the fact it refers back to.
-    pub meaning: Option<String>,
+    pub(crate) meaning: Option<String>,
     /// A withheld fact's hint ends with what would change the villager's mind.
-    pub coda: Option<String>,
+    pub(crate) coda: Option<String>,
     /// A fact referred back to, which is not recited again whole.
-    pub recalled: Option<String>,
+    pub(crate) recalled: Option<String>,
     witness: bool,
 }
 

@@ -40,7 +40,7 @@ pub(super) fn simplify(line: &str) -> String {
 
 /// True when the line reports what another villager (not `speaker`) said or saw: "Greta told me
 /// she saw a lantern", the player citing a clue.
-pub fn cites(line: &str, villagers: &[String], speaker: &str) -> bool {
+pub(crate) fn cites(line: &str, villagers: &[String], speaker: &str) -> bool {
     let lower = simplify(line);
     let words: Vec<&str> = lower.split(' ').collect();
     villagers.iter().filter(|v| v.as_str() != speaker).any(|v| {
@@ -52,7 +52,7 @@ pub fn cites(line: &str, villagers: &[String], speaker: &str) -> bool {
 }
 
 /// The intent cue words give, before retrieval is looked at.
-pub fn cue_intent(line: &str) -> Option<Intent> {
+pub(crate) fn cue_intent(line: &str) -> Option<Intent> {
     let letters = line.chars().filter(|c| c.is_alphabetic()).count();
     let latin = line
         .chars()
@@ -171,14 +171,14 @@ pub(super) fn asks_for_testimony(line: &str) -> bool {
 }
 
 /// True when the line is shaped like a question or a request for information.
-pub fn is_asking(line: &str) -> bool {
+pub(crate) fn is_asking(line: &str) -> bool {
     let s = simplify(line);
     s.contains('?') || any_phrase(&s, ASKING).is_some()
 }
 
 /// What a follow-up asks about what was just said ("who was it?", "where exactly?", "are you
 /// sure?"): a short question that refers back (it, that, he...) or is only a few words long.
-pub fn follow_up(line: &str) -> Option<Ask> {
+pub(crate) fn follow_up(line: &str) -> Option<Ask> {
     let s = simplify(line);
     let n = s
         .split(' ')
@@ -196,7 +196,7 @@ pub fn follow_up(line: &str) -> Option<Ask> {
 /// What a short question asks when it asks who, where, when, why or how (at most six words, not
 /// about the listener itself): read as a follow-up when it is about nothing else the villager
 /// knows. "What" and "are you sure" are left out: "what happened?" asks the fact again.
-pub fn short_wh(line: &str) -> Option<Ask> {
+pub(crate) fn short_wh(line: &str) -> Option<Ask> {
     let n = keys::words(line).len();
     if n == 0 || n > 6 || !is_asking(line) || addresses_listener(line) {
         return None;
@@ -205,7 +205,7 @@ pub fn short_wh(line: &str) -> Option<Ask> {
 }
 
 /// What a question asks by its first cue word ("where is the key kept?" asks where).
-pub fn asked(line: &str) -> Option<Ask> {
+pub(crate) fn asked(line: &str) -> Option<Ask> {
     let s = simplify(line);
     FOLLOW_UP
         .iter()
@@ -214,12 +214,12 @@ pub fn asked(line: &str) -> Option<Ask> {
 }
 
 /// True when the line asks for more of what the villager knows ("anything else?").
-pub fn asks_more(line: &str) -> bool {
+pub(crate) fn asks_more(line: &str) -> bool {
     any_phrase(&simplify(line), MORE).is_some()
 }
 
 /// True when the line asks whom else to ask ("who else would know?").
-pub fn asks_lead(line: &str) -> bool {
+pub(crate) fn asks_lead(line: &str) -> bool {
     let s = simplify(line);
     any_phrase(&s, ASK_LEAD).is_some()
         || (any_phrase(&s, ELSE_PERSON).is_some() && any_phrase(&s, LEAD_VERBS).is_some())

@@ -73,7 +73,7 @@ const GENERIC: &[&str] = &[
 
 /// Allowed proper nouns, lowercase, and ordinary words that may open a sentence capitalised.
 #[derive(Clone, Debug, Default)]
-pub struct Lexicon {
+pub(crate) struct Lexicon {
     names: HashSet<String>,
     common: Arc<HashSet<String>>,
 }
@@ -87,7 +87,8 @@ fn parts(text: &str) -> impl Iterator<Item = String> + '_ {
 impl Lexicon {
     /// A lexicon from the world's names (any text: every word of it counts) and a list of ordinary
     /// lowercase words (the dialogue model's vocabulary supplies one).
-    pub fn new<'a>(
+    #[cfg(test)]
+    pub(crate) fn new<'a>(
         world: impl IntoIterator<Item = &'a str>,
         common: impl IntoIterator<Item = String>,
     ) -> Self {
@@ -95,7 +96,7 @@ impl Lexicon {
     }
 
     /// As [`Lexicon::new`], sharing an already built set of ordinary words.
-    pub fn with_common<'a>(
+    pub(crate) fn with_common<'a>(
         world: impl IntoIterator<Item = &'a str>,
         common: Arc<HashSet<String>>,
     ) -> Self {
@@ -107,7 +108,7 @@ impl Lexicon {
     }
 
     /// True when `word` (any case) is a name of the world or a generic capitalised word.
-    pub fn is_name(&self, word: &str) -> bool {
+    pub(crate) fn is_name(&self, word: &str) -> bool {
         let w = word.to_lowercase();
         let w = w.trim_end_matches("'s").trim_end_matches('\'');
         self.names.contains(w)
@@ -116,7 +117,7 @@ impl Lexicon {
     /// The first capitalised word of `text` that names nothing in the world: mid-sentence any
     /// capitalised word not in the lexicon; at a sentence start, one that is not an ordinary word
     /// either.
-    pub fn unknown_name(&self, text: &str) -> Option<String> {
+    pub(crate) fn unknown_name(&self, text: &str) -> Option<String> {
         let mut sentence_start = true;
         for raw in text.split_whitespace() {
             let word: String = raw

@@ -23,13 +23,13 @@ fn words(text: &str) -> Vec<String> {
 
 /// How many negations `text` has ("not", "never", "didn't"...).
 /// True when `text` has every word of `fact` in a row: the fact recited as written.
-pub fn recites(text: &str, fact: &str) -> bool {
+pub(crate) fn recites(text: &str, fact: &str) -> bool {
     let f = words(fact);
     let t = words(text);
     !f.is_empty() && t.windows(f.len()).any(|w| w == f.as_slice())
 }
 
-pub fn negations(text: &str) -> usize {
+pub(crate) fn negations(text: &str) -> usize {
     let mut n = 0;
     for w in words(text) {
         if NEGATIONS.contains(&w.as_str()) || w.ends_with("n't") {
@@ -42,7 +42,7 @@ pub fn negations(text: &str) -> usize {
 /// The first word of `forbidden` (mystery words the plan did not carry) that `sentence` brings
 /// up. A sentence that denies ("I know nothing of any bell") may name what the player asked
 /// about (`heard`).
-pub fn invented_event(sentence: &str, forbidden: &[String], heard: &str) -> Option<String> {
+pub(crate) fn invented_event(sentence: &str, forbidden: &[String], heard: &str) -> Option<String> {
     let said = words(sentence);
     let heard = words(heard);
     let denies = negations(sentence) > 0;
@@ -55,7 +55,12 @@ pub fn invented_event(sentence: &str, forbidden: &[String], heard: &str) -> Opti
 /// Why `reply` does not mean what `fact` means, if it does not: a person, time or name the fact
 /// does not have, a "someone" lost, the villager made the actor, or a "not" added or dropped.
 /// `names` are the world's villagers; `speaker` is the villager talking.
-pub fn changed_meaning(fact: &str, reply: &str, names: &[String], speaker: &str) -> Option<String> {
+pub(crate) fn changed_meaning(
+    fact: &str,
+    reply: &str,
+    names: &[String],
+    speaker: &str,
+) -> Option<String> {
     let f = words(fact);
     let r = words(reply);
     let has = |ws: &[String], w: &str| ws.iter().any(|x| x == w);
@@ -105,7 +110,7 @@ pub fn changed_meaning(fact: &str, reply: &str, names: &[String], speaker: &str)
 /// As [`changed_meaning`], judged on the sentence of `reply` that carries all of `groups` (the
 /// fact's key content), or on those that carry part of it: what a reply adds after the fact is
 /// not the fact.
-pub fn changed_meaning_of(
+pub(crate) fn changed_meaning_of(
     fact: &str,
     groups: &[String],
     reply: &str,
@@ -139,7 +144,7 @@ const QUOTED_RUN: usize = 7;
 /// True when `sentence` quotes one of the player's `lines` back: [`QUOTED_RUN`] words in a row of
 /// a line (less any run that `allowed`, the fact being told, has too), or quotation marks around
 /// words the player said.
-pub fn echoes(sentence: &str, lines: &[String], allowed: &str) -> bool {
+pub(crate) fn echoes(sentence: &str, lines: &[String], allowed: &str) -> bool {
     let said = words(sentence);
     let allowed = words(allowed);
     let quoted = sentence.contains('"') || sentence.contains('“');
@@ -156,7 +161,7 @@ pub fn echoes(sentence: &str, lines: &[String], allowed: &str) -> bool {
 }
 
 /// True when `line` asks what the player told about themselves ("what's my name?").
-pub fn asks_about_player(line: &str) -> bool {
+pub(crate) fn asks_about_player(line: &str) -> bool {
     any_phrase(&super::intent::simplify(line), super::cues::ABOUT_PLAYER).is_some()
 }
 

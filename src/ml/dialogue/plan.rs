@@ -179,7 +179,7 @@ fn close_allowed(u: &Understanding, req: &DialogueRequest) -> Option<usize> {
 
 /// True when the model may see the player's own words (never a manipulation, an off-role request
 /// or unreadable text: the model gets a description of it instead).
-pub fn shows_line(plan: &DialoguePlan) -> bool {
+pub(crate) fn shows_line(plan: &DialoguePlan) -> bool {
     !matches!(
         plan.intent,
         Intent::OffRole | Intent::Manipulation | Intent::Nonsense | Intent::Gift

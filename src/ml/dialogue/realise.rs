@@ -31,7 +31,7 @@ const RETRY_SHARE: f64 = 0.7;
 /// History turns shown to the model.
 const HISTORY_SHOWN: usize = 2;
 /// Most sentences in a reply that states no fact.
-pub const MAX_SENTENCES: usize = 2;
+pub(crate) const MAX_SENTENCES: usize = 2;
 
 /// A finished reply.
 #[derive(Clone, Debug)]
@@ -111,7 +111,7 @@ pub trait Sink: Send {
 /// `wait` (the game's), the player's wait for first words stays bounded whatever the checks
 /// reject: no new attempt starts after most of it, an attempt that has shown nothing by then is
 /// stopped, and the plan's template line is said.
-pub fn respond(
+pub(crate) fn respond(
     model: &mut Voice,
     understander: &mut Understander,
     common: &Arc<HashSet<String>>,

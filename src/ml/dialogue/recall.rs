@@ -14,16 +14,16 @@ use crate::memory::{Memory, MemoryKind, MemoryStream, Query};
 use crate::ml::encoder::EncoderError;
 
 /// Memories offered to a reply.
-pub const RECALLED: usize = 3;
+pub(crate) const RECALLED: usize = 3;
 
 /// A query for `line`, with its embedding when the understander has an encoder.
-pub fn query(understander: &mut Understander, line: &str) -> Result<Query, EncoderError> {
+pub(crate) fn query(understander: &mut Understander, line: &str) -> Result<Query, EncoderError> {
     Ok(Query::new(line, understander.embed(line)?))
 }
 
 /// Gives `m` the sentence embedding of its topics and text (left empty without an encoder): the
 /// topics are how a player asks about it ("my trade" for "You told me you work as a carpenter").
-pub fn embed(understander: &mut Understander, m: &mut Memory) -> Result<(), EncoderError> {
+pub(crate) fn embed(understander: &mut Understander, m: &mut Memory) -> Result<(), EncoderError> {
     let mut text = m.topics.join(". ");
     if !text.is_empty() {
         text.push_str(". ");
@@ -38,7 +38,7 @@ pub fn embed(understander: &mut Understander, m: &mut Memory) -> Result<(), Enco
 /// `req` with its memories recalled (when it has any, or its line tells something about the
 /// player, and is a line, not a gift): each memory without an embedding gets one (cached by text),
 /// the line is the query, and names the line itself tells join the world's names.
-pub fn prepare(
+pub(crate) fn prepare(
     understander: &mut Understander,
     req: &DialogueRequest,
 ) -> Result<Option<DialogueRequest>, EncoderError> {
@@ -93,7 +93,7 @@ pub fn prepare(
 /// Adds the memories recalled for `query` at `now` to `req` as knowledge entries (after the
 /// villager's own) and the words of what the player told (`stream`'s and `fresh`) to its world
 /// names. Returns the indices in `stream` of the memories added, best first.
-pub fn recall(
+pub(crate) fn recall(
     stream: &MemoryStream,
     fresh: &[Memory],
     query: &Query,

@@ -12,7 +12,7 @@ use crate::world::places;
 
 /// Turns of history kept in a request: the conversation's state is read from them (what was told,
 /// the topic, the evidence cited); the model sees only the last two.
-pub const HISTORY_TURNS: usize = 16;
+pub(crate) const HISTORY_TURNS: usize = 16;
 /// Longest player line passed on, in characters.
 pub const MAX_LINE_CHARS: usize = 400;
 
@@ -35,7 +35,7 @@ fn trait_words(c: &NpcConfig) -> Vec<&'static str> {
 }
 
 /// How the NPC feels, as words for the prompt's tone: "very angry", "a little sad", "calm".
-pub fn feeling(vad: [f32; 3]) -> String {
+pub(crate) fn feeling(vad: [f32; 3]) -> String {
     let (label, intensity) = dominant(vad);
     if label == EmotionLabel::Neutral {
         return "calm".into();
@@ -59,7 +59,7 @@ fn trust_sentence(trust: f32) -> &'static str {
 }
 
 /// A place name as people say it ("town_hall" → "the town hall").
-pub fn place_words(name: &str) -> String {
+pub(crate) fn place_words(name: &str) -> String {
     let n = name.replace('_', " ");
     match places::find(name).map(|p| p.kind) {
         Some(places::PlaceKind::Home) => format!("your house ({n})"),
@@ -86,7 +86,7 @@ pub fn persona(c: &NpcConfig) -> String {
 }
 
 /// Mood and trust as instructions.
-pub fn mood(trust: f32, vad: [f32; 3]) -> String {
+pub(crate) fn mood(trust: f32, vad: [f32; 3]) -> String {
     format!(
         "You feel {} right now. {}",
         feeling(vad),
@@ -95,7 +95,7 @@ pub fn mood(trust: f32, vad: [f32; 3]) -> String {
 }
 
 /// The NPC's knowledge, each entry with its key content and whether `trust` allows telling it.
-pub fn knowledge(c: &NpcConfig, trust: f32) -> Vec<KnowledgeEntry> {
+pub(crate) fn knowledge(c: &NpcConfig, trust: f32) -> Vec<KnowledgeEntry> {
     c.knowledge
         .iter()
         .map(|f| KnowledgeEntry {
@@ -118,7 +118,7 @@ pub fn knowledge(c: &NpcConfig, trust: f32) -> Vec<KnowledgeEntry> {
 
 /// Allows each withheld entry whose `evidence` one of the player's `lines` cites (every evidence
 /// group present): the player showed it is on the right track.
-pub fn unlock_by_evidence<'a>(
+pub(crate) fn unlock_by_evidence<'a>(
     entries: &mut [KnowledgeEntry],
     lines: impl Iterator<Item = &'a str> + Clone,
 ) {
@@ -205,7 +205,7 @@ pub fn world_names(cast: &[NpcConfig], mystery: Option<&CaseConfig>) -> WorldNam
 }
 
 /// A player's line as the villager hears it: at most [`MAX_LINE_CHARS`] characters, trimmed.
-pub fn cut_line(line: &str) -> String {
+pub(crate) fn cut_line(line: &str) -> String {
     let cut: String = line.trim().chars().take(MAX_LINE_CHARS).collect();
     cut.trim_end().to_string()
 }

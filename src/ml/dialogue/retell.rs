@@ -12,13 +12,13 @@ const OPENS_ADVERBIAL: &[&str] = &[
 
 /// `text` told in another order, or None when no rule applies. `keep` says which first words keep
 /// their capital when they no longer open the sentence ("I", names).
-pub fn retell(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<String> {
+pub(crate) fn retell(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<String> {
     cleft(text).or_else(|| time_first(text, keep))
 }
 
 /// `text` in its retold order for this request's village (its names keep their capitals), or as
 /// written when no rule applies.
-pub fn retold(text: &str, req: &crate::inference::DialogueRequest) -> String {
+pub(crate) fn retold(text: &str, req: &crate::inference::DialogueRequest) -> String {
     let names = |w: &str| req.world.villagers.iter().any(|v| v.to_lowercase() == w);
     retell(text, &names).unwrap_or_else(|| text.to_string())
 }
@@ -27,7 +27,7 @@ pub fn retold(text: &str, req: &crate::inference::DialogueRequest) -> String {
 /// "then", "but") that holds the first key group, when the fact has more than one clause and that
 /// one has at least three words and every "not" of the fact ("Odo paid his tab in full" of "Yesterday, Odo paid his tab in
 /// full, first time in a year."). Ends with a full stop.
-pub fn gist(text: &str, keys: &[String]) -> Option<String> {
+pub(crate) fn gist(text: &str, keys: &[String]) -> Option<String> {
     let first = keys.first()?;
     let body = text.trim().trim_end_matches(['.', '!', '?']);
     let mut clauses: Vec<&str> = Vec::new();

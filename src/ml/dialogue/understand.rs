@@ -8,60 +8,60 @@ use std::sync::{Arc, Mutex};
 
 use super::cues::FOLLOW_UP_EXAMPLES;
 use super::intent::{addresses_listener, asks_for_testimony, social_intent};
-pub use super::intent::{asked, asks_lead, asks_more, cue_intent, follow_up, is_asking};
+pub(crate) use super::intent::{asked, asks_lead, asks_more, cue_intent, follow_up, is_asking};
 use super::meaning::asks_about_player;
 use crate::decide::keys;
 use crate::decide::talk::{Ask, Intent};
 use crate::ml::encoder::{EncoderError, SentenceEncoder, cosine};
 
 /// A line that is not a question is about its best entry from this score on.
-pub const ABOUT: f32 = 0.60;
+pub(crate) const ABOUT: f32 = 0.60;
 /// A line shaped like a question is about its best entry from this score on.
-pub const ABOUT_IF_ASKED: f32 = 0.36;
+pub(crate) const ABOUT_IF_ASKED: f32 = 0.36;
 /// How close a short question must be to a worded follow-up to be read as one.
-pub const FOLLOW_UP_LIKE: f32 = 0.5;
+pub(crate) const FOLLOW_UP_LIKE: f32 = 0.5;
 /// How close a follow-up must be to the topic's `unknown` line to be answered with it.
-pub const UNKNOWN_LIKE: f32 = 0.6;
+pub(crate) const UNKNOWN_LIKE: f32 = 0.6;
 /// Bonus per content word the line shares with an entry (at most [`MAX_BONUS`]).
 const WORD_BONUS: f32 = 0.06;
 const MAX_BONUS: f32 = 0.18;
 
 /// One knowledge entry as the understanding sees it.
 #[derive(Clone, Copy, Debug)]
-pub struct Entry<'a> {
-    pub text: &'a str,
-    pub topics: &'a [String],
+pub(crate) struct Entry<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) topics: &'a [String],
 }
 
 /// What a line is and what it is about.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Understanding {
-    pub intent: Intent,
+    pub(crate) intent: Intent,
     /// (entry index, score), best first.
-    pub retrieved: Vec<(usize, f32)>,
+    pub(crate) retrieved: Vec<(usize, f32)>,
     /// The entry the line is about, when its score is high enough (questions only).
-    pub about: Option<usize>,
+    pub(crate) about: Option<usize>,
     /// The entry the line would be about were it a question, whatever its intent.
-    pub candidate: Option<usize>,
+    pub(crate) candidate: Option<usize>,
     /// What a follow-up asks about the topic ("who was it?" asks who).
-    pub follow_up: Option<Ask>,
+    pub(crate) follow_up: Option<Ask>,
     /// What the line asks, follow-up or not ("where is the key kept?" asks where).
-    pub wh: Option<Ask>,
+    pub(crate) wh: Option<Ask>,
     /// The line asks whom else to ask.
-    pub lead: bool,
+    pub(crate) lead: bool,
     /// For a follow-up: entries scored against the line and the topic together (filled in by
     /// the caller, who knows the topic).
-    pub follow_retrieved: Vec<(usize, f32)>,
+    pub(crate) follow_retrieved: Vec<(usize, f32)>,
     /// For a follow-up: the line is close to what the villager says it does not know of the topic
     /// ("How could anyone get it down?" and "How anyone got it down, I cannot fathom.").
-    pub unknown_like: bool,
+    pub(crate) unknown_like: bool,
 }
 
 /// Understands lines with the sentence encoder (entry embeddings are computed once per text), or
 /// from shared words alone when there is no encoder. Clones share the encoder and the embeddings
 /// already computed (the service's dialogue workers each hold one).
 #[derive(Clone)]
-pub struct Understander {
+pub(crate) struct Understander {
     encoder: Option<Arc<SentenceEncoder>>,
     cache: Arc<Mutex<HashMap<String, Vec<f32>>>>,
 }
@@ -71,7 +71,7 @@ pub struct Understander {
 const CACHE_ENTRIES: usize = 8192;
 
 impl Understander {
-    pub fn new(encoder: Option<Arc<SentenceEncoder>>) -> Self {
+    pub(crate) fn new(encoder: Option<Arc<SentenceEncoder>>) -> Self {
         Understander {
             encoder,
             cache: Arc::default(),
@@ -108,7 +108,7 @@ impl Understander {
     }
 
     /// The sentence embedding of `text` (cached), or `None` without an encoder.
-    pub fn embed(&mut self, text: &str) -> Result<Option<Vec<f32>>, EncoderError> {
+    pub(crate) fn embed(&mut self, text: &str) -> Result<Option<Vec<f32>>, EncoderError> {
         let Some(encoder) = self.encoder.take() else {
             return Ok(None);
         };
@@ -118,7 +118,7 @@ impl Understander {
     }
 
     /// Scores every entry against `line`, best first.
-    pub fn retrieve(
+    pub(crate) fn retrieve(
         &mut self,
         line: &str,
         entries: &[Entry],
@@ -180,7 +180,7 @@ impl Understander {
     /// What a short question asks of the topic when its cue words do not say (a follow-up worded
     /// otherwise: "In which spot?"), from the nearest of [`FOLLOW_UP_EXAMPLES`] at least
     /// [`FOLLOW_UP_LIKE`] close; None without an encoder, or for a longer line.
-    pub fn follow_up_like(&mut self, line: &str) -> Result<Option<Ask>, EncoderError> {
+    pub(crate) fn follow_up_like(&mut self, line: &str) -> Result<Option<Ask>, EncoderError> {
         let n = keys::words(line).len();
         if n == 0 || n > 7 || !is_asking(line) {
             return Ok(None);
@@ -204,7 +204,7 @@ impl Understander {
 
     /// Whether `line` asks what `unknown` (what the villager does not know of a fact) says it does
     /// not know: sentence embeddings at least [`UNKNOWN_LIKE`] close; false without an encoder.
-    pub fn asks_unknown(&mut self, line: &str, unknown: &str) -> Result<bool, EncoderError> {
+    pub(crate) fn asks_unknown(&mut self, line: &str, unknown: &str) -> Result<bool, EncoderError> {
         if unknown.is_empty() {
             return Ok(false);
         }
@@ -215,7 +215,7 @@ impl Understander {
     }
 
     /// The intent of `line` and the entry it is about.
-    pub fn understand(
+    pub(crate) fn understand(
         &mut self,
         line: &str,
         entries: &[Entry],

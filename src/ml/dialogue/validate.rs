@@ -11,11 +11,11 @@ use super::meaning;
 use crate::decide::keys;
 
 /// Longest reply, in characters.
-pub const MAX_CHARS: usize = 320;
+pub(crate) const MAX_CHARS: usize = 320;
 
 /// Why a sentence or reply was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Rejection {
+pub(crate) enum Rejection {
     Empty,
     /// Talk no villager would make (AI, prompts, code words...).
     PersonaBreak(String),
@@ -82,39 +82,39 @@ impl std::fmt::Display for Rejection {
 }
 
 /// What a reply is checked against.
-pub struct Checks<'a> {
-    pub lexicon: &'a Lexicon,
+pub(crate) struct Checks<'a> {
+    pub(crate) lexicon: &'a Lexicon,
     /// The speaker's name and trade, and the other villagers' names.
-    pub name: &'a str,
-    pub role: &'a str,
-    pub others: &'a [String],
+    pub(crate) name: &'a str,
+    pub(crate) role: &'a str,
+    pub(crate) others: &'a [String],
     /// Key groups of the fact the plan states (all must appear in the reply).
-    pub required: Option<&'a [String]>,
+    pub(crate) required: Option<&'a [String]>,
     /// Key groups of facts trust withholds: (entry index, groups); none may appear in full.
-    pub withheld: &'a [(usize, Vec<String>)],
+    pub(crate) withheld: &'a [(usize, Vec<String>)],
     /// Digits the reply may contain (those of the planned fact).
-    pub allowed_digits: &'a str,
+    pub(crate) allowed_digits: &'a str,
     /// The NPC's earlier replies in this conversation.
-    pub previous: &'a [String],
+    pub(crate) previous: &'a [String],
     /// Recognises the system prompt repeated.
-    pub echo: Option<&'a EchoGuard>,
+    pub(crate) echo: Option<&'a EchoGuard>,
     /// What the player just said (a reply must not parrot it).
-    pub heard: &'a str,
+    pub(crate) heard: &'a str,
     /// The reply may tell what the villager saw or heard: only when it states a planned fact.
-    pub witness: bool,
+    pub(crate) witness: bool,
     /// Words the player told about themselves (remembered names, places): a sentence may say
     /// them only to the player.
-    pub player_words: &'a [String],
+    pub(crate) player_words: &'a [String],
     /// Words tied to the mystery that the plan does not carry: no sentence may bring them up.
-    pub forbidden: &'a [String],
+    pub(crate) forbidden: &'a [String],
     /// The text the plan states (a fact, a detail): the reply must keep its meaning.
-    pub meaning: Option<&'a str>,
+    pub(crate) meaning: Option<&'a str>,
     /// The player's lines in this conversation: no sentence quotes them back.
-    pub player_lines: &'a [String],
+    pub(crate) player_lines: &'a [String],
 }
 
 /// The first witness claim in `lower` (lower case) that is not a denial ("I saw nothing").
-pub fn witness_claim(lower: &str) -> Option<&'static str> {
+pub(crate) fn witness_claim(lower: &str) -> Option<&'static str> {
     let open = |c: Option<char>| !c.is_some_and(char::is_alphanumeric);
     WITNESS_CLAIMS.iter().copied().find(|p| {
         lower.match_indices(p).any(|(at, _)| {
@@ -152,7 +152,12 @@ fn is_latin(c: char) -> bool {
 impl<'a> Checks<'a> {
     /// Checks with nothing planned for villager `name` (no fact required, nothing withheld, no
     /// sightings): callers set what they need.
-    pub fn plain(lexicon: &'a Lexicon, name: &'a str, role: &'a str, others: &'a [String]) -> Self {
+    pub(crate) fn plain(
+        lexicon: &'a Lexicon,
+        name: &'a str,
+        role: &'a str,
+        others: &'a [String],
+    ) -> Self {
         Checks {
             lexicon,
             name,
@@ -173,7 +178,7 @@ impl<'a> Checks<'a> {
     }
 
     /// Rules that hold for every sentence on its own.
-    pub fn sentence(&self, s: &str) -> Result<(), Rejection> {
+    pub(crate) fn sentence(&self, s: &str) -> Result<(), Rejection> {
         let t = s.trim();
         if !t.chars().any(char::is_alphabetic) {
             return Err(Rejection::Empty);
@@ -252,7 +257,7 @@ impl<'a> Checks<'a> {
     }
 
     /// Rules for the whole reply (after each sentence passed [`Checks::sentence`]).
-    pub fn reply(&self, text: &str) -> Result<(), Rejection> {
+    pub(crate) fn reply(&self, text: &str) -> Result<(), Rejection> {
         let t = text.trim();
         if t.is_empty() {
             return Err(Rejection::Empty);

@@ -43,7 +43,7 @@ impl Voice {
         }
     }
 
-    pub fn model_id(&self) -> &str {
+    pub(crate) fn model_id(&self) -> &str {
         match self {
             Voice::Own(m) => m.model_id(),
             Voice::Shared(s) => &s.model_id,
@@ -60,7 +60,7 @@ impl Voice {
 
     /// Reads `persona`'s prompt prefix into the cache ahead of its first reply; whether there was
     /// work to do (with the batcher: whether it was queued, once per persona).
-    pub fn warm(&mut self, persona: &str) -> Result<bool, LmError> {
+    pub(crate) fn warm(&mut self, persona: &str) -> Result<bool, LmError> {
         match self {
             Voice::Own(m) => m.warm(persona),
             Voice::Shared(s) => s.warm(persona),
@@ -68,7 +68,7 @@ impl Voice {
     }
 
     /// Generates a reply to `p` (see [`DialogueModel::generate`]).
-    pub fn generate(
+    pub(crate) fn generate(
         &mut self,
         p: &Prompt,
         sampling: &Sampling,
@@ -118,7 +118,7 @@ impl Drop for Leaving {
 }
 
 impl SharedVoice {
-    pub fn new(queue: ChatQueue, tok: Arc<GgufTokenizer>, model_id: String) -> Self {
+    pub(crate) fn new(queue: ChatQueue, tok: Arc<GgufTokenizer>, model_id: String) -> Self {
         SharedVoice {
             queue,
             tok,

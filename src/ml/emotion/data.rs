@@ -14,7 +14,7 @@ pub struct Example {
 }
 
 /// The expected header.
-pub const HEADER: &str = "text\tlabel\tvalence\tarousal\tdominance";
+pub(crate) const HEADER: &str = "text\tlabel\tvalence\tarousal\tdominance";
 
 /// Why the dataset could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +26,7 @@ pub enum DataError {
 }
 
 /// Parses the text of one TSV file; `name` prefixes error messages.
-pub fn parse(name: &str, text: &str) -> Result<Vec<Example>, DataError> {
+pub(crate) fn parse(name: &str, text: &str) -> Result<Vec<Example>, DataError> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut lines = text.lines().enumerate();

@@ -12,7 +12,7 @@ use crate::decide::EmotionLabel;
 use crate::ml::weights::{self, TrainedError};
 
 /// Identifies the file format in the metadata.
-pub const FORMAT: &str = "npc-minds-emotion-head/1";
+pub(crate) const FORMAT: &str = "npc-minds-emotion-head/1";
 
 /// Why a head could not be loaded or saved.
 pub type HeadError = TrainedError;
@@ -26,9 +26,9 @@ pub struct HeadMeta {
     /// Identifies the encoder whose embeddings the head reads (see `EmotionClassifier::encoder_id`).
     pub encoder: String,
     pub embedding_dim: usize,
-    pub hidden: usize,
+    pub(crate) hidden: usize,
     /// Free-form facts about the training run (seed, accuracy, ...), kept in the file.
-    pub notes: Vec<(String, String)>,
+    pub(crate) notes: Vec<(String, String)>,
 }
 
 /// Label order as written in the metadata.
@@ -45,16 +45,16 @@ pub struct EmotionHead {
 }
 
 /// Output of the head for a batch.
-pub struct HeadOutput {
+pub(crate) struct HeadOutput {
     /// (n, 7) raw label scores.
-    pub logits: Tensor,
+    pub(crate) logits: Tensor,
     /// (n, 3) valence/arousal/dominance in [-1, 1].
-    pub vad: Tensor,
+    pub(crate) vad: Tensor,
 }
 
 impl EmotionHead {
     /// Builds the head from its three layers (used by training and by [`EmotionHead::load`]).
-    pub fn from_layers(hidden: Linear, labels: Linear, vad: Linear, meta: HeadMeta) -> Self {
+    pub(crate) fn from_layers(hidden: Linear, labels: Linear, vad: Linear, meta: HeadMeta) -> Self {
         EmotionHead {
             hidden,
             labels,
@@ -65,7 +65,11 @@ impl EmotionHead {
 
     /// Runs the head on (n, dim) embeddings. `dropout` zeroes hidden units (training only): a
     /// (n, hidden) mask already scaled by 1 / keep.
-    pub fn forward(&self, x: &Tensor, dropout: Option<&Tensor>) -> candle_core::Result<HeadOutput> {
+    pub(crate) fn forward(
+        &self,
+        x: &Tensor,
+        dropout: Option<&Tensor>,
+    ) -> candle_core::Result<HeadOutput> {
         let mut h = self.hidden.forward(x)?.relu()?;
         if let Some(mask) = dropout {
             h = h.mul(mask)?;

@@ -25,7 +25,7 @@ use head::{EmotionHead, HeadError};
 pub const HEAD_FILE: &str = "emotion_head.safetensors";
 /// Longer text is cut to this many characters before tokenising (the encoder reads at most 256
 /// word pieces anyway); the result carries a warning.
-pub const MAX_CHARS: usize = 2000;
+pub(crate) const MAX_CHARS: usize = 2000;
 
 /// Why the classifier could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +53,7 @@ pub struct EmotionResult {
 
 impl EmotionResult {
     /// The result for text the model should not or cannot read.
-    pub fn neutral(warning: Option<String>) -> Self {
+    pub(crate) fn neutral(warning: Option<String>) -> Self {
         let mut scores = [0.0; 7];
         scores[EmotionLabel::Neutral.index()] = 1.0;
         EmotionResult {
@@ -66,12 +66,12 @@ impl EmotionResult {
 }
 
 /// The id a head must be trained for: the pinned encoder package and version.
-pub fn encoder_id(entry: &ModelEntry) -> String {
+pub(crate) fn encoder_id(entry: &ModelEntry) -> String {
     format!("{}=={}", entry.package, entry.version)
 }
 
 /// The encoder's entry in the manifest and the folder its files are in.
-pub fn encoder_files(models: &Path) -> Result<(ModelEntry, PathBuf), FetchError> {
+pub(crate) fn encoder_files(models: &Path) -> Result<(ModelEntry, PathBuf), FetchError> {
     let entry = model_files::read_manifest(models)?
         .into_iter()
         .find(|e| e.id == "encoder")
@@ -150,7 +150,7 @@ fn softmax(row: &[f32]) -> [f32; 7] {
 /// Encoder + head.
 pub struct EmotionClassifier {
     /// Shared where another part of the program embeds text too (the service's dialogue workers).
-    pub encoder: Arc<SentenceEncoder>,
+    pub(crate) encoder: Arc<SentenceEncoder>,
     pub head: EmotionHead,
     encoder_id: String,
 }
@@ -163,7 +163,7 @@ impl EmotionClassifier {
     }
 
     /// As [`EmotionClassifier::load`], with the encoder on the given forward pass.
-    pub fn load_with(
+    pub(crate) fn load_with(
         models: &Path,
         head_path: &Path,
         path: EncoderPath,
@@ -177,7 +177,7 @@ impl EmotionClassifier {
     }
 
     /// The head at `head_path` on an encoder already loaded (from the pinned files in `models`).
-    pub fn with_encoder(
+    pub(crate) fn with_encoder(
         models: &Path,
         head_path: &Path,
         encoder: Arc<SentenceEncoder>,
@@ -193,14 +193,14 @@ impl EmotionClassifier {
     }
 
     /// Loads from the default models folder, fetching the encoder first when it is missing.
-    pub fn load_default(log: &mut dyn FnMut(&str)) -> Result<Self, EmotionError> {
+    pub(crate) fn load_default(log: &mut dyn FnMut(&str)) -> Result<Self, EmotionError> {
         let models = model_files::models_dir();
         model_files::ensure(&models, "encoder", log)?;
         Self::load(&models, &models.join(HEAD_FILE))
     }
 
     /// Identifies encoder and head in records and reports.
-    pub fn model_id(&self) -> String {
+    pub(crate) fn model_id(&self) -> String {
         format!("emotion:{}+head", self.encoder_id)
     }
 
@@ -258,7 +258,7 @@ pub fn backend_factory(models: PathBuf, head: PathBuf) -> BackendFactory {
 
 /// As [`backend_factory`], on the encoder `encoder` hands out (loaded once and shared with other
 /// lanes; `None` when it could not be loaded).
-pub fn backend_factory_sharing(
+pub(crate) fn backend_factory_sharing(
     models: PathBuf,
     head: PathBuf,
     encoder: impl Fn() -> Option<Arc<SentenceEncoder>> + Send + Sync + 'static,
@@ -274,7 +274,7 @@ pub fn backend_factory_sharing(
 }
 
 /// The classifier as the emotion lane's backend.
-pub struct EmotionBackend(pub EmotionClassifier);
+pub(crate) struct EmotionBackend(pub EmotionClassifier);
 
 impl Backend for EmotionBackend {
     fn model_id(&self) -> String {

@@ -13,7 +13,7 @@ use crate::ml::model_files;
 
 /// Why training stopped.
 #[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
+pub(crate) enum PipelineError {
     #[error(transparent)]
     Model(#[from] EmotionError),
     #[error(transparent)]
@@ -35,17 +35,17 @@ impl From<EncoderError> for PipelineError {
 
 /// What to train on, where to write, and how.
 #[derive(Clone, Debug)]
-pub struct PipelineOptions {
+pub(crate) struct PipelineOptions {
     /// Folder with `train.tsv` and `test.tsv`.
-    pub data: PathBuf,
+    pub(crate) data: PathBuf,
     /// Score on every 5th training sentence instead of the test split; write nothing.
-    pub validate: bool,
-    pub out: PathBuf,
-    pub settings: TrainSettings,
+    pub(crate) validate: bool,
+    pub(crate) out: PathBuf,
+    pub(crate) settings: TrainSettings,
 }
 
 /// Sentences per forward pass when embedding a dataset or a burst of stdin lines.
-pub const BATCH: usize = 32;
+pub(crate) const BATCH: usize = 32;
 
 /// Embeds every example's text, `BATCH` at a time, reporting progress.
 fn embed_all(
@@ -65,7 +65,7 @@ fn embed_all(
 
 /// Trains a head as `opts` says, prints the scores on the held-out (or validation) split and,
 /// unless validating, writes the head. Progress goes to stderr.
-pub fn train_and_evaluate(opts: &PipelineOptions) -> Result<Evaluation, PipelineError> {
+pub(crate) fn train_and_evaluate(opts: &PipelineOptions) -> Result<Evaluation, PipelineError> {
     let models = model_files::models_dir();
     model_files::ensure(&models, "encoder", &mut |l| eprintln!("{l}"))
         .map_err(EmotionError::from)?;

@@ -11,17 +11,17 @@ use crate::decide::EmotionLabel;
 
 /// Training settings.
 #[derive(Clone, Debug)]
-pub struct TrainSettings {
-    pub seed: u64,
-    pub epochs: usize,
-    pub hidden: usize,
-    pub batch: usize,
-    pub learning_rate: f64,
-    pub weight_decay: f64,
+pub(crate) struct TrainSettings {
+    pub(crate) seed: u64,
+    pub(crate) epochs: usize,
+    pub(crate) hidden: usize,
+    pub(crate) batch: usize,
+    pub(crate) learning_rate: f64,
+    pub(crate) weight_decay: f64,
     /// Probability of dropping a hidden unit during training.
-    pub dropout: f32,
+    pub(crate) dropout: f32,
     /// Weight of the valence/arousal/dominance loss next to the label loss.
-    pub vad_weight: f64,
+    pub(crate) vad_weight: f64,
 }
 
 impl Default for TrainSettings {
@@ -82,11 +82,11 @@ pub struct Evaluation {
     pub accuracy: f32,
     pub macro_f1: f32,
     /// F1 per label in [`EmotionLabel::ALL`] order.
-    pub f1: [f32; 7],
+    pub(crate) f1: [f32; 7],
     /// `confusion[true][predicted]`.
-    pub confusion: [[usize; 7]; 7],
+    pub(crate) confusion: [[usize; 7]; 7],
     /// Mean absolute error of valence/arousal/dominance.
-    pub vad_mae: [f32; 3],
+    pub(crate) vad_mae: [f32; 3],
 }
 
 /// Accuracy, per-label and macro F1 and the confusion matrix of `predicted` against `truth`.
@@ -164,13 +164,13 @@ impl Evaluation {
 }
 
 /// Stacks embeddings into an (n, dim) tensor.
-pub fn stack(embeddings: &[Vec<f32>], dim: usize) -> candle_core::Result<Tensor> {
+pub(crate) fn stack(embeddings: &[Vec<f32>], dim: usize) -> candle_core::Result<Tensor> {
     let flat: Vec<f32> = embeddings.iter().flatten().copied().collect();
     Tensor::from_vec(flat, (embeddings.len(), dim), &Device::Cpu)
 }
 
 /// Predicted labels and VAD of `head` on (n, dim) embeddings.
-pub fn predict(
+pub(crate) fn predict(
     head: &EmotionHead,
     x: &Tensor,
 ) -> candle_core::Result<(Vec<EmotionLabel>, Vec<[f32; 3]>)> {
@@ -187,7 +187,7 @@ pub fn predict(
 
 /// Trains a head on `train` (examples and their embeddings, in the same order). `progress`
 /// receives a line every few epochs.
-pub fn train(
+pub(crate) fn train(
     train: &[Example],
     embeddings: &[Vec<f32>],
     dim: usize,

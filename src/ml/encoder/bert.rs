@@ -32,7 +32,7 @@ struct Layer {
     out_norm: Norm,
 }
 
-pub struct Bert {
+pub(crate) struct Bert {
     kernel: Kernel,
     hidden: usize,
     heads: Heads,
@@ -87,7 +87,7 @@ impl Tensors {
 impl Bert {
     /// Whether our forward pass computes this configuration (BERT with the erf GELU and absolute
     /// positions); otherwise candle's runs it.
-    pub fn supports(config: &Config) -> bool {
+    pub(crate) fn supports(config: &Config) -> bool {
         matches!(config.hidden_act, HiddenAct::Gelu)
             && config.num_attention_heads > 0
             && config
@@ -95,7 +95,7 @@ impl Bert {
                 .is_multiple_of(config.num_attention_heads)
     }
 
-    pub fn load(
+    pub(crate) fn load(
         config: &Config,
         weights: &[u8],
         path: &Path,
@@ -149,7 +149,7 @@ impl Bert {
     }
 
     /// One unit-length, mean-pooled embedding per text (`(ids, type ids)`), all texts in one pass.
-    pub fn embed(&self, texts: &[(&[u32], &[u32])]) -> Result<Vec<Vec<f32>>, EncoderError> {
+    pub(crate) fn embed(&self, texts: &[(&[u32], &[u32])]) -> Result<Vec<Vec<f32>>, EncoderError> {
         let h = self.hidden;
         let mut spans: Vec<Range<usize>> = Vec::with_capacity(texts.len());
         let mut x = Vec::new();

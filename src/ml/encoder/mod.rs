@@ -14,7 +14,7 @@ use npc_kernels::Kernel;
 use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
 /// Longest input in tokens; longer text is cut (the model was trained on up to 256 word pieces).
-pub const MAX_TOKENS: usize = 256;
+pub(crate) const MAX_TOKENS: usize = 256;
 
 /// Token rows per forward pass of our own encoder: a larger batch runs in several passes.
 const ROWS_PER_PASS: usize = 1024;
@@ -51,14 +51,14 @@ pub enum EncoderPath {
 impl EncoderPath {
     /// Ours where the CPU has AVX2 or AVX-512 (about twice as fast as candle's there), candle's on
     /// others (our portable loops would be slower than its `gemm`).
-    pub fn best() -> EncoderPath {
+    pub(crate) fn best() -> EncoderPath {
         match Kernel::best() {
             Kernel::Scalar => EncoderPath::Candle,
             k => EncoderPath::Kernels(k),
         }
     }
 
-    pub fn name(self) -> String {
+    pub(crate) fn name(self) -> String {
         match self {
             EncoderPath::Kernels(k) => format!("ours ({})", k.name()),
             EncoderPath::Candle => "candle".into(),
@@ -135,7 +135,7 @@ impl SentenceEncoder {
     }
 
     /// Tokens the encoder reads of `text` (after truncation), for usage reports.
-    pub fn token_count(&self, text: &str) -> usize {
+    pub(crate) fn token_count(&self, text: &str) -> usize {
         self.tokenizer.encode(text, true).map_or(0, |e| e.len())
     }
 

@@ -10,13 +10,13 @@ use tokenizers::Encoding;
 
 use super::{EncoderError, load_err};
 
-pub struct CandleBert {
+pub(crate) struct CandleBert {
     model: BertModel,
     pad_id: u32,
 }
 
 impl CandleBert {
-    pub fn load(
+    pub(crate) fn load(
         config: &Config,
         weights: Vec<u8>,
         path: &Path,
@@ -30,7 +30,7 @@ impl CandleBert {
 
     /// One unit-length embedding per encoding. Encodings are sorted by length and run in groups
     /// of similar length, so that short lines are not padded to the longest one in the batch.
-    pub fn embed(&self, enc: &[Encoding]) -> Result<Vec<Vec<f32>>, EncoderError> {
+    pub(crate) fn embed(&self, enc: &[Encoding]) -> Result<Vec<Vec<f32>>, EncoderError> {
         let mut order: Vec<usize> = (0..enc.len()).collect();
         order.sort_by_key(|&i| enc[i].len());
         let mut out = vec![Vec::new(); enc.len()];

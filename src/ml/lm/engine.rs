@@ -30,7 +30,7 @@ pub enum EngineKind {
 
 impl EngineKind {
     /// `NPC_MINDS_LM_ENGINE` (`ours`, `ours-q4`, `candle`), else [`EngineKind::OursQ4`].
-    pub fn from_env() -> Result<Self, String> {
+    pub(crate) fn from_env() -> Result<Self, String> {
         match std::env::var("NPC_MINDS_LM_ENGINE") {
             Err(_) => Ok(EngineKind::OursQ4),
             Ok(v) => <Self as clap::ValueEnum>::from_str(&v, true).map_err(|_| {
@@ -40,11 +40,11 @@ impl EngineKind {
     }
 
     /// Whether this engine reads the requantised Q8_0 copy.
-    pub fn requantised(self) -> bool {
+    pub(crate) fn requantised(self) -> bool {
         self != EngineKind::OursQ4
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             EngineKind::Ours => "ours",
             EngineKind::OursQ4 => "ours-q4",
@@ -54,7 +54,7 @@ impl EngineKind {
 }
 
 /// A loaded model.
-pub enum Engine {
+pub(crate) enum Engine {
     Ours {
         model: Arc<Llama>,
         scratch: Scratch,
@@ -65,14 +65,14 @@ pub enum Engine {
 
 /// One conversation's state.
 #[derive(Clone)]
-pub enum Sequence {
+pub(crate) enum Sequence {
     Ours(KvCache),
     Candle(Box<ModelWeights>),
 }
 
 impl Engine {
     /// Reads the model in `ct` (parsed from `path`) for `kind`.
-    pub fn read<R: Read + Seek>(
+    pub(crate) fn read<R: Read + Seek>(
         kind: EngineKind,
         ct: Content,
         r: &mut R,
@@ -96,7 +96,7 @@ impl Engine {
     }
 
     /// What computes, for reports: engine, weight format and kernel.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Engine::Ours { model, kind, .. } => format!(
                 "{} ({} weights, {} kernel, {:.0} MB read per token)",
@@ -110,7 +110,7 @@ impl Engine {
     }
 
     /// Bytes of weights one decoded token reads (our engine; candle's is not counted).
-    pub fn bytes_per_token(&self) -> Option<usize> {
+    pub(crate) fn bytes_per_token(&self) -> Option<usize> {
         match self {
             Engine::Ours { model, .. } => Some(model.bytes_per_token()),
             Engine::Candle(_) => None,
@@ -119,7 +119,7 @@ impl Engine {
 
     /// Computes with kernel `k` from now on (our engine only; tests compare kernels). Returns
     /// whether it could: a model shared with a live sequence keeps its kernel.
-    pub fn set_kernel(&mut self, k: super::Kernel) -> bool {
+    pub(crate) fn set_kernel(&mut self, k: super::Kernel) -> bool {
         match self {
             Engine::Ours { model, .. } => Arc::get_mut(model).map(|m| m.set_kernel(k)).is_some(),
             Engine::Candle(_) => false,
@@ -127,7 +127,7 @@ impl Engine {
     }
 
     /// A new, empty conversation.
-    pub fn start(&self) -> Sequence {
+    pub(crate) fn start(&self) -> Sequence {
         match self {
             Engine::Ours { model, .. } => Sequence::Ours(model.new_cache()),
             Engine::Candle(m) => {
@@ -139,7 +139,7 @@ impl Engine {
     }
 
     /// Makes room in `seq` for `more` positions (our KV cache grows once, not per token).
-    pub fn reserve(&self, seq: &mut Sequence, more: usize) {
+    pub(crate) fn reserve(&self, seq: &mut Sequence, more: usize) {
         if let (Engine::Ours { model, .. }, Sequence::Ours(c)) = (self, seq) {
             c.reserve(&model.cfg, more);
         }
@@ -147,7 +147,7 @@ impl Engine {
 
     /// One decoding step for several sequences: `tokens[i]` goes at the end of `seqs[i]`; the
     /// logits after each come back in order (see [`Engine::step_feeds`]).
-    pub fn step_batch(
+    pub(crate) fn step_batch(
         &mut self,
         seqs: &mut [&mut Sequence],
         tokens: &[u32],
@@ -161,7 +161,7 @@ impl Engine {
     /// being read): `feeds[i]` goes at the end of `seqs[i]`, which holds `positions[i]`; the
     /// logits after each feed's last token come back in order. Our engine does them in one
     /// forward step (the weights read once for all); candle's does them one after another.
-    pub fn step_feeds(
+    pub(crate) fn step_feeds(
         &mut self,
         seqs: &mut [&mut Sequence],
         feeds: &[&[u32]],
@@ -203,7 +203,7 @@ impl Engine {
     }
 
     /// Feeds `tokens` at position `pos` of `seq` and returns the logits after the last one.
-    pub fn forward(
+    pub(crate) fn forward(
         &mut self,
         seq: &mut Sequence,
         tokens: &[u32],

@@ -27,11 +27,11 @@ fn load_err(path: &Path, e: impl std::fmt::Display) -> LmError {
 }
 
 /// A loaded model with its tokenizer.
-pub struct LoadedLm {
-    pub engine: Engine,
-    pub tokenizer: GgufTokenizer,
+pub(crate) struct LoadedLm {
+    pub(crate) engine: Engine,
+    pub(crate) tokenizer: GgufTokenizer,
     /// File name and size, for records and reports.
-    pub id: String,
+    pub(crate) id: String,
 }
 
 fn source_tag(path: &Path) -> Result<String, LmError> {
@@ -43,7 +43,7 @@ fn source_tag(path: &Path) -> Result<String, LmError> {
 }
 
 /// The requantised copy's path: `X.Q4_1.gguf` → `X.Q4_1.q8_0.gguf`.
-pub fn cache_path(path: &Path) -> PathBuf {
+pub(crate) fn cache_path(path: &Path) -> PathBuf {
     path.with_extension("q8_0.gguf")
 }
 
@@ -57,7 +57,11 @@ fn read_content(path: &Path) -> Result<(Content, BufReader<File>), LmError> {
 
 /// Loads `path` for `kind`. The Q8_0 engines read a requantised copy, made on first use; `log`
 /// receives progress lines.
-pub fn load(path: &Path, kind: EngineKind, log: &mut dyn FnMut(&str)) -> Result<LoadedLm, LmError> {
+pub(crate) fn load(
+    path: &Path,
+    kind: EngineKind,
+    log: &mut dyn FnMut(&str),
+) -> Result<LoadedLm, LmError> {
     let tag = source_tag(path)?;
     let file = if kind.requantised() {
         let cache = cache_path(path);

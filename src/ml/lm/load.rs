@@ -140,7 +140,7 @@ fn meta_f(ct: &Content, path: &Path, key: &str, default: Option<f32>) -> Result<
 }
 
 /// Reads the model in `ct` (already parsed from `path`) through `r`.
-pub fn read<R: Read + Seek>(ct: &Content, r: &mut R, path: &Path) -> Result<Llama, LmError> {
+pub(crate) fn read<R: Read + Seek>(ct: &Content, r: &mut R, path: &Path) -> Result<Llama, LmError> {
     let arch = ct
         .metadata
         .get("general.architecture")

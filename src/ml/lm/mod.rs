@@ -19,23 +19,23 @@ use npc_kernels::blocks::{ActBlock, QK, quantize_activations};
 use npc_kernels::matmul::{Product, QMatrix, product, products};
 use npc_kernels::ops::{self, Rope};
 
-pub use load::read;
+pub(crate) use load::read;
 pub use model::DialogueModel;
 pub use npc_kernels::{self as kernels, Kernel};
 
 /// The model's shape, from the GGUF metadata.
 #[derive(Clone, Copy, Debug)]
-pub struct Config {
-    pub layers: usize,
-    pub dim: usize,
-    pub hidden: usize,
-    pub heads: usize,
-    pub kv_heads: usize,
-    pub head_dim: usize,
-    pub rope_base: f32,
-    pub eps: f32,
+pub(crate) struct Config {
+    pub(crate) layers: usize,
+    pub(crate) dim: usize,
+    pub(crate) hidden: usize,
+    pub(crate) heads: usize,
+    pub(crate) kv_heads: usize,
+    pub(crate) head_dim: usize,
+    pub(crate) rope_base: f32,
+    pub(crate) eps: f32,
     /// Positions the model was trained for (the rotary tables cover them).
-    pub context: usize,
+    pub(crate) context: usize,
 }
 
 impl Config {
@@ -46,22 +46,22 @@ impl Config {
 
 /// One transformer block's weights.
 #[derive(Clone, Debug)]
-pub struct Layer {
-    pub attn_norm: Vec<f32>,
-    pub q: QMatrix,
-    pub k: QMatrix,
-    pub v: QMatrix,
-    pub o: QMatrix,
-    pub ffn_norm: Vec<f32>,
-    pub gate: QMatrix,
-    pub up: QMatrix,
-    pub down: QMatrix,
+pub(crate) struct Layer {
+    pub(crate) attn_norm: Vec<f32>,
+    pub(crate) q: QMatrix,
+    pub(crate) k: QMatrix,
+    pub(crate) v: QMatrix,
+    pub(crate) o: QMatrix,
+    pub(crate) ffn_norm: Vec<f32>,
+    pub(crate) gate: QMatrix,
+    pub(crate) up: QMatrix,
+    pub(crate) down: QMatrix,
 }
 
 /// A loaded model: read-only, shared by every sequence.
 #[derive(Debug)]
-pub struct Llama {
-    pub cfg: Config,
+pub(crate) struct Llama {
+    pub(crate) cfg: Config,
     embed: QMatrix,
     /// The output projection; `None` when tied to the embedding.
     output: Option<QMatrix>,
@@ -74,7 +74,7 @@ pub struct Llama {
 /// One sequence's keys and values, per layer: keys in transposed tiles of positions
 /// ([`attention::push_key`]), values in rows of `kv_heads·head_dim`.
 #[derive(Clone, Debug, Default)]
-pub struct KvCache {
+pub(crate) struct KvCache {
     len: usize,
     k: Vec<Vec<f32>>,
     v: Vec<Vec<f32>>,
@@ -82,16 +82,12 @@ pub struct KvCache {
 
 impl KvCache {
     /// Positions held.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Makes room for `more` positions at once, so that decoding does not reallocate.
-    pub fn reserve(&mut self, cfg: &Config, more: usize) {
+    pub(crate) fn reserve(&mut self, cfg: &Config, more: usize) {
         let keys = attention::key_floats(self.len + more, cfg.kv_dim());
         for c in &mut self.k {
             c.reserve(keys.saturating_sub(c.len()));
@@ -103,14 +99,14 @@ impl KvCache {
 }
 
 /// Tokens fed to one sequence in a forward step.
-pub struct Feed<'a> {
-    pub cache: &'a mut KvCache,
-    pub tokens: &'a [u32],
+pub(crate) struct Feed<'a> {
+    pub(crate) cache: &'a mut KvCache,
+    pub(crate) tokens: &'a [u32],
 }
 
 /// Buffers one forward pass works in, kept between calls.
 #[derive(Debug, Default)]
-pub struct Scratch {
+pub(crate) struct Scratch {
     x: Vec<f32>,
     h: Vec<f32>,
     q: Vec<f32>,
@@ -130,7 +126,7 @@ fn sized<T: Clone + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
 }
 
 impl Llama {
-    pub fn new(
+    pub(crate) fn new(
         cfg: Config,
         embed: QMatrix,
         output: Option<QMatrix>,
@@ -174,7 +170,7 @@ impl Llama {
 
     /// Computes with kernel `k` from now on (tests and benchmarks compare kernels), with every
     /// matrix laid out for it.
-    pub fn set_kernel(&mut self, k: Kernel) {
+    pub(crate) fn set_kernel(&mut self, k: Kernel) {
         self.kernel = k;
         let layers = self.layers.iter_mut().flat_map(|l| {
             [
@@ -192,17 +188,17 @@ impl Llama {
         }
     }
 
-    pub fn kernel(&self) -> Kernel {
+    pub(crate) fn kernel(&self) -> Kernel {
         self.kernel
     }
 
     /// The packed format of the block weights (`q8_0`, `q4_1`).
-    pub fn format(&self) -> &'static str {
+    pub(crate) fn format(&self) -> &'static str {
         self.layers.first().map_or("-", |l| l.q.format())
     }
 
     /// Bytes of weights one decoded token reads.
-    pub fn bytes_per_token(&self) -> usize {
+    pub(crate) fn bytes_per_token(&self) -> usize {
         let layers: usize = self
             .layers
             .iter()
@@ -217,7 +213,7 @@ impl Llama {
     }
 
     /// An empty sequence.
-    pub fn new_cache(&self) -> KvCache {
+    pub(crate) fn new_cache(&self) -> KvCache {
         KvCache {
             len: 0,
             k: vec![Vec::new(); self.cfg.layers],
@@ -227,7 +223,7 @@ impl Llama {
 
     /// Feeds `tokens` at the end of `cache` and returns the next-token logits after the last
     /// one. Runs on the current rayon pool.
-    pub fn forward<'s>(
+    pub(crate) fn forward<'s>(
         &self,
         tokens: &[u32],
         cache: &mut KvCache,
@@ -239,7 +235,7 @@ impl Llama {
     /// One step for several sequences at once: each feed's tokens go at the end of its cache, and
     /// the logits after each feed's last token come back (`feeds.len() × vocab`, in feed order).
     /// Every weight matrix is read once for all the rows. Runs on the current rayon pool.
-    pub fn forward_batch<'s>(
+    pub(crate) fn forward_batch<'s>(
         &self,
         feeds: &mut [Feed<'_>],
         s: &'s mut Scratch,

@@ -51,13 +51,13 @@ pub struct ReplyStats {
     pub prompt_tokens: usize,
     /// Prompt tokens served from a cached persona prefix.
     pub cached_tokens: usize,
-    pub generated_tokens: usize,
+    pub(crate) generated_tokens: usize,
     /// From the first call to the first sampled token.
-    pub ttft: Duration,
+    pub(crate) ttft: Duration,
     /// Time spent decoding after the first token.
-    pub decode: Duration,
+    pub(crate) decode: Duration,
     /// Understanding and planning the line, before generation starts.
-    pub understand: Duration,
+    pub(crate) understand: Duration,
     /// Generation runs (attempts).
     pub runs: usize,
     pub cancelled: bool,
@@ -65,7 +65,7 @@ pub struct ReplyStats {
 
 impl ReplyStats {
     /// Adds a later attempt's counts (the time to first token stays the first attempt's).
-    pub fn add(&mut self, other: &ReplyStats) {
+    pub(crate) fn add(&mut self, other: &ReplyStats) {
         if self.runs == 0 {
             self.ttft = other.ttft;
         }
@@ -122,7 +122,7 @@ impl DialogueModel {
         })
     }
 
-    pub fn model_id(&self) -> &str {
+    pub(crate) fn model_id(&self) -> &str {
         &self.id
     }
 
@@ -141,12 +141,12 @@ impl DialogueModel {
     }
 
     /// Bytes of weights one decoded token reads (our engine; `None` for candle's).
-    pub fn bytes_per_token(&self) -> Option<usize> {
+    pub(crate) fn bytes_per_token(&self) -> Option<usize> {
         self.engine.bytes_per_token()
     }
 
     /// What computes the model (engine, weights, kernel), for reports.
-    pub fn engine(&self) -> String {
+    pub(crate) fn engine(&self) -> String {
         self.engine.describe()
     }
 
@@ -171,7 +171,7 @@ impl DialogueModel {
     }
 
     /// The prompt as (cached prefix, rest): see [`prompt_tokens`].
-    pub fn prompt_tokens(&self, p: &Prompt) -> Result<(Vec<u32>, Vec<u32>), LmError> {
+    pub(crate) fn prompt_tokens(&self, p: &Prompt) -> Result<(Vec<u32>, Vec<u32>), LmError> {
         prompt_tokens(&self.tok, p)
     }
 
@@ -257,13 +257,16 @@ impl DialogueModel {
 }
 
 /// The cached part of a prompt: the system turn's opening with the persona.
-pub fn prefix_tokens(t: &GgufTokenizer, persona: &str) -> Result<Vec<u32>, LmError> {
+pub(crate) fn prefix_tokens(t: &GgufTokenizer, persona: &str) -> Result<Vec<u32>, LmError> {
     Ok(t.encode(&format!("<|im_start|>system\n{persona}\n"))?)
 }
 
 /// The prompt as (cached prefix, rest). Player text and earlier replies are encoded so that
 /// they cannot forge turns.
-pub fn prompt_tokens(t: &GgufTokenizer, p: &Prompt) -> Result<(Vec<u32>, Vec<u32>), LmError> {
+pub(crate) fn prompt_tokens(
+    t: &GgufTokenizer,
+    p: &Prompt,
+) -> Result<(Vec<u32>, Vec<u32>), LmError> {
     let prefix = prefix_tokens(t, &p.persona)?;
     let system = t.encode(&format!("{}<|im_end|>\n", p.system))?;
     let mut turns: Vec<Vec<u32>> = Vec::new();

@@ -10,7 +10,7 @@ use crate::ml::seeded::Rng;
 
 /// How the next token is chosen.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum TokenChoice {
+pub(crate) enum TokenChoice {
     /// The most likely token.
     ArgMax,
     /// One of the `k` most likely, among the most likely whose probability adds up to `p`, at
@@ -19,12 +19,12 @@ pub enum TokenChoice {
 }
 
 /// Generated tokens the repetition penalty looks back at.
-pub const REPEAT_WINDOW: usize = 64;
+pub(crate) const REPEAT_WINDOW: usize = 64;
 
 impl TokenChoice {
     /// Greedy at temperature 0 (or below), otherwise the 50 most likely within `top_p` (clamped
     /// to 0.01..=1).
-    pub fn new(temperature: f32, top_p: f32) -> Self {
+    pub(crate) fn new(temperature: f32, top_p: f32) -> Self {
         if temperature <= 0.0 {
             TokenChoice::ArgMax
         } else {
@@ -39,7 +39,7 @@ impl TokenChoice {
 
 /// A seeded sampler; the same seed and logits give the same tokens.
 #[derive(Clone, Debug)]
-pub struct Sampler {
+pub(crate) struct Sampler {
     sampling: TokenChoice,
     rng: Rng,
     kernel: Kernel,
@@ -50,7 +50,7 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    pub fn new(seed: u64, sampling: TokenChoice) -> Self {
+    pub(crate) fn new(seed: u64, sampling: TokenChoice) -> Self {
         Sampler {
             sampling,
             rng: Rng(seed),
@@ -64,7 +64,7 @@ impl Sampler {
     /// The next token after `logits`. Each of the last [`REPEAT_WINDOW`] tokens `generated`
     /// counts once against the penalty (1 = none): a positive logit is divided by it, a negative
     /// one multiplied.
-    pub fn sample(&mut self, logits: &[f32], penalty: f32, generated: &[u32]) -> u32 {
+    pub(crate) fn sample(&mut self, logits: &[f32], penalty: f32, generated: &[u32]) -> u32 {
         assert!(!logits.is_empty(), "no logits to sample from");
         let context = &generated[generated.len().saturating_sub(REPEAT_WINDOW)..];
         let logits = if penalty != 1.0 && !context.is_empty() {

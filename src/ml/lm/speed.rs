@@ -8,17 +8,22 @@ use crate::ml::lm::llama::LmError;
 
 /// Raw speed of one run: prompt processing then `n` greedy tokens, no stop rules.
 #[derive(Clone, Copy, Debug)]
-pub struct SpeedRun {
-    pub prompt_tokens: usize,
-    pub cached_tokens: usize,
-    pub ttft: Duration,
-    pub decode_tokens: usize,
-    pub decode: Duration,
+pub(crate) struct SpeedRun {
+    pub(crate) prompt_tokens: usize,
+    pub(crate) cached_tokens: usize,
+    pub(crate) ttft: Duration,
+    pub(crate) decode_tokens: usize,
+    pub(crate) decode: Duration,
 }
 
 impl DialogueModel {
     /// Measures `p`'s prompt (through the prefix cache unless `cold`) and `n` decoded tokens.
-    pub fn measure(&mut self, p: &Prompt, n: usize, cold: bool) -> Result<SpeedRun, LmError> {
+    pub(crate) fn measure(
+        &mut self,
+        p: &Prompt,
+        n: usize,
+        cold: bool,
+    ) -> Result<SpeedRun, LmError> {
         if cold {
             self.clear_prefix_cache();
         }
@@ -97,16 +102,19 @@ impl DialogueModel {
 
 /// Aggregate decoding speed of several conversations decoded together.
 #[derive(Clone, Copy, Debug)]
-pub struct BatchRun {
-    pub sequences: usize,
-    pub decode_tokens: usize,
-    pub decode: Duration,
+pub(crate) struct BatchRun {
+    pub(crate) decode_tokens: usize,
+    pub(crate) decode: Duration,
 }
 
 impl DialogueModel {
     /// Reads each prompt (not timed), then decodes `n` greedy tokens for all of them together,
     /// one batched step per token.
-    pub fn measure_batch(&mut self, prompts: &[Prompt], n: usize) -> Result<BatchRun, LmError> {
+    pub(crate) fn measure_batch(
+        &mut self,
+        prompts: &[Prompt],
+        n: usize,
+    ) -> Result<BatchRun, LmError> {
         self.on_pool(|m| {
             let mut seqs = Vec::new();
             let mut next = Vec::new();
@@ -130,7 +138,6 @@ impl DialogueModel {
                 }
             }
             Ok(BatchRun {
-                sequences: prompts.len(),
                 decode_tokens: n * prompts.len(),
                 decode: t.elapsed(),
             })

@@ -30,12 +30,9 @@ pub enum TokenizerError {
 #[derive(Clone)]
 pub struct GgufTokenizer {
     inner: Tokenizer,
-    pub bos: u32,
     pub eos: u32,
     pub im_start: u32,
     pub im_end: u32,
-    /// Vocabulary size (logits beyond it are never sampled).
-    pub vocab_size: usize,
 }
 
 fn strings(md: &HashMap<String, Value>, key: &'static str) -> Result<Vec<String>, TokenizerError> {
@@ -54,7 +51,7 @@ fn strings(md: &HashMap<String, Value>, key: &'static str) -> Result<Vec<String>
 
 impl GgufTokenizer {
     /// Builds the tokenizer from GGUF metadata.
-    pub fn from_gguf(ct: &Content) -> Result<Self, TokenizerError> {
+    pub(crate) fn from_gguf(ct: &Content) -> Result<Self, TokenizerError> {
         let md = &ct.metadata;
         let model = md
             .get("tokenizer.ggml.model")
@@ -119,11 +116,9 @@ impl GgufTokenizer {
         };
         Ok(GgufTokenizer {
             inner,
-            bos: id("tokenizer.ggml.bos_token_id")?,
             eos: id("tokenizer.ggml.eos_token_id")?,
             im_start: by_name("<|im_start|>")?,
             im_end: by_name("<|im_end|>")?,
-            vocab_size: tokens.len(),
         })
     }
 
@@ -152,7 +147,7 @@ impl GgufTokenizer {
 
     /// Ordinary lowercase words: vocabulary entries that are a whole word after a space ("Ġwell"),
     /// two or more ASCII letters. A name the model invents is rarely one of them.
-    pub fn common_words(&self) -> std::collections::HashSet<String> {
+    pub(crate) fn common_words(&self) -> std::collections::HashSet<String> {
         self.inner
             .get_vocab(false)
             .into_keys()

@@ -21,7 +21,7 @@ pub struct PolicyBackend {
 }
 
 impl PolicyBackend {
-    pub fn load(path: &Path) -> Result<Self, PolicyError> {
+    pub(crate) fn load(path: &Path) -> Result<Self, PolicyError> {
         Self::new(&PolicyNet::load(path)?).map_err(|e| PolicyError::Mismatch {
             path: path.display().to_string(),
             message: e.to_string(),

@@ -14,7 +14,7 @@ use crate::decide::Action;
 use crate::ml::weights::{self, TrainedError};
 
 /// Identifies the file format in the metadata.
-pub const FORMAT: &str = "npc-minds-policy/1";
+pub(crate) const FORMAT: &str = "npc-minds-policy/1";
 
 /// Why a policy could not be loaded, saved or run.
 pub type PolicyError = TrainedError;
@@ -31,9 +31,9 @@ pub struct PolicyNet {
     l2: Linear,
     logits: Linear,
     value: Linear,
-    pub hidden: usize,
+    pub(crate) hidden: usize,
     /// Free-form facts about the training run, kept in the file.
-    pub notes: Vec<(String, String)>,
+    pub(crate) notes: Vec<(String, String)>,
 }
 
 /// Action names in output order, as written in the metadata.
@@ -46,7 +46,11 @@ const MASKED: f32 = -1e9;
 
 /// Softmax over the possible actions of one row into `p` (impossible ones get 0), and the most
 /// likely possible action. A row with no possible action, or only NaN scores, decides `Idle`.
-pub fn masked_softmax_into(row: &[f32], mask: &[bool; ACTIONS], p: &mut [f32; ACTIONS]) -> Action {
+pub(crate) fn masked_softmax_into(
+    row: &[f32],
+    mask: &[bool; ACTIONS],
+    p: &mut [f32; ACTIONS],
+) -> Action {
     let possible = |i: usize| mask[i] && row[i].is_finite();
     let max = (0..ACTIONS)
         .filter(|&i| possible(i))
@@ -101,7 +105,7 @@ impl PolicyNet {
     }
 
     /// The layers that decide (hidden, hidden, logits), for [`super::runner::PolicyRunner`].
-    pub fn layers(&self) -> (&Linear, &Linear, &Linear) {
+    pub(crate) fn layers(&self) -> (&Linear, &Linear, &Linear) {
         (&self.l1, &self.l2, &self.logits)
     }
 
@@ -118,7 +122,7 @@ impl PolicyNet {
 
     /// Logits with impossible actions pushed to a large negative number. `mask` is (n, ACTIONS)
     /// of 1 (possible) and 0 (impossible).
-    pub fn masked(logits: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+    pub(crate) fn masked(logits: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
         let penalty = ((mask.ones_like()? - mask)? * (MASKED as f64))?;
         logits * mask + penalty
     }
@@ -183,7 +187,7 @@ impl PolicyNet {
     }
 
     /// Writes the weights with their metadata and these notes (training progress).
-    pub fn save_with_notes(
+    pub(crate) fn save_with_notes(
         &self,
         path: &Path,
         notes: &[(String, String)],

@@ -63,7 +63,7 @@ impl PolicyRunner {
     }
 
     /// Decides with kernel `k` from now on (tests compare kernels).
-    pub fn set_kernel(&mut self, k: Kernel) {
+    pub(crate) fn set_kernel(&mut self, k: Kernel) {
         self.kernel = k;
     }
 

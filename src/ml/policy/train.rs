@@ -18,16 +18,16 @@ use crate::inference::{Backend, InferenceError, JobInput, JobOutput, StreamConte
 use crate::ml::seeded::Rng;
 
 /// What the sampler decides with.
-pub struct SamplerState {
+pub(crate) struct SamplerState {
     /// The network being trained; `None` means "act as the utility AI" (behaviour-cloning data).
-    pub net: Option<Arc<PolicyNet>>,
+    pub(crate) net: Option<Arc<PolicyNet>>,
     /// Its state is the salt of every draw (set once per episode).
-    pub rng: Rng,
+    pub(crate) rng: Rng,
 }
 
 /// Serves the policy lane while training: samples from the network's masked softmax, or asks
 /// the utility AI. (What was decided is read back from the simulation's results.)
-pub struct Sampler(pub Arc<Mutex<SamplerState>>);
+pub(crate) struct Sampler(pub Arc<Mutex<SamplerState>>);
 
 fn sample(probs: &[f32], u: f32) -> usize {
     let mut acc = 0.0;
@@ -108,10 +108,10 @@ impl Backend for Sampler {
 /// A decision with its discounted return, ready for a gradient step.
 #[derive(Clone, Debug)]
 pub struct Step {
-    pub obs: [f32; OBS_DIM],
-    pub mask: [bool; ACTIONS],
-    pub action: usize,
-    pub ret: f32,
+    pub(crate) obs: [f32; OBS_DIM],
+    pub(crate) mask: [bool; ACTIONS],
+    pub(crate) action: usize,
+    pub(crate) ret: f32,
 }
 
 /// Returns are divided by this for the value head.
@@ -119,16 +119,16 @@ const RETURN_SCALE: f64 = 10.0;
 
 /// Training settings.
 #[derive(Clone, Debug)]
-pub struct PolicySettings {
+pub(crate) struct PolicySettings {
     /// Weight of the policy loss (0 trains the value head alone, as a warm-up).
-    pub policy_weight: f64,
+    pub(crate) policy_weight: f64,
     /// PPO clip range of the probability ratio.
-    pub clip: f64,
-    pub learning_rate: f64,
-    pub epochs: usize,
-    pub batch: usize,
-    pub entropy: f64,
-    pub value_weight: f64,
+    pub(crate) clip: f64,
+    pub(crate) learning_rate: f64,
+    pub(crate) epochs: usize,
+    pub(crate) batch: usize,
+    pub(crate) entropy: f64,
+    pub(crate) value_weight: f64,
 }
 
 impl Default for PolicySettings {
@@ -147,10 +147,10 @@ impl Default for PolicySettings {
 
 /// Loss figures of one update.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct UpdateStats {
-    pub policy_loss: f32,
-    pub value_loss: f32,
-    pub entropy: f32,
+pub(crate) struct UpdateStats {
+    pub(crate) policy_loss: f32,
+    pub(crate) value_loss: f32,
+    pub(crate) entropy: f32,
 }
 
 fn tensors(steps: &[&Step]) -> candle_core::Result<(Tensor, Tensor, Tensor, Tensor)> {
@@ -171,7 +171,7 @@ fn tensors(steps: &[&Step]) -> candle_core::Result<(Tensor, Tensor, Tensor, Tens
 }
 
 /// The optimiser for `vars`.
-pub fn optimizer(vars: &VarMap, lr: f64) -> candle_core::Result<AdamW> {
+pub(crate) fn optimizer(vars: &VarMap, lr: f64) -> candle_core::Result<AdamW> {
     AdamW::new(
         vars.all_vars(),
         ParamsAdamW {
@@ -183,7 +183,7 @@ pub fn optimizer(vars: &VarMap, lr: f64) -> candle_core::Result<AdamW> {
 }
 
 /// Behaviour cloning: cross-entropy towards the teacher's actions (`Step::action`).
-pub fn clone_step(
+pub(crate) fn clone_step(
     net: &PolicyNet,
     opt: &mut AdamW,
     steps: &[Step],
@@ -232,7 +232,7 @@ fn log_probs(net: &PolicyNet, steps: &[Step], batch: usize) -> candle_core::Resu
 /// One actor-critic update over `steps` with PPO's clipped objective: advantages are returns
 /// minus the value estimate, normalised per batch; the probability ratio to the policy that
 /// collected the steps is clipped so one update cannot move the policy far.
-pub fn actor_critic_step(
+pub(crate) fn actor_critic_step(
     net: &PolicyNet,
     opt: &mut AdamW,
     steps: &[Step],

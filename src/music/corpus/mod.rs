@@ -13,7 +13,7 @@ use crate::music::events::{MAX_BAR_STEPS, Piece, REST, STEPS_PER_QUARTER, VOICES
 use musicxml::{XmlPart, XmlScore};
 
 /// Where the chorales are inside the wheel.
-pub const CHORALE_PREFIX: &str = "music21/corpus/bach/";
+pub(crate) const CHORALE_PREFIX: &str = "music21/corpus/bach/";
 
 /// Why the corpus could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +36,7 @@ pub enum Split {
 }
 
 /// The split of a piece by its name.
-pub fn split_of(name: &str) -> Split {
+pub(crate) fn split_of(name: &str) -> Split {
     let mut h = Fnv::default();
     h.write_bytes(name.as_bytes());
     match h.finish() % 10 {
@@ -50,7 +50,7 @@ pub fn split_of(name: &str) -> Split {
 #[derive(Debug, Default)]
 pub struct Corpus {
     pub pieces: Vec<Piece>,
-    pub skipped: Vec<(String, Unusable)>,
+    pub(crate) skipped: Vec<(String, Unusable)>,
 }
 
 impl Corpus {
@@ -103,7 +103,7 @@ pub fn read_chorales(wheel: &Path) -> Result<Corpus, CorpusError> {
 
 /// Why a file of the corpus is not used.
 #[derive(Debug, thiserror::Error)]
-pub enum Unusable {
+pub(crate) enum Unusable {
     #[error(transparent)]
     Mxl(#[from] MxlError),
     #[error("no soprano, alto, tenor and bass parts")]
@@ -122,7 +122,7 @@ pub enum Unusable {
 
 /// Why a compressed `.mxl` file gave no score.
 #[derive(Debug, thiserror::Error)]
-pub enum MxlError {
+pub(crate) enum MxlError {
     #[error("not a readable .mxl: {0}")]
     Zip(#[from] zip::result::ZipError),
     #[error("no score inside the .mxl")]
@@ -164,7 +164,7 @@ fn satb(score: &XmlScore) -> Option<[&XmlPart; VOICES]> {
 }
 
 /// Puts a chorale on the grid with its tonic moved to C. `Err` says why a file is not used.
-pub fn grid(name: &str, score: &XmlScore) -> Result<Piece, Unusable> {
+pub(crate) fn grid(name: &str, score: &XmlScore) -> Result<Piece, Unusable> {
     let parts = satb(score).ok_or(Unusable::NoChoir)?;
     let (beats, beat_type) = score.time;
     let bar_quarters = f64::from(beats) * 4.0 / f64::from(beat_type.max(1));
@@ -239,7 +239,6 @@ pub fn grid(name: &str, score: &XmlScore) -> Result<Piece, Unusable> {
     Ok(Piece {
         name: name.to_string(),
         major,
-        bar_steps: bar_steps as u8,
         position,
         bar_density,
         bar_register,

@@ -7,40 +7,40 @@ use quick_xml::events::{BytesStart, Event};
 
 /// One sounding note of a part (the first voice only), in quarter notes from the piece's start.
 #[derive(Clone, Debug, PartialEq)]
-pub struct XmlNote {
-    pub start: f64,
-    pub duration: f64,
+pub(crate) struct XmlNote {
+    pub(crate) start: f64,
+    pub(crate) duration: f64,
     /// MIDI pitch (60 is middle C).
-    pub pitch: u8,
+    pub(crate) pitch: u8,
     /// True when this note continues a tied note (it is not a new onset).
-    pub tied_from: bool,
+    pub(crate) tied_from: bool,
 }
 
 /// One part: its name, notes, and where each measure starts (quarter notes).
 #[derive(Clone, Debug, Default)]
-pub struct XmlPart {
-    pub name: String,
-    pub notes: Vec<XmlNote>,
-    pub measure_starts: Vec<f64>,
+pub(crate) struct XmlPart {
+    pub(crate) name: String,
+    pub(crate) notes: Vec<XmlNote>,
+    pub(crate) measure_starts: Vec<f64>,
     /// Where the last measure ends.
-    pub end: f64,
+    pub(crate) end: f64,
 }
 
 /// What a chorale file says: parts in order, the first key and time signature.
 #[derive(Clone, Debug, Default)]
-pub struct XmlScore {
-    pub parts: Vec<XmlPart>,
+pub(crate) struct XmlScore {
+    pub(crate) parts: Vec<XmlPart>,
     /// Sharps (positive) or flats (negative) of the first key signature.
-    pub fifths: i32,
+    pub(crate) fifths: i32,
     /// `Some(true)` major, `Some(false)` minor, `None` when the file does not say.
-    pub major: Option<bool>,
+    pub(crate) major: Option<bool>,
     /// Beats per bar and the beat's note value (4/4 → (4, 4)).
-    pub time: (u32, u32),
+    pub(crate) time: (u32, u32),
 }
 
 /// Why a MusicXML text could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum XmlError {
+pub(crate) enum XmlError {
     #[error("malformed XML at byte {at}: {message}")]
     Syntax { at: u64, message: String },
     #[error("{0}")]
@@ -236,7 +236,7 @@ impl State {
 }
 
 /// Reads a partwise MusicXML document.
-pub fn parse(xml: &str) -> Result<XmlScore, XmlError> {
+pub(crate) fn parse(xml: &str) -> Result<XmlScore, XmlError> {
     let mut reader = Reader::from_str(xml);
     reader.config_mut().trim_text(true);
     let mut st = State {

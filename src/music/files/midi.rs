@@ -9,7 +9,7 @@ use crate::music::score::{Layer, Score};
 const PAD_SECOND: u8 = 3;
 
 /// Ticks per quarter note.
-pub const TICKS: u16 = 480;
+pub(crate) const TICKS: u16 = 480;
 
 /// (channel, program) of a layer.
 fn channel(layer: Layer) -> (u8, Option<u8>) {
@@ -54,7 +54,7 @@ fn track(mut events: Vec<(u32, Vec<u8>)>) -> Vec<u8> {
 }
 
 /// The MIDI file of a score.
-pub fn midi_bytes(score: &Score) -> Vec<u8> {
+pub(crate) fn midi_bytes(score: &Score) -> Vec<u8> {
     let mut tempo = Vec::new();
     let mut last_bpm = None;
     for m in &score.tempo {

@@ -10,7 +10,7 @@ use crate::music::MusicError;
 
 /// Writes the file whole: into a temporary file next to it, then renamed, so a failed write
 /// leaves no half file.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), MusicError> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), MusicError> {
     let io = |e: std::io::Error| MusicError::Io {
         path: path.display().to_string(),
         message: e.to_string(),

@@ -1,7 +1,7 @@
 //! 16-bit PCM WAV files (stereo, interleaved samples in [-1, 1]).
 
 /// The WAV bytes of interleaved stereo samples at `rate`.
-pub fn wav_bytes(samples: &[f32], rate: u32) -> Vec<u8> {
+pub(crate) fn wav_bytes(samples: &[f32], rate: u32) -> Vec<u8> {
     let channels = 2u16;
     let data_len = (samples.len() * 2) as u32;
     let mut b = Vec::with_capacity(44 + data_len as usize);

@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 use super::MusicError;
 
 /// Where the trained model ships: `models/music.safetensors`.
-pub fn default_path() -> PathBuf {
+pub(crate) fn default_path() -> PathBuf {
     crate::ml::model_files::models_dir().join("music.safetensors")
 }
 
 /// Loads the music model, saying how to get one when it is missing.
-pub fn load(path: &Path) -> Result<MusicNet, MusicError> {
+pub(crate) fn load(path: &Path) -> Result<MusicNet, MusicError> {
     if !path.is_file() {
         return Err(MusicError::Invalid(format!(
             "{}: no music model there; it ships in the repository's models/ folder, or train one \

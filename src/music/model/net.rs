@@ -15,13 +15,13 @@ use crate::music::events::{
 };
 
 /// Identifies the file format in the metadata.
-pub const FORMAT: &str = "npc-minds-music/2";
+pub(crate) const FORMAT: &str = "npc-minds-music/2";
 const RETRAIN: &str = "retrain it with `npc-minds train-music`";
 
 /// Sizes of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shape {
-    pub embed: usize,
+    pub(crate) embed: usize,
     pub hidden: usize,
 }
 
@@ -48,32 +48,25 @@ pub struct MusicNet {
     pub shape: Shape,
     /// Where bar densities and registers split into classes (from the training set).
     pub classes: Classes,
-    /// Free-form facts about the training run, kept in the file.
-    pub notes: Vec<(String, String)>,
 }
 
 /// Conditions as four index tensors of the same shape as the tokens.
-pub struct CondTensors {
-    pub voice: Tensor,
-    pub position: Tensor,
-    pub mode: Tensor,
-    pub density: Tensor,
-    pub register: Tensor,
+pub(crate) struct CondTensors {
+    pub(crate) voice: Tensor,
+    pub(crate) position: Tensor,
+    pub(crate) mode: Tensor,
+    pub(crate) density: Tensor,
+    pub(crate) register: Tensor,
 }
 
 impl MusicNet {
     /// A fresh network whose variables live in `vars` (for training).
-    pub fn new(vars: &VarMap, shape: Shape, classes: Classes) -> candle_core::Result<Self> {
+    pub(crate) fn new(vars: &VarMap, shape: Shape, classes: Classes) -> candle_core::Result<Self> {
         let vb = VarBuilder::from_varmap(vars, DType::F32, &Device::Cpu);
-        Self::build(vb, shape, classes, vec![])
+        Self::build(vb, shape, classes)
     }
 
-    fn build(
-        vb: VarBuilder,
-        shape: Shape,
-        classes: Classes,
-        notes: Vec<(String, String)>,
-    ) -> candle_core::Result<Self> {
+    fn build(vb: VarBuilder, shape: Shape, classes: Classes) -> candle_core::Result<Self> {
         let (e, h) = (shape.embed, shape.hidden);
         Ok(MusicNet {
             token: candle_nn::embedding(VOCAB, e, vb.pp("token"))?,
@@ -87,12 +80,11 @@ impl MusicNet {
             out: candle_nn::linear(h, VOCAB, vb.pp("out"))?,
             shape,
             classes,
-            notes,
         })
     }
 
     /// A zero state for `batch` sequences.
-    pub fn zero_state(&self, batch: usize) -> candle_core::Result<Tensor> {
+    pub(crate) fn zero_state(&self, batch: usize) -> candle_core::Result<Tensor> {
         Tensor::zeros((batch, self.shape.hidden), DType::F32, &Device::Cpu)
     }
 
@@ -121,7 +113,7 @@ impl MusicNet {
     /// Logits (batch, time, vocab) for every position and the final state. `tokens` are the
     /// previous tokens, `c` the conditions of the tokens to predict, all (batch, time) u32; `h`
     /// the starting state.
-    pub fn forward(
+    pub(crate) fn forward(
         &self,
         tokens: &Tensor,
         c: &CondTensors,
@@ -160,7 +152,7 @@ impl MusicNet {
 
     /// The next token's logits (vocab) for one sequence, given the previous token and the
     /// conditions of the one to predict, and the new state.
-    pub fn step(
+    pub(crate) fn step(
         &self,
         token: u16,
         c: Conditions,
@@ -202,28 +194,13 @@ impl MusicNet {
             density: [m.num("density_low")?, m.num("density_high")?],
             register: [m.num("register_low")?, m.num("register_high")?],
         };
-        let reserved = [
-            "format",
-            "vocab",
-            "embed",
-            "hidden",
-            "density_low",
-            "density_high",
-            "register_low",
-            "register_high",
-        ];
-        let notes = meta
-            .iter()
-            .filter(|(k, _)| !reserved.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
             .map_err(|e| m.mismatch(e))?;
-        Self::build(vb, shape, classes, notes).map_err(|e| m.mismatch(e))
+        Self::build(vb, shape, classes).map_err(|e| m.mismatch(e))
     }
 
     /// Writes the weights with their metadata and `notes`.
-    pub fn save(&self, path: &Path, notes: &[(String, String)]) -> Result<(), TrainedError> {
+    pub(crate) fn save(&self, path: &Path, notes: &[(String, String)]) -> Result<(), TrainedError> {
         let mut meta: HashMap<String, String> = notes.iter().cloned().collect();
         meta.insert("format".into(), FORMAT.into());
         meta.insert("vocab".into(), VOCAB.to_string());

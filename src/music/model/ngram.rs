@@ -17,7 +17,6 @@ struct Context {
 
 /// Counts of every context up to `order - 1` tokens long.
 pub struct NGram {
-    pub order: usize,
     /// Index k holds contexts of k tokens.
     contexts: Vec<HashMap<Vec<u16>, Context>>,
 }
@@ -41,11 +40,11 @@ impl NGram {
                 }
             }
         }
-        NGram { order, contexts }
+        NGram { contexts }
     }
 
     /// P(next | the tokens before it).
-    pub fn prob(&self, history: &[u16], next: u16) -> f64 {
+    pub(crate) fn prob(&self, history: &[u16], next: u16) -> f64 {
         let mut p = 1.0 / VOCAB as f64;
         for (k, map) in self.contexts.iter().enumerate() {
             if k > history.len() {

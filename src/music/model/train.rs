@@ -47,18 +47,18 @@ pub struct TrainMusicOptions {
 /// What a training run measured.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct TrainReport {
-    pub pieces: [usize; 3],
-    pub skipped: usize,
-    pub train_tokens: usize,
+    pub(crate) pieces: [usize; 3],
+    pub(crate) skipped: usize,
+    pub(crate) train_tokens: usize,
     /// Per epoch: mean training loss, validation perplexity.
     pub epochs: Vec<(f32, f64)>,
-    pub best_epoch: usize,
-    pub valid_perplexity: f64,
-    pub test_perplexity: f64,
+    pub(crate) best_epoch: usize,
+    pub(crate) valid_perplexity: f64,
+    pub(crate) test_perplexity: f64,
     /// Per n-gram order: validation perplexity.
-    pub ngram_valid: Vec<(usize, f64)>,
-    pub ngram_order: usize,
-    pub ngram_test_perplexity: f64,
+    pub(crate) ngram_valid: Vec<(usize, f64)>,
+    pub(crate) ngram_order: usize,
+    pub(crate) ngram_test_perplexity: f64,
 }
 
 /// A batch of pieces (or windows) as tensors: previous tokens, conditions, targets, and a mask of

@@ -10,7 +10,7 @@ use super::score::{HAT, KICK, Layer, SNARE, Score};
 use voice::{Instrument, Voice};
 
 /// Samples per second (per channel).
-pub const SAMPLE_RATE: u32 = 44_100;
+pub(crate) const SAMPLE_RATE: u32 = 44_100;
 
 /// A note waiting for its start, in samples.
 #[derive(Clone, Copy, Debug)]
@@ -38,13 +38,13 @@ impl Scheduled {
 /// What the synthesiser measured while rendering.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SynthStats {
-    pub frames: u64,
-    pub notes: u64,
+    pub(crate) frames: u64,
+    pub(crate) notes: u64,
     /// Notes whose start had already passed when they were scheduled (started late).
     pub late_notes: u64,
     /// Frames where the soft limiter bent the signal (above half scale).
-    pub limited_frames: u64,
-    pub max_voices: usize,
+    pub(crate) limited_frames: u64,
+    pub(crate) max_voices: usize,
 }
 
 /// Renders notes; keeps its voices between calls.
@@ -58,7 +58,7 @@ pub struct Synth {
     scheduled: usize,
     pub stats: SynthStats,
     /// Master gain before the limiter.
-    pub gain: f32,
+    pub(crate) gain: f32,
 }
 
 impl Default for Synth {
@@ -138,7 +138,7 @@ impl Synth {
     /// Schedules `score`'s new notes, then lets the score forget them and the tempo of the bars
     /// before `keep_from` (the earliest beat still to be scheduled): how a stream that never ends
     /// keeps its score small.
-    pub fn schedule_and_forget(&mut self, score: &mut Score, keep_from: f64) {
+    pub(crate) fn schedule_and_forget(&mut self, score: &mut Score, keep_from: f64) {
         self.schedule(score);
         score.forget_before(keep_from);
         self.scheduled = 0;

@@ -77,19 +77,19 @@ impl Channel {
 }
 
 /// The stereo reverb.
-pub struct Reverb {
+pub(crate) struct Reverb {
     channels: [Channel; 2],
 }
 
 impl Reverb {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Reverb {
             channels: [Channel::new(0), Channel::new(SPREAD)],
         }
     }
 
     /// The wet signal for one stereo frame (fed the mono sum).
-    pub fn process(&mut self, frame: [f32; 2]) -> [f32; 2] {
+    pub(crate) fn process(&mut self, frame: [f32; 2]) -> [f32; 2] {
         let mono = (frame[0] + frame[1]) * 0.5 * WET;
         [
             self.channels[0].process(mono),

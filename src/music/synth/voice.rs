@@ -136,7 +136,13 @@ fn frequency(pitch: u8) -> f32 {
 
 impl Voice {
     /// A voice for a note of `length` samples at `velocity`, panned (0 left, 1 right).
-    pub fn new(instrument: Instrument, pitch: u8, velocity: u8, length: u32, pan: f32) -> Self {
+    pub(crate) fn new(
+        instrument: Instrument,
+        pitch: u8,
+        velocity: u8,
+        length: u32,
+        pan: f32,
+    ) -> Self {
         let sr = SAMPLE_RATE as f32;
         let f = frequency(pitch);
         let detune = if instrument == Instrument::Pad {
@@ -168,7 +174,7 @@ impl Voice {
     }
 
     /// True once the note has faded out.
-    pub fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         self.released_from.is_some() && self.level <= 0.0
     }
 
@@ -199,7 +205,7 @@ impl Voice {
     }
 
     /// The next stereo sample.
-    pub fn sample(&mut self) -> [f32; 2] {
+    pub(crate) fn sample(&mut self) -> [f32; 2] {
         let env = self.envelope();
         let sr = SAMPLE_RATE as f32;
         let t = self.t as f32 / sr;

@@ -57,7 +57,7 @@ fn usage(e: &Ending) -> Value {
 }
 
 /// The handler.
-pub async fn completions(
+pub(crate) async fn completions(
     State(shared): State<Arc<Shared>>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {

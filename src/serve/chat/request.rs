@@ -10,78 +10,78 @@ use crate::serve::error::ApiError;
 
 /// The request body.
 #[derive(Debug, Deserialize)]
-pub struct ChatRequest {
-    pub model: String,
-    pub messages: Vec<InMessage>,
-    pub temperature: Option<f32>,
-    pub top_p: Option<f32>,
-    pub max_tokens: Option<u32>,
+pub(crate) struct ChatRequest {
+    pub(crate) model: String,
+    pub(crate) messages: Vec<InMessage>,
+    pub(crate) temperature: Option<f32>,
+    pub(crate) top_p: Option<f32>,
+    pub(crate) max_tokens: Option<u32>,
     /// OpenAI's newer name for `max_tokens`.
-    pub max_completion_tokens: Option<u32>,
-    pub seed: Option<i64>,
-    pub stop: Option<Stop>,
-    pub n: Option<u32>,
+    pub(crate) max_completion_tokens: Option<u32>,
+    pub(crate) seed: Option<i64>,
+    pub(crate) stop: Option<Stop>,
+    pub(crate) n: Option<u32>,
     #[serde(default)]
-    pub stream: bool,
-    pub stream_options: Option<StreamOptions>,
+    pub(crate) stream: bool,
+    pub(crate) stream_options: Option<StreamOptions>,
     /// llama.cpp's extension: the model's end of turn does not end the reply (benchmarks).
     #[serde(default)]
-    pub ignore_eos: bool,
+    pub(crate) ignore_eos: bool,
     /// llama.cpp's extension: the penalty on tokens generated in the last 64 (default 1.1; 1 for
     /// none).
-    pub repeat_penalty: Option<f32>,
+    pub(crate) repeat_penalty: Option<f32>,
     /// Our extension: how the villager feels about the caller.
-    pub npc_minds: Option<NpcExtension>,
+    pub(crate) npc_minds: Option<NpcExtension>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct StreamOptions {
+pub(crate) struct StreamOptions {
     #[serde(default)]
-    pub include_usage: bool,
+    pub(crate) include_usage: bool,
 }
 
 /// `stop`: one string or a list.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub enum Stop {
+pub(crate) enum Stop {
     One(String),
     Many(Vec<String>),
 }
 
 /// One message; `content` is a string or a list of text parts.
 #[derive(Debug, Deserialize)]
-pub struct InMessage {
-    pub role: String,
+pub(crate) struct InMessage {
+    pub(crate) role: String,
     #[serde(default)]
-    pub content: Option<Content>,
+    pub(crate) content: Option<Content>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub enum Content {
+pub(crate) enum Content {
     Text(String),
     Parts(Vec<Part>),
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Part {
+pub(crate) struct Part {
     #[serde(rename = "type")]
-    pub kind: String,
+    pub(crate) kind: String,
     #[serde(default)]
-    pub text: Option<String>,
+    pub(crate) text: Option<String>,
 }
 
 /// `"npc_minds": {"trust": 0.5, "mood": [v, a, d], "gift": false}`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NpcExtension {
+pub(crate) struct NpcExtension {
     /// Trust towards the caller in [-1, 1] (decides which facts the villager tells).
-    pub trust: Option<f32>,
+    pub(crate) trust: Option<f32>,
     /// Valence, arousal, dominance in [-1, 1] (the villager's temperament when absent).
-    pub mood: Option<[f32; 3]>,
+    pub(crate) mood: Option<[f32; 3]>,
     /// The caller gives the villager a loaf of bread instead of a line.
     #[serde(default)]
-    pub gift: bool,
+    pub(crate) gift: bool,
 }
 
 /// The repeat penalty when a request sets none (a 135M model loops without one).
@@ -95,7 +95,7 @@ const MAX_MESSAGES: usize = 256;
 
 impl ChatRequest {
     /// The messages as roles and plain text.
-    pub fn messages(&self) -> Result<Vec<Message>, ApiError> {
+    pub(crate) fn messages(&self) -> Result<Vec<Message>, ApiError> {
         if self.messages.is_empty() {
             return Err(ApiError::bad_request(
                 "invalid_value",
@@ -155,7 +155,7 @@ impl ChatRequest {
 
     /// Sampling and limits, checked; `max_tokens` is capped at `cap`, and `defaults` fill what
     /// the request leaves out.
-    pub fn params(&self, cap: usize, defaults: (f32, f32)) -> Result<ChatParams, ApiError> {
+    pub(crate) fn params(&self, cap: usize, defaults: (f32, f32)) -> Result<ChatParams, ApiError> {
         if self.n.is_some_and(|n| n != 1) {
             return Err(ApiError::bad_request(
                 "unsupported_value",
@@ -223,7 +223,10 @@ fn fresh_seed() -> u64 {
 }
 
 /// The villager a `npc:NAME` model names (case-insensitive); `None` for other model ids.
-pub fn villager<'a>(model: &str, cast: &'a [NpcConfig]) -> Option<Result<&'a NpcConfig, ApiError>> {
+pub(crate) fn villager<'a>(
+    model: &str,
+    cast: &'a [NpcConfig],
+) -> Option<Result<&'a NpcConfig, ApiError>> {
     let name = model.strip_prefix("npc:")?;
     Some(
         cast.iter()
@@ -244,7 +247,7 @@ pub fn villager<'a>(model: &str, cast: &'a [NpcConfig]) -> Option<Result<&'a Npc
 /// A villager's conversation as the dialogue lane takes it: earlier (player, villager) turns and
 /// the line to answer (the last message, which must be the user's unless it is a gift). System
 /// messages are left out: the villager's own persona stands.
-pub fn villager_turns(
+pub(crate) fn villager_turns(
     messages: &[Message],
     gift: bool,
 ) -> Result<(Vec<(String, String)>, String), ApiError> {

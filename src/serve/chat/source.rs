@@ -12,7 +12,7 @@ use crate::serve::state::Ticket;
 
 /// A piece of the reply.
 #[derive(Debug)]
-pub enum Piece {
+pub(crate) enum Piece {
     Text(String),
     End(Ending),
     Error(ApiError),
@@ -20,16 +20,16 @@ pub enum Piece {
 
 /// How the reply ended.
 #[derive(Debug, Default)]
-pub struct Ending {
-    pub finish: &'static str,
-    pub prompt_tokens: usize,
-    pub completion_tokens: usize,
+pub(crate) struct Ending {
+    pub(crate) finish: &'static str,
+    pub(crate) prompt_tokens: usize,
+    pub(crate) completion_tokens: usize,
     /// For a villager: what it planned and conveyed (our extension of the answer).
-    pub record: Option<serde_json::Value>,
+    pub(crate) record: Option<serde_json::Value>,
 }
 
 /// The batcher's sink: events into a channel; closed once the request is gone.
-pub struct ChannelSink(pub UnboundedSender<ChatEvent>);
+pub(crate) struct ChannelSink(pub UnboundedSender<ChatEvent>);
 
 impl ChatSink for ChannelSink {
     fn send(&mut self, event: ChatEvent) -> bool {
@@ -41,7 +41,7 @@ impl ChatSink for ChannelSink {
     }
 }
 
-pub enum Source {
+pub(crate) enum Source {
     Open(UnboundedReceiver<ChatEvent>),
     Villager {
         ticket: Ticket,
@@ -54,7 +54,7 @@ pub enum Source {
 
 impl Source {
     /// The next piece, or a 504 once `deadline` passes; `None` after the end.
-    pub async fn next(&mut self, deadline: Instant, secs: u64) -> Option<Piece> {
+    pub(crate) async fn next(&mut self, deadline: Instant, secs: u64) -> Option<Piece> {
         match tokio::time::timeout_at(deadline, self.next_inner()).await {
             Ok(p) => p,
             Err(_) => Some(Piece::Error(ApiError::timeout(secs))),

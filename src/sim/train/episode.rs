@@ -18,7 +18,7 @@ use crate::sim::run::{build_app, sim_pool};
 use crate::world::components::{CurrentAction, Reward};
 
 /// Game seconds per tick (the sim's lockstep step).
-pub const DT: f32 = 0.05;
+pub(crate) const DT: f32 = 0.05;
 /// Discount per game second.
 const GAMMA_PER_SECOND: f32 = 0.97;
 
@@ -30,13 +30,13 @@ struct Taken {
 }
 
 /// One episode's decisions (with returns) and its mean reward per NPC per game second.
-pub struct Episode {
-    pub steps: Vec<Step>,
-    pub mean_reward: f64,
+pub(crate) struct Episode {
+    pub(crate) steps: Vec<Step>,
+    pub(crate) mean_reward: f64,
 }
 
 /// Runs one episode of `seconds` game seconds with `npcs` villagers on world `seed`.
-pub fn run_episode(
+pub(crate) fn run_episode(
     cast: &[NpcConfig],
     npcs: usize,
     seconds: f64,

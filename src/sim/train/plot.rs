@@ -34,14 +34,14 @@ fn font() -> bool {
 /// Why the curve could not be drawn.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {message}")]
-pub struct PlotError {
-    pub path: String,
-    pub message: String,
+pub(crate) struct PlotError {
+    pub(crate) path: String,
+    pub(crate) message: String,
 }
 
 /// Draws `points` (iteration, mean reward) and the `baseline` line into a PNG at `path`. Returns
 /// a note when the axes could not be labelled.
-pub fn learning_curve(
+pub(crate) fn learning_curve(
     points: &[(f64, f64)],
     baseline: Option<f64>,
     path: &Path,

@@ -33,58 +33,58 @@ use talk::{Done, Run, players};
 pub struct PlayersBenchArgs {
     /// Simulated players, one level after another.
     #[arg(long, value_delimiter = ',', default_value = "10,50,100")]
-    pub players: Vec<usize>,
+    pub(crate) players: Vec<usize>,
     /// Seconds each level says lines for (replies still coming are waited for afterwards).
     #[arg(long, default_value_t = 60.0)]
-    pub seconds: f64,
+    pub(crate) seconds: f64,
     /// Threads of the language model.
     #[arg(long, default_value_t = 2)]
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// Conversations the batcher decodes together.
     #[arg(long, default_value_t = 16)]
-    pub max_batch: usize,
+    pub(crate) max_batch: usize,
     /// Seed of the players' choices (and of the replies' sampling).
     #[arg(long, default_value_t = 7)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// The policy network's weights (the service loads its lane too).
     #[arg(long, default_value = "models/policy.safetensors")]
-    pub policy_file: std::path::PathBuf,
+    pub(crate) policy_file: std::path::PathBuf,
     /// Print one JSON object per level, one per line.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// One level of players.
 #[derive(Debug, Serialize)]
-pub struct PlayersLevel {
-    pub players: usize,
-    pub seconds: f64,
+pub(crate) struct PlayersLevel {
+    pub(crate) players: usize,
+    pub(crate) seconds: f64,
     /// Lines said (each one a villager's turn).
-    pub turns: usize,
+    pub(crate) turns: usize,
     /// Replies finished per second of the level.
-    pub turns_per_s: f64,
+    pub(crate) turns_per_s: f64,
     /// Replies not finished 30 s after the level stopped saying lines.
-    pub unfinished: usize,
-    pub first_words_ms_p50: f64,
-    pub first_words_ms_p99: f64,
-    pub reply_ms_p50: f64,
-    pub reply_ms_p99: f64,
+    pub(crate) unfinished: usize,
+    pub(crate) first_words_ms_p50: f64,
+    pub(crate) first_words_ms_p99: f64,
+    pub(crate) reply_ms_p50: f64,
+    pub(crate) reply_ms_p99: f64,
     /// Rejected attempts per reply (each one a second or third try).
-    pub retries_per_turn: f64,
+    pub(crate) retries_per_turn: f64,
     /// Share of replies that needed a second attempt.
-    pub retried: f64,
+    pub(crate) retried: f64,
     /// Share of replies that fell back to the plan's template line.
-    pub template_per_turn: f64,
+    pub(crate) template_per_turn: f64,
     /// Process CPU time over wall time, as a share of every core (1.0: all cores busy).
-    pub cpu_share: f64,
+    pub(crate) cpu_share: f64,
     /// Most conversations the batcher decoded in one step.
-    pub peak_batch: usize,
+    pub(crate) peak_batch: usize,
     /// Where the time goes: the share of the level's wall time the batcher spent in forward
     /// steps (1.0: it never waited for work), and the tokens it sampled per second.
-    pub batcher_busy: f64,
-    pub batcher_tokens_per_s: f64,
+    pub(crate) batcher_busy: f64,
+    pub(crate) batcher_tokens_per_s: f64,
     /// Tokens the batcher read per second: prompts, and each generated token fed back.
-    pub batcher_fed_per_s: f64,
+    pub(crate) batcher_fed_per_s: f64,
 }
 
 /// Microseconds of CPU this process has used (user and system), from /proc (0 elsewhere).
@@ -105,7 +105,7 @@ fn cpu_micros() -> u64 {
 }
 
 /// `npc-minds bench players`.
-pub fn run(a: PlayersBenchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: PlayersBenchArgs) -> anyhow::Result<ExitCode> {
     let story = load_story("assets/npcs".as_ref(), "mods".as_ref(), DEFAULT_CASE);
     let cast = story.cast;
     anyhow::ensure!(!cast.is_empty(), "no villagers in assets/npcs");

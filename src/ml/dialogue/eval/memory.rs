@@ -29,7 +29,7 @@ use crate::world::places;
 
 /// What the player also said around each row's lines, so that retrieval must pick the right
 /// memory among others (statements about themselves among them), none about what the sets ask.
-pub const FILLER: [&str; 10] = [
+pub(crate) const FILLER: [&str; 10] = [
     "What lovely weather today.",
     "I walked here over the hills.",
     "Your village is very pretty.",
@@ -44,7 +44,7 @@ pub const FILLER: [&str; 10] = [
 
 /// What a row's villager is told or lives through before the question.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Told {
+pub(crate) enum Told {
     /// A line the player says (`My name is Ada.`).
     Line(String),
     /// `heard TELLER [ORIGIN] N`: another villager tells it the origin's knowledge entry N.
@@ -59,16 +59,16 @@ pub enum Told {
 
 /// One row of a memory set.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MemoryRow {
-    pub npc: String,
-    pub told: Vec<Told>,
-    pub question: String,
-    pub expect: Vec<String>,
-    pub at: usize,
+pub(crate) struct MemoryRow {
+    pub(crate) npc: String,
+    pub(crate) told: Vec<Told>,
+    pub(crate) question: String,
+    pub(crate) expect: Vec<String>,
+    pub(crate) at: usize,
 }
 
 /// Parses a memory set (see the module's note), each row checked against the cast.
-pub fn parse_memory_set(
+pub(crate) fn parse_memory_set(
     file: &str,
     text: &str,
     cast: &[NpcConfig],
@@ -157,31 +157,31 @@ fn parse_told(item: &str, cast: &[NpcConfig]) -> Result<Told, String> {
 }
 
 /// Reads a memory set from a file.
-pub fn load_memory_set(path: &Path, cast: &[NpcConfig]) -> Result<Vec<MemoryRow>, SetError> {
+pub(crate) fn load_memory_set(path: &Path, cast: &[NpcConfig]) -> Result<Vec<MemoryRow>, SetError> {
     read_set(path, cast, parse_memory_set)
 }
 
 /// One row's outcome.
 #[derive(Clone, Debug, Serialize)]
-pub struct MemoryScored {
-    pub npc: String,
-    pub question: String,
-    pub reply: String,
+pub(crate) struct MemoryScored {
+    pub(crate) npc: String,
+    pub(crate) question: String,
+    pub(crate) reply: String,
     /// Retrieval offered a memory with every expected word.
-    pub offered: bool,
+    pub(crate) offered: bool,
     /// The reply says every expected word.
-    pub recalled: bool,
-    pub template: bool,
-    pub rejections: Vec<String>,
+    pub(crate) recalled: bool,
+    pub(crate) template: bool,
+    pub(crate) rejections: Vec<String>,
 }
 
 /// Rates over a set.
 #[derive(Clone, Debug, Default, Serialize)]
-pub struct MemorySummary {
-    pub rows: usize,
-    pub offered: f64,
-    pub recalled: f64,
-    pub template: f64,
+pub(crate) struct MemorySummary {
+    pub(crate) rows: usize,
+    pub(crate) offered: f64,
+    pub(crate) recalled: f64,
+    pub(crate) template: f64,
 }
 
 fn says_all(text: &str, expect: &[String]) -> bool {
@@ -190,7 +190,7 @@ fn says_all(text: &str, expect: &[String]) -> bool {
 }
 
 /// Runs one row (see the module's note).
-pub fn run_row(
+pub(crate) fn run_row(
     d: &mut Dialogue,
     npc: &NpcConfig,
     world: &Arc<WorldNames>,
@@ -255,7 +255,7 @@ pub fn run_row(
 }
 
 /// Runs every row; `progress` sees each outcome.
-pub fn run_memory(
+pub(crate) fn run_memory(
     d: &mut Dialogue,
     cast: &[NpcConfig],
     world: &Arc<WorldNames>,

@@ -34,36 +34,36 @@ pub use set::{Kind, Row, SetError, load_set, parse_set};
 pub struct Scored {
     pub npc: String,
     pub trust: f32,
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     pub line: String,
     pub reply: String,
-    pub intent: &'static str,
+    pub(crate) intent: &'static str,
     pub stated: Option<bool>,
     pub leaked: Option<bool>,
     /// Persona break, markup, digits or another script.
     pub breaks: Option<String>,
     pub invented: Option<String>,
     /// One to three sentences on one line.
-    pub well_formed: bool,
-    pub template: bool,
-    pub attempts: usize,
-    pub understand_ms: f64,
+    pub(crate) well_formed: bool,
+    pub(crate) template: bool,
+    pub(crate) attempts: usize,
+    pub(crate) understand_ms: f64,
     /// A claim to have witnessed something in a reply that states none of the villager's facts
     /// (the model's invention).
-    pub claimed: Option<String>,
+    pub(crate) claimed: Option<String>,
     /// Milliseconds from the line to the first accepted words (what a player waits for).
-    pub first_words_ms: f64,
+    pub(crate) first_words_ms: f64,
     /// Why rejected attempts were rejected.
-    pub rejections: Vec<String>,
+    pub(crate) rejections: Vec<String>,
 }
 
 /// The rates of a run.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
-    pub rows: usize,
+    pub(crate) rows: usize,
     pub fact_rows: usize,
     pub fact_stated: f64,
-    pub withheld_rows: usize,
+    pub(crate) withheld_rows: usize,
     pub leaks: usize,
     pub persona_breaks: usize,
     pub invented_names: usize,
@@ -74,13 +74,13 @@ pub struct Summary {
     pub model_words: f64,
     /// Share of replies that needed a retry, and that fell back to a template.
     pub retried: f64,
-    pub template: f64,
+    pub(crate) template: f64,
     /// Replies said twice within one villager's conversation.
     pub repeats: usize,
-    pub understand_ms_median: f64,
+    pub(crate) understand_ms_median: f64,
     /// First words after the line, median and 90th percentile (ms).
-    pub first_words_ms_median: f64,
-    pub first_words_ms_p90: f64,
+    pub(crate) first_words_ms_median: f64,
+    pub(crate) first_words_ms_p90: f64,
 }
 
 /// Where a reply came from and what it cost.
@@ -255,7 +255,7 @@ pub fn run(
 
 /// Scores replies made elsewhere (one per row, in order), e.g. by another system, with the same
 /// checks; they count as the model's words, made in one attempt.
-pub fn score_replies(
+pub(crate) fn score_replies(
     rows: &[Row],
     replies: &[String],
     cast: &[NpcConfig],
@@ -285,7 +285,7 @@ pub fn score_replies(
 }
 
 /// The rates over scored replies.
-pub fn summarise(scored: &[Scored], repeats: usize) -> Summary {
+pub(crate) fn summarise(scored: &[Scored], repeats: usize) -> Summary {
     let n = scored.len().max(1) as f64;
     let facts: Vec<&Scored> = scored.iter().filter(|s| s.kind == Kind::Fact).collect();
     let withheld = scored.iter().filter(|s| s.kind == Kind::Withheld).count();

@@ -22,13 +22,13 @@ pub enum Kind {
 /// One row of a question set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
-    pub npc: String,
-    pub trust: f32,
+    pub(crate) npc: String,
+    pub(crate) trust: f32,
     pub kind: Kind,
-    pub fact: Option<usize>,
-    pub line: String,
+    pub(crate) fact: Option<usize>,
+    pub(crate) line: String,
     /// Line number in the file.
-    pub at: usize,
+    pub(crate) at: usize,
 }
 
 /// Why a question set could not be read.

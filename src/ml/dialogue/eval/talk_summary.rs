@@ -13,24 +13,24 @@ use super::talks::Expect;
 pub struct TurnScored {
     pub talk: usize,
     pub npc: String,
-    pub trust: f32,
+    pub(crate) trust: f32,
     pub say: String,
     pub reply: String,
-    pub expect: Expect,
+    pub(crate) expect: Expect,
     pub plan: String,
     /// What the turn expects is there.
-    pub met: bool,
+    pub(crate) met: bool,
     /// Met, and none of `problems`.
     pub right: bool,
     /// Leaks, persona breaks, invented names or events, changed meanings, echoes, repeats.
     pub problems: Vec<String>,
     /// For replies that state a fact: copied word for word from the knowledge entry.
-    pub verbatim: Option<bool>,
-    pub template: bool,
-    pub attempts: usize,
+    pub(crate) verbatim: Option<bool>,
+    pub(crate) template: bool,
+    pub(crate) attempts: usize,
     /// Why each rejected attempt was rejected.
-    pub rejections: Vec<String>,
-    pub first_words_ms: f64,
+    pub(crate) rejections: Vec<String>,
+    pub(crate) first_words_ms: f64,
 }
 
 /// Distinct refusals per villager over two runs (a set and its probe), and the least.
@@ -53,12 +53,12 @@ fn fraction(n: usize, of: usize) -> f64 {
 /// The rates of a run.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct TalkSummary {
-    pub talks: usize,
-    pub turns: usize,
+    pub(crate) talks: usize,
+    pub(crate) turns: usize,
     pub right: f64,
     pub follow_ups: usize,
     pub follow_ups_right: f64,
-    pub more: usize,
+    pub(crate) more: usize,
     pub more_right: f64,
     pub repeated_sentences: usize,
     pub echoes: usize,
@@ -67,18 +67,18 @@ pub struct TalkSummary {
     pub invented_names: usize,
     pub invented_events: usize,
     pub meaning_changed: usize,
-    pub fact_replies: usize,
+    pub(crate) fact_replies: usize,
     pub verbatim: f64,
     /// Distinct refusals (hints, "I don't know", deflections) per villager, and the least.
-    pub refusals: BTreeMap<String, usize>,
-    pub min_distinct_refusals: usize,
+    pub(crate) refusals: BTreeMap<String, usize>,
+    pub(crate) min_distinct_refusals: usize,
     /// The refusals themselves (first sentences), per villager: merged with a probe's.
     #[serde(skip)]
-    pub refusal_texts: BTreeMap<String, BTreeSet<String>>,
+    pub(crate) refusal_texts: BTreeMap<String, BTreeSet<String>>,
     pub retried: f64,
-    pub template: f64,
-    pub first_words_ms_median: f64,
-    pub first_words_ms_p90: f64,
+    pub(crate) template: f64,
+    pub(crate) first_words_ms_median: f64,
+    pub(crate) first_words_ms_p90: f64,
 }
 
 pub(super) fn summarise(

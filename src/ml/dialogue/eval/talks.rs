@@ -13,7 +13,7 @@ use crate::decide::talk::Ask;
 /// What a right answer to a turn is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Expect {
+pub(crate) enum Expect {
     /// Any in-character reply (greetings, small talk, hostile lines): only the checks count.
     Any,
     /// Entry `k`'s fact (its key content).
@@ -38,7 +38,7 @@ pub enum Expect {
 
 impl Expect {
     /// Whether the turn answers a follow-up about what was just said.
-    pub fn is_follow_up(&self) -> bool {
+    pub(crate) fn is_follow_up(&self) -> bool {
         matches!(
             self,
             Expect::Detail(..) | Expect::NoDetail(_) | Expect::Recall(_)
@@ -46,7 +46,7 @@ impl Expect {
     }
 
     /// Whether the turn asks for more ("anything else?", "who else?").
-    pub fn is_more(&self) -> bool {
+    pub(crate) fn is_more(&self) -> bool {
         matches!(self, Expect::Lead | Expect::NewFactOrLead)
     }
 }
@@ -54,18 +54,18 @@ impl Expect {
 /// One turn: what the player says and what a right answer is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Turn {
-    pub say: String,
-    pub expect: Expect,
+pub(crate) struct Turn {
+    pub(crate) say: String,
+    pub(crate) expect: Expect,
 }
 
 /// One conversation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Talk {
-    pub npc: String,
-    pub trust: f32,
-    pub turns: Vec<Turn>,
+    pub(crate) npc: String,
+    pub(crate) trust: f32,
+    pub(crate) turns: Vec<Turn>,
 }
 
 /// Why a conversation set could not be used.
@@ -90,7 +90,11 @@ pub enum TalkSetError {
 }
 
 /// Parses a conversation set and checks each turn against the cast (villager, entries, details).
-pub fn parse_talks(file: &str, text: &str, cast: &[NpcConfig]) -> Result<Vec<Talk>, TalkSetError> {
+pub(crate) fn parse_talks(
+    file: &str,
+    text: &str,
+    cast: &[NpcConfig],
+) -> Result<Vec<Talk>, TalkSetError> {
     let talks: Vec<Talk> = ron::from_str(text).map_err(|e| TalkSetError::Syntax {
         file: file.into(),
         line: e.span.start.line,

@@ -183,7 +183,7 @@ fn pick(list: &[String], seed: u64) -> Option<&String> {
 
 /// Whom a lead sends the player to, as the task words it: the villager may say every word of it
 /// (the echo check leaves it out).
-pub fn lead_words(p: &crate::inference::Person) -> String {
+pub(crate) fn lead_words(p: &crate::inference::Person) -> String {
     format!("{}, the {}, at {}", p.name, p.role, p.place)
 }
 

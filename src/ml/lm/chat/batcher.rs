@@ -30,17 +30,17 @@ const IDLE_PROMPT_BUDGET: usize = 512;
 #[derive(Default)]
 pub struct BatcherLoad {
     /// Conversations decoding now.
-    pub running: AtomicUsize,
+    pub(crate) running: AtomicUsize,
     /// Conversations waiting to be admitted.
-    pub queued: AtomicUsize,
+    pub(crate) queued: AtomicUsize,
     /// Tokens generated since start.
-    pub tokens: AtomicU64,
+    pub(crate) tokens: AtomicU64,
     /// Tokens fed to steps since start: prompts read, and each generated token fed back.
-    pub fed: AtomicU64,
+    pub(crate) fed: AtomicU64,
     /// Microseconds spent in batched decoding steps since start.
-    pub decode_micros: AtomicU64,
+    pub(crate) decode_micros: AtomicU64,
     /// The most conversations one step has fed since start.
-    pub peak_batch: AtomicUsize,
+    pub(crate) peak_batch: AtomicUsize,
 }
 
 /// Handle to the batcher thread; dropping it stops the thread (running replies end cancelled).
@@ -49,7 +49,6 @@ pub struct Batcher {
     load: Arc<BatcherLoad>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    model_id: String,
 }
 
 /// Where conversations are queued for the batcher; cloned by every thread that submits (the
@@ -63,7 +62,7 @@ pub struct ChatQueue {
 impl ChatQueue {
     /// Queues a conversation without blocking; gives it back when the queue is full or the
     /// batcher has stopped.
-    pub fn try_submit(&self, job: ChatJob) -> Result<(), ChatJob> {
+    pub(crate) fn try_submit(&self, job: ChatJob) -> Result<(), ChatJob> {
         self.load.queued.fetch_add(1, Ordering::Relaxed);
         self.tx.try_send(job).map_err(|e| {
             self.load.queued.fetch_sub(1, Ordering::Relaxed);
@@ -74,7 +73,7 @@ impl ChatQueue {
     }
 
     /// Queues a conversation, waiting up to `wait` for room; gives it back when none came.
-    pub fn submit_within(&self, job: ChatJob, wait: Duration) -> Result<(), ChatJob> {
+    pub(crate) fn submit_within(&self, job: ChatJob, wait: Duration) -> Result<(), ChatJob> {
         self.load.queued.fetch_add(1, Ordering::Relaxed);
         self.tx.send_timeout(job, wait).map_err(|e| {
             self.load.queued.fetch_sub(1, Ordering::Relaxed);
@@ -89,7 +88,6 @@ impl Batcher {
         let (tx, rx) = bounded(queue.max(1));
         let load = Arc::new(BatcherLoad::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let model_id = model.model_id().to_string();
         let (l, s) = (load.clone(), stop.clone());
         let thread = std::thread::Builder::new()
             .name("npc-chat-batcher".into())
@@ -103,7 +101,6 @@ impl Batcher {
             load,
             stop,
             thread: Some(thread),
-            model_id,
         }
     }
 
@@ -116,16 +113,12 @@ impl Batcher {
     }
 
     /// A queue handle for other threads (`None` only while the batcher is being dropped).
-    pub fn queue(&self) -> Option<ChatQueue> {
+    pub(crate) fn queue(&self) -> Option<ChatQueue> {
         self.queue.clone()
     }
 
-    pub fn load(&self) -> &BatcherLoad {
+    pub(crate) fn load(&self) -> &BatcherLoad {
         &self.load
-    }
-
-    pub fn model_id(&self) -> &str {
-        &self.model_id
     }
 }
 

@@ -19,10 +19,10 @@ use crate::ml::lm::DialogueModel;
 use crate::ml::lm::llama::LmError;
 
 /// Positions one conversation may use (prompt and reply). SmolLM2-135M was trained on 2,048.
-pub const CONTEXT_TOKENS: usize = 2048;
+pub(crate) const CONTEXT_TOKENS: usize = 2048;
 
 /// The system turn used when the messages bring none.
-pub const DEFAULT_SYSTEM: &str = "You are a helpful assistant. Answer briefly and plainly.";
+pub(crate) const DEFAULT_SYSTEM: &str = "You are a helpful assistant. Answer briefly and plainly.";
 
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub enum Finish {
 
 impl Finish {
     /// The OpenAI `finish_reason` (none for a reply nobody reads).
-    pub fn reason(self) -> &'static str {
+    pub(crate) fn reason(self) -> &'static str {
         match self {
             Finish::Stop => "stop",
             Finish::Length | Finish::Deadline => "length",
@@ -171,7 +171,7 @@ pub fn prompt_tokens(
 
 /// How much of `text` may be sent now: all of it but a tail that could be the start of a stop
 /// string (held back until the next token decides).
-pub fn sendable(text: &str, stops: &[String]) -> usize {
+pub(crate) fn sendable(text: &str, stops: &[String]) -> usize {
     let mut keep = text.len();
     for s in stops {
         for (i, _) in s.char_indices().skip(1) {
