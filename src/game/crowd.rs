@@ -22,7 +22,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, keep_apart.after(NpcSystems::Act));
 }
 
-fn keep_apart(
+pub(super) fn keep_apart(
     player: Query<&Position, (With<Player>, Without<Villager>)>,
     mut villagers: Query<(&Villager, &mut Position), Without<Player>>,
 ) {

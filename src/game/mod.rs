@@ -29,6 +29,7 @@ mod tutorial;
 mod view;
 mod village;
 mod visit;
+mod walls;
 
 pub(crate) use autopilot::AutopilotMode;
 
@@ -197,6 +198,7 @@ fn add_game_plugins(app: &mut App) {
         direct::plugin,
         crowd::plugin,
         case_screens::plugin,
+        walls::plugin,
     ))
     .add_plugins((
         village::plugin,

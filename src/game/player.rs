@@ -48,7 +48,7 @@ fn spawn_player(mut commands: Commands) {
     commands.spawn((Player, Position(Vec2::new(0.0, -40.0))));
 }
 
-fn walk(
+pub(super) fn walk(
     keys: Res<ButtonInput<KeyCode>>,
     time: Res<Time>,
     chat: Res<super::chat::ChatBox>,

@@ -8,6 +8,29 @@ use super::kit::{Kit, solid_z};
 use super::{Smoke, Spin, z};
 use crate::world::places::{Place, PlaceKind};
 
+/// Wall sizes (width, height) of each kind of building, drawn from the door up; `solids` keeps
+/// walkers off the same walls.
+pub(super) const HOME: Vec2 = Vec2::new(58.0, 36.0);
+pub(super) const TAVERN: Vec2 = Vec2::new(96.0, 46.0);
+pub(super) const SMITHY: Vec2 = Vec2::new(74.0, 40.0);
+pub(super) const MILL: Vec2 = Vec2::new(46.0, 60.0);
+pub(super) const CHAPEL: Vec2 = Vec2::new(62.0, 46.0);
+/// The chapel's tower: its width, and how far left of the door its centre stands.
+pub(super) const CHAPEL_TOWER: (f32, f32) = (18.0, CHAPEL.x / 2.0 + 8.0);
+pub(super) const TOWN_HALL: Vec2 = Vec2::new(120.0, 54.0);
+/// Where a place's building stands: its door is this far behind (north of) the place's spot, so
+/// villagers "at" a place wait at the door.
+pub(super) const DOOR: f32 = 16.0;
+/// The market's stalls: each one's spot from the market's, and a counter's size.
+pub(super) const STALLS: [Vec2; 3] = [
+    Vec2::new(-50.0, 14.0),
+    Vec2::new(0.0, 22.0),
+    Vec2::new(50.0, 14.0),
+];
+pub(super) const STALL: Vec2 = Vec2::new(36.0, 12.0);
+/// The well on the square: its spot from the square's, and its radius.
+pub(super) const WELL: (Vec2, f32) = (Vec2::new(-38.0, 26.0), 12.0);
+
 /// Wall and roof colours of a home, by whose it is.
 fn home_colours(name: &str) -> (Color, Color) {
     let h = name
@@ -31,7 +54,7 @@ fn home_colours(name: &str) -> (Color, Color) {
 pub(super) fn draw_place(kit: &mut Kit, p: &Place) {
     let at = Vec2::from(p.pos);
     // Buildings stand behind their spot, so villagers "at" a place wait at the door.
-    let door = at + Vec2::Y * 16.0;
+    let door = at + Vec2::Y * DOOR;
     match p.kind {
         PlaceKind::Home => home(kit, p, at, door),
         PlaceKind::Tavern => tavern(kit, p, at, door),
@@ -49,14 +72,14 @@ pub(super) fn draw_place(kit: &mut Kit, p: &Place) {
 /// A home: a cottage in its own colours.
 fn home(kit: &mut Kit, p: &Place, _at: Vec2, door: Vec2) {
     let (wall, roof) = home_colours(p.name);
-    kit.house(door, Vec2::new(58.0, 36.0), wall, roof);
+    kit.house(door, HOME, wall, roof);
 }
 
 /// The tavern: a wide house with a sign (a tankard on a board) and a lantern.
 fn tavern(kit: &mut Kit, _p: &Place, _at: Vec2, door: Vec2) {
     kit.house(
         door,
-        Vec2::new(96.0, 46.0),
+        TAVERN,
         Color::srgb(0.72, 0.55, 0.38),
         Color::srgb(0.4, 0.22, 0.16),
     );
@@ -88,7 +111,7 @@ fn tavern(kit: &mut Kit, _p: &Place, _at: Vec2, door: Vec2) {
 fn smithy(kit: &mut Kit, _p: &Place, at: Vec2, door: Vec2) {
     kit.house(
         door,
-        Vec2::new(74.0, 40.0),
+        SMITHY,
         Color::srgb(0.5, 0.5, 0.52),
         Color::srgb(0.22, 0.22, 0.25),
     );
@@ -135,12 +158,12 @@ fn market(kit: &mut Kit, _p: &Place, at: Vec2, _door: Vec2) {
         (Color::srgb(0.9, 0.7, 0.15), Color::srgb(0.95, 0.92, 0.85)),
     ];
     for (i, (a, b)) in awnings.into_iter().enumerate() {
-        let s = at + Vec2::new(-50.0 + 50.0 * i as f32, 14.0 + 8.0 * (i % 2) as f32);
+        let s = at + STALLS[i];
         let z = solid_z(s.y);
         kit.shadow(s, Vec2::new(22.0, 10.0));
         kit.rect(
-            s + Vec2::Y * 6.0,
-            Vec2::new(36.0, 12.0),
+            s + Vec2::Y * STALL.y / 2.0,
+            STALL,
             z,
             Color::srgb(0.55, 0.38, 0.22),
         );
@@ -213,8 +236,8 @@ fn mill(kit: &mut Kit, _p: &Place, _at: Vec2, door: Vec2) {
     let z = solid_z(door.y);
     kit.shadow(door, Vec2::new(34.0, 20.0));
     kit.rect(
-        door + Vec2::Y * 30.0,
-        Vec2::new(46.0, 60.0),
+        door + Vec2::Y * MILL.y / 2.0,
+        MILL,
         z,
         Color::srgb(0.85, 0.82, 0.74),
     );
@@ -260,7 +283,7 @@ fn mill(kit: &mut Kit, _p: &Place, _at: Vec2, door: Vec2) {
 
 /// The chapel.
 fn chapel(kit: &mut Kit, _p: &Place, _at: Vec2, door: Vec2) {
-    let body = Vec2::new(62.0, 46.0);
+    let body = CHAPEL;
     kit.house(
         door,
         body,
@@ -268,8 +291,13 @@ fn chapel(kit: &mut Kit, _p: &Place, _at: Vec2, door: Vec2) {
         Color::srgb(0.36, 0.36, 0.44),
     );
     let z = solid_z(door.y) + 0.01;
-    let tower = door + Vec2::new(-body.x / 2.0 - 8.0, 40.0);
-    kit.rect(tower, Vec2::new(18.0, 80.0), z, Color::srgb(0.8, 0.8, 0.84));
+    let tower = door + Vec2::new(-CHAPEL_TOWER.1, 40.0);
+    kit.rect(
+        tower,
+        Vec2::new(CHAPEL_TOWER.0, 80.0),
+        z,
+        Color::srgb(0.8, 0.8, 0.84),
+    );
     kit.roof(
         tower + Vec2::Y * 40.0,
         11.0,
@@ -293,7 +321,7 @@ fn chapel(kit: &mut Kit, _p: &Place, _at: Vec2, door: Vec2) {
 
 /// The town hall and its bell tower.
 fn town_hall(kit: &mut Kit, _p: &Place, _at: Vec2, door: Vec2) {
-    let body = Vec2::new(120.0, 54.0);
+    let body = TOWN_HALL;
     kit.house(
         door,
         body,
@@ -366,9 +394,9 @@ fn square(kit: &mut Kit, _p: &Place, at: Vec2, _door: Vec2) {
         Color::srgb(0.72, 0.69, 0.62),
     );
     // The well.
-    let well = at + Vec2::new(-38.0, 26.0);
+    let well = at + WELL.0;
     kit.shadow(well, Vec2::new(14.0, 7.0));
-    kit.circle(well, 12.0, solid_z(well.y), Color::srgb(0.45, 0.43, 0.42));
+    kit.circle(well, WELL.1, solid_z(well.y), Color::srgb(0.45, 0.43, 0.42));
     kit.circle(
         well,
         7.0,

@@ -9,6 +9,7 @@
 mod buildings;
 mod canvas;
 mod kit;
+pub(super) mod solids;
 
 use bevy::prelude::*;
 
