@@ -4,7 +4,7 @@
 # `openai` client into a virtualenv (for the service's tests), runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh python3 python3-venv
+scripts/deps.sh python3 python3-venv xvfb xauth mesa-vulkan-drivers
 cargo build --locked --all-targets
 cargo run --locked --quiet --bin npc-minds -- fetch-models
 # The real Python `openai` client, pinned, in a virtualenv: tests/suite/serve.rs runs it against `serve`.

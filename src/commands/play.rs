@@ -12,6 +12,10 @@ pub(crate) enum AutopilotMode {
     Talk,
     /// Solve the mystery from the clue journal.
     Solve,
+    /// Put the screen in its busiest states (a chat with the journal and a new clue, the
+    /// accusation over a full journal, F3 with the tutorial), save a screenshot of each beside
+    /// `--screenshot`, and fail if any panel covers another or the player.
+    Layout,
 }
 
 /// Arguments of `npc-minds play`.
@@ -92,6 +96,7 @@ pub fn run(a: PlayArgs) -> anyhow::Result<ExitCode> {
         autopilot: a.autopilot.map(|m| match m {
             AutopilotMode::Talk => crate::game::AutopilotMode::Talk,
             AutopilotMode::Solve => crate::game::AutopilotMode::Solve,
+            AutopilotMode::Layout => crate::game::AutopilotMode::Layout,
         }),
         policy: a.policy.choice(super::PolicyKind::Net, 1),
         remote: a.remote.options()?,

@@ -27,6 +27,8 @@ pub(crate) enum AutopilotMode {
     Talk,
     /// Solve the mystery from the clue journal.
     Solve,
+    /// Put the screen in its busiest states and check that no panel covers another.
+    Layout,
 }
 
 /// What the quick check says.

@@ -53,6 +53,7 @@ fn spawn_marker(mut commands: Commands) {
     commands.spawn((
         EdgeMarker,
         super::view::Covers,
+        Name::new("edge marker"),
         Visibility::Hidden,
         Text::new(""),
         TextFont::from_font_size(16.0),
@@ -83,6 +84,7 @@ fn spawn_bubbles(
                 idle: REFRESH_SECS,
             },
             super::view::Covers,
+            Name::new("speech bubble"),
             Node {
                 position_type: PositionType::Absolute,
                 max_width: px(300.0),

@@ -53,6 +53,7 @@ fn spawn(mut commands: Commands) {
     commands.spawn((
         Panel,
         super::view::Covers,
+        Name::new("conversation"),
         Visibility::Hidden,
         Node {
             position_type: PositionType::Absolute,
@@ -77,6 +78,7 @@ fn spawn(mut commands: Commands) {
     commands.spawn((
         Hint,
         super::view::Covers,
+        Name::new("talk hint"),
         Text::new(""),
         TextFont::from_font_size(16.0),
         TextColor(Color::srgb(1.0, 0.95, 0.8)),

@@ -52,6 +52,7 @@ fn spawn_hud(mut commands: Commands) {
         HudText,
         super::view::Stacked { hud: true },
         super::view::Covers,
+        Name::new("HUD"),
         Text::new(""),
         TextFont::from_font_size(15.0),
         BackgroundColor(Color::srgb(0.05, 0.06, 0.1)),
@@ -67,6 +68,7 @@ fn spawn_hud(mut commands: Commands) {
     commands.spawn((
         ErrorText,
         super::view::Covers,
+        Name::new("config errors"),
         Text::new(""),
         TextFont::from_font_size(15.0),
         TextColor(Color::srgb(1.0, 0.45, 0.4)),

@@ -56,6 +56,15 @@ pub(crate) struct Journal {
 
 impl Journal {
     /// Adds a clue unless this villager already told it; true when it was new.
+    /// Adds a clue just told and shows the "new clue" notice; false when it was known.
+    pub(crate) fn tell(&mut self, clue: Clue) -> bool {
+        let new = self.add(clue);
+        if new {
+            self.notice = NOTICE_SECS;
+        }
+        new
+    }
+
     pub(crate) fn add(&mut self, clue: Clue) -> bool {
         let known = self
             .clues
@@ -111,8 +120,10 @@ struct ClueNotice;
 const NOTICE_SECS: f32 = 5.0;
 /// Rows of text the panel shows at most (the newest clues that fit; a long clue takes several).
 const SHOWN_ROWS: usize = 16;
-/// Characters in one row of the panel (560 px of 15 px text).
-const ROW_CHARS: usize = 62;
+/// The panel's width, logical pixels.
+const PANEL_WIDTH: f32 = 560.0;
+/// Characters in one row of the panel: 540 px inside the padding, of 15 px text (9 px a glyph).
+const ROW_CHARS: usize = 60;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Journal>()
@@ -159,9 +170,8 @@ fn write_clues(
                 unlocked,
             };
             let text = clue.text.clone();
-            if journal.add(clue) {
+            if journal.tell(clue) {
                 info!("journal: {} told the player: {text}", v.name);
-                journal.notice = NOTICE_SECS;
             }
         }
     }
@@ -189,12 +199,15 @@ fn spawn_panel(mut commands: Commands) {
     commands.spawn((
         JournalPanel,
         super::view::Covers,
+        Name::new("journal"),
         Visibility::Hidden,
         Node {
             position_type: PositionType::Absolute,
             top: px(70.0),
             left: px(8.0),
-            max_width: px(560.0),
+            // A set width (not a maximum): the text is then measured at the width it is drawn
+            // at, and the panel grows with every row it wraps to.
+            width: px(PANEL_WIDTH),
             padding: UiRect::all(px(10.0)),
             flex_direction: FlexDirection::Column,
             ..default()
@@ -212,6 +225,7 @@ fn spawn_panel(mut commands: Commands) {
     commands.spawn((
         ClueNotice,
         super::view::Covers,
+        Name::new("new-clue notice"),
         Visibility::Hidden,
         Text::new("New clue in your journal (J)"),
         TextFont::from_font_size(17.0),
@@ -228,6 +242,24 @@ fn spawn_panel(mut commands: Commands) {
     ));
 }
 
+/// Rows `line` takes wrapped at word breaks into rows of `width` characters (a word longer than a
+/// row is broken).
+fn wrapped_rows(line: &str, width: usize) -> usize {
+    let mut rows = 1;
+    let mut used = 0;
+    for word in line.split(' ') {
+        let n = word.chars().count().max(1);
+        let need = if used == 0 { n } else { used + 1 + n };
+        if need <= width {
+            used = need;
+        } else {
+            rows += usize::from(used > 0) + (n - 1) / width;
+            used = (n - 1) % width + 1;
+        }
+    }
+    rows
+}
+
 /// The journal's text: its clues, the newest that fit in `rows` rows, or how to get some.
 pub(super) fn journal_text(journal: &Journal, rows: usize) -> String {
     if journal.clues.is_empty() {
@@ -237,7 +269,7 @@ pub(super) fn journal_text(journal: &Journal, rows: usize) -> String {
     let mut fit = Vec::new();
     let mut used = 0;
     for l in lines.iter().rev() {
-        let need = l.chars().count().div_ceil(ROW_CHARS).max(1);
+        let need = wrapped_rows(l, ROW_CHARS);
         if used + need > rows {
             break;
         }

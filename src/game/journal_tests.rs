@@ -93,3 +93,15 @@ fn the_panel_shows_the_newest_clues_that_fit_and_says_how_many_are_older() {
         "{text}"
     );
 }
+
+#[test]
+fn rows_are_counted_as_words_wrap() {
+    assert_eq!(wrapped_rows("", 10), 1);
+    assert_eq!(wrapped_rows("short line", 10), 1);
+    // "aaaa bbbb" fits 9; "cccc" starts a second row, as the panel's text wraps words whole.
+    assert_eq!(wrapped_rows("aaaa bbbb cccc", 9), 2);
+    assert_eq!(wrapped_rows("aaaa bbbbbb", 9), 2);
+    // A word longer than a row is broken across rows.
+    assert_eq!(wrapped_rows("abcdefghijklmnopqrst", 9), 3);
+    assert_eq!(wrapped_rows("ab abcdefghijklmnopqrst", 9), 4);
+}

@@ -2,7 +2,8 @@
 //! dark backing so they read on any ground. Labels never overlap each other or a panel (HUD, chat,
 //! journal, bubbles): when villagers stand close, a label is pushed down until it is clear, at most
 //! two one above the other: the villager being talked to or highlighted, then the nearest, keep
-//! theirs and a third is hidden; a label a panel would push far from its villager is hidden.
+//! theirs and a third is hidden; a label a panel would push far from its villager is hidden. The
+//! player's figure counts as a panel: a label never covers the player.
 
 use bevy::prelude::*;
 
@@ -27,6 +28,8 @@ const GAP: f32 = 2.0;
 const MAX_NUDGE: f32 = 3.0 * HEIGHT;
 /// Labels one above the other at most; a label that would be the next is hidden.
 const MAX_STACK: usize = 2;
+/// The player's figure around its feet (width, height), world units: labels keep off it.
+pub(super) const FIGURE: Vec2 = Vec2::new(16.0, 30.0);
 /// Approximate width of one character at the label's size.
 const CHAR_W: f32 = 6.6;
 
@@ -198,13 +201,20 @@ fn place_labels(
             near_labels.push((label.owner, pos.0 + Vec2::Y * BELOW, label.width, rank));
         }
     }
-    let covered: Vec<Rect> = match view.get() {
+    let mut covered: Vec<Rect> = match view.get() {
         Some(frame) => covered(&panels)
             .into_iter()
             .map(|r| frame.rect_to_world(r))
             .collect(),
         None => Vec::new(),
     };
+    // The player's own figure: a label walked up to from below steps under the player.
+    covered.push(Rect::new(
+        me.0.x - FIGURE.x / 2.0,
+        me.0.y,
+        me.0.x + FIGURE.x / 2.0,
+        me.0.y + FIGURE.y,
+    ));
     let wanted: Vec<Wanted> = near_labels
         .iter()
         .map(|(_, at, w, rank)| (*at, *w, *rank))

@@ -15,6 +15,7 @@ mod frames;
 mod hud;
 mod journal;
 mod labels;
+mod layout_check;
 mod music;
 mod mystery;
 mod pace;
@@ -231,6 +232,9 @@ fn add_play_mode(app: &mut App, opts: &GameOptions) -> Result<(), ExitCode> {
     }
     app.add_plugins(tutorial::plugin);
     match (opts.autopilot, opts.screenshot.clone()) {
+        (Some(AutopilotMode::Layout), Some(shot)) => {
+            app.add_plugins(layout_check::plugin(opts.frames.max(200), shot));
+        }
         (Some(mode), Some(shot)) => {
             app.insert_resource(autopilot::Autopilot::new(opts.frames.max(6), shot))
                 .add_plugins(autopilot::plugin(mode));

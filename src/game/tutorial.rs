@@ -117,6 +117,7 @@ fn spawn(mut commands: Commands) {
         TutorialText,
         super::view::Stacked { hud: false },
         super::view::Covers,
+        Name::new("tutorial"),
         Visibility::Hidden,
         Text::new(""),
         TextFont::from_font_size(17.0),

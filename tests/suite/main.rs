@@ -16,6 +16,7 @@ mod fuzz_inputs;
 mod gossip;
 mod grounded;
 mod hot_reload;
+mod layout;
 mod lm_engine;
 mod memory;
 mod model_files;
