@@ -18,6 +18,7 @@ mod labels;
 mod layout_check;
 mod music;
 mod mystery;
+mod night;
 mod pace;
 mod paint;
 mod player;
@@ -200,6 +201,7 @@ fn add_game_plugins(app: &mut App) {
         crowd::plugin,
         case_screens::plugin,
         walls::plugin,
+        night::plugin,
     ))
     .add_plugins((
         village::plugin,

@@ -166,9 +166,10 @@ pub(super) fn on_add_wolf(
     mut materials: ResMut<Assets<Paint>>,
     mut palette: ResMut<Palette>,
 ) {
-    let fur = palette.paint(&mut materials, Color::srgb(0.3, 0.3, 0.33));
+    let fur = palette.paint(&mut materials, Color::srgb(0.4, 0.4, 0.44));
     let shade = palette.paint(&mut materials, SHADE);
     let eye = palette.paint(&mut materials, Color::srgb(1.0, 0.85, 0.2));
+    let eye_glow = palette.paint(&mut materials, Color::srgba(1.0, 0.8, 0.2, 0.35));
     commands
         .entity(add.entity)
         .insert((
@@ -205,11 +206,21 @@ pub(super) fn on_add_wolf(
                 MeshMaterial2d(fur),
                 Transform::from_xyz(11.0, 17.0, 0.2),
             ));
+            // The eyes shine above the night's darkness: at night a wolf is first seen by them.
             f.spawn((
                 Eye,
-                Mesh2d(meshes.add(Circle::new(1.2))),
+                Mesh2d(meshes.add(Circle::new(1.6))),
                 MeshMaterial2d(eye),
-                Transform::from_xyz(15.0, 13.0, 0.3),
+                Transform::from_xyz(15.0, 13.0, EYES_ABOVE_NIGHT),
+            ));
+            f.spawn((
+                Mesh2d(meshes.add(Circle::new(4.0))),
+                MeshMaterial2d(eye_glow),
+                Transform::from_xyz(15.0, 13.0, EYES_ABOVE_NIGHT - 0.01),
             ));
         });
 }
+
+/// A wolf's eyes' depth over its body: past the night overlay (`village::z::NIGHT`), wherever the
+/// wolf stands.
+const EYES_ABOVE_NIGHT: f32 = 50.5;

@@ -8,6 +8,7 @@ use bevy::prelude::*;
 use super::view::shown;
 
 use super::chat::{ChatBox, TalkTarget};
+use super::night::Danger;
 use super::paint::{Paint, Palette};
 use super::scene::ring_colour;
 use crate::brain::components::{Emotion, Profile};
@@ -155,18 +156,40 @@ fn step(
     }
 }
 
+/// The ring in the emotion's colour; while a wolf is near, pulsing towards red by how near.
 fn colour_rings(
-    villagers: Query<(&Emotion, &Children), Changed<Emotion>>,
+    time: Res<Time<Real>>,
+    villagers: Query<(Ref<Emotion>, Option<Ref<Danger>>, &Children)>,
     rings: Query<&EmotionRing>,
     mut materials: ResMut<Assets<Paint>>,
 ) {
-    for (emotion, children) in &villagers {
+    let pulse = 0.5 + 0.5 * (time.elapsed_secs() * 7.0).sin();
+    for (emotion, danger, children) in &villagers {
+        let level = danger.as_ref().map_or(0.0, |d| d.0);
+        let changed = emotion.is_changed() || danger.as_ref().is_some_and(|d| d.is_changed());
+        // Out of danger and unchanged: nothing to recolour this frame.
+        if level == 0.0 && !changed {
+            continue;
+        }
+        let colour = danger_colour(ring_colour(&emotion), level, pulse);
         for ring in children.iter().filter_map(|c| rings.get(c).ok()) {
             if let Some(mut m) = materials.get_mut(&ring.0) {
-                m.set(ring_colour(emotion));
+                m.set(colour);
             }
         }
     }
+}
+
+/// `ring` blended towards red by `danger` (0 to 1), beating with `pulse` (0 to 1).
+fn danger_colour(ring: Color, danger: f32, pulse: f32) -> Color {
+    if danger <= 0.0 {
+        return ring;
+    }
+    let red = LinearRgba::rgb(1.0, 0.1, 0.05);
+    let base = ring.to_linear();
+    let t = danger * (0.55 + 0.45 * pulse);
+    let mixed = base.mix(&red, t);
+    Color::LinearRgba(mixed.with_alpha(base.alpha.max(0.6 + 0.4 * danger)))
 }
 
 /// Shows the marker over the villager `E` would talk to, and bobs it.
@@ -188,6 +211,20 @@ fn mark_target(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ring_turns_red_as_a_wolf_comes_near_and_is_itself_without_one() {
+        let calm = Color::srgba(0.2, 0.6, 0.9, 0.3);
+        assert_eq!(danger_colour(calm, 0.0, 1.0), calm);
+        let near = danger_colour(calm, 1.0, 1.0).to_linear();
+        let far = danger_colour(calm, 0.3, 1.0).to_linear();
+        assert!(
+            near.red > far.red && far.red > calm.to_linear().red,
+            "{near:?} {far:?}"
+        );
+        assert!(near.blue < calm.to_linear().blue);
+        assert!(near.alpha >= 0.99, "{near:?}");
+    }
 
     #[test]
     fn trades_have_their_own_clothes() {
