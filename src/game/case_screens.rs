@@ -6,7 +6,7 @@ use bevy::prelude::*;
 
 use super::journal::{Journal, Suspect};
 use super::mystery::Case;
-use super::screens::{Screen, overlay};
+use super::screens::{Card, Screen, overlay};
 use crate::brain::components::Profile;
 use crate::config::CaseConfig;
 use crate::decide::leads::{self, Told};
@@ -14,7 +14,7 @@ use crate::world::components::Villager;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::Title), |c: Commands, case: Res<Case>| {
-        overlay(c, Screen::Title, title_text(&case))
+        overlay(c, Screen::Title, title_card(&case))
     })
     .add_systems(OnEnter(Screen::Won), won_screen)
     .add_systems(OnEnter(Screen::Lost), |c: Commands, case: Res<Case>| {
@@ -22,28 +22,59 @@ pub(super) fn plugin(app: &mut App) {
             .config
             .as_ref()
             .map_or("The judge", |c| c.judge.as_str());
-        let text = format!(
-            "{judge} has had enough of you.\n\nThe case stays unsolved, and the thief walks \
-             free.\n\nEnter: play again    Esc: quit"
-        );
-        overlay(c, Screen::Lost, text)
+        let card = Card {
+            heading: "Case lost".into(),
+            title: case
+                .config
+                .as_ref()
+                .map_or(String::new(), |c| c.title.clone()),
+            body: format!(
+                "{judge} has had enough of you.\n\nThe case stays unsolved, and the thief walks \
+                 free."
+            ),
+            keys: END_KEYS,
+            next: "Press Enter to play again".into(),
+        };
+        overlay(c, Screen::Lost, card)
     });
 }
 
-fn title_text(case: &Case) -> String {
+/// The keys, as the title screen shows them.
+const PLAY_KEYS: &[(&str, &str)] = &[
+    ("WASD", "walk"),
+    ("E", "talk"),
+    ("Enter", "say"),
+    ("Tab", "give bread"),
+    ("J / F2", "journal"),
+    ("Esc", "leave a chat"),
+    ("F1", "help"),
+    ("F3", "metrics"),
+    ("F5 / F9", "save / load"),
+    ("M", "mute"),
+    ("+ / -", "volume"),
+    ("L / K", "like / skip a tune"),
+];
+
+/// The keys of an end screen.
+const END_KEYS: &[(&str, &str)] = &[("Enter", "play again"), ("Esc", "quit")];
+
+fn title_card(case: &Case) -> Card {
     match &case.config {
-        Some(c) => format!(
-            "{}\n\n{}\n\nStart by asking around: \"{}\"\n\n\
-             WASD / arrows: walk    E: talk    Enter: say    Tab: give bread\n\
-             J / F2: journal    Esc: leave a chat    F1: help    F3: metrics\n\
-             Music: M mute    + / - volume    L like    K skip\n\n\
-             Press Enter to begin",
-            c.title, c.premise, c.ask
-        ),
-        None => {
-            "Millbrook\n\nWASD / arrows: walk    E: talk    F3: metrics\n\nPress Enter to begin"
-                .into()
-        }
+        Some(c) => Card {
+            heading: "Millbrook".into(),
+            // Under the village's name, the case's own ("Millbrook: The Stolen Bell").
+            title: c.title.trim_start_matches("Millbrook: ").to_string(),
+            body: format!("{}\n\nStart by asking around: \"{}\"", c.premise, c.ask),
+            keys: PLAY_KEYS,
+            next: "Press Enter to begin".into(),
+        },
+        None => Card {
+            heading: "Millbrook".into(),
+            title: "a village".into(),
+            body: "No case this time: walk about and talk to the villagers.".into(),
+            keys: PLAY_KEYS,
+            next: "Press Enter to begin".into(),
+        },
     }
 }
 
@@ -66,11 +97,17 @@ fn won_screen(
         Some(config) => told_back(config, case.wrong, &journal, &suspects),
         None => String::new(),
     };
-    overlay(
-        c,
-        Screen::Won,
-        format!("{text}\n\nEnter: play again    Esc: quit"),
-    )
+    let card = Card {
+        heading: "Case solved".into(),
+        title: case
+            .config
+            .as_ref()
+            .map_or(String::new(), |c| c.title.clone()),
+        body: text,
+        keys: END_KEYS,
+        next: "Press Enter to play again".into(),
+    };
+    overlay(c, Screen::Won, card)
 }
 
 /// The case told back from the journal: the headline, the clues against the culprit, and each

@@ -30,30 +30,121 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Update, reset_villagers);
 }
 
-/// A dark panel with centred text, removed when the screen changes.
-pub(super) fn overlay(mut commands: Commands, screen: Screen, text: String) {
-    commands.spawn((
-        DespawnOnExit(screen),
-        Node {
-            width: percent(100.0),
-            height: percent(100.0),
-            position_type: PositionType::Absolute,
-            justify_content: JustifyContent::Center,
-            align_items: AlignItems::Center,
-            ..default()
-        },
-        BackgroundColor(Color::srgba(0.02, 0.03, 0.08, 0.92)),
-        GlobalZIndex(10),
-        children![(
-            Text::new(text),
-            TextFont::from_font_size(22.0),
+/// What a title or end screen shows, top to bottom: a heading, the case's title, the card's text
+/// (the premise, or the case told back), the keys, and what to press next.
+pub(super) struct Card {
+    pub(crate) heading: String,
+    pub(crate) title: String,
+    pub(crate) body: String,
+    pub(crate) keys: &'static [(&'static str, &'static str)],
+    pub(crate) next: String,
+}
+
+/// Gold for headings and the card's frame.
+const GOLD: Color = Color::srgb(1.0, 0.84, 0.45);
+/// The card's parchment-dark fill and the screen's night-blue veil over the village.
+const CARD: Color = Color::srgb(0.11, 0.09, 0.07);
+const VEIL: Color = Color::srgba(0.02, 0.03, 0.08, 0.9);
+
+/// The screen: the village veiled, and over it, centred, the heading, the case's title, a framed
+/// card with the text, the keys as labelled key caps, and what to press next. Removed when the
+/// screen changes.
+pub(super) fn overlay(mut commands: Commands, screen: Screen, card: Card) {
+    let text = |t: String, size: f32, colour: Color| {
+        (
+            Text::new(t),
+            TextFont::from_font_size(size),
+            TextColor(colour),
             TextLayout::justify(Justify::Center),
+        )
+    };
+    let root = commands
+        .spawn((
+            DespawnOnExit(screen),
             Node {
-                max_width: px(900.0),
+                width: percent(100.0),
+                height: percent(100.0),
+                position_type: PositionType::Absolute,
+                flex_direction: FlexDirection::Column,
+                justify_content: JustifyContent::Center,
+                align_items: AlignItems::Center,
+                row_gap: px(14.0),
                 ..default()
             },
-        )],
-    ));
+            BackgroundColor(VEIL),
+            GlobalZIndex(10),
+        ))
+        .id();
+    let heading = commands.spawn(text(card.heading, 54.0, GOLD)).id();
+    let title = commands
+        .spawn(text(card.title, 26.0, Color::srgb(0.95, 0.93, 0.88)))
+        .id();
+    let body = commands
+        .spawn((
+            Node {
+                max_width: px(880.0),
+                padding: UiRect::axes(px(22.0), px(16.0)),
+                border: UiRect::all(px(2.0)),
+                ..default()
+            },
+            BackgroundColor(CARD),
+            BorderColor::all(GOLD.with_alpha(0.7)),
+            children![(
+                Text::new(card.body),
+                TextFont::from_font_size(19.0),
+                TextColor(Color::srgb(0.98, 0.94, 0.84)),
+            )],
+        ))
+        .id();
+    let keys = commands
+        .spawn(Node {
+            max_width: px(900.0),
+            flex_wrap: FlexWrap::Wrap,
+            justify_content: JustifyContent::Center,
+            column_gap: px(18.0),
+            row_gap: px(8.0),
+            ..default()
+        })
+        .id();
+    for (key, what) in card.keys {
+        let cap = commands
+            .spawn((
+                Node {
+                    align_items: AlignItems::Center,
+                    column_gap: px(6.0),
+                    ..default()
+                },
+                children![
+                    (
+                        Node {
+                            padding: UiRect::axes(px(7.0), px(2.0)),
+                            border: UiRect::all(px(1.0)),
+                            ..default()
+                        },
+                        BackgroundColor(Color::srgb(0.16, 0.17, 0.22)),
+                        BorderColor::all(Color::srgb(0.6, 0.6, 0.7)),
+                        children![(
+                            Text::new(*key),
+                            TextFont::from_font_size(16.0),
+                            TextColor(Color::WHITE),
+                        )],
+                    ),
+                    (
+                        Text::new(*what),
+                        TextFont::from_font_size(16.0),
+                        TextColor(Color::srgb(0.75, 0.77, 0.82)),
+                    ),
+                ],
+            ))
+            .id();
+        commands.entity(keys).add_child(cap);
+    }
+    let next = commands
+        .spawn(text(card.next, 22.0, Color::srgb(1.0, 0.95, 0.7)))
+        .id();
+    commands
+        .entity(root)
+        .add_children(&[heading, title, body, keys, next]);
 }
 
 fn leave_screen(
