@@ -6,11 +6,12 @@
 use bevy::prelude::*;
 
 use super::chat::ChatBox;
+use super::labels::FIGURE;
 use super::screens::Screen;
 use super::view::{View, plain, shown};
 use crate::brain::components::InConversation;
 use crate::brain::talk::Speech;
-use crate::world::components::{Position, Villager};
+use crate::world::components::{Player, Position, Villager};
 
 /// Bubbles of villagers no longer talking fade after this many seconds without new text.
 const BUBBLE_SECS: f32 = 8.0;
@@ -157,10 +158,17 @@ fn update_bubbles(
     }
 }
 
-/// Puts each bubble above its speaker, inside the window; the tail points at the speaker.
+/// Puts each bubble above its speaker, inside the window and off the player's figure; the tail
+/// points at the speaker.
+#[allow(clippy::type_complexity)]
 fn place_bubbles(
     view: View,
     screen: Res<State<Screen>>,
+    player: Query<&Position, (With<Player>, Without<Villager>)>,
+    panels: Query<
+        (&ComputedNode, &UiGlobalTransform, &InheritedVisibility),
+        (With<super::view::Covers>, Without<Bubble>),
+    >,
     owners: Query<&Position, With<Villager>>,
     mut bubbles: Query<(
         &Bubble,
@@ -172,6 +180,20 @@ fn place_bubbles(
     mut tails: Query<&mut Node, (With<Tail>, Without<Bubble>)>,
 ) {
     let Some(v) = view.get() else { return };
+    // What a bubble keeps off: the player's figure and the panels.
+    let mut obstacles: Vec<Rect> = panels
+        .iter()
+        .filter(|(c, _, vis)| vis.get() && c.size().x > 0.0)
+        .map(|(c, at, _)| {
+            let scale = c.inverse_scale_factor();
+            Rect::from_center_size(at.translation * scale, c.size() * scale)
+        })
+        .collect();
+    obstacles.extend(player.single().ok().map(|p| {
+        let feet = v.to_screen(p.0);
+        let head = v.to_screen(p.0 + Vec2::new(FIGURE.x / 2.0, FIGURE.y));
+        Rect::new(2.0 * feet.x - head.x, head.y, head.x, feet.y)
+    }));
     for (bubble, mut node, computed, mut vis, children) in &mut bubbles {
         let Ok(pos) = owners.get(bubble.owner) else {
             continue;
@@ -179,11 +201,19 @@ fn place_bubbles(
         let anchor = v.to_screen(pos.0 + Vec2::Y * ABOVE);
         let size = computed.size() * computed.inverse_scale_factor();
         let visible = *screen.get() == Screen::Playing && v.contains(anchor, 40.0);
-        vis.set_if_neq(shown(visible));
         let left =
             (anchor.x - size.x / 2.0).clamp(MARGIN, (v.size.x - size.x - MARGIN).max(MARGIN));
         let top =
             (anchor.y - size.y - TAIL).clamp(MARGIN, (v.size.y - size.y - MARGIN).max(MARGIN));
+        let place = clear_of(
+            Rect::new(left, top, left + size.x, top + size.y),
+            &obstacles,
+            v.size,
+        );
+        vis.set_if_neq(shown(visible && place.is_some()));
+        let Some(Vec2 { x: left, y: top }) = place else {
+            continue;
+        };
         set_px(&mut node.left, left);
         set_px(&mut node.top, top);
         let tail_x =
@@ -194,6 +224,40 @@ fn place_bubbles(
             }
         }
     }
+}
+
+/// Where a bubble at `bubble` goes so that it covers none of `obstacles` (the player's figure and
+/// the panels): where it is when clear; else the nearest place beside, above or below one of them
+/// that clears them all and stays in the window; none when there is no such place (the bubble is
+/// hidden; a villager in a chat has its words in the conversation panel too).
+fn clear_of(bubble: Rect, obstacles: &[Rect], window: Vec2) -> Option<Vec2> {
+    let size = bubble.size();
+    let free = |at: Vec2| {
+        let r = Rect::from_corners(at, at + size);
+        at.x >= MARGIN
+            && at.y >= MARGIN
+            && r.max.x <= window.x - MARGIN
+            && r.max.y <= window.y - MARGIN
+            && obstacles.iter().all(|o| {
+                let both = r.intersect(*o);
+                both.width() <= 0.0 || both.height() <= 0.0
+            })
+    };
+    if free(bubble.min) {
+        return Some(bubble.min);
+    }
+    obstacles
+        .iter()
+        .flat_map(|o| {
+            [
+                Vec2::new(o.min.x - size.x - 2.0, bubble.min.y),
+                Vec2::new(o.max.x + 2.0, bubble.min.y),
+                Vec2::new(bubble.min.x, o.min.y - size.y - 2.0),
+                Vec2::new(bubble.min.x, o.max.y + 2.0),
+            ]
+        })
+        .filter(|at| free(*at))
+        .min_by(|a, b| a.distance(bubble.min).total_cmp(&b.distance(bubble.min)))
 }
 
 /// Writes `value` logical pixels into `slot` only when it moved (a layout change costs).
@@ -241,4 +305,32 @@ fn mark_partner(
     let edge = centre + dir * t;
     set_px(&mut node.left, edge.x - 50.0);
     set_px(&mut node.top, edge.y - 10.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bubble_steps_off_the_player_and_the_panels_the_least_way_or_hides() {
+        let window = Vec2::new(1280.0, 720.0);
+        let bubble = Rect::new(500.0, 300.0, 800.0, 350.0);
+        // Clear of everything: stays.
+        let far = Rect::new(100.0, 100.0, 116.0, 130.0);
+        assert_eq!(clear_of(bubble, &[far], window), Some(bubble.min));
+        // The player under its right end: the bubble moves left of it (the shortest way).
+        let me = Rect::new(785.0, 325.0, 801.0, 355.0);
+        let at = clear_of(bubble, &[me], window).unwrap();
+        assert_eq!(at, Vec2::new(785.0 - 300.0 - 2.0, 300.0));
+        // With the journal where that would be (and under the bubble's left end), the nearest
+        // place clear of both is below the journal.
+        let journal = Rect::new(8.0, 64.0, 568.0, 408.0);
+        let at = clear_of(bubble, &[me, journal], window).unwrap();
+        assert_eq!(at, Vec2::new(500.0, 410.0));
+        let moved = Rect::from_corners(at, at + bubble.size());
+        assert!(moved.intersect(me).is_empty() && moved.intersect(journal).is_empty());
+        // No room anywhere: hidden.
+        let wall = Rect::new(0.0, 0.0, 1280.0, 720.0);
+        assert_eq!(clear_of(bubble, &[wall], window), None);
+    }
 }

@@ -16,6 +16,7 @@ use super::mystery::Case;
 use super::screens::Screen;
 use super::tutorial::Tutorial;
 use super::view::{Covers, View};
+use crate::brain::talk::Speech;
 use crate::world::components::{Player, Position, Villager};
 
 /// Frames a state is held before it is measured (layout and text settle in a few).
@@ -119,9 +120,17 @@ fn set_up(
     };
     match state {
         Busy::ChatJournalClue => {
-            // Stand just in front of the villager, as after walking up to it.
-            me.0 = at.0 - Vec2::Y * 32.0;
+            // Beside the villager, just above its head, where its bubble would be, as the
+            // autopilot often stands after walking up to it; the villager has just answered.
+            me.0 = at.0 + Vec2::new(30.0, 12.0);
             open_chat(&mut commands, &mut chat, npc);
+            commands.entity(npc).insert(Speech {
+                text: "At dawn I saw the tower door standing open when I went to fetch water."
+                    .into(),
+                done: true,
+                heard: "Did you see anything strange?".into(),
+                ..default()
+            });
             for i in 0..12 {
                 journal.tell(Clue {
                     speaker: v.name.clone(),
@@ -259,23 +268,26 @@ type Nodes<'w, 's> = Query<
         &'static ComputedNode,
         &'static UiGlobalTransform,
         Option<&'static Children>,
+        Has<Text>,
     ),
 >;
 
 /// A UI node's box in logical window pixels.
 fn node_box(nodes: &Nodes, e: Entity) -> Option<Rect> {
-    let (c, at, _) = nodes.get(e).ok()?;
+    let (c, at, ..) = nodes.get(e).ok()?;
     let scale = c.inverse_scale_factor();
     (c.size().x > 0.0).then(|| Rect::from_center_size(at.translation * scale, c.size() * scale))
 }
 
-/// The boxes of every node under `e`.
+/// The boxes of the text under `e` (a bubble's tail sticks out on purpose; words never should).
 fn descendants(nodes: &Nodes, e: Entity, out: &mut Vec<Rect>) {
-    let Ok((_, _, Some(children))) = nodes.get(e) else {
+    let Ok((_, _, Some(children), _)) = nodes.get(e) else {
         return;
     };
     for &child in children {
-        out.extend(node_box(nodes, child));
+        if nodes.get(child).is_ok_and(|n| n.3) {
+            out.extend(node_box(nodes, child));
+        }
         descendants(nodes, child, out);
     }
 }

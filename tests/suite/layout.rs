@@ -1,6 +1,6 @@
 //! The game's busiest screens, drawn under Xvfb with software rendering: a chat with the journal
-//! open and a new clue arriving, the accusation over a full journal, F3's metrics with the
-//! tutorial. In each, no panel may cover another or the player, and every panel fits in the
+//! open, a new clue arriving and the villager's bubble where the player stands, the accusation
+//! over a full journal, F3's metrics with the tutorial. In each, no panel may cover another or the player, and every panel fits in the
 //! 1280×720 window (`play --autopilot layout` measures the boxes and saves a screenshot of each).
 
 use std::process::Command;
