@@ -6,6 +6,7 @@
 use bevy::prelude::*;
 
 use super::chat::ChatBox;
+use super::figures::VILLAGER_SCALE;
 use super::labels::FIGURE;
 use super::screens::Screen;
 use super::view::{View, plain, shown};
@@ -19,7 +20,7 @@ const BUBBLE_SECS: f32 = 8.0;
 /// costly part of a frame that shows a growing reply).
 const REFRESH_SECS: f32 = 0.25;
 /// Height of the bubble's anchor above the speaker's feet, world units.
-const ABOVE: f32 = 34.0;
+const ABOVE: f32 = 34.0 * VILLAGER_SCALE;
 /// Tail size and the screen margin bubbles keep, logical pixels.
 const TAIL: f32 = 10.0;
 const MARGIN: f32 = 8.0;

@@ -6,14 +6,15 @@
 
 use bevy::prelude::*;
 
+use super::figures::VILLAGER_SCALE;
 use crate::NpcSystems;
 use crate::world::act::BOUNDS;
 use crate::world::components::{Player, Position, Villager};
 
 /// Distance villagers keep from each other, world units (a figure is about 16 wide).
-const SPACE: f32 = 24.0;
+const SPACE: f32 = 24.0 * VILLAGER_SCALE;
 /// Distance villagers keep from the player.
-const PLAYER_SPACE: f32 = 30.0;
+const PLAYER_SPACE: f32 = 30.0 * VILLAGER_SCALE;
 /// Share of the overlap undone per frame: gentle, so that walking to a spot and keeping apart
 /// settle instead of trembling.
 const EASE: f32 = 0.25;

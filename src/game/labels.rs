@@ -7,6 +7,7 @@
 
 use bevy::prelude::*;
 
+use super::figures::{PLAYER_SCALE, VILLAGER_SCALE};
 use super::screens::Screen;
 use super::view::{Covers, View, covered, shown};
 
@@ -20,7 +21,7 @@ use crate::world::components::{CurrentAction, Player, Position, Villager};
 /// Labels show for villagers this close to the player (world units), and for the one it talks to.
 const LABEL_RANGE: f32 = 280.0;
 /// A label's place under its villager, and its height (two lines), world units.
-const BELOW: f32 = -14.0;
+const BELOW: f32 = -6.0 - 8.0 * VILLAGER_SCALE;
 const HEIGHT: f32 = 26.0;
 /// Space left between stacked labels (also keeps rounding from finding the same overlap again).
 const GAP: f32 = 2.0;
@@ -29,7 +30,7 @@ const MAX_NUDGE: f32 = 3.0 * HEIGHT;
 /// Labels one above the other at most; a label that would be the next is hidden.
 const MAX_STACK: usize = 2;
 /// The player's figure around its feet (width, height), world units: labels keep off it.
-pub(super) const FIGURE: Vec2 = Vec2::new(16.0, 30.0);
+pub(super) const FIGURE: Vec2 = Vec2::new(16.0 * PLAYER_SCALE, 30.0 * PLAYER_SCALE);
 /// Approximate width of one character at the label's size.
 const CHAR_W: f32 = 6.6;
 

@@ -6,12 +6,13 @@
 
 use bevy::prelude::*;
 
+use super::figures::VILLAGER_SCALE;
 use super::village::solids::solids;
 use crate::NpcSystems;
 use crate::world::components::{Player, Position};
 
 /// How far a walker's centre keeps from a wall (about half a figure's width).
-const PAD: f32 = 7.0;
+const PAD: f32 = 7.0 * VILLAGER_SCALE;
 
 /// The village's walls, padded by [`PAD`].
 #[derive(Resource)]

@@ -27,6 +27,10 @@ pub(super) fn trade_colour(role: &str) -> Color {
     Color::hsl((h % 360) as f32, 0.5, 0.45)
 }
 
+/// How big villagers and the player are drawn (1: a figure 30 world units tall).
+pub(in crate::game) const VILLAGER_SCALE: f32 = 1.3;
+pub(in crate::game) const PLAYER_SCALE: f32 = 1.45;
+
 /// The parts of a standing figure, added as children of `entity`.
 fn body(
     commands: &mut Commands,
@@ -105,7 +109,7 @@ pub(super) fn on_add_villager(
         &mut palette,
         e,
         Color::srgb(0.6, 0.55, 0.5),
-        1.0,
+        VILLAGER_SCALE,
     );
     let marker = palette.paint(&mut materials, Color::srgb(1.0, 0.95, 0.4));
     commands.entity(e).with_children(|f| {
@@ -155,7 +159,7 @@ pub(super) fn on_add_player(
         &mut palette,
         e,
         Color::srgb(0.2, 0.45, 0.95),
-        1.15,
+        PLAYER_SCALE,
     );
 }
 
