@@ -107,6 +107,10 @@ pub(crate) fn clear_lead(
 #[derive(Resource, Default)]
 pub(super) struct JournalOpen(pub bool);
 
+/// How many of the newest clues the open journal has scrolled past (PgUp older, PgDn newer).
+#[derive(Resource, Default, PartialEq)]
+pub(super) struct JournalScroll(pub usize);
+
 #[derive(Component)]
 struct JournalPanel;
 
@@ -128,6 +132,7 @@ const ROW_CHARS: usize = 60;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Journal>()
         .init_resource::<JournalOpen>()
+        .init_resource::<JournalScroll>()
         .add_systems(Startup, spawn_panel)
         .add_systems(
             Update,
@@ -187,11 +192,25 @@ fn forget(mut new_game: MessageReader<NewGame>, mut journal: ResMut<Journal>) {
 fn toggle(
     keys: Res<ButtonInput<KeyCode>>,
     chat: Res<super::chat::ChatBox>,
+    journal: Res<Journal>,
     mut open: ResMut<JournalOpen>,
+    mut scroll: ResMut<JournalScroll>,
 ) {
     // While typing, J is a letter: F2 works in and out of a chat.
     if keys.just_pressed(KeyCode::F2) || (chat.with.is_none() && keys.just_pressed(KeyCode::KeyJ)) {
         open.0 = !open.0;
+        // It opens on the newest clues.
+        scroll.set_if_neq(JournalScroll(0));
+    }
+    if open.0 {
+        let newest = journal.clues.len().saturating_sub(1);
+        let back = scroll.0;
+        if keys.just_pressed(KeyCode::PageUp) && back < newest {
+            scroll.0 = back + 1;
+        }
+        if keys.just_pressed(KeyCode::PageDown) && back > 0 {
+            scroll.0 = back - 1;
+        }
     }
 }
 
@@ -261,14 +280,15 @@ fn wrapped_rows(line: &str, width: usize) -> usize {
 }
 
 /// The journal's text: its clues, the newest that fit in `rows` rows, or how to get some.
-pub(super) fn journal_text(journal: &Journal, rows: usize) -> String {
+pub(super) fn journal_text(journal: &Journal, rows: usize, back: usize) -> String {
     if journal.clues.is_empty() {
         return "Journal: no clues yet. Villagers who trust you tell you what they know.".into();
     }
     let lines = journal.lines(journal.clues.len());
+    let back = back.min(lines.len() - 1);
     let mut fit = Vec::new();
     let mut used = 0;
-    for l in lines.iter().rev() {
+    for l in lines[..lines.len() - back].iter().rev() {
         let need = wrapped_rows(l, ROW_CHARS);
         if used + need > rows {
             break;
@@ -277,10 +297,13 @@ pub(super) fn journal_text(journal: &Journal, rows: usize) -> String {
         fit.push(l.as_str());
     }
     fit.reverse();
-    let older = lines.len() - fit.len();
+    let older = lines.len() - back - fit.len();
     let mut s = format!("Journal: {} clue(s)", journal.clues.len());
-    if older > 0 {
-        s.push_str(&format!(" ({older} older not shown)"));
+    match (older, back) {
+        (0, 0) => {}
+        (o, 0) => s.push_str(&format!(" ({o} older: PgUp)")),
+        (0, b) => s.push_str(&format!(" ({b} newer: PgDn)")),
+        (o, b) => s.push_str(&format!(" ({o} older: PgUp, {b} newer: PgDn)")),
     }
     for l in fit {
         s.push('\n');
@@ -301,10 +324,11 @@ type Above<'w, 's> = Query<
     ),
 >;
 
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn show(
     journal: Res<Journal>,
     open: Res<JournalOpen>,
+    scroll: Res<JournalScroll>,
     screen: Res<State<Screen>>,
     above: Above,
     mut panel: Query<(&mut Visibility, &mut Node), (With<JournalPanel>, Without<ClueNotice>)>,
@@ -339,11 +363,14 @@ fn show(
         v.set_if_neq(want(journal.notice > 0.0 && !open.0));
         place(&mut node, below_all);
     }
-    if (journal.is_changed() || open.is_changed())
+    if (journal.is_changed() || open.is_changed() || scroll.is_changed())
         && open.0
         && let Ok(mut t) = text.single_mut()
     {
-        t.0 = format!("{}\n\nJ or F2: close", journal_text(&journal, SHOWN_ROWS));
+        t.0 = format!(
+            "{}\n\nJ or F2: close",
+            journal_text(&journal, SHOWN_ROWS, scroll.0)
+        );
     }
 }
 

@@ -72,7 +72,7 @@ fn the_panel_shows_the_newest_clues_that_fit_and_says_how_many_are_older() {
             &format!("{i}: {}", "a long clue about the night ".repeat(3)),
         ));
     }
-    let text = journal_text(&j, 16);
+    let text = journal_text(&j, 16, 0);
     let rows: usize = text
         .lines()
         .skip(1)
@@ -89,9 +89,26 @@ fn the_panel_shows_the_newest_clues_that_fit_and_says_how_many_are_older() {
     );
     assert!(text.starts_with("Journal: 12 clue(s) ("), "{text}");
     assert!(
-        text.lines().next().unwrap().contains("older not shown"),
+        text.lines().next().unwrap().contains("older: PgUp"),
         "{text}"
     );
+    // Scrolled back five: the five newest are gone, older ones come in, and it says so.
+    let back = journal_text(&j, 16, 5);
+    assert!(
+        !back.contains("11: a long") && back.contains("6: a long"),
+        "{back}"
+    );
+    assert!(
+        back.lines().next().unwrap().contains("5 newer: PgDn"),
+        "{back}"
+    );
+    // As far back as it goes: the oldest is there, nothing older is announced.
+    let oldest = journal_text(&j, 16, 100);
+    assert!(
+        oldest.contains("\nDay 1, 09:00  Hilda: 0: a long"),
+        "{oldest}"
+    );
+    assert!(!oldest.contains("older"), "{oldest}");
 }
 
 #[test]

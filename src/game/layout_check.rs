@@ -164,6 +164,7 @@ fn set_up(
 }
 
 /// After a state has settled: measures its boxes, saves its screenshot, moves on.
+#[allow(clippy::type_complexity)]
 fn measure(
     mut commands: Commands,
     mut tour: ResMut<Tour>,

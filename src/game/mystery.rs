@@ -162,7 +162,7 @@ fn publish_gate(
                 .map_or("the crime", |c| c.crime.as_str()),
             judge.unwrap_or_default(),
             case.left(),
-            journal_text(&journal, 6)
+            journal_text(&journal, 6, 0)
         )
     });
     let next = ChatGate {

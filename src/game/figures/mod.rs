@@ -158,6 +158,7 @@ fn step(
 }
 
 /// The ring in the emotion's colour; while a wolf is near, pulsing towards red by how near.
+#[allow(clippy::type_complexity)]
 fn colour_rings(
     time: Res<Time<Real>>,
     villagers: Query<(Ref<Emotion>, Option<Ref<Danger>>, &Children)>,
