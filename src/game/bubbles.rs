@@ -6,9 +6,9 @@
 use bevy::prelude::*;
 
 use super::chat::ChatBox;
-use super::figures::VILLAGER_SCALE;
 use super::labels::FIGURE;
 use super::screens::Screen;
+use super::view::VILLAGER_SCALE;
 use super::view::{View, plain, shown};
 use crate::brain::components::InConversation;
 use crate::brain::talk::Speech;

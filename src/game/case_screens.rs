@@ -22,20 +22,10 @@ pub(super) fn plugin(app: &mut App) {
             .config
             .as_ref()
             .map_or("The judge", |c| c.judge.as_str());
-        let card = Card {
-            heading: "Case lost".into(),
-            title: case
-                .config
-                .as_ref()
-                .map_or(String::new(), |c| c.title.clone()),
-            body: format!(
-                "{judge} has had enough of you.\n\nThe case stays unsolved, and the thief walks \
-                 free."
-            ),
-            keys: END_KEYS,
-            next: "Press Enter to play again".into(),
-        };
-        overlay(c, Screen::Lost, card)
+        let body = format!(
+            "{judge} has had enough of you.\n\nThe case stays unsolved, and the thief walks free."
+        );
+        overlay(c, Screen::Lost, end_card(&case, "Case lost", body))
     });
 }
 
@@ -57,6 +47,20 @@ const PLAY_KEYS: &[(&str, &str)] = &[
 
 /// The keys of an end screen.
 const END_KEYS: &[(&str, &str)] = &[("Enter", "play again"), ("Esc", "quit")];
+
+/// An end screen's card: the heading, the case's title, `body`, and how to go on.
+fn end_card(case: &Case, heading: &str, body: String) -> Card {
+    Card {
+        heading: heading.into(),
+        title: case
+            .config
+            .as_ref()
+            .map_or(String::new(), |c| c.title.clone()),
+        body,
+        keys: END_KEYS,
+        next: "Press Enter to play again".into(),
+    }
+}
 
 fn title_card(case: &Case) -> Card {
     match &case.config {
@@ -97,17 +101,7 @@ fn won_screen(
         Some(config) => told_back(config, case.wrong, &journal, &suspects),
         None => String::new(),
     };
-    let card = Card {
-        heading: "Case solved".into(),
-        title: case
-            .config
-            .as_ref()
-            .map_or(String::new(), |c| c.title.clone()),
-        body: text,
-        keys: END_KEYS,
-        next: "Press Enter to play again".into(),
-    };
-    overlay(c, Screen::Won, card)
+    overlay(c, Screen::Won, end_card(&case, "Case solved", text))
 }
 
 /// The case told back from the journal: the headline, the clues against the culprit, and each

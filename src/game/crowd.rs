@@ -6,7 +6,7 @@
 
 use bevy::prelude::*;
 
-use super::figures::VILLAGER_SCALE;
+use super::view::VILLAGER_SCALE;
 use crate::NpcSystems;
 use crate::world::act::BOUNDS;
 use crate::world::components::{Player, Position, Villager};

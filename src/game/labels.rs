@@ -7,9 +7,9 @@
 
 use bevy::prelude::*;
 
-use super::figures::{PLAYER_SCALE, VILLAGER_SCALE};
 use super::screens::Screen;
 use super::view::{Covers, View, covered, shown};
+use super::view::{PLAYER_SCALE, VILLAGER_SCALE};
 
 use super::chat::{ChatBox, TalkTarget};
 use super::paint::{Paint, Palette};

@@ -5,6 +5,11 @@ use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
+/// How big villagers and the player are drawn (1: a figure 30 world units tall); what keeps
+/// clear of them (labels, bubbles, walls, personal space) is sized by the same.
+pub(super) const VILLAGER_SCALE: f32 = 1.3;
+pub(super) const PLAYER_SCALE: f32 = 1.45;
+
 /// The camera and the window, read together.
 #[derive(SystemParam)]
 pub(super) struct View<'w, 's> {

@@ -27,9 +27,7 @@ pub(super) fn trade_colour(role: &str) -> Color {
     Color::hsl((h % 360) as f32, 0.5, 0.45)
 }
 
-/// How big villagers and the player are drawn (1: a figure 30 world units tall).
-pub(in crate::game) const VILLAGER_SCALE: f32 = 1.3;
-pub(in crate::game) const PLAYER_SCALE: f32 = 1.45;
+use super::super::view::{PLAYER_SCALE, VILLAGER_SCALE};
 
 /// The parts of a standing figure, added as children of `entity`.
 fn body(

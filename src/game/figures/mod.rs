@@ -18,7 +18,6 @@ use crate::world::components::{CurrentAction, Player, Position, Villager, Wolf};
 
 mod body;
 
-pub(super) use body::{PLAYER_SCALE, VILLAGER_SCALE};
 use body::{on_add_player, on_add_villager, on_add_wolf, trade_colour};
 
 pub(super) fn plugin(app: &mut App) {
