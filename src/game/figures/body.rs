@@ -45,6 +45,7 @@ fn body(
     let dark = palette.paint(materials, Color::srgb(0.15, 0.12, 0.1));
     let shade = palette.paint(materials, SHADE);
     let trousers = palette.paint(materials, Color::srgb(0.25, 0.2, 0.17));
+    let hair = palette.paint(materials, HAIR[entity.index_u32() as usize % HAIR.len()]);
     let s = scale;
     let leg = palette.square(meshes);
     commands.entity(entity).with_children(|f| {
@@ -55,7 +56,7 @@ fn body(
         ));
         for side in [-1.0f32, 1.0] {
             f.spawn((
-                Leg(side),
+                Leg(side, 4.0 * s),
                 Mesh2d(leg.clone()),
                 MeshMaterial2d(trousers.clone()),
                 Transform::from_xyz(side * 2.5 * s, 4.0 * s, 0.1).with_scale(Vec3::new(
@@ -76,15 +77,41 @@ fn body(
             MeshMaterial2d(skin),
             Transform::from_xyz(0.0, 25.0 * s, 0.3),
         ));
+        // Hair: a cap over the head's crown and back (the head is drawn over its lower half).
+        f.spawn((
+            Mesh2d(meshes.add(Circle::new(5.4 * s))),
+            MeshMaterial2d(hair),
+            Transform::from_xyz(0.0, 27.0 * s, 0.29),
+        ));
+        // The face looks where the figure goes: an eye and a mouth, turned with it (`Eye`).
         f.spawn((
             Eye,
             Mesh2d(meshes.add(Circle::new(1.1 * s))),
+            MeshMaterial2d(dark.clone()),
+            Transform::from_xyz(2.2 * s, 25.5 * s, 0.4),
+        ));
+        f.spawn((
+            Eye,
+            Mesh2d(leg),
             MeshMaterial2d(dark),
-            Transform::from_xyz(2.0 * s, 26.0 * s, 0.4),
+            Transform::from_xyz(3.0 * s, 22.4 * s, 0.4).with_scale(Vec3::new(
+                1.8 * s,
+                0.6 * s,
+                1.0,
+            )),
         ));
     });
     cloth
 }
+
+/// Hair colours, picked by the figure's entity so neighbours differ.
+const HAIR: [Color; 5] = [
+    Color::srgb(0.22, 0.14, 0.08),
+    Color::srgb(0.55, 0.35, 0.15),
+    Color::srgb(0.12, 0.1, 0.1),
+    Color::srgb(0.75, 0.6, 0.3),
+    Color::srgb(0.6, 0.6, 0.62),
+];
 
 pub(super) fn on_add_villager(
     add: On<Add, Villager>,
@@ -113,7 +140,7 @@ pub(super) fn on_add_villager(
     commands.entity(e).with_children(|f| {
         f.spawn((
             EmotionRing(ring.clone()),
-            Mesh2d(meshes.add(Annulus::new(11.0, 14.5))),
+            Mesh2d(meshes.add(Annulus::new(11.0 * VILLAGER_SCALE, 14.5 * VILLAGER_SCALE))),
             MeshMaterial2d(ring),
             Transform::from_xyz(0.0, 0.0, -0.2).with_scale(Vec3::new(1.0, 0.5, 1.0)),
         ));
@@ -126,7 +153,7 @@ pub(super) fn on_add_villager(
                 Vec2::new(0.0, 0.0),
             ))),
             MeshMaterial2d(marker),
-            Transform::from_xyz(0.0, 36.0, 0.5),
+            Transform::from_xyz(0.0, 33.0 * VILLAGER_SCALE, 0.5),
         ));
     });
 }
@@ -146,7 +173,7 @@ pub(super) fn on_add_player(
     ));
     let gold = palette.paint(&mut materials, Color::srgb(1.0, 0.82, 0.2));
     commands.entity(e).with_child((
-        Mesh2d(meshes.add(Annulus::new(12.0, 16.0))),
+        Mesh2d(meshes.add(Annulus::new(11.0 * PLAYER_SCALE, 14.5 * PLAYER_SCALE))),
         MeshMaterial2d(gold),
         Transform::from_xyz(0.0, 0.0, -0.2).with_scale(Vec3::new(1.0, 0.5, 1.0)),
     ));

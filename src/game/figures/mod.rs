@@ -49,8 +49,9 @@ struct Gait {
     facing: f32,
 }
 
+/// A leg: which side (-1 or 1) and its height at rest (by the figure's size).
 #[derive(Component)]
-struct Leg(f32);
+struct Leg(f32, f32);
 
 #[derive(Component)]
 struct Eye;
@@ -141,7 +142,7 @@ fn step(
         let swing = gait.phase.sin() * 2.5;
         for child in children.iter() {
             if let Ok((leg, mut t)) = legs.get_mut(child) {
-                let y = 4.0 + swing * leg.0;
+                let y = leg.1 * (1.0 + swing * leg.0 / 4.0);
                 if t.translation.y != y {
                     t.translation.y = y;
                 }
