@@ -2,8 +2,8 @@
 //! dark backing so they read on any ground. Labels never overlap each other or a panel (HUD, chat,
 //! journal, bubbles): when villagers stand close, a label is pushed down until it is clear, at most
 //! two one above the other: the villager being talked to or highlighted, then the nearest, keep
-//! theirs and a third is hidden; a label a panel would push far from its villager is hidden. The
-//! player's figure counts as a panel: a label never covers the player.
+//! theirs and a third is hidden; a label a panel would push far from its villager is hidden. A
+//! label never covers the player: one whose place is over the player's figure is hidden.
 
 use bevy::prelude::*;
 
@@ -125,6 +125,13 @@ fn write_labels(
     }
 }
 
+/// True when a label at `at`, `w` wide, would cover `figure`.
+fn covers(at: Vec2, w: f32, figure: Rect) -> bool {
+    !Rect::from_center_size(at, Vec2::new(w, HEIGHT))
+        .intersect(figure)
+        .is_empty()
+}
+
 /// A label that wants a place: where (under its villager), how wide, and its rank (lower keeps its
 /// place first: 0 for the villager talked to or highlighted, else its distance to the player).
 pub(super) type Wanted = (Vec2, f32, f32);
@@ -209,13 +216,17 @@ fn place_labels(
             .collect(),
         None => Vec::new(),
     };
-    // The player's own figure: a label walked up to from below steps under the player.
-    covered.push(Rect::new(
+    // The player's own figure: a label that would cover it is not shown (pushed under the player
+    // it would read as the player's; the villager talked to is named in the conversation panel),
+    // and no label is pushed onto it.
+    let figure = Rect::new(
         me.0.x - FIGURE.x / 2.0,
         me.0.y,
         me.0.x + FIGURE.x / 2.0,
         me.0.y + FIGURE.y,
-    ));
+    );
+    near_labels.retain(|(_, at, w, _)| !covers(*at, *w, figure));
+    covered.push(figure);
     let wanted: Vec<Wanted> = near_labels
         .iter()
         .map(|(_, at, w, rank)| (*at, *w, *rank))
@@ -239,6 +250,15 @@ fn place_labels(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_over_the_player_is_known_and_one_beside_is_not() {
+        let figure = Rect::new(-10.0, 0.0, 10.0, 40.0);
+        assert!(covers(Vec2::new(0.0, 30.0), 60.0, figure));
+        assert!(covers(Vec2::new(35.0, 10.0), 60.0, figure));
+        assert!(!covers(Vec2::new(50.0, 10.0), 60.0, figure));
+        assert!(!covers(Vec2::new(0.0, -HEIGHT), 60.0, figure));
+    }
 
     #[test]
     fn many_labels_in_one_spot_show_two_the_highlighted_and_the_nearest() {
