@@ -8,6 +8,7 @@
 
 mod buildings;
 mod canvas;
+mod grounds;
 mod kit;
 pub(super) mod solids;
 

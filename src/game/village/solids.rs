@@ -4,9 +4,8 @@
 
 use bevy::prelude::*;
 
-use super::buildings::{
-    CHAPEL, CHAPEL_TOWER, DOOR, HOME, MILL, SMITHY, STALL, STALLS, TAVERN, TOWN_HALL, WELL,
-};
+use super::buildings::{CHAPEL, CHAPEL_TOWER, DOOR, HOME, MILL, SMITHY, TAVERN, TOWN_HALL};
+use super::grounds::{STALL, STALLS, WELL};
 use crate::world::places::{PLACES, Place, PlaceKind};
 
 /// Every solid rectangle of the village, in world units.
