@@ -29,4 +29,5 @@ mod save_crash;
 mod serve;
 mod sim;
 mod sim_save;
+mod speculative;
 mod talk;

@@ -52,6 +52,21 @@ pub fn push_key(tiles: &mut Vec<f32>, len: usize, key: &[f32]) {
     }
 }
 
+/// Keeps the first `len` positions of `tiles` (filled by [`push_key`], values `kv_dim` wide) and
+/// zeroes the slots after them in the last tile, as [`push_key`] would have left them: a sequence
+/// cut back to `len` positions is the sequence that read only those.
+pub fn truncate_keys(tiles: &mut Vec<f32>, len: usize, kv_dim: usize) {
+    tiles.truncate(key_floats(len, kv_dim).min(tiles.len()));
+    let (tile, slot) = (len / TILE, len % TILE);
+    if slot == 0 || tiles.len() < (tile + 1) * kv_dim * TILE {
+        return;
+    }
+    let base = tile * kv_dim * TILE;
+    for c in 0..kv_dim {
+        tiles[base + c * TILE + slot..base + (c + 1) * TILE].fill(0.0);
+    }
+}
+
 /// Floats of key tiles that hold `len` positions of `kv_dim` values.
 pub fn key_floats(len: usize, kv_dim: usize) -> usize {
     len.div_ceil(TILE) * kv_dim * TILE

@@ -7,10 +7,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Serialize;
 
+use super::speculative::{self, SpeculativeBench};
 use super::{BenchArgs, bandwidth, median, print};
+use crate::config::DEFAULT_CASE;
 use crate::ml::lm::DialogueModel;
 use crate::ml::lm::Kernel;
 use crate::ml::lm::engine::EngineKind;
+use crate::ml::lm::model::DRAFT_TOKENS;
 use crate::ml::lm::model::Prompt;
 use crate::ml::lm::speed::SpeedRun;
 use crate::ml::model_files::dialogue_model_path;
@@ -37,6 +40,18 @@ pub struct DialogueBenchArgs {
     /// CPU lacks is refused). Default: the best this CPU has.
     #[arg(long, value_delimiter = ',', value_parser = Kernel::from_name)]
     pub(crate) kernel: Vec<Kernel>,
+    /// Also decode grounded fact replies (every villager of `--case` stating each thing it
+    /// knows) with draft tokens looked up in their context and without, side by side:
+    /// `speculative_decode_tps`, `plain_decode_tps`, `acceptance_rate`, and whether greedy
+    /// replies come out the same (`greedy_identical`). On the first engine measured.
+    #[arg(long)]
+    pub(crate) speculative: bool,
+    /// Draft tokens verified per step with `--speculative`.
+    #[arg(long, default_value_t = DRAFT_TOKENS)]
+    pub(crate) drafts: usize,
+    /// The case whose villagers' facts `--speculative` decodes.
+    #[arg(long, default_value = DEFAULT_CASE)]
+    pub(crate) case: String,
 }
 
 /// The measured figures (medians).
@@ -67,6 +82,9 @@ pub(crate) struct DialogueBench {
     pub(crate) memory_read_gbps: f64,
     /// `memory_read_gbps` over `bytes_per_token`: the decode rate no kernel can pass here.
     pub(crate) decode_ceiling_tps: Option<f64>,
+    /// With `--speculative` (first engine only).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub(crate) speculative: Option<SpeculativeBench>,
 }
 
 /// The same persona and question as the llama.cpp baseline script, split the way the game splits
@@ -109,6 +127,10 @@ pub(crate) fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
     let req = prompt();
     let n = 64;
     let samples = measure(&mut models, &req, n, runs, batch)?;
+    let mut spec = match (a.speculative, models.first_mut()) {
+        (true, Some((_, _, m))) => Some(speculative::measure(m, &a.case, a.drafts, runs)?),
+        _ => None,
+    };
     let mut out = Vec::new();
     for ((label, k, model), s) in models.into_iter().zip(samples) {
         let (c, w) = s.last.context("no run was measured")?;
@@ -132,6 +154,7 @@ pub(crate) fn run(a: DialogueBenchArgs) -> anyhow::Result<ExitCode> {
             bytes_per_token: bytes,
             memory_read_gbps: gbps,
             decode_ceiling_tps: bytes.map(|b| gbps * 1e9 / b as f64),
+            speculative: spec.take(),
         });
     }
     print_ratios(&out, batch);

@@ -9,6 +9,7 @@ mod music;
 mod players;
 mod policy;
 mod serve;
+mod speculative;
 
 use std::process::ExitCode;
 

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use super::clean;
 use crate::inference::Sampling;
+use crate::ml::lm::draft;
 use crate::ml::lm::llama::LmError;
 use crate::ml::lm::model::{DialogueModel, Flow, Prompt, ReplyStats, Step};
 use crate::ml::lm::sample::{Sampler, TokenChoice};
@@ -33,74 +34,158 @@ impl DialogueModel {
         let start = Instant::now();
         let (prefix, rest) = self.prompt_tokens(p)?;
         let (mut seq, cached) = self.model_after_prefix(&prefix)?;
-        self.reserve(&mut seq, rest.len() + s.max_tokens);
+        let drafts = self.drafts();
+        self.reserve(&mut seq, rest.len() + s.max_tokens + drafts);
         let mut stats = ReplyStats {
             prompt_tokens: prefix.len() + rest.len(),
             cached_tokens: if cached { prefix.len() } else { 0 },
             runs: 1,
             ..Default::default()
         };
-        let mut sampler = Sampler::new(seed, TokenChoice::new(s.temperature, s.top_p));
-        let penalty = if s.repeat_penalty > 1.0 {
-            s.repeat_penalty
-        } else {
-            1.0
+        let mut out = Decoded {
+            sampler: Sampler::new(seed, TokenChoice::new(s.temperature, s.top_p)),
+            penalty: if s.repeat_penalty > 1.0 {
+                s.repeat_penalty
+            } else {
+                1.0
+            },
+            stops: [
+                self.tokenizer().eos,
+                self.tokenizer().im_end,
+                self.tokenizer().im_start,
+                0,
+            ],
+            generated: Vec::new(),
+            sentences: Sentences::new(p),
+            end: None,
         };
-        let stops = [
-            self.tokenizer().eos,
-            self.tokenizer().im_end,
-            self.tokenizer().im_start,
-            0,
-        ];
+        // What draft tokens are looked up in: the whole prompt, then the reply as it grows.
+        let mut context = if drafts > 0 {
+            [prefix.as_slice(), &rest].concat()
+        } else {
+            Vec::new()
+        };
         let mut pos = prefix.len();
         let mut input = rest;
-        let mut generated: Vec<u32> = Vec::new();
-        let mut sentences = Sentences::new(p);
         let mut decode_started = None;
-        let mut ended = false;
-        let mut stopped = false;
-        while generated.len() < s.max_tokens {
-            let logits = self.forward(&mut seq, &input, pos)?;
-            pos += input.len();
-            let next = sampler.sample(&logits.to_vec1::<f32>()?, penalty, &generated);
-            if decode_started.is_none() {
-                stats.ttft = start.elapsed();
-                decode_started = Some(Instant::now());
-            }
-            if on_step(Step::Token) == Flow::Stop {
-                stats.cancelled = true;
-                stopped = true;
-                break;
-            }
-            if stops.contains(&next) {
-                ended = true;
-                break;
-            }
-            generated.push(next);
-            input = vec![next];
-            let text = self.tokenizer().decode(&generated)?;
-            if text.ends_with('\u{FFFD}') {
-                continue; // half a character: wait for the rest of its bytes
-            }
-            match sentences.feed(&text, on_step) {
-                Fed::More => {}
-                Fed::Stopped => {
-                    stopped = true;
+        // Draft tokens to propose next: halved after a draft that was wholly rejected, doubled
+        // (up to `drafts`) after one wholly accepted, so that text the context does not predict
+        // costs little.
+        let mut lookahead = drafts;
+        while out.end.is_none() && out.generated.len() < s.max_tokens {
+            // The first step reads the prompt; each later one feeds the last token and, when the
+            // context predicts what follows, the draft tokens after it.
+            let room = s.max_tokens - out.generated.len() - 1;
+            let draft = if decode_started.is_some() {
+                let tok = self.tokenizer();
+                draft::draft(&context, lookahead.min(room), |t| tok.is_markup(t)).to_vec()
+            } else {
+                Vec::new()
+            };
+            let logits = if draft.is_empty() {
+                self.forward(&mut seq, &input, pos)?.to_vec1::<f32>()?
+            } else {
+                let feed = [input.as_slice(), &draft].concat();
+                self.forward_every(&mut seq, &feed, pos)?
+            };
+            pos += input.len() + draft.len();
+            let rows = draft.len() + 1;
+            let vocab = logits.len() / rows;
+            let mut accepted = 0;
+            for (i, row) in logits.chunks_exact(vocab).enumerate() {
+                let next = match draft.get(i) {
+                    Some(&d) => out.sampler.verify(row, out.penalty, &out.generated, d),
+                    None => out.sampler.sample(row, out.penalty, &out.generated),
+                };
+                if decode_started.is_none() {
+                    stats.ttft = start.elapsed();
+                    decode_started = Some(Instant::now());
+                }
+                out.take(self, next, on_step)?;
+                if drafts > 0 {
+                    context.push(next);
+                }
+                if out.end.is_some() || draft.get(i) != Some(&next) {
                     break;
                 }
-                Fed::LineBreak => {
-                    ended = true;
-                    break;
-                }
+                accepted += 1;
             }
+            stats.drafted_tokens += draft.len();
+            stats.accepted_tokens += accepted;
+            if !draft.is_empty() {
+                lookahead = match accepted {
+                    0 => (lookahead / 2).max(1),
+                    a if a == draft.len() => (lookahead * 2).min(drafts),
+                    _ => lookahead,
+                };
+            }
+            // The rejected drafts leave the cache; the last token taken is fed next.
+            if accepted < draft.len() && out.end.is_none() {
+                pos -= draft.len() - accepted;
+                self.truncate(&mut seq, pos)?;
+            }
+            input = out.generated.last().map(|&t| vec![t]).unwrap_or_default();
         }
-        if ended && !stopped {
-            let text = self.tokenizer().decode(&generated)?;
-            sentences.end(&text, on_step);
+        if out.end == Some(End::Ended) {
+            let text = self.tokenizer().decode(&out.generated)?;
+            out.sentences.end(&text, on_step);
         }
-        stats.generated_tokens = generated.len();
+        stats.cancelled = out.end == Some(End::Cancelled);
+        stats.generated_tokens = out.generated.len();
         stats.decode = decode_started.map(|t| t.elapsed()).unwrap_or_default();
         Ok(stats)
+    }
+}
+
+/// How a reply's generation ended before its token limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// The model ended its turn, or a line break did: the last sentence still counts.
+    Ended,
+    /// The caller stopped it at a sentence.
+    Stopped,
+    /// The caller stopped it at a token.
+    Cancelled,
+}
+
+/// The reply being decoded: how its tokens are chosen, the tokens so far, its sentences.
+struct Decoded<'p> {
+    sampler: Sampler,
+    penalty: f32,
+    stops: [u32; 4],
+    generated: Vec<u32>,
+    sentences: Sentences<'p>,
+    end: Option<End>,
+}
+
+impl Decoded<'_> {
+    /// Takes the chosen token `next`: the caller may cancel, a stop token ends the reply, else it
+    /// joins the reply and any sentence it completes is reported.
+    fn take(
+        &mut self,
+        m: &DialogueModel,
+        next: u32,
+        on_step: &mut (dyn FnMut(Step) -> Flow + Send),
+    ) -> Result<(), LmError> {
+        if on_step(Step::Token) == Flow::Stop {
+            self.end = Some(End::Cancelled);
+            return Ok(());
+        }
+        if self.stops.contains(&next) {
+            self.end = Some(End::Ended);
+            return Ok(());
+        }
+        self.generated.push(next);
+        let text = m.tokenizer().decode(&self.generated)?;
+        if text.ends_with('\u{FFFD}') {
+            return Ok(()); // half a character: wait for the rest of its bytes
+        }
+        match self.sentences.feed(&text, on_step) {
+            Fed::More => {}
+            Fed::Stopped => self.end = Some(End::Stopped),
+            Fed::LineBreak => self.end = Some(End::Ended),
+        }
+        Ok(())
     }
 }
 

@@ -202,6 +202,47 @@ impl Engine {
             .collect()
     }
 
+    /// Whether this engine can verify draft tokens ([`Engine::forward_every`],
+    /// [`Engine::truncate`]): ours can; candle's keeps its cache inside the model and gives the
+    /// logits after the last token only.
+    pub(crate) fn verifies_drafts(&self) -> bool {
+        matches!(self, Engine::Ours { .. })
+    }
+
+    /// Feeds `tokens` at position `pos` of `seq` and returns the logits after every one of them,
+    /// `tokens.len()` rows of the vocabulary's width, from one forward step (our engine).
+    pub(crate) fn forward_every(
+        &mut self,
+        seq: &mut Sequence,
+        tokens: &[u32],
+        pos: usize,
+    ) -> Result<Vec<f32>, LmError> {
+        match (self, seq) {
+            (Engine::Ours { model, scratch, .. }, Sequence::Ours(cache)) if cache.len() == pos => {
+                Ok(model
+                    .forward_every(tokens, cache, scratch)
+                    .map_err(LmError::Engine)?
+                    .to_vec())
+            }
+            _ => Err(LmError::Engine(
+                "draft tokens are verified by our engine, on a sequence at its position".into(),
+            )),
+        }
+    }
+
+    /// Cuts `seq` back to its first `len` positions (rejected draft tokens; our engine).
+    pub(crate) fn truncate(&self, seq: &mut Sequence, len: usize) -> Result<(), LmError> {
+        match seq {
+            Sequence::Ours(cache) => {
+                cache.truncate(len);
+                Ok(())
+            }
+            Sequence::Candle(_) => Err(LmError::Engine(
+                "candle's sequences cannot be cut back".into(),
+            )),
+        }
+    }
+
     /// Feeds `tokens` at position `pos` of `seq` and returns the logits after the last one.
     pub(crate) fn forward(
         &mut self,

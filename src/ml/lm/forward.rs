@@ -34,6 +34,29 @@ impl Llama {
         feeds: &mut [Feed<'_>],
         s: &'s mut Scratch,
     ) -> Result<&'s [f32], String> {
+        self.run(feeds, s, false)
+    }
+
+    /// Feeds `tokens` at the end of `cache` and returns the next-token logits after every one of
+    /// them (`tokens.len() × vocab`, in order): draft tokens verified with one read of the weights.
+    /// Runs on the current rayon pool.
+    pub(crate) fn forward_every<'s>(
+        &self,
+        tokens: &[u32],
+        cache: &mut KvCache,
+        s: &'s mut Scratch,
+    ) -> Result<&'s [f32], String> {
+        self.run(&mut [Feed { cache, tokens }], s, true)
+    }
+
+    /// The layers on every row of every feed, then the output projection for each feed's last row
+    /// or, with `every_row`, for every row.
+    fn run<'s>(
+        &self,
+        feeds: &mut [Feed<'_>],
+        s: &'s mut Scratch,
+        every_row: bool,
+    ) -> Result<&'s [f32], String> {
         let rows = self.rows(feeds)?;
         let d = self.cfg.dim;
         // The residual stream, out of the scratch while the layers borrow the rest of it.
@@ -47,10 +70,14 @@ impl Llama {
             self.attention_block(li, l, x, &rows, feeds, s);
             self.feed_forward_block(l, x, s);
         }
-        self.last_rows(feeds, x, s);
+        let n = if every_row {
+            self.every_row(feeds, x, s)
+        } else {
+            self.last_rows(feeds, x, s)
+        };
         s.x = xs;
-        // The output projection for every feed's last row at once.
-        let (n, k) = (feeds.len(), self.kernel);
+        // The output projection for the chosen rows at once.
+        let k = self.kernel;
         let acts = sized(&mut s.acts, n * d / QK);
         quantize_activations(&s.h[..n * d], acts);
         let out = self.output.as_ref().unwrap_or(&self.embed);
@@ -194,8 +221,20 @@ impl Llama {
         ops::add(x, proj);
     }
 
+    /// Every row, normed into `s.h`; each cache grows by its feed. Returns the rows.
+    fn every_row(&self, feeds: &mut [Feed<'_>], x: &[f32], s: &mut Scratch) -> usize {
+        let (d, eps) = (self.cfg.dim, self.cfg.eps);
+        let h = sized(&mut s.h, x.len());
+        ops::rms_norm(x, &self.norm, eps, h);
+        for feed in feeds.iter_mut() {
+            feed.cache.len += feed.tokens.len();
+        }
+        x.len() / d
+    }
+
     /// The last row of each feed, normed into `s.h` (feed order); each cache grows by its feed.
-    fn last_rows(&self, feeds: &mut [Feed<'_>], x: &[f32], s: &mut Scratch) {
+    /// Returns the rows (one per feed).
+    fn last_rows(&self, feeds: &mut [Feed<'_>], x: &[f32], s: &mut Scratch) -> usize {
         let (d, eps) = (self.cfg.dim, self.cfg.eps);
         let h = sized(&mut s.h, feeds.len() * d);
         let mut end = 0;
@@ -209,5 +248,6 @@ impl Llama {
                 &mut h[f * d..(f + 1) * d],
             );
         }
+        feeds.len()
     }
 }

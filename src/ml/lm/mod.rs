@@ -5,6 +5,7 @@
 //! read the GGUF header. `engine` puts it and candle's stock model behind one interface.
 
 pub mod chat;
+pub(crate) mod draft;
 pub mod engine;
 pub mod error;
 mod forward;
@@ -96,6 +97,24 @@ impl KvCache {
         for c in &mut self.v {
             c.reserve(more * cfg.kv_dim());
         }
+    }
+}
+
+impl KvCache {
+    /// Forgets every position from `len` on (draft tokens a verification rejected): the cache is
+    /// then the one that read only its first `len` positions.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        let kv_dim = self.v.first().map_or(0, |v| v.len() / self.len.max(1));
+        for k in &mut self.k {
+            attention::truncate_keys(k, len, kv_dim);
+        }
+        for v in &mut self.v {
+            v.truncate(len * kv_dim);
+        }
+        self.len = len;
     }
 }
 

@@ -13,6 +13,8 @@ use crate::ml::lm::tokenizer::GgufTokenizer;
 
 /// Persona prefixes whose KV cache is kept.
 const PREFIX_CACHE: usize = 16;
+/// Draft tokens verified per step by default (see [`DialogueModel::set_drafts`]).
+pub const DRAFT_TOKENS: usize = 6;
 /// Tokens the prompt may take; older history is dropped first, then the player's line is cut.
 const MAX_PROMPT_TOKENS: usize = 1024;
 
@@ -51,7 +53,7 @@ pub struct ReplyStats {
     pub prompt_tokens: usize,
     /// Prompt tokens served from a cached persona prefix.
     pub cached_tokens: usize,
-    pub(crate) generated_tokens: usize,
+    pub generated_tokens: usize,
     /// From the first call to the first sampled token.
     pub(crate) ttft: Duration,
     /// Time spent decoding after the first token.
@@ -60,6 +62,9 @@ pub struct ReplyStats {
     pub(crate) understand: Duration,
     /// Generation runs (attempts).
     pub runs: usize,
+    /// Draft tokens proposed to verification (speculative decoding), and those accepted.
+    pub drafted_tokens: usize,
+    pub accepted_tokens: usize,
     pub cancelled: bool,
 }
 
@@ -73,6 +78,8 @@ impl ReplyStats {
         self.cached_tokens += other.cached_tokens;
         self.generated_tokens += other.generated_tokens;
         self.decode += other.decode;
+        self.drafted_tokens += other.drafted_tokens;
+        self.accepted_tokens += other.accepted_tokens;
         self.runs += other.runs.max(1);
         self.cancelled |= other.cancelled;
     }
@@ -85,6 +92,8 @@ pub struct DialogueModel {
     prefixes: Vec<(Vec<u32>, Sequence)>,
     threads: Arc<rayon::ThreadPool>,
     id: String,
+    /// Draft tokens verified per step (0: plain decoding).
+    drafts: usize,
 }
 
 impl DialogueModel {
@@ -119,7 +128,24 @@ impl DialogueModel {
             prefixes: Vec::new(),
             threads: Arc::new(pool),
             id: lm.id,
+            drafts: DRAFT_TOKENS,
         })
+    }
+
+    /// Speculative decoding: up to `n` draft tokens looked up in the reply's own context are
+    /// verified with each step (0: one token per step). Greedy output is the same either way and
+    /// sampled output has the same distribution. Candle's engine always decodes plainly.
+    pub fn set_drafts(&mut self, n: usize) {
+        self.drafts = n;
+    }
+
+    /// Draft tokens verified per step; 0 when this engine decodes plainly.
+    pub(crate) fn drafts(&self) -> usize {
+        if self.engine.verifies_drafts() {
+            self.drafts
+        } else {
+            0
+        }
     }
 
     pub(crate) fn model_id(&self) -> &str {
@@ -247,6 +273,21 @@ impl DialogueModel {
         pos: usize,
     ) -> Result<candle_core::Tensor, LmError> {
         self.engine.forward(seq, tokens, pos)
+    }
+
+    /// Feeds `tokens` at `pos` of `seq`; the logits after every one of them, one row each.
+    pub(crate) fn forward_every(
+        &mut self,
+        seq: &mut Sequence,
+        tokens: &[u32],
+        pos: usize,
+    ) -> Result<Vec<f32>, LmError> {
+        self.engine.forward_every(seq, tokens, pos)
+    }
+
+    /// Cuts `seq` back to its first `len` positions.
+    pub(crate) fn truncate(&self, seq: &mut Sequence, len: usize) -> Result<(), LmError> {
+        self.engine.truncate(seq, len)
     }
 
     /// Runs `f` on the model's own thread pool.

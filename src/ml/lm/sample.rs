@@ -65,6 +65,32 @@ impl Sampler {
     /// counts once against the penalty (1 = none): a positive logit is divided by it, a negative
     /// one multiplied.
     pub(crate) fn sample(&mut self, logits: &[f32], penalty: f32, generated: &[u32]) -> u32 {
+        self.choose(logits, penalty, generated, None)
+    }
+
+    /// The next token after `logits` when `draft` was proposed for it (speculative decoding):
+    /// the draft when it is accepted, another token when not. Greedy: the most likely token, so
+    /// the output is plain decoding's. Sampled: the draft is kept with its probability under the
+    /// distribution [`Sampler::sample`] draws from, else a token is drawn from that distribution
+    /// without the draft; together that is exactly the distribution `sample` draws from (a draft
+    /// proposes its token for sure, so the rejection step of speculative sampling reduces to this).
+    pub(crate) fn verify(
+        &mut self,
+        logits: &[f32],
+        penalty: f32,
+        generated: &[u32],
+        draft: u32,
+    ) -> u32 {
+        self.choose(logits, penalty, generated, Some(draft))
+    }
+
+    fn choose(
+        &mut self,
+        logits: &[f32],
+        penalty: f32,
+        generated: &[u32],
+        draft: Option<u32>,
+    ) -> u32 {
         assert!(!logits.is_empty(), "no logits to sample from");
         let context = &generated[generated.len().saturating_sub(REPEAT_WINDOW)..];
         let logits = if penalty != 1.0 && !context.is_empty() {
@@ -112,7 +138,18 @@ impl Sampler {
                         }
                     }
                 }
-                let total: f32 = w.iter().sum();
+                let mut total: f32 = w.iter().sum();
+                if let Some(d) = draft {
+                    let at = self.top.iter().position(|c| c.1 == d);
+                    let p_draft = at.map_or(0.0, |i| w[i]) / total;
+                    if self.rng.unit() < p_draft {
+                        return d;
+                    }
+                    if let Some(i) = at {
+                        w[i] = 0.0;
+                        total = w.iter().sum();
+                    }
+                }
                 let mut u = self.rng.unit() * total;
                 for (i, w) in w.iter().enumerate() {
                     if u < *w {
@@ -225,6 +262,49 @@ mod tests {
         }
         assert_eq!((counts[2], counts[3]), (0, 0), "beyond top p");
         assert!(counts[0] > counts[1] && counts[1] > 0);
+    }
+
+    #[test]
+    fn a_verified_draft_leaves_the_distribution_as_it_was() {
+        // Five tokens at temperature 0.8 with top p 0.9: the last falls outside top p. Whatever the
+        // draft (the likeliest token, a middling one, one top p cuts), the verified token comes
+        // with the probabilities plain sampling draws from.
+        let l = [2.0f32, 1.2, 0.9, -0.5, -3.0];
+        let mode = TokenChoice::TopKThenTopP {
+            k: 5,
+            p: 0.9,
+            temperature: 0.8,
+        };
+        let n = 200_000;
+        let mut plain = Sampler::new(11, mode);
+        let mut want = [0usize; 5];
+        for _ in 0..n {
+            want[plain.sample(&l, 1.0, &[]) as usize] += 1;
+        }
+        assert_eq!(want[4], 0, "the last token is outside top p");
+        for draft in [0u32, 2, 4] {
+            let mut s = Sampler::new(5 + draft as u64, mode);
+            let mut got = [0usize; 5];
+            for _ in 0..n {
+                got[s.verify(&l, 1.0, &[], draft) as usize] += 1;
+            }
+            for t in 0..5 {
+                let (g, w) = (got[t] as f64 / n as f64, want[t] as f64 / n as f64);
+                assert!(
+                    (g - w).abs() < 0.006,
+                    "draft {draft}, token {t}: {g:.4} vs {w:.4}"
+                );
+            }
+        }
+        // Greedy: the most likely token whatever the draft (a penalised repeat included).
+        let mut g = Sampler::new(0, TokenChoice::ArgMax);
+        assert_eq!(g.verify(&l, 1.0, &[], 0), 0);
+        assert_eq!(g.verify(&l, 1.0, &[], 3), 0);
+        assert_eq!(
+            g.verify(&[3.0, 2.8], 1.2, &[0], 0),
+            1,
+            "3.0 / 1.2 = 2.5 < 2.8"
+        );
     }
 
     #[test]

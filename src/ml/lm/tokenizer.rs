@@ -33,6 +33,8 @@ pub struct GgufTokenizer {
     pub eos: u32,
     pub im_start: u32,
     pub im_end: u32,
+    /// Per token: whether it is prompt markup (see [`GgufTokenizer::is_markup`]).
+    markup: Vec<bool>,
 }
 
 fn strings(md: &HashMap<String, Value>, key: &'static str) -> Result<Vec<String>, TokenizerError> {
@@ -114,8 +116,15 @@ impl GgufTokenizer {
                 .copied()
                 .ok_or(TokenizerError::Missing(name))
         };
+        // Byte-level BPE spells a line break "Ċ"; control tokens are the turn tags.
+        let markup = tokens
+            .iter()
+            .zip(types.iter().chain(std::iter::repeat(&1)))
+            .map(|(t, &ty)| ty == CONTROL || t.contains('"') || t.contains('Ċ'))
+            .collect();
         Ok(GgufTokenizer {
             inner,
+            markup,
             eos: id("tokenizer.ggml.eos_token_id")?,
             im_start: by_name("<|im_start|>")?,
             im_end: by_name("<|im_end|>")?,
@@ -136,6 +145,12 @@ impl GgufTokenizer {
     pub fn encode_plain(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
         let defused = text.replace("<|", "< |");
         self.encode(&defused)
+    }
+
+    /// Whether token `id` is the prompt's markup rather than words a reply says: a turn tag, a
+    /// line break, or a double quote (the prompt quotes the villager's facts).
+    pub(crate) fn is_markup(&self, id: u32) -> bool {
+        self.markup.get(id as usize).copied().unwrap_or(true)
     }
 
     /// Text of `ids` (special tokens skipped).

@@ -5,6 +5,7 @@
 //! villager's chat and adversarial rows are also run as one conversation).
 
 pub mod conversations;
+pub mod facts;
 pub mod memory;
 pub mod set;
 pub mod talk_summary;
