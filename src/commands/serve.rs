@@ -26,7 +26,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 64)]
     pub(crate) max_queue: usize,
     /// Conversations decoded together in one step.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 32)]
     pub(crate) max_batch: usize,
     /// Most tokens a reply may have (a request asking for more gets this many).
     #[arg(long, default_value_t = 256)]

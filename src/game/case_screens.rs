@@ -58,7 +58,8 @@ fn end_card(case: &Case, heading: &str, body: String) -> Card {
             .map_or(String::new(), |c| c.title.clone()),
         body,
         keys: END_KEYS,
-        next: "Press Enter to play again".into(),
+        // The key caps say it ("Enter play again").
+        next: String::new(),
     }
 }
 

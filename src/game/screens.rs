@@ -37,6 +37,7 @@ pub(super) struct Card {
     pub(crate) title: String,
     pub(crate) body: String,
     pub(crate) keys: &'static [(&'static str, &'static str)],
+    /// What to press next, under the keys (empty: the keys say it).
     pub(crate) next: String,
 }
 
@@ -139,12 +140,15 @@ pub(super) fn overlay(mut commands: Commands, screen: Screen, card: Card) {
             .id();
         commands.entity(keys).add_child(cap);
     }
-    let next = commands
-        .spawn(text(card.next, 22.0, Color::srgb(1.0, 0.95, 0.7)))
-        .id();
     commands
         .entity(root)
-        .add_children(&[heading, title, body, keys, next]);
+        .add_children(&[heading, title, body, keys]);
+    if !card.next.is_empty() {
+        let next = commands
+            .spawn(text(card.next, 22.0, Color::srgb(1.0, 0.95, 0.7)))
+            .id();
+        commands.entity(root).add_child(next);
+    }
 }
 
 fn leave_screen(

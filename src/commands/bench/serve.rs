@@ -33,7 +33,7 @@ pub struct ServeBenchArgs {
     #[arg(long, default_value_t = 2)]
     pub(crate) threads: usize,
     /// Conversations the server decodes together.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 32)]
     pub(crate) max_batch: usize,
     /// After the levels, keep the highest level running this long and report memory again.
     #[arg(long, default_value_t = 0)]

@@ -41,7 +41,7 @@ pub struct PlayersBenchArgs {
     #[arg(long, default_value_t = 2)]
     pub(crate) threads: usize,
     /// Conversations the batcher decodes together.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 32)]
     pub(crate) max_batch: usize,
     /// Seed of the players' choices (and of the replies' sampling).
     #[arg(long, default_value_t = 7)]
