@@ -17,6 +17,7 @@ use bevy::render::view::window::screenshot::{Screenshot, ScreenshotCaptured, sav
 use super::chat::{ChatBox, LineTyped, open_chat};
 use super::journal::Journal;
 use super::screens::Screen;
+use super::walls::WalksRound;
 use crate::brain::talk::Speech;
 use crate::world::components::{Player, Position, Villager};
 
@@ -109,11 +110,19 @@ pub(super) fn plugin(mode: AutopilotMode) -> impl Fn(&mut App) {
             next.set(Screen::Playing)
         })
         // Before `Last`, where the frame log prints its summary on exit.
-        .add_systems(PostUpdate, finish);
+        .add_systems(PostUpdate, finish)
+        .add_systems(Update, walk_round);
         // `solve` is driven by the solver's plugin (added next to this one).
         if mode == AutopilotMode::Talk {
             app.add_systems(Update, drive.run_if(in_state(Screen::Playing)));
         }
+    }
+}
+
+/// The autopilot's player goes round walls as villagers do (it walks straight at its villager).
+fn walk_round(mut commands: Commands, player: Query<Entity, (With<Player>, Without<WalksRound>)>) {
+    for e in &player {
+        commands.entity(e).insert(WalksRound);
     }
 }
 

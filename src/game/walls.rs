@@ -33,6 +33,11 @@ struct Round {
     sense: f32,
 }
 
+/// A player who walks round walls as a villager does: the autopilot's, which heads straight for
+/// its villager and, as a player, stopped dead against a wall between them.
+#[derive(Component)]
+pub(super) struct WalksRound;
+
 /// Who is walking: a villager walking straight at a wall turns to go round it; the player only
 /// slides by what the keys push along the wall.
 #[derive(Clone, Copy, PartialEq)]
@@ -53,13 +58,18 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-fn keep_out(
-    mut commands: Commands,
-    walls: Res<Walls>,
-    mut walkers: Query<(Entity, &mut Position, Option<&mut Footing>, Has<Player>)>,
-) {
-    for (e, mut pos, footing, is_player) in &mut walkers {
-        let who = if is_player {
+/// A walker: where it is, where it stood, whether it is the player and walks round walls.
+type Walking = (
+    Entity,
+    &'static mut Position,
+    Option<&'static mut Footing>,
+    Has<Player>,
+    Has<WalksRound>,
+);
+
+fn keep_out(mut commands: Commands, walls: Res<Walls>, mut walkers: Query<Walking>) {
+    for (e, mut pos, footing, is_player, walks_round) in &mut walkers {
+        let who = if is_player && !walks_round {
             Walker::Player
         } else {
             Walker::Villager

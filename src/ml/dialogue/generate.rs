@@ -42,23 +42,7 @@ impl DialogueModel {
             runs: 1,
             ..Default::default()
         };
-        let mut out = Decoded {
-            sampler: Sampler::new(seed, TokenChoice::new(s.temperature, s.top_p)),
-            penalty: if s.repeat_penalty > 1.0 {
-                s.repeat_penalty
-            } else {
-                1.0
-            },
-            stops: [
-                self.tokenizer().eos,
-                self.tokenizer().im_end,
-                self.tokenizer().im_start,
-                0,
-            ],
-            generated: Vec::new(),
-            sentences: Sentences::new(p),
-            end: None,
-        };
+        let mut out = Decoded::new(self, p, s, seed);
         // What draft tokens are looked up in: the whole prompt, then the reply as it grows.
         let mut context = if drafts > 0 {
             [prefix.as_slice(), &rest].concat()
@@ -67,7 +51,6 @@ impl DialogueModel {
         };
         let mut pos = prefix.len();
         let mut input = rest;
-        let mut decode_started = None;
         // Draft tokens to propose next: halved after a draft that was wholly rejected, doubled
         // (up to `drafts`) after one wholly accepted, so that text the context does not predict
         // costs little.
@@ -76,7 +59,7 @@ impl DialogueModel {
             // The first step reads the prompt; each later one feeds the last token and, when the
             // context predicts what follows, the draft tokens after it.
             let room = s.max_tokens - out.generated.len() - 1;
-            let draft = if decode_started.is_some() {
+            let draft = if out.first_token.is_some() {
                 let tok = self.tokenizer();
                 draft::draft(&context, lookahead.min(room), |t| tok.is_markup(t)).to_vec()
             } else {
@@ -89,26 +72,10 @@ impl DialogueModel {
                 self.forward_every(&mut seq, &feed, pos)?
             };
             pos += input.len() + draft.len();
-            let rows = draft.len() + 1;
-            let vocab = logits.len() / rows;
-            let mut accepted = 0;
-            for (i, row) in logits.chunks_exact(vocab).enumerate() {
-                let next = match draft.get(i) {
-                    Some(&d) => out.sampler.verify(row, out.penalty, &out.generated, d),
-                    None => out.sampler.sample(row, out.penalty, &out.generated),
-                };
-                if decode_started.is_none() {
-                    stats.ttft = start.elapsed();
-                    decode_started = Some(Instant::now());
-                }
-                out.take(self, next, on_step)?;
-                if drafts > 0 {
-                    context.push(next);
-                }
-                if out.end.is_some() || draft.get(i) != Some(&next) {
-                    break;
-                }
-                accepted += 1;
+            let taken = out.generated.len();
+            let accepted = out.take_step(self, &logits, &draft, on_step)?;
+            if drafts > 0 {
+                context.extend_from_slice(&out.generated[taken..]);
             }
             stats.drafted_tokens += draft.len();
             stats.accepted_tokens += accepted;
@@ -132,7 +99,10 @@ impl DialogueModel {
         }
         stats.cancelled = out.end == Some(End::Cancelled);
         stats.generated_tokens = out.generated.len();
-        stats.decode = decode_started.map(|t| t.elapsed()).unwrap_or_default();
+        if let Some(t) = out.first_token {
+            stats.ttft = t - start;
+            stats.decode = t.elapsed();
+        }
         Ok(stats)
     }
 }
@@ -156,9 +126,56 @@ struct Decoded<'p> {
     generated: Vec<u32>,
     sentences: Sentences<'p>,
     end: Option<End>,
+    /// When the first token was chosen.
+    first_token: Option<Instant>,
 }
 
-impl Decoded<'_> {
+impl<'p> Decoded<'p> {
+    fn new(m: &DialogueModel, p: &'p Prompt, s: &Sampling, seed: u64) -> Self {
+        let t = m.tokenizer();
+        Decoded {
+            sampler: Sampler::new(seed, TokenChoice::new(s.temperature, s.top_p)),
+            penalty: if s.repeat_penalty > 1.0 {
+                s.repeat_penalty
+            } else {
+                1.0
+            },
+            stops: [t.eos, t.im_end, t.im_start, 0],
+            generated: Vec::new(),
+            sentences: Sentences::new(p),
+            end: None,
+            first_token: None,
+        }
+    }
+
+    /// Takes what one step's logits give (a row after the token fed, then one after each draft
+    /// token): each draft token the sampler keeps, then the sampler's own choice after the last
+    /// kept one or in place of the first it does not keep, until the reply ends. Returns how many
+    /// draft tokens were kept.
+    fn take_step(
+        &mut self,
+        m: &DialogueModel,
+        logits: &[f32],
+        draft: &[u32],
+        on_step: &mut (dyn FnMut(Step) -> Flow + Send),
+    ) -> Result<usize, LmError> {
+        let vocab = logits.len() / (draft.len() + 1);
+        let mut accepted = 0;
+        for (i, row) in logits.chunks_exact(vocab).enumerate() {
+            let next = match draft.get(i) {
+                Some(&d) => self.sampler.verify(row, self.penalty, &self.generated, d),
+                None => self.sampler.sample(row, self.penalty, &self.generated),
+            };
+            self.first_token.get_or_insert_with(Instant::now);
+            self.take(m, next, on_step)?;
+            if self.end.is_some() || draft.get(i) != Some(&next) {
+                break;
+            }
+            accepted += 1;
+        }
+        Ok(accepted)
+    }
+
     /// Takes the chosen token `next`: the caller may cancel, a stop token ends the reply, else it
     /// joins the reply and any sentence it completes is reported.
     fn take(
