@@ -34,7 +34,7 @@ pub(crate) struct SpeculativeBench {
     pub(crate) speculative_speedup: f64,
     /// Draft tokens accepted over draft tokens verified.
     pub(crate) acceptance_rate: f64,
-    /// Tokens per reply (mean), plain and speculative.
+    /// Tokens per reply after its first (mean over both ways of decoding).
     pub(crate) tokens_per_reply: f64,
     /// Whether every greedy reply (temperature 0) was the same token for token either way.
     pub(crate) greedy_identical: bool,

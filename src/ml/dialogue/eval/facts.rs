@@ -31,12 +31,12 @@ pub fn fact_prompts(
     let mut out = Vec::new();
     for c in cast {
         let c = case.map_or_else(|| c.clone(), |k| k.member(c));
-        for k in 0..c.knowledge.len() {
-            let req = request::request(&c, 1.0, [0.0; 3], &[], Turn::Say(""), world, 0);
-            let about = req.knowledge[k]
+        let known = request::knowledge(&c, 1.0);
+        for (k, entry) in known.iter().enumerate() {
+            let about = entry
                 .topics
                 .first()
-                .or(req.knowledge[k].keys.first())
+                .or(entry.keys.first())
                 .map_or("last night", |t| t.split('|').next().unwrap_or(t));
             let line = format!("What do you know about {about}?");
             let req = request::request(&c, 1.0, [0.0; 3], &[], Turn::Say(&line), world, 0);
